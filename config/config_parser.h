@@ -1,0 +1,27 @@
+#pragma once
+// YAML -> Config. Every problem is collected (not just the first), each with file:line:column.
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "config/config.h"
+
+namespace tlsfloor::config {
+
+/// Either a complete, validated Config or the full list of errors (never both).
+struct ParseResult {
+  std::optional<Config> config;
+  std::vector<ConfigError> errors;
+};
+
+/// Parses and validates YAML text; `source_name` is the file name used in errors.
+/// Checks everything that needs no I/O: schema (unknown keys are errors), types, value ranges,
+/// unique listener names and listen addresses, min_version <= max_version.
+/// Certificate files are checked by the TLS layer (proxy/tls_context.h), not here.
+ParseResult parse_config(std::string_view yaml_text, const std::string& source_name);
+
+/// Reads `path` and parses it; an unreadable file is one error naming the path.
+ParseResult load_config_file(const std::string& path);
+
+}  // namespace tlsfloor::config

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs everything tlsfloor needs to build and test on Debian 12, from Debian's packages only.
+#   deploy/install-deps.sh          build dependencies
+#   deploy/install-deps.sh --test   plus what the test suite drives (openssl s_client, promtool, curl)
+set -euo pipefail
+packages=(
+  cmake ninja-build g++ pkg-config
+  libboost-dev                # Asio and Beast (header-only in 1.74)
+  android-libboringssl-dev    # BoringSSL: headers in /usr/include/android
+  libyaml-cpp-dev
+  prometheus-cpp-dev          # core only; /metrics is served by Beast
+  libspdlog-dev               # leveled, thread-safe logging
+  libcli11-dev                # command line with subcommands
+  nlohmann-json3-dev          # JSON views on the admin listener
+  openssl                     # the quick start makes a self-signed certificate with it
+)
+if [[ "${1:-}" == "--test" ]]; then
+  packages+=(libgtest-dev libgmock-dev curl prometheus python3)   # prometheus ships promtool
+fi
+sudo=""
+[[ $(id -u) -eq 0 ]] || sudo="sudo"
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
