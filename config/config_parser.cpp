@@ -1,0 +1,610 @@
+// YAML -> Config, collecting every error with its file:line:column.
+//
+// Decisions the header leaves open:
+// - Positions are 1-based (yaml-cpp's Mark is 0-based). An unknown or duplicate key points at the
+//   key; a bad value at the value; a missing required key at the enclosing map (where its first
+//   key starts). A key written with no value (`tls:`) points at the key, because yaml-cpp places a
+//   missing value on the next token, which may be lines further down.
+// - Errors are sorted by position, so cross-checks (duplicate names and addresses) appear in file
+//   order next to the errors found while walking the tree.
+// - A relative certificate path is resolved against the directory part of `source_name` (the text
+//   before its last '/'); without a '/', it is kept as written, i.e. relative to the working
+//   directory, which is where a slash-less config file lives too. load_config_file passes its
+//   path as the source name, so it gets the same behaviour.
+// - Duplicate keys in one map are errors: yaml-cpp keeps both, and a second `mode: observe` further
+//   down must not silently win or lose.
+// - Listen addresses are compared after inet_pton, so "[::1]" and "[0:0:0:0:0:0:0:1]" collide.
+//   A wildcard and a specific address on the same port do not: the kernel routes each connection
+//   to the most specific socket, so that is a valid, deterministic setup.
+#include "config/config_parser.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <span>
+#include <utility>
+
+#include <yaml-cpp/yaml.h>
+
+namespace tlsfloor::config {
+namespace {
+
+constexpr std::string_view kDurationHint =
+    "(expected a number with a unit: 250ms, 5s, 10m, 1h, 14d)";
+constexpr std::string_view kVersionHint = "(expected one of: TLS1.0, TLS1.1, TLS1.2, TLS1.3)";
+constexpr std::string_view kModeHint = "(expected one of: observe, enforce)";
+constexpr unsigned kMaxThreads = 1024;
+
+using Keys = std::span<const std::string_view>;
+constexpr std::string_view kTopLevelKeys[] = {"admin", "threads", "drain_timeout", "listeners"};
+constexpr std::string_view kAdminKeys[] = {"listen"};
+constexpr std::string_view kListenerKeys[] = {"name", "listen",      "upstream", "certificates",
+                                              "tls",  "enforcement", "timeouts"};
+constexpr std::string_view kUpstreamKeys[] = {"address", "connect_timeout"};
+constexpr std::string_view kCertificateKeys[] = {"cert", "key"};
+constexpr std::string_view kTlsKeys[] = {"min_version", "max_version"};
+constexpr std::string_view kEnforcementKeys[] = {"mode"};
+constexpr std::string_view kTimeoutsKeys[] = {"handshake", "idle"};
+
+std::string quoted(std::string_view text) { return "\"" + std::string(text) + "\""; }
+
+std::string join(Keys keys) {
+  std::string out;
+  for (const std::string_view key : keys) {
+    if (!out.empty()) out += ", ";
+    out += key;
+  }
+  return out;
+}
+
+std::string describe(const YAML::Node& node) {
+  switch (node.Type()) {
+    case YAML::NodeType::Map:
+      return "a map";
+    case YAML::NodeType::Sequence:
+      return "a list";
+    case YAML::NodeType::Scalar:
+      return "the scalar " + quoted(node.Scalar());
+    case YAML::NodeType::Null:
+    case YAML::NodeType::Undefined:
+      break;
+  }
+  return "no value";
+}
+
+bool before(const SourceMark& a, const SourceMark& b) {
+  return std::pair(a.line, a.column) < std::pair(b.line, b.column);
+}
+
+// Label values and log keys: the characters Prometheus and log processors never need escaped.
+bool is_valid_name(std::string_view name) {
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '.' || c == '-';
+  });
+}
+
+std::string_view line_at(std::string_view text, int index) {
+  for (int i = 0; i < index; ++i) {
+    const std::size_t newline = text.find('\n');
+    if (newline == std::string_view::npos) return {};
+    text.remove_prefix(newline + 1);
+  }
+  return text.substr(0, text.find('\n'));
+}
+
+// `listen: [::1]:8443` without quotes is a YAML flow list followed by junk; yaml-cpp then says
+// "end of map not found", which does not tell the user that quoting is the fix.
+bool has_unquoted_ipv6_endpoint(std::string_view line) {
+  for (std::size_t open = line.find('['); open != std::string_view::npos;
+       open = line.find('[', open + 1)) {
+    if (open > 0 && (line[open - 1] == '"' || line[open - 1] == '\'')) continue;
+    const std::size_t close = line.find(']', open);
+    if (close == std::string_view::npos) return false;
+    const std::string_view inside = line.substr(open + 1, close - open - 1);
+    const std::string_view after = line.substr(close + 1);
+    if (inside.find(':') != std::string_view::npos &&
+        inside.find_first_not_of("0123456789abcdefABCDEF:.") == std::string_view::npos &&
+        after.size() >= 2 && after[0] == ':' && after[1] >= '0' && after[1] <= '9') {
+      return true;
+    }
+  }
+  return false;
+}
+
+// The same address written two ways ("::1" and "0:0::1") must compare equal.
+std::string canonical_address(const Endpoint& endpoint) {
+  std::string key;
+  in_addr v4{};
+  in6_addr v6{};
+  if (inet_pton(AF_INET, endpoint.host.c_str(), &v4) == 1) {
+    key = "4:" + std::string(reinterpret_cast<const char*>(&v4), sizeof v4);
+  } else if (inet_pton(AF_INET6, endpoint.host.c_str(), &v6) == 1) {
+    key = "6:" + std::string(reinterpret_cast<const char*>(&v6), sizeof v6);
+  } else {
+    key = "n:" + endpoint.host;
+  }
+  return key + ":" + std::to_string(endpoint.port);
+}
+
+// A value with the position its errors point at and the key it was found under.
+struct Value {
+  YAML::Node node;
+  SourceMark where;
+  std::string_view name;
+};
+
+// One YAML map after unknown and duplicate keys were reported.
+struct Fields {
+  SourceMark where;
+  std::string context;  // "in tls", "at the top level"
+  std::vector<Value> values;
+
+  const Value* find(std::string_view key) const {
+    for (const Value& value : values) {
+      if (value.name == key) return &value;
+    }
+    return nullptr;
+  }
+};
+
+class Parser {
+ public:
+  explicit Parser(const std::string& source_name) : source_name_(source_name) {
+    const std::size_t slash = source_name.rfind('/');
+    if (slash != std::string::npos) base_dir_ = source_name.substr(0, slash == 0 ? 1 : slash);
+  }
+
+  ParseResult parse(std::string_view text) {
+    std::vector<YAML::Node> documents;
+    try {
+      documents = YAML::LoadAll(std::string(text));
+    } catch (const YAML::Exception& e) {
+      // ParserException and the rest carry the mark of the offending character.
+      std::string message = "invalid YAML: " + e.msg;
+      if (has_unquoted_ipv6_endpoint(line_at(text, e.mark.line))) {
+        message += " (an IPv6 address must be quoted in YAML, e.g. listen: \"[::1]:8443\")";
+      }
+      error(mark_of(e.mark), std::move(message));
+      return finish(Config{});
+    }
+
+    Config config;
+    config.source_path = source_name_;
+    if (documents.empty() || (documents.size() == 1 && documents.front().IsNull())) {
+      error(SourceMark{source_name_, 1, 1}, "configuration is empty");
+      return finish(std::move(config));
+    }
+    for (std::size_t i = 1; i < documents.size(); ++i) {
+      error(mark_of(documents[i]), "only one YAML document is allowed per configuration file");
+    }
+    read_top_level(Value{documents.front(), mark_of(documents.front()), ""}, config);
+    check_unique_listen_addresses();
+    return finish(std::move(config));
+  }
+
+ private:
+  struct ListenSite {
+    Endpoint endpoint;
+    SourceMark where;
+    std::string owner;  // for the message: `listener "api"`, `the admin listener`
+  };
+
+  ParseResult finish(Config config) {
+    ParseResult result;
+    if (errors_.empty()) {
+      result.config = std::move(config);
+    } else {
+      std::stable_sort(
+          errors_.begin(), errors_.end(),
+          [](const ConfigError& a, const ConfigError& b) { return before(a.where, b.where); });
+      result.errors = std::move(errors_);
+    }
+    return result;
+  }
+
+  SourceMark mark_of(const YAML::Mark& mark) const {
+    return SourceMark{source_name_, mark.line + 1, mark.column + 1};
+  }
+  SourceMark mark_of(const YAML::Node& node) const { return mark_of(node.Mark()); }
+
+  void error(SourceMark where, std::string message) {
+    errors_.push_back(ConfigError{std::move(where), std::move(message)});
+  }
+
+  // --- generic readers -------------------------------------------------------------------------
+
+  std::optional<Fields> read_map(const Value& value, std::string_view section, Keys allowed) {
+    const std::string type_context =
+        section.empty() ? "at the top level" : "for " + std::string(section);
+    if (!value.node.IsMap()) {
+      error(value.where, "expected a map " + type_context + ", got " + describe(value.node));
+      return std::nullopt;
+    }
+    Fields fields;
+    fields.where = value.where;
+    fields.context = section.empty() ? "at the top level" : "in " + std::string(section);
+    for (const auto& entry : value.node) {
+      const YAML::Node& key = entry.first;
+      const YAML::Node& child = entry.second;
+      const SourceMark key_mark = mark_of(key);
+      if (!key.IsScalar()) {
+        error(key_mark, "expected a plain key " + fields.context + ", got " + describe(key));
+        continue;
+      }
+      const auto known = std::find(allowed.begin(), allowed.end(), key.Scalar());
+      if (known == allowed.end()) {
+        error(key_mark, "unknown key " + quoted(key.Scalar()) + " " + fields.context +
+                            " (expected one of: " + join(allowed) + ")");
+        continue;
+      }
+      if (const Value* first = fields.find(*known)) {
+        error(key_mark, "duplicate key " + quoted(key.Scalar()) + " " + fields.context +
+                            " (first set at line " + std::to_string(first->where.line) + ")");
+        continue;
+      }
+      // A key without a value reports at the key: yaml-cpp marks the null on the next token.
+      const SourceMark where = child.IsNull() ? key_mark : mark_of(child);
+      fields.values.push_back(Value{child, where, *known});
+    }
+    return fields;
+  }
+
+  const Value* require(const Fields& fields, std::string_view key) {
+    const Value* value = fields.find(key);
+    if (value == nullptr) {
+      error(fields.where, "missing required key " + quoted(key) + " " + fields.context);
+    }
+    return value;
+  }
+
+  std::optional<std::string> read_string(const Value& value, std::string_view kind = "a string") {
+    if (!value.node.IsScalar()) {
+      error(value.where, "expected " + std::string(kind) + " for " + std::string(value.name) +
+                             ", got " + describe(value.node));
+      return std::nullopt;
+    }
+    return value.node.Scalar();
+  }
+
+  std::optional<Duration> read_duration(const Value& value, bool allow_zero) {
+    const std::optional<std::string> text = read_string(value, "a duration");
+    if (!text) return std::nullopt;
+    const std::optional<Duration> duration = parse_duration(*text);
+    if (!duration) {
+      // Digits and a known unit that still failed can only be an overflow; say so rather than
+      // repeat the syntax hint the value already follows.
+      const std::size_t digits = text->find_first_not_of("0123456789");
+      const bool well_formed = digits != 0 && digits != std::string::npos &&
+                               parse_duration("0" + text->substr(digits)).has_value();
+      if (well_formed) {
+        error(value.where, "duration " + quoted(*text) + " is too large");
+      } else {
+        error(value.where, "invalid duration " + quoted(*text) + " " + std::string(kDurationHint));
+      }
+      return std::nullopt;
+    }
+    if (!allow_zero && duration->count() == 0) {
+      error(value.where,
+            std::string(value.name) + " must be greater than 0 (got " + quoted(*text) + ")");
+      return std::nullopt;
+    }
+    return duration;
+  }
+
+  std::optional<Endpoint> read_endpoint(const Value& value, std::string_view label,
+                                        bool require_ip_literal) {
+    const std::optional<std::string> text = read_string(value);
+    if (!text) return std::nullopt;
+    std::string problem;
+    std::optional<Endpoint> endpoint = parse_endpoint(*text, &problem);
+    if (!endpoint) {
+      error(value.where, "invalid " + std::string(label) + " " + quoted(*text) + ": " + problem +
+                             " (expected host:port or [ipv6]:port)");
+      return std::nullopt;
+    }
+    // Binding to a name would depend on resolver state at start-up and could pick any of several
+    // addresses; only upstreams are resolved.
+    if (require_ip_literal && !endpoint->host_is_ip_literal()) {
+      error(value.where, std::string(label) + " " + quoted(*text) +
+                             " must be an IP address such as 0.0.0.0:8443 or [::]:8443 (host "
+                             "names are only allowed for upstream addresses)");
+      return std::nullopt;
+    }
+    return endpoint;
+  }
+
+  std::optional<TlsVersion> read_version(const Value& value) {
+    const std::optional<std::string> text = read_string(value);
+    if (!text) return std::nullopt;
+    const std::optional<TlsVersion> version = parse_tls_version(*text);
+    if (!version) {
+      error(value.where, "invalid TLS version " + quoted(*text) + " for " +
+                             std::string(value.name) + " " + std::string(kVersionHint));
+    }
+    return version;
+  }
+
+  std::string resolve_path(const std::string& path) const {
+    if (base_dir_.empty() || path.front() == '/') return path;
+    if (base_dir_ == "/") return "/" + path;
+    return base_dir_ + "/" + path;
+  }
+
+  // --- sections --------------------------------------------------------------------------------
+
+  void read_top_level(const Value& root, Config& config) {
+    const std::optional<Fields> fields = read_map(root, "", kTopLevelKeys);
+    if (!fields) return;
+
+    if (const Value* admin = fields->find("admin")) read_admin(*admin, config);
+
+    if (const Value* threads = fields->find("threads")) {
+      if (const std::optional<std::string> text = read_string(*threads, "an integer")) {
+        const bool digits_only = !text->empty() && text->size() <= 5 &&
+                                 text->find_first_not_of("0123456789") == std::string::npos;
+        const unsigned count = digits_only ? static_cast<unsigned>(std::stoul(*text)) : 0;
+        if (!digits_only || count > kMaxThreads) {
+          error(threads->where, "invalid threads " + quoted(*text) +
+                                    " (expected an integer from 0 to " +
+                                    std::to_string(kMaxThreads) + "; 0 means one per core)");
+        } else {
+          config.threads = count;
+        }
+      }
+    }
+
+    if (const Value* drain = fields->find("drain_timeout")) {
+      // 0s is meaningful here: close open connections at once on shutdown.
+      if (auto duration = read_duration(*drain, /*allow_zero=*/true))
+        config.drain_timeout = *duration;
+    }
+
+    const Value* listeners = require(*fields, "listeners");
+    if (listeners == nullptr) return;
+    if (!listeners->node.IsSequence()) {
+      error(listeners->where, "expected a list for listeners, got " + describe(listeners->node));
+      return;
+    }
+    if (listeners->node.size() == 0) {
+      error(listeners->where, "listeners must not be empty (at least one listener is required)");
+      return;
+    }
+    for (const YAML::Node& item : listeners->node) {
+      read_listener(Value{item, mark_of(item), "listener"}, config);
+    }
+  }
+
+  void read_admin(const Value& value, Config& config) {
+    const std::optional<Fields> fields = read_map(value, "admin", kAdminKeys);
+    if (!fields) return;
+    AdminConfig admin;
+    if (const Value* listen = require(*fields, "listen")) {
+      if (auto endpoint = read_endpoint(*listen, "listen address", /*require_ip_literal=*/true)) {
+        admin.listen = *endpoint;
+        listen_sites_.push_back(ListenSite{*endpoint, listen->where, "the admin listener"});
+      }
+    }
+    config.admin = std::move(admin);
+  }
+
+  void read_listener(const Value& value, Config& config) {
+    const std::optional<Fields> fields = read_map(value, "listener", kListenerKeys);
+    if (!fields) return;
+    ListenerConfig listener;
+    listener.where = value.where;
+
+    if (const Value* name = require(*fields, "name")) read_listener_name(*name, listener);
+
+    if (const Value* listen = require(*fields, "listen")) {
+      if (auto endpoint = read_endpoint(*listen, "listen address", /*require_ip_literal=*/true)) {
+        listener.listen = *endpoint;
+        const std::string owner =
+            listener.name.empty() ? "another listener" : "listener " + quoted(listener.name);
+        listen_sites_.push_back(ListenSite{*endpoint, listen->where, owner});
+      }
+    }
+
+    if (const Value* upstream = require(*fields, "upstream")) {
+      read_upstream(*upstream, listener.upstream);
+    }
+    if (const Value* certificates = require(*fields, "certificates")) {
+      read_certificates(*certificates, listener.certificates);
+    }
+    if (const Value* tls = fields->find("tls")) read_tls(*tls, listener.tls);
+    if (const Value* enforcement = fields->find("enforcement")) {
+      read_enforcement(*enforcement, listener.enforcement);
+    }
+    if (const Value* timeouts = fields->find("timeouts"))
+      read_timeouts(*timeouts, listener.timeouts);
+
+    config.listeners.push_back(std::move(listener));
+  }
+
+  void read_listener_name(const Value& value, ListenerConfig& listener) {
+    const std::optional<std::string> name = read_string(value);
+    if (!name) return;
+    if (name->empty()) {
+      error(value.where, "listener name must not be empty");
+      return;
+    }
+    if (!is_valid_name(*name)) {
+      error(value.where, "invalid listener name " + quoted(*name) +
+                             " (use only letters, digits, '_', '.' and '-')");
+      return;
+    }
+    for (const auto& [seen, where] : names_) {
+      if (seen == *name) {
+        error(value.where, "duplicate listener name " + quoted(*name) + " (first defined at line " +
+                               std::to_string(where.line) + ")");
+        return;
+      }
+    }
+    names_.emplace_back(*name, value.where);
+    listener.name = *name;
+  }
+
+  void read_upstream(const Value& value, UpstreamConfig& upstream) {
+    const std::optional<Fields> fields = read_map(value, "upstream", kUpstreamKeys);
+    if (!fields) return;
+    if (const Value* address = require(*fields, "address")) {
+      if (auto endpoint = read_endpoint(*address, "upstream address", false)) {
+        upstream.address = *endpoint;
+      }
+    }
+    if (const Value* timeout = fields->find("connect_timeout")) {
+      if (auto duration = read_duration(*timeout, false)) upstream.connect_timeout = *duration;
+    }
+  }
+
+  void read_certificates(const Value& value, std::vector<CertificateConfig>& certificates) {
+    if (!value.node.IsSequence()) {
+      error(value.where, "expected a list for certificates, got " + describe(value.node));
+      return;
+    }
+    if (value.node.size() == 0) {
+      error(value.where, "certificates must not be empty (at least one cert/key pair is required)");
+      return;
+    }
+    for (const YAML::Node& item : value.node) {
+      const Value entry{item, mark_of(item), "certificate"};
+      const std::optional<Fields> fields = read_map(entry, "certificate", kCertificateKeys);
+      if (!fields) continue;
+      CertificateConfig certificate;
+      certificate.where = entry.where;
+      if (const Value* cert = require(*fields, "cert")) {
+        if (auto path = read_path(*cert)) certificate.cert_path = *path;
+      }
+      if (const Value* key = require(*fields, "key")) {
+        if (auto path = read_path(*key)) certificate.key_path = *path;
+      }
+      certificates.push_back(std::move(certificate));
+    }
+  }
+
+  std::optional<std::string> read_path(const Value& value) {
+    const std::optional<std::string> path = read_string(value);
+    if (!path) return std::nullopt;
+    if (path->empty()) {
+      error(value.where, std::string(value.name) + " must not be empty");
+      return std::nullopt;
+    }
+    return resolve_path(*path);
+  }
+
+  void read_tls(const Value& value, TlsConfig& tls) {
+    const std::optional<Fields> fields = read_map(value, "tls", kTlsKeys);
+    if (!fields) return;
+    const Value* min = fields->find("min_version");
+    const Value* max = fields->find("max_version");
+    std::optional<TlsVersion> min_version = min ? read_version(*min) : tls.min_version;
+    std::optional<TlsVersion> max_version = max ? read_version(*max) : tls.max_version;
+    if (!min_version || !max_version) return;
+    if (*min_version > *max_version) {
+      // Point at a value the user wrote; when both are written, the floor is the one to check.
+      const SourceMark where = min ? min->where : max->where;
+      error(where, "min_version " + std::string(to_string(*min_version)) +
+                       (min ? "" : " (the default)") + " is above max_version " +
+                       std::string(to_string(*max_version)) + (max ? "" : " (the default)"));
+      return;
+    }
+    tls.min_version = *min_version;
+    tls.max_version = *max_version;
+  }
+
+  void read_enforcement(const Value& value, EnforcementConfig& enforcement) {
+    const std::optional<Fields> fields = read_map(value, "enforcement", kEnforcementKeys);
+    if (!fields) return;
+    const Value* mode = fields->find("mode");
+    if (mode == nullptr) return;
+    const std::optional<std::string> text = read_string(*mode);
+    if (!text) return;
+    if (*text == "observe") {
+      enforcement.mode = EnforcementMode::observe;
+    } else if (*text == "enforce") {
+      enforcement.mode = EnforcementMode::enforce;
+    } else {
+      error(mode->where,
+            "invalid enforcement mode " + quoted(*text) + " " + std::string(kModeHint));
+    }
+  }
+
+  void read_timeouts(const Value& value, TimeoutsConfig& timeouts) {
+    const std::optional<Fields> fields = read_map(value, "timeouts", kTimeoutsKeys);
+    if (!fields) return;
+    if (const Value* handshake = fields->find("handshake")) {
+      if (auto duration = read_duration(*handshake, false)) timeouts.handshake = *duration;
+    }
+    if (const Value* idle = fields->find("idle")) {
+      if (auto duration = read_duration(*idle, false)) timeouts.idle = *duration;
+    }
+  }
+
+  // Two sockets on one address and port would either fail at bind time (long after the config
+  // was accepted) or, with SO_REUSEPORT, silently share connections between listeners.
+  void check_unique_listen_addresses() {
+    std::vector<ListenSite> sites = listen_sites_;
+    std::stable_sort(sites.begin(), sites.end(), [](const ListenSite& a, const ListenSite& b) {
+      return before(a.where, b.where);
+    });
+    for (std::size_t i = 0; i < sites.size(); ++i) {
+      // Port 0 asks the kernel for a fresh port each time, so it never collides.
+      if (sites[i].endpoint.port == 0) continue;
+      const std::string key = canonical_address(sites[i].endpoint);
+      for (std::size_t j = 0; j < i; ++j) {
+        if (canonical_address(sites[j].endpoint) != key) continue;
+        error(sites[i].where, "listen address " + sites[i].endpoint.to_string() +
+                                  " is already used by " + sites[j].owner + " (line " +
+                                  std::to_string(sites[j].where.line) + ")");
+        break;
+      }
+    }
+  }
+
+  std::string source_name_;
+  std::string base_dir_;
+  std::vector<ConfigError> errors_;
+  std::vector<std::pair<std::string, SourceMark>> names_;
+  std::vector<ListenSite> listen_sites_;
+};
+
+}  // namespace
+
+ParseResult parse_config(std::string_view yaml_text, const std::string& source_name) {
+  return Parser(source_name).parse(yaml_text);
+}
+
+ParseResult load_config_file(const std::string& path) {
+  // POSIX I/O rather than ifstream: it reports *why* (ENOENT, EACCES, EISDIR) through errno.
+  const auto unreadable = [&path](int error_number) {
+    ParseResult result;
+    result.errors.push_back(
+        ConfigError{SourceMark{path, 0, 0},
+                    "cannot read config file: " + std::string(std::strerror(error_number))});
+    return result;
+  };
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return unreadable(errno);
+  std::string text;
+  char buffer[16 * 1024];
+  while (true) {
+    const ssize_t n = ::read(fd, buffer, sizeof buffer);
+    if (n == 0) break;
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      const int read_errno = errno;
+      ::close(fd);
+      return unreadable(read_errno);
+    }
+    text.append(buffer, static_cast<std::size_t>(n));
+  }
+  ::close(fd);
+  return parse_config(text, path);
+}
+
+}  // namespace tlsfloor::config

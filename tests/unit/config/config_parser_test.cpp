@@ -1,0 +1,701 @@
+#include "config/config_parser.h"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+namespace tlsfloor::config {
+namespace {
+
+using namespace std::chrono_literals;
+using Strings = std::vector<std::string>;
+
+constexpr const char* kSource = "t.yaml";
+
+// A listener with only the required keys, appended to tests that are about something else.
+// Line 1 is `listeners:`; positions in tests below depend on this exact text.
+constexpr std::string_view kMinimalListeners =
+    "listeners:\n"
+    "  - name: api\n"
+    "    listen: 0.0.0.0:8443\n"
+    "    upstream: {address: 127.0.0.1:8080}\n"
+    "    certificates: [{cert: a.crt, key: a.key}]\n";
+
+ParseResult parse(std::string_view yaml) { return parse_config(yaml, kSource); }
+
+std::vector<std::string> error_strings(const ParseResult& result) {
+  std::vector<std::string> out;
+  for (const ConfigError& error : result.errors) out.push_back(error.to_string());
+  return out;
+}
+
+// The parse must fail with exactly these `file:line:column: message` strings, in this order.
+void expect_errors(std::string_view yaml, const std::vector<std::string>& expected) {
+  const ParseResult result = parse(yaml);
+  EXPECT_FALSE(result.config.has_value());
+  EXPECT_EQ(error_strings(result), expected) << "for YAML:\n" << yaml;
+}
+
+std::string with_listeners(std::string_view before, std::string_view after = "") {
+  return std::string(before) + std::string(kMinimalListeners) + std::string(after);
+}
+
+// --- valid configurations ------------------------------------------------------------------------
+
+TEST(ConfigParserTest, MinimalConfigGetsEveryDefault) {
+  const ParseResult result = parse(kMinimalListeners);
+  ASSERT_TRUE(result.errors.empty()) << testing::PrintToString(error_strings(result));
+  ASSERT_TRUE(result.config.has_value());
+  const Config& config = *result.config;
+
+  EXPECT_EQ(config.source_path, "t.yaml");
+  EXPECT_EQ(config.admin, std::nullopt);
+  EXPECT_EQ(config.threads, 0u);
+  EXPECT_EQ(config.drain_timeout, 30s);
+  ASSERT_EQ(config.listeners.size(), 1u);
+  const ListenerConfig& listener = config.listeners[0];
+  EXPECT_EQ(listener.name, "api");
+  EXPECT_EQ(listener.listen, (Endpoint{"0.0.0.0", 8443}));
+  EXPECT_EQ(listener.upstream.address, (Endpoint{"127.0.0.1", 8080}));
+  EXPECT_EQ(listener.upstream.connect_timeout, 5s);
+  EXPECT_EQ(listener.tls.min_version, TlsVersion::tls1_2);
+  EXPECT_EQ(listener.tls.max_version, TlsVersion::tls1_3);
+  EXPECT_EQ(listener.enforcement.mode, EnforcementMode::enforce);
+  EXPECT_EQ(listener.timeouts.handshake, 10s);
+  EXPECT_EQ(listener.timeouts.idle, 300s);
+  EXPECT_EQ(listener.where, (SourceMark{"t.yaml", 2, 5}));
+  ASSERT_EQ(listener.certificates.size(), 1u);
+  // No '/' in the source name: relative paths stay as written.
+  EXPECT_EQ(listener.certificates[0].cert_path, "a.crt");
+  EXPECT_EQ(listener.certificates[0].key_path, "a.key");
+  EXPECT_EQ(listener.certificates[0].where, (SourceMark{"t.yaml", 5, 20}));
+}
+
+TEST(ConfigParserTest, FullConfigSetsEveryField) {
+  const std::string yaml =
+      "admin:\n"
+      "  listen: 127.0.0.1:9901\n"
+      "threads: 1024\n"
+      "drain_timeout: 0s\n"  // 0 is allowed here: close at once
+      "listeners:\n"
+      "  - name: api.v2_public-1\n"
+      "    listen: 0.0.0.0:8443\n"
+      "    upstream: { address: backend.internal:8080, connect_timeout: 250ms }\n"
+      "    certificates:\n"
+      "      - { cert: /etc/tlsfloor/api.crt, key: /etc/tlsfloor/api.key }\n"
+      "      - cert: /etc/tlsfloor/api-ec.crt\n"
+      "        key: /etc/tlsfloor/api-ec.key\n"
+      "    tls: { min_version: TLS1.0, max_version: TLS1.2 }\n"
+      "    enforcement: { mode: observe }\n"
+      "    timeouts: { handshake: 2s, idle: 1h }\n"
+      "  - name: second\n"
+      "    listen: \"[::1]:9443\"\n"
+      "    upstream:\n"
+      "      address: \"[2001:db8::5]:80\"\n"
+      "    certificates:\n"
+      "      - cert: /c.pem\n"
+      "        key: /k.pem\n"
+      "    tls: { min_version: TLS1.3 }\n";
+  const ParseResult result = parse(yaml);
+  ASSERT_TRUE(result.errors.empty()) << testing::PrintToString(error_strings(result));
+  const Config& config = *result.config;
+
+  ASSERT_TRUE(config.admin.has_value());
+  EXPECT_EQ(config.admin->listen, (Endpoint{"127.0.0.1", 9901}));
+  EXPECT_EQ(config.threads, 1024u);
+  EXPECT_EQ(config.drain_timeout, 0s);
+  ASSERT_EQ(config.listeners.size(), 2u);
+
+  const ListenerConfig& api = config.listeners[0];
+  EXPECT_EQ(api.name, "api.v2_public-1");
+  EXPECT_EQ(api.where, (SourceMark{"t.yaml", 6, 5}));
+  EXPECT_EQ(api.listen, (Endpoint{"0.0.0.0", 8443}));
+  EXPECT_EQ(api.upstream.address, (Endpoint{"backend.internal", 8080}));
+  EXPECT_EQ(api.upstream.connect_timeout, 250ms);
+  ASSERT_EQ(api.certificates.size(), 2u);
+  EXPECT_EQ(api.certificates[0].cert_path, "/etc/tlsfloor/api.crt");
+  EXPECT_EQ(api.certificates[0].key_path, "/etc/tlsfloor/api.key");
+  EXPECT_EQ(api.certificates[0].where, (SourceMark{"t.yaml", 10, 9}));
+  EXPECT_EQ(api.certificates[1].cert_path, "/etc/tlsfloor/api-ec.crt");
+  EXPECT_EQ(api.certificates[1].key_path, "/etc/tlsfloor/api-ec.key");
+  EXPECT_EQ(api.certificates[1].where, (SourceMark{"t.yaml", 11, 9}));
+  EXPECT_EQ(api.tls.min_version, TlsVersion::tls1_0);
+  EXPECT_EQ(api.tls.max_version, TlsVersion::tls1_2);
+  EXPECT_EQ(api.enforcement.mode, EnforcementMode::observe);
+  EXPECT_EQ(api.timeouts.handshake, 2s);
+  EXPECT_EQ(api.timeouts.idle, 1h);
+
+  const ListenerConfig& second = config.listeners[1];
+  EXPECT_EQ(second.name, "second");
+  EXPECT_EQ(second.where, (SourceMark{"t.yaml", 16, 5}));
+  EXPECT_EQ(second.listen, (Endpoint{"::1", 9443}));
+  EXPECT_EQ(second.upstream.address, (Endpoint{"2001:db8::5", 80}));
+  EXPECT_EQ(second.upstream.connect_timeout, 5s);
+  EXPECT_EQ(second.tls.min_version, TlsVersion::tls1_3);
+  EXPECT_EQ(second.tls.max_version, TlsVersion::tls1_3);
+  EXPECT_EQ(second.enforcement.mode, EnforcementMode::enforce);
+  EXPECT_EQ(second.timeouts.handshake, 10s);
+  EXPECT_EQ(second.timeouts.idle, 300s);
+}
+
+TEST(ConfigParserTest, AcceptsTheDocumentedExample) {
+  const ParseResult result = parse(
+      "admin:\n"
+      "  listen: 127.0.0.1:9901\n"
+      "threads: 0\n"
+      "drain_timeout: 30s\n"
+      "listeners:\n"
+      "  - name: api\n"
+      "    listen: 0.0.0.0:8443\n"
+      "    upstream: { address: 127.0.0.1:8080, connect_timeout: 5s }\n"
+      "    certificates:\n"
+      "      - { cert: /etc/tlsfloor/api.crt, key: /etc/tlsfloor/api.key }\n"
+      "    tls: { min_version: TLS1.2, max_version: TLS1.3 }\n"
+      "    enforcement: { mode: enforce }     # observe | enforce\n"
+      "    timeouts: { handshake: 10s, idle: 300s }\n");
+  EXPECT_TRUE(result.errors.empty()) << testing::PrintToString(error_strings(result));
+  EXPECT_TRUE(result.config.has_value());
+}
+
+TEST(ConfigParserTest, PortZeroMayRepeat) {
+  // Port 0 lets the kernel pick, so several listeners (and admin) may ask for it; tests do.
+  const ParseResult result = parse(
+      "admin: {listen: 127.0.0.1:0}\n"
+      "listeners:\n"
+      "  - {name: a, listen: 127.0.0.1:0, upstream: {address: x:1}, certificates: [{cert: c, key: "
+      "k}]}\n"
+      "  - {name: b, listen: 127.0.0.1:0, upstream: {address: x:1}, certificates: [{cert: c, key: "
+      "k}]}\n");
+  EXPECT_TRUE(result.errors.empty()) << testing::PrintToString(error_strings(result));
+  ASSERT_TRUE(result.config.has_value());
+  EXPECT_EQ(result.config->listeners.size(), 2u);
+}
+
+TEST(ConfigParserTest, ThreadsAcceptsZeroToLimit) {
+  for (const auto& [text, expected] : std::vector<std::pair<std::string, unsigned>>{
+           {"0", 0}, {"1", 1}, {"16", 16}, {"1024", 1024}}) {
+    SCOPED_TRACE(text);
+    const ParseResult result = parse(with_listeners("threads: " + text + "\n"));
+    ASSERT_TRUE(result.config.has_value()) << testing::PrintToString(error_strings(result));
+    EXPECT_EQ(result.config->threads, expected);
+  }
+}
+
+// --- unknown keys and duplicate keys -------------------------------------------------------------
+
+struct ErrorCase {
+  std::string name;
+  std::string yaml;
+  std::string error;  // the only expected error
+};
+
+void PrintTo(const ErrorCase& c, std::ostream* os) { *os << c.name; }
+
+class SingleErrorTest : public testing::TestWithParam<ErrorCase> {};
+
+TEST_P(SingleErrorTest, ReportsExactlyThisError) {
+  expect_errors(GetParam().yaml, {GetParam().error});
+}
+
+std::string case_name(const testing::TestParamInfo<ErrorCase>& info) { return info.param.name; }
+
+INSTANTIATE_TEST_SUITE_P(
+    UnknownKeys, SingleErrorTest,
+    testing::Values(
+        ErrorCase{"TopLevel", with_listeners("thread: 4\n"),
+                  "t.yaml:1:1: unknown key \"thread\" at the top level (expected one of: admin, "
+                  "threads, drain_timeout, listeners)"},
+        ErrorCase{"Admin", with_listeners("admin:\n  listen: 127.0.0.1:9901\n  lisen: x\n"),
+                  "t.yaml:3:3: unknown key \"lisen\" in admin (expected one of: listen)"},
+        ErrorCase{"Listener", with_listeners("", "    timeout: {idle: 5s}\n"),
+                  "t.yaml:6:5: unknown key \"timeout\" in listener (expected one of: name, "
+                  "listen, upstream, certificates, tls, enforcement, timeouts)"},
+        ErrorCase{"Upstream",
+                  "listeners:\n"
+                  "  - name: api\n"
+                  "    listen: 0.0.0.0:8443\n"
+                  "    upstream: {address: 127.0.0.1:8080, timeout: 5s}\n"
+                  "    certificates: [{cert: a.crt, key: a.key}]\n",
+                  "t.yaml:4:41: unknown key \"timeout\" in upstream (expected one of: address, "
+                  "connect_timeout)"},
+        ErrorCase{"Certificate",
+                  "listeners:\n"
+                  "  - name: api\n"
+                  "    listen: 0.0.0.0:8443\n"
+                  "    upstream: {address: 127.0.0.1:8080}\n"
+                  "    certificates: [{cert: a.crt, key: a.key, chain: b.crt}]\n",
+                  "t.yaml:5:46: unknown key \"chain\" in certificate (expected one of: cert, key)"},
+        ErrorCase{"Tls", with_listeners("", "    tls: {min_verison: TLS1.3}\n"),
+                  "t.yaml:6:11: unknown key \"min_verison\" in tls (expected one of: "
+                  "min_version, max_version)"},
+        ErrorCase{
+            "Enforcement",
+            with_listeners("", "    enforcement:\n      mode: enforce\n      dry_run: true\n"),
+            "t.yaml:8:7: unknown key \"dry_run\" in enforcement (expected one of: mode)"},
+        ErrorCase{"Timeouts", with_listeners("", "    timeouts: {handshake: 10s, idel: 300s}\n"),
+                  "t.yaml:6:32: unknown key \"idel\" in timeouts (expected one of: handshake, "
+                  "idle)"},
+        // A repeated key must not let a later line silently override (or be overridden by) an
+        // earlier one.
+        ErrorCase{
+            "DuplicateKey",
+            with_listeners("", "    enforcement:\n      mode: enforce\n      mode: observe\n"),
+            "t.yaml:8:7: duplicate key \"mode\" in enforcement (first set at line 7)"},
+        ErrorCase{"NonScalarKey", with_listeners("", "    ? [a, b]\n    : 1\n"),
+                  "t.yaml:6:7: expected a plain key in listener, got a list"}),
+    case_name);
+
+// --- missing keys and wrong types ----------------------------------------------------------------
+
+INSTANTIATE_TEST_SUITE_P(
+    MissingKeys, SingleErrorTest,
+    testing::Values(
+        ErrorCase{"Listeners", "threads: 2\ndrain_timeout: 5s\n",
+                  "t.yaml:1:1: missing required key \"listeners\" at the top level"},
+        ErrorCase{"AdminListen", with_listeners("admin: {}\n"),
+                  "t.yaml:1:8: missing required key \"listen\" in admin"},
+        ErrorCase{"Name",
+                  "listeners:\n"
+                  "  - listen: 0.0.0.0:8443\n"
+                  "    upstream: {address: 127.0.0.1:8080}\n"
+                  "    certificates: [{cert: a.crt, key: a.key}]\n",
+                  "t.yaml:2:5: missing required key \"name\" in listener"},
+        ErrorCase{"Listen",
+                  "listeners:\n"
+                  "  - name: api\n"
+                  "    upstream: {address: 127.0.0.1:8080}\n"
+                  "    certificates: [{cert: a.crt, key: a.key}]\n",
+                  "t.yaml:2:5: missing required key \"listen\" in listener"},
+        ErrorCase{"Upstream",
+                  "listeners:\n"
+                  "  - name: api\n"
+                  "    listen: 0.0.0.0:8443\n"
+                  "    certificates: [{cert: a.crt, key: a.key}]\n",
+                  "t.yaml:2:5: missing required key \"upstream\" in listener"},
+        ErrorCase{"UpstreamAddress",
+                  "listeners:\n"
+                  "  - name: api\n"
+                  "    listen: 0.0.0.0:8443\n"
+                  "    upstream: {connect_timeout: 1s}\n"
+                  "    certificates: [{cert: a.crt, key: a.key}]\n",
+                  "t.yaml:4:15: missing required key \"address\" in upstream"},
+        ErrorCase{"Certificates",
+                  "listeners:\n"
+                  "  - name: api\n"
+                  "    listen: 0.0.0.0:8443\n"
+                  "    upstream: {address: 127.0.0.1:8080}\n",
+                  "t.yaml:2:5: missing required key \"certificates\" in listener"},
+        ErrorCase{"Cert",
+                  "listeners:\n"
+                  "  - name: api\n"
+                  "    listen: 0.0.0.0:8443\n"
+                  "    upstream: {address: 127.0.0.1:8080}\n"
+                  "    certificates:\n"
+                  "      - key: a.key\n",
+                  "t.yaml:6:9: missing required key \"cert\" in certificate"},
+        ErrorCase{"EmptyListeners", "listeners: []\n",
+                  "t.yaml:1:12: listeners must not be empty (at least one listener is required)"},
+        ErrorCase{"EmptyCertificates",
+                  "listeners:\n"
+                  "  - name: api\n"
+                  "    listen: 0.0.0.0:8443\n"
+                  "    upstream: {address: 127.0.0.1:8080}\n"
+                  "    certificates: []\n",
+                  "t.yaml:5:19: certificates must not be empty (at least one cert/key pair is "
+                  "required)"}),
+    case_name);
+
+INSTANTIATE_TEST_SUITE_P(
+    WrongTypes, SingleErrorTest,
+    testing::Values(
+        ErrorCase{"TopLevelList", "- a\n- b\n",
+                  "t.yaml:1:1: expected a map at the top level, got a list"},
+        ErrorCase{"TopLevelScalar", "listeners\n",
+                  "t.yaml:1:1: expected a map at the top level, got the scalar \"listeners\""},
+        ErrorCase{"ListenersMap", "listeners:\n  api: {}\n",
+                  "t.yaml:2:3: expected a list for listeners, got a map"},
+        ErrorCase{"ListenerScalar", "listeners:\n  - api\n",
+                  "t.yaml:2:5: expected a map for listener, got the scalar \"api\""},
+        ErrorCase{"AdminScalar", with_listeners("admin: 127.0.0.1:9901\n"),
+                  "t.yaml:1:8: expected a map for admin, got the scalar \"127.0.0.1:9901\""},
+        // A key with nothing after it points at the key, not at the next line.
+        ErrorCase{"TlsNull", with_listeners("", "    tls:\n    timeouts: {idle: 5s}\n"),
+                  "t.yaml:6:5: expected a map for tls, got no value"},
+        ErrorCase{"TlsScalar", with_listeners("", "    tls: TLS1.3\n"),
+                  "t.yaml:6:10: expected a map for tls, got the scalar \"TLS1.3\""},
+        ErrorCase{"NameList",
+                  "listeners:\n"
+                  "  - name: [api]\n"
+                  "    listen: 0.0.0.0:8443\n"
+                  "    upstream: {address: 127.0.0.1:8080}\n"
+                  "    certificates: [{cert: a.crt, key: a.key}]\n",
+                  "t.yaml:2:11: expected a string for name, got a list"},
+        ErrorCase{"CertificatesMap",
+                  "listeners:\n"
+                  "  - name: api\n"
+                  "    listen: 0.0.0.0:8443\n"
+                  "    upstream: {address: 127.0.0.1:8080}\n"
+                  "    certificates: {cert: a.crt, key: a.key}\n",
+                  "t.yaml:5:19: expected a list for certificates, got a map"},
+        ErrorCase{"ModeMap", with_listeners("", "    enforcement: {mode: {x: 1}}\n"),
+                  "t.yaml:6:25: expected a string for mode, got a map"},
+        ErrorCase{"ThreadsNull", with_listeners("threads: ~\n"),
+                  "t.yaml:1:1: expected an integer for threads, got no value"}),
+    case_name);
+
+// --- values --------------------------------------------------------------------------------------
+
+constexpr std::string_view kVersionHint = "(expected one of: TLS1.0, TLS1.1, TLS1.2, TLS1.3)";
+constexpr std::string_view kDurationHint =
+    "(expected a number with a unit: 250ms, 5s, 10m, 1h, 14d)";
+
+INSTANTIATE_TEST_SUITE_P(
+    Values, SingleErrorTest,
+    testing::Values(
+        // `    tls: {min_version: ` is 23 characters, so the value is at column 24.
+        ErrorCase{"VersionUnknown", with_listeners("", "    tls: {min_version: TLS1.4}\n"),
+                  "t.yaml:6:24: invalid TLS version \"TLS1.4\" for min_version " +
+                      std::string(kVersionHint)},
+        ErrorCase{"VersionLowerCase", with_listeners("", "    tls: {max_version: tls1.3}\n"),
+                  "t.yaml:6:24: invalid TLS version \"tls1.3\" for max_version " +
+                      std::string(kVersionHint)},
+        ErrorCase{"VersionNumber", with_listeners("", "    tls: {min_version: 1.2}\n"),
+                  "t.yaml:6:24: invalid TLS version \"1.2\" for min_version " +
+                      std::string(kVersionHint)},
+        ErrorCase{"MinAboveMax",
+                  with_listeners("", "    tls: {min_version: TLS1.3, max_version: TLS1.2}\n"),
+                  "t.yaml:6:24: min_version TLS1.3 is above max_version TLS1.2"},
+        ErrorCase{"MaxBelowDefaultMin", with_listeners("", "    tls: {max_version: TLS1.1}\n"),
+                  "t.yaml:6:24: min_version TLS1.2 (the default) is above max_version TLS1.1"},
+        ErrorCase{"Mode", with_listeners("", "    enforcement: {mode: block}\n"),
+                  "t.yaml:6:25: invalid enforcement mode \"block\" (expected one of: observe, "
+                  "enforce)"},
+        ErrorCase{"ModeCapitalised", with_listeners("", "    enforcement: {mode: Enforce}\n"),
+                  "t.yaml:6:25: invalid enforcement mode \"Enforce\" (expected one of: observe, "
+                  "enforce)"},
+        ErrorCase{"ThreadsNegative", with_listeners("threads: -1\n"),
+                  "t.yaml:1:10: invalid threads \"-1\" (expected an integer from 0 to 1024; 0 "
+                  "means one per core)"},
+        ErrorCase{"ThreadsFraction", with_listeners("threads: 1.5\n"),
+                  "t.yaml:1:10: invalid threads \"1.5\" (expected an integer from 0 to 1024; 0 "
+                  "means one per core)"},
+        ErrorCase{"ThreadsTooMany", with_listeners("threads: 1025\n"),
+                  "t.yaml:1:10: invalid threads \"1025\" (expected an integer from 0 to 1024; 0 "
+                  "means one per core)"},
+        ErrorCase{"ThreadsHuge", with_listeners("threads: 99999999999\n"),
+                  "t.yaml:1:10: invalid threads \"99999999999\" (expected an integer from 0 to "
+                  "1024; 0 means one per core)"},
+        ErrorCase{"DrainBareNumber", with_listeners("drain_timeout: 5\n"),
+                  "t.yaml:1:16: invalid duration \"5\" " + std::string(kDurationHint)},
+        ErrorCase{"DrainNegative", with_listeners("drain_timeout: -1s\n"),
+                  "t.yaml:1:16: invalid duration \"-1s\" " + std::string(kDurationHint)},
+        ErrorCase{"DrainFraction", with_listeners("drain_timeout: 1.5s\n"),
+                  "t.yaml:1:16: invalid duration \"1.5s\" " + std::string(kDurationHint)},
+        ErrorCase{"DrainSpace", with_listeners("drain_timeout: 5 s\n"),
+                  "t.yaml:1:16: invalid duration \"5 s\" " + std::string(kDurationHint)},
+        ErrorCase{"DrainUnit", with_listeners("drain_timeout: 5sec\n"),
+                  "t.yaml:1:16: invalid duration \"5sec\" " + std::string(kDurationHint)},
+        ErrorCase{"DrainOverflow", with_listeners("drain_timeout: 99999999999999999999d\n"),
+                  "t.yaml:1:16: duration \"99999999999999999999d\" is too large"},
+        ErrorCase{"ConnectTimeoutZero",
+                  "listeners:\n"
+                  "  - name: api\n"
+                  "    listen: 0.0.0.0:8443\n"
+                  "    upstream: {address: 127.0.0.1:8080, connect_timeout: 0s}\n"
+                  "    certificates: [{cert: a.crt, key: a.key}]\n",
+                  "t.yaml:4:58: connect_timeout must be greater than 0 (got \"0s\")"},
+        ErrorCase{"HandshakeZero", with_listeners("", "    timeouts: {handshake: 0ms}\n"),
+                  "t.yaml:6:27: handshake must be greater than 0 (got \"0ms\")"},
+        ErrorCase{"IdleList", with_listeners("", "    timeouts: {idle: [5s]}\n"),
+                  "t.yaml:6:22: expected a duration for idle, got a list"},
+        ErrorCase{"IdleBareNumber", with_listeners("", "    timeouts: {idle: 300}\n"),
+                  "t.yaml:6:22: invalid duration \"300\" " + std::string(kDurationHint)},
+        ErrorCase{"NameEmpty",
+                  "listeners:\n"
+                  "  - name: \"\"\n"
+                  "    listen: 0.0.0.0:8443\n"
+                  "    upstream: {address: 127.0.0.1:8080}\n"
+                  "    certificates: [{cert: a.crt, key: a.key}]\n",
+                  "t.yaml:2:11: listener name must not be empty"},
+        ErrorCase{"NameCharacters",
+                  "listeners:\n"
+                  "  - name: \"api\\\"}\"\n"
+                  "    listen: 0.0.0.0:8443\n"
+                  "    upstream: {address: 127.0.0.1:8080}\n"
+                  "    certificates: [{cert: a.crt, key: a.key}]\n",
+                  "t.yaml:2:11: invalid listener name \"api\"}\" (use only letters, digits, '_', "
+                  "'.' and '-')"},
+        ErrorCase{"ListenHostName",
+                  "listeners:\n"
+                  "  - name: api\n"
+                  "    listen: localhost:8443\n"
+                  "    upstream: {address: 127.0.0.1:8080}\n"
+                  "    certificates: [{cert: a.crt, key: a.key}]\n",
+                  "t.yaml:3:13: listen address \"localhost:8443\" must be an IP address such as "
+                  "0.0.0.0:8443 or [::]:8443 (host names are only allowed for upstream "
+                  "addresses)"},
+        ErrorCase{"ListenNoPort",
+                  "listeners:\n"
+                  "  - name: api\n"
+                  "    listen: 0.0.0.0\n"
+                  "    upstream: {address: 127.0.0.1:8080}\n"
+                  "    certificates: [{cert: a.crt, key: a.key}]\n",
+                  "t.yaml:3:13: invalid listen address \"0.0.0.0\": missing port (expected "
+                  "host:port or [ipv6]:port)"},
+        ErrorCase{"UpstreamUnbracketedIpv6",
+                  "listeners:\n"
+                  "  - name: api\n"
+                  "    listen: 0.0.0.0:8443\n"
+                  "    upstream: {address: \"::1:8080\"}\n"
+                  "    certificates: [{cert: a.crt, key: a.key}]\n",
+                  "t.yaml:4:25: invalid upstream address \"::1:8080\": IPv6 address must be in "
+                  "brackets, e.g. [::1]:8443 (expected host:port or [ipv6]:port)"},
+        ErrorCase{"AdminListenHostName", with_listeners("admin: {listen: \"localhost:9901\"}\n"),
+                  "t.yaml:1:17: listen address \"localhost:9901\" must be an IP address such as "
+                  "0.0.0.0:8443 or [::]:8443 (host names are only allowed for upstream "
+                  "addresses)"},
+        ErrorCase{"CertEmpty",
+                  "listeners:\n"
+                  "  - name: api\n"
+                  "    listen: 0.0.0.0:8443\n"
+                  "    upstream: {address: 127.0.0.1:8080}\n"
+                  "    certificates: [{cert: \"\", key: a.key}]\n",
+                  "t.yaml:5:27: cert must not be empty"}),
+    case_name);
+
+// --- uniqueness ----------------------------------------------------------------------------------
+
+std::string listener(std::string_view name, std::string_view listen) {
+  return "  - name: " + std::string(name) + "\n    listen: \"" + std::string(listen) +
+         "\"\n    upstream: {address: 127.0.0.1:8080}\n    certificates: [{cert: c, key: k}]\n";
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Uniqueness, SingleErrorTest,
+    testing::Values(
+        // The duplicate points at the second definition and names the line of the first.
+        ErrorCase{"DuplicateName",
+                  "listeners:\n" + listener("api", "0.0.0.0:1") + listener("web", "0.0.0.0:2") +
+                      listener("api", "0.0.0.0:3"),
+                  "t.yaml:10:11: duplicate listener name \"api\" (first defined at line 2)"},
+        ErrorCase{"DuplicateListen",
+                  "listeners:\n" + listener("a", "0.0.0.0:8443") + listener("b", "0.0.0.0:8443"),
+                  "t.yaml:7:13: listen address 0.0.0.0:8443 is already used by listener \"a\" "
+                  "(line 3)"},
+        // Two spellings of one IPv6 address are one socket address.
+        ErrorCase{
+            "DuplicateListenIpv6Spelling",
+            "listeners:\n" + listener("a", "[::1]:443") + listener("b", "[0:0:0:0:0:0:0:1]:443"),
+            "t.yaml:7:13: listen address [0:0:0:0:0:0:0:1]:443 is already used by listener "
+            "\"a\" (line 3)"},
+        ErrorCase{"ListenEqualsAdmin",
+                  "admin: {listen: 127.0.0.1:9901}\nlisteners:\n" + listener("a", "127.0.0.1:9901"),
+                  "t.yaml:4:13: listen address 127.0.0.1:9901 is already used by the admin "
+                  "listener (line 1)"},
+        // Admin written after the listeners: the later one is the duplicate.
+        ErrorCase{
+            "AdminAfterListener",
+            "listeners:\n" + listener("a", "127.0.0.1:9901") + "admin: {listen: 127.0.0.1:9901}\n",
+            "t.yaml:6:17: listen address 127.0.0.1:9901 is already used by listener \"a\" "
+            "(line 3)"}),
+    case_name);
+
+TEST(ConfigParserTest, DifferentPortsOrAddressesDoNotCollide) {
+  const ParseResult result = parse("admin: {listen: 127.0.0.1:9901}\nlisteners:\n" +
+                                   listener("a", "0.0.0.0:8443") + listener("b", "0.0.0.0:8444") +
+                                   listener("c", "127.0.0.1:8443") + listener("d", "[::]:8443"));
+  EXPECT_TRUE(result.errors.empty()) << testing::PrintToString(error_strings(result));
+}
+
+// --- several errors at once ----------------------------------------------------------------------
+
+TEST(ConfigParserTest, ReportsAllErrorsOfAllListenersTogether) {
+  const std::string yaml =
+      "listeners:\n"                                                 // 1
+      "  - name: a\n"                                                // 2
+      "    listen: 0.0.0.0:1\n"                                      // 3
+      "    upstream: {address: 127.0.0.1:80}\n"                      // 4
+      "    certificates: [{cert: a, key: b}]\n"                      // 5
+      "    tls: {min_version: TLS1.4}\n"                             // 6
+      "  - name: b c\n"                                              // 7
+      "    listen: localhost:2\n"                                    // 8
+      "    upstream: {address: 127.0.0.1:80, connect_timeout: 5}\n"  // 9
+      "    certificates: []\n"                                       // 10
+      "  - listen: 0.0.0.0:3\n"                                      // 11
+      "    upstream: {address: 127.0.0.1:80}\n"                      // 12
+      "    certificates: [{cert: a}]\n"                              // 13
+      "    timeouts: {idle: 0s, handshake: 1s, idle: 2s}\n"          // 14
+      "threads: many\n";                                             // 15
+  const ParseResult result = parse(yaml);
+  EXPECT_FALSE(result.config.has_value());
+  ASSERT_EQ(result.errors.size(), 10u) << testing::PrintToString(error_strings(result));
+  const Strings expected = {
+      "t.yaml:6:24: invalid TLS version \"TLS1.4\" for min_version " + std::string(kVersionHint),
+      "t.yaml:7:11: invalid listener name \"b c\" (use only letters, digits, '_', '.' and '-')",
+      "t.yaml:8:13: listen address \"localhost:2\" must be an IP address such as 0.0.0.0:8443 "
+      "or [::]:8443 (host names are only allowed for upstream addresses)",
+      "t.yaml:9:56: invalid duration \"5\" " + std::string(kDurationHint),
+      "t.yaml:10:19: certificates must not be empty (at least one cert/key pair is required)",
+      "t.yaml:11:5: missing required key \"name\" in listener",
+      "t.yaml:13:20: missing required key \"key\" in certificate",
+      "t.yaml:14:22: idle must be greater than 0 (got \"0s\")",
+      "t.yaml:14:41: duplicate key \"idle\" in timeouts (first set at line 14)",
+      "t.yaml:15:10: invalid threads \"many\" (expected an integer from 0 to 1024; 0 means "
+      "one per core)"};
+  EXPECT_EQ(error_strings(result), expected);
+  // The structured fields agree with the rendered string.
+  EXPECT_EQ(result.errors[0].where, (SourceMark{"t.yaml", 6, 24}));
+  EXPECT_EQ(result.errors[0].message,
+            "invalid TLS version \"TLS1.4\" for min_version " + std::string(kVersionHint));
+}
+
+// --- YAML-level problems -------------------------------------------------------------------------
+
+TEST(ConfigParserTest, YamlSyntaxErrorIsOneErrorAtItsPosition) {
+  expect_errors(
+      "listeners:\n"
+      "  - name: api\n"
+      "    listen: [0.0.0.0:8443\n"
+      "    upstream: {address: 127.0.0.1:8080}\n",
+      {"t.yaml:4:13: invalid YAML: end of sequence flow not found"});
+  expect_errors("admin:\n  listen: 127.0.0.1:1\n\tthreads: 1\n",
+                {"t.yaml:3:1: invalid YAML: illegal tab when looking for indentation"});
+}
+
+TEST(ConfigParserTest, UnquotedIpv6GetsAHint) {
+  // YAML reads `[::1]` as a list, so the address must be quoted; say so instead of only
+  // "end of map not found".
+  expect_errors(
+      "admin:\n"
+      "  listen: [::1]:9901\n",
+      {"t.yaml:2:16: invalid YAML: end of map not found (an IPv6 address must be quoted in YAML, "
+       "e.g. listen: \"[::1]:8443\")"});
+  expect_errors("admin: {listen: [2001:db8::1]:9901}\n",
+                {"t.yaml:1:30: invalid YAML: end of map flow not found (an IPv6 address must be "
+                 "quoted in YAML, e.g. listen: \"[::1]:8443\")"});
+}
+
+TEST(ConfigParserTest, EmptyDocumentIsAnError) {
+  for (const std::string_view yaml : {"", "\n\n", "# nothing but a comment\n", "---\n", "~\n"}) {
+    SCOPED_TRACE(testing::Message() << '"' << yaml << '"');
+    expect_errors(yaml, {"t.yaml:1:1: configuration is empty"});
+  }
+}
+
+TEST(ConfigParserTest, SecondDocumentIsAnError) {
+  expect_errors(with_listeners("", "---\nthreads: 2\n"),
+                {"t.yaml:7:1: only one YAML document is allowed per configuration file"});
+}
+
+// --- certificate paths ---------------------------------------------------------------------------
+
+TEST(ConfigParserTest, RelativeCertificatePathsFollowTheConfigFile) {
+  const struct {
+    std::string source;
+    std::string cert;
+    std::string expected;
+  } cases[] = {
+      {"/etc/tlsfloor/tlsfloor.yaml", "certs/api.crt", "/etc/tlsfloor/certs/api.crt"},
+      {"/etc/tlsfloor/tlsfloor.yaml", "/srv/api.crt", "/srv/api.crt"},
+      {"/etc/tlsfloor/tlsfloor.yaml", "../shared/api.crt", "/etc/tlsfloor/../shared/api.crt"},
+      {"conf/tlsfloor.yaml", "api.crt", "conf/api.crt"},
+      {"./tlsfloor.yaml", "api.crt", "./api.crt"},
+      {"/tlsfloor.yaml", "api.crt", "/api.crt"},
+      {"tlsfloor.yaml", "api.crt", "api.crt"},  // no '/': relative to the working directory
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.source + " + " + c.cert);
+    const ParseResult result =
+        parse_config("listeners:\n" + listener("a", "0.0.0.0:1")
+                                          .replace(listener("a", "0.0.0.0:1").find("{cert: c"), 8,
+                                                   "{cert: \"" + c.cert + "\""),
+                     c.source);
+    ASSERT_TRUE(result.config.has_value()) << testing::PrintToString(error_strings(result));
+    const CertificateConfig& certificate = result.config->listeners[0].certificates[0];
+    EXPECT_EQ(certificate.cert_path, c.expected);
+    EXPECT_EQ(certificate.where.file, c.source);
+    EXPECT_EQ(result.config->source_path, c.source);
+  }
+}
+
+// --- files ---------------------------------------------------------------------------------------
+
+class LoadConfigFileTest : public testing::Test {
+ protected:
+  void SetUp() override {
+    std::string pattern = (std::filesystem::temp_directory_path() / "tlsfloor-config-XXXXXX");
+    ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
+    dir_ = pattern;
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  std::string write(const std::string& name, std::string_view text) {
+    const std::string path = (dir_ / name).string();
+    std::ofstream(path) << text;
+    return path;
+  }
+
+  std::filesystem::path dir_;
+};
+
+TEST_F(LoadConfigFileTest, MissingFileIsOneErrorNamingThePath) {
+  const std::string path = (dir_ / "absent.yaml").string();
+  const ParseResult result = load_config_file(path);
+  EXPECT_FALSE(result.config.has_value());
+  EXPECT_EQ(error_strings(result),
+            Strings{path + ":0:0: cannot read config file: No such file or directory"});
+}
+
+TEST_F(LoadConfigFileTest, DirectoryIsOneError) {
+  const ParseResult result = load_config_file(dir_.string());
+  EXPECT_EQ(error_strings(result),
+            Strings{dir_.string() + ":0:0: cannot read config file: Is a directory"});
+}
+
+TEST_F(LoadConfigFileTest, LoadsAndResolvesRelativeToTheFile) {
+  const std::string path = write("tlsfloor.yaml",
+                                 "listeners:\n"
+                                 "  - name: api\n"
+                                 "    listen: 0.0.0.0:8443\n"
+                                 "    upstream: {address: 127.0.0.1:8080}\n"
+                                 "    certificates:\n"
+                                 "      - cert: certs/api.crt\n"
+                                 "        key: /abs/api.key\n");
+  const ParseResult result = load_config_file(path);
+  ASSERT_TRUE(result.config.has_value()) << testing::PrintToString(error_strings(result));
+  EXPECT_EQ(result.config->source_path, path);
+  const CertificateConfig& certificate = result.config->listeners[0].certificates[0];
+  EXPECT_EQ(certificate.cert_path, (dir_ / "certs/api.crt").string());
+  EXPECT_EQ(certificate.key_path, "/abs/api.key");
+  EXPECT_EQ(certificate.where, (SourceMark{path, 6, 9}));
+}
+
+TEST_F(LoadConfigFileTest, ErrorsNameTheFile) {
+  const std::string path = write("bad.yaml", "listeners: []\n");
+  EXPECT_EQ(error_strings(load_config_file(path)),
+            Strings{path + ":1:12: listeners must not be empty (at least one listener is "
+                           "required)"});
+}
+
+// --- small pieces --------------------------------------------------------------------------------
+
+TEST(ConfigErrorTest, ToStringIsFileLineColumnMessage) {
+  EXPECT_EQ((ConfigError{SourceMark{"/etc/x.yaml", 7, 21}, "bad"}.to_string()),
+            "/etc/x.yaml:7:21: bad");
+}
+
+TEST(EnforcementModeTest, ToStringMatchesConfigSpelling) {
+  EXPECT_EQ(to_string(EnforcementMode::observe), "observe");
+  EXPECT_EQ(to_string(EnforcementMode::enforce), "enforce");
+}
+
+}  // namespace
+}  // namespace tlsfloor::config
