@@ -1,0 +1,31 @@
+#pragma once
+// What the admin listener answers, by path. No sockets here: the server calls route() per
+// request, so the table is tested without HTTP.
+#include <functional>
+#include <string>
+#include <string_view>
+
+namespace tlsfloor::proxy {
+
+struct AdminResponse {
+  unsigned status = 200;
+  std::string content_type = "text/plain; charset=utf-8";
+  std::string body;
+  std::string allow;  // the Allow header of a 405
+};
+
+/// Answers one request; called on the control thread.
+using AdminHandler = std::function<AdminResponse(std::string_view method, std::string_view target)>;
+
+
+/// What the routes read from the running server.
+struct AdminState {
+  std::function<std::string()> render_metrics;
+  std::function<bool()> serving;  // false while draining: /healthz answers 503
+};
+
+/// GET /metrics (Prometheus text format), GET /healthz; 405 for other methods on those
+/// paths, 404 for anything else. Query strings are ignored.
+AdminResponse route(const AdminState& state, std::string_view method, std::string_view target);
+
+}  // namespace tlsfloor::proxy

@@ -1,0 +1,378 @@
+#include "proxy/connection.h"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <spdlog/spdlog.h>
+
+#include "proxy/client_hello.h"
+#include "proxy/spawn.h"
+
+namespace tlsfloor::proxy {
+namespace asio = boost::asio;
+using asio::awaitable;
+using asio::redirect_error;
+using asio::use_awaitable;
+using boost::system::error_code;
+
+namespace {
+
+// After a refused or failed handshake the client may still be sending. Closing a socket with
+// unread data makes the kernel send a reset, which can destroy the alert we just sent before
+// the client reads it; so read and drop for a short while first (a "lingering close").
+constexpr auto kLingerTimeout = std::chrono::seconds(2);
+
+std::string peer_of(const asio::ip::tcp::socket& socket) {
+  error_code ec;
+  const auto endpoint = socket.remote_endpoint(ec);
+  if (ec) return "?";
+  return endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
+}
+
+}  // namespace
+
+Connection::Connection(tcp::socket client, std::shared_ptr<const ListenerRuntime> runtime,
+                       Worker& worker)
+    : client_(std::move(client)),
+      upstream_(client_.get_executor()),
+      runtime_(std::move(runtime)),
+      worker_(worker),
+      timer_(client_.get_executor()),
+      accepted_at_(Clock::now()) {
+  worker_.track(*this);
+  runtime_->metrics->connection_opened();
+}
+
+Connection::~Connection() {
+  runtime_->metrics->connection_closed();
+  worker_.untrack(*this);
+}
+
+void Connection::start() {
+  error_code ec;
+  // BoringSSL reads and writes the descriptor itself; both Asio's view and the descriptor are
+  // non-blocking so neither ever parks the worker thread.
+  client_.non_blocking(true, ec);
+  client_.set_option(tcp::no_delay(true), ec);
+  ssl_.reset(SSL_new(runtime_->ssl_ctx.get()));
+  if (!ssl_ || SSL_set_fd(ssl_.get(), client_.native_handle()) != 1) {
+    spdlog::error("listener {}: cannot set up TLS for a connection: {}", runtime_->config.name,
+                  take_ssl_error());
+    return;  // the socket closes with the last reference
+  }
+  SSL_set_app_data(ssl_.get(), static_cast<ClientHelloHandler*>(this));
+  SSL_set_accept_state(ssl_.get());
+  // Free the handshake-only configuration (certificates, cipher preferences) once the
+  // handshake is done: a long-lived connection should not keep it.
+  SSL_set_shed_handshake_config(ssl_.get(), 1);
+
+  enter_phase(Phase::handshake, runtime_->config.timeouts.handshake);
+  auto self = shared_from_this();
+  asio::co_spawn(client_.get_executor(), watchdog(self), log_escaped_exception("watchdog"));
+  asio::co_spawn(client_.get_executor(), run(std::move(self)),
+                 log_escaped_exception("connection"));
+}
+
+void Connection::abort() {
+  if (aborted_) return;
+  aborted_ = true;
+  error_code ec;
+  // Shut down rather than close: the descriptor number stays ours until the destructor, so
+  // BoringSSL (which holds the raw fd) can never touch a descriptor reused by someone else.
+  client_.cancel(ec);
+  client_.shutdown(tcp::socket::shutdown_both, ec);
+  upstream_.cancel(ec);
+  upstream_.shutdown(tcp::socket::shutdown_both, ec);
+  if (resolver_) resolver_->cancel();
+}
+
+enum ssl_select_cert_result_t Connection::on_client_hello(const SSL_CLIENT_HELLO& hello) {
+  hello_seen_ = true;
+  const auto parsed = parse_client_hello({hello.client_hello, hello.client_hello_len});
+  if (!parsed) {
+    // BoringSSL accepted the framing but the contents are malformed: refuse, count as failed.
+    spdlog::debug("listener {}: malformed ClientHello from {}", runtime_->config.name,
+                  peer_of(client_));
+    return ssl_select_cert_error;
+  }
+  highest_offered_ = highest_offered_version(*parsed);
+  decision_ = decide(highest_offered_, runtime_->policy);
+  if (decision_.legacy) {
+    runtime_->metrics->count_legacy_handshake(highest_offered_,
+                                              decision_.reject
+                                                  ? metrics::LegacyDecision::rejected
+                                                  : metrics::LegacyDecision::would_reject);
+  }
+  // BoringSSL freezes the version range after this callback returns, so this floor applies to
+  // this connection's negotiation; for a refused client it is above everything the client
+  // offers, and BoringSSL answers with a protocol_version alert.
+  if (SSL_set_min_proto_version(hello.ssl, decision_.min_version) != 1) {
+    return ssl_select_cert_error;
+  }
+  if (decision_.reject) return ssl_select_cert_success;  // no certificate will be sent
+  if (!runtime_->certificates.apply(hello.ssl, parsed->server_name)) {
+    spdlog::error("listener {}: cannot install the certificate: {}", runtime_->config.name,
+                  take_ssl_error());
+    return ssl_select_cert_error;
+  }
+  return ssl_select_cert_success;
+}
+
+awaitable<void> Connection::run(std::shared_ptr<Connection> self) {
+  Connection& c = *self;
+  const bool completed = co_await c.handshake();
+  c.record_handshake(completed);
+  if (!completed) {
+    co_await c.linger_and_close();
+    co_return;
+  }
+  if (!co_await c.connect_upstream()) {
+    c.runtime_->metrics->count_upstream_connect_failure();
+    // Tell the client we are done (close_notify, then FIN) rather than just vanishing.
+    co_await c.send_close_notify();
+    co_await c.linger_and_close();
+    co_return;
+  }
+  c.enter_phase(Phase::relay, c.runtime_->config.timeouts.idle);
+  c.relays_running_ = 2;
+  const auto executor = c.client_.get_executor();
+  asio::co_spawn(executor, relay_up(self), log_escaped_exception("relay"));
+  asio::co_spawn(executor, relay_down(std::move(self)), log_escaped_exception("relay"));
+}
+
+awaitable<void> Connection::watchdog(std::shared_ptr<Connection> self) {
+  Connection& c = *self;
+  while (c.phase_ != Phase::done) {
+    c.timer_.expires_at(c.deadline_);
+    error_code ec;
+    co_await c.timer_.async_wait(redirect_error(use_awaitable, ec));
+    if (c.phase_ == Phase::done) break;
+    // Woken early: a new phase, or activity moved the deadline. Re-arm.
+    if (Clock::now() < c.deadline_) continue;
+    switch (c.phase_) {
+      case Phase::handshake:
+        spdlog::debug("listener {}: handshake timeout for {}", c.runtime_->config.name,
+                      peer_of(c.client_));
+        c.abort();
+        break;
+      case Phase::connect:
+        c.upstream_.close(ec);
+        if (c.resolver_) c.resolver_->cancel();
+        break;
+      case Phase::relay:
+        spdlog::debug("listener {}: idle timeout for {}", c.runtime_->config.name,
+                      peer_of(c.client_));
+        c.abort();
+        break;
+      case Phase::linger:
+      case Phase::done:
+        c.abort();
+        break;
+    }
+    // Fired once for this phase; the next phase sets a new deadline.
+    c.deadline_ = Clock::time_point::max();
+  }
+}
+
+void Connection::enter_phase(Phase phase, std::chrono::milliseconds timeout) {
+  phase_ = phase;
+  deadline_ = phase == Phase::done ? Clock::time_point::max() : Clock::now() + timeout;
+  timer_.cancel();  // the watchdog wakes, re-arms for the new deadline or exits when done
+}
+
+awaitable<bool> Connection::wait_client(tcp::socket::wait_type what) {
+  error_code ec;
+  co_await client_.async_wait(what, redirect_error(use_awaitable, ec));
+  co_return !ec && !aborted_;
+}
+
+awaitable<bool> Connection::wait_for_ssl(int ssl_error) {
+  switch (ssl_error) {
+    case SSL_ERROR_WANT_READ:
+      co_return co_await wait_client(tcp::socket::wait_read);
+    case SSL_ERROR_WANT_WRITE:
+      co_return co_await wait_client(tcp::socket::wait_write);
+    default:
+      co_return false;
+  }
+}
+
+awaitable<bool> Connection::handshake() {
+  for (;;) {
+    ERR_clear_error();
+    const int result = SSL_do_handshake(ssl_.get());
+    if (result == 1) co_return true;
+    const int error = SSL_get_error(ssl_.get(), result);
+    if (error != SSL_ERROR_WANT_READ && error != SSL_ERROR_WANT_WRITE) {
+      spdlog::debug("listener {}: handshake with {} failed: {}", runtime_->config.name,
+                    peer_of(client_), take_ssl_error());
+      co_return false;
+    }
+    if (!co_await wait_for_ssl(error)) co_return false;
+  }
+}
+
+void Connection::record_handshake(bool completed) {
+  metrics::ListenerMetrics& metrics = *runtime_->metrics;
+  if (completed) {
+    metrics.count_handshake(static_cast<std::uint16_t>(SSL_version(ssl_.get())),
+                            metrics::HandshakeOutcome::accepted);
+    metrics.observe_handshake_duration(
+        std::chrono::duration<double>(Clock::now() - accepted_at_).count());
+  } else if (decision_.reject) {
+    metrics.count_handshake(highest_offered_, metrics::HandshakeOutcome::rejected);
+  } else {
+    metrics.count_handshake(hello_seen_ ? highest_offered_ : 0,
+                            metrics::HandshakeOutcome::failed);
+  }
+}
+
+awaitable<bool> Connection::connect_upstream() {
+  const auto& upstream = runtime_->config.upstream;
+  enter_phase(Phase::connect, upstream.connect_timeout);
+  error_code ec;
+  if (runtime_->upstream_endpoint) {
+    co_await upstream_.async_connect(*runtime_->upstream_endpoint,
+                                     redirect_error(use_awaitable, ec));
+  } else {
+    resolver_.emplace(upstream_.get_executor());
+    const auto endpoints =
+        co_await resolver_->async_resolve(upstream.address.host,
+                                          std::to_string(upstream.address.port),
+                                          redirect_error(use_awaitable, ec));
+    if (!ec) co_await asio::async_connect(upstream_, endpoints, redirect_error(use_awaitable, ec));
+    resolver_.reset();
+  }
+  if (ec || aborted_ || !upstream_.is_open()) {
+    spdlog::warn("listener {}: cannot connect to upstream {}: {}", runtime_->config.name,
+                 upstream.address.to_string(), ec ? ec.message() : "timed out");
+    co_return false;
+  }
+  upstream_.set_option(tcp::no_delay(true), ec);
+  upstream_.non_blocking(true, ec);
+  co_return true;
+}
+
+awaitable<void> Connection::relay_up(std::shared_ptr<Connection> self) {
+  self->relay_finished(co_await self->client_to_upstream());
+}
+
+awaitable<void> Connection::relay_down(std::shared_ptr<Connection> self) {
+  self->relay_finished(co_await self->upstream_to_client());
+}
+
+void Connection::relay_finished(bool clean) {
+  --relays_running_;
+  if (!clean) abort();  // one direction broke: the other cannot be trusted to finish
+  if (relays_running_ == 0) enter_phase(Phase::done, {});
+}
+
+awaitable<bool> Connection::client_to_upstream() {
+  SSL* ssl = ssl_.get();
+  for (;;) {
+    // Hold no buffer while the client is quiet; BoringSSL may already hold a record, though.
+    if (SSL_has_pending(ssl) == 0 && !co_await wait_client(tcp::socket::wait_read)) {
+      co_return false;
+    }
+    BufferLease buffer = worker_.buffers().take();
+    for (;;) {
+      ERR_clear_error();
+      const int read = SSL_read(ssl, buffer.data(), static_cast<int>(buffer.size()));
+      if (read > 0) {
+        touch();
+        error_code ec;
+        co_await asio::async_write(upstream_,
+                                   asio::buffer(buffer.data(), static_cast<std::size_t>(read)),
+                                   redirect_error(use_awaitable, ec));
+        if (ec || aborted_) co_return false;
+        runtime_->metrics->count_bytes(metrics::Direction::client_to_upstream,
+                                       static_cast<std::uint64_t>(read));
+        continue;
+      }
+      const int error = SSL_get_error(ssl, read);
+      if (error == SSL_ERROR_WANT_READ) break;  // give the buffer back while waiting
+      if (error == SSL_ERROR_ZERO_RETURN || error == SSL_ERROR_SYSCALL) {
+        // The client is done sending (close_notify, or a bare FIN): pass the half-close on.
+        error_code ec;
+        upstream_.shutdown(tcp::socket::shutdown_send, ec);
+        co_return !aborted_;
+      }
+      if (error != SSL_ERROR_WANT_WRITE) {
+        spdlog::debug("listener {}: TLS error from {}: {}", runtime_->config.name,
+                      peer_of(client_), take_ssl_error());
+        co_return false;
+      }
+      if (!co_await wait_for_ssl(error)) co_return false;
+    }
+  }
+}
+
+awaitable<bool> Connection::upstream_to_client() {
+  for (;;) {
+    error_code ec;
+    co_await upstream_.async_wait(tcp::socket::wait_read, redirect_error(use_awaitable, ec));
+    if (ec || aborted_) co_return false;
+    BufferLease buffer = worker_.buffers().take();
+    for (;;) {
+      const std::size_t read = upstream_.read_some(asio::buffer(buffer.data(), buffer.size()), ec);
+      if (ec == asio::error::would_block) break;  // give the buffer back while waiting
+      if (ec == asio::error::eof) {
+        // The upstream is done sending: close_notify, then FIN, and keep reading the client.
+        co_await send_close_notify();
+        shutdown_client_send();
+        co_return !aborted_;
+      }
+      if (ec) co_return false;
+      touch();
+      if (!co_await write_to_client(buffer.data(), read)) co_return false;
+      runtime_->metrics->count_bytes(metrics::Direction::upstream_to_client, read);
+    }
+  }
+}
+
+awaitable<bool> Connection::write_to_client(const std::uint8_t* data, std::size_t size) {
+  // Without SSL_MODE_ENABLE_PARTIAL_WRITE, SSL_write takes everything or nothing; after
+  // WANT_WRITE it is retried with the same arguments.
+  for (;;) {
+    ERR_clear_error();
+    const int written = SSL_write(ssl_.get(), data, static_cast<int>(size));
+    if (written > 0) co_return true;
+    if (!co_await wait_for_ssl(SSL_get_error(ssl_.get(), written))) co_return false;
+  }
+}
+
+awaitable<void> Connection::send_close_notify() {
+  // Called once per connection: a second successful SSL_shutdown would start reading and
+  // discarding the client's data while it waits for the client's close_notify.
+  for (;;) {
+    ERR_clear_error();
+    const int result = SSL_shutdown(ssl_.get());
+    if (result >= 0) co_return;
+    const int error = SSL_get_error(ssl_.get(), result);
+    if (error != SSL_ERROR_WANT_WRITE || !co_await wait_for_ssl(error)) {
+      ERR_clear_error();
+      co_return;
+    }
+  }
+}
+
+void Connection::shutdown_client_send() {
+  error_code ec;
+  client_.shutdown(tcp::socket::shutdown_send, ec);
+}
+
+awaitable<void> Connection::linger_and_close() {
+  enter_phase(Phase::linger, std::chrono::duration_cast<std::chrono::milliseconds>(kLingerTimeout));
+  shutdown_client_send();
+  while (co_await wait_client(tcp::socket::wait_read)) {
+    BufferLease scratch = worker_.buffers().take();
+    error_code ec;
+    client_.read_some(asio::buffer(scratch.data(), scratch.size()), ec);
+    if (ec && ec != asio::error::would_block) break;  // EOF or reset: the client is gone
+  }
+  enter_phase(Phase::done, {});
+}
+
+}  // namespace tlsfloor::proxy

@@ -1,0 +1,85 @@
+#pragma once
+// One client connection: TLS handshake (BoringSSL driven directly on the socket), the policy
+// decision in the early callback, the upstream connect, then two relays until both directions
+// are done. Runs entirely on its worker's thread.
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+
+#include "proxy/listener_runtime.h"
+#include "proxy/policy.h"
+#include "proxy/tls_context.h"
+#include "proxy/worker.h"
+
+namespace tlsfloor::proxy {
+
+class Connection final : public std::enable_shared_from_this<Connection>,
+                         private ClientHelloHandler {
+ public:
+  using tcp = boost::asio::ip::tcp;
+  using Clock = std::chrono::steady_clock;
+
+  Connection(tcp::socket client, std::shared_ptr<const ListenerRuntime> runtime, Worker& worker);
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+  ~Connection();
+
+  /// Starts the connection's coroutines; they keep it alive until both directions are done.
+  void start();
+  /// Closes both sides now: pending waits fail and every coroutine unwinds.
+  void abort();
+
+ private:
+  // What the watchdog does when the deadline passes, by phase.
+  enum class Phase { handshake, connect, relay, linger, done };
+
+  enum ssl_select_cert_result_t on_client_hello(const SSL_CLIENT_HELLO& hello) override;
+
+  static boost::asio::awaitable<void> run(std::shared_ptr<Connection> self);
+  static boost::asio::awaitable<void> watchdog(std::shared_ptr<Connection> self);
+  static boost::asio::awaitable<void> relay_up(std::shared_ptr<Connection> self);
+  static boost::asio::awaitable<void> relay_down(std::shared_ptr<Connection> self);
+
+  boost::asio::awaitable<bool> handshake();
+  boost::asio::awaitable<bool> connect_upstream();
+  boost::asio::awaitable<bool> client_to_upstream();
+  boost::asio::awaitable<bool> upstream_to_client();
+  boost::asio::awaitable<bool> write_to_client(const std::uint8_t* data, std::size_t size);
+  boost::asio::awaitable<void> send_close_notify();
+  boost::asio::awaitable<void> linger_and_close();
+  boost::asio::awaitable<bool> wait_client(tcp::socket::wait_type what);
+  // Waits as BoringSSL asks after an SSL_* call returned `ssl_error`; false: give up.
+  boost::asio::awaitable<bool> wait_for_ssl(int ssl_error);
+
+  void enter_phase(Phase phase, std::chrono::milliseconds timeout);
+  void touch() { deadline_ = Clock::now() + runtime_->config.timeouts.idle; }
+  void record_handshake(bool completed);
+  void relay_finished(bool clean);
+  void shutdown_client_send();
+
+  tcp::socket client_;
+  tcp::socket upstream_;
+  std::shared_ptr<const ListenerRuntime> runtime_;
+  Worker& worker_;
+  bssl::UniquePtr<SSL> ssl_;
+  boost::asio::steady_timer timer_;
+  std::optional<tcp::resolver> resolver_;
+  Clock::time_point accepted_at_;
+  Clock::time_point deadline_;
+  Phase phase_ = Phase::handshake;
+
+  // Learned in the early callback.
+  bool hello_seen_ = false;
+  std::uint16_t highest_offered_ = 0;
+  Decision decision_;
+
+  int relays_running_ = 0;
+  bool aborted_ = false;
+};
+
+}  // namespace tlsfloor::proxy
