@@ -61,8 +61,7 @@ std::string_view to_string(LegacyDecision decision) {
 }
 
 std::string_view to_string(Direction direction) {
-  return direction == Direction::client_to_upstream ? "client_to_upstream"
-                                                    : "upstream_to_client";
+  return direction == Direction::client_to_upstream ? "client_to_upstream" : "upstream_to_client";
 }
 
 Metrics::Metrics()
@@ -75,8 +74,7 @@ Metrics::Metrics()
                                "Handshakes from clients whose best offered version is below "
                                "the listener's floor, by decision.",
                                *registry_)),
-      handshake_duration_(named(prometheus::BuildHistogram(),
-                                "tlsfloor_handshake_duration_seconds",
+      handshake_duration_(named(prometheus::BuildHistogram(), "tlsfloor_handshake_duration_seconds",
                                 "Time from accept to a completed TLS handshake.", *registry_)),
       connections_total_(named(prometheus::BuildCounter(), "tlsfloor_connections_total",
                                "Client connections accepted.", *registry_)),
@@ -84,17 +82,15 @@ Metrics::Metrics()
                                 "Client connections currently open.", *registry_)),
       bytes_(named(prometheus::BuildCounter(), "tlsfloor_bytes_total",
                    "Application bytes proxied, by direction.", *registry_)),
-      upstream_connect_failures_(named(prometheus::BuildCounter(),
-                                       "tlsfloor_upstream_connect_failures_total",
-                                       "Upstream connections that failed or timed out.",
-                                       *registry_)),
+      upstream_connect_failures_(
+          named(prometheus::BuildCounter(), "tlsfloor_upstream_connect_failures_total",
+                "Upstream connections that failed or timed out.", *registry_)),
       accept_errors_(named(prometheus::BuildCounter(), "tlsfloor_accept_errors_total",
                            "Failed accept() calls (e.g. out of file descriptors); accepting "
                            "is retried with backoff.",
                            *registry_)),
       policy_info_(named(prometheus::BuildGauge(), "tlsfloor_policy_info",
-                         "The version policy in force on each listener (always 1).",
-                         *registry_)),
+                         "The version policy in force on each listener (always 1).", *registry_)),
       build_info_(named(prometheus::BuildGauge(), "tlsfloor_build_info",
                         "tlsfloor's version and TLS library (always 1).", *registry_)) {
   build_info_.Add({{"version", std::string(kVersion)}, {"tls_library", std::string(kTlsLibrary)}})
@@ -106,8 +102,9 @@ ListenerMetrics& Metrics::listener(const std::string& name, std::string_view min
   std::lock_guard lock(mutex_);
   auto it = listeners_.find(name);
   if (it == listeners_.end()) {
-    it = listeners_.emplace(name, std::unique_ptr<ListenerMetrics>(new ListenerMetrics(*this, name)))
-             .first;
+    it =
+        listeners_.emplace(name, std::unique_ptr<ListenerMetrics>(new ListenerMetrics(*this, name)))
+            .first;
   }
   ListenerMetrics& listener = *it->second;
   if (listener.policy_info_ != nullptr) policy_info_.Remove(listener.policy_info_);

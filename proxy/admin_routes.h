@@ -17,7 +17,6 @@ struct AdminResponse {
 /// Answers one request; called on the control thread.
 using AdminHandler = std::function<AdminResponse(std::string_view method, std::string_view target)>;
 
-
 /// What the routes read from the running server.
 struct AdminState {
   std::function<std::string()> render_metrics;

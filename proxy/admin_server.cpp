@@ -1,12 +1,12 @@
 #include "proxy/admin_server.h"
 
+#include <spdlog/spdlog.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
-#include <spdlog/spdlog.h>
 
 #include <chrono>
 #include <system_error>
@@ -75,7 +75,8 @@ asio::awaitable<void> AdminServer::session(std::shared_ptr<AdminServer> self, tc
     stream.expires_after(kSessionTimeout);
     http::request_parser<http::string_body> parser;
     parser.body_limit(kMaxRequestBytes);
-    co_await http::async_read(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
+    co_await http::async_read(stream, buffer, parser,
+                              asio::redirect_error(asio::use_awaitable, ec));
     if (ec) break;
     const auto& request = parser.get();
     const AdminResponse answer = self->handler_(std::string_view(request.method_string()),

@@ -18,11 +18,11 @@ struct ClientHello {
   std::vector<std::uint8_t> compression_methods;
   std::vector<std::uint16_t> extensions;  // extension types, in order
   bool has_supported_versions = false;
-  std::vector<std::uint16_t> supported_versions;  // extension 43, in order
-  std::string server_name;                        // SNI host_name (ext 0); empty when absent
-  std::vector<std::string> alpn;                  // ext 16, in order
-  std::vector<std::uint16_t> supported_groups;    // ext 10
-  std::vector<std::uint8_t> ec_point_formats;     // ext 11
+  std::vector<std::uint16_t> supported_versions;    // extension 43, in order
+  std::string server_name;                          // SNI host_name (ext 0); empty when absent
+  std::vector<std::string> alpn;                    // ext 16, in order
+  std::vector<std::uint16_t> supported_groups;      // ext 10
+  std::vector<std::uint8_t> ec_point_formats;       // ext 11
   std::vector<std::uint16_t> signature_algorithms;  // ext 13
 };
 

@@ -1,11 +1,11 @@
 #include "proxy/connection.h"
 
+#include <spdlog/spdlog.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
-#include <spdlog/spdlog.h>
 
 #include "proxy/client_hello.h"
 #include "proxy/spawn.h"
@@ -71,8 +71,7 @@ void Connection::start() {
   enter_phase(Phase::handshake, runtime_->config.timeouts.handshake);
   auto self = shared_from_this();
   asio::co_spawn(client_.get_executor(), watchdog(self), log_escaped_exception("watchdog"));
-  asio::co_spawn(client_.get_executor(), run(std::move(self)),
-                 log_escaped_exception("connection"));
+  asio::co_spawn(client_.get_executor(), run(std::move(self)), log_escaped_exception("connection"));
 }
 
 void Connection::abort() {
@@ -100,10 +99,9 @@ enum ssl_select_cert_result_t Connection::on_client_hello(const SSL_CLIENT_HELLO
   highest_offered_ = highest_offered_version(*parsed);
   decision_ = decide(highest_offered_, runtime_->policy);
   if (decision_.legacy) {
-    runtime_->metrics->count_legacy_handshake(highest_offered_,
-                                              decision_.reject
-                                                  ? metrics::LegacyDecision::rejected
-                                                  : metrics::LegacyDecision::would_reject);
+    runtime_->metrics->count_legacy_handshake(
+        highest_offered_, decision_.reject ? metrics::LegacyDecision::rejected
+                                           : metrics::LegacyDecision::would_reject);
   }
   // BoringSSL freezes the version range after this callback returns, so this floor applies to
   // this connection's negotiation; for a refused client it is above everything the client
@@ -224,8 +222,7 @@ void Connection::record_handshake(bool completed) {
   } else if (decision_.reject) {
     metrics.count_handshake(highest_offered_, metrics::HandshakeOutcome::rejected);
   } else {
-    metrics.count_handshake(hello_seen_ ? highest_offered_ : 0,
-                            metrics::HandshakeOutcome::failed);
+    metrics.count_handshake(hello_seen_ ? highest_offered_ : 0, metrics::HandshakeOutcome::failed);
   }
 }
 
@@ -238,10 +235,9 @@ awaitable<bool> Connection::connect_upstream() {
                                      redirect_error(use_awaitable, ec));
   } else {
     resolver_.emplace(upstream_.get_executor());
-    const auto endpoints =
-        co_await resolver_->async_resolve(upstream.address.host,
-                                          std::to_string(upstream.address.port),
-                                          redirect_error(use_awaitable, ec));
+    const auto endpoints = co_await resolver_->async_resolve(upstream.address.host,
+                                                             std::to_string(upstream.address.port),
+                                                             redirect_error(use_awaitable, ec));
     if (!ec) co_await asio::async_connect(upstream_, endpoints, redirect_error(use_awaitable, ec));
     resolver_.reset();
   }
@@ -300,8 +296,8 @@ awaitable<bool> Connection::client_to_upstream() {
         co_return !aborted_;
       }
       if (error != SSL_ERROR_WANT_WRITE) {
-        spdlog::debug("listener {}: TLS error from {}: {}", runtime_->config.name,
-                      peer_of(client_), take_ssl_error());
+        spdlog::debug("listener {}: TLS error from {}: {}", runtime_->config.name, peer_of(client_),
+                      take_ssl_error());
         co_return false;
       }
       if (!co_await wait_for_ssl(error)) co_return false;

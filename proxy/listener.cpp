@@ -1,12 +1,12 @@
 #include "proxy/listener.h"
 
+#include <spdlog/spdlog.h>
+#include <sys/socket.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <spdlog/spdlog.h>
-#include <sys/socket.h>
 
 #include <algorithm>
 #include <system_error>
@@ -91,8 +91,8 @@ asio::awaitable<void> Listener::accept_loop(std::shared_ptr<Listener> self, Acce
     auto runtime = self->runtime();
     if (ec) {
       runtime->metrics->count_accept_error();
-      spdlog::warn("listener {}: accept failed: {} (retrying in {} ms)", self->name_,
-                   ec.message(), backoff.count());
+      spdlog::warn("listener {}: accept failed: {} (retrying in {} ms)", self->name_, ec.message(),
+                   backoff.count());
       retry.expires_after(backoff);
       co_await retry.async_wait(asio::redirect_error(asio::use_awaitable, ec));
       backoff = std::min(backoff * 2, kMaxBackoff);

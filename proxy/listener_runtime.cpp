@@ -10,8 +10,7 @@ std::shared_ptr<const ListenerRuntime> build_listener_runtime(
   const std::size_t errors_before = errors.size();
   auto runtime = std::make_shared<ListenerRuntime>();
   runtime->config = listener;
-  runtime->policy = {listener.tls.min_version, listener.tls.max_version,
-                     listener.enforcement.mode};
+  runtime->policy = {listener.tls.min_version, listener.tls.max_version, listener.enforcement.mode};
   runtime->certificates = CertificateSet::load(listener.certificates, errors);
   runtime->ssl_ctx = make_server_context(listener);
   if (!runtime->ssl_ctx) {

@@ -1,7 +1,7 @@
 // tlsfloor: a TLS-terminating TCP reverse proxy that enforces a minimum TLS version per
 // listener and makes every handshake decision visible as Prometheus metrics.
-#include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
+#include <CLI/CLI.hpp>
 
 #include <cstdio>
 #include <exception>

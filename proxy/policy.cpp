@@ -21,8 +21,7 @@ Decision decide(std::uint16_t highest_offered, const VersionPolicy& policy) {
   const bool observe = policy.mode == config::EnforcementMode::observe;
   // Observing listeners accept anything the library speaks (TLS 1.0 and up); enforcing ones
   // apply the floor to every client, so no client can be talked down below it.
-  const auto applied_min =
-      observe ? static_cast<std::uint16_t>(config::TlsVersion::tls1_0) : floor;
+  const auto applied_min = observe ? static_cast<std::uint16_t>(config::TlsVersion::tls1_0) : floor;
 
   Decision decision;
   decision.min_version = applied_min;

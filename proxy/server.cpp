@@ -1,11 +1,11 @@
 #include "proxy/server.h"
 
+#include <spdlog/spdlog.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <spdlog/spdlog.h>
 
 #include <csignal>
 
@@ -58,8 +58,7 @@ void Server::start() {
   if (config_.admin) {
     AdminState state{[this] { return metrics_->render(); }, [this] { return !stopping_.load(); }};
     admin_ = std::make_shared<AdminServer>(
-        control_, config_.admin->listen,
-        [state](std::string_view method, std::string_view target) {
+        control_, config_.admin->listen, [state](std::string_view method, std::string_view target) {
           return route(state, method, target);
         });
     admin_->start();
@@ -98,8 +97,8 @@ void Server::handle_signals() {
         signals_->async_wait(*on_signal);
         return;
       }
-      spdlog::info("{}: stopping (draining for up to {} ms)", signal == SIGINT ? "SIGINT" : "SIGTERM",
-                   config_.drain_timeout.count());
+      spdlog::info("{}: stopping (draining for up to {} ms)",
+                   signal == SIGINT ? "SIGINT" : "SIGTERM", config_.drain_timeout.count());
       request_stop();
     };
     signals_->async_wait(*on_signal);

@@ -27,7 +27,8 @@ bssl::UniquePtr<CRYPTO_BUFFER> to_buffer(X509* certificate) {
   const int length = i2d_X509(certificate, &der);
   if (length <= 0) return nullptr;
   bssl::UniquePtr<uint8_t> owned(der);
-  return bssl::UniquePtr<CRYPTO_BUFFER>(CRYPTO_BUFFER_new(der, static_cast<size_t>(length), nullptr));
+  return bssl::UniquePtr<CRYPTO_BUFFER>(
+      CRYPTO_BUFFER_new(der, static_cast<size_t>(length), nullptr));
 }
 
 // Reads every certificate of a PEM file, leaf first.

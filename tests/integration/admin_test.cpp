@@ -1,0 +1,94 @@
+// The admin listener: /metrics is valid Prometheus text (promtool agrees) with every family
+// documented, /healthz answers, other paths and methods are refused.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+
+#include "tests/integration/proxy_config.h"
+#include "tests/support/running_proxy.h"
+#include "tests/support/tcp_upstream.h"
+#include "tests/support/tls_client.h"
+
+namespace tlsfloor::test {
+namespace {
+
+class AdminTest : public testing::Test {
+ protected:
+  AdminTest() {
+    ListenerSpec spec;
+    spec.upstream_port = upstream_.port();
+    spec.certificates = {make_self_signed(dir_, "api", {"api.test"})};
+    proxy_.emplace(proxy_yaml({spec}));
+  }
+  TempDir dir_;
+  TcpUpstream upstream_{UpstreamMode::echo};
+  std::optional<RunningProxy> proxy_;
+};
+
+TEST_F(AdminTest, HealthzAnswersWhileServing) {
+  const auto response = http_get(proxy_->admin_port(), "/healthz");
+  EXPECT_EQ(response.status, 200);
+  EXPECT_EQ(response.body, "ok\n");
+}
+
+TEST_F(AdminTest, UnknownPathsAndMethodsAreRefused) {
+  EXPECT_EQ(http_get(proxy_->admin_port(), "/nope").status, 404);
+  const auto post = http_request(proxy_->admin_port(), "POST", "/metrics");
+  EXPECT_EQ(post.status, 405);
+  EXPECT_NE(post.headers.find("Allow: GET"), std::string::npos) << post.headers;
+}
+
+TEST_F(AdminTest, MetricsHaveTheExpositionContentType) {
+  const auto response = http_get(proxy_->admin_port(), "/metrics?ignored=1");
+  EXPECT_EQ(response.status, 200);
+  EXPECT_NE(response.headers.find("Content-Type: text/plain; version=0.0.4"), std::string::npos)
+      << response.headers;
+}
+
+TEST_F(AdminTest, EveryFamilyIsDocumentedAndPromtoolFindsNothingWrong) {
+  // Traffic of every kind first, so labelled series exist: accepted, rejected, failed.
+  {
+    TlsClient modern(proxy_->port());
+    ASSERT_TRUE(modern.handshake());
+    ASSERT_TRUE(modern.write_all("hi"));
+    EXPECT_EQ(modern.read_exactly(2), "hi");
+    ClientOptions tls10;
+    tls10.max_version = TLS1_VERSION;
+    TlsClient legacy(proxy_->port(), tls10);
+    EXPECT_FALSE(legacy.handshake());
+    const int fd = connect_tcp(proxy_->port());
+    send_raw(fd, "garbage\r\n\r\n");
+    read_raw_to_end(fd);
+    close(fd);
+  }
+  const std::string text = proxy_->scrape();
+  for (const char* family :
+       {"tlsfloor_handshakes_total", "tlsfloor_legacy_handshakes_total",
+        "tlsfloor_connections_active", "tlsfloor_connections_total", "tlsfloor_bytes_total",
+        "tlsfloor_handshake_duration_seconds", "tlsfloor_upstream_connect_failures_total",
+        "tlsfloor_policy_info", "tlsfloor_accept_errors_total", "tlsfloor_build_info"}) {
+    EXPECT_NE(text.find(std::string("# HELP ") + family + " "), std::string::npos) << family;
+    EXPECT_NE(text.find(std::string("# TYPE ") + family + " "), std::string::npos) << family;
+  }
+  EXPECT_EQ(proxy_->metric("tlsfloor_handshake_duration_seconds_count", {{"listener", "api"}}),
+            1.0);
+
+  // promtool is part of the test dependencies (deploy/install-deps.sh --test).
+  TempDir scratch;
+  const std::string file = scratch.write("metrics.txt", text);
+  const std::string command = "promtool check metrics < '" + file + "' 2>&1";
+  FILE* pipe = popen(command.c_str(), "r");
+  ASSERT_NE(pipe, nullptr);
+  std::string output;
+  char buffer[512];
+  while (fgets(buffer, sizeof buffer, pipe) != nullptr) output += buffer;
+  const int status = pclose(pipe);
+  ASSERT_NE(WEXITSTATUS(status), 127) << "promtool is missing: run deploy/install-deps.sh --test";
+  EXPECT_EQ(status, 0) << output;
+  EXPECT_EQ(output, "");
+}
+
+}  // namespace
+}  // namespace tlsfloor::test

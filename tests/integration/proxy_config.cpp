@@ -1,0 +1,35 @@
+#include "tests/integration/proxy_config.h"
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <thread>
+
+namespace tlsfloor::test {
+
+std::string proxy_yaml(const std::vector<ListenerSpec>& listeners,
+                       const std::string& drain_timeout) {
+  std::string yaml = fmt::format(
+      "admin:\n  listen: 127.0.0.1:0\nthreads: 2\ndrain_timeout: {}\nlisteners:\n", drain_timeout);
+  for (const auto& l : listeners) {
+    yaml += fmt::format(
+        "  - name: {}\n"
+        "    listen: \"{}\"\n"
+        "    upstream: {{ address: 127.0.0.1:{}, connect_timeout: {} }}\n"
+        "    tls: {{ min_version: {}, max_version: {} }}\n"
+        "    enforcement: {{ mode: {} }}\n"
+        "    timeouts: {{ handshake: {}, idle: {} }}\n"
+        "    certificates:\n",
+        l.name, l.listen, l.upstream_port, l.connect_timeout, l.min_version, l.max_version, l.mode,
+        l.handshake_timeout, l.idle_timeout);
+    for (const auto& cert : l.certificates) {
+      yaml +=
+          fmt::format("      - {{ cert: \"{}\", key: \"{}\" }}\n", cert.cert_path, cert.key_path);
+    }
+  }
+  return yaml;
+}
+
+void wait_a_moment() { std::this_thread::sleep_for(std::chrono::milliseconds(10)); }
+
+}  // namespace tlsfloor::test

@@ -1,0 +1,28 @@
+#pragma once
+// Reading the admin listener from tests: a minimal HTTP/1.1 GET and a Prometheus text parser.
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+
+namespace tlsfloor::test {
+
+struct HttpResponse {
+  int status = 0;
+  std::string headers;  // raw header block
+  std::string body;
+};
+
+/// GET `target` from 127.0.0.1:`port` (Connection: close); status 0 when it failed.
+HttpResponse http_request(std::uint16_t port, const std::string& method, const std::string& target);
+inline HttpResponse http_get(std::uint16_t port, const std::string& target) {
+  return http_request(port, "GET", target);
+}
+
+using Labels = std::map<std::string, std::string>;
+
+/// The value of the sample `name` with exactly these labels in a text exposition, or nullopt.
+std::optional<double> metric_value(const std::string& exposition, const std::string& name,
+                                   const Labels& labels);
+
+}  // namespace tlsfloor::test

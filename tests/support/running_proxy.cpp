@@ -1,0 +1,42 @@
+#include "tests/support/running_proxy.h"
+
+#include <stdexcept>
+
+#include "config/config_parser.h"
+
+namespace tlsfloor::test {
+
+RunningProxy::RunningProxy(const std::string& yaml) {
+  auto parsed = config::parse_config(yaml, "config.yaml");
+  std::vector<config::ConfigError> errors = parsed.errors;
+  if (parsed.config) server_ = proxy::Server::create(std::move(*parsed.config), errors);
+  if (!server_) {
+    std::string text = "test config is invalid:";
+    for (const auto& error : errors) text += "\n  " + error.to_string();
+    throw std::runtime_error(text);
+  }
+  server_->start();
+}
+
+RunningProxy::~RunningProxy() { stop(); }
+
+void RunningProxy::stop() {
+  if (stopped_) return;
+  stopped_ = true;
+  server_->request_stop();
+  server_->wait();
+}
+
+std::uint16_t RunningProxy::port(const std::string& listener) const {
+  return server_->listener_port(listener);
+}
+
+std::uint16_t RunningProxy::admin_port() const { return server_->admin_port().value_or(0); }
+
+std::string RunningProxy::scrape() const { return http_get(admin_port(), "/metrics").body; }
+
+std::optional<double> RunningProxy::metric(const std::string& name, const Labels& labels) const {
+  return metric_value(scrape(), name, labels);
+}
+
+}  // namespace tlsfloor::test

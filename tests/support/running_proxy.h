@@ -1,0 +1,35 @@
+#pragma once
+// The real proxy, started in-process from YAML on ephemeral ports, for integration tests.
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "proxy/server.h"
+#include "tests/support/admin_client.h"
+
+namespace tlsfloor::test {
+
+class RunningProxy {
+ public:
+  /// Parses and validates `yaml` (as if read from `config.yaml` in the working directory),
+  /// builds the server and starts it. Throws std::runtime_error with every config error.
+  explicit RunningProxy(const std::string& yaml);
+  ~RunningProxy();
+
+  std::uint16_t port(const std::string& listener = "api") const;
+  std::uint16_t admin_port() const;
+  /// GET /metrics from the admin listener.
+  std::string scrape() const;
+  /// One sample from a fresh scrape; nullopt when the series does not exist.
+  std::optional<double> metric(const std::string& name, const Labels& labels) const;
+  proxy::Server& server() { return *server_; }
+  /// Requests a graceful stop and waits for it.
+  void stop();
+
+ private:
+  std::unique_ptr<proxy::Server> server_;
+  bool stopped_ = false;
+};
+
+}  // namespace tlsfloor::test

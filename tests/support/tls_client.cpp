@@ -1,0 +1,178 @@
+#include "tests/support/tls_client.h"
+
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <openssl/err.h>
+#include <openssl/x509.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <stdexcept>
+
+namespace tlsfloor::test {
+namespace {
+
+// Long enough for a slow sanitizer build, short enough that a hang fails the test run.
+constexpr int kSocketTimeoutSeconds = 20;
+
+int app_data_index() {
+  static const int index = SSL_get_ex_new_index(0, nullptr, nullptr, nullptr, nullptr);
+  return index;
+}
+
+}  // namespace
+
+int connect_tcp(std::uint16_t port, const std::string& host) {
+  addrinfo hints{};
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_NUMERICHOST;
+  addrinfo* found = nullptr;
+  if (::getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &found) != 0) {
+    throw std::runtime_error("test client: bad address " + host);
+  }
+  const int fd = ::socket(found->ai_family, SOCK_STREAM, 0);
+  const bool connected = fd >= 0 && ::connect(fd, found->ai_addr, found->ai_addrlen) == 0;
+  ::freeaddrinfo(found);
+  if (!connected) {
+    if (fd >= 0) ::close(fd);
+    throw std::runtime_error("test client: cannot connect to port " + std::to_string(port));
+  }
+  timeval timeout{kSocketTimeoutSeconds, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+  ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
+  return fd;
+}
+
+bool send_raw(int fd, std::string_view data) {
+  while (!data.empty()) {
+    const ssize_t sent = ::send(fd, data.data(), data.size(), MSG_NOSIGNAL);
+    if (sent <= 0) return false;
+    data.remove_prefix(static_cast<std::size_t>(sent));
+  }
+  return true;
+}
+
+std::string read_raw_to_end(int fd) {
+  std::string received;
+  char buffer[16 * 1024];
+  for (;;) {
+    const ssize_t n = ::recv(fd, buffer, sizeof buffer, 0);
+    if (n <= 0) return received;
+    received.append(buffer, static_cast<std::size_t>(n));
+  }
+}
+
+TlsClient::TlsClient(std::uint16_t port, ClientOptions options) {
+  fd_ = connect_tcp(port, options.host);
+  ctx_.reset(SSL_CTX_new(TLS_method()));
+  SSL_CTX_set_min_proto_version(ctx_.get(), options.min_version);
+  SSL_CTX_set_max_proto_version(ctx_.get(), options.max_version);
+  SSL_CTX_set_info_callback(ctx_.get(), &TlsClient::on_info);
+  // Keep sessions so tests can offer them again for resumption.
+  SSL_CTX_set_session_cache_mode(ctx_.get(), SSL_SESS_CACHE_CLIENT);
+  ssl_.reset(SSL_new(ctx_.get()));
+  SSL_set_ex_data(ssl_.get(), app_data_index(), this);
+  SSL_set_fd(ssl_.get(), fd_);
+  SSL_set_connect_state(ssl_.get());
+  if (!options.server_name.empty())
+    SSL_set_tlsext_host_name(ssl_.get(), options.server_name.c_str());
+  if (options.resume != nullptr) SSL_set_session(ssl_.get(), options.resume);
+}
+
+TlsClient::~TlsClient() {
+  ssl_.reset();
+  if (fd_ >= 0) ::close(fd_);
+}
+
+void TlsClient::on_info(const SSL* ssl, int where, int value) {
+  if ((where & SSL_CB_READ_ALERT) == 0) return;
+  auto* self = static_cast<TlsClient*>(SSL_get_ex_data(ssl, app_data_index()));
+  // close_notify (0) is the normal end of a stream, not a refusal: keep the first real alert.
+  if (self != nullptr && (value & 0xff) != SSL_AD_CLOSE_NOTIFY && self->alert_ < 0) {
+    self->alert_ = value & 0xff;
+  }
+}
+
+bool TlsClient::handshake() {
+  ERR_clear_error();
+  const bool ok = SSL_do_handshake(ssl_.get()) == 1;
+  ERR_clear_error();
+  return ok;
+}
+
+std::uint16_t TlsClient::version() const {
+  return SSL_is_init_finished(ssl_.get()) ? static_cast<std::uint16_t>(SSL_version(ssl_.get())) : 0;
+}
+
+std::string TlsClient::peer_common_name() const {
+  bssl::UniquePtr<X509> cert(SSL_get_peer_certificate(ssl_.get()));
+  if (!cert) return "";
+  char name[256] = {};
+  X509_NAME_get_text_by_NID(X509_get_subject_name(cert.get()), NID_commonName, name, sizeof name);
+  return name;
+}
+
+bool TlsClient::session_reused() const { return SSL_session_reused(ssl_.get()) == 1; }
+
+bssl::UniquePtr<SSL_SESSION> TlsClient::session() const {
+  return bssl::UniquePtr<SSL_SESSION>(SSL_get1_session(ssl_.get()));
+}
+
+bool TlsClient::write_all(std::string_view data) {
+  while (!data.empty()) {
+    const int chunk = static_cast<int>(std::min<std::size_t>(data.size(), 64 * 1024));
+    const int written = SSL_write(ssl_.get(), data.data(), chunk);
+    if (written <= 0) {
+      ERR_clear_error();
+      return false;
+    }
+    data.remove_prefix(static_cast<std::size_t>(written));
+  }
+  return true;
+}
+
+std::string TlsClient::read_exactly(std::size_t size) {
+  std::string received(size, '\0');
+  std::size_t done = 0;
+  while (done < size) {
+    const int n = SSL_read(ssl_.get(), received.data() + done,
+                           static_cast<int>(std::min<std::size_t>(size - done, 1 << 30)));
+    if (n <= 0) {
+      ERR_clear_error();
+      break;
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  received.resize(done);
+  return received;
+}
+
+std::string TlsClient::read_to_end(ReadEnd* how) {
+  std::string received;
+  char buffer[16 * 1024];
+  for (;;) {
+    const int n = SSL_read(ssl_.get(), buffer, sizeof buffer);
+    if (n > 0) {
+      received.append(buffer, static_cast<std::size_t>(n));
+      continue;
+    }
+    const int error = SSL_get_error(ssl_.get(), n);
+    ERR_clear_error();
+    if (how != nullptr) {
+      *how = error == SSL_ERROR_ZERO_RETURN           ? ReadEnd::close_notify
+             : (error == SSL_ERROR_SYSCALL && n == 0) ? ReadEnd::eof
+                                                      : ReadEnd::error;
+    }
+    return received;
+  }
+}
+
+void TlsClient::finish_sending() {
+  SSL_shutdown(ssl_.get());
+  ERR_clear_error();
+  ::shutdown(fd_, SHUT_WR);
+}
+
+}  // namespace tlsfloor::test

@@ -1,0 +1,70 @@
+#pragma once
+// A blocking BoringSSL client for integration tests: any version from TLS 1.0 to 1.3, records
+// the alert the server sends, and reads/writes with generous socket timeouts so a broken proxy
+// fails a test instead of hanging it.
+#include <openssl/base.h>
+#include <openssl/ssl.h>
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace tlsfloor::test {
+
+struct ClientOptions {
+  std::uint16_t min_version = TLS1_VERSION;
+  std::uint16_t max_version = TLS1_3_VERSION;
+  std::string server_name;  // SNI; none when empty
+  std::string host = "127.0.0.1";
+  SSL_SESSION* resume = nullptr;  // offer this session (not owned)
+};
+
+/// How a read ended.
+enum class ReadEnd { close_notify, eof, error };
+
+class TlsClient {
+ public:
+  /// Connects over TCP; throws std::runtime_error when it cannot.
+  TlsClient(std::uint16_t port, ClientOptions options = {});
+  ~TlsClient();
+  TlsClient(const TlsClient&) = delete;
+  TlsClient& operator=(const TlsClient&) = delete;
+
+  /// Runs the handshake; true when established.
+  bool handshake();
+  /// The negotiated version (wire code), 0 before a handshake.
+  std::uint16_t version() const;
+  /// The alert description the server sent (70 = protocol_version), or -1 when none.
+  int alert_received() const { return alert_; }
+  /// The subject CN of the server's certificate ("" when none).
+  std::string peer_common_name() const;
+  bool session_reused() const;
+  /// The session to resume with later (owned by the caller).
+  bssl::UniquePtr<SSL_SESSION> session() const;
+
+  bool write_all(std::string_view data);
+  /// Reads exactly `size` bytes (less if the stream ends first).
+  std::string read_exactly(std::size_t size);
+  /// Reads until the stream ends; `how` says how it ended.
+  std::string read_to_end(ReadEnd* how = nullptr);
+  /// Sends close_notify and half-closes TCP: "I am done sending" in TLS and TCP terms.
+  void finish_sending();
+  /// Raw socket, for tests that speak bytes, not TLS.
+  int fd() const { return fd_; }
+
+ private:
+  static void on_info(const SSL* ssl, int where, int value);
+  int fd_ = -1;
+  bssl::UniquePtr<SSL_CTX> ctx_;
+  bssl::UniquePtr<SSL> ssl_;
+  int alert_ = -1;
+};
+
+/// A plain TCP connection to 127.0.0.1:`port` with the test timeouts set; throws on failure.
+int connect_tcp(std::uint16_t port, const std::string& host = "127.0.0.1");
+/// Sends raw bytes; false on error.
+bool send_raw(int fd, std::string_view data);
+/// Reads raw bytes until EOF, error or timeout; returns them.
+std::string read_raw_to_end(int fd);
+
+}  // namespace tlsfloor::test

@@ -1,0 +1,99 @@
+#include "metrics/metrics.h"
+
+#include <gtest/gtest.h>
+
+#include "tests/support/admin_client.h"
+
+namespace tlsfloor::metrics {
+namespace {
+
+using test::metric_value;
+
+TEST(MetricsTest, HandshakesAreLabelledByVersionAndOutcome) {
+  Metrics metrics;
+  auto& api = metrics.listener("api", "TLS1.2", "TLS1.3", "enforce");
+  api.count_handshake(0x0304, HandshakeOutcome::accepted);
+  api.count_handshake(0x0304, HandshakeOutcome::accepted);
+  api.count_handshake(0x0301, HandshakeOutcome::rejected);
+  api.count_handshake(0x0300, HandshakeOutcome::rejected);
+  api.count_handshake(0, HandshakeOutcome::failed);
+  api.count_handshake(0x7f1c, HandshakeOutcome::failed);  // a draft: not a version we name
+  const std::string text = metrics.render();
+  const auto value = [&](const char* version, const char* outcome) {
+    return metric_value(text, "tlsfloor_handshakes_total",
+                        {{"listener", "api"}, {"version", version}, {"outcome", outcome}});
+  };
+  EXPECT_EQ(value("TLS1.3", "accepted"), 2.0);
+  EXPECT_EQ(value("TLS1.0", "rejected"), 1.0);
+  EXPECT_EQ(value("SSL3.0", "rejected"), 1.0);
+  EXPECT_EQ(value("unknown", "failed"), 2.0);
+  EXPECT_EQ(value("TLS1.2", "accepted"), std::nullopt) << "series appear on first use";
+}
+
+TEST(MetricsTest, LegacyDecisionsConnectionsAndBytes) {
+  Metrics metrics;
+  auto& api = metrics.listener("api", "TLS1.2", "TLS1.3", "observe");
+  api.count_legacy_handshake(0x0302, LegacyDecision::would_reject);
+  api.count_legacy_handshake(0x0301, LegacyDecision::rejected);
+  api.connection_opened();
+  api.connection_opened();
+  api.connection_closed();
+  api.count_bytes(Direction::client_to_upstream, 100);
+  api.count_bytes(Direction::upstream_to_client, 7);
+  api.count_upstream_connect_failure();
+  api.observe_handshake_duration(0.003);
+  const std::string text = metrics.render();
+  EXPECT_EQ(
+      metric_value(text, "tlsfloor_legacy_handshakes_total",
+                   {{"listener", "api"}, {"version", "TLS1.1"}, {"decision", "would_reject"}}),
+      1.0);
+  EXPECT_EQ(metric_value(text, "tlsfloor_legacy_handshakes_total",
+                         {{"listener", "api"}, {"version", "TLS1.0"}, {"decision", "rejected"}}),
+            1.0);
+  EXPECT_EQ(metric_value(text, "tlsfloor_connections_total", {{"listener", "api"}}), 2.0);
+  EXPECT_EQ(metric_value(text, "tlsfloor_connections_active", {{"listener", "api"}}), 1.0);
+  EXPECT_EQ(metric_value(text, "tlsfloor_bytes_total",
+                         {{"listener", "api"}, {"direction", "client_to_upstream"}}),
+            100.0);
+  EXPECT_EQ(metric_value(text, "tlsfloor_bytes_total",
+                         {{"listener", "api"}, {"direction", "upstream_to_client"}}),
+            7.0);
+  EXPECT_EQ(metric_value(text, "tlsfloor_upstream_connect_failures_total", {{"listener", "api"}}),
+            1.0);
+  EXPECT_EQ(metric_value(text, "tlsfloor_handshake_duration_seconds_bucket",
+                         {{"listener", "api"}, {"le", "0.005"}}),
+            1.0);
+  EXPECT_EQ(metric_value(text, "tlsfloor_handshake_duration_seconds_bucket",
+                         {{"listener", "api"}, {"le", "0.0025"}}),
+            0.0);
+}
+
+TEST(MetricsTest, PolicyInfoIsReplacedNotDuplicated) {
+  Metrics metrics;
+  auto& first = metrics.listener("api", "TLS1.0", "TLS1.3", "observe");
+  auto& again = metrics.listener("api", "TLS1.2", "TLS1.3", "enforce");
+  EXPECT_EQ(&first, &again) << "one set of series per listener name";
+  const std::string text = metrics.render();
+  EXPECT_EQ(metric_value(text, "tlsfloor_policy_info",
+                         {{"listener", "api"},
+                          {"min_version", "TLS1.2"},
+                          {"max_version", "TLS1.3"},
+                          {"mode", "enforce"}}),
+            1.0);
+  EXPECT_EQ(metric_value(text, "tlsfloor_policy_info",
+                         {{"listener", "api"},
+                          {"min_version", "TLS1.0"},
+                          {"max_version", "TLS1.3"},
+                          {"mode", "observe"}}),
+            std::nullopt);
+}
+
+TEST(MetricsTest, BuildInfoNamesTheTlsLibrary) {
+  Metrics metrics;
+  const std::string text = metrics.render();
+  EXPECT_NE(text.find("tlsfloor_build_info{"), std::string::npos);
+  EXPECT_NE(text.find("tls_library=\"BoringSSL"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace tlsfloor::metrics
