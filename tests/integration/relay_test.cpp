@@ -108,7 +108,10 @@ TEST_P(RelayPerVersionTest, EchoIsExactForEveryVersion) {
 
 INSTANTIATE_TEST_SUITE_P(EveryVersion, RelayPerVersionTest,
                          testing::Values(TLS1_VERSION, TLS1_1_VERSION, TLS1_2_VERSION,
-                                         TLS1_3_VERSION));
+                                         TLS1_3_VERSION),
+                         [](const auto& info) {
+                           return "TLS1" + std::to_string(info.param - TLS1_VERSION);
+                         });
 
 TEST_F(RelayTest, ManyConcurrentConnectionsEachGetTheirOwnBytes) {
   TcpUpstream upstream(UpstreamMode::reply_after_eof);

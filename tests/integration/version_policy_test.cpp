@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <optional>
+#include <ostream>
 #include <string>
 
 #include "tests/integration/proxy_config.h"
@@ -28,6 +29,9 @@ const Version kVersions[] = {
     {TLS1_2_VERSION, "TLS1.2", false},
     {TLS1_3_VERSION, "TLS1.3", false},
 };
+
+// Readable test names and parameters in ctest's list instead of raw bytes.
+void PrintTo(const Version& version, std::ostream* out) { *out << version.label; }
 
 std::string version_name(const testing::TestParamInfo<Version>& info) {
   std::string name = info.param.label;

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs what the tests need, builds, and runs every test twice: an optimised build, then an
+# AddressSanitizer + UndefinedBehaviorSanitizer build (any leak, overflow or UB fails the run).
+#   deploy/run-tests.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+./deploy/install-deps.sh --test
+
+jobs=$(nproc)
+run_suite() {
+  local dir=$1
+  shift
+  cmake -S . -B "$dir" -G Ninja "$@" >/dev/null
+  cmake --build "$dir" -j "$jobs"
+  # Integration tests start their own proxies on ephemeral ports: safe to run side by side.
+  ctest --test-dir "$dir" --output-on-failure -j "$jobs"
+}
+
+echo "== optimised build"
+run_suite build-test -DCMAKE_BUILD_TYPE=RelWithDebInfo
+
+echo "== AddressSanitizer + UndefinedBehaviorSanitizer build"
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+run_suite build-asan -DCMAKE_BUILD_TYPE=Debug -DTLSFLOOR_SANITIZE=ON
