@@ -59,12 +59,12 @@ int main(int argc, char** argv) {
     return 0;
   }
   try {
+    server->handle_signals();
     server->start();
   } catch (const std::exception& e) {
     spdlog::error("{}", e.what());
     return 1;
   }
-  server->handle_signals();
   server->wait();
   spdlog::info("stopped");
   return 0;

@@ -20,6 +20,19 @@ namespace {
 constexpr auto kDrainPoll = std::chrono::milliseconds(25);
 // After the drain timeout, how long aborted connections get to unwind.
 constexpr auto kAbortGrace = std::chrono::seconds(1);
+// Coroutines log their own escaped exceptions; this catches what a plain handler throws (Asio
+// reports some resource exhaustion that way), so one failed operation never ends the process.
+void run_event_loop(asio::io_context& context) {
+  for (;;) {
+    try {
+      context.run();
+      return;
+    } catch (const std::exception& e) {
+      spdlog::error("event loop: unexpected exception: {}", e.what());
+    }
+  }
+}
+
 }  // namespace
 
 std::unique_ptr<Server> Server::create(config::Config config,
@@ -80,28 +93,30 @@ void Server::start() {
   }
   for (auto& worker : workers_) {
     worker_guards_.push_back(asio::make_work_guard(worker->context()));
-    worker_threads_.emplace_back([&context = worker->context()] { context.run(); });
+    worker_threads_.emplace_back([&context = worker->context()] { run_event_loop(context); });
   }
   control_guard_.emplace(asio::make_work_guard(control_));
-  control_thread_ = std::thread([this] { control_.run(); });
+  control_thread_ = std::thread([this] { run_event_loop(control_); });
 }
 
 void Server::handle_signals() {
-  asio::post(control_, [this] {
-    signals_.emplace(control_, SIGINT, SIGTERM, SIGHUP);
-    auto on_signal = std::make_shared<std::function<void(boost::system::error_code, int)>>();
-    *on_signal = [this, on_signal](boost::system::error_code ec, int signal) {
-      if (ec) return;
-      if (signal == SIGHUP) {
-        spdlog::warn("SIGHUP: configuration reload is not available in this version; ignored");
-        signals_->async_wait(*on_signal);
-        return;
-      }
-      spdlog::info("{}: stopping (draining for up to {} ms)",
-                   signal == SIGINT ? "SIGINT" : "SIGTERM", config_.drain_timeout.count());
-      request_stop();
-    };
-    signals_->async_wait(*on_signal);
+  // Called before start(): the signal set needs a pipe, which must not be left to a moment
+  // when the process may already be out of descriptors.
+  signals_.emplace(control_, SIGINT, SIGTERM, SIGHUP);
+  wait_for_signal();
+}
+
+void Server::wait_for_signal() {
+  signals_->async_wait([this](boost::system::error_code ec, int signal) {
+    if (ec) return;
+    if (signal == SIGHUP) {
+      spdlog::warn("SIGHUP: configuration reload is not available in this version; ignored");
+      wait_for_signal();
+      return;
+    }
+    spdlog::info("{}: stopping (draining for up to {} ms)", signal == SIGINT ? "SIGINT" : "SIGTERM",
+                 config_.drain_timeout.count());
+    request_stop();
   });
 }
 

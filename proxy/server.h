@@ -33,7 +33,8 @@ class Server {
   /// Binds every listener and the admin port and starts the threads. Throws std::system_error
   /// naming the address when a port cannot be bound.
   void start();
-  /// SIGTERM and SIGINT stop gracefully; SIGHUP is logged (reload comes later). For main only.
+  /// SIGTERM and SIGINT stop gracefully; SIGHUP is logged (reload comes later). For main only,
+  /// before start(). Throws std::system_error if signals cannot be set up.
   void handle_signals();
   /// Stops accepting, lets open connections finish for up to drain_timeout, then closes the
   /// rest. Safe from any thread; returns at once.
@@ -49,6 +50,7 @@ class Server {
  private:
   explicit Server(config::Config config);
   boost::asio::awaitable<void> drain();
+  void wait_for_signal();
   std::size_t active_connections() const;
 
   config::Config config_;
