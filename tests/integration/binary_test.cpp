@@ -1,0 +1,179 @@
+// The tlsfloor binary end to end, as an operator runs it: --version, --check with good and
+// bad configs, serving OpenSSL's command-line client (an independent TLS stack), SIGTERM, and
+// running out of file descriptors.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <regex>
+#include <string>
+#include <vector>
+
+#include "tests/integration/proxy_config.h"
+#include "tests/support/admin_client.h"
+#include "tests/support/child_process.h"
+#include "tests/support/tcp_upstream.h"
+#include "tests/support/test_pki.h"
+#include "tests/support/tls_client.h"
+
+namespace tlsfloor::test {
+namespace {
+
+const std::string kBinary = TLSFLOOR_BINARY;
+
+// The port in a start-up line such as "listener api on 127.0.0.1:40123 -> ...".
+std::uint16_t port_in(const std::string& line, const std::string& before) {
+  const std::regex pattern(before + R"(\S*:(\d+))");
+  std::smatch match;
+  if (!std::regex_search(line, match, pattern)) return 0;
+  return static_cast<std::uint16_t>(std::stoi(match[1]));
+}
+
+class BinaryTest : public testing::Test {
+ protected:
+  std::string write_config(const std::string& mode = "enforce") {
+    ListenerSpec spec;
+    spec.upstream_port = upstream_.port();
+    spec.certificates = {make_self_signed(dir_, "api", {"localhost"}, KeyType::rsa_2048)};
+    spec.mode = mode;
+    return dir_.write("tlsfloor.yaml", proxy_yaml({spec}));
+  }
+  // Starts the binary and reads the ports it bound from its log.
+  void start(const std::string& config, std::optional<unsigned> max_open_files = std::nullopt) {
+    proxy_.emplace(std::vector<std::string>{kBinary, "--config", config}, max_open_files);
+    admin_port_ = port_in(proxy_->wait_for_line("admin listening on"), "on ");
+    port_ = port_in(proxy_->wait_for_line("listener api on"), "on ");
+    ASSERT_NE(admin_port_, 0) << proxy_->output();
+    ASSERT_NE(port_, 0) << proxy_->output();
+  }
+  std::optional<double> metric(const std::string& name, const Labels& labels) {
+    return metric_value(http_get(admin_port_, "/metrics").body, name, labels);
+  }
+
+  TempDir dir_;
+  TcpUpstream upstream_{UpstreamMode::echo};
+  std::optional<ChildProcess> proxy_;
+  std::uint16_t port_ = 0;
+  std::uint16_t admin_port_ = 0;
+};
+
+TEST_F(BinaryTest, VersionNamesTheTlsLibrary) {
+  const auto result = run_command({kBinary, "--version"});
+  EXPECT_EQ(result.exit_code, 0);
+  EXPECT_NE(result.output.find("tlsfloor 0."), std::string::npos) << result.output;
+  EXPECT_NE(result.output.find("TLS library: BoringSSL"), std::string::npos) << result.output;
+}
+
+TEST_F(BinaryTest, CheckAcceptsAGoodConfig) {
+  const auto result = run_command({kBinary, "--config", write_config(), "--check"});
+  EXPECT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_NE(result.output.find("configuration OK"), std::string::npos) << result.output;
+}
+
+TEST_F(BinaryTest, CheckListsEverySchemaErrorWithItsPosition) {
+  const std::string config = dir_.write("bad.yaml",
+                                        "threads: 2\n"
+                                        "listeners:\n"
+                                        "  - name: api\n"
+                                        "    listen: 127.0.0.1:0\n"
+                                        "    upstream: { address: 127.0.0.1:1 }\n"
+                                        "    certificates: [{ cert: a.crt, key: a.key }]\n"
+                                        "    tls: { min_verison: TLS1.2, max_version: TLS1.4 }\n");
+  const auto result = run_command({kBinary, "--config", config, "--check"});
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_NE(result.output.find(config + ":7:12: unknown key \"min_verison\""), std::string::npos)
+      << result.output;
+  EXPECT_NE(result.output.find(config + ":7:46:"), std::string::npos) << result.output;
+  EXPECT_NE(result.output.find("2 configuration errors"), std::string::npos) << result.output;
+}
+
+TEST_F(BinaryTest, CheckReportsEveryCertificateProblem) {
+  const auto good = make_self_signed(dir_, "good", {"localhost"});
+  const auto other = make_self_signed(dir_, "other", {"localhost"});
+  const std::string garbage = dir_.write("garbage.crt", "not a certificate\n");
+  const std::string config = dir_.write("certs.yaml",
+                                        "listeners:\n"
+                                        "  - name: api\n"
+                                        "    listen: 127.0.0.1:0\n"
+                                        "    upstream: { address: 127.0.0.1:1 }\n"
+                                        "    certificates:\n"
+                                        "      - { cert: missing.crt, key: missing.key }\n"
+                                        "      - { cert: " +
+                                            good.cert_path + ", key: " + other.key_path +
+                                            " }\n"
+                                            "      - { cert: " +
+                                            garbage + ", key: " + good.key_path + " }\n");
+  const auto result = run_command({kBinary, "--config", config, "--check"});
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_NE(result.output.find(config + ":6:9: cannot read certificate file"), std::string::npos)
+      << result.output;
+  EXPECT_NE(result.output.find(config + ":7:9: key " + other.key_path + " does not match"),
+            std::string::npos)
+      << result.output;
+  EXPECT_NE(result.output.find(config + ":8:9: no PEM certificate in " + garbage),
+            std::string::npos)
+      << result.output;
+  EXPECT_NE(result.output.find("3 configuration errors"), std::string::npos) << result.output;
+}
+
+TEST_F(BinaryTest, AMissingConfigFileIsAClearError) {
+  const auto result = run_command({kBinary, "--config", "/nonexistent/tlsfloor.yaml", "--check"});
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_NE(result.output.find("/nonexistent/tlsfloor.yaml"), std::string::npos) << result.output;
+  EXPECT_NE(result.output.find("No such file"), std::string::npos) << result.output;
+}
+
+TEST_F(BinaryTest, ServesOpensslClientsAndStopsOnSigterm) {
+  start(write_config());
+  const std::string address = "127.0.0.1:" + std::to_string(port_);
+
+  // TLS 1.3 through OpenSSL's client: a different TLS stack from the proxy's.
+  ChildProcess modern({"openssl", "s_client", "-connect", address, "-tls1_3", "-quiet"});
+  modern.write_stdin("ping from openssl\n");
+  EXPECT_EQ(modern.wait_for_line("ping from openssl"), "ping from openssl") << modern.output();
+  modern.signal(SIGTERM);
+  modern.wait_exit();
+
+  // TLS 1.0 (Debian's OpenSSL needs security level 0 to even try it): refused by the floor.
+  const auto legacy = run_command(
+      {"openssl", "s_client", "-connect", address, "-tls1", "-cipher", "DEFAULT@SECLEVEL=0"});
+  EXPECT_NE(legacy.exit_code, 0);
+  EXPECT_NE(legacy.output.find("alert protocol version"), std::string::npos) << legacy.output;
+
+  EXPECT_EQ(metric("tlsfloor_handshakes_total",
+                   {{"listener", "api"}, {"version", "TLS1.3"}, {"outcome", "accepted"}}),
+            1.0);
+  EXPECT_EQ(metric("tlsfloor_legacy_handshakes_total",
+                   {{"listener", "api"}, {"version", "TLS1.0"}, {"decision", "rejected"}}),
+            1.0);
+
+  proxy_->signal(SIGTERM);
+  EXPECT_EQ(proxy_->wait_exit(), 0) << proxy_->output();
+  EXPECT_NE(proxy_->output().find("stopped"), std::string::npos);
+}
+
+TEST_F(BinaryTest, RunningOutOfFileDescriptorsIsSurvivedAndCounted) {
+  // Few descriptors: the listeners, the event loops and a handful of connections.
+  start(write_config(), 40u);
+  std::vector<int> hogs;
+  for (int i = 0; i < 60; ++i) hogs.push_back(connect_tcp(port_));  // the rest wait in the backlog
+  // The proxy accepts until it runs out; wait until it has said so.
+  EXPECT_NE(proxy_->wait_for_line("accept failed"), "") << proxy_->output();
+  for (int fd : hogs) ::close(fd);
+  // Once the hogs are gone the proxy recovers: a real client is served again.
+  const auto served = [&] {
+    try {
+      TlsClient client(port_);
+      return client.handshake() && client.write_all("alive") && client.read_exactly(5) == "alive";
+    } catch (const std::runtime_error&) {
+      return false;
+    }
+  };
+  EXPECT_TRUE(eventually_equals(served, true)) << proxy_->output();
+  EXPECT_GT(metric("tlsfloor_accept_errors_total", {{"listener", "api"}}).value_or(0), 0.0);
+  proxy_->signal(SIGTERM);
+  EXPECT_EQ(proxy_->wait_exit(), 0) << proxy_->output();
+}
+
+}  // namespace
+}  // namespace tlsfloor::test
