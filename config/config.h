@@ -78,7 +78,8 @@ struct Config {
   std::string source_path;
   /// Absent: no admin listener (no /metrics); the server says so at start.
   std::optional<AdminConfig> admin;
-  /// Worker threads, each with its own io_context and acceptors. 0 = one per core.
+  /// Worker threads, each with its own io_context and acceptors. 0 = one per core this
+  /// process may run on (its CPU affinity).
   unsigned threads = 0;
   /// On SIGTERM/SIGINT, how long open connections may take to finish before they are closed.
   Duration drain_timeout = std::chrono::seconds(30);

@@ -10,8 +10,7 @@ packages=(
   libyaml-cpp-dev
   prometheus-cpp-dev          # core only; /metrics is served by Beast
   libspdlog-dev               # leveled, thread-safe logging
-  libcli11-dev                # command line with subcommands
-  nlohmann-json3-dev          # JSON views on the admin listener
+  libcli11-dev                # command-line parsing with generated --help
   openssl                     # the quick start makes a self-signed certificate with it
 )
 if [[ "${1:-}" == "--test" ]]; then

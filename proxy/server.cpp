@@ -7,6 +7,8 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <sched.h>
+
 #include <csignal>
 
 #include "proxy/admin_routes.h"
@@ -31,6 +33,13 @@ void run_event_loop(asio::io_context& context) {
       spdlog::error("event loop: unexpected exception: {}", e.what());
     }
   }
+}
+
+// The cores this process may run on (taskset, cpusets), not all the machine has.
+unsigned usable_cores() {
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof set, &set) == 0) return std::max(1, CPU_COUNT(&set));
+  return std::max(1u, std::thread::hardware_concurrency());
 }
 
 }  // namespace
@@ -58,8 +67,7 @@ void Server::start() {
   // BoringSSL writes to sockets with write(2): a peer that is gone must be an error code on
   // one connection, not a SIGPIPE that kills the process.
   std::signal(SIGPIPE, SIG_IGN);
-  const unsigned threads =
-      config_.threads != 0 ? config_.threads : std::max(1u, std::thread::hardware_concurrency());
+  const unsigned threads = config_.threads != 0 ? config_.threads : usable_cores();
   std::vector<Worker*> workers;
   for (unsigned i = 0; i < threads; ++i) {
     workers_.push_back(std::make_unique<Worker>(i));
@@ -114,9 +122,17 @@ void Server::wait_for_signal() {
       wait_for_signal();
       return;
     }
-    spdlog::info("{}: stopping (draining for up to {} ms)", signal == SIGINT ? "SIGINT" : "SIGTERM",
-                 config_.drain_timeout.count());
-    request_stop();
+    const char* name = signal == SIGINT ? "SIGINT" : "SIGTERM";
+    if (stopping_) {
+      // The operator's second Ctrl-C: do not make them wait out the drain timeout.
+      spdlog::warn("{} again: closing open connections now", name);
+      drain_deadline_ = std::chrono::steady_clock::now();
+    } else {
+      spdlog::info("{}: stopping (draining for up to {} ms; send it again to close at once)", name,
+                   config_.drain_timeout.count());
+      request_stop();
+    }
+    wait_for_signal();
   });
 }
 
@@ -130,8 +146,8 @@ asio::awaitable<void> Server::drain() {
   for (const auto& listener : listeners_) listener->close();
   for (auto& guard : worker_guards_) guard.reset();
   asio::steady_timer timer(control_);
-  const auto deadline = std::chrono::steady_clock::now() + config_.drain_timeout;
-  while (active_connections() > 0 && std::chrono::steady_clock::now() < deadline) {
+  drain_deadline_ = std::chrono::steady_clock::now() + config_.drain_timeout;
+  while (active_connections() > 0 && std::chrono::steady_clock::now() < drain_deadline_) {
     timer.expires_after(kDrainPoll);
     co_await timer.async_wait(asio::use_awaitable);
   }

@@ -6,6 +6,7 @@
 #include <boost/asio/signal_set.hpp>
 
 #include <atomic>
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <string_view>
@@ -70,6 +71,9 @@ class Server {
   std::optional<boost::asio::signal_set> signals_;
   std::thread control_thread_;
   std::atomic<bool> stopping_{false};
+  // When the drain gives up on open connections; a second signal moves it to now. Control
+  // thread only.
+  std::chrono::steady_clock::time_point drain_deadline_;
 };
 
 }  // namespace tlsfloor::proxy

@@ -152,6 +152,25 @@ TEST_F(BinaryTest, ServesOpensslClientsAndStopsOnSigterm) {
   EXPECT_NE(proxy_->output().find("stopped"), std::string::npos);
 }
 
+TEST_F(BinaryTest, ASecondSigtermEndsTheDrainAtOnce) {
+  ListenerSpec spec;
+  spec.upstream_port = upstream_.port();
+  spec.certificates = {make_self_signed(dir_, "api", {"localhost"})};
+  // A drain far longer than the harness waits for an exit: only the second signal can end it.
+  start(dir_.write("slow-drain.yaml", proxy_yaml({spec}, "300s")));
+  TlsClient client(port_);
+  ASSERT_TRUE(client.handshake());
+  ASSERT_TRUE(client.write_all("hold"));
+  EXPECT_EQ(client.read_exactly(4), "hold");
+  proxy_->signal(SIGTERM);
+  EXPECT_NE(proxy_->wait_for_line("SIGTERM: stopping"), "");
+  proxy_->signal(SIGTERM);
+  EXPECT_EQ(proxy_->wait_exit(), 0) << proxy_->output();
+  EXPECT_NE(proxy_->output().find("SIGTERM again: closing open connections now"),
+            std::string::npos);
+  EXPECT_EQ(client.read_to_end(), "");
+}
+
 TEST_F(BinaryTest, RunningOutOfFileDescriptorsIsSurvivedAndCounted) {
   // Few descriptors: the listeners, the event loops and a handful of connections.
   start(write_config(), 40u);
