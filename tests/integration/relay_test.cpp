@@ -31,9 +31,11 @@ class RelayTest : public testing::Test {
     spec.mode = mode;
     return RunningProxy(proxy_yaml({spec}));
   }
-  double bytes(RunningProxy& proxy, const char* direction) {
-    return proxy.metric("tlsfloor_bytes_total", {{"listener", "api"}, {"direction", direction}})
-        .value_or(-1);
+  // tlsfloor_bytes_total in one direction, once it has reached `expected`.
+  std::optional<double> bytes(RunningProxy& proxy, const char* direction, std::size_t expected) {
+    return proxy.metric_eventually("tlsfloor_bytes_total",
+                                   {{"listener", "api"}, {"direction", direction}},
+                                   static_cast<double>(expected));
   }
   TempDir dir_;
   PemFiles certificate_ = make_self_signed(dir_, "api", {"api.test"});
@@ -57,12 +59,8 @@ TEST_F(RelayTest, ClientHalfCloseReachesTheUpstreamAndTheReplyStillArrives) {
   const auto received = upstream.wait_for_finished(1);
   ASSERT_EQ(received.size(), 1u);
   EXPECT_TRUE(received[0] == payload);
-  EXPECT_EQ(eventually_equals([&] { return bytes(proxy, "client_to_upstream"); },
-                              static_cast<double>(payload.size())),
-            static_cast<double>(payload.size()));
-  EXPECT_EQ(eventually_equals([&] { return bytes(proxy, "upstream_to_client"); },
-                              static_cast<double>(payload.size())),
-            static_cast<double>(payload.size()));
+  EXPECT_EQ(bytes(proxy, "client_to_upstream", payload.size()), payload.size());
+  EXPECT_EQ(bytes(proxy, "upstream_to_client", payload.size()), payload.size());
 }
 
 TEST_F(RelayTest, UpstreamHalfCloseBecomesCloseNotifyAndTheClientCanStillSend) {
@@ -82,11 +80,7 @@ TEST_F(RelayTest, UpstreamHalfCloseBecomesCloseNotifyAndTheClientCanStillSend) {
   const auto collected = upstream.wait_for_finished(1);
   ASSERT_EQ(collected.size(), 1u);
   EXPECT_EQ(collected[0], "late words");
-  EXPECT_EQ(eventually_equals(
-                [&] {
-                  return proxy.metric("tlsfloor_connections_active", {{"listener", "api"}});
-                },
-                0.0),
+  EXPECT_EQ(proxy.metric_eventually("tlsfloor_connections_active", {{"listener", "api"}}, 0.0),
             0.0);
 }
 

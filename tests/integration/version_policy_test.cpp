@@ -77,7 +77,10 @@ TEST_P(VersionPolicyTest, EnforceRefusesLegacyAndProxiesTheRest) {
     EXPECT_FALSE(established);
     EXPECT_EQ(client.alert_received(), kAlertProtocolVersion);
     EXPECT_EQ(client.peer_common_name(), "") << "no certificate may be sent to a refused client";
-    EXPECT_EQ(eventually_equals([&] { return handshakes(proxy, v.label, "rejected"); }, 1.0), 1.0);
+    EXPECT_EQ(proxy.metric_eventually(
+                  "tlsfloor_handshakes_total",
+                  {{"listener", "api"}, {"version", v.label}, {"outcome", "rejected"}}, 1.0),
+              1.0);
     EXPECT_EQ(legacy(proxy, v.label, "rejected"), 1.0);
     EXPECT_EQ(legacy(proxy, v.label, "would_reject"), std::nullopt);
     EXPECT_EQ(handshakes(proxy, v.label, "accepted"), std::nullopt);
@@ -166,13 +169,9 @@ TEST_F(VersionRangeTest, ALegacyRangeIsLabelledByItsHighestVersion) {
   TlsClient client(proxy.port(), options);
   EXPECT_FALSE(client.handshake());
   EXPECT_EQ(client.alert_received(), kAlertProtocolVersion);
-  EXPECT_EQ(eventually_equals(
-                [&] {
-                  return proxy.metric(
-                      "tlsfloor_handshakes_total",
-                      {{"listener", "api"}, {"version", "TLS1.1"}, {"outcome", "rejected"}});
-                },
-                1.0),
+  EXPECT_EQ(proxy.metric_eventually(
+                "tlsfloor_handshakes_total",
+                {{"listener", "api"}, {"version", "TLS1.1"}, {"outcome", "rejected"}}, 1.0),
             1.0);
 }
 
@@ -188,13 +187,9 @@ TEST_F(VersionRangeTest, AFloorOfTls13RefusesTls12Clients) {
   TlsClient modern(proxy.port());
   ASSERT_TRUE(modern.handshake());
   EXPECT_EQ(modern.version(), TLS1_3_VERSION);
-  EXPECT_EQ(eventually_equals(
-                [&] {
-                  return proxy.metric(
-                      "tlsfloor_legacy_handshakes_total",
-                      {{"listener", "api"}, {"version", "TLS1.2"}, {"decision", "rejected"}});
-                },
-                1.0),
+  EXPECT_EQ(proxy.metric_eventually(
+                "tlsfloor_legacy_handshakes_total",
+                {{"listener", "api"}, {"version", "TLS1.2"}, {"decision", "rejected"}}, 1.0),
             1.0);
 }
 
@@ -236,13 +231,9 @@ TEST_F(VersionRangeTest, SeveralListenersKeepTheirOwnPoliciesAndSeries) {
   EXPECT_EQ(proxy.metric("tlsfloor_handshakes_total",
                          {{"listener", "legacy"}, {"version", "TLS1.0"}, {"outcome", "accepted"}}),
             1.0);
-  EXPECT_EQ(eventually_equals(
-                [&] {
-                  return proxy.metric(
-                      "tlsfloor_handshakes_total",
-                      {{"listener", "api"}, {"version", "TLS1.0"}, {"outcome", "rejected"}});
-                },
-                1.0),
+  EXPECT_EQ(proxy.metric_eventually(
+                "tlsfloor_handshakes_total",
+                {{"listener", "api"}, {"version", "TLS1.0"}, {"outcome", "rejected"}}, 1.0),
             1.0);
 }
 

@@ -1,6 +1,8 @@
 #include "tests/support/running_proxy.h"
 
+#include <chrono>
 #include <stdexcept>
+#include <thread>
 
 #include "config/config_parser.h"
 
@@ -37,6 +39,16 @@ std::string RunningProxy::scrape() const { return http_get(admin_port(), "/metri
 
 std::optional<double> RunningProxy::metric(const std::string& name, const Labels& labels) const {
   return metric_value(scrape(), name, labels);
+}
+
+std::optional<double> RunningProxy::metric_eventually(const std::string& name, const Labels& labels,
+                                                      double expected) const {
+  auto value = metric(name, labels);
+  for (int i = 0; i < 2000 && value != expected; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    value = metric(name, labels);
+  }
+  return value;
 }
 
 }  // namespace tlsfloor::test

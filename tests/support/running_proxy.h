@@ -23,6 +23,10 @@ class RunningProxy {
   std::string scrape() const;
   /// One sample from a fresh scrape; nullopt when the series does not exist.
   std::optional<double> metric(const std::string& name, const Labels& labels) const;
+  /// Like metric(), but scrapes again until the value is `expected` (20 s at most): the proxy
+  /// records outcomes on its own threads, a moment after the client has seen them.
+  std::optional<double> metric_eventually(const std::string& name, const Labels& labels,
+                                          double expected) const;
   proxy::Server& server() { return *server_; }
   /// Requests a graceful stop and waits for it.
   void stop();
