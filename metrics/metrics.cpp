@@ -76,6 +76,10 @@ Metrics::Metrics()
                                *registry_)),
       handshake_duration_(named(prometheus::BuildHistogram(), "tlsfloor_handshake_duration_seconds",
                                 "Time from accept to a completed TLS handshake.", *registry_)),
+      resumed_handshakes_(named(prometheus::BuildCounter(), "tlsfloor_resumed_handshakes_total",
+                                "Accepted handshakes that resumed a session (ticket or session "
+                                "cache) instead of a full handshake.",
+                                *registry_)),
       connections_total_(named(prometheus::BuildCounter(), "tlsfloor_connections_total",
                                "Client connections accepted.", *registry_)),
       connections_active_(named(prometheus::BuildGauge(), "tlsfloor_connections_active",
@@ -124,6 +128,7 @@ ListenerMetrics::ListenerMetrics(Metrics& owner, const std::string& name)
     : owner_(owner),
       name_(name),
       handshake_duration_(owner.handshake_duration_.Add({{"listener", name}}, kHandshakeBuckets)),
+      resumed_handshakes_(owner.resumed_handshakes_.Add({{"listener", name}})),
       connections_total_(owner.connections_total_.Add({{"listener", name}})),
       connections_active_(owner.connections_active_.Add({{"listener", name}})),
       bytes_in_(owner.bytes_.Add({{"listener", name}, {"direction", "client_to_upstream"}})),

@@ -32,6 +32,8 @@ class ListenerMetrics {
   void count_handshake(std::uint16_t version_wire, HandshakeOutcome outcome);
   void count_legacy_handshake(std::uint16_t version_wire, LegacyDecision decision);
   void observe_handshake_duration(double seconds) { handshake_duration_.Observe(seconds); }
+  /// An accepted handshake that resumed a session (ticket or cache): no certificate signature.
+  void count_resumed_handshake() { resumed_handshakes_.Increment(); }
   void connection_opened() {
     connections_total_.Increment();
     connections_active_.Increment();
@@ -58,6 +60,7 @@ class ListenerMetrics {
   std::array<std::atomic<prometheus::Counter*>, kVersionLabels * 3> handshakes_{};
   std::array<std::atomic<prometheus::Counter*>, kVersionLabels * 2> legacy_{};
   prometheus::Histogram& handshake_duration_;
+  prometheus::Counter& resumed_handshakes_;
   prometheus::Counter& connections_total_;
   prometheus::Gauge& connections_active_;
   prometheus::Counter& bytes_in_;
@@ -90,6 +93,7 @@ class Metrics {
   prometheus::Family<prometheus::Counter>& handshakes_;
   prometheus::Family<prometheus::Counter>& legacy_handshakes_;
   prometheus::Family<prometheus::Histogram>& handshake_duration_;
+  prometheus::Family<prometheus::Counter>& resumed_handshakes_;
   prometheus::Family<prometheus::Counter>& connections_total_;
   prometheus::Family<prometheus::Gauge>& connections_active_;
   prometheus::Family<prometheus::Counter>& bytes_;

@@ -219,6 +219,7 @@ void Connection::record_handshake(bool completed) {
                             metrics::HandshakeOutcome::accepted);
     metrics.observe_handshake_duration(
         std::chrono::duration<double>(Clock::now() - accepted_at_).count());
+    if (SSL_session_reused(ssl_.get()) == 1) metrics.count_resumed_handshake();
   } else if (decision_.reject) {
     metrics.count_handshake(highest_offered_, metrics::HandshakeOutcome::rejected);
   } else {

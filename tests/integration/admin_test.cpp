@@ -67,8 +67,9 @@ TEST_F(AdminTest, EveryFamilyIsDocumentedAndPromtoolFindsNothingWrong) {
   for (const char* family :
        {"tlsfloor_handshakes_total", "tlsfloor_legacy_handshakes_total",
         "tlsfloor_connections_active", "tlsfloor_connections_total", "tlsfloor_bytes_total",
-        "tlsfloor_handshake_duration_seconds", "tlsfloor_upstream_connect_failures_total",
-        "tlsfloor_policy_info", "tlsfloor_accept_errors_total", "tlsfloor_build_info"}) {
+        "tlsfloor_handshake_duration_seconds", "tlsfloor_resumed_handshakes_total",
+        "tlsfloor_upstream_connect_failures_total", "tlsfloor_policy_info",
+        "tlsfloor_accept_errors_total", "tlsfloor_build_info"}) {
     EXPECT_NE(text.find(std::string("# HELP ") + family + " "), std::string::npos) << family;
     EXPECT_NE(text.find(std::string("# TYPE ") + family + " "), std::string::npos) << family;
   }

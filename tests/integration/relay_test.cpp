@@ -132,6 +132,39 @@ TEST_F(RelayTest, ManyConcurrentConnectionsEachGetTheirOwnBytes) {
             kClients);
 }
 
+class ResumptionTest : public RelayTest, public testing::WithParamInterface<std::uint16_t> {};
+
+TEST_P(ResumptionTest, SessionsResumeWithoutAFullHandshake) {
+  TcpUpstream upstream(UpstreamMode::echo);
+  RunningProxy proxy = start(upstream);
+  ClientOptions options;
+  options.min_version = options.max_version = GetParam();
+  bssl::UniquePtr<SSL_SESSION> session;
+  {
+    TlsClient first(proxy.port(), options);
+    ASSERT_TRUE(first.handshake());
+    EXPECT_FALSE(first.session_reused());
+    // A TLS 1.3 ticket arrives after the handshake: read something so the client takes it.
+    ASSERT_TRUE(first.write_all("1"));
+    EXPECT_EQ(first.read_exactly(1), "1");
+    session = first.session();
+  }
+  ASSERT_TRUE(session);
+  options.resume = session.get();
+  TlsClient second(proxy.port(), options);
+  ASSERT_TRUE(second.handshake());
+  EXPECT_TRUE(second.session_reused());
+  EXPECT_EQ(second.peer_common_name(), "api.test");
+  ASSERT_TRUE(second.write_all("resumed"));
+  EXPECT_EQ(second.read_exactly(7), "resumed");
+  EXPECT_EQ(proxy.metric("tlsfloor_resumed_handshakes_total", {{"listener", "api"}}), 1.0);
+}
+
+INSTANTIATE_TEST_SUITE_P(TicketVersions, ResumptionTest,
+                         testing::Values(TLS1_2_VERSION, TLS1_3_VERSION), [](const auto& info) {
+                           return "TLS1" + std::to_string(info.param - TLS1_VERSION);
+                         });
+
 TEST_F(RelayTest, IPv6ListenersWork) {
   TcpUpstream upstream(UpstreamMode::reply_after_eof);
   ListenerSpec spec;

@@ -70,8 +70,10 @@ TlsClient::TlsClient(std::uint16_t port, ClientOptions options) {
   SSL_CTX_set_min_proto_version(ctx_.get(), options.min_version);
   SSL_CTX_set_max_proto_version(ctx_.get(), options.max_version);
   SSL_CTX_set_info_callback(ctx_.get(), &TlsClient::on_info);
-  // Keep sessions so tests can offer them again for resumption.
+  // Keep sessions so tests can offer them again for resumption. In TLS 1.3 a resumable session
+  // only exists once a NewSessionTicket arrives, and only this callback sees it.
   SSL_CTX_set_session_cache_mode(ctx_.get(), SSL_SESS_CACHE_CLIENT);
+  SSL_CTX_sess_set_new_cb(ctx_.get(), &TlsClient::on_new_session);
   ssl_.reset(SSL_new(ctx_.get()));
   SSL_set_ex_data(ssl_.get(), app_data_index(), this);
   SSL_set_fd(ssl_.get(), fd_);
@@ -93,6 +95,13 @@ void TlsClient::on_info(const SSL* ssl, int where, int value) {
   if (self != nullptr && (value & 0xff) != SSL_AD_CLOSE_NOTIFY && self->alert_ < 0) {
     self->alert_ = value & 0xff;
   }
+}
+
+int TlsClient::on_new_session(SSL* ssl, SSL_SESSION* session) {
+  auto* self = static_cast<TlsClient*>(SSL_get_ex_data(ssl, app_data_index()));
+  if (self == nullptr) return 0;
+  self->ticket_.reset(session);  // returning 1 takes ownership
+  return 1;
 }
 
 bool TlsClient::handshake() {
@@ -117,6 +126,10 @@ std::string TlsClient::peer_common_name() const {
 bool TlsClient::session_reused() const { return SSL_session_reused(ssl_.get()) == 1; }
 
 bssl::UniquePtr<SSL_SESSION> TlsClient::session() const {
+  if (ticket_) {
+    SSL_SESSION_up_ref(ticket_.get());
+    return bssl::UniquePtr<SSL_SESSION>(ticket_.get());
+  }
   return bssl::UniquePtr<SSL_SESSION>(SSL_get1_session(ssl_.get()));
 }
 

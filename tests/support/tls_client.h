@@ -39,7 +39,8 @@ class TlsClient {
   /// The subject CN of the server's certificate ("" when none).
   std::string peer_common_name() const;
   bool session_reused() const;
-  /// The session to resume with later (owned by the caller).
+  /// The session to resume with later (owned by the caller): the last ticket the server sent
+  /// (TLS 1.3 tickets arrive after the handshake: read something first), else the handshake's.
   bssl::UniquePtr<SSL_SESSION> session() const;
 
   bool write_all(std::string_view data);
@@ -54,10 +55,12 @@ class TlsClient {
 
  private:
   static void on_info(const SSL* ssl, int where, int value);
+  static int on_new_session(SSL* ssl, SSL_SESSION* session);
   int fd_ = -1;
   bssl::UniquePtr<SSL_CTX> ctx_;
   bssl::UniquePtr<SSL> ssl_;
   int alert_ = -1;
+  bssl::UniquePtr<SSL_SESSION> ticket_;
 };
 
 /// A plain TCP connection to 127.0.0.1:`port` with the test timeouts set; throws on failure.
