@@ -1,0 +1,258 @@
+#!/usr/bin/env python3
+"""Side-by-side TLS termination benchmark on loopback.
+
+tlsfloor and its peers (HAProxy in tcp mode, nginx's stream module, hitch, stunnel; plus nginx
+answering TLS itself, the floor with no proxy hop) all front the same plain nginx backend with
+the same certificate and two workers or threads each. wrk measures every server in turn, round
+after round (the order rotates each round), so noise spreads over all of them; the table shows
+medians and tlsfloor's ratio to each peer.
+
+Columns: keepalive requests/s (64 connections) and its p99 latency, full handshakes/s
+(`Connection: close`: every request a new TLS connection), bulk MiB/s (1 MiB bodies, 8
+connections) and KiB of RSS per idle TLS connection (the whole process tree, N connections held
+after their handshake, each with its upstream connection where the server opens one eagerly).
+
+Usage: tests/bench/run.sh [--rounds N] [--seconds S] [--key rsa|ec] [--idle N]
+"""
+import argparse
+import os
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+# name -> (port, config template or None, command line with {placeholders})
+SERVERS = {
+    "tlsfloor": (9446, "tlsfloor.yaml", ["{tlsfloor}", "--config", "{run}/tlsfloor.yaml",
+                                         "--log-level", "warn"]),
+    "haproxy": (9441, "haproxy.cfg", ["haproxy", "-f", "{run}/haproxy.cfg"]),
+    "nginx-stream": (9442, "nginx-stream.conf", ["nginx", "-c", "{run}/nginx-stream.conf"]),
+    "hitch": (9444, None, ["hitch", "--frontend=[127.0.0.1]:9444", "--backend=[127.0.0.1]:9000",
+                           "--workers=2", "--user=nobody",
+                           "--tls-protos=TLSv1.0 TLSv1.1 TLSv1.2 TLSv1.3", "{run}/k.pem"]),
+    "stunnel": (9443, "stunnel.conf", ["stunnel4", "{run}/stunnel.conf"]),
+    "nginx-direct": (9445, "nginx-direct.conf", ["nginx", "-c", "{run}/nginx-direct.conf"]),
+}
+# nginx-direct is a reference point, not a proxy: no ratio is computed against it.
+PEERS = ["haproxy", "nginx-stream", "hitch", "stunnel"]
+COLUMNS = [("keepalive_rps", "keepalive req/s", True), ("p99_ms", "p99 ms", False),
+           ("handshakes_ps", "handshakes/s", True), ("mib_s", "MiB/s", True),
+           ("idle_kib", "idle KiB/conn", False)]
+
+
+def render(template, run_dir, cert, key):
+    with open(os.path.join(HERE, "peers", template)) as source:
+        text = source.read()
+    text = (text.replace("RUNDIR", run_dir).replace("CERTPEM", f"{run_dir}/k.pem")
+            .replace("CERTCRT", cert).replace("CERTKEY", key))
+    with open(os.path.join(run_dir, template), "w") as out:
+        out.write(text)
+
+
+def make_certificate(run_dir, key_type):
+    key_args = (["-newkey", "rsa:2048"] if key_type == "rsa"
+                else ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256"])
+    cert, key = f"{run_dir}/k.crt", f"{run_dir}/k.key"
+    subprocess.run(["openssl", "req", "-x509", *key_args, "-nodes", "-keyout", key, "-out", cert,
+                    "-days", "30", "-subj", "/CN=localhost"], check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    with open(f"{run_dir}/k.pem", "w") as pem:
+        pem.write(open(cert).read() + open(key).read())
+    return cert, key
+
+
+def wait_for_port(port, seconds=10):
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return True
+        except OSError:
+            time.sleep(0.05)
+    return False
+
+
+class Server:
+    def __init__(self, name, command):
+        self.name, self.port = name, SERVERS[name][0]
+        self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL,
+                                        stderr=subprocess.DEVNULL, start_new_session=True)
+        if not wait_for_port(self.port):
+            self.stop()
+            raise RuntimeError(f"{name} did not start on port {self.port}")
+
+    def stop(self):
+        try:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            self.process.wait(timeout=10)
+        except (ProcessLookupError, subprocess.TimeoutExpired):
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+
+    def rss_kib(self):
+        """RSS of the server's whole process tree (master and workers)."""
+        children = {}
+        for pid in filter(str.isdigit, os.listdir("/proc")):
+            try:
+                with open(f"/proc/{pid}/stat") as stat:
+                    ppid = int(stat.read().rsplit(")", 1)[1].split()[1])
+                children.setdefault(ppid, []).append(int(pid))
+            except (OSError, IndexError, ValueError):
+                continue
+        total, todo = 0, [self.process.pid]
+        while todo:
+            pid = todo.pop()
+            todo.extend(children.get(pid, []))
+            try:
+                with open(f"/proc/{pid}/status") as status:
+                    total += int(re.search(r"VmRSS:\s+(\d+)", status.read()).group(1))
+            except (OSError, AttributeError):
+                pass
+        return total
+
+
+def wrk(port, seconds, connections, path="/", close=False):
+    command = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency"]
+    if close:
+        command += ["-H", "Connection: close"]
+    command.append(f"https://127.0.0.1:{port}{path}")
+    out = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60).stdout
+    rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    p99 = re.search(r"^\s+99%\s+([\d.]+)(us|ms|s)\s*$", out, re.M)
+    transfer = re.search(r"Transfer/sec:\s+([\d.]+)(B|KB|MB|GB)", out)
+    result = {"rps": float(rps.group(1)) if rps else None}
+    if p99:
+        result["p99_ms"] = float(p99.group(1)) * {"us": 0.001, "ms": 1, "s": 1000}[p99.group(2)]
+    if transfer:
+        scale = {"B": 1 / 2**20, "KB": 1 / 1024, "MB": 1, "GB": 1024}[transfer.group(2)]
+        result["mib_s"] = float(transfer.group(1)) * scale
+    return result
+
+
+def measure_throughput(server, seconds):
+    keepalive = wrk(server.port, seconds, 64)
+    handshakes = wrk(server.port, seconds, 32, close=True)
+    bulk = wrk(server.port, seconds, 8, path="/static/1m")
+    return {"keepalive_rps": keepalive.get("rps"), "p99_ms": keepalive.get("p99_ms"),
+            "handshakes_ps": handshakes.get("rps"), "mib_s": bulk.get("mib_s")}
+
+
+def measure_idle(name, command, connections):
+    server = Server(name, command)
+    try:
+        time.sleep(1)
+        before = server.rss_kib()
+        holder = subprocess.Popen([sys.executable, os.path.join(HERE, "hold.py"),
+                                   str(server.port), str(connections)],
+                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        ready = holder.stdout.readline()
+        time.sleep(1)
+        after = server.rss_kib()
+        holder.stdin.close()
+        holder.wait(timeout=60)
+        if not ready.startswith("ready"):
+            return None
+        return (after - before) / connections
+    finally:
+        server.stop()
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--seconds", type=int, default=5)
+    parser.add_argument("--key", choices=["rsa", "ec"], default="rsa")
+    parser.add_argument("--idle", type=int, default=2000, help="connections held for memory")
+    parser.add_argument("--tlsfloor", required=True, help="the tlsfloor binary")
+    parser.add_argument("--only", nargs="*", default=list(SERVERS), help="servers to run")
+    args = parser.parse_args()
+
+    run_dir = tempfile.mkdtemp(prefix="tlsfloor-bench-")
+    os.chmod(run_dir, 0o755)  # hitch and nginx workers drop privileges
+    try:
+        cert, key = make_certificate(run_dir, args.key)
+        os.makedirs(f"{run_dir}/static")
+        with open(f"{run_dir}/static/1m", "wb") as body:
+            body.write(os.urandom(1 << 20))
+        subprocess.run(["chmod", "-R", "a+rX", run_dir], check=True)
+        for template in ["nginx-backend.conf"] + [SERVERS[n][1] for n in args.only if SERVERS[n][1]]:
+            render(template, run_dir, cert, key)
+        commands = {name: [part.format(run=run_dir, tlsfloor=args.tlsfloor)
+                           for part in SERVERS[name][2]] for name in args.only}
+
+        backend = Server.__new__(Server)
+        backend.process = subprocess.Popen(["nginx", "-c", f"{run_dir}/nginx-backend.conf"],
+                                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                           start_new_session=True)
+        backend.name, backend.port = "backend", 9000
+        if not wait_for_port(9000):
+            raise RuntimeError("the nginx backend did not start")
+        results = {name: {column: [] for column, _, _ in COLUMNS} for name in args.only}
+        try:
+            servers = [Server(name, commands[name]) for name in args.only]
+            try:
+                for round_index in range(args.rounds):
+                    shift = round_index % len(servers)
+                    for server in servers[shift:] + servers[:shift]:
+                        for column, value in measure_throughput(server, args.seconds).items():
+                            if value is not None:
+                                results[server.name][column].append(value)
+                    print(f"round {round_index + 1}/{args.rounds} done", file=sys.stderr)
+            finally:
+                for server in servers:
+                    server.stop()
+            if args.idle > 0:
+                for name in args.only:
+                    for _ in range(max(1, args.rounds // 2)):
+                        kib = measure_idle(name, commands[name], args.idle)
+                        if kib is not None:
+                            results[name]["idle_kib"].append(kib)
+        finally:
+            backend.stop()
+        print_table(results, args)
+    finally:
+        shutil.rmtree(run_dir, ignore_errors=True)
+
+
+def median(values):
+    return statistics.median(values) if values else None
+
+
+def print_table(results, args):
+    print(f"\n{args.key.upper()} certificate; medians of {args.rounds} rounds of {args.seconds} s; "
+          f"idle memory over {args.idle} connections")
+    header = f"{'server':<14}" + "".join(f"{title:>17}" for _, title, _ in COLUMNS)
+    print(header)
+    medians = {name: {column: median(values) for column, values in columns.items()}
+               for name, columns in results.items()}
+    for name, row in medians.items():
+        print(f"{name:<14}" + "".join(
+            f"{row[column]:>17.1f}" if row[column] is not None else f"{'-':>17}"
+            for column, _, _ in COLUMNS))
+    if "tlsfloor" not in medians:
+        return
+    print("\ntlsfloor / peer (above 1.0 is better for tlsfloor in every column)")
+    print(header)
+    ours = medians["tlsfloor"]
+    for peer in [p for p in PEERS if p in medians]:
+        cells = []
+        for column, _, higher_is_better in COLUMNS:
+            theirs = medians[peer][column]
+            if not ours[column] or not theirs:
+                cells.append(f"{'-':>17}")
+                continue
+            # Lower is better for latency and memory: invert so every ratio reads the same way.
+            ratio = ours[column] / theirs if higher_is_better else theirs / ours[column]
+            cells.append(f"{ratio:>16.2f}x")
+        print(f"{peer:<14}" + "".join(cells))
+
+
+if __name__ == "__main__":
+    main()
