@@ -10,8 +10,11 @@
 
 namespace tlsfloor::proxy {
 
-/// One TLS record's worth of plaintext: a full-size SSL_read, or one record per SSL_write.
-inline constexpr std::size_t kRelayBufferSize = 16 * 1024;
+/// Plaintext moved per step: a full-size SSL_read, or exactly one full record per SSL_write.
+inline constexpr std::size_t kRelayChunkSize = 16 * 1024;
+/// Room for one whole TLS record as it arrives (16 KiB of plaintext plus header, padding and
+/// tag), so read-ahead takes a full-size record in one recv().
+inline constexpr std::size_t kRelayBufferSize = 17 * 1024;
 using RelayBuffer = std::array<std::uint8_t, kRelayBufferSize>;
 
 class BufferPool;

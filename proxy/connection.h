@@ -13,6 +13,7 @@
 
 #include "proxy/listener_runtime.h"
 #include "proxy/policy.h"
+#include "proxy/socket_bio.h"
 #include "proxy/tls_context.h"
 #include "proxy/worker.h"
 
@@ -61,11 +62,16 @@ class Connection final : public std::enable_shared_from_this<Connection>,
   void record_handshake(bool completed);
   void relay_finished(bool clean);
   void shutdown_client_send();
+  // Nothing left to decrypt without reading the socket again.
+  bool client_input_drained() const {
+    return SSL_has_pending(ssl_.get()) == 0 && transport_.buffered() == 0;
+  }
 
   tcp::socket client_;
   tcp::socket upstream_;
   std::shared_ptr<const ListenerRuntime> runtime_;
   Worker& worker_;
+  SocketBio transport_;  // declared before ssl_: the SSL's BIO refers to it
   bssl::UniquePtr<SSL> ssl_;
   boost::asio::steady_timer timer_;
   std::optional<tcp::resolver> resolver_;

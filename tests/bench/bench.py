@@ -196,8 +196,10 @@ def main():
             raise RuntimeError("the nginx backend did not start")
         results = {name: {column: [] for column, _, _ in COLUMNS} for name in args.only}
         try:
-            servers = [Server(name, commands[name]) for name in args.only]
+            servers = []
             try:
+                for name in args.only:  # appended one by one: a failed start stops the others
+                    servers.append(Server(name, commands[name]))
                 for round_index in range(args.rounds):
                     shift = round_index % len(servers)
                     for server in servers[shift:] + servers[:shift]:
