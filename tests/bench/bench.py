@@ -7,10 +7,13 @@ the same certificate and two workers or threads each. wrk measures every server 
 after round (the order rotates each round), so noise spreads over all of them; the table shows
 medians and tlsfloor's ratio to each peer.
 
-Columns: keepalive requests/s (64 connections) and its p99 latency, full handshakes/s
-(`Connection: close`: every request a new TLS connection), bulk MiB/s (1 MiB bodies, 8
-connections) and KiB of RSS per idle TLS connection (the whole process tree, N connections held
+Columns: keepalive requests/s (64 connections), its p99 latency and the server's CPU time per
+request; handshakes/s (`Connection: close`: every request a new TLS connection; wrk resumes
+sessions where the server allows) and CPU time per handshake; bulk MiB/s (1 MiB bodies, 8
+connections); KiB of RSS per idle TLS connection (the whole process tree, N connections held
 after their handshake, each with its upstream connection where the server opens one eagerly).
+Every server shares two cores with wrk and the backend, so rates depend on scheduling as much as
+on the server; CPU time per request is what the server itself spent, and varies far less.
 
 Usage: tests/bench/run.sh [--rounds N] [--seconds S] [--key rsa|ec] [--idle N]
 """
@@ -43,8 +46,11 @@ SERVERS = {
 # nginx-direct is a reference point, not a proxy: no ratio is computed against it.
 PEERS = ["haproxy", "nginx-stream", "hitch", "stunnel"]
 COLUMNS = [("keepalive_rps", "keepalive req/s", True), ("p99_ms", "p99 ms", False),
-           ("handshakes_ps", "handshakes/s", True), ("mib_s", "MiB/s", True),
+           ("cpu_us_per_request", "CPU us/req", False),
+           ("handshakes_ps", "handshakes/s", True),
+           ("cpu_us_per_handshake", "CPU us/handsh.", False), ("mib_s", "MiB/s", True),
            ("idle_kib", "idle KiB/conn", False)]
+CLOCK_TICK = os.sysconf("SC_CLK_TCK")
 
 
 def render(template, run_dir, cert, key):
@@ -96,8 +102,8 @@ class Server:
             os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait()
 
-    def rss_kib(self):
-        """RSS of the server's whole process tree (master and workers)."""
+    def tree(self):
+        """The server's whole process tree (master and workers)."""
         children = {}
         for pid in filter(str.isdigit, os.listdir("/proc")):
             try:
@@ -106,16 +112,35 @@ class Server:
                 children.setdefault(ppid, []).append(int(pid))
             except (OSError, IndexError, ValueError):
                 continue
-        total, todo = 0, [self.process.pid]
+        found, todo = [], [self.process.pid]
         while todo:
             pid = todo.pop()
+            found.append(pid)
             todo.extend(children.get(pid, []))
+        return found
+
+    def rss_kib(self):
+        total = 0
+        for pid in self.tree():
             try:
                 with open(f"/proc/{pid}/status") as status:
                     total += int(re.search(r"VmRSS:\s+(\d+)", status.read()).group(1))
             except (OSError, AttributeError):
                 pass
         return total
+
+    def cpu_seconds(self):
+        """User + system CPU time of the process tree: what the server spent, whatever wrk and
+        the backend got of the shared cores."""
+        total = 0
+        for pid in self.tree():
+            try:
+                with open(f"/proc/{pid}/stat") as stat:
+                    fields = stat.read().rsplit(")", 1)[1].split()
+                total += int(fields[11]) + int(fields[12])
+            except (OSError, IndexError, ValueError):
+                pass
+        return total / CLOCK_TICK
 
 
 def wrk(port, seconds, connections, path="/", close=False):
@@ -125,9 +150,11 @@ def wrk(port, seconds, connections, path="/", close=False):
     command.append(f"https://127.0.0.1:{port}{path}")
     out = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60).stdout
     rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    count = re.search(r"(\d+) requests in", out)
     p99 = re.search(r"^\s+99%\s+([\d.]+)(us|ms|s)\s*$", out, re.M)
     transfer = re.search(r"Transfer/sec:\s+([\d.]+)(B|KB|MB|GB)", out)
-    result = {"rps": float(rps.group(1)) if rps else None}
+    result = {"rps": float(rps.group(1)) if rps else None,
+              "requests": int(count.group(1)) if count else 0}
     if p99:
         result["p99_ms"] = float(p99.group(1)) * {"us": 0.001, "ms": 1, "s": 1000}[p99.group(2)]
     if transfer:
@@ -137,11 +164,19 @@ def wrk(port, seconds, connections, path="/", close=False):
 
 
 def measure_throughput(server, seconds):
-    keepalive = wrk(server.port, seconds, 64)
-    handshakes = wrk(server.port, seconds, 32, close=True)
+    def with_cpu(**kwargs):
+        before = server.cpu_seconds()
+        result = wrk(server.port, seconds, **kwargs)
+        spent = server.cpu_seconds() - before
+        result["cpu_us"] = spent * 1e6 / result["requests"] if result["requests"] else None
+        return result
+
+    keepalive = with_cpu(connections=64)
+    handshakes = with_cpu(connections=32, close=True)
     bulk = wrk(server.port, seconds, 8, path="/static/1m")
     return {"keepalive_rps": keepalive.get("rps"), "p99_ms": keepalive.get("p99_ms"),
-            "handshakes_ps": handshakes.get("rps"), "mib_s": bulk.get("mib_s")}
+            "cpu_us_per_request": keepalive["cpu_us"], "handshakes_ps": handshakes.get("rps"),
+            "cpu_us_per_handshake": handshakes["cpu_us"], "mib_s": bulk.get("mib_s")}
 
 
 def measure_idle(name, command, connections):
@@ -230,13 +265,13 @@ def median(values):
 def print_table(results, args):
     print(f"\n{args.key.upper()} certificate; medians of {args.rounds} rounds of {args.seconds} s; "
           f"idle memory over {args.idle} connections")
-    header = f"{'server':<14}" + "".join(f"{title:>17}" for _, title, _ in COLUMNS)
+    header = f"{'server':<14}" + "".join(f"{title:>16}" for _, title, _ in COLUMNS)
     print(header)
     medians = {name: {column: median(values) for column, values in columns.items()}
                for name, columns in results.items()}
     for name, row in medians.items():
         print(f"{name:<14}" + "".join(
-            f"{row[column]:>17.1f}" if row[column] is not None else f"{'-':>17}"
+            f"{row[column]:>16.1f}" if row[column] is not None else f"{'-':>16}"
             for column, _, _ in COLUMNS))
     if "tlsfloor" not in medians:
         return
@@ -248,11 +283,11 @@ def print_table(results, args):
         for column, _, higher_is_better in COLUMNS:
             theirs = medians[peer][column]
             if not ours[column] or not theirs:
-                cells.append(f"{'-':>17}")
+                cells.append(f"{'-':>16}")
                 continue
             # Lower is better for latency and memory: invert so every ratio reads the same way.
             ratio = ours[column] / theirs if higher_is_better else theirs / ours[column]
-            cells.append(f"{ratio:>16.2f}x")
+            cells.append(f"{ratio:>15.2f}x")
         print(f"{peer:<14}" + "".join(cells))
 
 
