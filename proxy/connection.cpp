@@ -184,21 +184,13 @@ void Connection::enter_phase(Phase phase, std::chrono::milliseconds timeout) {
   timer_.cancel();  // the watchdog wakes, re-arms for the new deadline or exits when done
 }
 
-awaitable<bool> Connection::wait_client(tcp::socket::wait_type what) {
-  error_code ec;
-  co_await client_.async_wait(what, redirect_error(use_awaitable, ec));
-  co_return !ec && !aborted_;
+awaitable<void> Connection::wait_client(tcp::socket::wait_type what, error_code& ec) {
+  return client_.async_wait(what, redirect_error(use_awaitable, ec));
 }
 
-awaitable<bool> Connection::wait_for_ssl(int ssl_error) {
-  switch (ssl_error) {
-    case SSL_ERROR_WANT_READ:
-      co_return co_await wait_client(tcp::socket::wait_read);
-    case SSL_ERROR_WANT_WRITE:
-      co_return co_await wait_client(tcp::socket::wait_write);
-    default:
-      co_return false;
-  }
+awaitable<void> Connection::wait_as_ssl_asks(int ssl_error, error_code& ec) {
+  return wait_client(
+      ssl_error == SSL_ERROR_WANT_WRITE ? tcp::socket::wait_write : tcp::socket::wait_read, ec);
 }
 
 awaitable<bool> Connection::handshake() {
@@ -207,12 +199,14 @@ awaitable<bool> Connection::handshake() {
     const int result = SSL_do_handshake(ssl_.get());
     if (result == 1) co_return true;
     const int error = SSL_get_error(ssl_.get(), result);
-    if (error != SSL_ERROR_WANT_READ && error != SSL_ERROR_WANT_WRITE) {
+    if (!wants_io(error)) {
       spdlog::debug("listener {}: handshake with {} failed: {}", runtime_->config.name,
                     peer_of(client_), take_ssl_error());
       co_return false;
     }
-    if (!co_await wait_for_ssl(error)) co_return false;
+    error_code ec;
+    co_await wait_as_ssl_asks(error, ec);
+    if (!waited(ec)) co_return false;
   }
 }
 
@@ -274,8 +268,10 @@ awaitable<bool> Connection::client_to_upstream() {
   SSL* ssl = ssl_.get();
   for (;;) {
     // Hold no buffer while the client is quiet; bytes may already be buffered, though.
-    if (client_input_drained() && !co_await wait_client(tcp::socket::wait_read)) {
-      co_return false;
+    if (client_input_drained()) {
+      error_code ec;
+      co_await wait_client(tcp::socket::wait_read, ec);
+      if (!waited(ec)) co_return false;
     }
     BufferLease buffer = worker_.buffers().take();
     for (;;) {
@@ -309,7 +305,9 @@ awaitable<bool> Connection::client_to_upstream() {
                       take_ssl_error());
         co_return false;
       }
-      if (!co_await wait_for_ssl(error)) co_return false;
+      error_code ec;
+      co_await wait_as_ssl_asks(error, ec);
+      if (!waited(ec)) co_return false;
     }
   }
 }
@@ -332,23 +330,23 @@ awaitable<bool> Connection::upstream_to_client() {
       }
       if (ec) co_return false;
       touch();
-      if (!co_await write_to_client(buffer.data(), read)) co_return false;
+      // Inline, not a helper coroutine: see wait_client(). Without
+      // SSL_MODE_ENABLE_PARTIAL_WRITE, SSL_write takes everything or nothing; after WANT_WRITE
+      // it is retried with the same arguments.
+      for (;;) {
+        ERR_clear_error();
+        const int written = SSL_write(ssl_.get(), buffer.data(), static_cast<int>(read));
+        if (written > 0) break;
+        const int error = SSL_get_error(ssl_.get(), written);
+        if (!wants_io(error)) co_return false;
+        co_await wait_as_ssl_asks(error, ec);
+        if (!waited(ec)) co_return false;
+      }
       runtime_->metrics->count_bytes(metrics::Direction::upstream_to_client, read);
       // A short read means the socket is (almost certainly) drained: wait rather than read on
       // to EAGAIN; as above, the re-armed wait reports anything that arrived meanwhile.
       if (read < kRelayChunkSize) break;
     }
-  }
-}
-
-awaitable<bool> Connection::write_to_client(const std::uint8_t* data, std::size_t size) {
-  // Without SSL_MODE_ENABLE_PARTIAL_WRITE, SSL_write takes everything or nothing; after
-  // WANT_WRITE it is retried with the same arguments.
-  for (;;) {
-    ERR_clear_error();
-    const int written = SSL_write(ssl_.get(), data, static_cast<int>(size));
-    if (written > 0) co_return true;
-    if (!co_await wait_for_ssl(SSL_get_error(ssl_.get(), written))) co_return false;
   }
 }
 
@@ -360,7 +358,9 @@ awaitable<void> Connection::send_close_notify() {
     const int result = SSL_shutdown(ssl_.get());
     if (result >= 0) co_return;
     const int error = SSL_get_error(ssl_.get(), result);
-    if (error != SSL_ERROR_WANT_WRITE || !co_await wait_for_ssl(error)) {
+    error_code ec;
+    if (error == SSL_ERROR_WANT_WRITE) co_await wait_as_ssl_asks(error, ec);
+    if (error != SSL_ERROR_WANT_WRITE || !waited(ec)) {
       ERR_clear_error();
       co_return;
     }
@@ -375,9 +375,11 @@ void Connection::shutdown_client_send() {
 awaitable<void> Connection::linger_and_close() {
   enter_phase(Phase::linger, std::chrono::duration_cast<std::chrono::milliseconds>(kLingerTimeout));
   shutdown_client_send();
-  while (co_await wait_client(tcp::socket::wait_read)) {
-    BufferLease scratch = worker_.buffers().take();
+  for (;;) {
     error_code ec;
+    co_await wait_client(tcp::socket::wait_read, ec);
+    if (!waited(ec)) break;
+    BufferLease scratch = worker_.buffers().take();
     client_.read_some(asio::buffer(scratch.data(), scratch.size()), ec);
     if (ec && ec != asio::error::would_block) break;  // EOF or reset: the client is gone
   }

@@ -50,12 +50,20 @@ class Connection final : public std::enable_shared_from_this<Connection>,
   boost::asio::awaitable<bool> connect_upstream();
   boost::asio::awaitable<bool> client_to_upstream();
   boost::asio::awaitable<bool> upstream_to_client();
-  boost::asio::awaitable<bool> write_to_client(const std::uint8_t* data, std::size_t size);
   boost::asio::awaitable<void> send_close_notify();
   boost::asio::awaitable<void> linger_and_close();
-  boost::asio::awaitable<bool> wait_client(tcp::socket::wait_type what);
-  // Waits as BoringSSL asks after an SSL_* call returned `ssl_error`; false: give up.
-  boost::asio::awaitable<bool> wait_for_ssl(int ssl_error);
+  // Waits for the client socket. Plain functions returning Asio's awaitable, not coroutines:
+  // Asio recycles one coroutine frame per thread, so a helper coroutine awaiting an operation
+  // (two frames at once) would cost a malloc per wait.
+  boost::asio::awaitable<void> wait_client(tcp::socket::wait_type what,
+                                           boost::system::error_code& ec);
+  // As BoringSSL asks after an SSL_* call returned `ssl_error` (wants_io() must be true).
+  boost::asio::awaitable<void> wait_as_ssl_asks(int ssl_error, boost::system::error_code& ec);
+  static bool wants_io(int ssl_error) {
+    return ssl_error == SSL_ERROR_WANT_READ || ssl_error == SSL_ERROR_WANT_WRITE;
+  }
+  // A wait ended with the socket ready, not with an error or an abort.
+  bool waited(const boost::system::error_code& ec) const { return !ec && !aborted_; }
 
   void enter_phase(Phase phase, std::chrono::milliseconds timeout);
   void touch() { deadline_ = Clock::now() + runtime_->config.timeouts.idle; }
