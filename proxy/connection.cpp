@@ -24,6 +24,10 @@ namespace {
 // the client reads it; so read and drop for a short while first (a "lingering close").
 constexpr auto kLingerTimeout = std::chrono::seconds(2);
 
+// Arguments are evaluated even when a level is off: check first, so refused clients and
+// scanners cost no getpeername() and no string building in production.
+bool debug_enabled() { return spdlog::should_log(spdlog::level::debug); }
+
 std::string peer_of(const asio::ip::tcp::socket& socket) {
   error_code ec;
   const auto endpoint = socket.remote_endpoint(ec);
@@ -96,8 +100,10 @@ enum ssl_select_cert_result_t Connection::on_client_hello(const SSL_CLIENT_HELLO
   const auto parsed = parse_client_hello({hello.client_hello, hello.client_hello_len});
   if (!parsed) {
     // BoringSSL accepted the framing but the contents are malformed: refuse, count as failed.
-    spdlog::debug("listener {}: malformed ClientHello from {}", runtime_->config.name,
-                  peer_of(client_));
+    if (debug_enabled()) {
+      spdlog::debug("listener {}: malformed ClientHello from {}", runtime_->config.name,
+                    peer_of(client_));
+    }
     return ssl_select_cert_error;
   }
   highest_offered_ = highest_offered_version(*parsed);
@@ -155,8 +161,10 @@ awaitable<void> Connection::watchdog(std::shared_ptr<Connection> self) {
     if (Clock::now() < c.deadline_) continue;
     switch (c.phase_) {
       case Phase::handshake:
-        spdlog::debug("listener {}: handshake timeout for {}", c.runtime_->config.name,
-                      peer_of(c.client_));
+        if (debug_enabled()) {
+          spdlog::debug("listener {}: handshake timeout for {}", c.runtime_->config.name,
+                        peer_of(c.client_));
+        }
         c.abort();
         break;
       case Phase::connect:
@@ -164,8 +172,10 @@ awaitable<void> Connection::watchdog(std::shared_ptr<Connection> self) {
         if (c.resolver_) c.resolver_->cancel();
         break;
       case Phase::relay:
-        spdlog::debug("listener {}: idle timeout for {}", c.runtime_->config.name,
-                      peer_of(c.client_));
+        if (debug_enabled()) {
+          spdlog::debug("listener {}: idle timeout for {}", c.runtime_->config.name,
+                        peer_of(c.client_));
+        }
         c.abort();
         break;
       case Phase::linger:
@@ -200,8 +210,11 @@ awaitable<bool> Connection::handshake() {
     if (result == 1) co_return true;
     const int error = SSL_get_error(ssl_.get(), result);
     if (!wants_io(error)) {
-      spdlog::debug("listener {}: handshake with {} failed: {}", runtime_->config.name,
-                    peer_of(client_), take_ssl_error());
+      if (debug_enabled()) {
+        spdlog::debug("listener {}: handshake with {} failed: {}", runtime_->config.name,
+                      peer_of(client_), take_ssl_error());
+      }
+      ERR_clear_error();
       co_return false;
     }
     error_code ec;
@@ -301,8 +314,11 @@ awaitable<bool> Connection::client_to_upstream() {
         co_return !aborted_;
       }
       if (error != SSL_ERROR_WANT_WRITE) {
-        spdlog::debug("listener {}: TLS error from {}: {}", runtime_->config.name, peer_of(client_),
-                      take_ssl_error());
+        if (debug_enabled()) {
+          spdlog::debug("listener {}: TLS error from {}: {}", runtime_->config.name,
+                        peer_of(client_), take_ssl_error());
+        }
+        ERR_clear_error();
         co_return false;
       }
       error_code ec;
