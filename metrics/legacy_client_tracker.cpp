@@ -1,0 +1,151 @@
+#include "metrics/legacy_client_tracker.h"
+
+#include <algorithm>
+#include <tuple>
+
+namespace tlsfloor::metrics {
+namespace {
+
+std::string_view capped(std::string_view value) {
+  return value.substr(0, LegacyClientTracker::kMaxValueLength);
+}
+
+// First-N rather than most recent: a client's set then stops changing once full, and a
+// client cannot push the values an operator is looking for out by cycling through new ones.
+void add_bounded(std::vector<std::string>& values, std::string_view value, std::size_t limit) {
+  if (value.empty() || values.size() >= limit) return;
+  value = capped(value);
+  if (std::find(values.begin(), values.end(), value) != values.end()) return;
+  values.emplace_back(value);
+}
+
+// A ClientHello without supported_versions can claim any legacy_version up to TLS 1.2, so the
+// raw code would let one client create hundreds of entries. Codes the version label cannot
+// name (config::wire_version_label) are all "unknown" (0) anyway.
+std::uint16_t normalised_version(std::uint16_t wire) {
+  return wire >= 0x0300 && wire <= 0x0304 ? wire : 0;
+}
+
+}  // namespace
+
+LegacyClientTracker::LegacyClientTracker(Options options) : options_(options) {}
+
+void LegacyClientTracker::record(const Observation& observation) noexcept {
+  const std::lock_guard lock(mutex_);
+  ++total_;
+  if (options_.top_k == 0) {
+    count(other_, observation);
+    return;
+  }
+  auto it = clients_.find(observation.client);
+  if (it == clients_.end()) {
+    // Space-Saving: the newcomer takes the minimum's place and inherits its count as error.
+    std::uint64_t inherited = 0;
+    if (clients_.size() >= options_.top_k) {
+      inherited = by_count_.begin()->first;
+      evict_minimum();
+    }
+    it = clients_.emplace(observation.client, Entry{}).first;
+    Entry& entry = it->second;
+    entry.stats.client = observation.client;
+    entry.stats.count = inherited;
+    entry.stats.error = inherited;
+    entry.by_count = by_count_.emplace(inherited, observation.client);
+  }
+  Entry& entry = it->second;
+  describe(entry.stats, observation);
+  count(entry.stats, observation);
+  // Re-keying the extracted node moves it without allocating.
+  auto node = by_count_.extract(entry.by_count);
+  node.key() = entry.stats.count;
+  entry.by_count = by_count_.insert(std::move(node));
+}
+
+void LegacyClientTracker::evict_minimum() {
+  const auto smallest = by_count_.begin();
+  const auto victim = clients_.find(smallest->second);
+  const ClientStats& stats = victim->second.stats;
+  for (const auto& [version_decision, n] : stats.by_version_decision) {
+    other_.by_version_decision[version_decision] += n;
+  }
+  const std::uint64_t observed = stats.count - stats.error;
+  if (other_.count == 0) {
+    other_.first_seen = stats.first_seen;
+    other_.last_seen = stats.last_seen;
+  } else {
+    other_.first_seen = std::min(other_.first_seen, stats.first_seen);
+    other_.last_seen = std::max(other_.last_seen, stats.last_seen);
+  }
+  other_.count += observed;
+  by_count_.erase(smallest);
+  clients_.erase(victim);
+}
+
+void LegacyClientTracker::count(ClientStats& stats, const Observation& observation) {
+  const bool first = stats.by_version_decision.empty();
+  const std::uint16_t version = normalised_version(observation.version_wire);
+  stats.by_version_decision[{version, observation.decision}] += 1;
+  if (first) {
+    stats.first_seen = observation.when;
+    stats.last_seen = observation.when;
+  }
+  stats.first_seen = std::min(stats.first_seen, observation.when);
+  stats.last_seen = std::max(stats.last_seen, observation.when);
+  stats.count += 1;
+}
+
+void LegacyClientTracker::describe(ClientStats& stats, const Observation& observation) const {
+  // Before count() moves last_seen: the cipher of an observation recorded late but older
+  // than the latest one must not replace the newer cipher.
+  if (!observation.cipher.empty() &&
+      (stats.by_version_decision.empty() || observation.when >= stats.last_seen)) {
+    stats.last_cipher.assign(capped(observation.cipher));
+  }
+  add_bounded(stats.server_names, observation.server_name, options_.max_server_names);
+  add_bounded(stats.fingerprints, observation.ja4, options_.max_fingerprints);
+}
+
+std::vector<LegacyClientTracker::ClientStats> LegacyClientTracker::snapshot() const {
+  std::vector<ClientStats> result;
+  {
+    const std::lock_guard lock(mutex_);
+    result.reserve(clients_.size());
+    for (const auto& [key, entry] : clients_) result.push_back(entry.stats);
+  }
+  // Sorted outside the lock: record() waits only for the copies.
+  std::sort(result.begin(), result.end(), [](const ClientStats& a, const ClientStats& b) {
+    return std::tie(b.count, a.first_seen, a.client) < std::tie(a.count, b.first_seen, b.client);
+  });
+  return result;
+}
+
+LegacyClientTracker::ClientStats LegacyClientTracker::other() const {
+  const std::lock_guard lock(mutex_);
+  return other_;
+}
+
+std::size_t LegacyClientTracker::tracked() const {
+  const std::lock_guard lock(mutex_);
+  return clients_.size();
+}
+
+std::uint64_t LegacyClientTracker::total() const {
+  const std::lock_guard lock(mutex_);
+  return total_;
+}
+
+std::string_view to_string(LegacyClientTracker::Decision decision) {
+  switch (decision) {
+    case LegacyClientTracker::Decision::allowed_exception:
+      return "allowed_exception";
+    case LegacyClientTracker::Decision::rejected:
+      return "rejected";
+    case LegacyClientTracker::Decision::rejected_brownout:
+      return "rejected_brownout";
+    case LegacyClientTracker::Decision::would_reject:
+      return "would_reject";
+  }
+  return "unknown";
+}
+
+}  // namespace tlsfloor::metrics

@@ -1,0 +1,142 @@
+#pragma once
+// Per-client accounting of legacy handshakes, in memory bounded whatever the traffic: the
+// heaviest clients are kept with Space-Saving (Metwally, Agrawal, El Abbadi, "Efficient
+// computation of frequent and top-k elements in data streams", ICDT 2005), and everything
+// else is folded into one `other` entry.
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "metrics/client_key.h"
+
+namespace tlsfloor::metrics {
+
+/// Counts legacy handshakes per client (by source-address prefix), keeping at most
+/// Options::top_k clients. A client arriving when the table is full replaces the one with the
+/// smallest count and inherits that count as its error bound (classic Space-Saving), so any
+/// client with more than total()/top_k handshakes is guaranteed to be tracked, and a tracked
+/// client's true count lies in [count - error, count].
+///
+/// record() takes one mutex: it is only ever called for legacy handshakes, so the (normal)
+/// non-legacy path never touches the tracker. All methods are thread-safe.
+class LegacyClientTracker {
+ public:
+  using TimePoint = std::chrono::system_clock::time_point;
+
+  struct Options {
+    /// Clients tracked individually; 0 folds everything into other().
+    std::size_t top_k = 1000;
+    /// Distinct SNI values kept per client: the first ones seen, not the most recent.
+    std::size_t max_server_names = 8;
+    /// Distinct JA4 fingerprints kept per client: the first ones seen, not the most recent.
+    std::size_t max_fingerprints = 8;
+  };
+
+  /// What the policy did with the handshake. Spelled by to_string() as in metric labels.
+  enum class Decision { allowed_exception, rejected, rejected_brownout, would_reject };
+
+  /// One legacy handshake. The string views are copied if kept; they need only outlive
+  /// the call to record(). An empty string means "not known" and is not recorded.
+  struct Observation {
+    ClientKey client;
+    /// The version the decision was about (as in tlsfloor_legacy_handshakes_total). Codes
+    /// other than SSL 3.0 .. TLS 1.3 (0x0300 .. 0x0304) are counted as 0, "unknown", so that
+    /// a client cannot grow its entry by inventing versions.
+    std::uint16_t version_wire = 0;
+    Decision decision = Decision::would_reject;
+    std::string_view server_name;
+    std::string_view ja4;
+    std::string_view cipher;
+    /// Injected so that the tracker never reads a clock (and tests control time).
+    TimePoint when{};
+  };
+
+  struct ClientStats {
+    ClientKey client;
+    /// Space-Saving's estimate: handshakes observed while tracked plus `error`. Never less
+    /// than the client's true count since construction (evictions included).
+    std::uint64_t count = 0;
+    /// Space-Saving's overestimation bound: the count inherited from the entry this client
+    /// replaced. `count - error` handshakes were really observed while tracked.
+    std::uint64_t error = 0;
+    /// Exact counts of the handshakes observed while tracked (they sum to count - error), by
+    /// normalised version (see Observation::version_wire) and decision.
+    std::map<std::pair<std::uint16_t, Decision>, std::uint64_t> by_version_decision;
+    /// Earliest and latest `when` of those handshakes (min/max, so that observations recorded
+    /// slightly out of order by different threads do not move them backwards).
+    TimePoint first_seen{};
+    TimePoint last_seen{};
+    /// Distinct values in the order first seen, at most Options::max_server_names /
+    /// max_fingerprints of them, each cut to kMaxValueLength bytes.
+    std::vector<std::string> server_names;
+    std::vector<std::string> fingerprints;
+    /// The cipher of the handshake with the latest `when` that named one.
+    std::string last_cipher;
+  };
+
+  /// Longest stored SNI / JA4 / cipher value: a DNS name is at most 253 characters, while the
+  /// ClientHello framing allows a 64 KiB server name; cutting keeps the memory bound small.
+  static constexpr std::size_t kMaxValueLength = 255;
+
+  LegacyClientTracker() : LegacyClientTracker(Options{}) {}
+  explicit LegacyClientTracker(Options options);
+  LegacyClientTracker(const LegacyClientTracker&) = delete;
+  LegacyClientTracker& operator=(const LegacyClientTracker&) = delete;
+
+  /// Counts one legacy handshake. noexcept: it runs inside BoringSSL's ClientHello callback,
+  /// which an exception must not unwind through, so an allocation failure terminates rather
+  /// than leaving the table half-updated. O(log top_k).
+  void record(const Observation& observation) noexcept;
+
+  /// The tracked clients, heaviest (by `count`) first; ties by earlier first_seen, then by key,
+  /// so the order is deterministic.
+  std::vector<ClientStats> snapshot() const;
+
+  /// Everything not attributed to a tracked client: the handshakes that evicted clients had
+  /// observed while tracked (and every handshake when top_k is 0). Only by_version_decision,
+  /// count (their sum), first_seen and last_seen are filled; error is 0, `client` is a
+  /// default ClientKey with no meaning, and the per-client sets and cipher stay empty (a union
+  /// of arbitrary clients' values would not say anything about anyone). Invariant: the sum of
+  /// `count - error` over snapshot() plus other().count equals total().
+  ClientStats other() const;
+
+  /// Clients tracked now; never more than Options::top_k.
+  std::size_t tracked() const;
+  /// Handshakes recorded since construction.
+  std::uint64_t total() const;
+
+ private:
+  struct Entry {
+    ClientStats stats;
+    std::multimap<std::uint64_t, ClientKey>::iterator by_count;
+  };
+
+  // Folds the entry with the smallest count into other_ and removes it.
+  void evict_minimum();
+  // Counts by version and decision, first/last seen and count: for tracked clients and other_.
+  static void count(ClientStats& stats, const Observation& observation);
+  // SNI, JA4 and cipher: for tracked clients only. Call before count().
+  void describe(ClientStats& stats, const Observation& observation) const;
+
+  const Options options_;
+  mutable std::mutex mutex_;
+  // Ordered containers rather than hash tables: O(log top_k) whatever source addresses an
+  // attacker picks, where a hash table could be driven into long collision chains.
+  std::map<ClientKey, Entry> clients_;
+  // Tracked clients by count. Equal counts keep insertion order, so among the minimum the
+  // entry that has gone longest without a handshake is evicted first.
+  std::multimap<std::uint64_t, ClientKey> by_count_;
+  ClientStats other_;
+  std::uint64_t total_ = 0;
+};
+
+/// The metric-label spelling: allowed_exception, rejected, rejected_brownout, would_reject.
+std::string_view to_string(LegacyClientTracker::Decision decision);
+
+}  // namespace tlsfloor::metrics
