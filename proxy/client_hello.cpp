@@ -1,5 +1,7 @@
 #include "proxy/client_hello.h"
 
+#include "config/tls_version.h"
+
 #include <algorithm>
 #include <bitset>
 #include <cstddef>
@@ -10,18 +12,13 @@ namespace {
 constexpr std::size_t kRandomLength = 32;
 constexpr std::size_t kMaxSessionIdLength = 32;
 
-constexpr std::uint16_t kExtServerName = 0;
-constexpr std::uint16_t kExtSupportedGroups = 10;
-constexpr std::uint16_t kExtEcPointFormats = 11;
-constexpr std::uint16_t kExtSignatureAlgorithms = 13;
-constexpr std::uint16_t kExtAlpn = 16;
-constexpr std::uint16_t kExtSupportedVersions = 43;
+using namespace extension_type;
 
 constexpr std::uint8_t kNameTypeHostName = 0;
 
-constexpr std::uint16_t kTls1_0 = 0x0301;
-constexpr std::uint16_t kTls1_2 = 0x0303;
-constexpr std::uint16_t kTls1_3 = 0x0304;
+constexpr auto kTls1_0 = static_cast<std::uint16_t>(config::TlsVersion::tls1_0);
+constexpr auto kTls1_2 = static_cast<std::uint16_t>(config::TlsVersion::tls1_2);
+constexpr auto kTls1_3 = static_cast<std::uint16_t>(config::TlsVersion::tls1_3);
 
 // A cursor over untrusted bytes. Every read checks the remaining length first and leaves the
 // cursor untouched on failure, so a caller can bail out with one `if` per field and nothing ever
@@ -175,23 +172,23 @@ bool parse_alpn(Reader contents, ClientHello& hello) {
 bool parse_extension(std::uint16_t type, Reader contents, ClientHello& hello) {
   Reader inner;
   switch (type) {
-    case kExtServerName:
+    case kServerName:
       return parse_server_name(contents, hello);
-    case kExtSupportedGroups:
+    case kSupportedGroups:
       // RFC 8446 4.2.7: NamedGroup named_group_list<2..2^16-1>.
       return contents.read_vector_u16(inner) && contents.empty() &&
              read_u16_list(inner, 1, hello.supported_groups);
-    case kExtEcPointFormats:
+    case kEcPointFormats:
       // RFC 8422 5.1.2: ECPointFormat ec_point_format_list<1..2^8-1>.
       return contents.read_vector_u8(inner) && contents.empty() &&
              read_u8_list(inner, hello.ec_point_formats);
-    case kExtSignatureAlgorithms:
+    case kSignatureAlgorithms:
       // RFC 8446 4.2.3: SignatureScheme supported_signature_algorithms<2..2^16-2>.
       return contents.read_vector_u16(inner) && contents.empty() &&
              read_u16_list(inner, 1, hello.signature_algorithms);
-    case kExtAlpn:
+    case kAlpn:
       return parse_alpn(contents, hello);
-    case kExtSupportedVersions:
+    case kSupportedVersions:
       // RFC 8446 4.2.1, ClientHello form: ProtocolVersion versions<2..254>.
       hello.has_supported_versions = true;
       return contents.read_vector_u8(inner) && contents.empty() &&

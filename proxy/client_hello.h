@@ -10,6 +10,16 @@
 
 namespace tlsfloor::proxy {
 
+/// TLS extension types (IANA registry) that tlsfloor reads from a ClientHello.
+namespace extension_type {
+inline constexpr std::uint16_t kServerName = 0;
+inline constexpr std::uint16_t kSupportedGroups = 10;
+inline constexpr std::uint16_t kEcPointFormats = 11;
+inline constexpr std::uint16_t kSignatureAlgorithms = 13;
+inline constexpr std::uint16_t kAlpn = 16;
+inline constexpr std::uint16_t kSupportedVersions = 43;
+}  // namespace extension_type
+
 /// Facts from one ClientHello. Lists keep the client's order and include GREASE values
 /// (fingerprints need both); use is_grease() to skip them.
 struct ClientHello {

@@ -16,8 +16,8 @@
 namespace tlsfloor::proxy {
 namespace {
 
-constexpr std::uint16_t kExtServerName = 0x0000;
-constexpr std::uint16_t kExtAlpn = 0x0010;
+using extension_type::kAlpn;
+using extension_type::kServerName;
 
 // JA4 "(2 character count of ...)": counts above 99 print as 99.
 constexpr std::size_t kMaxJa4Count = 99;
@@ -176,7 +176,7 @@ Ja4Parts ja4_parts(const ClientHello& hello) {
   std::vector<std::uint16_t> ciphers = without_grease(hello.cipher_suites);
   std::vector<std::uint16_t> extensions = without_grease(hello.extensions);
   const bool has_sni =
-      std::find(extensions.begin(), extensions.end(), kExtServerName) != extensions.end();
+      std::find(extensions.begin(), extensions.end(), kServerName) != extensions.end();
 
   Ja4Parts parts;
   parts.a.reserve(10);
@@ -191,7 +191,7 @@ Ja4Parts ja4_parts(const ClientHello& hello) {
   parts.ciphers = ja4_list(ciphers);
 
   std::erase_if(extensions,
-                [](std::uint16_t type) { return type == kExtServerName || type == kExtAlpn; });
+                [](std::uint16_t type) { return type == kServerName || type == kAlpn; });
   std::sort(extensions.begin(), extensions.end());
   parts.extensions = ja4_list(extensions);
 
