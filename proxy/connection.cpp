@@ -210,17 +210,23 @@ awaitable<bool> Connection::handshake() {
     if (result == 1) co_return true;
     const int error = SSL_get_error(ssl_.get(), result);
     if (!wants_io(error)) {
-      if (debug_enabled()) {
-        spdlog::debug("listener {}: handshake with {} failed: {}", runtime_->config.name,
-                      peer_of(client_), take_ssl_error());
-      }
-      ERR_clear_error();
+      log_tls_failure("handshake failed");
       co_return false;
     }
     error_code ec;
     co_await wait_as_ssl_asks(error, ec);
     if (!waited(ec)) co_return false;
   }
+}
+
+void Connection::log_tls_failure(const char* what) const {
+  if (debug_enabled()) {
+    spdlog::debug("listener {}: {} with {}: {}", runtime_->config.name, what, peer_of(client_),
+                  take_ssl_error());
+  }
+  // This thread's BoringSSL error queue is shared by all its connections: never leave a
+  // failure behind for the next SSL_get_error() to misread.
+  ERR_clear_error();
 }
 
 void Connection::record_handshake(bool completed) {
@@ -314,11 +320,7 @@ awaitable<bool> Connection::client_to_upstream() {
         co_return !aborted_;
       }
       if (error != SSL_ERROR_WANT_WRITE) {
-        if (debug_enabled()) {
-          spdlog::debug("listener {}: TLS error from {}: {}", runtime_->config.name,
-                        peer_of(client_), take_ssl_error());
-        }
-        ERR_clear_error();
+        log_tls_failure("TLS error");
         co_return false;
       }
       error_code ec;

@@ -68,6 +68,8 @@ class Connection final : public std::enable_shared_from_this<Connection>,
   void enter_phase(Phase phase, std::chrono::milliseconds timeout);
   void touch() { deadline_ = Clock::now() + runtime_->config.timeouts.idle; }
   void record_handshake(bool completed);
+  // Logs why BoringSSL failed (at debug level only) and clears its error queue.
+  void log_tls_failure(const char* what) const;
   void relay_finished(bool clean);
   void shutdown_client_send();
   // Nothing left to decrypt without reading the socket again.
