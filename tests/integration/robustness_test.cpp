@@ -170,6 +170,22 @@ TEST_F(RobustnessTest, AnIdleConnectionIsClosedAtTheIdleTimeout) {
             0.0);
 }
 
+TEST_F(RobustnessTest, AClientThatStopsReadingIsCutAtTheIdleTimeout) {
+  // The upstream streams far more than socket buffers hold; the client never reads. The relay
+  // then waits for the client to become writable with bytes in flight: no progress, so the
+  // idle deadline must end it rather than leave it (and its buffer) parked forever.
+  TcpUpstream streamer(UpstreamMode::greet_then_collect, std::string(64 << 20, 'x'));
+  auto listener = spec(streamer.port());
+  listener.idle_timeout = "300ms";
+  RunningProxy proxy(proxy_yaml({listener}));
+  TlsClient client(proxy.port());
+  ASSERT_TRUE(client.handshake());
+  EXPECT_EQ(proxy.metric_eventually("tlsfloor_connections_active", {{"listener", "api"}}, 0.0),
+            0.0);
+  // The upstream side was closed too: its connection ends without waiting for the client.
+  EXPECT_EQ(streamer.wait_for_finished(1).size(), 1u);
+}
+
 TEST_F(RobustnessTest, ARefusedUpstreamClosesTheClientCleanlyAndIsCounted) {
   RunningProxy proxy(proxy_yaml({spec(unused_port())}));
   TlsClient client(proxy.port());
