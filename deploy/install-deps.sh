@@ -11,6 +11,7 @@ packages=(
   prometheus-cpp-dev          # core only; /metrics is served by Beast
   libspdlog-dev               # leveled, thread-safe logging
   libcli11-dev                # command-line parsing with generated --help
+  nlohmann-json3-dev          # JSON for /legacy-clients, the handshake log and reports
   openssl                     # the quick start makes a self-signed certificate with it
 )
 if [[ "${1:-}" == "--test" ]]; then
