@@ -59,6 +59,25 @@ struct TimeoutsConfig {
   Duration idle = std::chrono::seconds(300);
 };
 
+/// The JSON-lines handshake log: one line per handshake decision.
+struct AccessLogConfig {
+  std::string path;          // resolved against the config file's directory
+  bool legacy_only = false;  // only handshakes from clients below the floor
+  SourceMark where;          // the path value, for errors opening the file
+};
+
+/// Per-client accounting of legacy handshakes (one table per listener).
+struct LegacyClientsConfig {
+  /// Clients are source addresses masked to these prefixes: /24 or /64 counts a network as one.
+  unsigned ipv4_prefix = 32;
+  unsigned ipv6_prefix = 128;
+  /// Clients tracked individually per listener (Space-Saving); the rest are folded into
+  /// `other`. 0 keeps no per-client detail at all.
+  unsigned top_k = 1000;
+  /// Clients exported as metric series per listener (heaviest first); at most top_k.
+  unsigned metrics_top_n = 50;
+};
+
 struct ListenerConfig {
   std::string name;  // unique; the `listener` metric label
   Endpoint listen;
@@ -67,6 +86,8 @@ struct ListenerConfig {
   TlsConfig tls;
   EnforcementConfig enforcement;
   TimeoutsConfig timeouts;
+  /// This listener's handshake log; when absent, the global `access_log` (if any) applies.
+  std::optional<AccessLogConfig> access_log;
   SourceMark where;
 };
 
@@ -83,7 +104,15 @@ struct Config {
   unsigned threads = 0;
   /// On SIGTERM/SIGINT, how long open connections may take to finish before they are closed.
   Duration drain_timeout = std::chrono::seconds(30);
+  LegacyClientsConfig legacy_clients;
+  /// The handshake log of every listener that does not set its own.
+  std::optional<AccessLogConfig> access_log;
   std::vector<ListenerConfig> listeners;  // at least one
+
+  /// The handshake log that applies to `listener`, if any.
+  const std::optional<AccessLogConfig>& access_log_of(const ListenerConfig& listener) const {
+    return listener.access_log ? listener.access_log : access_log;
+  }
 };
 
 }  // namespace tlsfloor::config

@@ -39,12 +39,19 @@ constexpr std::string_view kDurationHint =
 constexpr std::string_view kVersionHint = "(expected one of: TLS1.0, TLS1.1, TLS1.2, TLS1.3)";
 constexpr std::string_view kModeHint = "(expected one of: observe, enforce)";
 constexpr unsigned kMaxThreads = 1024;
+// Beyond these the table or the series count is a memory problem, not a useful view.
+constexpr unsigned kMaxTopK = 1000000;
+constexpr unsigned kMaxMetricsTopN = 10000;
 
 using Keys = std::span<const std::string_view>;
-constexpr std::string_view kTopLevelKeys[] = {"admin", "threads", "drain_timeout", "listeners"};
+constexpr std::string_view kTopLevelKeys[] = {"admin",          "threads",    "drain_timeout",
+                                              "legacy_clients", "access_log", "listeners"};
 constexpr std::string_view kAdminKeys[] = {"listen"};
 constexpr std::string_view kListenerKeys[] = {"name", "listen",      "upstream", "certificates",
-                                              "tls",  "enforcement", "timeouts"};
+                                              "tls",  "enforcement", "timeouts", "access_log"};
+constexpr std::string_view kLegacyClientsKeys[] = {"ipv4_prefix", "ipv6_prefix", "top_k",
+                                                   "metrics_top_n"};
+constexpr std::string_view kAccessLogKeys[] = {"path", "legacy_only"};
 constexpr std::string_view kUpstreamKeys[] = {"address", "connect_timeout"};
 constexpr std::string_view kCertificateKeys[] = {"cert", "key"};
 constexpr std::string_view kTlsKeys[] = {"min_version", "max_version"};
@@ -297,6 +304,34 @@ class Parser {
     return duration;
   }
 
+  std::optional<unsigned> read_unsigned(const Value& value, unsigned min, unsigned max,
+                                        std::string_view note = "") {
+    const std::optional<std::string> text = read_string(value, "an integer");
+    if (!text) return std::nullopt;
+    // Digits only: no sign, no hex, no "1e3"; a value with more digits than max is out of range.
+    const bool digits_only = !text->empty() && text->size() <= 10 &&
+                             text->find_first_not_of("0123456789") == std::string::npos;
+    const unsigned long number = digits_only ? std::stoul(*text) : 0;
+    if (!digits_only || number < min || number > max) {
+      error(value.where, "invalid " + std::string(value.name) + " " + quoted(*text) +
+                             " (expected an integer from " + std::to_string(min) + " to " +
+                             std::to_string(max) + std::string(note) + ")");
+      return std::nullopt;
+    }
+    return static_cast<unsigned>(number);
+  }
+
+  std::optional<bool> read_bool(const Value& value) {
+    const std::optional<std::string> text = read_string(value, "true or false");
+    if (!text) return std::nullopt;
+    // YAML 1.2's booleans only: "yes", "on" and "1" are YAML 1.1 traps.
+    if (*text == "true") return true;
+    if (*text == "false") return false;
+    error(value.where,
+          "invalid " + std::string(value.name) + " " + quoted(*text) + " (expected true or false)");
+    return std::nullopt;
+  }
+
   std::optional<Endpoint> read_endpoint(const Value& value, std::string_view label,
                                         bool require_ip_literal) {
     const std::optional<std::string> text = read_string(value);
@@ -345,17 +380,8 @@ class Parser {
     if (const Value* admin = fields->find("admin")) read_admin(*admin, config);
 
     if (const Value* threads = fields->find("threads")) {
-      if (const std::optional<std::string> text = read_string(*threads, "an integer")) {
-        const bool digits_only = !text->empty() && text->size() <= 5 &&
-                                 text->find_first_not_of("0123456789") == std::string::npos;
-        const unsigned count = digits_only ? static_cast<unsigned>(std::stoul(*text)) : 0;
-        if (!digits_only || count > kMaxThreads) {
-          error(threads->where, "invalid threads " + quoted(*text) +
-                                    " (expected an integer from 0 to " +
-                                    std::to_string(kMaxThreads) + "; 0 means one per core)");
-        } else {
-          config.threads = count;
-        }
+      if (auto count = read_unsigned(*threads, 0, kMaxThreads, "; 0 means one per core")) {
+        config.threads = *count;
       }
     }
 
@@ -363,6 +389,13 @@ class Parser {
       // 0s is meaningful here: close open connections at once on shutdown.
       if (auto duration = read_duration(*drain, /*allow_zero=*/true))
         config.drain_timeout = *duration;
+    }
+
+    if (const Value* legacy_clients = fields->find("legacy_clients")) {
+      read_legacy_clients(*legacy_clients, config.legacy_clients);
+    }
+    if (const Value* access_log = fields->find("access_log")) {
+      config.access_log = read_access_log(*access_log);
     }
 
     const Value* listeners = require(*fields, "listeners");
@@ -422,6 +455,9 @@ class Parser {
     }
     if (const Value* timeouts = fields->find("timeouts"))
       read_timeouts(*timeouts, listener.timeouts);
+    if (const Value* access_log = fields->find("access_log")) {
+      listener.access_log = read_access_log(*access_log);
+    }
 
     config.listeners.push_back(std::move(listener));
   }
@@ -543,6 +579,57 @@ class Parser {
     if (const Value* idle = fields->find("idle")) {
       if (auto duration = read_duration(*idle, false)) timeouts.idle = *duration;
     }
+  }
+
+  void read_legacy_clients(const Value& value, LegacyClientsConfig& legacy_clients) {
+    const std::optional<Fields> fields = read_map(value, "legacy_clients", kLegacyClientsKeys);
+    if (!fields) return;
+    if (const Value* prefix = fields->find("ipv4_prefix")) {
+      if (auto bits = read_unsigned(*prefix, 0, 32)) legacy_clients.ipv4_prefix = *bits;
+    }
+    if (const Value* prefix = fields->find("ipv6_prefix")) {
+      if (auto bits = read_unsigned(*prefix, 0, 128)) legacy_clients.ipv6_prefix = *bits;
+    }
+    const Value* top_k = fields->find("top_k");
+    if (top_k) {
+      if (auto count = read_unsigned(*top_k, 0, kMaxTopK)) legacy_clients.top_k = *count;
+    }
+    const Value* top_n = fields->find("metrics_top_n");
+    if (top_n) {
+      if (auto count = read_unsigned(*top_n, 0, kMaxMetricsTopN)) {
+        legacy_clients.metrics_top_n = *count;
+      }
+    }
+    if (legacy_clients.metrics_top_n > legacy_clients.top_k) {
+      // Only clients that are tracked can be exported: say which of the two to change.
+      error(top_n ? top_n->where : top_k->where,
+            "metrics_top_n " + std::to_string(legacy_clients.metrics_top_n) +
+                (top_n ? "" : " (the default)") + " is above top_k " +
+                std::to_string(legacy_clients.top_k) + (top_k ? "" : " (the default)") +
+                " (only tracked clients can be exported)");
+    }
+  }
+
+  std::optional<AccessLogConfig> read_access_log(const Value& value) {
+    const std::optional<Fields> fields = read_map(value, "access_log", kAccessLogKeys);
+    if (!fields) return std::nullopt;
+    AccessLogConfig access_log;
+    bool valid = true;
+    if (const Value* path = require(*fields, "path")) {
+      if (auto resolved = read_path(*path)) {
+        access_log.path = *resolved;
+        access_log.where = path->where;
+      } else {
+        valid = false;
+      }
+    } else {
+      valid = false;
+    }
+    if (const Value* legacy_only = fields->find("legacy_only")) {
+      if (auto flag = read_bool(*legacy_only)) access_log.legacy_only = *flag;
+    }
+    if (!valid) return std::nullopt;
+    return access_log;
   }
 
   // Two sockets on one address and port would either fail at bind time (long after the config

@@ -48,6 +48,7 @@ void LegacyClientTracker::record(const Observation& observation) noexcept {
     it = clients_.emplace(observation.client, Entry{}).first;
     Entry& entry = it->second;
     entry.stats.client = observation.client;
+    entry.stats.entry_id = next_entry_id_++;
     entry.stats.count = inherited;
     entry.stats.error = inherited;
     entry.by_count = by_count_.emplace(inherited, observation.client);
@@ -105,18 +106,26 @@ void LegacyClientTracker::describe(ClientStats& stats, const Observation& observ
   add_bounded(stats.fingerprints, observation.ja4, options_.max_fingerprints);
 }
 
-std::vector<LegacyClientTracker::ClientStats> LegacyClientTracker::snapshot() const {
-  std::vector<ClientStats> result;
+LegacyClientTracker::Contents LegacyClientTracker::contents() const {
+  Contents result;
   {
     const std::lock_guard lock(mutex_);
-    result.reserve(clients_.size());
-    for (const auto& [key, entry] : clients_) result.push_back(entry.stats);
+    result.clients.reserve(clients_.size());
+    for (const auto& [key, entry] : clients_) result.clients.push_back(entry.stats);
+    result.other = other_;
+    result.total = total_;
   }
   // Sorted outside the lock: record() waits only for the copies.
-  std::sort(result.begin(), result.end(), [](const ClientStats& a, const ClientStats& b) {
-    return std::tie(b.count, a.first_seen, a.client) < std::tie(a.count, b.first_seen, b.client);
-  });
+  std::sort(result.clients.begin(), result.clients.end(),
+            [](const ClientStats& a, const ClientStats& b) {
+              return std::tie(b.count, a.first_seen, a.client) <
+                     std::tie(a.count, b.first_seen, b.client);
+            });
   return result;
+}
+
+std::vector<LegacyClientTracker::ClientStats> LegacyClientTracker::snapshot() const {
+  return contents().clients;
 }
 
 LegacyClientTracker::ClientStats LegacyClientTracker::other() const {
@@ -132,20 +141,6 @@ std::size_t LegacyClientTracker::tracked() const {
 std::uint64_t LegacyClientTracker::total() const {
   const std::lock_guard lock(mutex_);
   return total_;
-}
-
-std::string_view to_string(LegacyClientTracker::Decision decision) {
-  switch (decision) {
-    case LegacyClientTracker::Decision::allowed_exception:
-      return "allowed_exception";
-    case LegacyClientTracker::Decision::rejected:
-      return "rejected";
-    case LegacyClientTracker::Decision::rejected_brownout:
-      return "rejected_brownout";
-    case LegacyClientTracker::Decision::would_reject:
-      return "would_reject";
-  }
-  return "unknown";
 }
 
 }  // namespace tlsfloor::metrics

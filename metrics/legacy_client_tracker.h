@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "metrics/client_key.h"
+#include "metrics/legacy_decision.h"
 
 namespace tlsfloor::metrics {
 
@@ -39,7 +40,7 @@ class LegacyClientTracker {
   };
 
   /// What the policy did with the handshake. Spelled by to_string() as in metric labels.
-  enum class Decision { allowed_exception, rejected, rejected_brownout, would_reject };
+  using Decision = LegacyDecision;
 
   /// One legacy handshake. The string views are copied if kept; they need only outlive
   /// the call to record(). An empty string means "not known" and is not recorded.
@@ -59,6 +60,9 @@ class LegacyClientTracker {
 
   struct ClientStats {
     ClientKey client;
+    /// Names this tracking period: a client evicted and tracked again gets a new id, and its
+    /// exact counts restart. Lets a consumer of successive snapshots tell the two apart.
+    std::uint64_t entry_id = 0;
     /// Space-Saving's estimate: handshakes observed while tracked plus `error`. Never less
     /// than the client's true count since construction (evictions included).
     std::uint64_t count = 0;
@@ -106,6 +110,14 @@ class LegacyClientTracker {
   /// `count - error` over snapshot() plus other().count equals total().
   ClientStats other() const;
 
+  /// snapshot(), other() and total() taken at one instant, so that their invariant holds.
+  struct Contents {
+    std::vector<ClientStats> clients;  // heaviest first, as snapshot()
+    ClientStats other;
+    std::uint64_t total = 0;
+  };
+  Contents contents() const;
+
   /// Clients tracked now; never more than Options::top_k.
   std::size_t tracked() const;
   /// Handshakes recorded since construction.
@@ -134,9 +146,7 @@ class LegacyClientTracker {
   std::multimap<std::uint64_t, ClientKey> by_count_;
   ClientStats other_;
   std::uint64_t total_ = 0;
+  std::uint64_t next_entry_id_ = 1;
 };
-
-/// The metric-label spelling: allowed_exception, rejected, rejected_brownout, would_reject.
-std::string_view to_string(LegacyClientTracker::Decision decision);
 
 }  // namespace tlsfloor::metrics

@@ -50,21 +50,11 @@ std::string_view to_string(HandshakeOutcome outcome) {
   return "failed";
 }
 
-std::string_view to_string(LegacyDecision decision) {
-  switch (decision) {
-    case LegacyDecision::rejected:
-      return "rejected";
-    case LegacyDecision::would_reject:
-      return "would_reject";
-  }
-  return "rejected";
-}
-
 std::string_view to_string(Direction direction) {
   return direction == Direction::client_to_upstream ? "client_to_upstream" : "upstream_to_client";
 }
 
-Metrics::Metrics()
+Metrics::Metrics(const config::LegacyClientsConfig& legacy_clients)
     : registry_(std::make_shared<prometheus::Registry>()),
       handshakes_(named(prometheus::BuildCounter(), "tlsfloor_handshakes_total",
                         "TLS handshakes by version (negotiated if accepted, else highest "
@@ -96,7 +86,8 @@ Metrics::Metrics()
       policy_info_(named(prometheus::BuildGauge(), "tlsfloor_policy_info",
                          "The version policy in force on each listener (always 1).", *registry_)),
       build_info_(named(prometheus::BuildGauge(), "tlsfloor_build_info",
-                        "tlsfloor's version and TLS library (always 1).", *registry_)) {
+                        "tlsfloor's version and TLS library (always 1).", *registry_)),
+      legacy_clients_config_(legacy_clients) {
   build_info_.Add({{"version", std::string(kVersion)}, {"tls_library", std::string(kTlsLibrary)}})
       .Set(1);
 }
@@ -120,8 +111,55 @@ ListenerMetrics& Metrics::listener(const std::string& name, std::string_view min
   return listener;
 }
 
-std::string Metrics::render() const {
-  return prometheus::TextSerializer().Serialize(registry_->Collect());
+std::string Metrics::render() {
+  std::vector<prometheus::MetricFamily> families = registry_->Collect();
+  for (auto& family : collect_legacy_clients()) families.push_back(std::move(family));
+  return prometheus::TextSerializer().Serialize(families);
+}
+
+std::vector<prometheus::MetricFamily> Metrics::collect_legacy_clients() {
+  prometheus::MetricFamily handshakes{
+      "tlsfloor_legacy_client_handshakes_total",
+      "Legacy handshakes of the heaviest clients (top metrics_top_n per listener, each counted "
+      "from when it entered the top) and of all others (client=\"other\"), by the version "
+      "judged and the decision.",
+      prometheus::MetricType::Counter,
+      {}};
+  prometheus::MetricFamily tracked{
+      "tlsfloor_legacy_clients_tracked",
+      "Clients in the listener's legacy-client table (at most legacy_clients.top_k).",
+      prometheus::MetricType::Gauge,
+      {}};
+  const std::lock_guard lock(mutex_);
+  for (auto& [name, listener] : listeners_) {
+    const auto contents = listener->legacy_clients_.contents();
+    tracked.metric.push_back({});
+    tracked.metric.back().label = {{"listener", name}};
+    tracked.metric.back().gauge.value = static_cast<double>(contents.clients.size());
+    for (const auto& sample :
+         listener->legacy_client_series_.update(contents, legacy_clients_config_.metrics_top_n)) {
+      prometheus::ClientMetric metric;
+      metric.label = {{"listener", name},
+                      {"client", sample.client},
+                      {"version", std::string(config::wire_version_label(sample.version_wire))},
+                      {"decision", std::string(to_string(sample.decision))}};
+      metric.counter.value = static_cast<double>(sample.value);
+      handshakes.metric.push_back(std::move(metric));
+    }
+  }
+  std::vector<prometheus::MetricFamily> families;
+  families.push_back(std::move(handshakes));
+  families.push_back(std::move(tracked));
+  return families;
+}
+
+std::vector<ListenerLegacyClients> Metrics::legacy_clients() const {
+  std::vector<ListenerLegacyClients> result;
+  const std::lock_guard lock(mutex_);
+  for (const auto& [name, listener] : listeners_) {
+    result.push_back({name, legacy_clients_config_.top_k, listener->legacy_clients_.contents()});
+  }
+  return result;
 }
 
 ListenerMetrics::ListenerMetrics(Metrics& owner, const std::string& name)
@@ -134,7 +172,8 @@ ListenerMetrics::ListenerMetrics(Metrics& owner, const std::string& name)
       bytes_in_(owner.bytes_.Add({{"listener", name}, {"direction", "client_to_upstream"}})),
       bytes_out_(owner.bytes_.Add({{"listener", name}, {"direction", "upstream_to_client"}})),
       upstream_connect_failures_(owner.upstream_connect_failures_.Add({{"listener", name}})),
-      accept_errors_(owner.accept_errors_.Add({{"listener", name}})) {}
+      accept_errors_(owner.accept_errors_.Add({{"listener", name}})),
+      legacy_clients_(LegacyClientTracker::Options{.top_k = owner.legacy_clients_config_.top_k}) {}
 
 prometheus::Counter& ListenerMetrics::cached(std::atomic<prometheus::Counter*>& slot,
                                              prometheus::Family<prometheus::Counter>& family,
@@ -158,7 +197,8 @@ void ListenerMetrics::count_handshake(std::uint16_t version_wire, HandshakeOutco
 }
 
 void ListenerMetrics::count_legacy_handshake(std::uint16_t version_wire, LegacyDecision decision) {
-  const std::size_t index = version_index(version_wire) * 2 + static_cast<std::size_t>(decision);
+  const std::size_t index =
+      version_index(version_wire) * kLegacyDecisionCount + static_cast<std::size_t>(decision);
   cached(legacy_[index], owner_.legacy_handshakes_,
          {{"listener", name_},
           {"version", std::string(config::wire_version_label(version_wire))},

@@ -15,11 +15,16 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <vector>
+
+#include "config/config.h"
+#include "metrics/legacy_client_series.h"
+#include "metrics/legacy_client_tracker.h"
+#include "metrics/legacy_decision.h"
 
 namespace tlsfloor::metrics {
 
 enum class HandshakeOutcome { accepted, rejected, failed };
-enum class LegacyDecision { rejected, would_reject };
 enum class Direction { client_to_upstream, upstream_to_client };
 
 class Metrics;
@@ -45,6 +50,9 @@ class ListenerMetrics {
   }
   void count_upstream_connect_failure() { upstream_connect_failures_.Increment(); }
   void count_accept_error() { accept_errors_.Increment(); }
+  /// Per-client accounting of this listener's legacy handshakes.
+  LegacyClientTracker& legacy_clients() { return legacy_clients_; }
+  const std::string& name() const { return name_; }
 
  private:
   friend class Metrics;
@@ -58,7 +66,7 @@ class ListenerMetrics {
   Metrics& owner_;
   std::string name_;
   std::array<std::atomic<prometheus::Counter*>, kVersionLabels * 3> handshakes_{};
-  std::array<std::atomic<prometheus::Counter*>, kVersionLabels * 2> legacy_{};
+  std::array<std::atomic<prometheus::Counter*>, kVersionLabels * kLegacyDecisionCount> legacy_{};
   prometheus::Histogram& handshake_duration_;
   prometheus::Counter& resumed_handshakes_;
   prometheus::Counter& connections_total_;
@@ -68,12 +76,22 @@ class ListenerMetrics {
   prometheus::Counter& upstream_connect_failures_;
   prometheus::Counter& accept_errors_;
   prometheus::Gauge* policy_info_ = nullptr;  // guarded by Metrics::mutex_
+  LegacyClientTracker legacy_clients_;
+  LegacyClientSeries legacy_client_series_;  // guarded by Metrics::mutex_
+};
+
+/// One listener's legacy-client table at one instant, for JSON views.
+struct ListenerLegacyClients {
+  std::string listener;
+  std::size_t top_k = 0;
+  LegacyClientTracker::Contents contents;
 };
 
 /// Owns the registry. One per process.
 class Metrics {
  public:
-  Metrics();
+  /// `legacy_clients` sizes every listener's per-client table (fixed for the process's life).
+  explicit Metrics(const config::LegacyClientsConfig& legacy_clients = {});
   Metrics(const Metrics&) = delete;
   Metrics& operator=(const Metrics&) = delete;
 
@@ -82,8 +100,12 @@ class Metrics {
   ListenerMetrics& listener(const std::string& name, std::string_view min_version,
                             std::string_view max_version, std::string_view mode);
 
-  /// Everything, in the Prometheus text exposition format (version 0.0.4).
-  std::string render() const;
+  /// Everything, in the Prometheus text exposition format (version 0.0.4). Not const: the
+  /// per-client series remember which clients they showed last time.
+  std::string render();
+
+  /// Every listener's legacy-client table, in listener-name order.
+  std::vector<ListenerLegacyClients> legacy_clients() const;
 
   prometheus::Registry& registry() { return *registry_; }
 
@@ -101,14 +123,18 @@ class Metrics {
   prometheus::Family<prometheus::Counter>& accept_errors_;
   prometheus::Family<prometheus::Gauge>& policy_info_;
   prometheus::Family<prometheus::Gauge>& build_info_;
+  const config::LegacyClientsConfig legacy_clients_config_;
 
-  std::mutex mutex_;  // listeners_ and policy_info series; never taken on the data path
+  // Built at each scrape from the trackers, not kept in the registry: the set of clients
+  // shown changes between scrapes.
+  std::vector<prometheus::MetricFamily> collect_legacy_clients();
+
+  mutable std::mutex mutex_;  // listeners_, policy_info and client series; never on the data path
   std::map<std::string, std::unique_ptr<ListenerMetrics>, std::less<>> listeners_;
 };
 
 /// Label values, shared with logs and JSON views.
 std::string_view to_string(HandshakeOutcome outcome);
-std::string_view to_string(LegacyDecision decision);
 std::string_view to_string(Direction direction);
 
 }  // namespace tlsfloor::metrics

@@ -77,6 +77,56 @@ TEST(ConfigParserTest, MinimalConfigGetsEveryDefault) {
   EXPECT_EQ(listener.certificates[0].cert_path, "a.crt");
   EXPECT_EQ(listener.certificates[0].key_path, "a.key");
   EXPECT_EQ(listener.certificates[0].where, (SourceMark{"t.yaml", 5, 20}));
+  EXPECT_EQ(listener.access_log, std::nullopt);
+  EXPECT_EQ(config.access_log, std::nullopt);
+  EXPECT_EQ(config.legacy_clients.ipv4_prefix, 32u);
+  EXPECT_EQ(config.legacy_clients.ipv6_prefix, 128u);
+  EXPECT_EQ(config.legacy_clients.top_k, 1000u);
+  EXPECT_EQ(config.legacy_clients.metrics_top_n, 50u);
+}
+
+TEST(ConfigParserTest, LegacyClientsAndAccessLogs) {
+  const ParseResult result = parse_config(
+      "legacy_clients: {ipv4_prefix: 24, ipv6_prefix: 64, top_k: 200, metrics_top_n: 200}\n"
+      "access_log:\n"
+      "  path: logs/handshakes.log\n"
+      "listeners:\n"
+      "  - name: api\n"
+      "    listen: 0.0.0.0:8443\n"
+      "    upstream: {address: 127.0.0.1:8080}\n"
+      "    certificates: [{cert: a.crt, key: a.key}]\n"
+      "    access_log: {path: /var/log/api.log, legacy_only: true}\n"
+      "  - name: web\n"
+      "    listen: 0.0.0.0:9443\n"
+      "    upstream: {address: 127.0.0.1:8080}\n"
+      "    certificates: [{cert: a.crt, key: a.key}]\n",
+      "/etc/tlsfloor/t.yaml");
+  ASSERT_TRUE(result.errors.empty()) << testing::PrintToString(error_strings(result));
+  const Config& config = *result.config;
+  EXPECT_EQ(config.legacy_clients.ipv4_prefix, 24u);
+  EXPECT_EQ(config.legacy_clients.ipv6_prefix, 64u);
+  EXPECT_EQ(config.legacy_clients.top_k, 200u);
+  EXPECT_EQ(config.legacy_clients.metrics_top_n, 200u);
+  ASSERT_TRUE(config.access_log.has_value());
+  // Relative to the config file, like certificates.
+  EXPECT_EQ(config.access_log->path, "/etc/tlsfloor/logs/handshakes.log");
+  EXPECT_FALSE(config.access_log->legacy_only);
+  EXPECT_EQ(config.access_log->where, (SourceMark{"/etc/tlsfloor/t.yaml", 3, 9}));
+  const auto& api_log = config.access_log_of(config.listeners[0]);
+  ASSERT_TRUE(api_log.has_value());
+  EXPECT_EQ(api_log->path, "/var/log/api.log");
+  EXPECT_TRUE(api_log->legacy_only);
+  // A listener without its own log uses the global one.
+  const auto& web_log = config.access_log_of(config.listeners[1]);
+  ASSERT_TRUE(web_log.has_value());
+  EXPECT_EQ(web_log->path, "/etc/tlsfloor/logs/handshakes.log");
+}
+
+TEST(ConfigParserTest, TopKZeroNeedsMetricsTopNZero) {
+  const ParseResult result =
+      parse(with_listeners("legacy_clients: {top_k: 0, metrics_top_n: 0}\n"));
+  ASSERT_TRUE(result.errors.empty()) << testing::PrintToString(error_strings(result));
+  EXPECT_EQ(result.config->legacy_clients.top_k, 0u);
 }
 
 TEST(ConfigParserTest, FullConfigSetsEveryField) {
@@ -212,12 +262,12 @@ INSTANTIATE_TEST_SUITE_P(
     testing::Values(
         ErrorCase{"TopLevel", with_listeners("thread: 4\n"),
                   "t.yaml:1:1: unknown key \"thread\" at the top level (expected one of: admin, "
-                  "threads, drain_timeout, listeners)"},
+                  "threads, drain_timeout, legacy_clients, access_log, listeners)"},
         ErrorCase{"Admin", with_listeners("admin:\n  listen: 127.0.0.1:9901\n  lisen: x\n"),
                   "t.yaml:3:3: unknown key \"lisen\" in admin (expected one of: listen)"},
         ErrorCase{"Listener", with_listeners("", "    timeout: {idle: 5s}\n"),
                   "t.yaml:6:5: unknown key \"timeout\" in listener (expected one of: name, "
-                  "listen, upstream, certificates, tls, enforcement, timeouts)"},
+                  "listen, upstream, certificates, tls, enforcement, timeouts, access_log)"},
         ErrorCase{"Upstream",
                   "listeners:\n"
                   "  - name: api\n"
@@ -352,6 +402,38 @@ INSTANTIATE_TEST_SUITE_P(
     case_name);
 
 // --- values --------------------------------------------------------------------------------------
+
+INSTANTIATE_TEST_SUITE_P(
+    LegacyClientsAndAccessLog, SingleErrorTest,
+    testing::Values(
+        ErrorCase{"Ipv4PrefixTooLong", with_listeners("legacy_clients: {ipv4_prefix: 33}\n"),
+                  "t.yaml:1:31: invalid ipv4_prefix \"33\" (expected an integer from 0 to 32)"},
+        ErrorCase{"Ipv6PrefixNegative", with_listeners("legacy_clients: {ipv6_prefix: -1}\n"),
+                  "t.yaml:1:31: invalid ipv6_prefix \"-1\" (expected an integer from 0 to 128)"},
+        ErrorCase{"TopKTooLarge", with_listeners("legacy_clients: {top_k: 1000001}\n"),
+                  "t.yaml:1:25: invalid top_k \"1000001\" (expected an integer from 0 to "
+                  "1000000)"},
+        ErrorCase{"TopNAboveTopK",
+                  with_listeners("legacy_clients: {top_k: 10, metrics_top_n: 11}\n"),
+                  "t.yaml:1:44: metrics_top_n 11 is above top_k 10 (only tracked clients can be "
+                  "exported)"},
+        ErrorCase{"DefaultTopNAboveTopK", with_listeners("legacy_clients: {top_k: 10}\n"),
+                  "t.yaml:1:25: metrics_top_n 50 (the default) is above top_k 10 (only tracked "
+                  "clients can be exported)"},
+        ErrorCase{"UnknownKey", with_listeners("legacy_clients: {prefix: 24}\n"),
+                  "t.yaml:1:18: unknown key \"prefix\" in legacy_clients (expected one of: "
+                  "ipv4_prefix, ipv6_prefix, top_k, metrics_top_n)"},
+        ErrorCase{"AccessLogPath", with_listeners("access_log: {legacy_only: true}\n"),
+                  "t.yaml:1:13: missing required key \"path\" in access_log"},
+        ErrorCase{"AccessLogEmptyPath", with_listeners("access_log: {path: \"\"}\n"),
+                  "t.yaml:1:20: path must not be empty"},
+        // YAML 1.1 spellings (yes, on) are not booleans in YAML 1.2: refuse rather than guess.
+        ErrorCase{"LegacyOnlyYes",
+                  with_listeners("", "    access_log: {path: a.log, legacy_only: yes}\n"),
+                  "t.yaml:6:44: invalid legacy_only \"yes\" (expected true or false)"},
+        ErrorCase{"AccessLogScalar", with_listeners("access_log: a.log\n"),
+                  "t.yaml:1:13: expected a map for access_log, got the scalar \"a.log\""}),
+    case_name);
 
 constexpr std::string_view kVersionHint = "(expected one of: TLS1.0, TLS1.1, TLS1.2, TLS1.3)";
 constexpr std::string_view kDurationHint =

@@ -30,6 +30,42 @@ TEST(MetricsTest, HandshakesAreLabelledByVersionAndOutcome) {
   EXPECT_EQ(value("TLS1.2", "accepted"), std::nullopt) << "series appear on first use";
 }
 
+TEST(MetricsTest, LegacyClientSeriesComeFromTheListenersTable) {
+  Metrics metrics(config::LegacyClientsConfig{.top_k = 10, .metrics_top_n = 1});
+  auto& api = metrics.listener("api", "TLS1.2", "TLS1.3", "enforce");
+  metrics.listener("web", "TLS1.2", "TLS1.3", "enforce");
+  const auto record = [&](const char* address, std::uint16_t version) {
+    LegacyClientTracker::Observation observation;
+    observation.client = make_client_key(boost::asio::ip::make_address(address), 32, 128);
+    observation.version_wire = version;
+    observation.decision = LegacyDecision::rejected;
+    api.legacy_clients().record(observation);
+  };
+  record("192.0.2.1", 0x0301);
+  record("192.0.2.2", 0x0302);
+  record("192.0.2.1", 0x0301);
+  metrics.render();  // 192.0.2.1 enters the top 1 here, at 0
+  record("192.0.2.1", 0x0301);
+  const std::string text = metrics.render();
+  const auto value = [&](const char* client, const char* version) {
+    return metric_value(
+        text, "tlsfloor_legacy_client_handshakes_total",
+        {{"listener", "api"}, {"client", client}, {"version", version}, {"decision", "rejected"}});
+  };
+  EXPECT_EQ(value("192.0.2.1", "TLS1.0"), 1.0);
+  EXPECT_EQ(value("other", "TLS1.0"), 2.0);
+  EXPECT_EQ(value("other", "TLS1.1"), 1.0);
+  EXPECT_EQ(value("192.0.2.2", "TLS1.1"), std::nullopt) << "only the top 1 is shown";
+  EXPECT_EQ(metric_value(text, "tlsfloor_legacy_clients_tracked", {{"listener", "api"}}), 2.0);
+  EXPECT_EQ(metric_value(text, "tlsfloor_legacy_clients_tracked", {{"listener", "web"}}), 0.0);
+  const auto tables = metrics.legacy_clients();
+  ASSERT_EQ(tables.size(), 2u);
+  EXPECT_EQ(tables[0].listener, "api");
+  EXPECT_EQ(tables[0].top_k, 10u);
+  EXPECT_EQ(tables[0].contents.total, 4u);
+  EXPECT_EQ(tables[1].listener, "web");
+}
+
 TEST(MetricsTest, LegacyDecisionsConnectionsAndBytes) {
   Metrics metrics;
   auto& api = metrics.listener("api", "TLS1.2", "TLS1.3", "observe");
