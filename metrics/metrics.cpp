@@ -83,6 +83,13 @@ Metrics::Metrics(const config::LegacyClientsConfig& legacy_clients)
                            "Failed accept() calls (e.g. out of file descriptors); accepting "
                            "is retried with backoff.",
                            *registry_)),
+      access_log_lines_(named(prometheus::BuildCounter(), "tlsfloor_access_log_lines_total",
+                              "Lines written to the handshake log.", *registry_)),
+      access_log_dropped_(
+          named(prometheus::BuildCounter(), "tlsfloor_access_log_dropped_total",
+                "Handshake log lines lost: queue_full (the writer fell behind, e.g. a slow "
+                "disk) or write_error (the write failed, e.g. a full disk).",
+                *registry_)),
       policy_info_(named(prometheus::BuildGauge(), "tlsfloor_policy_info",
                          "The version policy in force on each listener (always 1).", *registry_)),
       build_info_(named(prometheus::BuildGauge(), "tlsfloor_build_info",
@@ -109,6 +116,12 @@ ListenerMetrics& Metrics::listener(const std::string& name, std::string_view min
                                              {"mode", std::string(mode)}});
   listener.policy_info_->Set(1);
   return listener;
+}
+
+HandshakeLogCounters Metrics::handshake_log(const std::string& path) {
+  return {access_log_lines_.Add({{"path", path}}),
+          access_log_dropped_.Add({{"path", path}, {"reason", "queue_full"}}),
+          access_log_dropped_.Add({{"path", path}, {"reason", "write_error"}})};
 }
 
 std::string Metrics::render() {

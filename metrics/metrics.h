@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "config/config.h"
+#include "metrics/handshake_log.h"
 #include "metrics/legacy_client_series.h"
 #include "metrics/legacy_client_tracker.h"
 #include "metrics/legacy_decision.h"
@@ -100,6 +101,9 @@ class Metrics {
   ListenerMetrics& listener(const std::string& name, std::string_view min_version,
                             std::string_view max_version, std::string_view mode);
 
+  /// The counters of the handshake log written to `path`.
+  HandshakeLogCounters handshake_log(const std::string& path);
+
   /// Everything, in the Prometheus text exposition format (version 0.0.4). Not const: the
   /// per-client series remember which clients they showed last time.
   std::string render();
@@ -121,6 +125,8 @@ class Metrics {
   prometheus::Family<prometheus::Counter>& bytes_;
   prometheus::Family<prometheus::Counter>& upstream_connect_failures_;
   prometheus::Family<prometheus::Counter>& accept_errors_;
+  prometheus::Family<prometheus::Counter>& access_log_lines_;
+  prometheus::Family<prometheus::Counter>& access_log_dropped_;
   prometheus::Family<prometheus::Gauge>& policy_info_;
   prometheus::Family<prometheus::Gauge>& build_info_;
   const config::LegacyClientsConfig legacy_clients_config_;
