@@ -2,8 +2,11 @@
 // What the admin listener answers, by path. No sockets here: the server calls route() per
 // request, so the table is tested without HTTP.
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
+
+#include "metrics/legacy_clients_json.h"
 
 namespace tlsfloor::proxy {
 
@@ -21,10 +24,13 @@ using AdminHandler = std::function<AdminResponse(std::string_view method, std::s
 struct AdminState {
   std::function<std::string()> render_metrics;
   std::function<bool()> serving;  // false while draining: /healthz answers 503
+  /// The JSON of GET /legacy-clients; nullopt when the filter names no listener.
+  std::function<std::optional<std::string>(const metrics::LegacyClientsFilter&)> legacy_clients;
 };
 
-/// GET /metrics (Prometheus text format), GET /healthz; 405 for other methods on those
-/// paths, 404 for anything else. Query strings are ignored.
+/// GET /metrics (Prometheus text format), GET /healthz, GET /legacy-clients[?listener=&version=]
+/// (JSON; 400 for an unknown parameter or version, 404 for an unknown listener); 405 for other
+/// methods on those paths, 404 for anything else. Query strings of the other paths are ignored.
 AdminResponse route(const AdminState& state, std::string_view method, std::string_view target);
 
 }  // namespace tlsfloor::proxy

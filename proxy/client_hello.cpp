@@ -279,4 +279,14 @@ std::uint16_t highest_offered_version(const ClientHello& hello) {
   return highest;
 }
 
+std::vector<std::uint16_t> offered_versions(const ClientHello& hello) {
+  if (!hello.has_supported_versions) return {hello.legacy_version};
+  std::vector<std::uint16_t> versions;
+  versions.reserve(hello.supported_versions.size());
+  for (const std::uint16_t version : hello.supported_versions) {
+    if (!is_grease(version)) versions.push_back(version);
+  }
+  return versions;
+}
+
 }  // namespace tlsfloor::proxy

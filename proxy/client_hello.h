@@ -50,4 +50,8 @@ bool is_grease(std::uint16_t value);
 /// supported_versions (RFC 8446 4.2.1).
 std::uint16_t highest_offered_version(const ClientHello& hello);
 
+/// Every version the client offers, in its order: supported_versions without GREASE when the
+/// extension is present, else just the legacy version field.
+std::vector<std::uint16_t> offered_versions(const ClientHello& hello);
+
 }  // namespace tlsfloor::proxy

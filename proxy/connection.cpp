@@ -109,9 +109,13 @@ enum ssl_select_cert_result_t Connection::on_client_hello(const SSL_CLIENT_HELLO
   highest_offered_ = highest_offered_version(*parsed);
   decision_ = decide(highest_offered_, runtime_->policy);
   if (decision_.legacy) {
-    runtime_->metrics->count_legacy_handshake(
-        highest_offered_, decision_.reject ? metrics::LegacyDecision::rejected
-                                           : metrics::LegacyDecision::would_reject);
+    runtime_->metrics->count_legacy_handshake(highest_offered_, legacy_decision(decision_));
+  }
+  hello_facts_ = gather_hello_facts(*runtime_, *parsed, decision_);
+  if (hello_facts_) {
+    // Now, while the client is surely connected: after a reset, getpeername() fails.
+    error_code ec;
+    hello_facts_->peer = client_.remote_endpoint(ec);
   }
   // BoringSSL freezes the version range after this callback returns, so this floor applies to
   // this connection's negotiation; for a refused client it is above everything the client
@@ -241,6 +245,18 @@ void Connection::record_handshake(bool completed) {
     metrics.count_handshake(highest_offered_, metrics::HandshakeOutcome::rejected);
   } else {
     metrics.count_handshake(hello_seen_ ? highest_offered_ : 0, metrics::HandshakeOutcome::failed);
+  }
+  if (hello_facts_) {
+    HandshakeEnd end;
+    end.highest_offered = highest_offered_;
+    end.decision = decision_;
+    end.completed = completed;
+    if (completed) {
+      end.negotiated_version = static_cast<std::uint16_t>(SSL_version(ssl_.get()));
+      end.cipher = SSL_CIPHER_standard_name(SSL_get_current_cipher(ssl_.get()));
+    }
+    report_handshake(*runtime_, *hello_facts_, end);
+    hello_facts_.reset();
   }
 }
 

@@ -11,6 +11,7 @@
 #include <memory>
 #include <optional>
 
+#include "proxy/handshake_record.h"
 #include "proxy/listener_runtime.h"
 #include "proxy/policy.h"
 #include "proxy/socket_bio.h"
@@ -93,6 +94,8 @@ class Connection final : public std::enable_shared_from_this<Connection>,
   bool hello_seen_ = false;
   std::uint16_t highest_offered_ = 0;
   Decision decision_;
+  // Kept only when the per-client table or the handshake log will record this handshake.
+  std::unique_ptr<HelloFacts> hello_facts_;
 
   int relays_running_ = 0;
   bool aborted_ = false;

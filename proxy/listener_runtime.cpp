@@ -2,10 +2,31 @@
 
 #include <boost/asio/ip/address.hpp>
 
+#include <system_error>
+
 namespace tlsfloor::proxy {
 
+SharedRuntime build_shared_runtime(const config::Config& config, metrics::Metrics& metrics,
+                                   std::vector<config::ConfigError>& errors) {
+  SharedRuntime shared;
+  shared.legacy_clients = config.legacy_clients;
+  const auto open = [&](const std::optional<config::AccessLogConfig>& log) {
+    if (!log || shared.access_logs.contains(log->path)) return;
+    try {
+      shared.access_logs.emplace(log->path, std::make_shared<metrics::HandshakeLog>(
+                                                log->path, metrics.handshake_log(log->path)));
+    } catch (const std::system_error& e) {
+      errors.push_back({log->where, std::string(e.what())});
+    }
+  };
+  // Only logs some listener uses: a global log that every listener overrides is not opened.
+  for (const auto& listener : config.listeners) open(config.access_log_of(listener));
+  return shared;
+}
+
 std::shared_ptr<const ListenerRuntime> build_listener_runtime(
-    const config::ListenerConfig& listener, metrics::Metrics& metrics,
+    const config::Config& config, const config::ListenerConfig& listener,
+    const SharedRuntime& shared, metrics::Metrics& metrics,
     std::vector<config::ConfigError>& errors) {
   const std::size_t errors_before = errors.size();
   auto runtime = std::make_shared<ListenerRuntime>();
@@ -20,6 +41,12 @@ std::shared_ptr<const ListenerRuntime> build_listener_runtime(
     runtime->upstream_endpoint.emplace(
         boost::asio::ip::make_address(listener.upstream.address.host),
         listener.upstream.address.port);
+  }
+  runtime->legacy_clients = shared.legacy_clients;
+  if (const auto& log = config.access_log_of(listener)) {
+    const auto it = shared.access_logs.find(log->path);
+    if (it != shared.access_logs.end()) runtime->access_log = it->second;
+    runtime->access_log_legacy_only = log->legacy_only;
   }
   if (errors.size() != errors_before) return nullptr;
   runtime->metrics = &metrics.listener(listener.name, config::to_string(listener.tls.min_version),

@@ -4,11 +4,14 @@
 // keep the snapshot they started with.
 #include <boost/asio/ip/tcp.hpp>
 
+#include <map>
 #include <memory>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "config/config.h"
+#include "metrics/handshake_log.h"
 #include "metrics/metrics.h"
 #include "proxy/policy.h"
 #include "proxy/tls_context.h"
@@ -23,12 +26,30 @@ struct ListenerRuntime {
   metrics::ListenerMetrics* metrics = nullptr;
   /// Set when the upstream is an IP literal; otherwise the name is resolved per connection.
   std::optional<boost::asio::ip::tcp::endpoint> upstream_endpoint;
+  /// How clients are keyed in the per-client legacy table.
+  config::LegacyClientsConfig legacy_clients;
+  /// The handshake log this listener writes to, if any (listeners may share one file).
+  std::shared_ptr<metrics::HandshakeLog> access_log;
+  bool access_log_legacy_only = false;
 };
+
+/// What listeners share, built once per configuration.
+struct SharedRuntime {
+  config::LegacyClientsConfig legacy_clients;
+  /// Handshake logs by path.
+  std::map<std::string, std::shared_ptr<metrics::HandshakeLog>> access_logs;
+};
+
+/// Opens every handshake log the configuration names (one per distinct path). Errors (with the
+/// position of the `path` value) are appended to `errors`.
+SharedRuntime build_shared_runtime(const config::Config& config, metrics::Metrics& metrics,
+                                   std::vector<config::ConfigError>& errors);
 
 /// Builds the runtime of a listener, loading and checking its certificates. Errors (with the
 /// config position) are appended to `errors`; the result is null if there were any.
 std::shared_ptr<const ListenerRuntime> build_listener_runtime(
-    const config::ListenerConfig& listener, metrics::Metrics& metrics,
+    const config::Config& config, const config::ListenerConfig& listener,
+    const SharedRuntime& shared, metrics::Metrics& metrics,
     std::vector<config::ConfigError>& errors);
 
 }  // namespace tlsfloor::proxy

@@ -11,6 +11,7 @@
 
 #include <csignal>
 
+#include "metrics/legacy_clients_json.h"
 #include "proxy/admin_routes.h"
 #include "proxy/spawn.h"
 
@@ -47,8 +48,10 @@ unsigned usable_cores() {
 std::unique_ptr<Server> Server::create(config::Config config,
                                        std::vector<config::ConfigError>& errors) {
   std::unique_ptr<Server> server(new Server(std::move(config)));
+  server->shared_ = build_shared_runtime(server->config_, *server->metrics_, errors);
   for (const auto& listener : server->config_.listeners) {
-    auto runtime = build_listener_runtime(listener, *server->metrics_, errors);
+    auto runtime = build_listener_runtime(server->config_, listener, server->shared_,
+                                          *server->metrics_, errors);
     if (runtime) server->runtimes_.push_back(std::move(runtime));
   }
   if (!errors.empty()) return nullptr;
@@ -56,7 +59,8 @@ std::unique_ptr<Server> Server::create(config::Config config,
 }
 
 Server::Server(config::Config config)
-    : config_(std::move(config)), metrics_(std::make_unique<metrics::Metrics>()) {}
+    : config_(std::move(config)),
+      metrics_(std::make_unique<metrics::Metrics>(config_.legacy_clients)) {}
 
 Server::~Server() {
   request_stop();
@@ -77,13 +81,19 @@ void Server::start() {
     listeners_.push_back(std::make_shared<Listener>(runtime, workers));
   }
   if (config_.admin) {
-    AdminState state{[this] { return metrics_->render(); }, [this] { return !stopping_.load(); }};
+    AdminState state;
+    state.render_metrics = [this] { return metrics_->render(); };
+    state.serving = [this] { return !stopping_.load(); };
+    state.legacy_clients = [this](const metrics::LegacyClientsFilter& filter) {
+      return metrics::legacy_clients_json(metrics_->legacy_clients(), filter,
+                                          std::chrono::system_clock::now());
+    };
     admin_ = std::make_shared<AdminServer>(
         control_, config_.admin->listen, [state](std::string_view method, std::string_view target) {
           return route(state, method, target);
         });
     admin_->start();
-    spdlog::info("admin listening on {} (/metrics, /healthz)",
+    spdlog::info("admin listening on {} (/metrics, /healthz, /legacy-clients)",
                  config::Endpoint{config_.admin->listen.host, admin_->port()}.to_string());
   } else {
     spdlog::warn("no admin listener configured: metrics are not exposed");
@@ -111,12 +121,20 @@ void Server::handle_signals() {
   // Called before start(): the signal set needs a pipe, which must not be left to a moment
   // when the process may already be out of descriptors.
   signals_.emplace(control_, SIGINT, SIGTERM, SIGHUP);
+  signals_->add(SIGUSR1);
   wait_for_signal();
 }
 
 void Server::wait_for_signal() {
   signals_->async_wait([this](boost::system::error_code ec, int signal) {
     if (ec) return;
+    if (signal == SIGUSR1) {
+      // logrotate has renamed the files: write on in fresh ones.
+      spdlog::info("SIGUSR1: reopening {} handshake log(s)", shared_.access_logs.size());
+      for (const auto& [path, log] : shared_.access_logs) log->reopen();
+      wait_for_signal();
+      return;
+    }
     if (signal == SIGHUP) {
       spdlog::warn("SIGHUP: configuration reload is not available in this version; ignored");
       wait_for_signal();

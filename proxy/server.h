@@ -57,6 +57,7 @@ class Server {
   config::Config config_;
   // Metrics outlive everything that counts into them: declared before workers and listeners.
   std::unique_ptr<metrics::Metrics> metrics_;
+  SharedRuntime shared_;
   std::vector<std::shared_ptr<const ListenerRuntime>> runtimes_;
   std::vector<std::unique_ptr<Worker>> workers_;
   std::vector<std::shared_ptr<Listener>> listeners_;

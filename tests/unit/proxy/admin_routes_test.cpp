@@ -2,14 +2,58 @@
 
 #include <gtest/gtest.h>
 
+#include <vector>
+
 namespace tlsfloor::proxy {
 namespace {
 
 class AdminRoutesTest : public testing::Test {
  protected:
   bool serving_ = true;
-  AdminState state_{[] { return std::string("tlsfloor_up 1\n"); }, [this] { return serving_; }};
+  std::vector<metrics::LegacyClientsFilter> filters_seen_;
+  AdminState state_{
+      [] { return std::string("tlsfloor_up 1\n"); }, [this] { return serving_; },
+      [this](const metrics::LegacyClientsFilter& filter) -> std::optional<std::string> {
+        filters_seen_.push_back(filter);
+        if (filter.listener && *filter.listener != "api") return std::nullopt;
+        return std::string("{}\n");
+      }};
 };
+
+TEST_F(AdminRoutesTest, LegacyClientsPassesTheFilter) {
+  const auto all = route(state_, "GET", "/legacy-clients");
+  EXPECT_EQ(all.status, 200u);
+  EXPECT_EQ(all.content_type, "application/json");
+  EXPECT_EQ(all.body, "{}\n");
+  const auto filtered = route(state_, "GET", "/legacy-clients?listener=api&version=TLS1.0");
+  EXPECT_EQ(filtered.status, 200u);
+  ASSERT_EQ(filters_seen_.size(), 2u);
+  EXPECT_EQ(filters_seen_[0].listener, std::nullopt);
+  EXPECT_EQ(filters_seen_[0].version, std::nullopt);
+  EXPECT_EQ(filters_seen_[1].listener, "api");
+  EXPECT_EQ(filters_seen_[1].version, 0x0301);
+  // Percent-escapes are decoded; SSL 3.0 can be asked for too.
+  EXPECT_EQ(route(state_, "GET", "/legacy-clients?listener=%61pi&version=SSL3.0").status, 200u);
+  EXPECT_EQ(filters_seen_[2].listener, "api");
+  EXPECT_EQ(filters_seen_[2].version, 0x0300);
+}
+
+TEST_F(AdminRoutesTest, LegacyClientsRefusesWhatItCannotAnswer) {
+  const auto unknown_listener = route(state_, "GET", "/legacy-clients?listener=web");
+  EXPECT_EQ(unknown_listener.status, 404u);
+  EXPECT_EQ(unknown_listener.body, "no listener named \"web\"\n");
+  const auto bad_version = route(state_, "GET", "/legacy-clients?version=TLS1.4");
+  EXPECT_EQ(bad_version.status, 400u);
+  EXPECT_EQ(bad_version.body,
+            "invalid version \"TLS1.4\" (expected one of: SSL3.0, TLS1.0, TLS1.1, TLS1.2, "
+            "TLS1.3)\n");
+  const auto unknown = route(state_, "GET", "/legacy-clients?clients=10");
+  EXPECT_EQ(unknown.status, 400u);
+  EXPECT_EQ(unknown.body, "unknown parameter \"clients\" (expected: listener, version)\n");
+  EXPECT_EQ(route(state_, "GET", "/legacy-clients?listener=%6").status, 400u);
+  EXPECT_EQ(route(state_, "GET", "/legacy-clients?listener=%zz").status, 400u);
+  EXPECT_EQ(route(state_, "POST", "/legacy-clients").status, 405u);
+}
 
 TEST_F(AdminRoutesTest, MetricsAreServedInTheExpositionFormat) {
   const auto response = route(state_, "GET", "/metrics");

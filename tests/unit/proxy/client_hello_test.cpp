@@ -322,6 +322,9 @@ TEST(ClientHelloGrease, Tls13HelloWithGreaseStillOffersTls13) {
             (std::vector<std::uint16_t>{kTls1_3, kTls1_2, kTls1_1, kTls1_0}));
 
   EXPECT_EQ(highest_offered_version(*hello), kTls1_3);
+  EXPECT_EQ(offered_versions(*hello),
+            (std::vector<std::uint16_t>{kTls1_3, kTls1_2, kTls1_1, kTls1_0}))
+      << "GREASE is not an offer";
 
   const std::optional<test::ServerView> view = test::observe_as_server(test::wrap_in_record(body));
   ASSERT_TRUE(view.has_value());
@@ -339,6 +342,7 @@ TEST(ClientHelloGrease, Tls12HelloWithGreaseOffersTls12) {
   EXPECT_TRUE(is_grease(hello->cipher_suites.front()));
   EXPECT_FALSE(hello->has_supported_versions);
   EXPECT_EQ(highest_offered_version(*hello), kTls1_2);
+  EXPECT_EQ(offered_versions(*hello), (std::vector<std::uint16_t>{kTls1_2}));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -374,6 +378,7 @@ TEST(ClientHelloHandBuilt, Ssl3LegacyVersionIsReturnedAsIs) {
   ASSERT_TRUE(hello.has_value());
   EXPECT_EQ(hello->compression_methods, (Bytes{1, 0}));
   EXPECT_EQ(highest_offered_version(*hello), kSsl3_0);
+  EXPECT_EQ(offered_versions(*hello), (std::vector<std::uint16_t>{kSsl3_0}));
 }
 
 TEST(ClientHelloHandBuilt, GarbageLegacyVersionBelowTls12IsReturnedAsIs) {
