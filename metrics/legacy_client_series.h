@@ -15,13 +15,15 @@ namespace tlsfloor::metrics {
 
 /// Which clients are shown changes as traffic shifts, and a naive "top N plus the rest" would
 /// make `other` fall whenever a client climbs into the top N: Prometheus reads a falling
-/// counter as a reset and rate() spikes. So a client's series counts from the moment it
-/// entered the top N (its handshakes before that stay in `other`), and a client that leaves
-/// hands its count back to `other`. Then, between any two updates:
+/// counter as a reset and rate() spikes. So a newly shown client takes over only handshakes
+/// that `other` has not published yet (those since the last update); older ones stay in
+/// `other`, and a client that leaves the top N hands its count back to `other`. Then, between
+/// any two updates:
 ///  - every series only grows (a client tracked afresh after an eviction is a new series
 ///    lifetime, i.e. an ordinary counter reset);
 ///  - for each version and decision, the series sum to exactly the legacy handshakes recorded.
-/// Lifetime per-client counts are in the tracker (GET /legacy-clients); this is for rate().
+/// With regular scrapes a client's series is its true count from about when it became heavy;
+/// lifetime per-client counts are in the tracker (GET /legacy-clients).
 /// Not thread-safe: one caller (the scrape) at a time.
 class LegacyClientSeries {
  public:
@@ -45,6 +47,7 @@ class LegacyClientSeries {
     Counts baseline;  // the client's exact counts when it entered the top N
   };
   std::map<ClientKey, Shown> shown_;
+  Counts published_other_;  // the `other` values of the last update
 };
 
 }  // namespace tlsfloor::metrics

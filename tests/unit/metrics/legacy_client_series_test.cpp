@@ -50,22 +50,34 @@ TEST(LegacyClientSeriesTest, ShowsTheTopNAndFoldsTheRestIntoOther) {
   record(tracker, 2, 1, kTls11, LegacyDecision::would_reject);
   record(tracker, 3, 2);
   LegacyClientSeries series;
-  // Clients enter the top N at 0: their earlier handshakes stay in other.
+  // Nothing was published before: the top clients get their whole counts.
   EXPECT_EQ(scrape(series, tracker, 2),
-            (Shown{{{"10.0.0.1", kTls10, LegacyDecision::rejected}, 0},
-                   {{"10.0.0.2", kTls10, LegacyDecision::rejected}, 0},
-                   {{"10.0.0.2", kTls11, LegacyDecision::would_reject}, 0},
-                   {{"other", kTls10, LegacyDecision::rejected}, 10},
-                   {{"other", kTls11, LegacyDecision::would_reject}, 1}}));
+            (Shown{{{"10.0.0.1", kTls10, LegacyDecision::rejected}, 5},
+                   {{"10.0.0.2", kTls10, LegacyDecision::rejected}, 3},
+                   {{"10.0.0.2", kTls11, LegacyDecision::would_reject}, 1},
+                   {{"other", kTls10, LegacyDecision::rejected}, 2}}));
   record(tracker, 1, 2);
   record(tracker, 3, 1);
   record(tracker, 2, 1, kTls11, LegacyDecision::would_reject);
   EXPECT_EQ(scrape(series, tracker, 2),
-            (Shown{{{"10.0.0.1", kTls10, LegacyDecision::rejected}, 2},
-                   {{"10.0.0.2", kTls10, LegacyDecision::rejected}, 0},
-                   {{"10.0.0.2", kTls11, LegacyDecision::would_reject}, 1},
-                   {{"other", kTls10, LegacyDecision::rejected}, 11},
-                   {{"other", kTls11, LegacyDecision::would_reject}, 1}}));
+            (Shown{{{"10.0.0.1", kTls10, LegacyDecision::rejected}, 7},
+                   {{"10.0.0.2", kTls10, LegacyDecision::rejected}, 3},
+                   {{"10.0.0.2", kTls11, LegacyDecision::would_reject}, 2},
+                   {{"other", kTls10, LegacyDecision::rejected}, 3}}));
+}
+
+// The client that drops out frees its count for `other`, so the one that overtakes it can take
+// its whole count, including what `other` had published, and `other` still only grows.
+TEST(LegacyClientSeriesTest, OvertakingSwapsCountsWithoutOtherFalling) {
+  LegacyClientTracker tracker;
+  record(tracker, 1, 5);
+  record(tracker, 2, 3);
+  LegacyClientSeries series;
+  EXPECT_EQ(scrape(series, tracker, 1), (Shown{{{"10.0.0.1", kTls10, LegacyDecision::rejected}, 5},
+                                               {{"other", kTls10, LegacyDecision::rejected}, 3}}));
+  record(tracker, 2, 4);  // overtakes client 1; 3 of its 7 were published in other
+  EXPECT_EQ(scrape(series, tracker, 1), (Shown{{{"10.0.0.2", kTls10, LegacyDecision::rejected}, 7},
+                                               {{"other", kTls10, LegacyDecision::rejected}, 5}}));
 }
 
 TEST(LegacyClientSeriesTest, AClientThatLeavesHandsItsCountToOther) {
@@ -74,11 +86,11 @@ TEST(LegacyClientSeriesTest, AClientThatLeavesHandsItsCountToOther) {
   LegacyClientSeries series;
   scrape(series, tracker, 1);
   record(tracker, 1, 3);
-  EXPECT_EQ(scrape(series, tracker, 1), (Shown{{{"10.0.0.1", kTls10, LegacyDecision::rejected}, 3},
-                                               {{"other", kTls10, LegacyDecision::rejected}, 2}}));
-  record(tracker, 2, 10);  // overtakes client 1
-  EXPECT_EQ(scrape(series, tracker, 1), (Shown{{{"10.0.0.2", kTls10, LegacyDecision::rejected}, 0},
-                                               {{"other", kTls10, LegacyDecision::rejected}, 15}}));
+  EXPECT_EQ(scrape(series, tracker, 1),
+            (Shown{{{"10.0.0.1", kTls10, LegacyDecision::rejected}, 5}}));
+  record(tracker, 2, 10);  // overtakes client 1, all since the last scrape
+  EXPECT_EQ(scrape(series, tracker, 1), (Shown{{{"10.0.0.2", kTls10, LegacyDecision::rejected}, 10},
+                                               {{"other", kTls10, LegacyDecision::rejected}, 5}}));
 }
 
 TEST(LegacyClientSeriesTest, TopNZeroShowsOnlyOther) {
