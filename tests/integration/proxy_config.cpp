@@ -8,9 +8,10 @@
 namespace tlsfloor::test {
 
 std::string proxy_yaml(const std::vector<ListenerSpec>& listeners,
-                       const std::string& drain_timeout) {
-  std::string yaml = fmt::format(
-      "admin:\n  listen: 127.0.0.1:0\nthreads: 2\ndrain_timeout: {}\nlisteners:\n", drain_timeout);
+                       const std::string& drain_timeout, const std::string& top_level_yaml) {
+  std::string yaml =
+      fmt::format("admin:\n  listen: 127.0.0.1:0\nthreads: 2\ndrain_timeout: {}\n{}listeners:\n",
+                  drain_timeout, top_level_yaml);
   for (const auto& l : listeners) {
     yaml += fmt::format(
         "  - name: {}\n"
@@ -26,6 +27,7 @@ std::string proxy_yaml(const std::vector<ListenerSpec>& listeners,
       yaml +=
           fmt::format("      - {{ cert: \"{}\", key: \"{}\" }}\n", cert.cert_path, cert.key_path);
     }
+    yaml += l.extra_yaml;
   }
   return yaml;
 }

@@ -19,11 +19,15 @@ struct ListenerSpec {
   std::string handshake_timeout = "10s";
   std::string idle_timeout = "300s";
   std::string connect_timeout = "5s";
+  /// More keys for this listener, as YAML lines indented by four spaces.
+  std::string extra_yaml;
 };
 
 /// A whole config: admin on 127.0.0.1:0, two workers, the given listeners.
+/// `top_level_yaml` adds top-level keys (legacy_clients, access_log).
 std::string proxy_yaml(const std::vector<ListenerSpec>& listeners,
-                       const std::string& drain_timeout = "5s");
+                       const std::string& drain_timeout = "5s",
+                       const std::string& top_level_yaml = "");
 
 /// Sleeps briefly between polls.
 void wait_a_moment();

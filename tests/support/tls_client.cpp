@@ -24,7 +24,7 @@ int app_data_index() {
 
 }  // namespace
 
-int connect_tcp(std::uint16_t port, const std::string& host) {
+int connect_tcp(std::uint16_t port, const std::string& host, const std::string& source) {
   addrinfo hints{};
   hints.ai_socktype = SOCK_STREAM;
   hints.ai_flags = AI_NUMERICHOST;
@@ -33,7 +33,19 @@ int connect_tcp(std::uint16_t port, const std::string& host) {
     throw std::runtime_error("test client: bad address " + host);
   }
   const int fd = ::socket(found->ai_family, SOCK_STREAM, 0);
-  const bool connected = fd >= 0 && ::connect(fd, found->ai_addr, found->ai_addrlen) == 0;
+  bool bound = true;
+  if (fd >= 0 && !source.empty()) {
+    addrinfo* local = nullptr;
+    if (::getaddrinfo(source.c_str(), "0", &hints, &local) != 0) {
+      ::freeaddrinfo(found);
+      ::close(fd);
+      throw std::runtime_error("test client: bad source address " + source);
+    }
+    bound = ::bind(fd, local->ai_addr, local->ai_addrlen) == 0;
+    ::freeaddrinfo(local);
+  }
+  const bool connected =
+      fd >= 0 && bound && ::connect(fd, found->ai_addr, found->ai_addrlen) == 0;
   ::freeaddrinfo(found);
   if (!connected) {
     if (fd >= 0) ::close(fd);
@@ -65,7 +77,7 @@ std::string read_raw_to_end(int fd) {
 }
 
 TlsClient::TlsClient(std::uint16_t port, ClientOptions options) {
-  fd_ = connect_tcp(port, options.host);
+  fd_ = connect_tcp(port, options.host, options.source);
   ctx_.reset(SSL_CTX_new(TLS_method()));
   SSL_CTX_set_min_proto_version(ctx_.get(), options.min_version);
   SSL_CTX_set_max_proto_version(ctx_.get(), options.max_version);
@@ -81,6 +93,14 @@ TlsClient::TlsClient(std::uint16_t port, ClientOptions options) {
   if (!options.server_name.empty())
     SSL_set_tlsext_host_name(ssl_.get(), options.server_name.c_str());
   if (options.resume != nullptr) SSL_set_session(ssl_.get(), options.resume);
+  if (!options.alpn.empty()) {
+    std::string wire;  // length-prefixed protocol names
+    for (const std::string& protocol : options.alpn) {
+      wire += static_cast<char>(protocol.size());
+      wire += protocol;
+    }
+    SSL_set_alpn_protos(ssl_.get(), reinterpret_cast<const std::uint8_t*>(wire.data()), wire.size());
+  }
 }
 
 TlsClient::~TlsClient() {

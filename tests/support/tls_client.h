@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace tlsfloor::test {
 
@@ -16,6 +17,10 @@ struct ClientOptions {
   std::uint16_t max_version = TLS1_3_VERSION;
   std::string server_name;  // SNI; none when empty
   std::string host = "127.0.0.1";
+  /// Local address to connect from ("127.0.0.2": every 127/8 address is loopback on Linux),
+  /// so that tests can play several clients; the kernel's choice when empty.
+  std::string source;
+  std::vector<std::string> alpn;  // protocols to offer, in order
   SSL_SESSION* resume = nullptr;  // offer this session (not owned)
 };
 
@@ -64,7 +69,8 @@ class TlsClient {
 };
 
 /// A plain TCP connection to 127.0.0.1:`port` with the test timeouts set; throws on failure.
-int connect_tcp(std::uint16_t port, const std::string& host = "127.0.0.1");
+int connect_tcp(std::uint16_t port, const std::string& host = "127.0.0.1",
+                const std::string& source = "");
 /// Sends raw bytes; false on error.
 bool send_raw(int fd, std::string_view data);
 /// Reads raw bytes until EOF, error or timeout; returns them.
