@@ -20,7 +20,9 @@ class AdminTest : public testing::Test {
     ListenerSpec spec;
     spec.upstream_port = upstream_.port();
     spec.certificates = {make_self_signed(dir_, "api", {"api.test"})};
-    proxy_.emplace(proxy_yaml({spec}));
+    // With a handshake log, so that its families have series too.
+    proxy_.emplace(proxy_yaml(
+        {spec}, "5s", "access_log: {path: \"" + (dir_.path() / "h.log").string() + "\"}\n"));
   }
   TempDir dir_;
   TcpUpstream upstream_{UpstreamMode::echo};
@@ -63,13 +65,18 @@ TEST_F(AdminTest, EveryFamilyIsDocumentedAndPromtoolFindsNothingWrong) {
     read_raw_to_end(fd);
     close(fd);
   }
+  // The per-client table records once the refused handshake has ended, on the proxy's thread.
+  EXPECT_EQ(proxy_->metric_eventually("tlsfloor_legacy_clients_tracked", {{"listener", "api"}}, 1),
+            1.0);
   const std::string text = proxy_->scrape();
   for (const char* family :
        {"tlsfloor_handshakes_total", "tlsfloor_legacy_handshakes_total",
         "tlsfloor_connections_active", "tlsfloor_connections_total", "tlsfloor_bytes_total",
         "tlsfloor_handshake_duration_seconds", "tlsfloor_resumed_handshakes_total",
         "tlsfloor_upstream_connect_failures_total", "tlsfloor_policy_info",
-        "tlsfloor_accept_errors_total", "tlsfloor_build_info"}) {
+        "tlsfloor_accept_errors_total", "tlsfloor_build_info",
+        "tlsfloor_legacy_client_handshakes_total", "tlsfloor_legacy_clients_tracked",
+        "tlsfloor_access_log_lines_total", "tlsfloor_access_log_dropped_total"}) {
     EXPECT_NE(text.find(std::string("# HELP ") + family + " "), std::string::npos) << family;
     EXPECT_NE(text.find(std::string("# TYPE ") + family + " "), std::string::npos) << family;
   }

@@ -5,6 +5,8 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <filesystem>
+#include <fstream>
 #include <regex>
 #include <string>
 #include <vector>
@@ -150,6 +152,38 @@ TEST_F(BinaryTest, ServesOpensslClientsAndStopsOnSigterm) {
   proxy_->signal(SIGTERM);
   EXPECT_EQ(proxy_->wait_exit(), 0) << proxy_->output();
   EXPECT_NE(proxy_->output().find("stopped"), std::string::npos);
+}
+
+// logrotate renames the file, then sends SIGUSR1: the next lines go to a fresh file.
+TEST_F(BinaryTest, SigusrReopensTheHandshakeLog) {
+  ListenerSpec spec;
+  spec.upstream_port = upstream_.port();
+  spec.certificates = {make_self_signed(dir_, "api", {"localhost"})};
+  const auto log = dir_.path() / "handshakes.log";
+  start(dir_.write("logged.yaml",
+                   proxy_yaml({spec}, "5s", "access_log: {path: \"" + log.string() + "\"}\n")));
+  const auto lines_in = [](const std::filesystem::path& path) {
+    std::ifstream in(path);
+    std::size_t count = 0;
+    for (std::string line; std::getline(in, line);) ++count;
+    return count;
+  };
+  {
+    TlsClient client(port_);
+    ASSERT_TRUE(client.handshake());
+  }
+  ASSERT_EQ(eventually_equals([&] { return lines_in(log); }, std::size_t{1}), 1u);
+  std::filesystem::rename(log, dir_.path() / "handshakes.log.1");
+  proxy_->signal(SIGUSR1);
+  ASSERT_NE(proxy_->wait_for_line("reopened"), "") << proxy_->output();
+  {
+    TlsClient client(port_);
+    ASSERT_TRUE(client.handshake());
+  }
+  EXPECT_EQ(eventually_equals([&] { return lines_in(log); }, std::size_t{1}), 1u);
+  EXPECT_EQ(lines_in(dir_.path() / "handshakes.log.1"), 1u);
+  proxy_->signal(SIGTERM);
+  EXPECT_EQ(proxy_->wait_exit(), 0) << proxy_->output();
 }
 
 TEST_F(BinaryTest, ASecondSigtermEndsTheDrainAtOnce) {
