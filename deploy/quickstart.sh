@@ -99,9 +99,12 @@ cat <<'EOF'
   # Debian 12's OpenSSL refuses TLS 1.0 at its default security level, so lower it to 0:
   openssl s_client -connect 127.0.0.1:8443 -tls1 -cipher DEFAULT@SECLEVEL=0 </dev/null
 
-  # What tlsfloor counted (the rejected client too):
+  # What tlsfloor counted (the rejected client too), and who the legacy clients are:
   curl -s 127.0.0.1:9901/metrics | grep tlsfloor_
   curl -s 127.0.0.1:9901/healthz
+  curl -s 127.0.0.1:9901/legacy-clients
+  tail deploy/example/run/handshakes.log
+  ./build-release/proxy/tlsfloor report --log deploy/example/run/handshakes.log
 
   Set `mode: observe` in deploy/example/tlsfloor.yaml and run this script again to see the
   same TLS 1.0 client let through and counted as decision="would_reject".
