@@ -6,8 +6,10 @@
 #include <string>
 #include <vector>
 
+#include "config/address_prefix.h"
 #include "config/duration.h"
 #include "config/endpoint.h"
+#include "config/timestamp.h"
 #include "config/tls_version.h"
 
 namespace tlsfloor::config {
@@ -28,9 +30,15 @@ struct ConfigError {
   std::string to_string() const;
 };
 
-/// How the floor is applied. Default: enforce (a legacy client is refused).
-enum class EnforcementMode { observe, enforce };
+/// How the floor is applied. Default: enforce (a legacy client is refused). brownout refuses
+/// legacy clients only inside brownout windows.
+enum class EnforcementMode { observe, brownout, enforce };
 std::string_view to_string(EnforcementMode mode);
+
+/// How a refused client is told: a TLS protocol_version alert, or (for HTTP services) an HTTP
+/// response over a completed legacy handshake.
+enum class RejectStyle { alert, http };
+std::string_view to_string(RejectStyle style);
 
 struct CertificateConfig {
   std::string cert_path;  // PEM chain, leaf first
@@ -50,8 +58,55 @@ struct TlsConfig {
   TlsVersion max_version = TlsVersion::tls1_3;
 };
 
+/// One brownout window: [start, end).
+struct BrownoutWindow {
+  Timestamp start;
+  Timestamp end;
+  friend bool operator==(const BrownoutWindow&, const BrownoutWindow&) = default;
+};
+
+/// A recurring window: `duration` at the start of every `period`, counted from each UTC
+/// midnight (period 1h, duration 10m: 00:00-00:10, 01:00-01:10, ...).
+struct RecurringBrownout {
+  Duration period{};
+  Duration duration{};
+};
+
+struct BrownoutConfig {
+  std::vector<BrownoutWindow> windows;
+  std::optional<RecurringBrownout> every;
+  /// Share of legacy clients refused inside a window, chosen per client and window (the same
+  /// client gets the same answer for the whole window). 1 refuses all.
+  double fraction = 1.0;
+};
+
+/// The answer an `on_reject: http` listener sends instead of proxying.
+struct HttpRefusalConfig {
+  unsigned status = 426;
+  /// Empty: a short text naming the listener's minimum version.
+  std::string body;
+};
+
 struct EnforcementConfig {
   EnforcementMode mode = EnforcementMode::enforce;
+  BrownoutConfig brownout;  // used with mode brownout (which requires a window or `every`)
+  RejectStyle on_reject = RejectStyle::alert;
+  HttpRefusalConfig http;  // used with on_reject http
+};
+
+/// A time-boxed override: legacy clients it matches are let in at min_version or better.
+struct ExceptionConfig {
+  std::string name;  // unique per listener; the `exception` metric label
+  /// Selectors: the exception matches when every non-empty list matches (any entry of it).
+  std::vector<AddressPrefix> clients;
+  std::vector<std::string> server_names;  // lower case; "*.example.com" matches one label
+  std::vector<std::string> ja4;
+  TlsVersion min_version = TlsVersion::tls1_0;
+  Timestamp expires;  // the exception matches no client from this instant on
+  std::string note;
+  /// An exception with no match for this long is reported `unused`.
+  Duration unused_after = std::chrono::days(14);
+  SourceMark where;
 };
 
 struct TimeoutsConfig {
@@ -88,6 +143,8 @@ struct ListenerConfig {
   TimeoutsConfig timeouts;
   /// This listener's handshake log; when absent, the global `access_log` (if any) applies.
   std::optional<AccessLogConfig> access_log;
+  /// In file order: the first matching, unexpired one applies.
+  std::vector<ExceptionConfig> exceptions;
   SourceMark where;
 };
 

@@ -24,7 +24,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
+#include <charconv>
 #include <cstring>
 #include <span>
 #include <utility>
@@ -37,7 +39,9 @@ namespace {
 constexpr std::string_view kDurationHint =
     "(expected a number with a unit: 250ms, 5s, 10m, 1h, 14d)";
 constexpr std::string_view kVersionHint = "(expected one of: TLS1.0, TLS1.1, TLS1.2, TLS1.3)";
-constexpr std::string_view kModeHint = "(expected one of: observe, enforce)";
+constexpr std::string_view kModeHint = "(expected one of: observe, brownout, enforce)";
+constexpr std::string_view kTimestampHint =
+    "(expected an RFC 3339 time such as 2027-03-31T00:00:00Z)";
 constexpr unsigned kMaxThreads = 1024;
 // Beyond these the table or the series count is a memory problem, not a useful view.
 constexpr unsigned kMaxTopK = 1000000;
@@ -47,15 +51,22 @@ using Keys = std::span<const std::string_view>;
 constexpr std::string_view kTopLevelKeys[] = {"admin",          "threads",    "drain_timeout",
                                               "legacy_clients", "access_log", "listeners"};
 constexpr std::string_view kAdminKeys[] = {"listen"};
-constexpr std::string_view kListenerKeys[] = {"name", "listen",      "upstream", "certificates",
-                                              "tls",  "enforcement", "timeouts", "access_log"};
+constexpr std::string_view kListenerKeys[] = {"name",         "listen",     "upstream",
+                                              "certificates", "tls",        "enforcement",
+                                              "timeouts",     "access_log", "exceptions"};
+constexpr std::string_view kExceptionKeys[] = {
+    "name", "clients", "server_names", "ja4", "min_version", "expires", "note", "unused_after"};
+constexpr std::string_view kBrownoutKeys[] = {"windows", "every", "fraction"};
+constexpr std::string_view kWindowKeys[] = {"start", "end"};
+constexpr std::string_view kEveryKeys[] = {"period", "duration"};
+constexpr std::string_view kHttpRefusalKeys[] = {"status", "body"};
 constexpr std::string_view kLegacyClientsKeys[] = {"ipv4_prefix", "ipv6_prefix", "top_k",
                                                    "metrics_top_n"};
 constexpr std::string_view kAccessLogKeys[] = {"path", "legacy_only"};
 constexpr std::string_view kUpstreamKeys[] = {"address", "connect_timeout"};
 constexpr std::string_view kCertificateKeys[] = {"cert", "key"};
 constexpr std::string_view kTlsKeys[] = {"min_version", "max_version"};
-constexpr std::string_view kEnforcementKeys[] = {"mode"};
+constexpr std::string_view kEnforcementKeys[] = {"mode", "brownout", "on_reject", "http"};
 constexpr std::string_view kTimeoutsKeys[] = {"handshake", "idle"};
 
 std::string quoted(std::string_view text) { return "\"" + std::string(text) + "\""; }
@@ -94,6 +105,17 @@ bool is_valid_name(std::string_view name) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
            c == '.' || c == '-';
   });
+}
+
+// The shape of a JA4 TLS fingerprint: a 10-character prefix and two 12-digit hex hashes.
+bool looks_like_ja4(std::string_view text) {
+  if (text.size() != 36 || text[10] != '_' || text[23] != '_') return false;
+  const auto hex = [](std::string_view part) {
+    return part.find_first_not_of("0123456789abcdef") == std::string_view::npos;
+  };
+  return text.substr(0, 10).find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789") ==
+             std::string_view::npos &&
+         hex(text.substr(11, 12)) && hex(text.substr(24, 12));
 }
 
 std::string_view line_at(std::string_view text, int index) {
@@ -321,6 +343,31 @@ class Parser {
     return static_cast<unsigned>(number);
   }
 
+  std::optional<Timestamp> read_timestamp(const Value& value) {
+    const std::optional<std::string> text = read_string(value, "a time");
+    if (!text) return std::nullopt;
+    const std::optional<Timestamp> when = parse_timestamp(*text);
+    if (!when) {
+      error(value.where, "invalid " + std::string(value.name) + " " + quoted(*text) + " " +
+                             std::string(kTimestampHint));
+    }
+    return when;
+  }
+
+  // The items of a list; each keeps its own position for errors.
+  std::vector<Value> read_list(const Value& value) {
+    std::vector<Value> items;
+    if (!value.node.IsSequence()) {
+      error(value.where,
+            "expected a list for " + std::string(value.name) + ", got " + describe(value.node));
+      return items;
+    }
+    for (const YAML::Node& item : value.node) {
+      items.push_back(Value{item, mark_of(item), value.name});
+    }
+    return items;
+  }
+
   std::optional<bool> read_bool(const Value& value) {
     const std::optional<std::string> text = read_string(value, "true or false");
     if (!text) return std::nullopt;
@@ -458,6 +505,9 @@ class Parser {
     if (const Value* access_log = fields->find("access_log")) {
       listener.access_log = read_access_log(*access_log);
     }
+    if (const Value* exceptions = fields->find("exceptions")) {
+      read_exceptions(*exceptions, listener);
+    }
 
     config.listeners.push_back(std::move(listener));
   }
@@ -557,17 +607,236 @@ class Parser {
     const std::optional<Fields> fields = read_map(value, "enforcement", kEnforcementKeys);
     if (!fields) return;
     const Value* mode = fields->find("mode");
-    if (mode == nullptr) return;
-    const std::optional<std::string> text = read_string(*mode);
-    if (!text) return;
-    if (*text == "observe") {
-      enforcement.mode = EnforcementMode::observe;
-    } else if (*text == "enforce") {
-      enforcement.mode = EnforcementMode::enforce;
-    } else {
-      error(mode->where,
-            "invalid enforcement mode " + quoted(*text) + " " + std::string(kModeHint));
+    if (mode != nullptr) {
+      if (const std::optional<std::string> text = read_string(*mode)) {
+        if (*text == "observe") {
+          enforcement.mode = EnforcementMode::observe;
+        } else if (*text == "brownout") {
+          enforcement.mode = EnforcementMode::brownout;
+        } else if (*text == "enforce") {
+          enforcement.mode = EnforcementMode::enforce;
+        } else {
+          error(mode->where,
+                "invalid enforcement mode " + quoted(*text) + " " + std::string(kModeHint));
+        }
+      }
     }
+    const Value* brownout = fields->find("brownout");
+    if (brownout != nullptr) {
+      if (enforcement.mode != EnforcementMode::brownout) {
+        // Written but unused would let an operator believe brownouts are scheduled.
+        error(brownout->where, "brownout is only used with mode: brownout (mode is " +
+                                   std::string(to_string(enforcement.mode)) + ")");
+      } else {
+        read_brownout(*brownout, enforcement.brownout);
+      }
+    } else if (enforcement.mode == EnforcementMode::brownout) {
+      error(mode->where,
+            "mode brownout needs a brownout section with windows or every (when to refuse)");
+    }
+    if (const Value* on_reject = fields->find("on_reject")) {
+      if (const std::optional<std::string> text = read_string(*on_reject)) {
+        if (*text == "alert") {
+          enforcement.on_reject = RejectStyle::alert;
+        } else if (*text == "http") {
+          enforcement.on_reject = RejectStyle::http;
+        } else {
+          error(on_reject->where,
+                "invalid on_reject " + quoted(*text) + " (expected one of: alert, http)");
+        }
+      }
+    }
+    if (const Value* http = fields->find("http")) {
+      if (enforcement.on_reject != RejectStyle::http) {
+        error(http->where, "http is only used with on_reject: http");
+      } else {
+        read_http_refusal(*http, enforcement.http);
+      }
+    }
+  }
+
+  void read_brownout(const Value& value, BrownoutConfig& brownout) {
+    const std::optional<Fields> fields = read_map(value, "brownout", kBrownoutKeys);
+    if (!fields) return;
+    const Value* windows = fields->find("windows");
+    const Value* every = fields->find("every");
+    if (windows == nullptr && every == nullptr) {
+      error(fields->where, "brownout needs windows or every (when to refuse)");
+    }
+    if (windows != nullptr) {
+      for (const Value& item : read_list(*windows)) {
+        const std::optional<Fields> window = read_map(item, "brownout window", kWindowKeys);
+        if (!window) continue;
+        const Value* start = require(*window, "start");
+        const Value* end = require(*window, "end");
+        const auto start_time = start ? read_timestamp(*start) : std::nullopt;
+        const auto end_time = end ? read_timestamp(*end) : std::nullopt;
+        if (!start_time || !end_time) continue;
+        if (*end_time <= *start_time) {
+          error(end->where, "brownout window must end after it starts (start " +
+                                format_timestamp(*start_time) + ", end " +
+                                format_timestamp(*end_time) + ")");
+          continue;
+        }
+        brownout.windows.push_back({*start_time, *end_time});
+      }
+    }
+    if (every != nullptr) read_recurring_brownout(*every, brownout);
+    if (const Value* fraction = fields->find("fraction")) {
+      if (const auto text = read_string(*fraction, "a number")) {
+        double number = 0;
+        const auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), number);
+        if (ec != std::errc{} || end != text->data() + text->size() || !(number > 0) ||
+            number > 1) {
+          error(fraction->where, "invalid fraction " + quoted(*text) +
+                                     " (expected a number above 0 and at most 1, e.g. 0.25)");
+        } else {
+          brownout.fraction = number;
+        }
+      }
+    }
+  }
+
+  void read_recurring_brownout(const Value& value, BrownoutConfig& brownout) {
+    const std::optional<Fields> fields = read_map(value, "every", kEveryKeys);
+    if (!fields) return;
+    const Value* period = require(*fields, "period");
+    const Value* duration = require(*fields, "duration");
+    const auto period_value = period ? read_duration(*period, false) : std::nullopt;
+    const auto duration_value = duration ? read_duration(*duration, false) : std::nullopt;
+    if (!period_value || !duration_value) return;
+    if (*period_value > std::chrono::days(1)) {
+      error(period->where,
+            "brownout period must be at most 1d (windows are counted from each UTC midnight)");
+    } else if (*duration_value >= *period_value) {
+      error(duration->where,
+            "brownout duration must be shorter than its period (a window that never ends is "
+            "mode: enforce)");
+    } else {
+      brownout.every = RecurringBrownout{*period_value, *duration_value};
+    }
+  }
+
+  void read_http_refusal(const Value& value, HttpRefusalConfig& http) {
+    const std::optional<Fields> fields = read_map(value, "http", kHttpRefusalKeys);
+    if (!fields) return;
+    if (const Value* status = fields->find("status")) {
+      if (auto code = read_unsigned(*status, 200, 599)) http.status = *code;
+    }
+    if (const Value* body = fields->find("body")) {
+      if (auto text = read_string(*body)) http.body = *text;
+    }
+  }
+
+  void read_exceptions(const Value& value, ListenerConfig& listener) {
+    std::vector<std::pair<std::string, int>> names;  // name, line
+    for (const Value& item : read_list(value)) {
+      const std::optional<Fields> fields = read_map(item, "exception", kExceptionKeys);
+      if (!fields) continue;
+      ExceptionConfig exception;
+      exception.where = item.where;
+      bool valid = read_exception_name(*fields, names, exception);
+      const Value* clients = fields->find("clients");
+      const Value* server_names = fields->find("server_names");
+      const Value* ja4 = fields->find("ja4");
+      if (clients != nullptr) {
+        for (const Value& entry : read_list(*clients)) {
+          const auto text = read_string(entry);
+          if (!text) continue;
+          std::string problem;
+          if (auto prefix = parse_address_prefix(*text, &problem)) {
+            exception.clients.push_back(std::move(*prefix));
+          } else {
+            error(entry.where, "invalid client " + quoted(*text) + ": " + problem +
+                                   " (expected an address or a CIDR such as 10.20.0.0/16)");
+          }
+        }
+      }
+      if (server_names != nullptr) {
+        for (const Value& entry : read_list(*server_names)) {
+          const auto text = read_string(entry);
+          if (!text) continue;
+          std::string name = *text;
+          std::transform(name.begin(), name.end(), name.begin(),
+                         [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+          const std::string_view rest =
+              name.starts_with("*.") ? std::string_view(name).substr(2) : std::string_view(name);
+          if (rest.empty() || rest.find('*') != std::string_view::npos) {
+            error(entry.where, "invalid server name " + quoted(*text) +
+                                   " (a host name, or *.domain for any name one label longer)");
+            continue;
+          }
+          exception.server_names.push_back(std::move(name));
+        }
+      }
+      if (ja4 != nullptr) {
+        for (const Value& entry : read_list(*ja4)) {
+          const auto text = read_string(entry);
+          if (!text) continue;
+          if (!looks_like_ja4(*text)) {
+            error(entry.where,
+                  "invalid ja4 " + quoted(*text) +
+                      " (expected a JA4 such as t10d070600_c50f5591e341_1a3805c3aa63)");
+            continue;
+          }
+          exception.ja4.push_back(*text);
+        }
+      }
+      if (clients == nullptr && server_names == nullptr && ja4 == nullptr) {
+        // An exception without a selector would exempt every legacy client.
+        error(fields->where, "exception " + quoted(exception.name) +
+                                 " needs at least one selector: clients, server_names or ja4");
+        valid = false;
+      }
+      if (const Value* min = fields->find("min_version")) {
+        if (auto version = read_version(*min)) {
+          if (*version >= listener.tls.min_version) {
+            error(min->where, "exception min_version " + std::string(to_string(*version)) +
+                                  " is not below the listener's min_version " +
+                                  std::string(to_string(listener.tls.min_version)) +
+                                  " (the exception would let in no one the floor refuses)");
+          } else {
+            exception.min_version = *version;
+          }
+        }
+      }
+      if (const Value* expires = require(*fields, "expires")) {
+        if (auto when = read_timestamp(*expires)) exception.expires = *when;
+      } else {
+        valid = false;
+      }
+      if (const Value* note = fields->find("note")) {
+        if (auto text = read_string(*note)) exception.note = *text;
+      }
+      if (const Value* unused_after = fields->find("unused_after")) {
+        if (auto duration = read_duration(*unused_after, false)) exception.unused_after = *duration;
+      }
+      if (valid) listener.exceptions.push_back(std::move(exception));
+    }
+  }
+
+  bool read_exception_name(const Fields& fields, std::vector<std::pair<std::string, int>>& names,
+                           ExceptionConfig& exception) {
+    const Value* name = require(fields, "name");
+    if (name == nullptr) return false;
+    const auto text = read_string(*name);
+    if (!text) return false;
+    if (text->empty() || !is_valid_name(*text)) {
+      error(name->where, "invalid exception name " + quoted(*text) +
+                             " (use only letters, digits, '_', '.' and '-')");
+      return false;
+    }
+    for (const auto& [seen, line] : names) {
+      if (seen == *text) {
+        error(name->where, "duplicate exception name " + quoted(*text) +
+                               " in this listener (first defined at line " + std::to_string(line) +
+                               ")");
+        return false;
+      }
+    }
+    names.emplace_back(*text, name->where.line);
+    exception.name = *text;
+    return true;
   }
 
   void read_timeouts(const Value& value, TimeoutsConfig& timeouts) {

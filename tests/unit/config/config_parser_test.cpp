@@ -267,7 +267,8 @@ INSTANTIATE_TEST_SUITE_P(
                   "t.yaml:3:3: unknown key \"lisen\" in admin (expected one of: listen)"},
         ErrorCase{"Listener", with_listeners("", "    timeout: {idle: 5s}\n"),
                   "t.yaml:6:5: unknown key \"timeout\" in listener (expected one of: name, "
-                  "listen, upstream, certificates, tls, enforcement, timeouts, access_log)"},
+                  "listen, upstream, certificates, tls, enforcement, timeouts, access_log, "
+                  "exceptions)"},
         ErrorCase{"Upstream",
                   "listeners:\n"
                   "  - name: api\n"
@@ -289,7 +290,8 @@ INSTANTIATE_TEST_SUITE_P(
         ErrorCase{
             "Enforcement",
             with_listeners("", "    enforcement:\n      mode: enforce\n      dry_run: true\n"),
-            "t.yaml:8:7: unknown key \"dry_run\" in enforcement (expected one of: mode)"},
+            "t.yaml:8:7: unknown key \"dry_run\" in enforcement (expected one of: mode, "
+            "brownout, on_reject, http)"},
         ErrorCase{"Timeouts", with_listeners("", "    timeouts: {handshake: 10s, idel: 300s}\n"),
                   "t.yaml:6:32: unknown key \"idel\" in timeouts (expected one of: handshake, "
                   "idle)"},
@@ -459,10 +461,10 @@ INSTANTIATE_TEST_SUITE_P(
                   "t.yaml:6:24: min_version TLS1.2 (the default) is above max_version TLS1.1"},
         ErrorCase{"Mode", with_listeners("", "    enforcement: {mode: block}\n"),
                   "t.yaml:6:25: invalid enforcement mode \"block\" (expected one of: observe, "
-                  "enforce)"},
+                  "brownout, enforce)"},
         ErrorCase{"ModeCapitalised", with_listeners("", "    enforcement: {mode: Enforce}\n"),
                   "t.yaml:6:25: invalid enforcement mode \"Enforce\" (expected one of: observe, "
-                  "enforce)"},
+                  "brownout, enforce)"},
         ErrorCase{"ThreadsNegative", with_listeners("threads: -1\n"),
                   "t.yaml:1:10: invalid threads \"-1\" (expected an integer from 0 to 1024; 0 "
                   "means one per core)"},
@@ -778,6 +780,170 @@ TEST(EnforcementModeTest, ToStringMatchesConfigSpelling) {
   EXPECT_EQ(to_string(EnforcementMode::observe), "observe");
   EXPECT_EQ(to_string(EnforcementMode::enforce), "enforce");
 }
+
+}  // namespace
+}  // namespace tlsfloor::config
+
+namespace tlsfloor::config {
+namespace {
+
+// --- exceptions, brownouts and refusals ------------------------------------------------------
+
+TEST(ConfigParserTest, ExceptionsBrownoutAndHttpRefusal) {
+  const ParseResult result = parse(
+      "listeners:\n"
+      "  - name: api\n"
+      "    listen: 0.0.0.0:8443\n"
+      "    upstream: {address: 127.0.0.1:8080}\n"
+      "    certificates: [{cert: a.crt, key: a.key}]\n"
+      "    enforcement:\n"
+      "      mode: brownout\n"
+      "      brownout:\n"
+      "        windows: [{ start: 2026-12-01T10:00:00Z, end: 2026-12-01T11:00:00Z }]\n"
+      "        every: { period: 1h, duration: 10m }\n"
+      "        fraction: 0.25\n"
+      "      on_reject: http\n"
+      "      http: {status: 403, body: \"upgrade your TLS\"}\n"
+      "    exceptions:\n"
+      "      - name: payroll-batch\n"
+      "        clients: [10.20.0.0/16, 192.0.2.10, \"2001:db8::/48\"]\n"
+      "        server_names: [Legacy.Example.com, \"*.old.example.com\"]\n"
+      "        ja4: [t10d070600_c50f5591e341_1a3805c3aa63]\n"
+      "        min_version: TLS1.1\n"
+      "        expires: 2027-03-31T00:00:00Z\n"
+      "        note: \"OPS-1234: vendor upgrade due in Q1\"\n"
+      "        unused_after: 30d\n"
+      "      - name: scanner\n"
+      "        ja4: [t10i070600_c50f5591e341_1a3805c3aa63]\n"
+      "        expires: 2026-12-31T00:00:00+01:00\n");
+  ASSERT_TRUE(result.errors.empty()) << testing::PrintToString(error_strings(result));
+  const ListenerConfig& api = result.config->listeners[0];
+  EXPECT_EQ(api.enforcement.mode, EnforcementMode::brownout);
+  using namespace std::chrono;
+  const auto day = sys_days{year{2026} / 12 / 1};
+  ASSERT_EQ(api.enforcement.brownout.windows.size(), 1u);
+  EXPECT_EQ(api.enforcement.brownout.windows[0], (BrownoutWindow{day + 10h, day + 11h}));
+  ASSERT_TRUE(api.enforcement.brownout.every.has_value());
+  EXPECT_EQ(api.enforcement.brownout.every->period, 1h);
+  EXPECT_EQ(api.enforcement.brownout.every->duration, 10min);
+  EXPECT_EQ(api.enforcement.brownout.fraction, 0.25);
+  EXPECT_EQ(api.enforcement.on_reject, RejectStyle::http);
+  EXPECT_EQ(api.enforcement.http.status, 403u);
+  EXPECT_EQ(api.enforcement.http.body, "upgrade your TLS");
+
+  ASSERT_EQ(api.exceptions.size(), 2u);
+  const ExceptionConfig& payroll = api.exceptions[0];
+  EXPECT_EQ(payroll.name, "payroll-batch");
+  ASSERT_EQ(payroll.clients.size(), 3u);
+  EXPECT_EQ(payroll.clients[0].text, "10.20.0.0/16");
+  EXPECT_EQ(payroll.clients[0].length, 16);
+  EXPECT_TRUE(payroll.clients[2].ipv6);
+  EXPECT_EQ(payroll.server_names, (Strings{"legacy.example.com", "*.old.example.com"}));
+  EXPECT_EQ(payroll.ja4, (Strings{"t10d070600_c50f5591e341_1a3805c3aa63"}));
+  EXPECT_EQ(payroll.min_version, TlsVersion::tls1_1);
+  EXPECT_EQ(payroll.expires, sys_days{year{2027} / 3 / 31});
+  EXPECT_EQ(payroll.note, "OPS-1234: vendor upgrade due in Q1");
+  EXPECT_EQ(payroll.unused_after, days(30));
+  EXPECT_EQ(payroll.where, (SourceMark{"t.yaml", 15, 9}));
+  const ExceptionConfig& scanner = api.exceptions[1];
+  EXPECT_EQ(scanner.min_version, TlsVersion::tls1_0) << "the default";
+  EXPECT_EQ(scanner.unused_after, days(14)) << "the default";
+  EXPECT_EQ(scanner.expires, sys_days{year{2026} / 12 / 30} + 23h);
+  EXPECT_TRUE(scanner.clients.empty());
+}
+
+TEST(ConfigParserTest, DefaultsOfEnforcement) {
+  const ParseResult result = parse(kMinimalListeners);
+  ASSERT_TRUE(result.config.has_value());
+  const EnforcementConfig& enforcement = result.config->listeners[0].enforcement;
+  EXPECT_EQ(enforcement.on_reject, RejectStyle::alert);
+  EXPECT_EQ(enforcement.http.status, 426u);
+  EXPECT_EQ(enforcement.http.body, "");
+  EXPECT_TRUE(result.config->listeners[0].exceptions.empty());
+}
+
+// One exception per case, after the minimal listener (whose lines are 1-5).
+std::string with_exception(std::string_view body) {
+  return std::string(kMinimalListeners) + "    exceptions:\n      - " + std::string(body) + "\n";
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    ExceptionsAndBrownouts, SingleErrorTest,
+    testing::Values(
+        ErrorCase{"NoSelector", with_exception("{name: a, expires: 2027-01-01T00:00:00Z}"),
+                  "t.yaml:7:9: exception \"a\" needs at least one selector: clients, "
+                  "server_names or ja4"},
+        ErrorCase{"NoExpiry", with_exception("{name: a, clients: [10.0.0.0/8]}"),
+                  "t.yaml:7:9: missing required key \"expires\" in exception"},
+        ErrorCase{"BadExpiry",
+                  with_exception("{name: a, clients: [10.0.0.0/8], expires: 2027-01-01}"),
+                  "t.yaml:7:51: invalid expires \"2027-01-01\" (expected an RFC 3339 time such "
+                  "as 2027-03-31T00:00:00Z)"},
+        ErrorCase{"HostBits",
+                  with_exception("{name: a, clients: [10.0.0.1/8], expires: 2027-01-01T00:00:00Z}"),
+                  "t.yaml:7:29: invalid client \"10.0.0.1/8\": host bits are set after the prefix "
+                  "length (write the network address) (expected an address or a CIDR such as "
+                  "10.20.0.0/16)"},
+        ErrorCase{"BadJa4", with_exception("{name: a, ja4: [abc], expires: 2027-01-01T00:00:00Z}"),
+                  "t.yaml:7:25: invalid ja4 \"abc\" (expected a JA4 such as "
+                  "t10d070600_c50f5591e341_1a3805c3aa63)"},
+        ErrorCase{"BadServerName",
+                  with_exception("{name: a, server_names: [\"a.*.com\"], expires: "
+                                 "2027-01-01T00:00:00Z}"),
+                  "t.yaml:7:34: invalid server name \"a.*.com\" (a host name, or *.domain for "
+                  "any name one label longer)"},
+        ErrorCase{"FloorNotBelowListener",
+                  with_exception("{name: a, ja4: [t10d070600_c50f5591e341_1a3805c3aa63], "
+                                 "min_version: TLS1.2, expires: 2027-01-01T00:00:00Z}"),
+                  "t.yaml:7:77: exception min_version TLS1.2 is not below the listener's "
+                  "min_version TLS1.2 (the exception would let in no one the floor refuses)"},
+        ErrorCase{"DuplicateName",
+                  std::string(kMinimalListeners) +
+                      "    exceptions:\n"
+                      "      - {name: a, clients: [10.0.0.0/8], expires: 2027-01-01T00:00:00Z}\n"
+                      "      - {name: a, clients: [11.0.0.0/8], expires: 2027-01-01T00:00:00Z}\n",
+                  "t.yaml:8:16: duplicate exception name \"a\" in this listener (first defined "
+                  "at line 7)"},
+        ErrorCase{"BrownoutWithoutSection",
+                  with_listeners("", "    enforcement: {mode: brownout}\n"),
+                  "t.yaml:6:25: mode brownout needs a brownout section with windows or every "
+                  "(when to refuse)"},
+        ErrorCase{"BrownoutSectionUnused",
+                  with_listeners("", "    enforcement: {brownout: {fraction: 0.5}}\n"),
+                  "t.yaml:6:29: brownout is only used with mode: brownout (mode is enforce)"},
+        ErrorCase{"BrownoutNoWhen",
+                  with_listeners("",
+                                 "    enforcement: {mode: brownout, brownout: {fraction: "
+                                 "0.5}}\n"),
+                  "t.yaml:6:45: brownout needs windows or every (when to refuse)"},
+        ErrorCase{"WindowBackwards",
+                  with_listeners("",
+                                 "    enforcement: {mode: brownout, brownout: {windows: "
+                                 "[{start: 2026-12-01T11:00:00Z, end: "
+                                 "2026-12-01T10:00:00Z}]}}\n"),
+                  "t.yaml:6:91: brownout window must end after it starts (start "
+                  "2026-12-01T11:00:00.000Z, end 2026-12-01T10:00:00.000Z)"},
+        ErrorCase{"EveryTooLong",
+                  with_listeners("",
+                                 "    enforcement: {mode: brownout, brownout: {every: "
+                                 "{period: 1h, duration: 1h}}}\n"),
+                  "t.yaml:6:76: brownout duration must be shorter than its period (a window "
+                  "that never ends is mode: enforce)"},
+        ErrorCase{"Fraction",
+                  with_listeners("",
+                                 "    enforcement: {mode: brownout, brownout: {every: "
+                                 "{period: 1h, duration: 5m}, fraction: 1.5}}\n"),
+                  "t.yaml:6:91: invalid fraction \"1.5\" (expected a number above 0 and at most "
+                  "1, e.g. 0.25)"},
+        ErrorCase{"OnReject", with_listeners("", "    enforcement: {on_reject: html}\n"),
+                  "t.yaml:6:30: invalid on_reject \"html\" (expected one of: alert, http)"},
+        ErrorCase{"HttpWithoutOnReject",
+                  with_listeners("", "    enforcement: {http: {status: 426}}\n"),
+                  "t.yaml:6:25: http is only used with on_reject: http"},
+        ErrorCase{"HttpStatus",
+                  with_listeners("", "    enforcement: {on_reject: http, http: {status: 99}}\n"),
+                  "t.yaml:6:51: invalid status \"99\" (expected an integer from 200 to 599)"}),
+    case_name);
 
 }  // namespace
 }  // namespace tlsfloor::config
