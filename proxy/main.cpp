@@ -5,10 +5,13 @@
 
 #include <cstdio>
 #include <exception>
+#include <iostream>
 #include <string>
 
 #include "config/config_parser.h"
+#include "config/tls_version.h"
 #include "metrics/build_info.h"
+#include "metrics/handshake_report_command.h"
 #include "proxy/server.h"
 
 namespace {
@@ -19,6 +22,54 @@ int report_errors(const std::vector<ConfigError>& errors) {
   for (const auto& error : errors) std::fprintf(stderr, "%s\n", error.to_string().c_str());
   std::fprintf(stderr, "%zu configuration error%s\n", errors.size(), errors.size() == 1 ? "" : "s");
   return 1;
+}
+
+// `tlsfloor report`'s command line: the version and format as typed, converted once parsed.
+struct ReportCommandLine {
+  tlsfloor::metrics::ReportOptions options;
+  std::string floor = "TLS1.2";
+  std::string format = "text";
+};
+
+// `tlsfloor report` reads handshake logs and needs no configuration.
+CLI::App* add_report_command(CLI::App& app, ReportCommandLine& line) {
+  auto& options = line.options;
+  CLI::App* report = app.add_subcommand(
+      "report", "who would break at a floor: affected handshakes by client and JA4, from logs");
+  report
+      ->add_option("--log", options.log_paths, "handshake log (JSON lines); repeatable, - is stdin")
+      ->required();
+  report
+      ->add_option("--floor", line.floor,
+                   "candidate minimum version; a handshake is affected when its best offered "
+                   "version is below it (SSL3.0 < TLS1.0 < ... < TLS1.3; unknown is below any)")
+      ->check(CLI::IsMember({"TLS1.0", "TLS1.1", "TLS1.2", "TLS1.3"}))
+      ->capture_default_str();
+  report->add_option("--format", line.format, "text (aligned tables) or json (one document)")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->capture_default_str();
+  report->add_option("--top", options.render.top, "rows per table; 0 shows all")
+      ->capture_default_str();
+  report->add_option("--ipv4-prefix", options.settings.ipv4_prefix, "group IPv4 clients by prefix")
+      ->check(CLI::Range(0, 32))
+      ->capture_default_str();
+  report->add_option("--ipv6-prefix", options.settings.ipv6_prefix, "group IPv6 clients by prefix")
+      ->check(CLI::Range(0, 128))
+      ->capture_default_str();
+  report->footer(
+      "Malformed lines are skipped and counted; the first ones are shown on stderr as "
+      "FILE:LINE: reason.\n"
+      "Exit status: 0 report written; 1 a log cannot be opened or read (no report); 3 report "
+      "written but no line held a handshake; other non-zero values for command-line errors.");
+  return report;
+}
+
+int run_report_command(ReportCommandLine& line) {
+  using Format = tlsfloor::metrics::ReportOptions::Format;
+  // Both strings were checked against their lists by CLI11.
+  line.options.settings.floor = *tlsfloor::config::parse_tls_version(line.floor);
+  line.options.format = line.format == "json" ? Format::json : Format::text;
+  return tlsfloor::metrics::run_report(line.options, std::cout, std::cerr);
 }
 
 }  // namespace
@@ -34,7 +85,11 @@ int main(int argc, char** argv) {
   app.add_flag("-V,--version", show_version, "print the version and the TLS library");
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error or off")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
+  ReportCommandLine report_line;
+  const CLI::App* report = add_report_command(app, report_line);
   CLI11_PARSE(app, argc, argv);
+
+  if (*report) return run_report_command(report_line);
 
   if (show_version) {
     std::printf("tlsfloor %s\nTLS library: %s\n", tlsfloor::metrics::kVersion.data(),

@@ -1,0 +1,168 @@
+// `tlsfloor report` end to end, as an operator runs it: the real binary on handshake logs
+// written by the proxy's own line writer, from files and from standard input, with the exit
+// codes scripts depend on.
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "metrics/handshake_event.h"
+#include "tests/support/child_process.h"
+#include "tests/support/test_pki.h"
+
+namespace tlsfloor::test {
+namespace {
+
+const std::string kBinary = TLSFLOOR_BINARY;
+const std::string kLegacyJa4 = "t10d1310h1_a8d2b5cbd1b5_0aa7a8b4ac2b";
+const std::string kModernJa4 = "t13d1516h2_8daaf6152771_e5627efa2ab1";
+
+// One line as the proxy logs it; `minute` past 2026-11-22T10:00Z.
+std::string log_line(const std::string& client, std::uint16_t highest_offered, int minute,
+                     const std::string& server_name = "legacy.example.com") {
+  using namespace std::chrono;
+  metrics::HandshakeEvent event;
+  event.time = sys_days{year{2026} / 11 / 22} + hours{10} + minutes{minute};
+  event.listener = "api";
+  event.client_address = client;
+  event.client_port = 50000;
+  event.offered_versions = {highest_offered};
+  event.highest_offered = highest_offered;
+  event.server_name = server_name;
+  event.ja3 = "0123456789abcdef0123456789abcdef";
+  event.ja4 = highest_offered == 0x0304 ? kModernJa4 : kLegacyJa4;
+  event.outcome = highest_offered == 0x0304 ? "accepted" : "rejected";
+  event.legacy = highest_offered != 0x0304;
+  event.decision = event.legacy ? "rejected" : "allowed";
+  event.reason = "test";
+  return metrics::to_json_line(event);
+}
+
+// Monday's log: one TLS 1.0 client twice, one TLS 1.1 client, one modern client.
+std::string older_log() {
+  return log_line("192.0.2.10", 0x0301, 0) + log_line("192.0.2.10", 0x0301, 1) +
+         log_line("2001:db8::5", 0x0302, 2, "api.example.com") +
+         log_line("198.51.100.1", 0x0304, 3, "api.example.com");
+}
+
+// Tuesday's log: the TLS 1.0 client again, and more modern traffic.
+std::string newer_log() {
+  return log_line("192.0.2.10", 0x0301, 60) + log_line("198.51.100.1", 0x0304, 61) +
+         log_line("198.51.100.2", 0x0304, 62);
+}
+
+class ReportCommandTest : public testing::Test {
+ protected:
+  TempDir dir_;
+};
+
+TEST_F(ReportCommandTest, JsonReportOfOneLog) {
+  const std::string log = dir_.write("handshakes.log", older_log());
+  const auto result = run_command({kBinary, "report", "--log", log, "--format", "json"});
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  const auto json = nlohmann::ordered_json::parse(result.output);  // nothing else was printed
+  EXPECT_EQ(json["floor"], "TLS1.2");
+  EXPECT_EQ(json["totals"]["files"], 1);
+  EXPECT_EQ(json["totals"]["handshakes"], 4);
+  EXPECT_EQ(json["totals"]["affected"], 3);
+  EXPECT_DOUBLE_EQ(json["totals"]["share"].get<double>(), 0.75);
+  EXPECT_EQ(json["totals"]["malformed_lines"], 0);
+  EXPECT_EQ(json["totals"]["first_seen"], "2026-11-22T10:00:00.000Z");
+  EXPECT_EQ(json["totals"]["last_seen"], "2026-11-22T10:03:00.000Z");
+  ASSERT_EQ(json["clients"]["rows"].size(), 2u);
+  const auto& heaviest = json["clients"]["rows"][0];
+  EXPECT_EQ(heaviest["client"], "192.0.2.10");
+  EXPECT_EQ(heaviest["affected"], 2);
+  EXPECT_DOUBLE_EQ(heaviest["share"].get<double>(), 0.5);
+  EXPECT_EQ(heaviest["by_version"]["TLS1.0"], 2);
+  EXPECT_EQ(heaviest["sni"]["values"], nlohmann::ordered_json::parse(R"(["legacy.example.com"])"));
+  EXPECT_EQ(json["clients"]["rows"][1]["client"], "2001:db8::5");
+  EXPECT_EQ(json["clients"]["rows"][1]["by_version"]["TLS1.1"], 1);
+  ASSERT_EQ(json["fingerprints"]["rows"].size(), 1u);
+  EXPECT_EQ(json["fingerprints"]["rows"][0]["ja4"], kLegacyJa4);
+  EXPECT_EQ(json["fingerprints"]["rows"][0]["clients"], 2);
+}
+
+TEST_F(ReportCommandTest, RotatedLogsMakeOneReport) {
+  const std::string older = dir_.write("handshakes.log.1", older_log());
+  const std::string newer = dir_.write("handshakes.log", newer_log());
+  const auto result = run_command({kBinary, "report", "--log", older, "--log", newer, "--format",
+                                   "json", "--floor", "TLS1.3", "--top", "1"});
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  const auto json = nlohmann::ordered_json::parse(result.output);
+  EXPECT_EQ(json["floor"], "TLS1.3");
+  EXPECT_EQ(json["totals"]["files"], 2);
+  EXPECT_EQ(json["totals"]["handshakes"], 7);
+  EXPECT_EQ(json["totals"]["affected"], 4);  // TLS 1.3 offers are the only ones not affected
+  EXPECT_EQ(json["totals"]["last_seen"], "2026-11-22T11:02:00.000Z");
+  EXPECT_EQ(json["clients"]["total"], 2);
+  EXPECT_EQ(json["clients"]["omitted"], 1);
+  ASSERT_EQ(json["clients"]["rows"].size(), 1u);
+  EXPECT_EQ(json["clients"]["rows"][0]["client"], "192.0.2.10");
+  EXPECT_EQ(json["clients"]["rows"][0]["affected"], 3);  // two on Monday, one on Tuesday
+  EXPECT_EQ(json["clients"]["rows"][0]["last_seen"], "2026-11-22T11:00:00.000Z");
+}
+
+TEST_F(ReportCommandTest, TextReportFromStandardInput) {
+  ChildProcess report({kBinary, "report", "--log", "-", "--ipv4-prefix", "24"});
+  report.write_stdin(older_log() + "\n" + newer_log());  // the blank line is ignored
+  report.close_stdin();
+  EXPECT_EQ(report.wait_exit(), 0) << report.output();
+  const std::string output = report.output();
+  EXPECT_NE(output.find("Who would break at a floor of TLS1.2\n"), std::string::npos) << output;
+  EXPECT_NE(output.find("  handshakes       7\n"), std::string::npos) << output;
+  EXPECT_NE(output.find("  affected         4 (57.14%)\n"), std::string::npos) << output;
+  EXPECT_NE(output.find("  clients grouped  IPv4 /24, IPv6 /128\n"), std::string::npos) << output;
+  EXPECT_NE(output.find("Clients: 2 affected, heaviest first\n"), std::string::npos) << output;
+  EXPECT_NE(output.find("\n192.0.2.0/24         3  42.86%       0       3       0        0  "
+                        "2026-11-22T10:00:00.000Z  2026-11-22T11:00:00.000Z  api        "
+                        "legacy.example.com  " +
+                        kLegacyJa4 + "\n"),
+            std::string::npos)
+      << output;
+}
+
+TEST_F(ReportCommandTest, MalformedLinesAreNamedSkippedAndCounted) {
+  const std::string log =
+      dir_.write("handshakes.log", log_line("192.0.2.10", 0x0301, 0) + "this is not json\n" +
+                                       R"({"time":"2026-11-22T10:00:00Z"})" + "\n");
+  const auto result = run_command({kBinary, "report", "--log", log});
+  EXPECT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_NE(result.output.find(log + ":2: not JSON (syntax error at byte 2)\n"), std::string::npos)
+      << result.output;
+  EXPECT_NE(result.output.find(log + ":3: no \"listener\" key\n"), std::string::npos)
+      << result.output;
+  EXPECT_NE(result.output.find("tlsfloor report: 2 malformed lines skipped\n"), std::string::npos)
+      << result.output;
+  EXPECT_NE(result.output.find("  malformed lines  2 (skipped)\n"), std::string::npos)
+      << result.output;
+}
+
+TEST_F(ReportCommandTest, ALogWithoutAnyHandshakeIsExitCode3) {
+  const std::string log = dir_.write("access.log", "GET / HTTP/1.1\n");
+  const auto result = run_command({kBinary, "report", "--log", log, "--format", "json"});
+  EXPECT_EQ(result.exit_code, 3) << result.output;
+  EXPECT_NE(result.output.find("\"handshakes\": 0"), std::string::npos) << result.output;
+}
+
+TEST_F(ReportCommandTest, AnUnopenableLogIsExitCode1AndNoReport) {
+  const std::string good = dir_.write("handshakes.log", older_log());
+  const std::string missing = (dir_.path() / "handshakes.log.2").string();
+  const auto result = run_command({kBinary, "report", "--log", good, "--log", missing});
+  EXPECT_EQ(result.exit_code, 1) << result.output;
+  EXPECT_EQ(result.output,
+            "tlsfloor report: cannot open " + missing + ": No such file or directory\n");
+}
+
+TEST_F(ReportCommandTest, NeedsALogButNoConfiguration) {
+  const auto result = run_command({kBinary, "report"});
+  EXPECT_NE(result.exit_code, 0);
+  EXPECT_NE(result.output.find("--log is required"), std::string::npos) << result.output;
+  EXPECT_EQ(result.output.find("--config"), std::string::npos) << result.output;
+}
+
+}  // namespace
+}  // namespace tlsfloor::test
