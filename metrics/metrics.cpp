@@ -83,6 +83,19 @@ Metrics::Metrics(const config::LegacyClientsConfig& legacy_clients)
                            "Failed accept() calls (e.g. out of file descriptors); accepting "
                            "is retried with backoff.",
                            *registry_)),
+      brownout_active_(named(prometheus::BuildGauge(), "tlsfloor_brownout_active",
+                             "1 while a brownout window is active on the listener (mode "
+                             "brownout), else 0.",
+                             *registry_)),
+      exception_handshakes_(named(prometheus::BuildCounter(), "tlsfloor_exception_handshakes_total",
+                                  "Legacy handshakes let in by each exception (override).",
+                                  *registry_)),
+      exception_last_used_(
+          named(prometheus::BuildGauge(), "tlsfloor_exception_last_used_timestamp_seconds",
+                "Unix time each exception last let a client in (0: never).", *registry_)),
+      exception_expiry_(named(prometheus::BuildGauge(),
+                              "tlsfloor_exception_expiry_timestamp_seconds",
+                              "Unix time each exception stops matching.", *registry_)),
       access_log_lines_(named(prometheus::BuildCounter(), "tlsfloor_access_log_lines_total",
                               "Lines written to the handshake log.", *registry_)),
       access_log_dropped_(
@@ -186,7 +199,25 @@ ListenerMetrics::ListenerMetrics(Metrics& owner, const std::string& name)
       bytes_out_(owner.bytes_.Add({{"listener", name}, {"direction", "upstream_to_client"}})),
       upstream_connect_failures_(owner.upstream_connect_failures_.Add({{"listener", name}})),
       accept_errors_(owner.accept_errors_.Add({{"listener", name}})),
+      brownout_active_(owner.brownout_active_.Add({{"listener", name}})),
       legacy_clients_(LegacyClientTracker::Options{.top_k = owner.legacy_clients_config_.top_k}) {}
+
+ExceptionMetrics& ListenerMetrics::exception(const std::string& name,
+                                             std::chrono::system_clock::time_point expiry) {
+  const std::lock_guard lock(exceptions_mutex_);
+  auto it = exceptions_.find(name);
+  if (it == exceptions_.end()) {
+    const prometheus::Labels labels{{"listener", name_}, {"exception", name}};
+    it = exceptions_
+             .emplace(name, std::make_unique<ExceptionMetrics>(
+                                ExceptionMetrics{owner_.exception_handshakes_.Add(labels),
+                                                 owner_.exception_last_used_.Add(labels),
+                                                 owner_.exception_expiry_.Add(labels)}))
+             .first;
+  }
+  it->second->expiry.Set(std::chrono::duration<double>(expiry.time_since_epoch()).count());
+  return *it->second;
+}
 
 prometheus::Counter& ListenerMetrics::cached(std::atomic<prometheus::Counter*>& slot,
                                              prometheus::Family<prometheus::Counter>& family,

@@ -9,6 +9,7 @@
 
 #include <array>
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -29,6 +30,13 @@ enum class HandshakeOutcome { accepted, rejected, failed };
 enum class Direction { client_to_upstream, upstream_to_client };
 
 class Metrics;
+
+/// The series of one exception (override) of a listener.
+struct ExceptionMetrics {
+  prometheus::Counter& handshakes;  // clients it let in
+  prometheus::Gauge& last_used;     // Unix time of the latest, 0 before the first
+  prometheus::Gauge& expiry;        // Unix time it stops matching
+};
 
 /// The series of one listener. Obtained from Metrics::listener(); lives as long as the
 /// registry, so connections may keep a reference across a reload.
@@ -51,6 +59,11 @@ class ListenerMetrics {
   }
   void count_upstream_connect_failure() { upstream_connect_failures_.Increment(); }
   void count_accept_error() { accept_errors_.Increment(); }
+  /// The series of exception `name`, created (at 0) on first call; `expiry` is (re)set.
+  ExceptionMetrics& exception(const std::string& name,
+                              std::chrono::system_clock::time_point expiry);
+  void set_brownout_active(bool active) { brownout_active_.Set(active ? 1 : 0); }
+
   /// Per-client accounting of this listener's legacy handshakes.
   LegacyClientTracker& legacy_clients() { return legacy_clients_; }
   const std::string& name() const { return name_; }
@@ -77,8 +90,11 @@ class ListenerMetrics {
   prometheus::Counter& upstream_connect_failures_;
   prometheus::Counter& accept_errors_;
   prometheus::Gauge* policy_info_ = nullptr;  // guarded by Metrics::mutex_
+  prometheus::Gauge& brownout_active_;
   LegacyClientTracker legacy_clients_;
   LegacyClientSeries legacy_client_series_;  // guarded by Metrics::mutex_
+  std::mutex exceptions_mutex_;              // creation only; the handles are then lock-free
+  std::map<std::string, std::unique_ptr<ExceptionMetrics>, std::less<>> exceptions_;
 };
 
 /// One listener's legacy-client table at one instant, for JSON views.
@@ -125,6 +141,10 @@ class Metrics {
   prometheus::Family<prometheus::Counter>& bytes_;
   prometheus::Family<prometheus::Counter>& upstream_connect_failures_;
   prometheus::Family<prometheus::Counter>& accept_errors_;
+  prometheus::Family<prometheus::Gauge>& brownout_active_;
+  prometheus::Family<prometheus::Counter>& exception_handshakes_;
+  prometheus::Family<prometheus::Gauge>& exception_last_used_;
+  prometheus::Family<prometheus::Gauge>& exception_expiry_;
   prometheus::Family<prometheus::Counter>& access_log_lines_;
   prometheus::Family<prometheus::Counter>& access_log_dropped_;
   prometheus::Family<prometheus::Gauge>& policy_info_;

@@ -108,14 +108,15 @@ enum ssl_select_cert_result_t Connection::on_client_hello(const SSL_CLIENT_HELLO
   }
   highest_offered_ = highest_offered_version(*parsed);
   decision_ = decide(highest_offered_, runtime_->policy);
-  if (decision_.legacy) {
-    runtime_->metrics->count_legacy_handshake(highest_offered_, legacy_decision(decision_));
-  }
   hello_facts_ = gather_hello_facts(*runtime_, *parsed, decision_);
   if (hello_facts_) {
     // Now, while the client is surely connected: after a reset, getpeername() fails.
     error_code ec;
     hello_facts_->peer = client_.remote_endpoint(ec);
+  }
+  if (decision_.legacy) {
+    decision_ = decide_legacy(*runtime_, highest_offered_, *hello_facts_);
+    runtime_->metrics->count_legacy_handshake(highest_offered_, decision_.legacy_decision);
   }
   // BoringSSL freezes the version range after this callback returns, so this floor applies to
   // this connection's negotiation; for a refused client it is above everything the client

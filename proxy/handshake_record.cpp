@@ -4,19 +4,47 @@
 
 #include "metrics/client_key.h"
 #include "metrics/handshake_event.h"
+#include "proxy/brownout.h"
+#include "proxy/exceptions.h"
 #include "proxy/fingerprint.h"
 
 namespace tlsfloor::proxy {
 
-metrics::LegacyDecision legacy_decision(const Decision& decision) {
-  return decision.reject ? metrics::LegacyDecision::rejected
-                         : metrics::LegacyDecision::would_reject;
+Decision decide_legacy(const ListenerRuntime& runtime, std::uint16_t highest_offered,
+                       const HelloFacts& facts) {
+  const config::Timestamp now = runtime.clock();
+  const auto& enforcement = runtime.config.enforcement;
+  LegacyCircumstances circumstances;
+  circumstances.exception = match_exception(
+      runtime.config.exceptions, {facts.peer.address(), facts.server_name, facts.ja4}, now);
+  if (enforcement.mode == config::EnforcementMode::brownout) {
+    if (const auto window = active_brownout_window(enforcement.brownout, now)) {
+      // Keyed like the per-client table, so a /24 that is one client is refused as one.
+      const metrics::ClientKey key =
+          metrics::make_client_key(facts.peer.address(), runtime.legacy_clients.ipv4_prefix,
+                                   runtime.legacy_clients.ipv6_prefix);
+      circumstances.brownout_refuses = selected_for_brownout(
+          enforcement.brownout.fraction, runtime.config.name,
+          std::span(key.bytes.data(), key.family == metrics::ClientKey::Family::ipv4 ? 4 : 16),
+          *window);
+    }
+  }
+  Decision decision = decide(highest_offered, runtime.policy, circumstances);
+  if (decision.exception != nullptr) {
+    const auto index =
+        static_cast<std::size_t>(decision.exception - runtime.config.exceptions.data());
+    metrics::ExceptionMetrics& used = *runtime.exception_metrics[index];
+    used.handshakes.Increment();
+    used.last_used.Set(std::chrono::duration<double>(now.time_since_epoch()).count());
+  }
+  return decision;
 }
 
 std::unique_ptr<HelloFacts> gather_hello_facts(const ListenerRuntime& runtime,
                                                const ClientHello& hello, const Decision& decision) {
   const bool for_log =
       runtime.access_log != nullptr && (decision.legacy || !runtime.access_log_legacy_only);
+  // Legacy clients always: exceptions and the per-client table need SNI and JA4.
   if (!for_log && !decision.legacy) return nullptr;
   auto facts = std::make_unique<HelloFacts>();
   facts->for_log = for_log;
@@ -40,7 +68,7 @@ void report_handshake(const ListenerRuntime& runtime, const HelloFacts& facts,
         metrics::make_client_key(facts.peer.address(), runtime.legacy_clients.ipv4_prefix,
                                  runtime.legacy_clients.ipv6_prefix);
     observation.version_wire = end.highest_offered;
-    observation.decision = legacy_decision(end.decision);
+    observation.decision = end.decision.legacy_decision;
     observation.server_name = facts.server_name;
     observation.ja4 = facts.ja4;
     observation.cipher = cipher;
@@ -69,7 +97,7 @@ void report_handshake(const ListenerRuntime& runtime, const HelloFacts& facts,
   event.ja4 = facts.ja4;
   event.outcome = end.completed ? "accepted" : (end.decision.reject ? "rejected" : "failed");
   event.legacy = end.decision.legacy;
-  event.decision = end.decision.legacy ? std::string(to_string(legacy_decision(end.decision)))
+  event.decision = end.decision.legacy ? std::string(to_string(end.decision.legacy_decision))
                                        : std::string("allowed");
   event.reason = to_string(end.decision.reason);
   runtime.access_log->submit(std::move(event));

@@ -27,8 +27,14 @@ struct HelloFacts {
 };
 
 /// Whether this handshake is recorded anywhere; if so, the facts to keep (null otherwise).
+/// Always gathered for a legacy client: exceptions and the per-client table need them.
 std::unique_ptr<HelloFacts> gather_hello_facts(const ListenerRuntime& runtime,
                                                const ClientHello& hello, const Decision& decision);
+
+/// The final decision on a legacy client: the listener's exceptions and brownout applied to
+/// the base decision, at the runtime's clock. Counts an exception's use.
+Decision decide_legacy(const ListenerRuntime& runtime, std::uint16_t highest_offered,
+                       const HelloFacts& facts);
 
 /// How the handshake ended.
 struct HandshakeEnd {
@@ -42,8 +48,5 @@ struct HandshakeEnd {
 /// Counts a legacy handshake in the listener's per-client table and queues the log line.
 void report_handshake(const ListenerRuntime& runtime, const HelloFacts& facts,
                       const HandshakeEnd& end);
-
-/// The decision label: "allowed" for a client at or above the floor, else the legacy decision.
-metrics::LegacyDecision legacy_decision(const Decision& decision);
 
 }  // namespace tlsfloor::proxy

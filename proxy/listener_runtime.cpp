@@ -2,13 +2,17 @@
 
 #include <boost/asio/ip/address.hpp>
 
+#include <spdlog/spdlog.h>
+
 #include <system_error>
 
 namespace tlsfloor::proxy {
 
 SharedRuntime build_shared_runtime(const config::Config& config, metrics::Metrics& metrics,
+                                   std::function<config::Timestamp()> clock,
                                    std::vector<config::ConfigError>& errors) {
   SharedRuntime shared;
+  shared.clock = std::move(clock);
   shared.legacy_clients = config.legacy_clients;
   const auto open = [&](const std::optional<config::AccessLogConfig>& log) {
     if (!log || shared.access_logs.contains(log->path)) return;
@@ -43,6 +47,7 @@ std::shared_ptr<const ListenerRuntime> build_listener_runtime(
         listener.upstream.address.port);
   }
   runtime->legacy_clients = shared.legacy_clients;
+  runtime->clock = shared.clock;
   if (const auto& log = config.access_log_of(listener)) {
     const auto it = shared.access_logs.find(log->path);
     if (it != shared.access_logs.end()) runtime->access_log = it->second;
@@ -52,6 +57,16 @@ std::shared_ptr<const ListenerRuntime> build_listener_runtime(
   runtime->metrics = &metrics.listener(listener.name, config::to_string(listener.tls.min_version),
                                        config::to_string(listener.tls.max_version),
                                        config::to_string(listener.enforcement.mode));
+  const config::Timestamp now = runtime->clock();
+  for (const auto& exception : listener.exceptions) {
+    runtime->exception_metrics.push_back(
+        &runtime->metrics->exception(exception.name, exception.expires));
+    // Said at every load, so an expired override cannot linger unnoticed in the file.
+    if (exception.expires <= now) {
+      spdlog::warn("listener {}: exception {} expired at {}; it matches no client", listener.name,
+                   exception.name, config::format_timestamp(exception.expires));
+    }
+  }
   return runtime;
 }
 

@@ -4,6 +4,7 @@
 // keep the snapshot they started with.
 #include <boost/asio/ip/tcp.hpp>
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -31,10 +32,15 @@ struct ListenerRuntime {
   /// The handshake log this listener writes to, if any (listeners may share one file).
   std::shared_ptr<metrics::HandshakeLog> access_log;
   bool access_log_legacy_only = false;
+  /// The series of config.exceptions, in the same order.
+  std::vector<metrics::ExceptionMetrics*> exception_metrics;
+  /// The time exceptions and brownouts are judged by (injected by tests).
+  std::function<config::Timestamp()> clock;
 };
 
 /// What listeners share, built once per configuration.
 struct SharedRuntime {
+  std::function<config::Timestamp()> clock;
   config::LegacyClientsConfig legacy_clients;
   /// Handshake logs by path.
   std::map<std::string, std::shared_ptr<metrics::HandshakeLog>> access_logs;
@@ -43,6 +49,7 @@ struct SharedRuntime {
 /// Opens every handshake log the configuration names (one per distinct path). Errors (with the
 /// position of the `path` value) are appended to `errors`.
 SharedRuntime build_shared_runtime(const config::Config& config, metrics::Metrics& metrics,
+                                   std::function<config::Timestamp()> clock,
                                    std::vector<config::ConfigError>& errors);
 
 /// Builds the runtime of a listener, loading and checking its certificates. Errors (with the

@@ -12,19 +12,26 @@ std::string_view to_string(DecisionReason reason) {
       return "below_floor_enforced";
     case DecisionReason::below_floor_observed:
       return "below_floor_observed";
+    case DecisionReason::exception:
+      return "exception";
+    case DecisionReason::below_floor_brownout:
+      return "below_floor_brownout";
+    case DecisionReason::below_floor_outside_brownout:
+      return "below_floor_outside_brownout";
   }
   return "unknown";
 }
 
-Decision decide(std::uint16_t highest_offered, const VersionPolicy& policy) {
+Decision decide(std::uint16_t highest_offered, const VersionPolicy& policy,
+                const LegacyCircumstances& circumstances) {
   const auto floor = static_cast<std::uint16_t>(policy.floor);
-  const bool observe = policy.mode == config::EnforcementMode::observe;
-  // Observing listeners accept anything the library speaks (TLS 1.0 and up); enforcing ones
-  // apply the floor to every client, so no client can be talked down below it.
-  const auto applied_min = observe ? static_cast<std::uint16_t>(config::TlsVersion::tls1_0) : floor;
+  const auto lowest = static_cast<std::uint16_t>(config::TlsVersion::tls1_0);
+  // Enforcing listeners apply the floor to every client, so no client can be talked down below
+  // it; the others accept anything the library speaks (TLS 1.0 and up) from legacy clients.
+  const bool enforce = policy.mode == config::EnforcementMode::enforce;
 
   Decision decision;
-  decision.min_version = applied_min;
+  decision.min_version = enforce ? floor : lowest;
   if (highest_offered == 0) {
     decision.reason = DecisionReason::no_known_version;
     return decision;
@@ -34,9 +41,34 @@ Decision decide(std::uint16_t highest_offered, const VersionPolicy& policy) {
     return decision;
   }
   decision.legacy = true;
-  decision.reject = !observe;
-  decision.reason =
-      observe ? DecisionReason::below_floor_observed : DecisionReason::below_floor_enforced;
+  const config::ExceptionConfig* exception = circumstances.exception;
+  if (exception != nullptr &&
+      highest_offered >= static_cast<std::uint16_t>(exception->min_version)) {
+    decision.min_version = static_cast<std::uint16_t>(exception->min_version);
+    decision.reason = DecisionReason::exception;
+    decision.legacy_decision = metrics::LegacyDecision::allowed_exception;
+    decision.exception = exception;
+    return decision;
+  }
+  switch (policy.mode) {
+    case config::EnforcementMode::observe:
+      decision.reason = DecisionReason::below_floor_observed;
+      decision.legacy_decision = metrics::LegacyDecision::would_reject;
+      break;
+    case config::EnforcementMode::brownout:
+      decision.reject = circumstances.brownout_refuses;
+      decision.reason = decision.reject ? DecisionReason::below_floor_brownout
+                                        : DecisionReason::below_floor_outside_brownout;
+      decision.legacy_decision = decision.reject ? metrics::LegacyDecision::rejected_brownout
+                                                 : metrics::LegacyDecision::would_reject;
+      break;
+    case config::EnforcementMode::enforce:
+      decision.reject = true;
+      decision.reason = DecisionReason::below_floor_enforced;
+      decision.legacy_decision = metrics::LegacyDecision::rejected;
+      break;
+  }
+  if (decision.reject) decision.min_version = floor;
   return decision;
 }
 

@@ -13,6 +13,7 @@
 
 #include "metrics/legacy_clients_json.h"
 #include "proxy/admin_routes.h"
+#include "proxy/brownout.h"
 #include "proxy/spawn.h"
 
 namespace tlsfloor::proxy {
@@ -46,9 +47,11 @@ unsigned usable_cores() {
 }  // namespace
 
 std::unique_ptr<Server> Server::create(config::Config config,
-                                       std::vector<config::ConfigError>& errors) {
+                                       std::vector<config::ConfigError>& errors,
+                                       std::function<config::Timestamp()> clock) {
   std::unique_ptr<Server> server(new Server(std::move(config)));
-  server->shared_ = build_shared_runtime(server->config_, *server->metrics_, errors);
+  server->shared_ =
+      build_shared_runtime(server->config_, *server->metrics_, std::move(clock), errors);
   for (const auto& listener : server->config_.listeners) {
     auto runtime = build_listener_runtime(server->config_, listener, server->shared_,
                                           *server->metrics_, errors);
@@ -82,7 +85,16 @@ void Server::start() {
   }
   if (config_.admin) {
     AdminState state;
-    state.render_metrics = [this] { return metrics_->render(); };
+    state.render_metrics = [this] {
+      // Brownout windows open and close with the clock, not with traffic: judge them now.
+      const config::Timestamp now = shared_.clock();
+      for (const auto& runtime : runtimes_) {
+        runtime->metrics->set_brownout_active(
+            runtime->config.enforcement.mode == config::EnforcementMode::brownout &&
+            active_brownout_window(runtime->config.enforcement.brownout, now).has_value());
+      }
+      return metrics_->render();
+    };
     state.serving = [this] { return !stopping_.load(); };
     state.legacy_clients = [this](const metrics::LegacyClientsFilter& filter) {
       return metrics::legacy_clients_json(metrics_->legacy_clients(), filter,

@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string_view>
@@ -25,8 +26,10 @@ class Server {
  public:
   /// Loads every listener's certificates and builds its TLS context. Returns null and fills
   /// `errors` (file:line:column of the config entry) when anything is wrong.
-  static std::unique_ptr<Server> create(config::Config config,
-                                        std::vector<config::ConfigError>& errors);
+  /// `clock` is the time exceptions and brownouts are judged by (tests inject their own).
+  static std::unique_ptr<Server> create(
+      config::Config config, std::vector<config::ConfigError>& errors,
+      std::function<config::Timestamp()> clock = [] { return std::chrono::system_clock::now(); });
   ~Server();
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;

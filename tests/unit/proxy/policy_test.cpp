@@ -85,3 +85,87 @@ TEST(PolicyTest, ReasonsHaveStableNames) {
 
 }  // namespace
 }  // namespace tlsfloor::proxy
+
+namespace tlsfloor::proxy {
+namespace {
+
+config::ExceptionConfig exception_with_floor(TlsVersion floor) {
+  config::ExceptionConfig exception;
+  exception.name = "payroll";
+  exception.min_version = floor;
+  return exception;
+}
+
+TEST(PolicyExceptionTest, AnExceptionLetsALegacyClientInAtItsFloor) {
+  const auto exception = exception_with_floor(TlsVersion::tls1_0);
+  for (const auto mode :
+       {EnforcementMode::enforce, EnforcementMode::brownout, EnforcementMode::observe}) {
+    const Decision decision = decide(kTls10, {TlsVersion::tls1_2, TlsVersion::tls1_3, mode},
+                                     {.exception = &exception, .brownout_refuses = true});
+    EXPECT_TRUE(decision.legacy);
+    EXPECT_FALSE(decision.reject);
+    EXPECT_EQ(decision.min_version, kTls10);
+    EXPECT_EQ(decision.reason, DecisionReason::exception);
+    EXPECT_EQ(decision.legacy_decision, metrics::LegacyDecision::allowed_exception);
+    EXPECT_EQ(decision.exception, &exception);
+  }
+}
+
+TEST(PolicyExceptionTest, AClientBelowTheExceptionsFloorIsNotExempt) {
+  const auto exception = exception_with_floor(TlsVersion::tls1_1);
+  const Decision decision =
+      decide(kTls10, {TlsVersion::tls1_2, TlsVersion::tls1_3, EnforcementMode::enforce},
+             {.exception = &exception});
+  EXPECT_TRUE(decision.reject);
+  EXPECT_EQ(decision.min_version, kTls12);
+  EXPECT_EQ(decision.legacy_decision, metrics::LegacyDecision::rejected);
+  EXPECT_EQ(decision.exception, nullptr);
+  // ...while a TLS 1.1 client is let in, at TLS 1.1 at least.
+  const Decision tls11 =
+      decide(kTls11, {TlsVersion::tls1_2, TlsVersion::tls1_3, EnforcementMode::enforce},
+             {.exception = &exception});
+  EXPECT_FALSE(tls11.reject);
+  EXPECT_EQ(tls11.min_version, kTls11);
+}
+
+TEST(PolicyExceptionTest, ExceptionsDoNotConcernModernClients) {
+  const auto exception = exception_with_floor(TlsVersion::tls1_0);
+  const Decision decision =
+      decide(kTls13, {TlsVersion::tls1_2, TlsVersion::tls1_3, EnforcementMode::enforce},
+             {.exception = &exception});
+  EXPECT_FALSE(decision.legacy);
+  EXPECT_EQ(decision.exception, nullptr);
+  EXPECT_EQ(decision.min_version, kTls12);
+}
+
+TEST(PolicyBrownoutTest, RefusesOnlyWhenTheBrownoutSaysSo) {
+  const VersionPolicy policy{TlsVersion::tls1_2, TlsVersion::tls1_3, EnforcementMode::brownout};
+  const Decision inside = decide(kTls10, policy, {.brownout_refuses = true});
+  EXPECT_TRUE(inside.reject);
+  EXPECT_GT(inside.min_version, kTls10);
+  EXPECT_EQ(inside.reason, DecisionReason::below_floor_brownout);
+  EXPECT_EQ(inside.legacy_decision, metrics::LegacyDecision::rejected_brownout);
+  const Decision outside = decide(kTls10, policy, {.brownout_refuses = false});
+  EXPECT_FALSE(outside.reject);
+  EXPECT_EQ(outside.min_version, kTls10);
+  EXPECT_EQ(outside.reason, DecisionReason::below_floor_outside_brownout);
+  EXPECT_EQ(outside.legacy_decision, metrics::LegacyDecision::would_reject);
+  // Modern clients never notice a brownout.
+  EXPECT_FALSE(decide(kTls12, policy, {.brownout_refuses = true}).reject);
+}
+
+TEST(PolicyTest, LegacyDecisionsPerMode) {
+  EXPECT_EQ(decide(kTls10, {TlsVersion::tls1_2, TlsVersion::tls1_3, EnforcementMode::observe})
+                .legacy_decision,
+            metrics::LegacyDecision::would_reject);
+  EXPECT_EQ(decide(kTls10, {TlsVersion::tls1_2, TlsVersion::tls1_3, EnforcementMode::enforce})
+                .legacy_decision,
+            metrics::LegacyDecision::rejected);
+  EXPECT_EQ(to_string(DecisionReason::exception), "exception");
+  EXPECT_EQ(to_string(DecisionReason::below_floor_brownout), "below_floor_brownout");
+  EXPECT_EQ(to_string(DecisionReason::below_floor_outside_brownout),
+            "below_floor_outside_brownout");
+}
+
+}  // namespace
+}  // namespace tlsfloor::proxy

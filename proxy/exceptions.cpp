@@ -1,0 +1,70 @@
+#include "proxy/exceptions.h"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+
+namespace tlsfloor::proxy {
+namespace {
+
+bool equal_ignoring_case(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) ==
+                  std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+bool address_matches(const std::vector<config::AddressPrefix>& prefixes,
+                     const boost::asio::ip::address& address) {
+  std::array<std::uint8_t, 16> bytes{};
+  bool ipv6 = false;
+  if (address.is_v4() || (address.is_v6() && address.to_v6().is_v4_mapped())) {
+    const auto v4 = address.is_v4() ? address.to_v4()
+                                    : boost::asio::ip::make_address_v4(boost::asio::ip::v4_mapped,
+                                                                       address.to_v6());
+    const auto raw = v4.to_bytes();
+    std::copy(raw.begin(), raw.end(), bytes.begin());
+  } else {
+    bytes = address.to_v6().to_bytes();
+    ipv6 = true;
+  }
+  return std::any_of(prefixes.begin(), prefixes.end(), [&](const config::AddressPrefix& prefix) {
+    return config::contains(prefix, bytes, ipv6);
+  });
+}
+
+}  // namespace
+
+bool server_name_matches(std::string_view pattern, std::string_view name) {
+  if (name.empty()) return false;
+  if (!pattern.starts_with("*.")) return equal_ignoring_case(pattern, name);
+  const std::string_view domain = pattern.substr(1);  // ".example.com"
+  if (name.size() <= domain.size()) return false;
+  const std::string_view label = name.substr(0, name.size() - domain.size());
+  return label.find('.') == std::string_view::npos &&
+         equal_ignoring_case(name.substr(label.size()), domain);
+}
+
+const config::ExceptionConfig* match_exception(
+    const std::vector<config::ExceptionConfig>& exceptions, const ClientIdentity& client,
+    config::Timestamp now) {
+  for (const config::ExceptionConfig& exception : exceptions) {
+    if (now >= exception.expires) continue;
+    if (!exception.clients.empty() && !address_matches(exception.clients, client.address)) continue;
+    if (!exception.server_names.empty() &&
+        std::none_of(exception.server_names.begin(), exception.server_names.end(),
+                     [&](const std::string& pattern) {
+                       return server_name_matches(pattern, client.server_name);
+                     })) {
+      continue;
+    }
+    if (!exception.ja4.empty() &&
+        std::find(exception.ja4.begin(), exception.ja4.end(), client.ja4) == exception.ja4.end()) {
+      continue;
+    }
+    return &exception;
+  }
+  return nullptr;
+}
+
+}  // namespace tlsfloor::proxy
