@@ -7,8 +7,8 @@
 
 namespace tlsfloor::test {
 
-std::string proxy_yaml(const std::vector<ListenerSpec>& listeners,
-                       const std::string& drain_timeout, const std::string& top_level_yaml) {
+std::string proxy_yaml(const std::vector<ListenerSpec>& listeners, const std::string& drain_timeout,
+                       const std::string& top_level_yaml) {
   std::string yaml =
       fmt::format("admin:\n  listen: 127.0.0.1:0\nthreads: 2\ndrain_timeout: {}\n{}listeners:\n",
                   drain_timeout, top_level_yaml);
@@ -18,11 +18,12 @@ std::string proxy_yaml(const std::vector<ListenerSpec>& listeners,
         "    listen: \"{}\"\n"
         "    upstream: {{ address: 127.0.0.1:{}, connect_timeout: {} }}\n"
         "    tls: {{ min_version: {}, max_version: {} }}\n"
-        "    enforcement: {{ mode: {} }}\n"
+        "    enforcement: {{ mode: {}{} }}\n"
         "    timeouts: {{ handshake: {}, idle: {} }}\n"
         "    certificates:\n",
         l.name, l.listen, l.upstream_port, l.connect_timeout, l.min_version, l.max_version, l.mode,
-        l.handshake_timeout, l.idle_timeout);
+        l.enforcement_extra.empty() ? "" : ", " + l.enforcement_extra, l.handshake_timeout,
+        l.idle_timeout);
     for (const auto& cert : l.certificates) {
       yaml +=
           fmt::format("      - {{ cert: \"{}\", key: \"{}\" }}\n", cert.cert_path, cert.key_path);

@@ -16,6 +16,8 @@ struct ListenerSpec {
   std::string min_version = "TLS1.2";
   std::string max_version = "TLS1.3";
   std::string mode = "enforce";
+  /// More keys of `enforcement` in YAML flow style: "brownout: {every: {...}}".
+  std::string enforcement_extra;
   std::string handshake_timeout = "10s";
   std::string idle_timeout = "300s";
   std::string connect_timeout = "5s";

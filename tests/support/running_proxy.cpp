@@ -8,10 +8,15 @@
 
 namespace tlsfloor::test {
 
-RunningProxy::RunningProxy(const std::string& yaml) {
+RunningProxy::RunningProxy(const std::string& yaml)
+    : RunningProxy(yaml, [] { return std::chrono::system_clock::now(); }) {}
+
+RunningProxy::RunningProxy(const std::string& yaml, std::function<config::Timestamp()> clock) {
   auto parsed = config::parse_config(yaml, "config.yaml");
   std::vector<config::ConfigError> errors = parsed.errors;
-  if (parsed.config) server_ = proxy::Server::create(std::move(*parsed.config), errors);
+  if (parsed.config) {
+    server_ = proxy::Server::create(std::move(*parsed.config), errors, std::move(clock));
+  }
   if (!server_) {
     std::string text = "test config is invalid:";
     for (const auto& error : errors) text += "\n  " + error.to_string();

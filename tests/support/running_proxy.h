@@ -1,6 +1,7 @@
 #pragma once
 // The real proxy, started in-process from YAML on ephemeral ports, for integration tests.
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -15,6 +16,8 @@ class RunningProxy {
   /// Parses and validates `yaml` (as if read from `config.yaml` in the working directory),
   /// builds the server and starts it. Throws std::runtime_error with every config error.
   explicit RunningProxy(const std::string& yaml);
+  /// With the time exceptions and brownouts are judged by under the test's control.
+  RunningProxy(const std::string& yaml, std::function<config::Timestamp()> clock);
   ~RunningProxy();
 
   std::uint16_t port(const std::string& listener = "api") const;

@@ -1,0 +1,213 @@
+// Staged enforcement with real clients: exceptions (by address, SNI and JA4, with expiry) and
+// brownout windows (explicit, recurring, fractional), the time moved by an injected clock.
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <set>
+#include <string>
+
+#include "tests/integration/proxy_config.h"
+#include "tests/support/running_proxy.h"
+#include "tests/support/tcp_upstream.h"
+#include "tests/support/test_clock.h"
+#include "tests/support/tls_client.h"
+
+namespace tlsfloor::test {
+namespace {
+
+using namespace std::chrono;
+using nlohmann::json;
+
+constexpr int kAlertProtocolVersion = 70;
+const config::Timestamp kStart = sys_days{year{2026} / 12 / 1} + 9h;
+
+double unix_seconds(config::Timestamp when) {
+  return duration<double>(when.time_since_epoch()).count();
+}
+
+class StagedEnforcementTest : public testing::Test {
+ protected:
+  RunningProxy start(const std::string& mode, const std::string& listener_yaml,
+                     const std::string& enforcement = "") {
+    ListenerSpec spec;
+    spec.enforcement_extra = enforcement;
+    spec.upstream_port = upstream_.port();
+    spec.certificates = {make_self_signed(dir_, "api", {"legacy.test", "other.test"})};
+    spec.mode = mode;
+    spec.extra_yaml = listener_yaml;
+    return RunningProxy(proxy_yaml({spec}), clock_.function());
+  }
+  // A TLS 1.0-only client from `source`; true when the proxy let it in (and relays for it).
+  bool tls10_gets_in(RunningProxy& proxy, const std::string& source,
+                     const std::string& server_name = "") {
+    ClientOptions options;
+    options.source = source;
+    options.min_version = options.max_version = TLS1_VERSION;
+    options.server_name = server_name;
+    TlsClient client(proxy.port(), options);
+    if (!client.handshake()) {
+      EXPECT_EQ(client.alert_received(), kAlertProtocolVersion) << source;
+      return false;
+    }
+    EXPECT_EQ(client.version(), TLS1_VERSION);
+    EXPECT_TRUE(client.write_all("ping"));
+    EXPECT_EQ(client.read_exactly(4), "ping") << "the upstream is reached";
+    return true;
+  }
+  std::optional<double> legacy(RunningProxy& proxy, const char* decision, double expected) {
+    return proxy.metric_eventually(
+        "tlsfloor_legacy_handshakes_total",
+        {{"listener", "api"}, {"version", "TLS1.0"}, {"decision", decision}}, expected);
+  }
+
+  // /legacy-clients once every handshake so far is in the table.
+  json poll_json(RunningProxy& proxy) {
+    json doc;
+    for (int i = 0; i < 2000; ++i) {
+      doc = json::parse(http_get(proxy.admin_port(), "/legacy-clients").body);
+      const auto& listener = doc["listeners"][0];
+      if (listener["handshakes"] == legacy_total(proxy)) break;
+      wait_a_moment();
+    }
+    return doc;
+  }
+  std::uint64_t legacy_total(RunningProxy& proxy) {
+    double total = 0;
+    for (const char* decision :
+         {"allowed_exception", "rejected", "rejected_brownout", "would_reject"}) {
+      total += proxy
+                   .metric("tlsfloor_legacy_handshakes_total",
+                           {{"listener", "api"}, {"version", "TLS1.0"}, {"decision", decision}})
+                   .value_or(0);
+    }
+    return static_cast<std::uint64_t>(total);
+  }
+
+  TestClock clock_{kStart};
+  TempDir dir_;
+  TcpUpstream upstream_{UpstreamMode::echo};
+};
+
+TEST_F(StagedEnforcementTest, AnExemptAddressPassesWhileItsNeighbourIsRefused) {
+  RunningProxy proxy = start("enforce",
+                             "    exceptions:\n"
+                             "      - name: payroll-batch\n"
+                             "        clients: [127.0.0.2]\n"
+                             "        expires: 2027-03-31T00:00:00Z\n"
+                             "        note: OPS-1234\n");
+  EXPECT_TRUE(tls10_gets_in(proxy, "127.0.0.2"));
+  EXPECT_FALSE(tls10_gets_in(proxy, "127.0.0.3"));
+
+  EXPECT_EQ(legacy(proxy, "allowed_exception", 1), 1.0);
+  EXPECT_EQ(legacy(proxy, "rejected", 1), 1.0);
+  const Labels exception{{"listener", "api"}, {"exception", "payroll-batch"}};
+  EXPECT_EQ(proxy.metric("tlsfloor_exception_handshakes_total", exception), 1.0);
+  EXPECT_EQ(proxy.metric("tlsfloor_exception_last_used_timestamp_seconds", exception),
+            unix_seconds(kStart));
+  EXPECT_EQ(proxy.metric("tlsfloor_exception_expiry_timestamp_seconds", exception),
+            unix_seconds(sys_days{year{2027} / 3 / 31}));
+  const auto doc = poll_json(proxy);
+  ASSERT_EQ(doc["clients"].size(), 2u) << doc.dump(2);
+  std::set<std::string> decisions;
+  for (const auto& client : doc["clients"]) {
+    decisions.insert(client["client"].get<std::string>() + " " +
+                     client["by_version"]["TLS1.0"].begin().key());
+  }
+  EXPECT_EQ(decisions,
+            (std::set<std::string>{"127.0.0.2 allowed_exception", "127.0.0.3 rejected"}));
+}
+
+TEST_F(StagedEnforcementTest, ServerNameAndFingerprintExceptions) {
+  // Learn the TLS 1.0 client's JA4 from a first proxy's table of refused clients.
+  std::string ja4;
+  {
+    RunningProxy probe = start("enforce", "");
+    EXPECT_FALSE(tls10_gets_in(probe, "127.0.0.2"));
+    const json doc = poll_json(probe);
+    ASSERT_EQ(doc["clients"].size(), 1u);
+    ja4 = doc["clients"][0]["ja4"][0];
+  }
+  RunningProxy proxy = start("enforce",
+                             "    exceptions:\n"
+                             "      - name: old-site\n"
+                             "        server_names: [\"*.test\"]\n"
+                             "        clients: [127.0.0.0/24]\n"
+                             "        expires: 2027-03-31T00:00:00Z\n"
+                             "      - name: vendor-appliance\n"
+                             "        ja4: [" +
+                                 ja4 +
+                                 "]\n"
+                                 "        clients: [127.0.1.0/24]\n"
+                                 "        expires: 2027-03-31T00:00:00Z\n");
+  EXPECT_TRUE(tls10_gets_in(proxy, "127.0.0.2", "legacy.test"));
+  EXPECT_FALSE(tls10_gets_in(proxy, "127.0.0.2")) << "no SNI: the first exception needs one";
+  EXPECT_TRUE(tls10_gets_in(proxy, "127.0.1.2")) << "the fingerprint matches";
+  EXPECT_EQ(proxy.metric_eventually("tlsfloor_exception_handshakes_total",
+                                    {{"listener", "api"}, {"exception", "vendor-appliance"}}, 1),
+            1.0);
+  EXPECT_EQ(proxy.metric("tlsfloor_exception_handshakes_total",
+                         {{"listener", "api"}, {"exception", "old-site"}}),
+            1.0);
+}
+
+TEST_F(StagedEnforcementTest, AnExpiredExceptionNoLongerMatches) {
+  RunningProxy proxy = start("enforce",
+                             "    exceptions:\n"
+                             "      - name: until-ten\n"
+                             "        clients: [127.0.0.2]\n"
+                             "        expires: 2026-12-01T10:00:00Z\n");
+  EXPECT_TRUE(tls10_gets_in(proxy, "127.0.0.2"));
+  clock_.set(kStart + 59min);
+  EXPECT_TRUE(tls10_gets_in(proxy, "127.0.0.2"));
+  clock_.set(kStart + 1h);  // 10:00: expired
+  EXPECT_FALSE(tls10_gets_in(proxy, "127.0.0.2"));
+  EXPECT_EQ(legacy(proxy, "allowed_exception", 2), 2.0);
+  EXPECT_EQ(legacy(proxy, "rejected", 1), 1.0);
+}
+
+TEST_F(StagedEnforcementTest, BrownoutRefusesOnlyInsideItsWindows) {
+  RunningProxy proxy =
+      start("brownout", "",
+            "brownout: {windows: [{start: 2026-12-01T10:00:00Z, end: 2026-12-01T11:00:00Z}]}");
+  const Labels listener{{"listener", "api"}};
+  EXPECT_TRUE(tls10_gets_in(proxy, "127.0.0.2")) << "09:00: before the window";
+  EXPECT_EQ(proxy.metric("tlsfloor_brownout_active", listener), 0.0);
+  clock_.set(kStart + 1h + 30min);
+  EXPECT_FALSE(tls10_gets_in(proxy, "127.0.0.2")) << "10:30: inside";
+  EXPECT_EQ(proxy.metric("tlsfloor_brownout_active", listener), 1.0);
+  clock_.set(kStart + 2h);
+  EXPECT_TRUE(tls10_gets_in(proxy, "127.0.0.2")) << "11:00: the window has ended";
+  EXPECT_EQ(proxy.metric("tlsfloor_brownout_active", listener), 0.0);
+  EXPECT_EQ(legacy(proxy, "rejected_brownout", 1), 1.0);
+  EXPECT_EQ(legacy(proxy, "would_reject", 2), 2.0);
+  // Modern clients never notice.
+  clock_.set(kStart + 1h + 30min);
+  ClientOptions modern;
+  modern.source = "127.0.0.2";
+  TlsClient client(proxy.port(), modern);
+  EXPECT_TRUE(client.handshake());
+}
+
+TEST_F(StagedEnforcementTest, ABrownoutFractionRefusesTheSameClientsAllWindowLong) {
+  RunningProxy proxy =
+      start("brownout", "", "brownout: {every: {period: 1h, duration: 30m}, fraction: 0.5}");
+  clock_.set(kStart + 5min);  // 09:05, inside the 09:00 window
+  std::set<std::string> refused;
+  for (int i = 1; i <= 40; ++i) {
+    const std::string source = "127.0.2." + std::to_string(i);
+    if (!tls10_gets_in(proxy, source)) refused.insert(source);
+  }
+  // 40 draws at one half: all the same would be a 2^-39 coincidence.
+  EXPECT_GT(refused.size(), 0u);
+  EXPECT_LT(refused.size(), 40u);
+  clock_.set(kStart + 25min);  // later in the same window: the same answers
+  for (int i = 1; i <= 40; ++i) {
+    const std::string source = "127.0.2." + std::to_string(i);
+    EXPECT_EQ(!tls10_gets_in(proxy, source), refused.contains(source)) << source;
+  }
+  clock_.set(kStart + 35min);  // between windows: everyone passes
+  for (const auto& source : refused) EXPECT_TRUE(tls10_gets_in(proxy, source)) << source;
+}
+
+}  // namespace
+}  // namespace tlsfloor::test
