@@ -96,6 +96,17 @@ Metrics::Metrics(const config::LegacyClientsConfig& legacy_clients)
       exception_expiry_(named(prometheus::BuildGauge(),
                               "tlsfloor_exception_expiry_timestamp_seconds",
                               "Unix time each exception stops matching.", *registry_)),
+      config_reloads_(named(prometheus::BuildCounter(), "tlsfloor_config_reloads_total",
+                            "Configuration reloads (SIGHUP, POST /reload) by result: success "
+                            "or failure (the running configuration stayed).",
+                            *registry_)),
+      reload_successes_(config_reloads_.Add({{"result", "success"}})),
+      reload_failures_(config_reloads_.Add({{"result", "failure"}})),
+      last_reload_success_(
+          named(prometheus::BuildGauge(), "tlsfloor_config_last_reload_success_timestamp_seconds",
+                "Unix time the running configuration was loaded (at start or by a reload).",
+                *registry_)
+              .Add({})),
       access_log_lines_(named(prometheus::BuildCounter(), "tlsfloor_access_log_lines_total",
                               "Lines written to the handshake log.", *registry_)),
       access_log_dropped_(
@@ -112,8 +123,7 @@ Metrics::Metrics(const config::LegacyClientsConfig& legacy_clients)
       .Set(1);
 }
 
-ListenerMetrics& Metrics::listener(const std::string& name, std::string_view min_version,
-                                   std::string_view max_version, std::string_view mode) {
+ListenerMetrics& Metrics::listener(const std::string& name) {
   std::lock_guard lock(mutex_);
   auto it = listeners_.find(name);
   if (it == listeners_.end()) {
@@ -121,14 +131,24 @@ ListenerMetrics& Metrics::listener(const std::string& name, std::string_view min
         listeners_.emplace(name, std::unique_ptr<ListenerMetrics>(new ListenerMetrics(*this, name)))
             .first;
   }
-  ListenerMetrics& listener = *it->second;
+  return *it->second;
+}
+
+void Metrics::publish_policy(const std::string& name, std::string_view min_version,
+                             std::string_view max_version, std::string_view mode) {
+  ListenerMetrics& listener = this->listener(name);
+  std::lock_guard lock(mutex_);
   if (listener.policy_info_ != nullptr) policy_info_.Remove(listener.policy_info_);
   listener.policy_info_ = &policy_info_.Add({{"listener", name},
                                              {"min_version", std::string(min_version)},
                                              {"max_version", std::string(max_version)},
                                              {"mode", std::string(mode)}});
   listener.policy_info_->Set(1);
-  return listener;
+}
+
+void Metrics::config_loaded(std::chrono::system_clock::time_point when, bool reload) {
+  if (reload) reload_successes_.Increment();
+  last_reload_success_.Set(std::chrono::duration<double>(when.time_since_epoch()).count());
 }
 
 HandshakeLogCounters Metrics::handshake_log(const std::string& path) {
@@ -202,8 +222,7 @@ ListenerMetrics::ListenerMetrics(Metrics& owner, const std::string& name)
       brownout_active_(owner.brownout_active_.Add({{"listener", name}})),
       legacy_clients_(LegacyClientTracker::Options{.top_k = owner.legacy_clients_config_.top_k}) {}
 
-ExceptionMetrics& ListenerMetrics::exception(const std::string& name,
-                                             std::chrono::system_clock::time_point expiry) {
+ExceptionMetrics& ListenerMetrics::exception(const std::string& name) {
   const std::lock_guard lock(exceptions_mutex_);
   auto it = exceptions_.find(name);
   if (it == exceptions_.end()) {
@@ -215,7 +234,6 @@ ExceptionMetrics& ListenerMetrics::exception(const std::string& name,
                                                  owner_.exception_expiry_.Add(labels)}))
              .first;
   }
-  it->second->expiry.Set(std::chrono::duration<double>(expiry.time_since_epoch()).count());
   return *it->second;
 }
 

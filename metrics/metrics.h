@@ -59,9 +59,8 @@ class ListenerMetrics {
   }
   void count_upstream_connect_failure() { upstream_connect_failures_.Increment(); }
   void count_accept_error() { accept_errors_.Increment(); }
-  /// The series of exception `name`, created (at 0) on first call; `expiry` is (re)set.
-  ExceptionMetrics& exception(const std::string& name,
-                              std::chrono::system_clock::time_point expiry);
+  /// The series of exception `name`, created (at 0) on first call.
+  ExceptionMetrics& exception(const std::string& name);
   void set_brownout_active(bool active) { brownout_active_.Set(active ? 1 : 0); }
 
   /// Per-client accounting of this listener's legacy handshakes.
@@ -112,10 +111,22 @@ class Metrics {
   Metrics(const Metrics&) = delete;
   Metrics& operator=(const Metrics&) = delete;
 
-  /// The handles of listener `name`, created on first call. Publishes (or, on a later call
-  /// with other values, replaces) its `tlsfloor_policy_info` series.
+  /// The handles of listener `name`, created on first call.
+  ListenerMetrics& listener(const std::string& name);
+  /// Publishes (or replaces) the listener's `tlsfloor_policy_info` series.
+  void publish_policy(const std::string& name, std::string_view min_version,
+                      std::string_view max_version, std::string_view mode);
+  /// Both at once (tests).
   ListenerMetrics& listener(const std::string& name, std::string_view min_version,
-                            std::string_view max_version, std::string_view mode);
+                            std::string_view max_version, std::string_view mode) {
+    publish_policy(name, min_version, max_version, mode);
+    return listener(name);
+  }
+
+  /// A configuration was loaded: at start (`reload` false) or by a reload that succeeded.
+  void config_loaded(std::chrono::system_clock::time_point when, bool reload);
+  /// A reload was refused; the running configuration stays.
+  void config_reload_failed() { reload_failures_.Increment(); }
 
   /// The counters of the handshake log written to `path`.
   HandshakeLogCounters handshake_log(const std::string& path);
@@ -145,6 +156,10 @@ class Metrics {
   prometheus::Family<prometheus::Counter>& exception_handshakes_;
   prometheus::Family<prometheus::Gauge>& exception_last_used_;
   prometheus::Family<prometheus::Gauge>& exception_expiry_;
+  prometheus::Family<prometheus::Counter>& config_reloads_;
+  prometheus::Counter& reload_successes_;
+  prometheus::Counter& reload_failures_;
+  prometheus::Gauge& last_reload_success_;
   prometheus::Family<prometheus::Counter>& access_log_lines_;
   prometheus::Family<prometheus::Counter>& access_log_dropped_;
   prometheus::Family<prometheus::Gauge>& policy_info_;

@@ -111,6 +111,13 @@ AdminResponse route(const AdminState& state, std::string_view method, std::strin
     if (!get) return {405, kText, "method not allowed\n", "GET"};
     return legacy_clients(state, query);
   }
+  if (path == "/reload") {
+    // POST only: a reload changes state, and GETs get repeated by crawlers and prefetchers.
+    if (method != "POST") return {405, kText, "method not allowed\n", "POST"};
+    if (!state.serving()) return {503, kText, "draining: not reloading\n", {}};
+    ReloadOutcome outcome = state.reload();
+    return {outcome.ok ? 200u : 422u, kText, std::move(outcome.message), {}};
+  }
   return {404, kText, "not found\n", {}};
 }
 

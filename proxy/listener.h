@@ -32,6 +32,11 @@ class Listener : public std::enable_shared_from_this<Listener> {
 
   /// The snapshot new connections start with.
   std::shared_ptr<const ListenerRuntime> runtime() const { return runtime_.load(); }
+  /// Replaces it (a reload): connections accepted from now on use `runtime`; open ones keep
+  /// theirs. Safe from any thread.
+  void set_runtime(std::shared_ptr<const ListenerRuntime> runtime) {
+    runtime_.store(std::move(runtime));
+  }
 
  private:
   struct Acceptor {

@@ -10,12 +10,20 @@ namespace tlsfloor::proxy {
 
 SharedRuntime build_shared_runtime(const config::Config& config, metrics::Metrics& metrics,
                                    std::function<config::Timestamp()> clock,
-                                   std::vector<config::ConfigError>& errors) {
+                                   std::vector<config::ConfigError>& errors,
+                                   const SharedRuntime* reuse) {
   SharedRuntime shared;
   shared.clock = std::move(clock);
   shared.legacy_clients = config.legacy_clients;
   const auto open = [&](const std::optional<config::AccessLogConfig>& log) {
     if (!log || shared.access_logs.contains(log->path)) return;
+    if (reuse != nullptr) {
+      // One writer per file across reloads: two would interleave their batches.
+      if (const auto it = reuse->access_logs.find(log->path); it != reuse->access_logs.end()) {
+        shared.access_logs.emplace(log->path, it->second);
+        return;
+      }
+    }
     try {
       shared.access_logs.emplace(log->path, std::make_shared<metrics::HandshakeLog>(
                                                 log->path, metrics.handshake_log(log->path)));
@@ -54,20 +62,29 @@ std::shared_ptr<const ListenerRuntime> build_listener_runtime(
     runtime->access_log_legacy_only = log->legacy_only;
   }
   if (errors.size() != errors_before) return nullptr;
-  runtime->metrics = &metrics.listener(listener.name, config::to_string(listener.tls.min_version),
-                                       config::to_string(listener.tls.max_version),
-                                       config::to_string(listener.enforcement.mode));
-  const config::Timestamp now = runtime->clock();
+  runtime->metrics = &metrics.listener(listener.name);
   for (const auto& exception : listener.exceptions) {
-    runtime->exception_metrics.push_back(
-        &runtime->metrics->exception(exception.name, exception.expires));
+    runtime->exception_metrics.push_back(&runtime->metrics->exception(exception.name));
+  }
+  return runtime;
+}
+
+void publish(const ListenerRuntime& runtime, metrics::Metrics& metrics) {
+  const config::ListenerConfig& listener = runtime.config;
+  metrics.publish_policy(listener.name, config::to_string(listener.tls.min_version),
+                         config::to_string(listener.tls.max_version),
+                         config::to_string(listener.enforcement.mode));
+  const config::Timestamp now = runtime.clock();
+  for (std::size_t i = 0; i < listener.exceptions.size(); ++i) {
+    const config::ExceptionConfig& exception = listener.exceptions[i];
+    runtime.exception_metrics[i]->expiry.Set(
+        std::chrono::duration<double>(exception.expires.time_since_epoch()).count());
     // Said at every load, so an expired override cannot linger unnoticed in the file.
     if (exception.expires <= now) {
       spdlog::warn("listener {}: exception {} expired at {}; it matches no client", listener.name,
                    exception.name, config::format_timestamp(exception.expires));
     }
   }
-  return runtime;
 }
 
 }  // namespace tlsfloor::proxy

@@ -48,15 +48,22 @@ struct SharedRuntime {
 
 /// Opens every handshake log the configuration names (one per distinct path). Errors (with the
 /// position of the `path` value) are appended to `errors`.
+/// Logs already open in `reuse` (the running configuration's) are shared, not reopened.
 SharedRuntime build_shared_runtime(const config::Config& config, metrics::Metrics& metrics,
                                    std::function<config::Timestamp()> clock,
-                                   std::vector<config::ConfigError>& errors);
+                                   std::vector<config::ConfigError>& errors,
+                                   const SharedRuntime* reuse = nullptr);
 
 /// Builds the runtime of a listener, loading and checking its certificates. Errors (with the
-/// config position) are appended to `errors`; the result is null if there were any.
+/// config position) are appended to `errors`; the result is null if there were any. Publishes
+/// nothing: a reload may still be refused.
 std::shared_ptr<const ListenerRuntime> build_listener_runtime(
     const config::Config& config, const config::ListenerConfig& listener,
     const SharedRuntime& shared, metrics::Metrics& metrics,
     std::vector<config::ConfigError>& errors);
+
+/// Once the runtime is in force: its policy and exception expiries become metrics, and expired
+/// exceptions are logged.
+void publish(const ListenerRuntime& runtime, metrics::Metrics& metrics);
 
 }  // namespace tlsfloor::proxy

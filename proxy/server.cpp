@@ -9,7 +9,11 @@
 
 #include <sched.h>
 
+#include <algorithm>
 #include <csignal>
+#include <future>
+
+#include "config/config_parser.h"
 
 #include "metrics/legacy_clients_json.h"
 #include "proxy/admin_routes.h"
@@ -58,6 +62,7 @@ std::unique_ptr<Server> Server::create(config::Config config,
     if (runtime) server->runtimes_.push_back(std::move(runtime));
   }
   if (!errors.empty()) return nullptr;
+  for (const auto& runtime : server->runtimes_) publish(*runtime, *server->metrics_);
   return server;
 }
 
@@ -88,7 +93,8 @@ void Server::start() {
     state.render_metrics = [this] {
       // Brownout windows open and close with the clock, not with traffic: judge them now.
       const config::Timestamp now = shared_.clock();
-      for (const auto& runtime : runtimes_) {
+      for (const auto& listener : listeners_) {
+        const auto runtime = listener->runtime();
         runtime->metrics->set_brownout_active(
             runtime->config.enforcement.mode == config::EnforcementMode::brownout &&
             active_brownout_window(runtime->config.enforcement.brownout, now).has_value());
@@ -100,27 +106,22 @@ void Server::start() {
       return metrics::legacy_clients_json(metrics_->legacy_clients(), filter,
                                           std::chrono::system_clock::now());
     };
+    state.reload = [this] { return reload_now(); };
     admin_ = std::make_shared<AdminServer>(
         control_, config_.admin->listen, [state](std::string_view method, std::string_view target) {
           return route(state, method, target);
         });
     admin_->start();
-    spdlog::info("admin listening on {} (/metrics, /healthz, /legacy-clients)",
+    spdlog::info("admin listening on {} (/metrics, /healthz, /legacy-clients, /reload)",
                  config::Endpoint{config_.admin->listen.host, admin_->port()}.to_string());
   } else {
     spdlog::warn("no admin listener configured: metrics are not exposed");
   }
   for (const auto& listener : listeners_) {
     listener->start();
-    const auto runtime = listener->runtime();
-    spdlog::info("listener {} on {} -> {} ({}..{}, mode {})", listener->name(),
-                 config::Endpoint{runtime->config.listen.host, listener->local_endpoint().port()}
-                     .to_string(),
-                 runtime->config.upstream.address.to_string(),
-                 config::to_string(runtime->config.tls.min_version),
-                 config::to_string(runtime->config.tls.max_version),
-                 config::to_string(runtime->config.enforcement.mode));
+    log_listener(*listener);
   }
+  metrics_->config_loaded(std::chrono::system_clock::now(), /*reload=*/false);
   for (auto& worker : workers_) {
     worker_guards_.push_back(asio::make_work_guard(worker->context()));
     worker_threads_.emplace_back([&context = worker->context()] { run_event_loop(context); });
@@ -148,7 +149,8 @@ void Server::wait_for_signal() {
       return;
     }
     if (signal == SIGHUP) {
-      spdlog::warn("SIGHUP: configuration reload is not available in this version; ignored");
+      spdlog::info("SIGHUP: reloading {}", config_.source_path);
+      reload_now();
       wait_for_signal();
       return;
     }
@@ -172,8 +174,133 @@ void Server::request_stop() {
   asio::co_spawn(control_, drain(), log_escaped_exception("drain"));
 }
 
+void Server::log_listener(const Listener& listener) const {
+  const auto runtime = listener.runtime();
+  spdlog::info(
+      "listener {} on {} -> {} ({}..{}, mode {}, {} exception(s))", listener.name(),
+      config::Endpoint{runtime->config.listen.host, listener.local_endpoint().port()}.to_string(),
+      runtime->config.upstream.address.to_string(),
+      config::to_string(runtime->config.tls.min_version),
+      config::to_string(runtime->config.tls.max_version),
+      config::to_string(runtime->config.enforcement.mode), runtime->config.exceptions.size());
+}
+
+ReloadOutcome Server::reload() {
+  if (!control_guard_ || stopping_) return {false, "not running: not reloading\n"};
+  auto result = std::make_shared<std::promise<ReloadOutcome>>();
+  auto future = result->get_future();
+  asio::post(control_, [this, result] { result->set_value(reload_now()); });
+  // The control loop ends after a stop: do not wait forever for a reload it will never run.
+  if (future.wait_for(std::chrono::seconds(60)) != std::future_status::ready) {
+    return {false, "the control thread did not answer\n"};
+  }
+  return future.get();
+}
+
+ReloadOutcome Server::reload_now() {
+  if (stopping_) return {false, "stopping: not reloading\n"};
+  auto parsed = config::load_config_file(config_.source_path);
+  std::vector<config::ConfigError> errors = parsed.errors;
+  SharedRuntime shared;
+  std::vector<std::shared_ptr<const ListenerRuntime>> runtimes;
+  if (parsed.config) {
+    shared = build_shared_runtime(*parsed.config, *metrics_, shared_.clock, errors, &shared_);
+    for (const auto& listener : parsed.config->listeners) {
+      auto runtime = build_listener_runtime(*parsed.config, listener, shared, *metrics_, errors);
+      if (runtime) runtimes.push_back(std::move(runtime));
+    }
+  }
+  const auto refuse = [&](std::string why) {
+    spdlog::error("reload refused, the running configuration stays: {}", why);
+    metrics_->config_reload_failed();
+    return ReloadOutcome{false, "reload refused, the running configuration stays:\n" + why};
+  };
+  if (!errors.empty()) {
+    std::string text;
+    for (const auto& error : errors) text += error.to_string() + "\n";
+    return refuse(text + std::to_string(errors.size()) + " configuration error(s)\n");
+  }
+  config::Config& next_config = *parsed.config;
+  // What a running process cannot change; said rather than silently ignored.
+  if (next_config.threads != config_.threads) {
+    spdlog::warn("reload: threads changed; takes effect at the next restart");
+  }
+  if ((next_config.admin ? next_config.admin->listen.to_string() : "") !=
+      (config_.admin ? config_.admin->listen.to_string() : "")) {
+    spdlog::warn("reload: admin.listen changed; takes effect at the next restart");
+  }
+  if (next_config.legacy_clients.top_k != config_.legacy_clients.top_k ||
+      next_config.legacy_clients.metrics_top_n != config_.legacy_clients.metrics_top_n) {
+    spdlog::warn(
+        "reload: legacy_clients top_k/metrics_top_n changed; take effect at the next "
+        "restart (prefixes apply now)");
+  }
+
+  // Bind new sockets before anything changes, so a port in use refuses the whole reload.
+  std::vector<Worker*> workers;
+  for (auto& worker : workers_) workers.push_back(worker.get());
+  std::vector<std::shared_ptr<Listener>> next;
+  std::vector<std::shared_ptr<Listener>> opened;
+  std::vector<std::shared_ptr<Listener>> closing;
+  std::vector<std::shared_ptr<Listener>> current;
+  {
+    const std::lock_guard lock(listeners_mutex_);
+    current = listeners_;
+  }
+  try {
+    for (const auto& runtime : runtimes) {
+      const auto same = std::find_if(current.begin(), current.end(), [&](const auto& listener) {
+        return listener->name() == runtime->config.name;
+      });
+      if (same != current.end() && (*same)->runtime()->config.listen == runtime->config.listen) {
+        next.push_back(*same);
+        continue;
+      }
+      opened.push_back(std::make_shared<Listener>(runtime, workers));
+      next.push_back(opened.back());
+    }
+  } catch (const std::system_error& e) {
+    return refuse(std::string(e.what()) + "\n");
+  }
+  // Commit: from here nothing can fail.
+  for (std::size_t i = 0; i < runtimes.size(); ++i) {
+    publish(*runtimes[i], *metrics_);
+    next[i]->set_runtime(runtimes[i]);
+  }
+  for (const auto& listener : current) {
+    if (std::find(next.begin(), next.end(), listener) == next.end()) closing.push_back(listener);
+  }
+  for (const auto& listener : opened) {
+    listener->start();
+    log_listener(*listener);
+  }
+  for (const auto& listener : closing) {
+    listener->close();
+    listener->runtime()->metrics->set_brownout_active(false);
+    spdlog::info("listener {} closed; its open connections finish on the old configuration",
+                 listener->name());
+  }
+  {
+    const std::lock_guard lock(listeners_mutex_);
+    listeners_ = next;
+  }
+  config_ = std::move(next_config);
+  shared_ = std::move(shared);  // logs no longer named stay open while old connections use them
+  metrics_->config_loaded(std::chrono::system_clock::now(), /*reload=*/true);
+  const std::string summary = "configuration reloaded: " + std::to_string(next.size()) +
+                              " listener(s), " + std::to_string(opened.size()) + " opened, " +
+                              std::to_string(closing.size()) + " closed";
+  spdlog::info("{}", summary);
+  return {true, summary + "\n"};
+}
+
 asio::awaitable<void> Server::drain() {
-  for (const auto& listener : listeners_) listener->close();
+  std::vector<std::shared_ptr<Listener>> listeners;
+  {
+    const std::lock_guard lock(listeners_mutex_);
+    listeners = listeners_;
+  }
+  for (const auto& listener : listeners) listener->close();
   for (auto& guard : worker_guards_) guard.reset();
   asio::steady_timer timer(control_);
   drain_deadline_ = std::chrono::steady_clock::now() + config_.drain_timeout;
@@ -216,6 +343,7 @@ std::size_t Server::active_connections() const {
 }
 
 std::uint16_t Server::listener_port(std::string_view name) const {
+  const std::lock_guard lock(listeners_mutex_);
   for (const auto& listener : listeners_) {
     if (listener->name() == name) return listener->local_endpoint().port();
   }

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string_view>
 #include <thread>
@@ -16,6 +17,7 @@
 
 #include "config/config.h"
 #include "metrics/metrics.h"
+#include "proxy/admin_routes.h"
 #include "proxy/admin_server.h"
 #include "proxy/listener.h"
 #include "proxy/worker.h"
@@ -37,14 +39,21 @@ class Server {
   /// Binds every listener and the admin port and starts the threads. Throws std::system_error
   /// naming the address when a port cannot be bound.
   void start();
-  /// SIGTERM and SIGINT stop gracefully; SIGHUP is logged (reload comes later). For main only,
-  /// before start(). Throws std::system_error if signals cannot be set up.
+  /// SIGTERM and SIGINT stop gracefully, SIGHUP reloads, SIGUSR1 reopens the handshake logs.
+  /// For main only, before start(). Throws std::system_error if signals cannot be set up.
   void handle_signals();
   /// Stops accepting, lets open connections finish for up to drain_timeout, then closes the
   /// rest. Safe from any thread; returns at once.
   void request_stop();
   /// Blocks until the stop has completed and every thread has ended.
   void wait();
+
+  /// Re-reads the configuration file and, if it is valid (certificates and logs included),
+  /// applies it: new handshakes use the new policy, exceptions and certificates; open
+  /// connections keep the configuration they started with; listeners added or removed are
+  /// opened or closed. A refused file changes nothing. Safe from any thread (runs on the
+  /// control thread, which SIGHUP and POST /reload use too); waits for the result.
+  ReloadOutcome reload();
 
   /// The bound port of a listener (useful with port 0).
   std::uint16_t listener_port(std::string_view name) const;
@@ -54,6 +63,8 @@ class Server {
  private:
   explicit Server(config::Config config);
   boost::asio::awaitable<void> drain();
+  ReloadOutcome reload_now();  // on the control thread
+  void log_listener(const Listener& listener) const;
   void wait_for_signal();
   std::size_t active_connections() const;
 
@@ -61,8 +72,10 @@ class Server {
   // Metrics outlive everything that counts into them: declared before workers and listeners.
   std::unique_ptr<metrics::Metrics> metrics_;
   SharedRuntime shared_;
-  std::vector<std::shared_ptr<const ListenerRuntime>> runtimes_;
+  std::vector<std::shared_ptr<const ListenerRuntime>> runtimes_;  // until start()
   std::vector<std::unique_ptr<Worker>> workers_;
+  // Replaced by reloads on the control thread; read by listener_port() from any thread.
+  mutable std::mutex listeners_mutex_;
   std::vector<std::shared_ptr<Listener>> listeners_;
   std::vector<std::thread> worker_threads_;
   std::vector<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>>

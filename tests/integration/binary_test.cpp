@@ -186,6 +186,33 @@ TEST_F(BinaryTest, SigusrReopensTheHandshakeLog) {
   EXPECT_EQ(proxy_->wait_exit(), 0) << proxy_->output();
 }
 
+// SIGHUP re-reads the file: a raised floor refuses the next TLS 1.1 client, with no restart.
+TEST_F(BinaryTest, SighupReloadsTheConfiguration) {
+  ListenerSpec spec;
+  spec.upstream_port = upstream_.port();
+  spec.certificates = {make_self_signed(dir_, "api", {"localhost"})};
+  spec.min_version = "TLS1.1";
+  const std::string config = dir_.write("reloaded.yaml", proxy_yaml({spec}));
+  start(config);
+  ClientOptions tls11;
+  tls11.min_version = tls11.max_version = TLS1_1_VERSION;
+  {
+    TlsClient client(port_, tls11);
+    EXPECT_TRUE(client.handshake());
+  }
+  spec.min_version = "TLS1.2";
+  dir_.write("reloaded.yaml", proxy_yaml({spec}));
+  proxy_->signal(SIGHUP);
+  ASSERT_NE(proxy_->wait_for_line("configuration reloaded"), "") << proxy_->output();
+  {
+    TlsClient client(port_, tls11);
+    EXPECT_FALSE(client.handshake());
+  }
+  EXPECT_EQ(metric("tlsfloor_config_reloads_total", {{"result", "success"}}), 1.0);
+  proxy_->signal(SIGTERM);
+  EXPECT_EQ(proxy_->wait_exit(), 0) << proxy_->output();
+}
+
 TEST_F(BinaryTest, ASecondSigtermEndsTheDrainAtOnce) {
   ListenerSpec spec;
   spec.upstream_port = upstream_.port();

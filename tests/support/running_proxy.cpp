@@ -11,8 +11,15 @@ namespace tlsfloor::test {
 RunningProxy::RunningProxy(const std::string& yaml)
     : RunningProxy(yaml, [] { return std::chrono::system_clock::now(); }) {}
 
-RunningProxy::RunningProxy(const std::string& yaml, std::function<config::Timestamp()> clock) {
-  auto parsed = config::parse_config(yaml, "config.yaml");
+RunningProxy::RunningProxy(const std::string& yaml, std::function<config::Timestamp()> clock)
+    : RunningProxy(config::parse_config(yaml, "config.yaml"), std::move(clock)) {}
+
+std::unique_ptr<RunningProxy> RunningProxy::from_file(const std::string& path) {
+  return std::unique_ptr<RunningProxy>(new RunningProxy(
+      config::load_config_file(path), [] { return std::chrono::system_clock::now(); }));
+}
+
+RunningProxy::RunningProxy(config::ParseResult parsed, std::function<config::Timestamp()> clock) {
   std::vector<config::ConfigError> errors = parsed.errors;
   if (parsed.config) {
     server_ = proxy::Server::create(std::move(*parsed.config), errors, std::move(clock));

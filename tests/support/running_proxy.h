@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 
+#include "config/config_parser.h"
 #include "proxy/server.h"
 #include "tests/support/admin_client.h"
 
@@ -18,6 +19,8 @@ class RunningProxy {
   explicit RunningProxy(const std::string& yaml);
   /// With the time exceptions and brownouts are judged by under the test's control.
   RunningProxy(const std::string& yaml, std::function<config::Timestamp()> clock);
+  /// From a configuration file, which reloads then read again.
+  static std::unique_ptr<RunningProxy> from_file(const std::string& path);
   ~RunningProxy();
 
   std::uint16_t port(const std::string& listener = "api") const;
@@ -35,6 +38,7 @@ class RunningProxy {
   void stop();
 
  private:
+  RunningProxy(config::ParseResult parsed, std::function<config::Timestamp()> clock);
   std::unique_ptr<proxy::Server> server_;
   bool stopped_ = false;
 };

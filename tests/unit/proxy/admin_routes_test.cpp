@@ -17,8 +17,32 @@ class AdminRoutesTest : public testing::Test {
         filters_seen_.push_back(filter);
         if (filter.listener && *filter.listener != "api") return std::nullopt;
         return std::string("{}\n");
+      },
+      [this] {
+        ++reloads_;
+        return reload_ok_ ? ReloadOutcome{true, "configuration reloaded\n"}
+                          : ReloadOutcome{false, "t.yaml:3:5: bad\n"};
       }};
+  int reloads_ = 0;
+  bool reload_ok_ = true;
 };
+
+TEST_F(AdminRoutesTest, ReloadIsAPost) {
+  const auto ok = route(state_, "POST", "/reload");
+  EXPECT_EQ(ok.status, 200u);
+  EXPECT_EQ(ok.body, "configuration reloaded\n");
+  reload_ok_ = false;
+  const auto refused = route(state_, "POST", "/reload");
+  EXPECT_EQ(refused.status, 422u);
+  EXPECT_EQ(refused.body, "t.yaml:3:5: bad\n");
+  const auto get = route(state_, "GET", "/reload");
+  EXPECT_EQ(get.status, 405u);
+  EXPECT_EQ(get.allow, "POST");
+  EXPECT_EQ(reloads_, 2) << "a GET must not reload";
+  serving_ = false;
+  EXPECT_EQ(route(state_, "POST", "/reload").status, 503u);
+  EXPECT_EQ(reloads_, 2);
+}
 
 TEST_F(AdminRoutesTest, LegacyClientsPassesTheFilter) {
   const auto all = route(state_, "GET", "/legacy-clients");
