@@ -8,6 +8,7 @@
 #include <boost/asio/write.hpp>
 
 #include "proxy/client_hello.h"
+#include "proxy/http_refusal.h"
 #include "proxy/spawn.h"
 
 namespace tlsfloor::proxy {
@@ -120,11 +121,17 @@ enum ssl_select_cert_result_t Connection::on_client_hello(const SSL_CLIENT_HELLO
   }
   // BoringSSL freezes the version range after this callback returns, so this floor applies to
   // this connection's negotiation; for a refused client it is above everything the client
-  // offers, and BoringSSL answers with a protocol_version alert.
-  if (SSL_set_min_proto_version(hello.ssl, decision_.min_version) != 1) {
+  // offers, and BoringSSL answers with a protocol_version alert. An `http` refusal instead
+  // completes the legacy handshake so that the client can read why it is refused.
+  const bool alert = !decision_.reject || !refuses_with_http();
+  if (SSL_set_min_proto_version(hello.ssl, alert ? decision_.min_version : TLS1_VERSION) != 1) {
     return ssl_select_cert_error;
   }
-  if (decision_.reject) return ssl_select_cert_success;  // no certificate will be sent
+  if (!alert && highest_offered_ < TLS1_VERSION) {
+    // BoringSSL cannot speak SSL 3.0: no handshake to answer over, so the alert it is.
+    SSL_set_min_proto_version(hello.ssl, decision_.min_version);
+  }
+  if (decision_.reject && alert) return ssl_select_cert_success;  // no certificate will be sent
   if (!runtime_->certificates.apply(hello.ssl, parsed->server_name)) {
     spdlog::error("listener {}: cannot install the certificate: {}", runtime_->config.name,
                   take_ssl_error());
@@ -138,6 +145,13 @@ awaitable<void> Connection::run(std::shared_ptr<Connection> self) {
   const bool completed = co_await c.handshake();
   c.record_handshake(completed);
   if (!completed) {
+    co_await c.linger_and_close();
+    co_return;
+  }
+  if (c.decision_.reject) {
+    // Completed although refused: on_reject http. The upstream is never contacted.
+    co_await c.answer_http_refusal();
+    co_await c.send_close_notify();
     co_await c.linger_and_close();
     co_return;
   }
@@ -236,7 +250,7 @@ void Connection::log_tls_failure(const char* what) const {
 
 void Connection::record_handshake(bool completed) {
   metrics::ListenerMetrics& metrics = *runtime_->metrics;
-  if (completed) {
+  if (completed && !decision_.reject) {
     metrics.count_handshake(static_cast<std::uint16_t>(SSL_version(ssl_.get())),
                             metrics::HandshakeOutcome::accepted);
     metrics.observe_handshake_duration(
@@ -382,6 +396,50 @@ awaitable<bool> Connection::upstream_to_client() {
       // to EAGAIN; as above, the re-armed wait reports anything that arrived meanwhile.
       if (read < kRelayChunkSize) break;
     }
+  }
+}
+
+bool Connection::refuses_with_http() const {
+  return runtime_->config.enforcement.on_reject == config::RejectStyle::http;
+}
+
+awaitable<void> Connection::answer_http_refusal() {
+  // Read the request head first: answering before it arrives would make many clients report a
+  // connection reset instead of showing the response. Still under the handshake deadline.
+  constexpr std::size_t kMaxHead = 16 * 1024;
+  std::string received;
+  {
+    BufferLease buffer = worker_.buffers().take();
+    while (!has_request_head(received) && received.size() < kMaxHead) {
+      ERR_clear_error();
+      const int read = SSL_read(ssl_.get(), buffer.data(), static_cast<int>(kRelayChunkSize));
+      if (read > 0) {
+        received.append(reinterpret_cast<const char*>(buffer.data()),
+                        static_cast<std::size_t>(read));
+        continue;
+      }
+      const int error = SSL_get_error(ssl_.get(), read);
+      if (!wants_io(error)) {
+        log_tls_failure("reading the refused client's request");
+        break;  // the client closed or sent garbage: answer anyway, it may still read
+      }
+      error_code ec;
+      co_await wait_as_ssl_asks(error, ec);
+      if (!waited(ec)) co_return;
+    }
+  }
+  const std::string response =
+      http_refusal_response(runtime_->config.enforcement.http, runtime_->config.tls.min_version,
+                            static_cast<std::uint16_t>(SSL_version(ssl_.get())));
+  for (;;) {
+    ERR_clear_error();
+    const int written = SSL_write(ssl_.get(), response.data(), static_cast<int>(response.size()));
+    if (written > 0) co_return;
+    const int error = SSL_get_error(ssl_.get(), written);
+    if (!wants_io(error)) co_return;
+    error_code ec;
+    co_await wait_as_ssl_asks(error, ec);
+    if (!waited(ec)) co_return;
   }
 }
 

@@ -52,6 +52,9 @@ class Connection final : public std::enable_shared_from_this<Connection>,
   boost::asio::awaitable<bool> client_to_upstream();
   boost::asio::awaitable<bool> upstream_to_client();
   boost::asio::awaitable<void> send_close_notify();
+  // on_reject http: reads the request head and answers with the configured refusal.
+  boost::asio::awaitable<void> answer_http_refusal();
+  bool refuses_with_http() const;
   boost::asio::awaitable<void> linger_and_close();
   // Waits for the client socket. Plain functions returning Asio's awaitable, not coroutines:
   // Asio recycles one coroutine frame per thread, so a helper coroutine awaiting an operation

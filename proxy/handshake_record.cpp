@@ -95,7 +95,8 @@ void report_handshake(const ListenerRuntime& runtime, const HelloFacts& facts,
   event.alpn = facts.alpn;
   event.ja3 = facts.ja3;
   event.ja4 = facts.ja4;
-  event.outcome = end.completed ? "accepted" : (end.decision.reject ? "rejected" : "failed");
+  // An http refusal completes the handshake but is a rejection all the same.
+  event.outcome = end.decision.reject ? "rejected" : (end.completed ? "accepted" : "failed");
   event.legacy = end.decision.legacy;
   event.decision = end.decision.legacy ? std::string(to_string(end.decision.legacy_decision))
                                        : std::string("allowed");

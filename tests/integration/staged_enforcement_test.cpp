@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <cstdio>
 #include <set>
 #include <string>
 
@@ -207,6 +208,47 @@ TEST_F(StagedEnforcementTest, ABrownoutFractionRefusesTheSameClientsAllWindowLon
   }
   clock_.set(kStart + 35min);  // between windows: everyone passes
   for (const auto& source : refused) EXPECT_TRUE(tls10_gets_in(proxy, source)) << source;
+}
+
+TEST_F(StagedEnforcementTest, AnHttpRefusalIsReadableByAnHttpClient) {
+  RunningProxy proxy = start("enforce", "", "on_reject: http");
+  ClientOptions options;
+  options.min_version = options.max_version = TLS1_VERSION;
+  TlsClient client(proxy.port(), options);
+  ASSERT_TRUE(client.handshake()) << "the legacy handshake completes so the answer can be read";
+  ASSERT_TRUE(client.write_all("GET /orders HTTP/1.1\r\nHost: api.test\r\n\r\n"));
+  ReadEnd how{};
+  const std::string response = client.read_to_end(&how);
+  EXPECT_TRUE(response.starts_with("HTTP/1.1 426 Upgrade Required\r\n")) << response;
+  EXPECT_NE(response.find("\r\nConnection: close\r\n"), std::string::npos) << response;
+  EXPECT_NE(response.find("\r\nUpgrade: TLS/1.2\r\n"), std::string::npos) << response;
+  EXPECT_TRUE(
+      response.ends_with("This service requires TLS 1.2 or newer. Your client connected "
+                         "with TLS 1.0: please update it or its TLS settings.\n"))
+      << response;
+  EXPECT_EQ(how, ReadEnd::close_notify);
+  EXPECT_EQ(proxy.metric_eventually(
+                "tlsfloor_handshakes_total",
+                {{"listener", "api"}, {"version", "TLS1.0"}, {"outcome", "rejected"}}, 1),
+            1.0);
+  EXPECT_EQ(legacy(proxy, "rejected", 1), 1.0);
+  // curl (OpenSSL, another TLS stack) as an operator would try it.
+  const std::string url = "https://127.0.0.1:" + std::to_string(proxy.port()) + "/";
+  const std::string body = (dir_.path() / "body.txt").string();
+  const std::string command = "curl -sk --tlsv1.0 --tls-max 1.0 --ciphers DEFAULT@SECLEVEL=0 -o '" +
+                              body + "' -w '%{http_code}' '" + url + "'";
+  FILE* pipe = ::popen(command.c_str(), "r");
+  ASSERT_NE(pipe, nullptr);
+  char status[16] = {};
+  const std::size_t n = std::fread(status, 1, sizeof status - 1, pipe);
+  ::pclose(pipe);
+  EXPECT_EQ(std::string(status, n), "426");
+  // A modern client is proxied as usual, and only it reached the upstream.
+  TlsClient modern(proxy.port());
+  ASSERT_TRUE(modern.handshake());
+  ASSERT_TRUE(modern.write_all("ping"));
+  EXPECT_EQ(modern.read_exactly(4), "ping");
+  EXPECT_EQ(upstream_.accepted(), 1) << "refused clients never reach the upstream";
 }
 
 }  // namespace
