@@ -162,6 +162,9 @@ struct Config {
   /// On SIGTERM/SIGINT, how long open connections may take to finish before they are closed.
   Duration drain_timeout = std::chrono::seconds(30);
   LegacyClientsConfig legacy_clients;
+  /// Where exceptions' first-loaded and last-used times are kept across restarts; absent:
+  /// remembered for the process's life only.
+  std::optional<std::string> state_file;
   /// The handshake log of every listener that does not set its own.
   std::optional<AccessLogConfig> access_log;
   std::vector<ListenerConfig> listeners;  // at least one

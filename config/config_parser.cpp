@@ -48,8 +48,8 @@ constexpr unsigned kMaxTopK = 1000000;
 constexpr unsigned kMaxMetricsTopN = 10000;
 
 using Keys = std::span<const std::string_view>;
-constexpr std::string_view kTopLevelKeys[] = {"admin",          "threads",    "drain_timeout",
-                                              "legacy_clients", "access_log", "listeners"};
+constexpr std::string_view kTopLevelKeys[] = {
+    "admin", "threads", "drain_timeout", "legacy_clients", "access_log", "state_file", "listeners"};
 constexpr std::string_view kAdminKeys[] = {"listen"};
 constexpr std::string_view kListenerKeys[] = {"name",         "listen",     "upstream",
                                               "certificates", "tls",        "enforcement",
@@ -443,6 +443,9 @@ class Parser {
     }
     if (const Value* access_log = fields->find("access_log")) {
       config.access_log = read_access_log(*access_log);
+    }
+    if (const Value* state_file = fields->find("state_file")) {
+      config.state_file = read_path(*state_file);
     }
 
     const Value* listeners = require(*fields, "listeners");

@@ -111,6 +111,10 @@ AdminResponse route(const AdminState& state, std::string_view method, std::strin
     if (!get) return {405, kText, "method not allowed\n", "GET"};
     return legacy_clients(state, query);
   }
+  if (path == "/exceptions") {
+    if (!get) return {405, kText, "method not allowed\n", "GET"};
+    return {200, kJson, state.exceptions(), {}};
+  }
   if (path == "/reload") {
     // POST only: a reload changes state, and GETs get repeated by crawlers and prefetchers.
     if (method != "POST") return {405, kText, "method not allowed\n", "POST"};

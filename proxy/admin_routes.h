@@ -32,12 +32,15 @@ struct AdminState {
   std::function<bool()> serving;  // false while draining: /healthz answers 503
   /// The JSON of GET /legacy-clients; nullopt when the filter names no listener.
   std::function<std::optional<std::string>(const metrics::LegacyClientsFilter&)> legacy_clients;
+  /// The JSON of GET /exceptions.
+  std::function<std::string()> exceptions;
   /// Re-reads the configuration file (POST /reload).
   std::function<ReloadOutcome()> reload;
 };
 
 /// GET /metrics (Prometheus text format), GET /healthz, GET /legacy-clients[?listener=&version=]
-/// (JSON; 400 for an unknown parameter or version, 404 for an unknown listener), POST /reload
+/// (JSON; 400 for an unknown parameter or version, 404 for an unknown listener), GET /exceptions
+/// (JSON), POST /reload
 /// (200, or 422 with every error when the new configuration is refused); 405 for other
 /// methods on those paths, 404 for anything else. Query strings of the other paths are ignored.
 AdminResponse route(const AdminState& state, std::string_view method, std::string_view target);

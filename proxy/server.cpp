@@ -18,6 +18,7 @@
 #include "metrics/legacy_clients_json.h"
 #include "proxy/admin_routes.h"
 #include "proxy/brownout.h"
+#include "proxy/exception_status.h"
 #include "proxy/spawn.h"
 
 namespace tlsfloor::proxy {
@@ -62,7 +63,12 @@ std::unique_ptr<Server> Server::create(config::Config config,
     if (runtime) server->runtimes_.push_back(std::move(runtime));
   }
   if (!errors.empty()) return nullptr;
-  for (const auto& runtime : server->runtimes_) publish(*runtime, *server->metrics_);
+  server->ledger_ = std::make_unique<ExceptionLedger>(server->config_.state_file);
+  const config::Timestamp now = server->shared_.clock();
+  for (const auto& runtime : server->runtimes_) {
+    publish(*runtime, *server->metrics_);
+    server->ledger_->adopt(*runtime, now);
+  }
   return server;
 }
 
@@ -107,13 +113,17 @@ void Server::start() {
                                           std::chrono::system_clock::now());
     };
     state.reload = [this] { return reload_now(); };
+    state.exceptions = [this] {
+      return exceptions_json(ledger_->views(current_runtimes()), shared_.clock());
+    };
     admin_ = std::make_shared<AdminServer>(
         control_, config_.admin->listen, [state](std::string_view method, std::string_view target) {
           return route(state, method, target);
         });
     admin_->start();
-    spdlog::info("admin listening on {} (/metrics, /healthz, /legacy-clients, /reload)",
-                 config::Endpoint{config_.admin->listen.host, admin_->port()}.to_string());
+    spdlog::info(
+        "admin listening on {} (/metrics, /healthz, /legacy-clients, /exceptions, /reload)",
+        config::Endpoint{config_.admin->listen.host, admin_->port()}.to_string());
   } else {
     spdlog::warn("no admin listener configured: metrics are not exposed");
   }
@@ -127,6 +137,9 @@ void Server::start() {
     worker_threads_.emplace_back([&context = worker->context()] { run_event_loop(context); });
   }
   control_guard_.emplace(asio::make_work_guard(control_));
+  if (config_.state_file) {
+    asio::co_spawn(control_, persist_state(), log_escaped_exception("state file"));
+  }
   control_thread_ = std::thread([this] { run_event_loop(control_); });
 }
 
@@ -265,6 +278,7 @@ ReloadOutcome Server::reload_now() {
   // Commit: from here nothing can fail.
   for (std::size_t i = 0; i < runtimes.size(); ++i) {
     publish(*runtimes[i], *metrics_);
+    ledger_->adopt(*runtimes[i], shared_.clock());
     next[i]->set_runtime(runtimes[i]);
   }
   for (const auto& listener : current) {
@@ -284,6 +298,10 @@ ReloadOutcome Server::reload_now() {
     const std::lock_guard lock(listeners_mutex_);
     listeners_ = next;
   }
+  if (next_config.state_file != config_.state_file) {
+    spdlog::warn("reload: state_file changed; takes effect at the next restart");
+  }
+  next_config.state_file = config_.state_file;
   config_ = std::move(next_config);
   shared_ = std::move(shared);  // logs no longer named stay open while old connections use them
   metrics_->config_loaded(std::chrono::system_clock::now(), /*reload=*/true);
@@ -292,6 +310,26 @@ ReloadOutcome Server::reload_now() {
                               std::to_string(closing.size()) + " closed";
   spdlog::info("{}", summary);
   return {true, summary + "\n"};
+}
+
+std::vector<std::shared_ptr<const ListenerRuntime>> Server::current_runtimes() const {
+  std::vector<std::shared_ptr<const ListenerRuntime>> runtimes;
+  const std::lock_guard lock(listeners_mutex_);
+  for (const auto& listener : listeners_) runtimes.push_back(listener->runtime());
+  return runtimes;
+}
+
+asio::awaitable<void> Server::persist_state() {
+  // Often enough that a crash loses at most a minute of "last used", rarely enough to be free.
+  constexpr auto kInterval = std::chrono::seconds(60);
+  ledger_->save(current_runtimes(), /*force=*/true);  // a corrupt or missing file is fixed now
+  asio::steady_timer timer(control_);
+  while (!stopping_) {
+    timer.expires_after(kInterval);
+    boost::system::error_code ec;
+    co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    if (!stopping_) ledger_->save(current_runtimes());
+  }
 }
 
 asio::awaitable<void> Server::drain() {
@@ -322,6 +360,7 @@ asio::awaitable<void> Server::drain() {
     }
     for (auto& worker : workers_) worker->context().stop();
   }
+  ledger_->save(current_runtimes());  // the last uses, before the process goes
   if (admin_) admin_->close();
   if (signals_) signals_->cancel();
   control_guard_.reset();

@@ -19,6 +19,7 @@
 #include "metrics/metrics.h"
 #include "proxy/admin_routes.h"
 #include "proxy/admin_server.h"
+#include "proxy/exception_ledger.h"
 #include "proxy/listener.h"
 #include "proxy/worker.h"
 
@@ -64,6 +65,9 @@ class Server {
   explicit Server(config::Config config);
   boost::asio::awaitable<void> drain();
   ReloadOutcome reload_now();  // on the control thread
+  // Writes the state file now and then while running (control thread).
+  boost::asio::awaitable<void> persist_state();
+  std::vector<std::shared_ptr<const ListenerRuntime>> current_runtimes() const;
   void log_listener(const Listener& listener) const;
   void wait_for_signal();
   std::size_t active_connections() const;
@@ -72,6 +76,7 @@ class Server {
   // Metrics outlive everything that counts into them: declared before workers and listeners.
   std::unique_ptr<metrics::Metrics> metrics_;
   SharedRuntime shared_;
+  std::unique_ptr<ExceptionLedger> ledger_;
   std::vector<std::shared_ptr<const ListenerRuntime>> runtimes_;  // until start()
   std::vector<std::unique_ptr<Worker>> workers_;
   // Replaced by reloads on the control thread; read by listener_port() from any thread.

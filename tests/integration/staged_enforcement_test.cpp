@@ -4,6 +4,9 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <set>
 #include <string>
 
@@ -208,6 +211,72 @@ TEST_F(StagedEnforcementTest, ABrownoutFractionRefusesTheSameClientsAllWindowLon
   }
   clock_.set(kStart + 35min);  // between windows: everyone passes
   for (const auto& source : refused) EXPECT_TRUE(tls10_gets_in(proxy, source)) << source;
+}
+
+// Last use survives a restart through the state file, and GET /exceptions says how each
+// override stands.
+TEST_F(StagedEnforcementTest, LastUseSurvivesARestartThroughTheStateFile) {
+  const std::string state = (dir_.path() / "state.json").string();
+  ListenerSpec spec;
+  spec.upstream_port = upstream_.port();
+  spec.certificates = {make_self_signed(dir_, "api", {"api.test"})};
+  spec.extra_yaml =
+      "    exceptions:\n"
+      "      - {name: payroll, clients: [127.0.0.2], expires: 2027-03-31T00:00:00Z}\n"
+      "      - {name: idle, clients: [127.0.0.9], expires: 2026-12-05T00:00:00Z}\n";
+  const std::string yaml = proxy_yaml({spec}, "5s", "state_file: \"" + state + "\"\n");
+  const auto exceptions = [](RunningProxy& proxy) {
+    return json::parse(http_get(proxy.admin_port(), "/exceptions").body)["exceptions"];
+  };
+  {
+    RunningProxy proxy(yaml, clock_.function());
+    EXPECT_TRUE(tls10_gets_in(proxy, "127.0.0.2"));
+    const json list = exceptions(proxy);
+    ASSERT_EQ(list.size(), 2u);
+    EXPECT_EQ(list[0]["name"], "payroll");
+    EXPECT_EQ(list[0]["handshakes"], 1);
+    EXPECT_EQ(list[0]["last_used"], "2026-12-01T09:00:00.000Z");
+    EXPECT_EQ(list[0]["status"], "active");
+    EXPECT_EQ(list[1]["last_used"], nullptr);
+    EXPECT_EQ(list[1]["status"], "expiring") << "expires within 7 days";
+  }  // a clean stop writes the state file
+  ASSERT_TRUE(std::filesystem::exists(state));
+
+  clock_.set(kStart + days(15));  // 15 days later, no traffic since
+  RunningProxy restarted(yaml, clock_.function());
+  const json list = exceptions(restarted);
+  EXPECT_EQ(list[0]["handshakes"], 0) << "counts are per process";
+  EXPECT_EQ(list[0]["last_used"], "2026-12-01T09:00:00.000Z") << "remembered";
+  EXPECT_EQ(list[0]["first_loaded"], "2026-12-01T09:00:00.000Z");
+  EXPECT_EQ(list[0]["status"], "unused") << "no match for 14 days";
+  EXPECT_EQ(list[1]["status"], "expired");
+  EXPECT_EQ(restarted.metric("tlsfloor_exception_last_used_timestamp_seconds",
+                             {{"listener", "api"}, {"exception", "payroll"}}),
+            unix_seconds(kStart));
+}
+
+TEST_F(StagedEnforcementTest, ACorruptStateFileIsAFreshStart) {
+  const std::string state = dir_.write("state.json", "{\"version\": 1, \"exc");
+  ListenerSpec spec;
+  spec.upstream_port = upstream_.port();
+  spec.certificates = {make_self_signed(dir_, "api", {"api.test"})};
+  spec.extra_yaml =
+      "    exceptions:\n"
+      "      - {name: payroll, clients: [127.0.0.2], expires: 2027-03-31T00:00:00Z}\n";
+  RunningProxy proxy(proxy_yaml({spec}, "5s", "state_file: \"" + state + "\"\n"),
+                     clock_.function());
+  EXPECT_TRUE(tls10_gets_in(proxy, "127.0.0.2"));
+  // Rewritten at start, valid again.
+  const auto text = [&] {
+    std::ifstream in(state);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  };
+  // The control thread writes it just after start: wait for it rather than race it.
+  const auto rewritten = [&] { return json::accept(text()); };
+  ASSERT_TRUE(eventually_equals(rewritten, true)) << text();
+  const json doc = json::parse(text());
+  EXPECT_EQ(doc["version"], 1);
+  EXPECT_EQ(doc["exceptions"][0]["exception"], "payroll");
 }
 
 TEST_F(StagedEnforcementTest, AnHttpRefusalIsReadableByAnHttpClient) {

@@ -90,6 +90,7 @@ TEST(ConfigParserTest, LegacyClientsAndAccessLogs) {
       "legacy_clients: {ipv4_prefix: 24, ipv6_prefix: 64, top_k: 200, metrics_top_n: 200}\n"
       "access_log:\n"
       "  path: logs/handshakes.log\n"
+      "state_file: state/tlsfloor.json\n"
       "listeners:\n"
       "  - name: api\n"
       "    listen: 0.0.0.0:8443\n"
@@ -112,6 +113,7 @@ TEST(ConfigParserTest, LegacyClientsAndAccessLogs) {
   EXPECT_EQ(config.access_log->path, "/etc/tlsfloor/logs/handshakes.log");
   EXPECT_FALSE(config.access_log->legacy_only);
   EXPECT_EQ(config.access_log->where, (SourceMark{"/etc/tlsfloor/t.yaml", 3, 9}));
+  EXPECT_EQ(config.state_file, "/etc/tlsfloor/state/tlsfloor.json");
   const auto& api_log = config.access_log_of(config.listeners[0]);
   ASSERT_TRUE(api_log.has_value());
   EXPECT_EQ(api_log->path, "/var/log/api.log");
@@ -262,7 +264,7 @@ INSTANTIATE_TEST_SUITE_P(
     testing::Values(
         ErrorCase{"TopLevel", with_listeners("thread: 4\n"),
                   "t.yaml:1:1: unknown key \"thread\" at the top level (expected one of: admin, "
-                  "threads, drain_timeout, legacy_clients, access_log, listeners)"},
+                  "threads, drain_timeout, legacy_clients, access_log, state_file, listeners)"},
         ErrorCase{"Admin", with_listeners("admin:\n  listen: 127.0.0.1:9901\n  lisen: x\n"),
                   "t.yaml:3:3: unknown key \"lisen\" in admin (expected one of: listen)"},
         ErrorCase{"Listener", with_listeners("", "    timeout: {idle: 5s}\n"),

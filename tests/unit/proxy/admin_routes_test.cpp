@@ -18,6 +18,7 @@ class AdminRoutesTest : public testing::Test {
         if (filter.listener && *filter.listener != "api") return std::nullopt;
         return std::string("{}\n");
       },
+      [] { return std::string("{\"exceptions\":[]}\n"); },
       [this] {
         ++reloads_;
         return reload_ok_ ? ReloadOutcome{true, "configuration reloaded\n"}
@@ -26,6 +27,14 @@ class AdminRoutesTest : public testing::Test {
   int reloads_ = 0;
   bool reload_ok_ = true;
 };
+
+TEST_F(AdminRoutesTest, ExceptionsAreJson) {
+  const auto response = route(state_, "GET", "/exceptions");
+  EXPECT_EQ(response.status, 200u);
+  EXPECT_EQ(response.content_type, "application/json");
+  EXPECT_EQ(response.body, "{\"exceptions\":[]}\n");
+  EXPECT_EQ(route(state_, "POST", "/exceptions").status, 405u);
+}
 
 TEST_F(AdminRoutesTest, ReloadIsAPost) {
   const auto ok = route(state_, "POST", "/reload");
