@@ -33,6 +33,18 @@ std::uint16_t port_in(const std::string& line, const std::string& before) {
 
 class BinaryTest : public testing::Test {
  protected:
+  // Listener "api" to the echo upstream with a certificate for localhost.
+  ListenerSpec api_spec() {
+    ListenerSpec spec;
+    spec.upstream_port = upstream_.port();
+    spec.certificates = {make_self_signed(dir_, "api", {"localhost"})};
+    return spec;
+  }
+  // SIGTERM, and the process must exit 0.
+  void stop_cleanly() {
+    proxy_->signal(SIGTERM);
+    EXPECT_EQ(proxy_->wait_exit(), 0) << proxy_->output();
+  }
   std::string write_config(const std::string& mode = "enforce") {
     ListenerSpec spec;
     spec.upstream_port = upstream_.port();
@@ -156,9 +168,7 @@ TEST_F(BinaryTest, ServesOpensslClientsAndStopsOnSigterm) {
 
 // logrotate renames the file, then sends SIGUSR1: the next lines go to a fresh file.
 TEST_F(BinaryTest, SigusrReopensTheHandshakeLog) {
-  ListenerSpec spec;
-  spec.upstream_port = upstream_.port();
-  spec.certificates = {make_self_signed(dir_, "api", {"localhost"})};
+  ListenerSpec spec = api_spec();
   const auto log = dir_.path() / "handshakes.log";
   start(dir_.write("logged.yaml",
                    proxy_yaml({spec}, "5s", "access_log: {path: \"" + log.string() + "\"}\n")));
@@ -182,15 +192,12 @@ TEST_F(BinaryTest, SigusrReopensTheHandshakeLog) {
   }
   EXPECT_EQ(eventually_equals([&] { return lines_in(log); }, std::size_t{1}), 1u);
   EXPECT_EQ(lines_in(dir_.path() / "handshakes.log.1"), 1u);
-  proxy_->signal(SIGTERM);
-  EXPECT_EQ(proxy_->wait_exit(), 0) << proxy_->output();
+  stop_cleanly();
 }
 
 // SIGHUP re-reads the file: a raised floor refuses the next TLS 1.1 client, with no restart.
 TEST_F(BinaryTest, SighupReloadsTheConfiguration) {
-  ListenerSpec spec;
-  spec.upstream_port = upstream_.port();
-  spec.certificates = {make_self_signed(dir_, "api", {"localhost"})};
+  ListenerSpec spec = api_spec();
   spec.min_version = "TLS1.1";
   const std::string config = dir_.write("reloaded.yaml", proxy_yaml({spec}));
   start(config);
@@ -209,14 +216,11 @@ TEST_F(BinaryTest, SighupReloadsTheConfiguration) {
     EXPECT_FALSE(client.handshake());
   }
   EXPECT_EQ(metric("tlsfloor_config_reloads_total", {{"result", "success"}}), 1.0);
-  proxy_->signal(SIGTERM);
-  EXPECT_EQ(proxy_->wait_exit(), 0) << proxy_->output();
+  stop_cleanly();
 }
 
 TEST_F(BinaryTest, ASecondSigtermEndsTheDrainAtOnce) {
-  ListenerSpec spec;
-  spec.upstream_port = upstream_.port();
-  spec.certificates = {make_self_signed(dir_, "api", {"localhost"})};
+  ListenerSpec spec = api_spec();
   // A drain far longer than the harness waits for an exit: only the second signal can end it.
   start(dir_.write("slow-drain.yaml", proxy_yaml({spec}, "300s")));
   TlsClient client(port_);
@@ -251,8 +255,7 @@ TEST_F(BinaryTest, RunningOutOfFileDescriptorsIsSurvivedAndCounted) {
   };
   EXPECT_TRUE(eventually_equals(served, true)) << proxy_->output();
   EXPECT_GT(metric("tlsfloor_accept_errors_total", {{"listener", "api"}}).value_or(0), 0.0);
-  proxy_->signal(SIGTERM);
-  EXPECT_EQ(proxy_->wait_exit(), 0) << proxy_->output();
+  stop_cleanly();
 }
 
 }  // namespace
