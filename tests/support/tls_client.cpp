@@ -44,8 +44,7 @@ int connect_tcp(std::uint16_t port, const std::string& host, const std::string& 
     bound = ::bind(fd, local->ai_addr, local->ai_addrlen) == 0;
     ::freeaddrinfo(local);
   }
-  const bool connected =
-      fd >= 0 && bound && ::connect(fd, found->ai_addr, found->ai_addrlen) == 0;
+  const bool connected = fd >= 0 && bound && ::connect(fd, found->ai_addr, found->ai_addrlen) == 0;
   ::freeaddrinfo(found);
   if (!connected) {
     if (fd >= 0) ::close(fd);
@@ -99,7 +98,8 @@ TlsClient::TlsClient(std::uint16_t port, ClientOptions options) {
       wire += static_cast<char>(protocol.size());
       wire += protocol;
     }
-    SSL_set_alpn_protos(ssl_.get(), reinterpret_cast<const std::uint8_t*>(wire.data()), wire.size());
+    SSL_set_alpn_protos(ssl_.get(), reinterpret_cast<const std::uint8_t*>(wire.data()),
+                        wire.size());
   }
 }
 
