@@ -270,7 +270,7 @@ void Connection::record_handshake(bool completed) {
       end.negotiated_version = static_cast<std::uint16_t>(SSL_version(ssl_.get()));
       end.cipher = SSL_CIPHER_standard_name(SSL_get_current_cipher(ssl_.get()));
     }
-    report_handshake(*runtime_, *hello_facts_, end);
+    report_handshake(*runtime_, std::move(*hello_facts_), end);
     hello_facts_.reset();
   }
 }

@@ -58,8 +58,7 @@ std::unique_ptr<HelloFacts> gather_hello_facts(const ListenerRuntime& runtime,
   return facts;
 }
 
-void report_handshake(const ListenerRuntime& runtime, const HelloFacts& facts,
-                      const HandshakeEnd& end) {
+void report_handshake(const ListenerRuntime& runtime, HelloFacts&& facts, const HandshakeEnd& end) {
   const auto now = std::chrono::system_clock::now();
   const std::string_view cipher = end.cipher != nullptr ? end.cipher : "";
   if (end.decision.legacy) {
@@ -87,14 +86,14 @@ void report_handshake(const ListenerRuntime& runtime, const HelloFacts& facts,
                 .to_string()
           : address.to_string();
   event.client_port = facts.peer.port();
-  event.offered_versions = facts.offered_versions;
+  event.offered_versions = std::move(facts.offered_versions);
   event.highest_offered = end.highest_offered;
   event.negotiated_version = end.completed ? end.negotiated_version : 0;
   event.cipher = cipher;
-  event.server_name = facts.server_name;
-  event.alpn = facts.alpn;
-  event.ja3 = facts.ja3;
-  event.ja4 = facts.ja4;
+  event.server_name = std::move(facts.server_name);
+  event.alpn = std::move(facts.alpn);
+  event.ja3 = std::move(facts.ja3);
+  event.ja4 = std::move(facts.ja4);
   // An http refusal completes the handshake but is a rejection all the same.
   event.outcome = end.decision.reject ? "rejected" : (end.completed ? "accepted" : "failed");
   event.legacy = end.decision.legacy;

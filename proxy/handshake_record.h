@@ -45,8 +45,8 @@ struct HandshakeEnd {
   const char* cipher = nullptr;          // IANA name, when completed
 };
 
-/// Counts a legacy handshake in the listener's per-client table and queues the log line.
-void report_handshake(const ListenerRuntime& runtime, const HelloFacts& facts,
-                      const HandshakeEnd& end);
+/// Counts a legacy handshake in the listener's per-client table and queues the log line (the
+/// facts move into it).
+void report_handshake(const ListenerRuntime& runtime, HelloFacts&& facts, const HandshakeEnd& end);
 
 }  // namespace tlsfloor::proxy
