@@ -157,6 +157,13 @@ HandshakeLogCounters Metrics::handshake_log(const std::string& path) {
           access_log_dropped_.Add({{"path", path}, {"reason", "write_error"}})};
 }
 
+void Metrics::withdraw_policy(const std::string& name) {
+  ListenerMetrics& listener = this->listener(name);
+  std::lock_guard lock(mutex_);
+  if (listener.policy_info_ != nullptr) policy_info_.Remove(listener.policy_info_);
+  listener.policy_info_ = nullptr;
+}
+
 std::string Metrics::render() {
   std::vector<prometheus::MetricFamily> families = registry_->Collect();
   for (auto& family : collect_legacy_clients()) families.push_back(std::move(family));

@@ -116,6 +116,9 @@ class Metrics {
   /// Publishes (or replaces) the listener's `tlsfloor_policy_info` series.
   void publish_policy(const std::string& name, std::string_view min_version,
                       std::string_view max_version, std::string_view mode);
+  /// A listener was closed by a reload: its policy is no longer in force. Its counters stay
+  /// (they are counters) and continue if it comes back.
+  void withdraw_policy(const std::string& name);
   /// Both at once (tests).
   ListenerMetrics& listener(const std::string& name, std::string_view min_version,
                             std::string_view max_version, std::string_view mode) {

@@ -291,6 +291,11 @@ ReloadOutcome Server::reload_now() {
   for (const auto& listener : closing) {
     listener->close();
     listener->runtime()->metrics->set_brownout_active(false);
+    // One that only moved to a new address is still in force under its name: keep its policy.
+    if (std::none_of(next.begin(), next.end(),
+                     [&](const auto& kept) { return kept->name() == listener->name(); })) {
+      metrics_->withdraw_policy(listener->name());
+    }
     spdlog::info("listener {} closed; its open connections finish on the old configuration",
                  listener->name());
   }

@@ -146,6 +146,12 @@ TEST_F(ReloadTest, ListenersAreOpenedAndClosed) {
     }
   };
   EXPECT_TRUE(eventually_equals(api_refuses, true)) << "api no longer accepts";
+  EXPECT_EQ(proxy_->metric("tlsfloor_policy_info", {{"listener", "api"},
+                                                    {"min_version", "TLS1.2"},
+                                                    {"max_version", "TLS1.3"},
+                                                    {"mode", "enforce"}}),
+            std::nullopt)
+      << "a closed listener has no policy in force";
   // A connection accepted before the reload is not dropped.
   ASSERT_TRUE(open_on_api.write_all("still here"));
   EXPECT_EQ(open_on_api.read_exactly(10), "still here");
