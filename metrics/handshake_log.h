@@ -4,6 +4,7 @@
 // counted, because a slow or stuck disk must cost log lines, never handshakes.
 #include <prometheus/counter.h>
 
+#include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
@@ -28,6 +29,10 @@ class HandshakeLog {
   /// Lines buffered at most: at ~400 bytes a line, 16384 lines are ~6.5 MiB in the worst case,
   /// and a few seconds of a busy listener's handshakes.
   static constexpr std::size_t kDefaultCapacity = 16384;
+  /// How long a line may wait in the queue before the writer takes it.
+  static constexpr std::chrono::milliseconds kFlushInterval{100};
+  /// A batch this large wakes the writer at once.
+  static constexpr std::size_t kWakeAt = 512;
 
   /// Opens `path` for appending (creating it, mode 0640) and starts the writer thread. Throws
   /// std::system_error naming the path when it cannot be opened.
@@ -66,6 +71,7 @@ class HandshakeLog {
   std::uint64_t submitted_ = 0;  // events accepted into the queue or dropped
   std::uint64_t finished_ = 0;   // of those, written or dropped
   bool reopen_requested_ = false;
+  bool flush_requested_ = false;
   bool stopping_ = false;
   std::thread writer_;  // last: started once everything above exists
 };

@@ -35,6 +35,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 SERVERS = {
     "tlsfloor": (9446, "tlsfloor.yaml", ["{tlsfloor}", "--config", "{run}/tlsfloor.yaml",
                                          "--log-level", "warn"]),
+    "tlsfloor-logged": (9447, "tlsfloor-logged.yaml",
+                        ["{tlsfloor}", "--config", "{run}/tlsfloor-logged.yaml",
+                         "--log-level", "warn"]),
     "haproxy": (9441, "haproxy.cfg", ["haproxy", "-f", "{run}/haproxy.cfg"]),
     "nginx-stream": (9442, "nginx-stream.conf", ["nginx", "-c", "{run}/nginx-stream.conf"]),
     "hitch": (9444, None, ["hitch", "--frontend=[127.0.0.1]:9444", "--backend=[127.0.0.1]:9000",
@@ -43,7 +46,9 @@ SERVERS = {
     "stunnel": (9443, "stunnel.conf", ["stunnel4", "{run}/stunnel.conf"]),
     "nginx-direct": (9445, "nginx-direct.conf", ["nginx", "-c", "{run}/nginx-direct.conf"]),
 }
-# nginx-direct is a reference point, not a proxy: no ratio is computed against it.
+# nginx-direct is a reference point, not a proxy: no ratio is computed against it; neither is
+# tlsfloor-logged (tlsfloor with a handshake log of every handshake), which is compared with
+# tlsfloor itself.
 PEERS = ["haproxy", "nginx-stream", "hitch", "stunnel"]
 COLUMNS = [("keepalive_rps", "keepalive req/s", True), ("p99_ms", "p99 ms", False),
            ("cpu_us_per_request", "CPU us/req", False),
