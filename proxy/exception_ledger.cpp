@@ -1,5 +1,6 @@
 #include "proxy/exception_ledger.h"
 
+#include <algorithm>
 #include <chrono>
 
 namespace tlsfloor::proxy {
@@ -38,6 +39,16 @@ void ExceptionLedger::adopt(const ListenerRuntime& runtime, config::Timestamp no
 }
 
 void ExceptionLedger::refresh(const std::vector<std::shared_ptr<const ListenerRuntime>>& runtimes) {
+  // Exceptions no longer configured are forgotten, so the file does not grow with every
+  // override ever written.
+  std::erase_if(usages_, [&](const auto& entry) {
+    return std::none_of(runtimes.begin(), runtimes.end(), [&](const auto& runtime) {
+      return runtime->config.name == entry.first.first &&
+             std::any_of(
+                 runtime->config.exceptions.begin(), runtime->config.exceptions.end(),
+                 [&](const auto& exception) { return exception.name == entry.first.second; });
+    });
+  });
   for (const auto& runtime : runtimes) {
     for (std::size_t i = 0; i < runtime->config.exceptions.size(); ++i) {
       const auto it = usages_.find({runtime->config.name, runtime->config.exceptions[i].name});

@@ -21,8 +21,8 @@ class ExceptionLedger {
   /// A runtime is in force: its exceptions are recorded (first loaded now, if new) and their
   /// last-use gauges get the remembered times.
   void adopt(const ListenerRuntime& runtime, config::Timestamp now);
-  /// Takes the latest last-use times from the gauges and writes the state file if anything
-  /// changed since the last save (or `force`).
+  /// Takes the latest last-use times from the gauges, forgets exceptions no longer configured,
+  /// and writes the state file if anything changed since the last save (or `force`).
   void save(const std::vector<std::shared_ptr<const ListenerRuntime>>& runtimes,
             bool force = false);
   /// The exceptions of `runtimes`, for GET /exceptions.
