@@ -226,12 +226,11 @@ class Parser {
 
   ParseResult finish(Config config) {
     ParseResult result;
+    result.certificates = std::move(all_certificates_);
     if (errors_.empty()) {
       result.config = std::move(config);
     } else {
-      std::stable_sort(
-          errors_.begin(), errors_.end(),
-          [](const ConfigError& a, const ConfigError& b) { return before(a.where, b.where); });
+      sort_by_position(errors_);
       result.errors = std::move(errors_);
     }
     return result;
@@ -571,6 +570,9 @@ class Parser {
       }
       if (const Value* key = require(*fields, "key")) {
         if (auto path = read_path(*key)) certificate.key_path = *path;
+      }
+      if (!certificate.cert_path.empty() && !certificate.key_path.empty()) {
+        all_certificates_.push_back(certificate);
       }
       certificates.push_back(std::move(certificate));
     }
@@ -930,9 +932,16 @@ class Parser {
   std::vector<ConfigError> errors_;
   std::vector<std::pair<std::string, SourceMark>> names_;
   std::vector<ListenSite> listen_sites_;
+  std::vector<CertificateConfig> all_certificates_;
 };
 
 }  // namespace
+
+void sort_by_position(std::vector<ConfigError>& errors) {
+  std::stable_sort(errors.begin(), errors.end(), [](const ConfigError& a, const ConfigError& b) {
+    return before(a.where, b.where);
+  });
+}
 
 ParseResult parse_config(std::string_view yaml_text, const std::string& source_name) {
   return Parser(source_name).parse(yaml_text);

@@ -13,7 +13,13 @@ namespace tlsfloor::config {
 struct ParseResult {
   std::optional<Config> config;
   std::vector<ConfigError> errors;
+  /// Every certificate entry that was read whole, also when there are errors elsewhere: the
+  /// TLS layer checks them anyway, so that one run lists every problem.
+  std::vector<CertificateConfig> certificates;
 };
+
+/// Sorts errors by position (file order), keeping the order of errors at the same position.
+void sort_by_position(std::vector<ConfigError>& errors);
 
 /// Parses and validates YAML text; `source_name` is the file name used in errors.
 /// Checks everything that needs no I/O: schema (unknown keys are errors), types, value ranges,

@@ -13,6 +13,7 @@
 #include "metrics/build_info.h"
 #include "metrics/handshake_report_command.h"
 #include "proxy/server.h"
+#include "proxy/tls_context.h"
 
 namespace {
 
@@ -104,6 +105,7 @@ int main(int argc, char** argv) {
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %l %v", spdlog::pattern_time_type::utc);
 
   auto parsed = tlsfloor::config::load_config_file(config_path);
+  tlsfloor::proxy::add_certificate_errors(parsed);
   if (!parsed.config) return report_errors(parsed.errors);
   std::vector<ConfigError> errors;
   // Building the server loads and checks every certificate but binds nothing yet.

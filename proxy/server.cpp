@@ -213,6 +213,7 @@ ReloadOutcome Server::reload() {
 ReloadOutcome Server::reload_now() {
   if (stopping_) return {false, "stopping: not reloading\n"};
   auto parsed = config::load_config_file(config_.source_path);
+  add_certificate_errors(parsed);
   std::vector<config::ConfigError> errors = parsed.errors;
   SharedRuntime shared;
   std::vector<std::shared_ptr<const ListenerRuntime>> runtimes;

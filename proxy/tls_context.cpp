@@ -98,6 +98,12 @@ std::string take_ssl_error() {
   return text;
 }
 
+void add_certificate_errors(config::ParseResult& parsed) {
+  if (parsed.config) return;  // a valid file: the server checks them as it builds
+  CertificateSet::load(parsed.certificates, parsed.errors);
+  config::sort_by_position(parsed.errors);
+}
+
 CertificateSet CertificateSet::load(const std::vector<config::CertificateConfig>& certificates,
                                     std::vector<config::ConfigError>& errors) {
   CertificateSet set;

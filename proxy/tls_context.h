@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "config/config.h"
+#include "config/config_parser.h"
 #include "proxy/boringssl.h"
 
 namespace tlsfloor::proxy {
@@ -52,5 +53,9 @@ bssl::UniquePtr<SSL_CTX> make_server_context(const config::ListenerConfig& liste
 
 /// The oldest error on this thread's BoringSSL error queue, as text, and clears the queue.
 std::string take_ssl_error();
+
+/// For a configuration with errors: its certificates are still loaded and their problems added,
+/// all sorted by position, so that one run (start, --check, reload) lists every problem.
+void add_certificate_errors(config::ParseResult& parsed);
 
 }  // namespace tlsfloor::proxy

@@ -98,7 +98,10 @@ TEST_F(BinaryTest, CheckListsEverySchemaErrorWithItsPosition) {
   EXPECT_NE(result.output.find(config + ":7:12: unknown key \"min_verison\""), std::string::npos)
       << result.output;
   EXPECT_NE(result.output.find(config + ":7:46:"), std::string::npos) << result.output;
-  EXPECT_NE(result.output.find("2 configuration errors"), std::string::npos) << result.output;
+  // a.crt does not exist either: said in the same run.
+  EXPECT_NE(result.output.find(config + ":6:20: cannot read certificate file"), std::string::npos)
+      << result.output;
+  EXPECT_NE(result.output.find("3 configuration errors"), std::string::npos) << result.output;
 }
 
 TEST_F(BinaryTest, CheckReportsEveryCertificateProblem) {
@@ -128,6 +131,26 @@ TEST_F(BinaryTest, CheckReportsEveryCertificateProblem) {
             std::string::npos)
       << result.output;
   EXPECT_NE(result.output.find("3 configuration errors"), std::string::npos) << result.output;
+}
+
+// One run lists every problem: a schema error does not hide a certificate error.
+TEST_F(BinaryTest, CheckListsSchemaAndCertificateErrorsTogether) {
+  const std::string config = dir_.write("both.yaml",
+                                        "listeners:\n"
+                                        "  - name: api\n"
+                                        "    listen: 127.0.0.1:0\n"
+                                        "    upstream: { address: 127.0.0.1:1 }\n"
+                                        "    tls: { min_version: TLS1.5 }\n"
+                                        "    certificates:\n"
+                                        "      - { cert: missing.crt, key: missing.key }\n");
+  const auto result = run_command({kBinary, "--config", config, "--check"});
+  EXPECT_EQ(result.exit_code, 1);
+  const auto schema = result.output.find(config + ":5:25: invalid TLS version \"TLS1.5\"");
+  const auto certificate = result.output.find(config + ":7:9: cannot read certificate file");
+  EXPECT_NE(schema, std::string::npos) << result.output;
+  EXPECT_NE(certificate, std::string::npos) << result.output;
+  EXPECT_LT(schema, certificate) << "in file order";
+  EXPECT_NE(result.output.find("2 configuration errors"), std::string::npos) << result.output;
 }
 
 TEST_F(BinaryTest, AMissingConfigFileIsAClearError) {

@@ -101,6 +101,10 @@ TEST_F(ReloadTest, ABrokenFileIsRefusedWithEveryErrorAndChangesNothing) {
   EXPECT_NE(response.body.find("tlsfloor.yaml:"), std::string::npos) << response.body;
   EXPECT_NE(response.body.find("invalid TLS version \"TLS1.5\""), std::string::npos)
       << response.body;
+  EXPECT_NE(response.body.find("missing.crt: No such file or directory"), std::string::npos)
+      << "every error at once, the certificate's too:\n"
+      << response.body;
+  EXPECT_NE(response.body.find("2 configuration error(s)"), std::string::npos) << response.body;
   EXPECT_EQ(reloads("failure"), 1.0);
   EXPECT_EQ(reloads("success"), 0.0);
 
