@@ -43,6 +43,15 @@ std::string format_timestamp(Timestamp when) {
   return text;
 }
 
+double to_unix_seconds(Timestamp when) {
+  return std::chrono::duration<double>(when.time_since_epoch()).count();
+}
+
+Timestamp from_unix_seconds(double seconds) {
+  return Timestamp(
+      std::chrono::duration_cast<Timestamp::duration>(std::chrono::duration<double>(seconds)));
+}
+
 std::optional<Timestamp> parse_timestamp(std::string_view text) {
   using namespace std::chrono;
   std::size_t pos = 0;

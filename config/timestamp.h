@@ -13,6 +13,11 @@ using Timestamp = std::chrono::system_clock::time_point;
 /// every consumer sees one fixed width.
 std::string format_timestamp(Timestamp when);
 
+/// Seconds since the Unix epoch, as Prometheus timestamp gauges (`*_timestamp_seconds`) hold
+/// them, and back.
+double to_unix_seconds(Timestamp when);
+Timestamp from_unix_seconds(double seconds);
+
 /// Parses RFC 3339 date-times: "2027-03-31T00:00:00Z", with optional fractional seconds (any
 /// number of digits, kept to the microsecond) and a "Z" or "+hh:mm"/"-hh:mm" offset; "t" and
 /// "z" are accepted as RFC 3339 allows. A date alone, a missing offset, or an impossible date

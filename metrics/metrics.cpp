@@ -2,6 +2,7 @@
 
 #include <prometheus/text_serializer.h>
 
+#include "config/timestamp.h"
 #include "config/tls_version.h"
 #include "metrics/build_info.h"
 
@@ -148,7 +149,7 @@ void Metrics::publish_policy(const std::string& name, std::string_view min_versi
 
 void Metrics::config_loaded(std::chrono::system_clock::time_point when, bool reload) {
   if (reload) reload_successes_.Increment();
-  last_reload_success_.Set(std::chrono::duration<double>(when.time_since_epoch()).count());
+  last_reload_success_.Set(config::to_unix_seconds(when));
 }
 
 HandshakeLogCounters Metrics::handshake_log(const std::string& path) {

@@ -8,13 +8,8 @@ namespace {
 
 std::optional<config::Timestamp> gauge_time(const prometheus::Gauge& gauge) {
   const double seconds = gauge.Value();
-  if (seconds <= 0) return std::nullopt;
-  return config::Timestamp(std::chrono::duration_cast<config::Timestamp::duration>(
-      std::chrono::duration<double>(seconds)));
-}
-
-double seconds_of(config::Timestamp when) {
-  return std::chrono::duration<double>(when.time_since_epoch()).count();
+  if (seconds <= 0) return std::nullopt;  // 0: never used
+  return config::from_unix_seconds(seconds);
 }
 
 }  // namespace
@@ -32,8 +27,9 @@ void ExceptionLedger::adopt(const ListenerRuntime& runtime, config::Timestamp no
     const auto key = std::pair(runtime.config.name, runtime.config.exceptions[i].name);
     auto [it, added] = usages_.try_emplace(key, ExceptionUsage{now, std::nullopt});
     prometheus::Gauge& last_used = runtime.exception_metrics[i]->last_used;
-    if (!added && it->second.last_used && seconds_of(*it->second.last_used) > last_used.Value()) {
-      last_used.Set(seconds_of(*it->second.last_used));
+    if (!added && it->second.last_used &&
+        config::to_unix_seconds(*it->second.last_used) > last_used.Value()) {
+      last_used.Set(config::to_unix_seconds(*it->second.last_used));
     }
   }
 }

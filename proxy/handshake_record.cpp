@@ -35,7 +35,7 @@ Decision decide_legacy(const ListenerRuntime& runtime, std::uint16_t highest_off
         static_cast<std::size_t>(decision.exception - runtime.config.exceptions.data());
     metrics::ExceptionMetrics& used = *runtime.exception_metrics[index];
     used.handshakes.Increment();
-    used.last_used.Set(std::chrono::duration<double>(now.time_since_epoch()).count());
+    used.last_used.Set(config::to_unix_seconds(now));
   }
   return decision;
 }

@@ -77,8 +77,7 @@ void publish(const ListenerRuntime& runtime, metrics::Metrics& metrics) {
   const config::Timestamp now = runtime.clock();
   for (std::size_t i = 0; i < listener.exceptions.size(); ++i) {
     const config::ExceptionConfig& exception = listener.exceptions[i];
-    runtime.exception_metrics[i]->expiry.Set(
-        std::chrono::duration<double>(exception.expires.time_since_epoch()).count());
+    runtime.exception_metrics[i]->expiry.Set(config::to_unix_seconds(exception.expires));
     // Said at every load, so an expired override cannot linger unnoticed in the file.
     if (exception.expires <= now) {
       spdlog::warn("listener {}: exception {} expired at {}; it matches no client", listener.name,

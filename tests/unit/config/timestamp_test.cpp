@@ -35,6 +35,15 @@ TEST(Timestamp, ParsesFractionsAndOffsets) {
   EXPECT_EQ(parse_timestamp("2026-11-22T00:30:00-01:30"), at(2026, 11, 22, 2));
 }
 
+TEST(Timestamp, UnixSecondsForPrometheusGauges) {
+  EXPECT_EQ(to_unix_seconds(at(1970, 1, 1)), 0.0);
+  EXPECT_EQ(to_unix_seconds(at(2027, 3, 31)), 1806451200.0);
+  // Doubles hold these to well under a microsecond, not to the nanosecond.
+  EXPECT_NEAR(to_unix_seconds(at(2027, 3, 31) + milliseconds{250}), 1806451200.25, 1e-6);
+  const auto back = from_unix_seconds(1806451200.25) - (at(2027, 3, 31) + milliseconds{250});
+  EXPECT_LT(std::chrono::abs(back), microseconds{1});
+}
+
 TEST(Timestamp, RoundTrips) {
   const Timestamp when = at(2026, 11, 22, 10, 4, 5) + milliseconds{42};
   EXPECT_EQ(parse_timestamp(format_timestamp(when)), when);

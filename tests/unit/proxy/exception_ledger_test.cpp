@@ -44,8 +44,7 @@ TEST_F(ExceptionLedgerTest, RemembersUseAcrossLedgersAndForgetsRemovedExceptions
   {
     ExceptionLedger ledger(path());
     ledger.adopt(*first, kStart);
-    first->exception_metrics[0]->last_used.Set(
-        duration<double>((kStart + hours(5)).time_since_epoch()).count());
+    first->exception_metrics[0]->last_used.Set(config::to_unix_seconds(kStart + hours(5)));
     ledger.save({first});
   }
   const ExceptionUsages saved = load_state_file(path());
@@ -62,7 +61,7 @@ TEST_F(ExceptionLedgerTest, RemembersUseAcrossLedgersAndForgetsRemovedExceptions
   ExceptionLedger ledger(path());
   ledger.adopt(*second, kStart + days(1));
   EXPECT_EQ(second->exception_metrics[0]->last_used.Value(),
-            duration<double>((kStart + hours(5)).time_since_epoch()).count());
+            config::to_unix_seconds(kStart + hours(5)));
   const auto views = ledger.views({second});
   ASSERT_EQ(views.size(), 1u);
   EXPECT_EQ(views[0].first_loaded, kStart) << "first loaded before the restart";
