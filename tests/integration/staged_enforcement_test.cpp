@@ -25,10 +25,6 @@ using nlohmann::json;
 constexpr int kAlertProtocolVersion = 70;
 const config::Timestamp kStart = sys_days{year{2026} / 12 / 1} + 9h;
 
-double unix_seconds(config::Timestamp when) {
-  return duration<double>(when.time_since_epoch()).count();
-}
-
 class StagedEnforcementTest : public testing::Test {
  protected:
   RunningProxy start(const std::string& mode, const std::string& listener_yaml,
@@ -107,9 +103,9 @@ TEST_F(StagedEnforcementTest, AnExemptAddressPassesWhileItsNeighbourIsRefused) {
   const Labels exception{{"listener", "api"}, {"exception", "payroll-batch"}};
   EXPECT_EQ(proxy.metric("tlsfloor_exception_handshakes_total", exception), 1.0);
   EXPECT_EQ(proxy.metric("tlsfloor_exception_last_used_timestamp_seconds", exception),
-            unix_seconds(kStart));
+            config::to_unix_seconds(kStart));
   EXPECT_EQ(proxy.metric("tlsfloor_exception_expiry_timestamp_seconds", exception),
-            unix_seconds(sys_days{year{2027} / 3 / 31}));
+            config::to_unix_seconds(sys_days{year{2027} / 3 / 31}));
   const auto doc = poll_json(proxy);
   ASSERT_EQ(doc["clients"].size(), 2u) << doc.dump(2);
   std::set<std::string> decisions;
@@ -252,7 +248,7 @@ TEST_F(StagedEnforcementTest, LastUseSurvivesARestartThroughTheStateFile) {
   EXPECT_EQ(list[1]["status"], "expired");
   EXPECT_EQ(restarted.metric("tlsfloor_exception_last_used_timestamp_seconds",
                              {{"listener", "api"}, {"exception", "payroll"}}),
-            unix_seconds(kStart));
+            config::to_unix_seconds(kStart));
 }
 
 TEST_F(StagedEnforcementTest, ACorruptStateFileIsAFreshStart) {
@@ -318,6 +314,26 @@ TEST_F(StagedEnforcementTest, AnHttpRefusalIsReadableByAnHttpClient) {
   ASSERT_TRUE(modern.write_all("ping"));
   EXPECT_EQ(modern.read_exactly(4), "ping");
   EXPECT_EQ(upstream_.accepted(), 1) << "refused clients never reach the upstream";
+}
+
+// A refused client that completes the handshake but never sends its request cannot hold the
+// connection: the handshake deadline still applies while tlsfloor waits for the request head.
+TEST_F(StagedEnforcementTest, AnHttpRefusalDoesNotWaitForeverForTheRequest) {
+  ListenerSpec spec;
+  spec.upstream_port = upstream_.port();
+  spec.certificates = {make_self_signed(dir_, "api", {"api.test"})};
+  spec.enforcement_extra = "on_reject: http";
+  spec.handshake_timeout = "1s";
+  RunningProxy proxy(proxy_yaml({spec}), clock_.function());
+  ClientOptions options;
+  options.min_version = options.max_version = TLS1_VERSION;
+  TlsClient client(proxy.port(), options);
+  ASSERT_TRUE(client.handshake());
+  ReadEnd how{};
+  EXPECT_EQ(client.read_to_end(&how), "") << "no request, no answer";
+  EXPECT_NE(how, ReadEnd::error) << "closed by tlsfloor, not by the test's socket timeout";
+  EXPECT_EQ(proxy.metric_eventually("tlsfloor_connections_active", {{"listener", "api"}}, 0), 0.0);
+  EXPECT_EQ(upstream_.accepted(), 0);
 }
 
 }  // namespace
