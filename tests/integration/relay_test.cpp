@@ -7,6 +7,7 @@
 #include <thread>
 #include <vector>
 
+#include "proxy/buffer_pool.h"
 #include "tests/integration/proxy_config.h"
 #include "tests/support/running_proxy.h"
 #include "tests/support/tcp_upstream.h"
@@ -14,6 +15,8 @@
 
 namespace tlsfloor::test {
 namespace {
+
+constexpr std::size_t kRecord = proxy::kRelayChunkSize;  // a full TLS record's plaintext
 
 std::string random_bytes(std::size_t size, unsigned seed) {
   std::mt19937 generator(seed);
@@ -82,6 +85,30 @@ TEST_F(RelayTest, UpstreamHalfCloseBecomesCloseNotifyAndTheClientCanStillSend) {
   EXPECT_EQ(collected[0], "late words");
   EXPECT_EQ(proxy.metric_eventually("tlsfloor_connections_active", {{"listener", "api"}}, 0.0),
             0.0);
+}
+
+TEST_F(RelayTest, KeepaliveMessagesAroundARecordAndAReadComeBackExact) {
+  // One message at a time, as a keepalive client sends them: each direction must relay all of
+  // a message without waiting for more, whether it fits a read and a record (16 KiB) or not.
+  TcpUpstream upstream(UpstreamMode::echo);
+  RunningProxy proxy = start(upstream);
+  TlsClient client(proxy.port());
+  ASSERT_TRUE(client.handshake());
+  std::size_t total = 0;
+  for (const std::size_t size : {std::size_t{1}, kRecord - 1, kRecord, kRecord + 1,
+                                 proxy::kRelayBufferSize + 1, 4 * kRecord + 3, std::size_t{2}}) {
+    SCOPED_TRACE(size);
+    const std::string message = random_bytes(size, static_cast<unsigned>(size));
+    ASSERT_TRUE(client.write_all(message));
+    ASSERT_TRUE(client.read_exactly(size) == message);
+    total += size;
+  }
+  client.finish_sending();
+  ReadEnd end{};
+  EXPECT_EQ(client.read_to_end(&end), "");
+  EXPECT_EQ(end, ReadEnd::close_notify);
+  EXPECT_EQ(bytes(proxy, "client_to_upstream", total), total);
+  EXPECT_EQ(bytes(proxy, "upstream_to_client", total), total);
 }
 
 class RelayPerVersionTest : public RelayTest, public testing::WithParamInterface<std::uint16_t> {};
