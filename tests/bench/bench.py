@@ -15,11 +15,18 @@ after their handshake, each with its upstream connection where the server opens 
 Every server shares two cores with wrk and the backend, so rates depend on scheduling as much as
 on the server; CPU time per request is what the server itself spent, and varies far less.
 
+A second table splits the keepalive run's CPU per request by party: wrk, the backend, the server
+in user space and in the kernel (its syscalls, with the loopback delivery they trigger), and the
+whole machine. The machine is saturated, so its CPU per request sets the rate; "req/s if free" is
+the rate with the server's user-space CPU taken out: what the server could reach, on this machine
+with this load generator, if its own code cost nothing and it made the same syscalls.
+
 Usage: tests/bench/run.sh [--rounds N] [--seconds S] [--key rsa|ec] [--idle N]
 """
 import argparse
 import os
 import re
+import resource
 import shutil
 import signal
 import socket
@@ -55,6 +62,12 @@ COLUMNS = [("keepalive_rps", "keepalive req/s", True), ("p99_ms", "p99 ms", Fals
            ("handshakes_ps", "handshakes/s", True),
            ("cpu_us_per_handshake", "CPU us/handsh.", False), ("mib_s", "MiB/s", True),
            ("idle_kib", "idle KiB/conn", False)]
+# Keepalive CPU per request by party, and the rate if the server's own code cost nothing:
+# requests/s x machine / (machine - server user space).
+PARTY_COLUMNS = [("wrk_us", "wrk us/req", False), ("backend_us", "backend us/req", False),
+                 ("server_user_us", "server user", False),
+                 ("server_kernel_us", "server kernel", False),
+                 ("machine_us", "machine us/req", False), ("free_server_rps", "req/s if free", True)]
 CLOCK_TICK = os.sysconf("SC_CLK_TCK")
 
 
@@ -134,18 +147,38 @@ class Server:
                 pass
         return total
 
-    def cpu_seconds(self):
-        """User + system CPU time of the process tree: what the server spent, whatever wrk and
-        the backend got of the shared cores."""
-        total = 0
+    def cpu_split(self):
+        """User and system CPU time of the process tree: what the server spent, whatever wrk
+        and the backend got of the shared cores."""
+        user = system = 0
         for pid in self.tree():
             try:
                 with open(f"/proc/{pid}/stat") as stat:
                     fields = stat.read().rsplit(")", 1)[1].split()
-                total += int(fields[11]) + int(fields[12])
+                user, system = user + int(fields[11]), system + int(fields[12])
             except (OSError, IndexError, ValueError):
                 pass
-        return total / CLOCK_TICK
+        return user / CLOCK_TICK, system / CLOCK_TICK
+
+    def user_cpu_seconds(self):
+        return self.cpu_split()[0]
+
+    def cpu_seconds(self):
+        return sum(self.cpu_split())
+
+
+def machine_busy_seconds():
+    """CPU time all cores spent on anything (every state of /proc/stat but idle, iowait and
+    steal, which is time the hypervisor gave to someone else)."""
+    with open("/proc/stat") as stat:
+        user, nice, system, idle, iowait, irq, softirq, steal = map(int, stat.readline().split()[1:9])
+    return (user + nice + system + irq + softirq) / CLOCK_TICK
+
+
+def children_cpu_seconds():
+    """User + system CPU time of the finished children of this script: the wrk runs."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def wrk(port, seconds, connections, path="/", close=False):
@@ -168,20 +201,35 @@ def wrk(port, seconds, connections, path="/", close=False):
     return result
 
 
-def measure_throughput(server, seconds):
+def measure_throughput(server, backend, seconds):
     def with_cpu(**kwargs):
-        before = server.cpu_seconds()
+        clocks = [server.cpu_seconds, server.user_cpu_seconds, backend.cpu_seconds,
+                  children_cpu_seconds, machine_busy_seconds]
+        before = [clock() for clock in clocks]
         result = wrk(server.port, seconds, **kwargs)
-        spent = server.cpu_seconds() - before
-        result["cpu_us"] = spent * 1e6 / result["requests"] if result["requests"] else None
+        spent = [clock() - start for clock, start in zip(clocks, before)]
+        if not result["requests"]:
+            return result
+        (result["cpu_us"], result["user_us"], result["backend_us"], result["wrk_us"],
+         result["machine_us"]) = (seconds_spent * 1e6 / result["requests"] for seconds_spent in spent)
         return result
 
     keepalive = with_cpu(connections=64)
     handshakes = with_cpu(connections=32, close=True)
     bulk = wrk(server.port, seconds, 8, path="/static/1m")
-    return {"keepalive_rps": keepalive.get("rps"), "p99_ms": keepalive.get("p99_ms"),
-            "cpu_us_per_request": keepalive["cpu_us"], "handshakes_ps": handshakes.get("rps"),
-            "cpu_us_per_handshake": handshakes["cpu_us"], "mib_s": bulk.get("mib_s")}
+    measured = {"keepalive_rps": keepalive.get("rps"), "p99_ms": keepalive.get("p99_ms"),
+                "cpu_us_per_request": keepalive.get("cpu_us"),
+                "handshakes_ps": handshakes.get("rps"),
+                "cpu_us_per_handshake": handshakes.get("cpu_us"), "mib_s": bulk.get("mib_s")}
+    for party in ["wrk_us", "backend_us", "machine_us"]:
+        measured[party] = keepalive.get(party)
+    machine, user = keepalive.get("machine_us"), keepalive.get("user_us")
+    if machine and user is not None and keepalive.get("rps"):
+        measured["server_user_us"] = user
+        measured["server_kernel_us"] = keepalive["cpu_us"] - user
+        if machine > user:
+            measured["free_server_rps"] = keepalive["rps"] * machine / (machine - user)
+    return measured
 
 
 def measure_idle(name, command, connections):
@@ -234,7 +282,8 @@ def main():
         backend.name, backend.port = "backend", 9000
         if not wait_for_port(9000):
             raise RuntimeError("the nginx backend did not start")
-        results = {name: {column: [] for column, _, _ in COLUMNS} for name in args.only}
+        results = {name: {column: [] for column, _, _ in COLUMNS + PARTY_COLUMNS}
+                   for name in args.only}
         try:
             servers = []
             try:
@@ -243,7 +292,8 @@ def main():
                 for round_index in range(args.rounds):
                     shift = round_index % len(servers)
                     for server in servers[shift:] + servers[:shift]:
-                        for column, value in measure_throughput(server, args.seconds).items():
+                        for column, value in measure_throughput(server, backend,
+                                                                args.seconds).items():
                             if value is not None:
                                 results[server.name][column].append(value)
                     print(f"round {round_index + 1}/{args.rounds} done", file=sys.stderr)
@@ -267,21 +317,26 @@ def median(values):
     return statistics.median(values) if values else None
 
 
-def print_table(results, args):
-    print(f"\n{args.key.upper()} certificate; medians of {args.rounds} rounds of {args.seconds} s; "
-          f"idle memory over {args.idle} connections")
-    header = f"{'server':<14}" + "".join(f"{title:>16}" for _, title, _ in COLUMNS)
-    print(header)
-    medians = {name: {column: median(values) for column, values in columns.items()}
-               for name, columns in results.items()}
+def print_rows(medians, columns):
+    print(f"{'server':<14}" + "".join(f"{title:>16}" for _, title, _ in columns))
     for name, row in medians.items():
         print(f"{name:<14}" + "".join(
             f"{row[column]:>16.1f}" if row[column] is not None else f"{'-':>16}"
-            for column, _, _ in COLUMNS))
+            for column, _, _ in columns))
+
+
+def print_table(results, args):
+    print(f"\n{args.key.upper()} certificate; medians of {args.rounds} rounds of {args.seconds} s; "
+          f"idle memory over {args.idle} connections")
+    medians = {name: {column: median(values) for column, values in columns.items()}
+               for name, columns in results.items()}
+    print_rows(medians, COLUMNS)
+    print("\nkeepalive CPU per request by party (us), and req/s without the server's user-space CPU")
+    print_rows(medians, PARTY_COLUMNS)
     if "tlsfloor" not in medians:
         return
     print("\ntlsfloor / peer (above 1.0 is better for tlsfloor in every column)")
-    print(header)
+    print(f"{'server':<14}" + "".join(f"{title:>16}" for _, title, _ in COLUMNS))
     ours = medians["tlsfloor"]
     for peer in [p for p in PEERS if p in medians]:
         cells = []
@@ -294,7 +349,13 @@ def print_table(results, args):
             ratio = ours[column] / theirs if higher_is_better else theirs / ours[column]
             cells.append(f"{ratio:>15.2f}x")
         print(f"{peer:<14}" + "".join(cells))
-
+    rates = {peer: medians[peer]["keepalive_rps"] for peer in PEERS
+             if peer in medians and medians[peer]["keepalive_rps"]}
+    if rates and ours["free_server_rps"]:
+        best = max(rates, key=rates.get)
+        print(f"\nbest peer keepalive: {best} {rates[best]:.0f} req/s; 1.2x that: "
+              f"{1.2 * rates[best]:.0f}; tlsfloor if its user-space CPU were free: "
+              f"{ours['free_server_rps']:.0f}")
 
 if __name__ == "__main__":
     main()
