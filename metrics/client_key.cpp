@@ -30,12 +30,18 @@ std::uint64_t mix(std::uint64_t x) {
 
 }  // namespace
 
-ClientKey make_client_key(const ip::address& address, unsigned ipv4_prefix, unsigned ipv6_prefix) {
+ip::address unmapped(const ip::address& address) {
+  if (address.is_v6() && address.to_v6().is_v4_mapped()) {
+    return ip::make_address_v4(ip::v4_mapped, address.to_v6());
+  }
+  return address;
+}
+
+ClientKey make_client_key(const ip::address& mapped, unsigned ipv4_prefix, unsigned ipv6_prefix) {
   ClientKey key;
-  if (address.is_v4() || address.to_v6().is_v4_mapped()) {
-    const ip::address_v4 v4 =
-        address.is_v4() ? address.to_v4() : ip::make_address_v4(ip::v4_mapped, address.to_v6());
-    const auto bytes = v4.to_bytes();
+  const ip::address address = unmapped(mapped);
+  if (address.is_v4()) {
+    const auto bytes = address.to_v4().to_bytes();
     std::copy(bytes.begin(), bytes.end(), key.bytes.begin());
     key.family = ClientKey::Family::ipv4;
     key.prefix = static_cast<std::uint8_t>(std::min(ipv4_prefix, 32u));

@@ -28,6 +28,11 @@ struct ClientKey {
   friend auto operator<=>(const ClientKey&, const ClientKey&) = default;
 };
 
+/// An IPv4-mapped IPv6 address (::ffff:a.b.c.d, what a dual-stack socket reports for an IPv4
+/// peer) as the IPv4 address it stands for; any other address as it is. One client is one
+/// address whichever socket it came in on: for its key, its exceptions and its log lines.
+boost::asio::ip::address unmapped(const boost::asio::ip::address& address);
+
 /// The key of `address` with the host bits beyond the prefix cleared. IPv4-mapped IPv6
 /// addresses (::ffff:a.b.c.d, what a dual-stack socket reports for IPv4 peers) are keyed as
 /// the IPv4 address, so one client is one key whichever socket it came in on. A prefix longer

@@ -1,8 +1,9 @@
 #include "proxy/exceptions.h"
 
 #include <algorithm>
-#include <array>
 #include <cctype>
+
+#include "metrics/client_key.h"
 
 namespace tlsfloor::proxy {
 namespace {
@@ -16,20 +17,11 @@ bool equal_ignoring_case(std::string_view a, std::string_view b) {
 
 bool address_matches(const std::vector<config::AddressPrefix>& prefixes,
                      const boost::asio::ip::address& address) {
-  std::array<std::uint8_t, 16> bytes{};
-  bool ipv6 = false;
-  if (address.is_v4() || (address.is_v6() && address.to_v6().is_v4_mapped())) {
-    const auto v4 = address.is_v4() ? address.to_v4()
-                                    : boost::asio::ip::make_address_v4(boost::asio::ip::v4_mapped,
-                                                                       address.to_v6());
-    const auto raw = v4.to_bytes();
-    std::copy(raw.begin(), raw.end(), bytes.begin());
-  } else {
-    bytes = address.to_v6().to_bytes();
-    ipv6 = true;
-  }
+  // The full-length client key: the address's bytes, unmapped as everywhere else.
+  const metrics::ClientKey client = metrics::make_client_key(address, 32, 128);
+  const bool ipv6 = client.family == metrics::ClientKey::Family::ipv6;
   return std::any_of(prefixes.begin(), prefixes.end(), [&](const config::AddressPrefix& prefix) {
-    return config::contains(prefix, bytes, ipv6);
+    return config::contains(prefix, client.bytes, ipv6);
   });
 }
 

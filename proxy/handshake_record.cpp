@@ -78,13 +78,8 @@ void report_handshake(const ListenerRuntime& runtime, HelloFacts&& facts, const 
   metrics::HandshakeEvent event;
   event.time = now;
   event.listener = runtime.config.name;
-  // Unmapped, as the per-client key does: ::ffff:192.0.2.1 is the IPv4 client 192.0.2.1.
-  const auto address = facts.peer.address();
-  event.client_address =
-      address.is_v6() && address.to_v6().is_v4_mapped()
-          ? boost::asio::ip::make_address_v4(boost::asio::ip::v4_mapped, address.to_v6())
-                .to_string()
-          : address.to_string();
+  // Unmapped, as the per-client key: ::ffff:192.0.2.1 is the IPv4 client 192.0.2.1.
+  event.client_address = metrics::unmapped(facts.peer.address()).to_string();
   event.client_port = facts.peer.port();
   event.offered_versions = std::move(facts.offered_versions);
   event.highest_offered = end.highest_offered;

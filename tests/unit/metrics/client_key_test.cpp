@@ -65,6 +65,16 @@ TEST(ClientKeyTest, MappedAddressHasTheSameKeyAsTheIpv4Address) {
   EXPECT_EQ(key_of("::c000:20a").family, ClientKey::Family::ipv6);
 }
 
+TEST(ClientKeyTest, UnmappedTurnsOnlyMappedAddressesIntoIpv4) {
+  using boost::asio::ip::make_address;
+  EXPECT_EQ(unmapped(make_address("::ffff:192.0.2.10")), make_address("192.0.2.10"));
+  EXPECT_TRUE(unmapped(make_address("::ffff:192.0.2.10")).is_v4());
+  EXPECT_EQ(unmapped(make_address("192.0.2.10")), make_address("192.0.2.10"));
+  EXPECT_EQ(unmapped(make_address("2001:db8::1")), make_address("2001:db8::1"));
+  // ::192.0.2.10 is IPv4-compatible, not mapped: another address, left alone.
+  EXPECT_TRUE(unmapped(make_address("::192.0.2.10")).is_v6());
+}
+
 TEST(ClientKeyTest, AddressesInOnePrefixShareAKey) {
   EXPECT_EQ(key_of("192.0.2.1", 24), key_of("192.0.2.254", 24));
   EXPECT_NE(key_of("192.0.2.1", 24), key_of("192.0.3.1", 24));
