@@ -160,9 +160,6 @@ class Server:
                 pass
         return user / CLOCK_TICK, system / CLOCK_TICK
 
-    def user_cpu_seconds(self):
-        return self.cpu_split()[0]
-
     def cpu_seconds(self):
         return sum(self.cpu_split())
 
@@ -203,11 +200,14 @@ def wrk(port, seconds, connections, path="/", close=False):
 
 def measure_throughput(server, backend, seconds):
     def with_cpu(**kwargs):
-        clocks = [server.cpu_seconds, server.user_cpu_seconds, backend.cpu_seconds,
-                  children_cpu_seconds, machine_busy_seconds]
-        before = [clock() for clock in clocks]
+        def clocks():
+            user, system = server.cpu_split()  # one walk of /proc for both
+            return [user + system, user, backend.cpu_seconds(), children_cpu_seconds(),
+                    machine_busy_seconds()]
+
+        before = clocks()
         result = wrk(server.port, seconds, **kwargs)
-        spent = [clock() - start for clock, start in zip(clocks, before)]
+        spent = [after - start for after, start in zip(clocks(), before)]
         if not result["requests"]:
             return result
         (result["cpu_us"], result["user_us"], result["backend_us"], result["wrk_us"],
