@@ -52,4 +52,21 @@ std::string_view wire_version_label(std::uint16_t wire) {
   }
 }
 
+std::uint16_t normalised_wire_version(std::uint16_t wire) {
+  return wire >= wire::kSsl3_0 && wire <= wire::kTls1_3 ? wire : 0;
+}
+
+std::size_t wire_version_index(std::uint16_t wire) {
+  const std::uint16_t known = normalised_wire_version(wire);
+  return known == 0 ? 0 : known - wire::kSsl3_0 + 1;
+}
+
+std::optional<std::uint16_t> wire_version_from_label(std::string_view label) {
+  if (label == "unknown") return 0;
+  for (std::uint16_t wire = wire::kSsl3_0; wire <= wire::kTls1_3; ++wire) {
+    if (wire_version_label(wire) == label) return wire;
+  }
+  return std::nullopt;
+}
+
 }  // namespace tlsfloor::config

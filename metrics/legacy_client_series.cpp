@@ -14,7 +14,7 @@ std::vector<LegacyClientSeries::Sample> LegacyClientSeries::update(
 
   // Clients shown last time and still tracked as the same entry keep their baseline.
   const std::size_t count = std::min(top_n, contents.clients.size());
-  std::map<ClientKey, Shown> shown;
+  std::map<config::AddressPrefix, Shown> shown;
   Counts attributed;  // what the series of shown clients hold
   for (std::size_t i = 0; i < count; ++i) {
     const auto& client = contents.clients[i];

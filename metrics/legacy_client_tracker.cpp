@@ -3,27 +3,19 @@
 #include <algorithm>
 #include <tuple>
 
+#include "config/bounded_text.h"
+#include "config/tls_version.h"
+
 namespace tlsfloor::metrics {
 namespace {
-
-std::string_view capped(std::string_view value) {
-  return value.substr(0, LegacyClientTracker::kMaxValueLength);
-}
 
 // First-N rather than most recent: a client's set then stops changing once full, and a
 // client cannot push the values an operator is looking for out by cycling through new ones.
 void add_bounded(std::vector<std::string>& values, std::string_view value, std::size_t limit) {
   if (value.empty() || values.size() >= limit) return;
-  value = capped(value);
+  value = config::utf8_prefix(value);
   if (std::find(values.begin(), values.end(), value) != values.end()) return;
   values.emplace_back(value);
-}
-
-// A ClientHello without supported_versions can claim any legacy_version up to TLS 1.2, so the
-// raw code would let one client create hundreds of entries. Codes the version label cannot
-// name (config::wire_version_label) are all "unknown" (0) anyway.
-std::uint16_t normalised_version(std::uint16_t wire) {
-  return wire >= 0x0300 && wire <= 0x0304 ? wire : 0;
 }
 
 }  // namespace
@@ -84,7 +76,7 @@ void LegacyClientTracker::evict_minimum() {
 
 void LegacyClientTracker::count(ClientStats& stats, const Observation& observation) {
   const bool first = stats.by_version_decision.empty();
-  const std::uint16_t version = normalised_version(observation.version_wire);
+  const std::uint16_t version = config::normalised_wire_version(observation.version_wire);
   stats.by_version_decision[{version, observation.decision}] += 1;
   if (first) {
     stats.first_seen = observation.when;
@@ -100,7 +92,7 @@ void LegacyClientTracker::describe(ClientStats& stats, const Observation& observ
   // than the latest one must not replace the newer cipher.
   if (!observation.cipher.empty() &&
       (stats.by_version_decision.empty() || observation.when >= stats.last_seen)) {
-    stats.last_cipher.assign(capped(observation.cipher));
+    stats.last_cipher.assign(config::utf8_prefix(observation.cipher));
   }
   add_bounded(stats.server_names, observation.server_name, options_.max_server_names);
   add_bounded(stats.fingerprints, observation.ja4, options_.max_fingerprints);

@@ -13,10 +13,14 @@
 #include <utility>
 #include <vector>
 
-#include "metrics/client_key.h"
-#include "metrics/legacy_decision.h"
+#include "config/address_prefix.h"
+#include "proxy/policy/legacy_decision.h"
 
 namespace tlsfloor::metrics {
+
+// The policy's vocabulary for what happened to a legacy client; counted and shown here.
+using policy::kLegacyDecisionCount;
+using policy::LegacyDecision;
 
 /// Counts legacy handshakes per client (by source-address prefix), keeping at most
 /// Options::top_k clients. A client arriving when the table is full replaces the one with the
@@ -45,7 +49,7 @@ class LegacyClientTracker {
   /// One legacy handshake. The string views are copied if kept; they need only outlive
   /// the call to record(). An empty string means "not known" and is not recorded.
   struct Observation {
-    ClientKey client;
+    config::AddressPrefix client;
     /// The version the decision was about (as in tlsfloor_legacy_handshakes_total). Codes
     /// other than SSL 3.0 .. TLS 1.3 (0x0300 .. 0x0304) are counted as 0, "unknown", so that
     /// a client cannot grow its entry by inventing versions.
@@ -59,7 +63,7 @@ class LegacyClientTracker {
   };
 
   struct ClientStats {
-    ClientKey client;
+    config::AddressPrefix client;
     /// Names this tracking period: a client evicted and tracked again gets a new id, and its
     /// exact counts restart. Lets a consumer of successive snapshots tell the two apart.
     std::uint64_t entry_id = 0;
@@ -77,7 +81,7 @@ class LegacyClientTracker {
     TimePoint first_seen{};
     TimePoint last_seen{};
     /// Distinct values in the order first seen, at most Options::max_server_names /
-    /// max_fingerprints of them, each cut to kMaxValueLength bytes.
+    /// max_fingerprints of them, each cut to config::kMaxClientText bytes.
     std::vector<std::string> server_names;
     std::vector<std::string> fingerprints;
     /// The cipher of the handshake with the latest `when` that named one.
@@ -86,7 +90,6 @@ class LegacyClientTracker {
 
   /// Longest stored SNI / JA4 / cipher value: a DNS name is at most 253 characters, while the
   /// ClientHello framing allows a 64 KiB server name; cutting keeps the memory bound small.
-  static constexpr std::size_t kMaxValueLength = 255;
 
   LegacyClientTracker() : LegacyClientTracker(Options{}) {}
   explicit LegacyClientTracker(Options options);
@@ -105,9 +108,9 @@ class LegacyClientTracker {
   /// Everything not attributed to a tracked client: the handshakes that evicted clients had
   /// observed while tracked (and every handshake when top_k is 0). Only by_version_decision,
   /// count (their sum), first_seen and last_seen are filled; error is 0, `client` is a
-  /// default ClientKey with no meaning, and the per-client sets and cipher stay empty (a union
-  /// of arbitrary clients' values would not say anything about anyone). Invariant: the sum of
-  /// `count - error` over snapshot() plus other().count equals total().
+  /// default config::AddressPrefix with no meaning, and the per-client sets and cipher stay empty
+  /// (a union of arbitrary clients' values would not say anything about anyone). Invariant: the sum
+  /// of `count - error` over snapshot() plus other().count equals total().
   ClientStats other() const;
 
   /// snapshot(), other() and total() taken at one instant, so that their invariant holds.
@@ -126,7 +129,7 @@ class LegacyClientTracker {
  private:
   struct Entry {
     ClientStats stats;
-    std::multimap<std::uint64_t, ClientKey>::iterator by_count;
+    std::multimap<std::uint64_t, config::AddressPrefix>::iterator by_count;
   };
 
   // Folds the entry with the smallest count into other_ and removes it.
@@ -140,10 +143,10 @@ class LegacyClientTracker {
   mutable std::mutex mutex_;
   // Ordered containers rather than hash tables: O(log top_k) whatever source addresses an
   // attacker picks, where a hash table could be driven into long collision chains.
-  std::map<ClientKey, Entry> clients_;
+  std::map<config::AddressPrefix, Entry> clients_;
   // Tracked clients by count. Equal counts keep insertion order, so among the minimum the
   // entry that has gone longest without a handshake is evicted first.
-  std::multimap<std::uint64_t, ClientKey> by_count_;
+  std::multimap<std::uint64_t, config::AddressPrefix> by_count_;
   ClientStats other_;
   std::uint64_t total_ = 0;
   std::uint64_t next_entry_id_ = 1;

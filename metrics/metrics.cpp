@@ -9,24 +9,6 @@
 namespace tlsfloor::metrics {
 namespace {
 
-// Index of a version label in the per-listener caches; order matches kVersionLabelNames.
-std::size_t version_index(std::uint16_t wire) {
-  switch (wire) {
-    case 0x0301:
-      return 0;
-    case 0x0302:
-      return 1;
-    case 0x0303:
-      return 2;
-    case 0x0304:
-      return 3;
-    case 0x0300:
-      return 4;
-    default:
-      return 5;
-  }
-}
-
 template <typename Builder>
 auto& named(Builder builder, const char* name, const char* help, prometheus::Registry& registry) {
   return builder.Name(name).Help(help).Register(registry);
@@ -88,15 +70,6 @@ Metrics::Metrics(const config::LegacyClientsConfig& legacy_clients)
                              "1 while a brownout window is active on the listener (mode "
                              "brownout), else 0.",
                              *registry_)),
-      exception_handshakes_(named(prometheus::BuildCounter(), "tlsfloor_exception_handshakes_total",
-                                  "Legacy handshakes let in by each exception (override).",
-                                  *registry_)),
-      exception_last_used_(
-          named(prometheus::BuildGauge(), "tlsfloor_exception_last_used_timestamp_seconds",
-                "Unix time each exception last let a client in (0: never).", *registry_)),
-      exception_expiry_(named(prometheus::BuildGauge(),
-                              "tlsfloor_exception_expiry_timestamp_seconds",
-                              "Unix time each exception stops matching.", *registry_)),
       config_reloads_(named(prometheus::BuildCounter(), "tlsfloor_config_reloads_total",
                             "Configuration reloads (SIGHUP, POST /reload) by result: success "
                             "or failure (the running configuration stayed).",
@@ -165,10 +138,47 @@ void Metrics::withdraw_policy(const std::string& name) {
   listener.policy_info_ = nullptr;
 }
 
-std::string Metrics::render() {
+std::string Metrics::render(const std::vector<ExceptionSample>& exceptions) {
   std::vector<prometheus::MetricFamily> families = registry_->Collect();
   for (auto& family : collect_legacy_clients()) families.push_back(std::move(family));
+  for (auto& family : collect_exceptions(exceptions)) families.push_back(std::move(family));
   return prometheus::TextSerializer().Serialize(families);
+}
+
+std::vector<prometheus::MetricFamily> Metrics::collect_exceptions(
+    const std::vector<ExceptionSample>& exceptions) {
+  prometheus::MetricFamily handshakes{"tlsfloor_exception_handshakes_total",
+                                      "Legacy handshakes let in by each exception (override).",
+                                      prometheus::MetricType::Counter,
+                                      {}};
+  prometheus::MetricFamily last_used{"tlsfloor_exception_last_used_timestamp_seconds",
+                                     "Unix time each exception last let a client in (0: never).",
+                                     prometheus::MetricType::Gauge,
+                                     {}};
+  prometheus::MetricFamily expiry{"tlsfloor_exception_expiry_timestamp_seconds",
+                                  "Unix time each exception stops matching.",
+                                  prometheus::MetricType::Gauge,
+                                  {}};
+  for (const ExceptionSample& sample : exceptions) {
+    const std::vector<prometheus::ClientMetric::Label> labels{{"exception", sample.exception},
+                                                              {"listener", sample.listener}};
+    handshakes.metric.push_back({});
+    handshakes.metric.back().label = labels;
+    handshakes.metric.back().counter.value = static_cast<double>(sample.handshakes);
+    last_used.metric.push_back({});
+    last_used.metric.back().label = labels;
+    last_used.metric.back().gauge.value =
+        sample.last_used ? config::to_unix_seconds(*sample.last_used) : 0.0;
+    expiry.metric.push_back({});
+    expiry.metric.back().label = labels;
+    expiry.metric.back().gauge.value = config::to_unix_seconds(sample.expiry);
+  }
+  std::vector<prometheus::MetricFamily> families;
+  // A family without samples is left out, as the registry leaves out families never used.
+  for (auto* family : {&handshakes, &last_used, &expiry}) {
+    if (!family->metric.empty()) families.push_back(std::move(*family));
+  }
+  return families;
 }
 
 std::vector<prometheus::MetricFamily> Metrics::collect_legacy_clients() {
@@ -230,21 +240,6 @@ ListenerMetrics::ListenerMetrics(Metrics& owner, const std::string& name)
       brownout_active_(owner.brownout_active_.Add({{"listener", name}})),
       legacy_clients_(LegacyClientTracker::Options{.top_k = owner.legacy_clients_config_.top_k}) {}
 
-ExceptionMetrics& ListenerMetrics::exception(const std::string& name) {
-  const std::lock_guard lock(exceptions_mutex_);
-  auto it = exceptions_.find(name);
-  if (it == exceptions_.end()) {
-    const prometheus::Labels labels{{"listener", name_}, {"exception", name}};
-    it = exceptions_
-             .emplace(name, std::make_unique<ExceptionMetrics>(
-                                ExceptionMetrics{owner_.exception_handshakes_.Add(labels),
-                                                 owner_.exception_last_used_.Add(labels),
-                                                 owner_.exception_expiry_.Add(labels)}))
-             .first;
-  }
-  return *it->second;
-}
-
 prometheus::Counter& ListenerMetrics::cached(std::atomic<prometheus::Counter*>& slot,
                                              prometheus::Family<prometheus::Counter>& family,
                                              const prometheus::Labels& labels) {
@@ -258,7 +253,8 @@ prometheus::Counter& ListenerMetrics::cached(std::atomic<prometheus::Counter*>& 
 }
 
 void ListenerMetrics::count_handshake(std::uint16_t version_wire, HandshakeOutcome outcome) {
-  const std::size_t index = version_index(version_wire) * 3 + static_cast<std::size_t>(outcome);
+  const std::size_t index =
+      config::wire_version_index(version_wire) * 3 + static_cast<std::size_t>(outcome);
   cached(handshakes_[index], owner_.handshakes_,
          {{"listener", name_},
           {"version", std::string(config::wire_version_label(version_wire))},
@@ -267,8 +263,8 @@ void ListenerMetrics::count_handshake(std::uint16_t version_wire, HandshakeOutco
 }
 
 void ListenerMetrics::count_legacy_handshake(std::uint16_t version_wire, LegacyDecision decision) {
-  const std::size_t index =
-      version_index(version_wire) * kLegacyDecisionCount + static_cast<std::size_t>(decision);
+  const std::size_t index = config::wire_version_index(version_wire) * kLegacyDecisionCount +
+                            static_cast<std::size_t>(decision);
   cached(legacy_[index], owner_.legacy_handshakes_,
          {{"listener", name_},
           {"version", std::string(config::wire_version_label(version_wire))},

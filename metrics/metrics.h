@@ -14,15 +14,15 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "config/config.h"
-#include "metrics/handshake_log.h"
 #include "metrics/legacy_client_series.h"
 #include "metrics/legacy_client_tracker.h"
-#include "metrics/legacy_decision.h"
+#include "proxy/policy/legacy_decision.h"
 
 namespace tlsfloor::metrics {
 
@@ -31,11 +31,21 @@ enum class Direction { client_to_upstream, upstream_to_client };
 
 class Metrics;
 
-/// The series of one exception (override) of a listener.
-struct ExceptionMetrics {
-  prometheus::Counter& handshakes;  // clients it let in
-  prometheus::Gauge& last_used;     // Unix time of the latest, 0 before the first
-  prometheus::Gauge& expiry;        // Unix time it stops matching
+/// Where a handshake log reports what it did (Metrics::handshake_log() makes these).
+struct HandshakeLogCounters {
+  prometheus::Counter& written;
+  prometheus::Counter& dropped_queue_full;
+  prometheus::Counter& dropped_write_error;
+};
+
+/// One exception (override) of a listener as the metrics show it at a scrape. The use is kept
+/// elsewhere (the exception ledger); the metrics only report it.
+struct ExceptionSample {
+  std::string listener;
+  std::string exception;
+  std::uint64_t handshakes = 0;  // clients it let in since the process started
+  std::optional<std::chrono::system_clock::time_point> last_used;
+  std::chrono::system_clock::time_point expiry;  // when it stops matching
 };
 
 /// The series of one listener. Obtained from Metrics::listener(); lives as long as the
@@ -59,8 +69,6 @@ class ListenerMetrics {
   }
   void count_upstream_connect_failure() { upstream_connect_failures_.Increment(); }
   void count_accept_error() { accept_errors_.Increment(); }
-  /// The series of exception `name`, created (at 0) on first call.
-  ExceptionMetrics& exception(const std::string& name);
   void set_brownout_active(bool active) { brownout_active_.Set(active ? 1 : 0); }
 
   /// Per-client accounting of this listener's legacy handshakes.
@@ -69,17 +77,18 @@ class ListenerMetrics {
 
  private:
   friend class Metrics;
+
   ListenerMetrics(Metrics& owner, const std::string& name);
   // Label combinations are created on first use (Family::Add locks) and then cached.
   prometheus::Counter& cached(std::atomic<prometheus::Counter*>& slot,
                               prometheus::Family<prometheus::Counter>& family,
                               const prometheus::Labels& labels);
 
-  static constexpr std::size_t kVersionLabels = 6;  // TLS1.0..TLS1.3, SSL3.0, unknown
   Metrics& owner_;
   std::string name_;
-  std::array<std::atomic<prometheus::Counter*>, kVersionLabels * 3> handshakes_{};
-  std::array<std::atomic<prometheus::Counter*>, kVersionLabels * kLegacyDecisionCount> legacy_{};
+  std::array<std::atomic<prometheus::Counter*>, config::kWireVersionLabels * 3> handshakes_{};
+  std::array<std::atomic<prometheus::Counter*>, config::kWireVersionLabels * kLegacyDecisionCount>
+      legacy_{};
   prometheus::Histogram& handshake_duration_;
   prometheus::Counter& resumed_handshakes_;
   prometheus::Counter& connections_total_;
@@ -92,8 +101,6 @@ class ListenerMetrics {
   prometheus::Gauge& brownout_active_;
   LegacyClientTracker legacy_clients_;
   LegacyClientSeries legacy_client_series_;  // guarded by Metrics::mutex_
-  std::mutex exceptions_mutex_;              // creation only; the handles are then lock-free
-  std::map<std::string, std::unique_ptr<ExceptionMetrics>, std::less<>> exceptions_;
 };
 
 /// One listener's legacy-client table at one instant, for JSON views.
@@ -134,9 +141,10 @@ class Metrics {
   /// The counters of the handshake log written to `path`.
   HandshakeLogCounters handshake_log(const std::string& path);
 
-  /// Everything, in the Prometheus text exposition format (version 0.0.4). Not const: the
-  /// per-client series remember which clients they showed last time.
-  std::string render();
+  /// Everything, in the Prometheus text exposition format (version 0.0.4), with the exceptions
+  /// in force as `exceptions` says. Not const: the per-client series remember which clients
+  /// they showed last time.
+  std::string render(const std::vector<ExceptionSample>& exceptions = {});
 
   /// Every listener's legacy-client table, in listener-name order.
   std::vector<ListenerLegacyClients> legacy_clients() const;
@@ -156,9 +164,6 @@ class Metrics {
   prometheus::Family<prometheus::Counter>& upstream_connect_failures_;
   prometheus::Family<prometheus::Counter>& accept_errors_;
   prometheus::Family<prometheus::Gauge>& brownout_active_;
-  prometheus::Family<prometheus::Counter>& exception_handshakes_;
-  prometheus::Family<prometheus::Gauge>& exception_last_used_;
-  prometheus::Family<prometheus::Gauge>& exception_expiry_;
   prometheus::Family<prometheus::Counter>& config_reloads_;
   prometheus::Counter& reload_successes_;
   prometheus::Counter& reload_failures_;
@@ -172,6 +177,9 @@ class Metrics {
   // Built at each scrape from the trackers, not kept in the registry: the set of clients
   // shown changes between scrapes.
   std::vector<prometheus::MetricFamily> collect_legacy_clients();
+  // Built at each scrape from the exception ledger's records.
+  static std::vector<prometheus::MetricFamily> collect_exceptions(
+      const std::vector<ExceptionSample>& exceptions);
 
   mutable std::mutex mutex_;  // listeners_, policy_info and client series; never on the data path
   std::map<std::string, std::unique_ptr<ListenerMetrics>, std::less<>> listeners_;

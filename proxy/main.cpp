@@ -11,9 +11,9 @@
 #include "config/config_parser.h"
 #include "config/tls_version.h"
 #include "metrics/build_info.h"
-#include "metrics/handshake_report_command.h"
-#include "proxy/server.h"
-#include "proxy/tls_context.h"
+#include "metrics/report/handshake_report_command.h"
+#include "proxy/server/server.h"
+#include "proxy/tls/certificate_set.h"
 
 namespace {
 
@@ -27,7 +27,7 @@ int report_errors(const std::vector<ConfigError>& errors) {
 
 // `tlsfloor report`'s command line: the version and format as typed, converted once parsed.
 struct ReportCommandLine {
-  tlsfloor::metrics::ReportOptions options;
+  tlsfloor::report::ReportOptions options;
   std::string floor = "TLS1.2";
   std::string format = "text";
 };
@@ -66,11 +66,11 @@ CLI::App* add_report_command(CLI::App& app, ReportCommandLine& line) {
 }
 
 int run_report_command(ReportCommandLine& line) {
-  using Format = tlsfloor::metrics::ReportOptions::Format;
+  using Format = tlsfloor::report::ReportOptions::Format;
   // Both strings were checked against their lists by CLI11.
   line.options.settings.floor = *tlsfloor::config::parse_tls_version(line.floor);
   line.options.format = line.format == "json" ? Format::json : Format::text;
-  return tlsfloor::metrics::run_report(line.options, std::cout, std::cerr);
+  return tlsfloor::report::run_report(line.options, std::cout, std::cerr);
 }
 
 }  // namespace
@@ -105,11 +105,11 @@ int main(int argc, char** argv) {
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %l %v", spdlog::pattern_time_type::utc);
 
   auto parsed = tlsfloor::config::load_config_file(config_path);
-  tlsfloor::proxy::add_certificate_errors(parsed);
+  tlsfloor::tls::add_certificate_errors(parsed);
   if (!parsed.config) return report_errors(parsed.errors);
   std::vector<ConfigError> errors;
   // Building the server loads and checks every certificate but binds nothing yet.
-  auto server = tlsfloor::proxy::Server::create(std::move(*parsed.config), errors);
+  auto server = tlsfloor::server::Server::create(std::move(*parsed.config), errors);
   if (!server) return report_errors(errors);
   if (check_only) {
     std::printf("%s: configuration OK\n", config_path.c_str());

@@ -5,13 +5,13 @@
 #include <optional>
 #include <span>
 
-#include "proxy/client_hello.h"
+#include "proxy/hello/client_hello.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  const std::optional<tlsfloor::proxy::ClientHello> hello =
-      tlsfloor::proxy::parse_client_hello(std::span<const std::uint8_t>(data, size));
+  const std::optional<tlsfloor::hello::ClientHello> hello =
+      tlsfloor::hello::parse_client_hello(std::span<const std::uint8_t>(data, size));
   if (hello) {
-    const std::uint16_t version = tlsfloor::proxy::highest_offered_version(*hello);
+    const std::uint16_t version = tlsfloor::hello::highest_offered_version(*hello);
     // With supported_versions the answer is 0 or a final TLS version; without it, never above
     // TLS 1.2. Anything else is a logic bug worth a crash report.
     if (hello->has_supported_versions ? (version != 0 && (version < 0x0301 || version > 0x0304))

@@ -7,7 +7,7 @@
 #include <thread>
 #include <vector>
 
-#include "proxy/buffer_pool.h"
+#include "proxy/net/buffer_pool.h"
 #include "tests/integration/proxy_config.h"
 #include "tests/support/running_proxy.h"
 #include "tests/support/tcp_upstream.h"
@@ -16,7 +16,7 @@
 namespace tlsfloor::test {
 namespace {
 
-constexpr std::size_t kRecord = proxy::kRelayChunkSize;  // a full TLS record's plaintext
+constexpr std::size_t kRecord = net::kRelayChunkSize;  // a full TLS record's plaintext
 
 std::string random_bytes(std::size_t size, unsigned seed) {
   std::mt19937 generator(seed);
@@ -96,7 +96,7 @@ TEST_F(RelayTest, KeepaliveMessagesAroundARecordAndAReadComeBackExact) {
   ASSERT_TRUE(client.handshake());
   std::size_t total = 0;
   for (const std::size_t size : {std::size_t{1}, kRecord - 1, kRecord, kRecord + 1,
-                                 proxy::kRelayBufferSize + 1, 4 * kRecord + 3, std::size_t{2}}) {
+                                 net::kRelayBufferSize + 1, 4 * kRecord + 3, std::size_t{2}}) {
     SCOPED_TRACE(size);
     const std::string message = random_bytes(size, static_cast<unsigned>(size));
     ASSERT_TRUE(client.write_all(message));

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "metrics/handshake_event.h"
+#include "metrics/handshake_log/handshake_event.h"
 #include "tests/support/child_process.h"
 #include "tests/support/test_pki.h"
 
@@ -24,7 +24,7 @@ const std::string kModernJa4 = "t13d1516h2_8daaf6152771_e5627efa2ab1";
 std::string log_line(const std::string& client, std::uint16_t highest_offered, int minute,
                      const std::string& server_name = "legacy.example.com") {
   using namespace std::chrono;
-  metrics::HandshakeEvent event;
+  handshake_log::HandshakeEvent event;
   event.time = sys_days{year{2026} / 11 / 22} + hours{10} + minutes{minute};
   event.listener = "api";
   event.client_address = client;
@@ -38,7 +38,7 @@ std::string log_line(const std::string& client, std::uint16_t highest_offered, i
   event.legacy = highest_offered != 0x0304;
   event.decision = event.legacy ? "rejected" : "allowed";
   event.reason = "test";
-  return metrics::to_json_line(event);
+  return handshake_log::to_json_line(event);
 }
 
 // Monday's log: one TLS 1.0 client twice, one TLS 1.1 client, one modern client.

@@ -22,7 +22,7 @@ std::unique_ptr<RunningProxy> RunningProxy::from_file(const std::string& path) {
 RunningProxy::RunningProxy(config::ParseResult parsed, std::function<config::Timestamp()> clock) {
   std::vector<config::ConfigError> errors = parsed.errors;
   if (parsed.config) {
-    server_ = proxy::Server::create(std::move(*parsed.config), errors, std::move(clock));
+    server_ = server::Server::create(std::move(*parsed.config), errors, std::move(clock));
   }
   if (!server_) {
     std::string text = "test config is invalid:";

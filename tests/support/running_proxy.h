@@ -7,7 +7,7 @@
 #include <string>
 
 #include "config/config_parser.h"
-#include "proxy/server.h"
+#include "proxy/server/server.h"
 #include "tests/support/admin_client.h"
 
 namespace tlsfloor::test {
@@ -33,13 +33,13 @@ class RunningProxy {
   /// records outcomes on its own threads, a moment after the client has seen them.
   std::optional<double> metric_eventually(const std::string& name, const Labels& labels,
                                           double expected) const;
-  proxy::Server& server() { return *server_; }
+  server::Server& server() { return *server_; }
   /// Requests a graceful stop and waits for it.
   void stop();
 
  private:
   RunningProxy(config::ParseResult parsed, std::function<config::Timestamp()> clock);
-  std::unique_ptr<proxy::Server> server_;
+  std::unique_ptr<server::Server> server_;
   bool stopped_ = false;
 };
 

@@ -837,9 +837,9 @@ TEST(ConfigParserTest, ExceptionsBrownoutAndHttpRefusal) {
   const ExceptionConfig& payroll = api.exceptions[0];
   EXPECT_EQ(payroll.name, "payroll-batch");
   ASSERT_EQ(payroll.clients.size(), 3u);
-  EXPECT_EQ(payroll.clients[0].text, "10.20.0.0/16");
+  EXPECT_EQ(to_string(payroll.clients[0]), "10.20.0.0/16");
   EXPECT_EQ(payroll.clients[0].length, 16);
-  EXPECT_TRUE(payroll.clients[2].ipv6);
+  EXPECT_TRUE(payroll.clients[2].is_ipv6());
   EXPECT_EQ(payroll.server_names, (Strings{"legacy.example.com", "*.old.example.com"}));
   EXPECT_EQ(payroll.ja4, (Strings{"t10d070600_c50f5591e341_1a3805c3aa63"}));
   EXPECT_EQ(payroll.min_version, TlsVersion::tls1_1);

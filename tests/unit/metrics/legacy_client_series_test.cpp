@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "config/tls_version.h"
+
 #include <cstdint>
 #include <map>
 #include <random>
@@ -12,14 +14,17 @@
 namespace tlsfloor::metrics {
 namespace {
 
-constexpr std::uint16_t kTls10 = 0x0301;
-constexpr std::uint16_t kTls11 = 0x0302;
+constexpr std::uint16_t kTls10 = config::wire::kTls1_0;
+constexpr std::uint16_t kTls11 = config::wire::kTls1_1;
 using Sample = LegacyClientSeries::Sample;
 // (client, version, decision) -> value: what one scrape shows.
 using Shown = std::map<std::tuple<std::string, std::uint16_t, LegacyDecision>, std::uint64_t>;
 
-ClientKey client(std::uint32_t n) {
-  return make_client_key(boost::asio::ip::address_v4(0x0a000000u + n), 32, 128);
+config::AddressPrefix client(std::uint32_t n) {
+  const std::uint32_t address = 0x0a000000u + n;  // 10.0.0.n
+  return config::ipv4_address(std::array<std::uint8_t, 4>{
+      static_cast<std::uint8_t>(address >> 24), static_cast<std::uint8_t>(address >> 16),
+      static_cast<std::uint8_t>(address >> 8), static_cast<std::uint8_t>(address)});
 }
 
 void record(LegacyClientTracker& tracker, std::uint32_t n, int times = 1,

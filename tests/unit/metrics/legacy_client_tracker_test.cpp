@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include "config/bounded_text.h"
+#include "config/tls_version.h"
+
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
@@ -19,19 +22,22 @@ using Observation = LegacyClientTracker::Observation;
 using ClientStats = LegacyClientTracker::ClientStats;
 using VersionDecision = std::pair<std::uint16_t, Decision>;
 
-constexpr std::uint16_t kTls10 = 0x0301;
-constexpr std::uint16_t kTls11 = 0x0302;
+constexpr std::uint16_t kTls10 = config::wire::kTls1_0;
+constexpr std::uint16_t kTls11 = config::wire::kTls1_1;
 
 LegacyClientTracker::TimePoint at(int seconds) {
   return LegacyClientTracker::TimePoint{} + std::chrono::seconds(seconds);
 }
 
 // Client number `n` as a distinct IPv4 address in 10.0.0.0/8.
-ClientKey client(std::uint32_t n) {
-  return make_client_key(boost::asio::ip::address_v4(0x0a000000u + n), 32, 128);
+config::AddressPrefix client(std::uint32_t n) {
+  const std::uint32_t address = 0x0a000000u + n;  // 10.0.0.n
+  return config::ipv4_address(std::array<std::uint8_t, 4>{
+      static_cast<std::uint8_t>(address >> 24), static_cast<std::uint8_t>(address >> 16),
+      static_cast<std::uint8_t>(address >> 8), static_cast<std::uint8_t>(address)});
 }
 
-Observation seen(ClientKey key, std::uint16_t version = kTls10,
+Observation seen(config::AddressPrefix key, std::uint16_t version = kTls10,
                  Decision decision = Decision::rejected, int when = 0) {
   Observation observation;
   observation.client = key;
@@ -179,14 +185,14 @@ TEST(LegacyClientTrackerTest, LongValuesAreCut) {
   observation.cipher = long_name;
   tracker.record(observation);
   // A second value equal to the first after cutting is the same value.
-  const std::string other_long_name = std::string(LegacyClientTracker::kMaxValueLength, 'x') + "y";
+  const std::string other_long_name = std::string(config::kMaxClientText, 'x') + "y";
   observation.server_name = other_long_name;
   tracker.record(observation);
   const auto snapshot = tracker.snapshot();
   ASSERT_EQ(snapshot.size(), 1u);
   EXPECT_EQ(snapshot[0].server_names,
-            std::vector<std::string>{std::string(LegacyClientTracker::kMaxValueLength, 'x')});
-  EXPECT_EQ(snapshot[0].last_cipher.size(), LegacyClientTracker::kMaxValueLength);
+            std::vector<std::string>{std::string(config::kMaxClientText, 'x')});
+  EXPECT_EQ(snapshot[0].last_cipher.size(), config::kMaxClientText);
 }
 
 TEST(LegacyClientTrackerTest, SnapshotIsHeaviestFirstThenEarliestThenByKey) {
@@ -198,9 +204,10 @@ TEST(LegacyClientTrackerTest, SnapshotIsHeaviestFirstThenEarliestThenByKey) {
   for (int i = 0; i < 3; ++i) tracker.record(seen(client(6), kTls10, Decision::rejected, 10));
   tracker.record(seen(client(3), kTls10, Decision::rejected, 30));
   for (int i = 0; i < 2; ++i) tracker.record(seen(client(4), kTls10, Decision::rejected, 40));
-  std::vector<ClientKey> order;
+  std::vector<config::AddressPrefix> order;
   for (const ClientStats& stats : tracker.snapshot()) order.push_back(stats.client);
-  EXPECT_EQ(order, (std::vector<ClientKey>{client(6), client(5), client(4), client(3), client(7)}));
+  EXPECT_EQ(order, (std::vector<config::AddressPrefix>{client(6), client(5), client(4), client(3),
+                                                       client(7)}));
 }
 
 TEST(LegacyClientTrackerTest, FullTableReplacesTheMinimumAndFoldsItIntoOther) {
@@ -251,10 +258,10 @@ TEST(LegacyClientTrackerTest, AmongEqualMinimaTheLongestIdleIsEvicted) {
   tracker.record(seen(client(3)));
   tracker.record(seen(client(2)));  // all at 2; client 1 reached 2 first
   tracker.record(seen(client(4)));
-  std::vector<ClientKey> kept;
+  std::vector<config::AddressPrefix> kept;
   for (const ClientStats& stats : tracker.snapshot()) kept.push_back(stats.client);
   std::sort(kept.begin(), kept.end());
-  EXPECT_EQ(kept, (std::vector<ClientKey>{client(2), client(3), client(4)}));
+  EXPECT_EQ(kept, (std::vector<config::AddressPrefix>{client(2), client(3), client(4)}));
 }
 
 TEST(LegacyClientTrackerTest, EvictedClientComesBackWithAnErrorBound) {
@@ -312,7 +319,7 @@ TEST(LegacyClientTrackerTest, HeavyClientsSurviveAFloodOfOneOffClients) {
   constexpr std::uint32_t kOneOff = 10'000;
   LegacyClientTracker tracker({.top_k = 100});
   std::map<VersionDecision, std::uint64_t> recorded;
-  const auto record = [&](ClientKey key, std::uint16_t version, Decision decision) {
+  const auto record = [&](config::AddressPrefix key, std::uint16_t version, Decision decision) {
     tracker.record(seen(key, version, decision));
     recorded[{version, decision}] += 1;
   };
@@ -333,7 +340,7 @@ TEST(LegacyClientTrackerTest, HeavyClientsSurviveAFloodOfOneOffClients) {
     EXPECT_LE(stats.count - stats.error, kPerHeavy) << to_string(stats.client);
   }
   // And every one of them is there (not one heavy client twice).
-  std::vector<ClientKey> heavy;
+  std::vector<config::AddressPrefix> heavy;
   for (std::uint32_t i = 0; i < kHeavy; ++i) heavy.push_back(snapshot[i].client);
   std::sort(heavy.begin(), heavy.end());
   EXPECT_TRUE(std::adjacent_find(heavy.begin(), heavy.end()) == heavy.end());
@@ -355,7 +362,7 @@ TEST(LegacyClientTrackerTest, ConcurrentRecordsAreAllCounted) {
       for (std::uint32_t i = 0; i < kPerThread; ++i) {
         // One in four handshakes is from a client every thread shares; the rest are from
         // clients of this thread only, mostly one-off.
-        const ClientKey key =
+        const config::AddressPrefix key =
             i % 4 == 0 ? client(0) : client(1 + static_cast<std::uint32_t>(t) * kPerThread + i);
         Observation observation =
             seen(key, i % 2 == 0 ? kTls10 : kTls11,

@@ -36,7 +36,7 @@ TEST(MetricsTest, LegacyClientSeriesComeFromTheListenersTable) {
   metrics.listener("web", "TLS1.2", "TLS1.3", "enforce");
   const auto record = [&](const char* address, std::uint16_t version) {
     LegacyClientTracker::Observation observation;
-    observation.client = make_client_key(boost::asio::ip::make_address(address), 32, 128);
+    observation.client = config::masked(config::parse_address(address).value(), 32, 128);
     observation.version_wire = version;
     observation.decision = LegacyDecision::rejected;
     api.legacy_clients().record(observation);

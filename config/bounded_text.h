@@ -1,0 +1,16 @@
+#pragma once
+// Text that came from a client (SNI, ALPN names, fingerprints, cipher names) is kept at a bounded
+// length wherever tlsfloor stores it: one cap, one rule.
+#include <cstddef>
+#include <string_view>
+
+namespace tlsfloor::config {
+
+/// The most bytes of one client-supplied value that tlsfloor keeps (a DNS name is at most 253).
+inline constexpr std::size_t kMaxClientText = 255;
+
+/// The longest prefix of `text` of at most `max_bytes` bytes that does not end inside a UTF-8
+/// sequence: a cut inside one would leave invalid UTF-8 for the JSON and metric labels after it.
+std::string_view utf8_prefix(std::string_view text, std::size_t max_bytes = kMaxClientText);
+
+}  // namespace tlsfloor::config

@@ -1,0 +1,59 @@
+#include "metrics/handshake_log/handshake_event.h"
+
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+
+#include "config/timestamp.h"
+#include "config/tls_version.h"
+
+namespace tlsfloor::handshake_log {
+namespace {
+
+nlohmann::ordered_json text_or_null(const std::string& text) {
+  if (text.empty()) return nullptr;
+  return text;
+}
+
+// Known versions by name; drafts and private codes in hex ("0x7f1c"), which says more to
+// whoever reads the log than a bare "unknown".
+std::string offered_label(std::uint16_t version) {
+  const std::string_view label = config::wire_version_label(version);
+  if (label != "unknown") return std::string(label);
+  char hex[8];
+  std::snprintf(hex, sizeof hex, "0x%04x", version);
+  return hex;
+}
+
+}  // namespace
+
+std::string to_json_line(const HandshakeEvent& event) {
+  nlohmann::ordered_json line;
+  line["time"] = config::format_timestamp(event.time);
+  line["listener"] = event.listener;
+  line["client"] = event.client_address;
+  line["client_port"] = event.client_port;
+  auto& offered = line["offered_versions"] = nlohmann::ordered_json::array();
+  for (const std::uint16_t version : event.offered_versions)
+    offered.push_back(offered_label(version));
+  line["highest_offered"] = config::wire_version_label(event.highest_offered);
+  line["negotiated_version"] =
+      event.negotiated_version == 0
+          ? nlohmann::ordered_json(nullptr)
+          : nlohmann::ordered_json(config::wire_version_label(event.negotiated_version));
+  line["cipher"] = text_or_null(event.cipher);
+  line["sni"] = text_or_null(event.server_name);
+  line["alpn"] = event.alpn;
+  line["ja3"] = event.ja3;
+  line["ja4"] = event.ja4;
+  line["outcome"] = event.outcome;
+  line["legacy"] = event.legacy;
+  line["decision"] = event.decision;
+  line["reason"] = event.reason;
+  // A client controls SNI and ALPN bytes: replace invalid UTF-8 rather than throw.
+  std::string out = line.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+  out += '\n';
+  return out;
+}
+
+}  // namespace tlsfloor::handshake_log

@@ -1,0 +1,44 @@
+#pragma once
+// One handshake decision, as the handshake log records it: the facts a connection learned from
+// the ClientHello and from the end of its handshake. Built on a worker thread, serialised to
+// JSON on the log's writer thread.
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace tlsfloor::handshake_log {
+
+struct HandshakeEvent {
+  std::chrono::system_clock::time_point time{};
+  std::string listener;
+  std::string client_address;  // without brackets or port
+  std::uint16_t client_port = 0;
+  /// Versions the client offers (supported_versions in the client's order, else the hello's
+  /// legacy_version), GREASE left out; wire codes.
+  std::vector<std::uint16_t> offered_versions;
+  /// The highest of those that the policy judged (0: none readable).
+  std::uint16_t highest_offered = 0;
+  /// 0 unless the handshake completed.
+  std::uint16_t negotiated_version = 0;
+  std::string cipher;             // IANA name; empty unless the handshake completed
+  std::string server_name;        // SNI; empty when absent
+  std::vector<std::string> alpn;  // protocols the client offers, in its order
+  std::string ja3;
+  std::string ja4;
+  std::string outcome;   // tlsfloor_handshakes_total's: accepted, rejected, failed
+  bool legacy = false;   // the best offered version is below the listener's floor
+  std::string decision;  // allowed, or the legacy decision (would_reject, rejected, ...)
+  std::string reason;    // the policy's words
+};
+
+/// The handshake log's line: one JSON object and a newline. Keys, always present, in this
+/// order: time (RFC 3339 UTC), listener, client, client_port, offered_versions ("TLS1.2", or
+/// hex such as "0x7f1c" for drafts), highest_offered, negotiated_version (null unless completed),
+/// cipher (null unless completed), sni (null when absent), alpn (list), ja3, ja4, outcome, legacy,
+/// decision, reason. Strings from the wire (SNI, ALPN) are escaped; bytes that are not UTF-8 become
+/// U+FFFD.
+std::string to_json_line(const HandshakeEvent& event);
+
+}  // namespace tlsfloor::handshake_log

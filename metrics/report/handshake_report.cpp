@@ -1,0 +1,126 @@
+#include "metrics/report/handshake_report.h"
+
+#include <algorithm>
+#include <cassert>
+#include <functional>
+#include <limits>
+#include <tuple>
+
+#include "config/bounded_text.h"
+
+namespace tlsfloor::report {
+
+void DistinctValues::add(std::string_view value) {
+  if (value.empty()) return;
+  value = config::utf8_prefix(value);
+  if (std::find(kept_.begin(), kept_.end(), value) != kept_.end()) return;
+  if (kept_.size() < kMaxKept) {
+    kept_.emplace_back(value);
+    return;
+  }
+  const std::uint64_t hash = std::hash<std::string_view>{}(value);
+  const auto position = std::lower_bound(more_hashes_.begin(), more_hashes_.end(), hash);
+  if (position != more_hashes_.end() && *position == hash) return;
+  if (more_hashes_.size() >= kMaxCounted) {
+    saturated_ = true;
+    return;
+  }
+  more_hashes_.insert(position, hash);
+}
+
+void AffectedHandshakes::add(std::uint16_t highest_offered, config::Timestamp time) {
+  if (count == 0) {
+    first_seen = time;
+    last_seen = time;
+  }
+  // min/max rather than first/last: rotated logs can be given in any order.
+  first_seen = std::min(first_seen, time);
+  last_seen = std::max(last_seen, time);
+  ++count;
+  ++by_version[config::wire_version_index(highest_offered)];
+}
+
+std::uint64_t AffectedHandshakes::with_version(std::uint16_t wire) const {
+  return by_version[config::wire_version_index(wire)];
+}
+
+HandshakeReport::HandshakeReport(Settings settings) : settings_(settings) {}
+
+bool HandshakeReport::is_affected(std::uint16_t highest_offered) const {
+  // "unknown" is 0, below every version's wire code.
+  return highest_offered < static_cast<std::uint16_t>(settings_.floor);
+}
+
+std::vector<std::uint16_t> HandshakeReport::affected_versions() const {
+  std::vector<std::uint16_t> versions;
+  for (std::uint16_t wire = config::wire::kSsl3_0; is_affected(wire); ++wire) {
+    versions.push_back(wire);
+  }
+  versions.push_back(0);  // unknown
+  return versions;
+}
+
+void HandshakeReport::add(const HandshakeRecord& record) {
+  ++totals_.handshakes;
+  totals_.first_seen =
+      totals_.first_seen ? std::min(*totals_.first_seen, record.time) : record.time;
+  totals_.last_seen = totals_.last_seen ? std::max(*totals_.last_seen, record.time) : record.time;
+  if (!is_affected(record.highest_offered)) return;
+  ++totals_.affected;
+
+  const config::AddressPrefix key =
+      config::masked(record.client, settings_.ipv4_prefix, settings_.ipv6_prefix);
+  auto client = clients_.find(key);
+  if (client == clients_.end()) {
+    assert(clients_.size() < std::numeric_limits<std::uint32_t>::max());
+    ClientEntry entry;
+    entry.row.client = key;
+    entry.row.client_text = to_string(key);
+    entry.id = static_cast<std::uint32_t>(clients_.size());
+    client = clients_.emplace(key, std::move(entry)).first;
+  }
+  ClientRow& client_row = client->second.row;
+  client_row.affected.add(record.highest_offered, record.time);
+  client_row.server_names.add(record.server_name);
+  client_row.fingerprints.add(record.ja4);
+  client_row.listeners.add(record.listener);
+
+  // Cut like the values in DistinctValues, so that a row's size is bounded whatever the log.
+  const std::string_view ja4 = config::utf8_prefix(record.ja4);
+  auto fingerprint = fingerprints_.find(ja4);
+  if (fingerprint == fingerprints_.end()) {
+    assert(fingerprints_.size() < std::numeric_limits<std::uint32_t>::max());
+    FingerprintEntry entry;
+    entry.row.ja4 = ja4;
+    entry.id = static_cast<std::uint32_t>(fingerprints_.size());
+    fingerprint = fingerprints_.emplace(std::string(ja4), std::move(entry)).first;
+  }
+  FingerprintRow& fingerprint_row = fingerprint->second.row;
+  fingerprint_row.affected.add(record.highest_offered, record.time);
+  fingerprint_row.server_names.add(record.server_name);
+  const std::uint64_t pair = std::uint64_t{client->second.id} << 32 | fingerprint->second.id;
+  if (client_fingerprint_pairs_.insert(pair).second) ++fingerprint_row.clients;
+}
+
+std::vector<const ClientRow*> HandshakeReport::clients() const {
+  std::vector<const ClientRow*> rows;
+  rows.reserve(clients_.size());
+  for (const auto& [key, entry] : clients_) rows.push_back(&entry.row);
+  std::sort(rows.begin(), rows.end(), [](const ClientRow* a, const ClientRow* b) {
+    return std::tie(b->affected.count, a->client_text) <
+           std::tie(a->affected.count, b->client_text);
+  });
+  return rows;
+}
+
+std::vector<const FingerprintRow*> HandshakeReport::fingerprints() const {
+  std::vector<const FingerprintRow*> rows;
+  rows.reserve(fingerprints_.size());
+  for (const auto& [ja4, entry] : fingerprints_) rows.push_back(&entry.row);
+  std::sort(rows.begin(), rows.end(), [](const FingerprintRow* a, const FingerprintRow* b) {
+    return std::tie(b->affected.count, a->ja4) < std::tie(a->affected.count, b->ja4);
+  });
+  return rows;
+}
+
+}  // namespace tlsfloor::report

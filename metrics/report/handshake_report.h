@@ -1,0 +1,153 @@
+#pragma once
+// "Who would break at a given floor": handshake-log records (log_line.h) summarised by client
+// and by JA4 fingerprint, counting the handshakes whose best offered version is below a
+// candidate minimum version. Pure: records in, tables out; reading files is the command's job
+// (handshake_report_command.h), printing is render.h's.
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_set>
+#include <vector>
+
+#include "config/address_prefix.h"
+#include "config/timestamp.h"
+#include "config/tls_version.h"
+#include "metrics/report/log_line.h"
+
+namespace tlsfloor::report {
+
+/// Distinct values of one attribute of a report row (SNI names, JA4s, listeners): the first
+/// kMaxKept kept verbatim, and how many distinct values there are beyond those, counted up to
+/// kMaxCounted. Bounded because SNI and JA4 are chosen by the client: one client cycling through
+/// random server names must not grow its row without limit.
+class DistinctValues {
+ public:
+  static constexpr std::size_t kMaxKept = 8;
+  static constexpr std::size_t kMaxCounted = 1024;
+  /// Counts `value` (cut to config::kMaxClientText bytes at a UTF-8 character boundary: the
+  /// ClientHello framing allows a 64 KiB server name); an empty value means "none" and is
+  /// ignored.
+  void add(std::string_view value);
+  /// The first distinct values seen, in that order, at most kMaxKept.
+  const std::vector<std::string>& kept() const { return kept_; }
+  /// Distinct values seen beyond kept(). Exact unless more_is_lower_bound().
+  std::size_t more() const { return more_hashes_.size(); }
+  /// True once more than kMaxCounted distinct values were seen: more() stopped counting.
+  bool more_is_lower_bound() const { return saturated_; }
+
+ private:
+  std::vector<std::string> kept_;
+  // Hashes, not the values, of the distinct values beyond kept_: 8 bytes each whatever their
+  // length. Sorted for binary search. Two values with the same 64-bit hash count once, which
+  // only ever lowers the count.
+  std::vector<std::uint64_t> more_hashes_;
+  bool saturated_ = false;
+};
+
+/// Affected handshakes by their best offered version, with the time span they cover.
+struct AffectedHandshakes {
+  std::uint64_t count = 0;
+  /// Counts by config::wire_version_index(): unknown, SSL3.0, TLS1.0, TLS1.1, TLS1.2, TLS1.3.
+  std::array<std::uint64_t, config::kWireVersionLabels> by_version{};
+  config::Timestamp first_seen{};
+  config::Timestamp last_seen{};
+
+  void add(std::uint16_t highest_offered, config::Timestamp time);
+  /// The count for a wire code (0 for unknown); codes other than 0x0300 .. 0x0304 count as 0.
+  std::uint64_t with_version(std::uint16_t wire) const;
+};
+
+/// One client (address masked to the report's prefix) with at least one affected handshake.
+/// Everything in it describes its affected handshakes only.
+struct ClientRow {
+  config::AddressPrefix client;
+  std::string client_text;  // to_string(client), also the tie-breaker of the order
+  AffectedHandshakes affected;
+  DistinctValues server_names;
+  DistinctValues fingerprints;
+  DistinctValues listeners;
+};
+
+/// One JA4 fingerprint with at least one affected handshake ("" when the log had none, e.g.
+/// an unreadable ClientHello). Everything in it describes its affected handshakes only.
+struct FingerprintRow {
+  std::string ja4;
+  AffectedHandshakes affected;
+  std::uint64_t clients = 0;  // distinct clients (after prefix grouping), exact
+  DistinctValues server_names;
+};
+
+struct ReportTotals {
+  std::uint64_t files = 0;
+  std::uint64_t handshakes = 0;  // lines parsed, affected or not
+  std::uint64_t affected = 0;
+  std::uint64_t malformed_lines = 0;
+  /// Earliest and latest time of all handshakes read; empty when none was read.
+  std::optional<config::Timestamp> first_seen;
+  std::optional<config::Timestamp> last_seen;
+};
+
+/// Accumulates handshake records into the "who would break" tables. A handshake is affected
+/// when its highest offered version is below the floor (SSL3.0 < TLS1.0 < TLS1.1 < TLS1.2 <
+/// TLS1.3); "unknown" (nothing readable was offered) is below every floor, since such a client
+/// cannot be shown to manage the floor either. Memory grows with the distinct affected clients
+/// and fingerprints, not with the number of lines.
+class HandshakeReport {
+ public:
+  struct Settings {
+    /// The candidate minimum version.
+    config::TlsVersion floor = config::TlsVersion::tls1_2;
+    /// Clients are grouped by these prefixes (config::masked()): full addresses by
+    /// default.
+    unsigned ipv4_prefix = 32;
+    unsigned ipv6_prefix = 128;
+  };
+
+  HandshakeReport() : HandshakeReport(Settings{}) {}
+  explicit HandshakeReport(Settings settings);
+
+  void add(const HandshakeRecord& record);
+  void count_malformed_line() { ++totals_.malformed_lines; }
+  void count_file() { ++totals_.files; }
+
+  /// True when a handshake whose best offered version is `highest_offered` (wire code, 0 for
+  /// unknown) is below the floor.
+  bool is_affected(std::uint16_t highest_offered) const;
+  /// The versions a handshake can be affected with, oldest first and "unknown" (0) last: the
+  /// columns of the per-version counts.
+  std::vector<std::uint16_t> affected_versions() const;
+
+  const Settings& settings() const { return settings_; }
+  const ReportTotals& totals() const { return totals_; }
+  /// Affected clients, heaviest first; equal counts by client text.
+  std::vector<const ClientRow*> clients() const;
+  /// Affected fingerprints, heaviest first; equal counts by JA4 text.
+  std::vector<const FingerprintRow*> fingerprints() const;
+
+ private:
+  // Ids number the rows so that (client, fingerprint) pairs can be remembered compactly.
+  struct ClientEntry {
+    ClientRow row;
+    std::uint32_t id = 0;
+  };
+  struct FingerprintEntry {
+    FingerprintRow row;
+    std::uint32_t id = 0;
+  };
+
+  Settings settings_;
+  ReportTotals totals_;
+  // Ordered maps rather than hash tables: O(log n) whatever addresses and fingerprints a log
+  // holds, where a hash table could be driven into long collision chains by chosen JA4s.
+  std::map<config::AddressPrefix, ClientEntry> clients_;
+  std::map<std::string, FingerprintEntry, std::less<>> fingerprints_;
+  // (client id << 32 | fingerprint id) of every pair seen, for the exact distinct-client count
+  // per fingerprint. Ids are sequential, so the identity hash spreads them well.
+  std::unordered_set<std::uint64_t> client_fingerprint_pairs_;
+};
+
+}  // namespace tlsfloor::report

@@ -1,0 +1,98 @@
+#include "metrics/report/log_line.h"
+
+#include <nlohmann/json.hpp>
+
+#include "config/tls_version.h"
+
+namespace tlsfloor::report {
+namespace {
+
+// Longest excerpt of a bad value quoted in a parse error: enough to recognise it.
+constexpr std::size_t kMaxQuotedLength = 64;
+
+// --- parsing ---------------------------------------------------------------------------------
+
+ParsedLine failure(std::string reason) {
+  ParsedLine result;
+  result.error = std::move(reason);
+  return result;
+}
+
+// A value for an error message: JSON-escaped with every non-ASCII character as \uXXXX, so
+// nothing the log holds reaches the terminal raw, and cut short.
+std::string json_quoted(const nlohmann::json& value) {
+  std::string text = value.dump(-1, ' ', true, nlohmann::json::error_handler_t::replace);
+  if (text.size() > kMaxQuotedLength) {
+    text.resize(kMaxQuotedLength);
+    text += "...";
+  }
+  return text;
+}
+
+// The string at `key`, or nullptr with `error` set. A null value is read as "" when
+// `null_allowed` (the log writes absent optional values as null).
+const std::string* string_member(const nlohmann::json& object, const char* key, bool null_allowed,
+                                 std::string& error) {
+  static const std::string kEmpty;
+  const auto it = object.find(key);
+  if (it == object.end()) {
+    error = std::string("no \"") + key + "\" key";
+    return nullptr;
+  }
+  if (it->is_string()) return &it->get_ref<const std::string&>();
+  if (null_allowed && it->is_null()) return &kEmpty;
+  error = std::string("\"") + key + "\" is " + json_quoted(*it) + ", not a string";
+  return nullptr;
+}
+
+}  // namespace
+
+ParsedLine parse_handshake_line(std::string_view line) {
+  nlohmann::json object;
+  try {
+    object = nlohmann::json::parse(line.begin(), line.end());
+  } catch (const nlohmann::json::parse_error& error) {
+    return failure("not JSON (syntax error at byte " + std::to_string(error.byte) + ")");
+  }
+  if (!object.is_object()) return failure("not a JSON object");
+
+  std::string error;
+  const std::string* time_text = string_member(object, "time", false, error);
+  if (!time_text) return failure(error);
+  const std::string* listener = string_member(object, "listener", false, error);
+  if (!listener) return failure(error);
+  const std::string* client_text = string_member(object, "client", false, error);
+  if (!client_text) return failure(error);
+  const std::string* highest_offered = string_member(object, "highest_offered", false, error);
+  if (!highest_offered) return failure(error);
+  const std::string* server_name = string_member(object, "sni", true, error);
+  if (!server_name) return failure(error);
+  const std::string* ja4 = string_member(object, "ja4", false, error);
+  if (!ja4) return failure(error);
+
+  HandshakeRecord record;
+  const auto time = config::parse_timestamp(*time_text);
+  if (!time)
+    return failure("\"time\" is " + json_quoted(*time_text) + ", not an RFC 3339 timestamp");
+  record.time = *time;
+  const auto client = config::parse_address(*client_text);
+  if (!client) {
+    return failure("\"client\" is " + json_quoted(*client_text) + ", not an IP address");
+  }
+  record.client = *client;
+  const auto version = config::wire_version_from_label(*highest_offered);
+  if (!version) {
+    return failure("\"highest_offered\" is " + json_quoted(*highest_offered) +
+                   ", not SSL3.0, TLS1.0 .. TLS1.3 or unknown");
+  }
+  record.highest_offered = *version;
+  record.listener = *listener;
+  record.server_name = *server_name;
+  record.ja4 = *ja4;
+
+  ParsedLine result;
+  result.record = std::move(record);
+  return result;
+}
+
+}  // namespace tlsfloor::report

@@ -1,0 +1,40 @@
+#pragma once
+// Reading the handshake log back: one JSON line (metrics/handshake_log/handshake_event.h) into
+// the facts `tlsfloor report` uses. Pure and strict: the log may come from anywhere, so every
+// value is checked and every rejection says why. Fuzzed.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "config/address_prefix.h"
+#include "config/timestamp.h"
+
+namespace tlsfloor::report {
+
+/// The facts of one handshake-log line that the report uses; the line's other keys are not
+/// read, so a log with more keys (a later tlsfloor) still reports.
+struct HandshakeRecord {
+  config::Timestamp time{};
+  std::string listener;
+  config::AddressPrefix client;  // a full-length address, IPv4-mapped as IPv4
+  /// `highest_offered` as a wire code: 0x0300 (SSL3.0) .. 0x0304 (TLS1.3), 0 for "unknown".
+  std::uint16_t highest_offered = 0;
+  std::string server_name;  // empty when the line's sni is null
+  std::string ja4;
+};
+
+/// One line parsed: a record, or why the line is not one.
+struct ParsedLine {
+  std::optional<HandshakeRecord> record;
+  std::string error;  // set exactly when record is empty
+};
+
+/// Parses one handshake-log line (without its newline). Rejected, with a reason: text that is
+/// not one JSON object; a missing or mistyped key among time, listener, client, highest_offered,
+/// sni, ja4; a time that is not RFC 3339; a client that is not an IP address; a highest_offered
+/// other than SSL3.0, TLS1.0 .. TLS1.3 or unknown. Values quoted in a reason are JSON-escaped
+/// and ASCII only, so a hostile log cannot send escape sequences to a terminal.
+ParsedLine parse_handshake_line(std::string_view line);
+
+}  // namespace tlsfloor::report

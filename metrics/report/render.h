@@ -1,0 +1,38 @@
+#pragma once
+// Printing a report: aligned tables for terminals, or one JSON document for programs.
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <ostream>
+#include <string>
+
+#include "metrics/report/handshake_report.h"
+
+namespace tlsfloor::report {
+
+/// How the tables are printed.
+struct RenderOptions {
+  /// Rows per table; 0 prints all. The rows left out are counted in the output.
+  std::size_t top = 50;
+};
+
+/// A report for terminals: the totals, then the "Clients" and "Fingerprints (JA4)" tables with
+/// aligned columns. Control characters in values from the log are printed as \xNN or \u00NN
+/// escapes, so a hostile SNI cannot drive the terminal.
+void render_text(const HandshakeReport& report, const RenderOptions& options, std::ostream& out);
+
+/// The same report as one JSON document (indented, newline-terminated); the schema is in the
+/// README ("Who would break: tlsfloor report").
+std::string render_json(const HandshakeReport& report, const RenderOptions& options);
+
+/// Rows of a table of `total` that `top` shows (0: all).
+inline std::size_t rows_shown(std::size_t total, std::size_t top) {
+  return top == 0 ? total : std::min(total, top);
+}
+
+/// part / whole, 0 for an empty whole.
+inline double fraction(std::uint64_t part, std::uint64_t whole) {
+  return whole == 0 ? 0.0 : static_cast<double>(part) / static_cast<double>(whole);
+}
+
+}  // namespace tlsfloor::report

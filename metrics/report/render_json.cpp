@@ -1,0 +1,97 @@
+#include <nlohmann/json.hpp>
+
+#include <functional>
+
+#include "config/tls_version.h"
+#include "metrics/report/render.h"
+
+namespace tlsfloor::report {
+namespace {
+
+using nlohmann::ordered_json;
+
+// --- JSON output -----------------------------------------------------------------------------
+
+ordered_json timestamp_or_null(const std::optional<config::Timestamp>& when) {
+  if (!when) return nullptr;
+  return config::format_timestamp(*when);
+}
+
+ordered_json values_json(const DistinctValues& values) {
+  ordered_json json;
+  json["values"] = values.kept();
+  json["more"] = values.more();
+  json["more_is_lower_bound"] = values.more_is_lower_bound();
+  return json;
+}
+
+void add_affected_json(const HandshakeReport& report, const AffectedHandshakes& affected,
+                       ordered_json& row) {
+  row["affected"] = affected.count;
+  row["share"] = fraction(affected.count, report.totals().handshakes);
+  auto& by_version = row["by_version"] = ordered_json::object();
+  for (const std::uint16_t version : report.affected_versions()) {
+    by_version[std::string(config::wire_version_label(version))] = affected.with_version(version);
+  }
+  row["first_seen"] = config::format_timestamp(affected.first_seen);
+  row["last_seen"] = config::format_timestamp(affected.last_seen);
+}
+
+template <typename Row>
+ordered_json table_json(const std::vector<const Row*>& rows, std::size_t top,
+                        const std::function<ordered_json(const Row&)>& row_json) {
+  const std::size_t shown = rows_shown(rows.size(), top);
+  ordered_json table;
+  table["total"] = rows.size();
+  table["omitted"] = rows.size() - shown;
+  auto& json_rows = table["rows"] = ordered_json::array();
+  for (std::size_t i = 0; i < shown; ++i) json_rows.push_back(row_json(*rows[i]));
+  return table;
+}
+
+}  // namespace
+
+std::string render_json(const HandshakeReport& report, const RenderOptions& options) {
+  const ReportTotals& totals = report.totals();
+  ordered_json document;
+  document["floor"] = config::to_string(report.settings().floor);
+  document["ipv4_prefix"] = report.settings().ipv4_prefix;
+  document["ipv6_prefix"] = report.settings().ipv6_prefix;
+  document["top"] = options.top;
+
+  auto& totals_json = document["totals"];
+  totals_json["files"] = totals.files;
+  totals_json["handshakes"] = totals.handshakes;
+  totals_json["affected"] = totals.affected;
+  totals_json["share"] = fraction(totals.affected, totals.handshakes);
+  totals_json["malformed_lines"] = totals.malformed_lines;
+  totals_json["first_seen"] = timestamp_or_null(totals.first_seen);
+  totals_json["last_seen"] = timestamp_or_null(totals.last_seen);
+
+  document["clients"] =
+      table_json<ClientRow>(report.clients(), options.top, [&](const ClientRow& client) {
+        ordered_json row;
+        row["client"] = client.client_text;
+        add_affected_json(report, client.affected, row);
+        row["listeners"] = values_json(client.listeners);
+        row["sni"] = values_json(client.server_names);
+        row["ja4"] = values_json(client.fingerprints);
+        return row;
+      });
+  document["fingerprints"] = table_json<FingerprintRow>(
+      report.fingerprints(), options.top, [&](const FingerprintRow& fingerprint) {
+        ordered_json row;
+        row["ja4"] = fingerprint.ja4;
+        add_affected_json(report, fingerprint.affected, row);
+        row["clients"] = fingerprint.clients;
+        row["sni"] = values_json(fingerprint.server_names);
+        return row;
+      });
+  // Values are cut at character boundaries and parsed from valid JSON, so replacement should
+  // never happen; it keeps one odd byte from turning the whole report into an exception.
+  std::string text = document.dump(2, ' ', false, ordered_json::error_handler_t::replace);
+  text += '\n';
+  return text;
+}
+
+}  // namespace tlsfloor::report

@@ -1,0 +1,199 @@
+#include <cstdio>
+#include <string_view>
+#include <vector>
+
+#include "config/tls_version.h"
+#include "metrics/report/render.h"
+
+namespace tlsfloor::report {
+namespace {
+
+// --- text output -----------------------------------------------------------------------------
+
+// Values come from the log and, before that, from clients: C0 controls, DEL and C1 controls
+// (U+0080..U+009F, which some terminals obey as escape sequences) are shown as escapes.
+std::string printable(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  char escape[8];
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const auto byte = static_cast<unsigned char>(text[i]);
+    const auto next = i + 1 < text.size() ? static_cast<unsigned char>(text[i + 1]) : 0;
+    if (byte < 0x20 || byte == 0x7f) {
+      std::snprintf(escape, sizeof escape, "\\x%02x", byte);
+      out += escape;
+    } else if (byte == 0xc2 && next >= 0x80 && next <= 0x9f) {
+      std::snprintf(escape, sizeof escape, "\\u%04x", next);
+      out += escape;
+      ++i;
+    } else {
+      out += static_cast<char>(byte);
+    }
+  }
+  return out;
+}
+
+// Terminal columns taken by UTF-8 text: one per character (wide CJK characters would take two,
+// which only costs alignment).
+std::size_t display_width(std::string_view text) {
+  return static_cast<std::size_t>(std::count_if(text.begin(), text.end(), [](char c) {
+    return (static_cast<unsigned char>(c) & 0xc0) != 0x80;
+  }));
+}
+
+std::string percent(std::uint64_t part, std::uint64_t whole) {
+  if (part == 0 || whole == 0) return "0.00%";
+  const double value = 100.0 * fraction(part, whole);
+  // Rounding must not turn "a few" into none or "almost all" into all.
+  if (value < 0.005) return "<0.01%";
+  if (part < whole && value >= 99.995) return ">99.99%";
+  char text[16];
+  std::snprintf(text, sizeof text, "%.2f%%", value);
+  return text;
+}
+
+std::string values_cell(const DistinctValues& values) {
+  if (values.kept().empty()) return "-";
+  std::string cell;
+  for (const std::string& value : values.kept()) {
+    if (!cell.empty()) cell += ',';
+    cell += printable(value);
+  }
+  if (values.more() > 0) {
+    cell += " (+" + std::to_string(values.more()) +
+            (values.more_is_lower_bound() ? " or more)" : " more)");
+  }
+  return cell;
+}
+
+struct Column {
+  std::string header;
+  bool right_aligned = false;
+};
+
+// Columns two spaces apart, each as wide as its widest cell; the last column is not padded so
+// that lines carry no trailing blanks.
+void write_table(std::ostream& out, const std::vector<Column>& columns,
+                 const std::vector<std::vector<std::string>>& rows) {
+  std::vector<std::size_t> widths;
+  for (const Column& column : columns) widths.push_back(display_width(column.header));
+  for (const auto& row : rows) {
+    for (std::size_t i = 0; i < row.size(); ++i) {
+      widths[i] = std::max(widths[i], display_width(row[i]));
+    }
+  }
+  const auto write_row = [&](const auto& cell_of) {
+    std::string line;
+    for (std::size_t i = 0; i < columns.size(); ++i) {
+      const std::string& cell = cell_of(i);
+      const std::string padding(widths[i] - display_width(cell), ' ');
+      if (i > 0) line += "  ";
+      if (columns[i].right_aligned) line += padding;
+      line += cell;
+      if (!columns[i].right_aligned && i + 1 < columns.size()) line += padding;
+    }
+    out << line << '\n';
+  };
+  write_row([&](std::size_t i) -> const std::string& { return columns[i].header; });
+  for (const auto& row : rows) {
+    write_row([&](std::size_t i) -> const std::string& { return row[i]; });
+  }
+}
+
+// "Clients: 5 affected, heaviest first (showing 2; --top 0 shows all)".
+void write_table_title(std::ostream& out, std::string_view title, std::size_t total,
+                       std::size_t shown) {
+  out << title << ": ";
+  if (total == 0) {
+    out << "none affected\n";
+    return;
+  }
+  out << total << " affected, heaviest first";
+  if (shown < total) out << " (showing " << shown << "; --top 0 shows all)";
+  out << '\n';
+}
+
+// The per-version columns, then first and last seen: shared by both tables.
+void add_affected_columns(const HandshakeReport& report, std::vector<Column>& columns) {
+  columns.push_back({"AFFECTED", true});
+  columns.push_back({"SHARE", true});
+  for (const std::uint16_t version : report.affected_versions()) {
+    columns.push_back({std::string(config::wire_version_label(version)), true});
+  }
+  columns.push_back({"FIRST SEEN"});
+  columns.push_back({"LAST SEEN"});
+}
+
+void add_affected_cells(const HandshakeReport& report, const AffectedHandshakes& affected,
+                        std::vector<std::string>& cells) {
+  cells.push_back(std::to_string(affected.count));
+  cells.push_back(percent(affected.count, report.totals().handshakes));
+  for (const std::uint16_t version : report.affected_versions()) {
+    cells.push_back(std::to_string(affected.with_version(version)));
+  }
+  cells.push_back(config::format_timestamp(affected.first_seen));
+  cells.push_back(config::format_timestamp(affected.last_seen));
+}
+
+}  // namespace
+
+void render_text(const HandshakeReport& report, const RenderOptions& options, std::ostream& out) {
+  const ReportTotals& totals = report.totals();
+  const auto clients = report.clients();
+  const auto fingerprints = report.fingerprints();
+  const auto when = [](const std::optional<config::Timestamp>& time) {
+    return time ? config::format_timestamp(*time) : std::string("-");
+  };
+
+  out << "Who would break at a floor of " << config::to_string(report.settings().floor) << '\n';
+  out << "  log files        " << totals.files << '\n';
+  out << "  handshakes       " << totals.handshakes << '\n';
+  out << "  affected         " << totals.affected << " ("
+      << percent(totals.affected, totals.handshakes) << ")\n";
+  out << "  malformed lines  " << totals.malformed_lines << " (skipped)\n";
+  out << "  first seen       " << when(totals.first_seen) << '\n';
+  out << "  last seen        " << when(totals.last_seen) << '\n';
+  out << "  clients grouped  IPv4 /" << report.settings().ipv4_prefix << ", IPv6 /"
+      << report.settings().ipv6_prefix << '\n';
+
+  out << '\n';
+  const std::size_t clients_shown = rows_shown(clients.size(), options.top);
+  write_table_title(out, "Clients", clients.size(), clients_shown);
+  if (!clients.empty()) {
+    std::vector<Column> columns{{"CLIENT"}};
+    add_affected_columns(report, columns);
+    columns.insert(columns.end(), {{"LISTENERS"}, {"SNI"}, {"JA4"}});
+    std::vector<std::vector<std::string>> rows;
+    for (std::size_t i = 0; i < clients_shown; ++i) {
+      const ClientRow& client = *clients[i];
+      auto& cells = rows.emplace_back();
+      cells.push_back(client.client_text);
+      add_affected_cells(report, client.affected, cells);
+      cells.push_back(values_cell(client.listeners));
+      cells.push_back(values_cell(client.server_names));
+      cells.push_back(values_cell(client.fingerprints));
+    }
+    write_table(out, columns, rows);
+  }
+
+  out << '\n';
+  const std::size_t fingerprints_shown = rows_shown(fingerprints.size(), options.top);
+  write_table_title(out, "Fingerprints (JA4)", fingerprints.size(), fingerprints_shown);
+  if (!fingerprints.empty()) {
+    std::vector<Column> columns{{"JA4"}};
+    add_affected_columns(report, columns);
+    columns.insert(columns.end(), {{"CLIENTS", true}, {"SNI"}});
+    std::vector<std::vector<std::string>> rows;
+    for (std::size_t i = 0; i < fingerprints_shown; ++i) {
+      const FingerprintRow& fingerprint = *fingerprints[i];
+      auto& cells = rows.emplace_back();
+      cells.push_back(fingerprint.ja4.empty() ? "(none)" : printable(fingerprint.ja4));
+      add_affected_cells(report, fingerprint.affected, cells);
+      cells.push_back(std::to_string(fingerprint.clients));
+      cells.push_back(values_cell(fingerprint.server_names));
+    }
+    write_table(out, columns, rows);
+  }
+}
+
+}  // namespace tlsfloor::report

@@ -1,0 +1,96 @@
+#include "proxy/admin/admin_server.h"
+
+#include <spdlog/spdlog.h>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http.hpp>
+
+#include <chrono>
+#include <system_error>
+
+#include "proxy/net/bound_acceptor.h"
+#include "proxy/net/spawn.h"
+
+namespace tlsfloor::admin {
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using boost::system::error_code;
+
+namespace {
+// A scraper that connects and says nothing must not hold a session forever.
+constexpr auto kSessionTimeout = std::chrono::seconds(30);
+constexpr std::size_t kMaxRequestBytes = 64 * 1024;
+}  // namespace
+
+AdminServer::AdminServer(asio::io_context& context, const config::Endpoint& listen,
+                         AdminHandler handler)
+    : acceptor_(net::bind_acceptor(context,
+                                   tcp::endpoint(asio::ip::make_address(listen.host), listen.port),
+                                   /*reuse_port=*/false, "admin", listen.to_string())),
+      handler_(std::move(handler)) {
+  port_ = acceptor_.local_endpoint().port();
+}
+
+void AdminServer::start() {
+  asio::co_spawn(acceptor_.get_executor(), accept_loop(shared_from_this()),
+                 net::log_escaped_exception("admin accept loop"));
+}
+
+void AdminServer::close() {
+  closed_ = true;
+  error_code ec;
+  acceptor_.close(ec);
+}
+
+asio::awaitable<void> AdminServer::accept_loop(std::shared_ptr<AdminServer> self) {
+  for (;;) {
+    error_code ec;
+    tcp::socket socket(self->acceptor_.get_executor());
+    co_await self->acceptor_.async_accept(socket, asio::redirect_error(asio::use_awaitable, ec));
+    if (self->closed_) co_return;
+    if (ec) {
+      // Out of descriptors, most likely; the listener's own backoff is not worth copying for
+      // an endpoint scraped every few seconds: wait a little and go on.
+      asio::steady_timer pause(self->acceptor_.get_executor(), std::chrono::milliseconds(100));
+      co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      continue;
+    }
+    asio::co_spawn(self->acceptor_.get_executor(), session(self, std::move(socket)),
+                   net::log_escaped_exception("admin session"));
+  }
+}
+
+asio::awaitable<void> AdminServer::session(std::shared_ptr<AdminServer> self, tcp::socket socket) {
+  beast::tcp_stream stream(std::move(socket));
+  beast::flat_buffer buffer(kMaxRequestBytes);
+  for (;;) {
+    error_code ec;
+    stream.expires_after(kSessionTimeout);
+    http::request_parser<http::string_body> parser;
+    parser.body_limit(kMaxRequestBytes);
+    co_await http::async_read(stream, buffer, parser,
+                              asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) break;
+    const auto& request = parser.get();
+    const AdminResponse answer = self->handler_(std::string_view(request.method_string()),
+                                                std::string_view(request.target()));
+    http::response<http::string_body> response(static_cast<http::status>(answer.status),
+                                               request.version());
+    response.set(http::field::server, "tlsfloor");
+    response.set(http::field::content_type, answer.content_type);
+    if (!answer.allow.empty()) response.set(http::field::allow, answer.allow);
+    response.keep_alive(request.keep_alive() && !self->closed_);
+    response.body() = answer.body;
+    response.prepare_payload();
+    co_await http::async_write(stream, response, asio::redirect_error(asio::use_awaitable, ec));
+    if (ec || !response.keep_alive()) break;
+  }
+  error_code ignored;
+  stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+}
+
+}  // namespace tlsfloor::admin

@@ -1,0 +1,107 @@
+#include "proxy/admin/legacy_clients_json.h"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <tuple>
+
+#include "config/tls_version.h"
+
+namespace tlsfloor::admin {
+namespace {
+
+using Json = nlohmann::ordered_json;
+using ClientStats = metrics::LegacyClientTracker::ClientStats;
+
+Json time_or_null(const ClientStats& stats) {
+  if (stats.by_version_decision.empty()) return {nullptr, nullptr};
+  return {config::format_timestamp(stats.first_seen), config::format_timestamp(stats.last_seen)};
+}
+
+Json by_version(const ClientStats& stats) {
+  Json versions = Json::object();
+  for (const auto& [key, n] : stats.by_version_decision) {
+    versions[std::string(config::wire_version_label(key.first))]
+            [std::string(to_string(key.second))] = n;
+  }
+  return versions;
+}
+
+std::uint64_t count_at(const ClientStats& stats, std::uint16_t version) {
+  std::uint64_t total = 0;
+  for (const auto& [key, n] : stats.by_version_decision) {
+    if (key.first == version) total += n;
+  }
+  return total;
+}
+
+Json other_json(const ClientStats& other) {
+  const Json seen = time_or_null(other);
+  Json json;
+  json["handshakes"] = other.count;
+  json["by_version"] = by_version(other);
+  json["first_seen"] = seen[0];
+  json["last_seen"] = seen[1];
+  return json;
+}
+
+Json client_json(const std::string& listener, const ClientStats& stats) {
+  const Json seen = time_or_null(stats);
+  Json json;
+  json["listener"] = listener;
+  json["client"] = to_string(stats.client);
+  json["handshakes"] = stats.count;
+  json["overcount_bound"] = stats.error;
+  json["by_version"] = by_version(stats);
+  json["first_seen"] = seen[0];
+  json["last_seen"] = seen[1];
+  json["server_names"] = stats.server_names;
+  json["ja4"] = stats.fingerprints;
+  json["last_cipher"] = stats.last_cipher.empty() ? Json(nullptr) : Json(stats.last_cipher);
+  return json;
+}
+
+}  // namespace
+
+std::optional<std::string> legacy_clients_json(
+    const std::vector<metrics::ListenerLegacyClients>& tables, const LegacyClientsFilter& filter,
+    config::Timestamp now) {
+  struct Row {
+    const std::string* listener;
+    const ClientStats* stats;
+    std::uint64_t weight;
+  };
+  Json listeners = Json::array();
+  std::vector<Row> rows;
+  for (const auto& table : tables) {
+    if (filter.listener && table.listener != *filter.listener) continue;
+    Json summary;
+    summary["listener"] = table.listener;
+    summary["top_k"] = table.top_k;
+    summary["tracked"] = table.contents.clients.size();
+    summary["handshakes"] = table.contents.total;
+    summary["other"] = other_json(table.contents.other);
+    listeners.push_back(std::move(summary));
+    for (const auto& stats : table.contents.clients) {
+      const std::uint64_t weight = filter.version ? count_at(stats, *filter.version) : stats.count;
+      if (filter.version && weight == 0) continue;
+      rows.push_back({&table.listener, &stats, weight});
+    }
+  }
+  if (filter.listener && listeners.empty()) return std::nullopt;
+  std::sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) {
+    return std::tie(b.weight, *a.listener, a.stats->client) <
+           std::tie(a.weight, *b.listener, b.stats->client);
+  });
+  Json clients = Json::array();
+  for (const Row& row : rows) clients.push_back(client_json(*row.listener, *row.stats));
+
+  Json document;
+  document["generated_at"] = config::format_timestamp(now);
+  document["listeners"] = std::move(listeners);
+  document["clients"] = std::move(clients);
+  // SNI values come from clients: replace invalid UTF-8 rather than fail the whole view.
+  return document.dump(2, ' ', false, Json::error_handler_t::replace) + "\n";
+}
+
+}  // namespace tlsfloor::admin

@@ -1,0 +1,57 @@
+#pragma once
+// Reading a TLS ClientHello into plain facts. Pure: no SSL*, no sockets, so it is unit-tested
+// and fuzzed on raw bytes. The input is the handshake message body (what BoringSSL's early
+// callback hands over in SSL_CLIENT_HELLO::client_hello), without record or handshake headers.
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace tlsfloor::hello {
+
+/// TLS extension types (IANA registry) that tlsfloor reads from a ClientHello.
+namespace extension_type {
+inline constexpr std::uint16_t kServerName = 0;
+inline constexpr std::uint16_t kSupportedGroups = 10;
+inline constexpr std::uint16_t kEcPointFormats = 11;
+inline constexpr std::uint16_t kSignatureAlgorithms = 13;
+inline constexpr std::uint16_t kAlpn = 16;
+inline constexpr std::uint16_t kSupportedVersions = 43;
+}  // namespace extension_type
+
+/// Facts from one ClientHello. Lists keep the client's order and include GREASE values
+/// (fingerprints need both); use is_grease() to skip them.
+struct ClientHello {
+  std::uint16_t legacy_version = 0;  // the hello's `client_version` field
+  std::vector<std::uint16_t> cipher_suites;
+  std::vector<std::uint8_t> compression_methods;
+  std::vector<std::uint16_t> extensions;  // extension types, in order
+  bool has_supported_versions = false;
+  std::vector<std::uint16_t> supported_versions;    // extension 43, in order
+  std::string server_name;                          // SNI host_name (ext 0); empty when absent
+  std::vector<std::string> alpn;                    // ext 16, in order
+  std::vector<std::uint16_t> supported_groups;      // ext 10
+  std::vector<std::uint8_t> ec_point_formats;       // ext 11
+  std::vector<std::uint16_t> signature_algorithms;  // ext 13
+};
+
+/// Parses a ClientHello body. Returns nullopt when any length runs past its container, a
+/// required field is missing, an extension appears twice, or bytes trail the message: a
+/// malformed hello is never half-read.
+std::optional<ClientHello> parse_client_hello(std::span<const std::uint8_t> body);
+
+/// RFC 8701 GREASE values (0x0a0a, 0x1a1a, ... 0xfafa).
+bool is_grease(std::uint16_t value);
+
+/// The highest version the client offers, as a wire code. With supported_versions: its largest
+/// known TLS value (GREASE, drafts and unknown codes ignored; 0 if none is left). Without it:
+/// the legacy version field, capped at TLS 1.2 because TLS 1.3 can only be offered through
+/// supported_versions (RFC 8446 4.2.1).
+std::uint16_t highest_offered_version(const ClientHello& hello);
+
+/// Every version the client offers, in its order: supported_versions without GREASE when the
+/// extension is present, else just the legacy version field.
+std::vector<std::uint16_t> offered_versions(const ClientHello& hello);
+
+}  // namespace tlsfloor::hello

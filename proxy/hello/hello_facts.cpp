@@ -1,0 +1,19 @@
+#include "proxy/hello/hello_facts.h"
+
+#include "proxy/hello/fingerprint.h"
+
+namespace tlsfloor::hello {
+
+HelloFacts hello_facts(const ClientHello& hello, bool for_log) {
+  HelloFacts facts;
+  facts.server_name = hello.server_name;
+  facts.ja4 = ja4(hello);
+  if (for_log) {
+    facts.offered_versions = offered_versions(hello);
+    facts.alpn = hello.alpn;
+    facts.ja3 = ja3(hello);
+  }
+  return facts;
+}
+
+}  // namespace tlsfloor::hello

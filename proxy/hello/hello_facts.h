@@ -1,0 +1,25 @@
+#pragma once
+// What of a ClientHello outlives BoringSSL's view of it: the facts the per-client legacy table
+// and the handshake log keep once the early callback has returned. Pure.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "proxy/hello/client_hello.h"
+
+namespace tlsfloor::hello {
+
+struct HelloFacts {
+  std::string server_name;  // SNI; empty without one
+  std::string ja4;
+  // Only for the handshake log (empty otherwise):
+  std::vector<std::uint16_t> offered_versions;
+  std::vector<std::string> alpn;
+  std::string ja3;
+};
+
+/// The facts of `hello`: SNI and JA4 always (exceptions and the per-client table select on
+/// them), the rest only `for_log`, so a handshake nobody logs costs no JA3 and no copies.
+HelloFacts hello_facts(const ClientHello& hello, bool for_log);
+
+}  // namespace tlsfloor::hello

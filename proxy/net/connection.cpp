@@ -1,0 +1,476 @@
+#include "proxy/net/connection.h"
+
+#include <spdlog/spdlog.h>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+
+#include "proxy/hello/client_hello.h"
+#include "proxy/net/spawn.h"
+#include "proxy/policy/http_refusal.h"
+#include "proxy/tls/ssl_error.h"
+
+namespace tlsfloor::net {
+namespace asio = boost::asio;
+using asio::awaitable;
+using asio::redirect_error;
+using asio::use_awaitable;
+using boost::system::error_code;
+
+namespace {
+
+// After a refused or failed handshake the client may still be sending. Closing a socket with
+// unread data makes the kernel send a reset, which can destroy the alert we just sent before
+// the client reads it; so read and drop for a short while first (a "lingering close").
+constexpr auto kLingerTimeout = std::chrono::seconds(2);
+
+// Arguments are evaluated even when a level is off: check first, so refused clients and
+// scanners cost no getpeername() and no string building in production.
+bool debug_enabled() { return spdlog::should_log(spdlog::level::debug); }
+
+std::string peer_of(const asio::ip::tcp::socket& socket) {
+  error_code ec;
+  const auto endpoint = socket.remote_endpoint(ec);
+  if (ec) return "?";
+  return endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
+}
+
+}  // namespace
+
+Connection::Connection(tcp::socket client, std::shared_ptr<const runtime::ListenerRuntime> runtime,
+                       Worker& worker)
+    : client_(std::move(client)),
+      upstream_(client_.get_executor()),
+      runtime_(std::move(runtime)),
+      worker_(worker),
+      transport_(client_.native_handle(), worker.buffers()),
+      timer_(client_.get_executor()),
+      accepted_at_(Clock::now()) {
+  worker_.track(*this);
+  runtime_->metrics->connection_opened();
+}
+
+Connection::~Connection() {
+  runtime_->metrics->connection_closed();
+  worker_.untrack(*this);
+}
+
+void Connection::start() {
+  error_code ec;
+  // BoringSSL reads and writes the descriptor itself; both Asio's view and the descriptor are
+  // non-blocking so neither ever parks the worker thread.
+  client_.non_blocking(true, ec);
+  client_.set_option(tcp::no_delay(true), ec);
+  ssl_.reset(SSL_new(runtime_->ssl_ctx.get()));
+  bssl::UniquePtr<BIO> bio = transport_.make_bio();
+  if (!ssl_ || !bio) {
+    spdlog::error("listener {}: cannot set up TLS for a connection: {}", runtime_->config.name,
+                  tls::take_ssl_error());
+    return;  // the socket closes with the last reference
+  }
+  SSL_set_bio(ssl_.get(), bio.get(), bio.get());  // one reference, for both directions
+  bio.release();
+  SSL_set_app_data(ssl_.get(), static_cast<tls::ClientHelloHandler*>(this));
+  SSL_set_accept_state(ssl_.get());
+  // Free the handshake-only configuration (certificates, cipher preferences) once the
+  // handshake is done: a long-lived connection should not keep it.
+  SSL_set_shed_handshake_config(ssl_.get(), 1);
+
+  enter_phase(Phase::handshake, runtime_->config.timeouts.handshake);
+  auto self = shared_from_this();
+  asio::co_spawn(client_.get_executor(), watchdog(self), log_escaped_exception("watchdog"));
+  asio::co_spawn(client_.get_executor(), run(std::move(self)), log_escaped_exception("connection"));
+}
+
+void Connection::abort() {
+  if (aborted_) return;
+  aborted_ = true;
+  error_code ec;
+  // Shut down rather than close: the descriptor number stays ours until the destructor, so
+  // BoringSSL (which holds the raw fd) can never touch a descriptor reused by someone else.
+  client_.cancel(ec);
+  client_.shutdown(tcp::socket::shutdown_both, ec);
+  upstream_.cancel(ec);
+  upstream_.shutdown(tcp::socket::shutdown_both, ec);
+  if (resolver_) resolver_->cancel();
+}
+
+enum ssl_select_cert_result_t Connection::on_client_hello(const SSL_CLIENT_HELLO& hello) {
+  hello_seen_ = true;
+  const auto parsed = hello::parse_client_hello({hello.client_hello, hello.client_hello_len});
+  if (!parsed) {
+    // BoringSSL accepted the framing but the contents are malformed: refuse, count as failed.
+    if (debug_enabled()) {
+      spdlog::debug("listener {}: malformed ClientHello from {}", runtime_->config.name,
+                    peer_of(client_));
+    }
+    return ssl_select_cert_error;
+  }
+  highest_offered_ = hello::highest_offered_version(*parsed);
+  // The peer now, while the client is surely connected: after a reset, getpeername() fails.
+  error_code ec;
+  decision_ = judge_hello(*runtime_, *parsed, client_.remote_endpoint(ec), observed_);
+  // BoringSSL freezes the version range after this callback returns, so this floor applies to
+  // this connection's negotiation; for a refused client it is above everything the client
+  // offers, and BoringSSL answers with a protocol_version alert. An `http` refusal instead
+  // completes the legacy handshake so that the client can read why it is refused.
+  const bool alert = !decision_.reject || !refuses_with_http();
+  if (SSL_set_min_proto_version(hello.ssl, alert ? decision_.min_version : TLS1_VERSION) != 1) {
+    return ssl_select_cert_error;
+  }
+  if (!alert && highest_offered_ < TLS1_VERSION) {
+    // BoringSSL cannot speak SSL 3.0: no handshake to answer over, so the alert it is.
+    SSL_set_min_proto_version(hello.ssl, decision_.min_version);
+  }
+  if (decision_.reject && alert) return ssl_select_cert_success;  // no certificate will be sent
+  if (!runtime_->certificates.apply(hello.ssl, parsed->server_name)) {
+    spdlog::error("listener {}: cannot install the certificate: {}", runtime_->config.name,
+                  tls::take_ssl_error());
+    return ssl_select_cert_error;
+  }
+  return ssl_select_cert_success;
+}
+
+awaitable<void> Connection::run(std::shared_ptr<Connection> self) {
+  Connection& c = *self;
+  const bool completed = co_await c.handshake();
+  c.record_handshake(completed);
+  if (!completed) {
+    co_await c.linger_and_close();
+    co_return;
+  }
+  if (c.decision_.reject) {
+    // Completed although refused: on_reject http. The upstream is never contacted.
+    co_await c.answer_http_refusal();
+    co_await c.send_close_notify();
+    co_await c.linger_and_close();
+    co_return;
+  }
+  if (!co_await c.connect_upstream()) {
+    c.runtime_->metrics->count_upstream_connect_failure();
+    // Tell the client we are done (close_notify, then FIN) rather than just vanishing.
+    co_await c.send_close_notify();
+    co_await c.linger_and_close();
+    co_return;
+  }
+  c.enter_phase(Phase::relay, c.runtime_->config.timeouts.idle);
+  c.relays_running_ = 2;
+  const auto executor = c.client_.get_executor();
+  asio::co_spawn(executor, relay_up(self), log_escaped_exception("relay"));
+  asio::co_spawn(executor, relay_down(std::move(self)), log_escaped_exception("relay"));
+}
+
+awaitable<void> Connection::watchdog(std::shared_ptr<Connection> self) {
+  Connection& c = *self;
+  while (c.phase_ != Phase::done) {
+    c.timer_.expires_at(c.deadline_);
+    error_code ec;
+    co_await c.timer_.async_wait(redirect_error(use_awaitable, ec));
+    if (c.phase_ == Phase::done) break;
+    // Woken early: a new phase, or activity moved the deadline. Re-arm.
+    if (Clock::now() < c.deadline_) continue;
+    switch (c.phase_) {
+      case Phase::handshake:
+        if (debug_enabled()) {
+          spdlog::debug("listener {}: handshake timeout for {}", c.runtime_->config.name,
+                        peer_of(c.client_));
+        }
+        c.abort();
+        break;
+      case Phase::connect:
+        c.upstream_.close(ec);
+        if (c.resolver_) c.resolver_->cancel();
+        break;
+      case Phase::relay:
+        if (debug_enabled()) {
+          spdlog::debug("listener {}: idle timeout for {}", c.runtime_->config.name,
+                        peer_of(c.client_));
+        }
+        c.abort();
+        break;
+      case Phase::linger:
+      case Phase::done:
+        c.abort();
+        break;
+    }
+    // Fired once for this phase; the next phase sets a new deadline.
+    c.deadline_ = Clock::time_point::max();
+  }
+}
+
+void Connection::enter_phase(Phase phase, std::chrono::milliseconds timeout) {
+  phase_ = phase;
+  deadline_ = phase == Phase::done ? Clock::time_point::max() : Clock::now() + timeout;
+  timer_.cancel();  // the watchdog wakes, re-arms for the new deadline or exits when done
+}
+
+awaitable<void> Connection::wait_client(tcp::socket::wait_type what, error_code& ec) {
+  return client_.async_wait(what, redirect_error(use_awaitable, ec));
+}
+
+awaitable<void> Connection::wait_as_ssl_asks(const SslOutcome& outcome, error_code& ec) {
+  return wait_client(
+      outcome.error == SSL_ERROR_WANT_WRITE ? tcp::socket::wait_write : tcp::socket::wait_read, ec);
+}
+
+Connection::SslOutcome Connection::call_ssl(SslOp op, void* data, int size) {
+  SSL* ssl = ssl_.get();
+  ERR_clear_error();
+  SslOutcome outcome;
+  // SSL_shutdown succeeds at 0 (close_notify sent, the peer's not yet read); the rest above 0.
+  int succeeds_from = 1;
+  switch (op) {
+    case SslOp::handshake:
+      outcome.value = SSL_do_handshake(ssl);
+      break;
+    case SslOp::read:
+      outcome.value = SSL_read(ssl, data, size);
+      break;
+    case SslOp::write:
+      outcome.value = SSL_write(ssl, data, size);
+      break;
+    case SslOp::shutdown:
+      outcome.value = SSL_shutdown(ssl);
+      succeeds_from = 0;
+      break;
+  }
+  if (outcome.value < succeeds_from) outcome.error = SSL_get_error(ssl, outcome.value);
+  return outcome;
+}
+
+awaitable<Connection::SslOutcome> Connection::complete_ssl(SslOp op, void* data, int size) {
+  for (;;) {
+    const SslOutcome outcome = call_ssl(op, data, size);
+    // After close_notify is out, a shutdown that wants to read would be reading (and dropping)
+    // the client's data while waiting for its close_notify: stop there instead.
+    const bool waits =
+        op == SslOp::shutdown ? outcome.error == SSL_ERROR_WANT_WRITE : outcome.wants_io();
+    if (!waits) co_return outcome;
+    error_code ec;
+    co_await wait_as_ssl_asks(outcome, ec);
+    if (!waited(ec)) co_return SslOutcome{-1, SSL_ERROR_SYSCALL};
+  }
+}
+
+awaitable<bool> Connection::handshake() {
+  const SslOutcome outcome = co_await complete_ssl(SslOp::handshake);
+  if (!outcome.done()) log_tls_failure("handshake failed");
+  co_return outcome.done();
+}
+
+void Connection::log_tls_failure(const char* what) const {
+  if (debug_enabled()) {
+    spdlog::debug("listener {}: {} with {}: {}", runtime_->config.name, what, peer_of(client_),
+                  tls::take_ssl_error());
+  }
+  // This thread's BoringSSL error queue is shared by all its connections: never leave a
+  // failure behind for the next SSL_get_error() to misread.
+  ERR_clear_error();
+}
+
+void Connection::record_handshake(bool completed) {
+  metrics::ListenerMetrics& metrics = *runtime_->metrics;
+  if (completed && !decision_.reject) {
+    metrics.count_handshake(static_cast<std::uint16_t>(SSL_version(ssl_.get())),
+                            metrics::HandshakeOutcome::accepted);
+    metrics.observe_handshake_duration(
+        std::chrono::duration<double>(Clock::now() - accepted_at_).count());
+    if (SSL_session_reused(ssl_.get()) == 1) metrics.count_resumed_handshake();
+  } else if (decision_.reject) {
+    metrics.count_handshake(highest_offered_, metrics::HandshakeOutcome::rejected);
+  } else {
+    metrics.count_handshake(hello_seen_ ? highest_offered_ : 0, metrics::HandshakeOutcome::failed);
+  }
+  if (observed_) {
+    HandshakeEnd end;
+    end.highest_offered = highest_offered_;
+    end.decision = decision_;
+    end.completed = completed;
+    if (completed) {
+      end.negotiated_version = static_cast<std::uint16_t>(SSL_version(ssl_.get()));
+      end.cipher = SSL_CIPHER_standard_name(SSL_get_current_cipher(ssl_.get()));
+    }
+    account_handshake(*runtime_, std::move(*observed_), end);
+    observed_.reset();
+  }
+}
+
+awaitable<bool> Connection::connect_upstream() {
+  const auto& upstream = runtime_->config.upstream;
+  enter_phase(Phase::connect, upstream.connect_timeout);
+  error_code ec;
+  if (runtime_->upstream_endpoint) {
+    co_await upstream_.async_connect(*runtime_->upstream_endpoint,
+                                     redirect_error(use_awaitable, ec));
+  } else {
+    resolver_.emplace(upstream_.get_executor());
+    const auto endpoints = co_await resolver_->async_resolve(upstream.address.host,
+                                                             std::to_string(upstream.address.port),
+                                                             redirect_error(use_awaitable, ec));
+    if (!ec) co_await asio::async_connect(upstream_, endpoints, redirect_error(use_awaitable, ec));
+    resolver_.reset();
+  }
+  if (ec || aborted_ || !upstream_.is_open()) {
+    spdlog::warn("listener {}: cannot connect to upstream {}: {}", runtime_->config.name,
+                 upstream.address.to_string(), ec ? ec.message() : "timed out");
+    co_return false;
+  }
+  upstream_.set_option(tcp::no_delay(true), ec);
+  upstream_.non_blocking(true, ec);
+  co_return true;
+}
+
+awaitable<void> Connection::relay_up(std::shared_ptr<Connection> self) {
+  self->relay_finished(co_await self->client_to_upstream());
+}
+
+awaitable<void> Connection::relay_down(std::shared_ptr<Connection> self) {
+  self->relay_finished(co_await self->upstream_to_client());
+}
+
+void Connection::relay_finished(bool clean) {
+  --relays_running_;
+  if (!clean) abort();  // one direction broke: the other cannot be trusted to finish
+  if (relays_running_ == 0) enter_phase(Phase::done, {});
+}
+
+awaitable<bool> Connection::client_to_upstream() {
+  for (;;) {
+    // Hold no buffer while the client is quiet; bytes may already be buffered, though.
+    if (client_input_drained()) {
+      error_code ec;
+      co_await wait_client(tcp::socket::wait_read, ec);
+      if (!waited(ec)) co_return false;
+    }
+    BufferLease buffer = worker_.buffers().take();
+    for (;;) {
+      const SslOutcome outcome =
+          call_ssl(SslOp::read, buffer.data(), static_cast<int>(kRelayChunkSize));
+      if (outcome.done()) {
+        const int read = outcome.value;
+        touch();
+        error_code ec;
+        co_await asio::async_write(upstream_,
+                                   asio::buffer(buffer.data(), static_cast<std::size_t>(read)),
+                                   redirect_error(use_awaitable, ec));
+        if (ec || aborted_) co_return false;
+        runtime_->metrics->count_bytes(metrics::Direction::client_to_upstream,
+                                       static_cast<std::uint64_t>(read));
+        // Nothing buffered: wait instead of reading on to EAGAIN. The wait re-arms epoll,
+        // which reports at once what may still sit in the socket, so this saves a syscall
+        // per message without ever missing data.
+        if (client_input_drained()) break;
+        continue;
+      }
+      if (outcome.error == SSL_ERROR_WANT_READ) break;  // give the buffer back while waiting
+      if (outcome.error == SSL_ERROR_ZERO_RETURN || outcome.error == SSL_ERROR_SYSCALL) {
+        // The client is done sending (close_notify, or a bare FIN): pass the half-close on.
+        error_code ec;
+        upstream_.shutdown(tcp::socket::shutdown_send, ec);
+        co_return !aborted_;
+      }
+      if (outcome.error != SSL_ERROR_WANT_WRITE) {
+        log_tls_failure("TLS error");
+        co_return false;
+      }
+      error_code ec;
+      co_await wait_as_ssl_asks(outcome, ec);
+      if (!waited(ec)) co_return false;
+    }
+  }
+}
+
+awaitable<bool> Connection::upstream_to_client() {
+  for (;;) {
+    error_code ec;
+    co_await upstream_.async_wait(tcp::socket::wait_read, redirect_error(use_awaitable, ec));
+    if (ec || aborted_) co_return false;
+    BufferLease buffer = worker_.buffers().take();
+    for (;;) {
+      const std::size_t read =
+          upstream_.read_some(asio::buffer(buffer.data(), kRelayChunkSize), ec);
+      if (ec == asio::error::would_block) break;  // give the buffer back while waiting
+      if (ec == asio::error::eof) {
+        // The upstream is done sending: close_notify, then FIN, and keep reading the client.
+        co_await send_close_notify();
+        shutdown_client_send();
+        co_return !aborted_;
+      }
+      if (ec) co_return false;
+      touch();
+      // Inline, not a helper coroutine: see wait_client(). Without
+      // SSL_MODE_ENABLE_PARTIAL_WRITE, SSL_write takes everything or nothing; after WANT_WRITE
+      // it is retried with the same arguments.
+      for (;;) {
+        const SslOutcome outcome = call_ssl(SslOp::write, buffer.data(), static_cast<int>(read));
+        if (outcome.done()) break;
+        if (!outcome.wants_io()) co_return false;
+        co_await wait_as_ssl_asks(outcome, ec);
+        if (!waited(ec)) co_return false;
+      }
+      runtime_->metrics->count_bytes(metrics::Direction::upstream_to_client, read);
+      // A short read means the socket is (almost certainly) drained: wait rather than read on
+      // to EAGAIN; as above, the re-armed wait reports anything that arrived meanwhile.
+      if (read < kRelayChunkSize) break;
+    }
+  }
+}
+
+bool Connection::refuses_with_http() const {
+  return runtime_->config.enforcement.on_reject == config::RejectStyle::http;
+}
+
+awaitable<void> Connection::answer_http_refusal() {
+  // Read the request head first: answering before it arrives would make many clients report a
+  // connection reset instead of showing the response. Still under the handshake deadline.
+  constexpr std::size_t kMaxHead = 16 * 1024;
+  std::string received;
+  {
+    BufferLease buffer = worker_.buffers().take();
+    while (!policy::has_request_head(received) && received.size() < kMaxHead) {
+      const SslOutcome outcome =
+          co_await complete_ssl(SslOp::read, buffer.data(), static_cast<int>(kRelayChunkSize));
+      if (aborted_) co_return;
+      if (!outcome.done()) {
+        log_tls_failure("reading the refused client's request");
+        break;  // the client closed or sent garbage: answer anyway, it may still read
+      }
+      received.append(reinterpret_cast<const char*>(buffer.data()),
+                      static_cast<std::size_t>(outcome.value));
+    }
+  }
+  std::string response = policy::http_refusal_response(
+      runtime_->config.enforcement.http, runtime_->config.tls.min_version,
+      static_cast<std::uint16_t>(SSL_version(ssl_.get())));
+  co_await complete_ssl(SslOp::write, response.data(), static_cast<int>(response.size()));
+}
+
+awaitable<void> Connection::send_close_notify() {
+  // Called once per connection: a second successful SSL_shutdown would start reading and
+  // discarding the client's data while it waits for the client's close_notify.
+  const SslOutcome outcome = co_await complete_ssl(SslOp::shutdown);
+  if (!outcome.done()) ERR_clear_error();
+}
+
+void Connection::shutdown_client_send() {
+  error_code ec;
+  client_.shutdown(tcp::socket::shutdown_send, ec);
+}
+
+awaitable<void> Connection::linger_and_close() {
+  enter_phase(Phase::linger, std::chrono::duration_cast<std::chrono::milliseconds>(kLingerTimeout));
+  shutdown_client_send();
+  for (;;) {
+    error_code ec;
+    co_await wait_client(tcp::socket::wait_read, ec);
+    if (!waited(ec)) break;
+    BufferLease scratch = worker_.buffers().take();
+    client_.read_some(asio::buffer(scratch.data(), scratch.size()), ec);
+    if (ec && ec != asio::error::would_block) break;  // EOF or reset: the client is gone
+  }
+  enter_phase(Phase::done, {});
+}
+
+}  // namespace tlsfloor::net

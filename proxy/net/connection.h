@@ -1,0 +1,123 @@
+#pragma once
+// One client connection: TLS handshake (BoringSSL driven directly on the socket), the policy
+// decision in the early callback, the upstream connect, then two relays until both directions
+// are done. Runs entirely on its worker's thread.
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+
+#include "proxy/net/handshake_accounting.h"
+#include "proxy/net/socket_bio.h"
+#include "proxy/net/worker.h"
+#include "proxy/policy/policy.h"
+#include "proxy/runtime/listener_runtime.h"
+#include "proxy/tls/server_context.h"
+
+namespace tlsfloor::net {
+
+class Connection final : public std::enable_shared_from_this<Connection>,
+                         private tls::ClientHelloHandler {
+ public:
+  using tcp = boost::asio::ip::tcp;
+  using Clock = std::chrono::steady_clock;
+
+  Connection(tcp::socket client, std::shared_ptr<const runtime::ListenerRuntime> runtime,
+             Worker& worker);
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+  ~Connection();
+
+  /// Starts the connection's coroutines; they keep it alive until both directions are done.
+  void start();
+  /// Closes both sides now: pending waits fail and every coroutine unwinds.
+  void abort();
+
+ private:
+  // What the watchdog does when the deadline passes, by phase.
+  enum class Phase { handshake, connect, relay, linger, done };
+
+  enum ssl_select_cert_result_t on_client_hello(const SSL_CLIENT_HELLO& hello) override;
+
+  static boost::asio::awaitable<void> run(std::shared_ptr<Connection> self);
+  static boost::asio::awaitable<void> watchdog(std::shared_ptr<Connection> self);
+  static boost::asio::awaitable<void> relay_up(std::shared_ptr<Connection> self);
+  static boost::asio::awaitable<void> relay_down(std::shared_ptr<Connection> self);
+
+  boost::asio::awaitable<bool> handshake();
+  boost::asio::awaitable<bool> connect_upstream();
+  boost::asio::awaitable<bool> client_to_upstream();
+  boost::asio::awaitable<bool> upstream_to_client();
+  boost::asio::awaitable<void> send_close_notify();
+  // on_reject http: reads the request head and answers with the configured refusal.
+  boost::asio::awaitable<void> answer_http_refusal();
+  bool refuses_with_http() const;
+  boost::asio::awaitable<void> linger_and_close();
+
+  // The SSL_* calls a connection makes, and the one place their results are read.
+  enum class SslOp { handshake, read, write, shutdown };
+  struct SslOutcome {
+    int value = 0;               // what the call returned
+    int error = SSL_ERROR_NONE;  // SSL_get_error() when it did not succeed
+    bool done() const { return error == SSL_ERROR_NONE; }
+    bool wants_io() const { return error == SSL_ERROR_WANT_READ || error == SSL_ERROR_WANT_WRITE; }
+  };
+  // One call, with this thread's error queue (shared by all its connections) cleared first so
+  // SSL_get_error() reads this call's result and nothing left behind by another connection.
+  SslOutcome call_ssl(SslOp op, void* data = nullptr, int size = 0);
+  // Repeats a call until it succeeds or fails, waiting for the socket as BoringSSL asks; an
+  // abort or timeout ends it with error SSL_ERROR_SYSCALL. A coroutine of its own (one more
+  // frame), so only for once-per-connection calls; the relays call call_ssl() and
+  // wait_as_ssl_asks() inline.
+  boost::asio::awaitable<SslOutcome> complete_ssl(SslOp op, void* data = nullptr, int size = 0);
+  // Waits for the client socket. Plain functions returning Asio's awaitable, not coroutines:
+  // Asio recycles one coroutine frame per thread, so a helper coroutine awaiting an operation
+  // (two frames at once) would cost a malloc per wait.
+  boost::asio::awaitable<void> wait_client(tcp::socket::wait_type what,
+                                           boost::system::error_code& ec);
+  // As BoringSSL asks after a call that wants_io().
+  boost::asio::awaitable<void> wait_as_ssl_asks(const SslOutcome& outcome,
+                                                boost::system::error_code& ec);
+  // A wait ended with the socket ready, not with an error or an abort.
+  bool waited(const boost::system::error_code& ec) const { return !ec && !aborted_; }
+
+  void enter_phase(Phase phase, std::chrono::milliseconds timeout);
+  void touch() { deadline_ = Clock::now() + runtime_->config.timeouts.idle; }
+  void record_handshake(bool completed);
+  // Logs why BoringSSL failed (at debug level only) and clears its error queue.
+  void log_tls_failure(const char* what) const;
+  void relay_finished(bool clean);
+  void shutdown_client_send();
+  // Nothing left to decrypt without reading the socket again.
+  bool client_input_drained() const {
+    return SSL_has_pending(ssl_.get()) == 0 && transport_.buffered() == 0;
+  }
+
+  tcp::socket client_;
+  tcp::socket upstream_;
+  std::shared_ptr<const runtime::ListenerRuntime> runtime_;
+  Worker& worker_;
+  SocketBio transport_;  // declared before ssl_: the SSL's BIO refers to it
+  bssl::UniquePtr<SSL> ssl_;
+  boost::asio::steady_timer timer_;
+  std::optional<tcp::resolver> resolver_;
+  Clock::time_point accepted_at_;
+  Clock::time_point deadline_;
+  Phase phase_ = Phase::handshake;
+
+  // Learned in the early callback.
+  bool hello_seen_ = false;
+  std::uint16_t highest_offered_ = 0;
+  policy::Decision decision_;
+  // Kept only when the per-client table or the handshake log will record this handshake.
+  std::unique_ptr<ObservedHandshake> observed_;
+
+  int relays_running_ = 0;
+  bool aborted_ = false;
+};
+
+}  // namespace tlsfloor::net

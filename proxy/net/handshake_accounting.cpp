@@ -1,0 +1,89 @@
+#include "proxy/net/handshake_accounting.h"
+
+#include <chrono>
+
+#include "metrics/handshake_log/handshake_event.h"
+#include "proxy/policy/legacy_circumstances.h"
+
+namespace tlsfloor::net {
+namespace {
+
+config::AddressPrefix address_of(const boost::asio::ip::address& address) {
+  if (address.is_v4()) return config::ipv4_address(address.to_v4().to_bytes());
+  return config::ipv6_address(address.to_v6().to_bytes());
+}
+
+}  // namespace
+
+policy::Decision judge_hello(const runtime::ListenerRuntime& runtime,
+                             const hello::ClientHello& hello,
+                             const boost::asio::ip::tcp::endpoint& peer,
+                             std::unique_ptr<ObservedHandshake>& observed) {
+  const std::uint16_t highest_offered = hello::highest_offered_version(hello);
+  const bool legacy = runtime.policy.below_floor(highest_offered);
+  const bool for_log = runtime.access_log != nullptr && (legacy || !runtime.access_log_legacy_only);
+  policy::LegacyCircumstances circumstances;
+  if (legacy || for_log) {
+    observed = std::make_unique<ObservedHandshake>();
+    observed->for_log = for_log;
+    observed->peer = peer;
+    observed->client = address_of(peer.address());
+    observed->client_key = config::masked(observed->client, runtime.legacy_clients.ipv4_prefix,
+                                          runtime.legacy_clients.ipv6_prefix);
+    observed->hello = hello::hello_facts(hello, for_log);
+  }
+  config::Timestamp now{};
+  if (legacy) {
+    now = runtime.clock();
+    circumstances = policy::legacy_circumstances(
+        runtime.config, {observed->client, observed->hello.server_name, observed->hello.ja4},
+        observed->client_key, now);
+  }
+  const policy::Decision decision = policy::decide(highest_offered, runtime.policy, circumstances);
+  if (decision.legacy) {
+    runtime.metrics->count_legacy_handshake(highest_offered, decision.legacy_decision);
+  }
+  if (decision.exception) runtime.exception_uses[decision.exception->index]->record(now);
+  return decision;
+}
+
+void account_handshake(const runtime::ListenerRuntime& runtime, ObservedHandshake&& observed,
+                       const HandshakeEnd& end) {
+  const auto now = std::chrono::system_clock::now();
+  const std::string_view cipher = end.cipher != nullptr ? end.cipher : "";
+  hello::HelloFacts& hello = observed.hello;
+  if (end.decision.legacy) {
+    metrics::LegacyClientTracker::Observation observation;
+    observation.client = observed.client_key;
+    observation.version_wire = end.highest_offered;
+    observation.decision = end.decision.legacy_decision;
+    observation.server_name = hello.server_name;
+    observation.ja4 = hello.ja4;
+    observation.cipher = cipher;
+    observation.when = now;
+    runtime.metrics->legacy_clients().record(observation);
+  }
+  if (!observed.for_log) return;
+  handshake_log::HandshakeEvent event;
+  event.time = now;
+  event.listener = runtime.config.name;
+  event.client_address = config::to_string(observed.client);
+  event.client_port = observed.peer.port();
+  event.offered_versions = std::move(hello.offered_versions);
+  event.highest_offered = end.highest_offered;
+  event.negotiated_version = end.completed ? end.negotiated_version : 0;
+  event.cipher = cipher;
+  event.server_name = std::move(hello.server_name);
+  event.alpn = std::move(hello.alpn);
+  event.ja3 = std::move(hello.ja3);
+  event.ja4 = std::move(hello.ja4);
+  // An http refusal completes the handshake but is a rejection all the same.
+  event.outcome = end.decision.reject ? "rejected" : (end.completed ? "accepted" : "failed");
+  event.legacy = end.decision.legacy;
+  event.decision = end.decision.legacy ? std::string(to_string(end.decision.legacy_decision))
+                                       : std::string("allowed");
+  event.reason = to_string(end.decision.reason);
+  runtime.access_log->submit(std::move(event));
+}
+
+}  // namespace tlsfloor::net

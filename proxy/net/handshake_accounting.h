@@ -1,0 +1,51 @@
+#pragma once
+// One handshake, judged and accounted for: the policy's decision on the ClientHello (the pure
+// functions of proxy/policy/ applied to this connection's facts), and, once the handshake has
+// ended, what it leaves behind: exception use, its row in the per-client legacy table and its
+// handshake-log line. The policy returns what matched; this is where it is counted.
+#include <boost/asio/ip/tcp.hpp>
+
+#include <cstdint>
+#include <memory>
+
+#include "config/address_prefix.h"
+#include "proxy/hello/client_hello.h"
+#include "proxy/hello/hello_facts.h"
+#include "proxy/policy/policy.h"
+#include "proxy/runtime/listener_runtime.h"
+
+namespace tlsfloor::net {
+
+/// What is kept of a handshake that the per-client table or the handshake log will record.
+struct ObservedHandshake {
+  bool for_log = false;                 // the handshake log wants this handshake
+  boost::asio::ip::tcp::endpoint peer;  // the client's socket address, for the log
+  config::AddressPrefix client;         // the client's address, IPv4-mapped as IPv4
+  config::AddressPrefix client_key;     // masked to legacy_clients' prefixes
+  hello::HelloFacts hello;
+};
+
+/// The policy's decision on `hello` from `peer`. When the handshake will be recorded (a legacy
+/// client, or a handshake the log wants) `observed` is filled in; otherwise it stays null, so a
+/// modern client on a listener without a log costs no fingerprint and no copy. Counts the
+/// legacy handshake and the use of the exception that let it in.
+policy::Decision judge_hello(const runtime::ListenerRuntime& runtime,
+                             const hello::ClientHello& hello,
+                             const boost::asio::ip::tcp::endpoint& peer,
+                             std::unique_ptr<ObservedHandshake>& observed);
+
+/// How the handshake ended.
+struct HandshakeEnd {
+  std::uint16_t highest_offered = 0;
+  policy::Decision decision;
+  bool completed = false;
+  std::uint16_t negotiated_version = 0;  // when completed
+  const char* cipher = nullptr;          // IANA name, when completed
+};
+
+/// Counts a legacy handshake in the listener's per-client table and queues the log line (the
+/// observed facts move into it).
+void account_handshake(const runtime::ListenerRuntime& runtime, ObservedHandshake&& observed,
+                       const HandshakeEnd& end);
+
+}  // namespace tlsfloor::net

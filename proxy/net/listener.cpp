@@ -1,0 +1,86 @@
+#include "proxy/net/listener.h"
+
+#include <spdlog/spdlog.h>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <algorithm>
+#include <system_error>
+
+#include "proxy/net/bound_acceptor.h"
+#include "proxy/net/connection.h"
+#include "proxy/net/spawn.h"
+
+namespace tlsfloor::net {
+namespace asio = boost::asio;
+using boost::system::error_code;
+
+namespace {
+
+// Out of descriptors (EMFILE/ENFILE) or memory: the pending connection stays in the backlog,
+// so retrying at once would spin. Back off, doubling up to a second.
+constexpr auto kFirstBackoff = std::chrono::milliseconds(5);
+constexpr auto kMaxBackoff = std::chrono::milliseconds(1000);
+
+}  // namespace
+
+Listener::Listener(std::shared_ptr<const runtime::ListenerRuntime> runtime,
+                   const std::vector<Worker*>& workers)
+    : name_(runtime->config.name), runtime_(runtime) {
+  const auto& listen = runtime->config.listen;
+  const std::string address = listen.to_string();
+  tcp::endpoint endpoint(asio::ip::make_address(listen.host), listen.port);
+  for (Worker* worker : workers) {
+    acceptors_.push_back(std::make_unique<Acceptor>(
+        Acceptor{worker, bind_acceptor(worker->context(), endpoint, /*reuse_port=*/true,
+                                       "listener " + name_, address)}));
+    // With port 0 the first bind picks the port; the other workers join that same port.
+    endpoint = acceptors_.back()->acceptor.local_endpoint();
+  }
+  local_endpoint_ = endpoint;
+}
+
+void Listener::start() {
+  for (auto& acceptor : acceptors_) {
+    asio::co_spawn(acceptor->worker->context(), accept_loop(shared_from_this(), *acceptor),
+                   log_escaped_exception("accept loop"));
+  }
+}
+
+void Listener::close() {
+  for (auto& entry : acceptors_) {
+    // Acceptors belong to their worker's thread.
+    asio::post(entry->worker->context(), [self = shared_from_this(), &entry = *entry] {
+      error_code ec;
+      entry.acceptor.close(ec);
+    });
+  }
+}
+
+asio::awaitable<void> Listener::accept_loop(std::shared_ptr<Listener> self, Acceptor& entry) {
+  auto backoff = kFirstBackoff;
+  asio::steady_timer retry(entry.worker->context());
+  for (;;) {
+    error_code ec;
+    tcp::socket socket(entry.worker->context());
+    co_await entry.acceptor.async_accept(socket, asio::redirect_error(asio::use_awaitable, ec));
+    if (!entry.acceptor.is_open() || ec == asio::error::operation_aborted) co_return;
+    auto runtime = self->runtime();
+    if (ec) {
+      runtime->metrics->count_accept_error();
+      spdlog::warn("listener {}: accept failed: {} (retrying in {} ms)", self->name_, ec.message(),
+                   backoff.count());
+      retry.expires_after(backoff);
+      co_await retry.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      backoff = std::min(backoff * 2, kMaxBackoff);
+      continue;
+    }
+    backoff = kFirstBackoff;
+    std::make_shared<Connection>(std::move(socket), std::move(runtime), *entry.worker)->start();
+  }
+}
+
+}  // namespace tlsfloor::net

@@ -1,0 +1,56 @@
+#pragma once
+// A listener's sockets: one acceptor per worker bound to the same address with SO_REUSEPORT,
+// so the kernel spreads new connections across workers without a shared accept lock.
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
+
+#include <atomic>
+#include <memory>
+#include <vector>
+
+#include "proxy/net/worker.h"
+#include "proxy/runtime/listener_runtime.h"
+
+namespace tlsfloor::net {
+
+class Listener : public std::enable_shared_from_this<Listener> {
+ public:
+  using tcp = boost::asio::ip::tcp;
+
+  /// Opens and binds one acceptor per worker. Throws std::system_error naming the listener
+  /// and address when it cannot (address in use, permission denied, ...).
+  Listener(std::shared_ptr<const runtime::ListenerRuntime> runtime,
+           const std::vector<Worker*>& workers);
+
+  /// Starts accepting on every worker.
+  void start();
+  /// Stops accepting; open connections are not touched. Safe from any thread.
+  void close();
+
+  /// The bound address (the real port when the config asked for port 0).
+  tcp::endpoint local_endpoint() const { return local_endpoint_; }
+  const std::string& name() const { return name_; }
+
+  /// The snapshot new connections start with.
+  std::shared_ptr<const runtime::ListenerRuntime> runtime() const { return runtime_.load(); }
+  /// Replaces it (a reload): connections accepted from now on use `runtime`; open ones keep
+  /// theirs. Safe from any thread.
+  void set_runtime(std::shared_ptr<const runtime::ListenerRuntime> runtime) {
+    runtime_.store(std::move(runtime));
+  }
+
+ private:
+  struct Acceptor {
+    Worker* worker;
+    tcp::acceptor acceptor;
+  };
+  static boost::asio::awaitable<void> accept_loop(std::shared_ptr<Listener> self,
+                                                  Acceptor& acceptor);
+
+  std::string name_;
+  std::atomic<std::shared_ptr<const runtime::ListenerRuntime>> runtime_;
+  std::vector<std::unique_ptr<Acceptor>> acceptors_;
+  tcp::endpoint local_endpoint_;
+};
+
+}  // namespace tlsfloor::net

@@ -1,0 +1,80 @@
+#pragma once
+// The version policy: a pure function from what a client offers to what the listener does.
+// No sockets, no SSL*, no clock: everything it needs is in its arguments, so it is tested
+// table-driven and applied in BoringSSL's early callback.
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+#include "config/config.h"
+#include "proxy/policy/legacy_decision.h"
+
+namespace tlsfloor::policy {
+
+/// What one listener enforces.
+struct VersionPolicy {
+  config::TlsVersion floor = config::TlsVersion::tls1_2;
+  config::TlsVersion ceiling = config::TlsVersion::tls1_3;
+  config::EnforcementMode mode = config::EnforcementMode::enforce;
+
+  /// Whether a client whose best offered version is `highest_offered` is a legacy client (below
+  /// the floor). 0 (nothing readable offered) is not: the library decides, and fails.
+  bool below_floor(std::uint16_t highest_offered) const {
+    return highest_offered != 0 && highest_offered < static_cast<std::uint16_t>(floor);
+  }
+};
+
+/// The policy of a listener's configuration.
+VersionPolicy version_policy(const config::ListenerConfig& listener);
+
+/// An exception of a listener that matched a client: its position in the listener's list (so
+/// the caller can count its use) and the exception itself.
+struct MatchedException {
+  std::size_t index = 0;
+  const config::ExceptionConfig* exception = nullptr;
+};
+
+enum class DecisionReason {
+  meets_floor,                   // the client offers the floor or better
+  no_known_version,              // nothing readable was offered: the library decides (and fails)
+  below_floor_enforced,          // legacy client refused
+  below_floor_observed,          // legacy client let through because the listener only observes
+  exception,                     // legacy client let in by an exception
+  below_floor_brownout,          // legacy client refused inside a brownout window
+  below_floor_outside_brownout,  // legacy client let through: no brownout now (or spared)
+};
+std::string_view to_string(DecisionReason reason);
+
+/// What to do with one ClientHello. By default (enforce) a legacy client is refused.
+struct Decision {
+  /// The client's best offered version is below the floor.
+  bool legacy = false;
+  /// Refuse the handshake: the connection's minimum version is raised above what the client
+  /// offers, so BoringSSL answers with a protocol_version alert before any certificate is sent.
+  bool reject = false;
+  /// The minimum version to apply to this connection (a wire code).
+  std::uint16_t min_version = 0;
+  DecisionReason reason = DecisionReason::meets_floor;
+  /// For a legacy client: what happened to it, in the metric-label vocabulary.
+  LegacyDecision legacy_decision = LegacyDecision::would_reject;
+  /// The exception that let the client in (decision allowed_exception). The caller counts it.
+  std::optional<MatchedException> exception;
+};
+
+/// What the listener's exceptions and brownout say about a legacy client (see
+/// legacy_circumstances()); ignored for other clients.
+struct LegacyCircumstances {
+  /// The first matching unexpired exception, if any. It lets the client in only if the
+  /// client's best version reaches the exception's min_version.
+  std::optional<MatchedException> exception;
+  /// Mode brownout: a window is active and this client is among those it refuses.
+  bool brownout_refuses = false;
+};
+
+/// Decides for a client whose best offered version is `highest_offered` (a wire code, 0 when
+/// none could be read; see highest_offered_version()).
+Decision decide(std::uint16_t highest_offered, const VersionPolicy& policy,
+                const LegacyCircumstances& circumstances = {});
+
+}  // namespace tlsfloor::policy

@@ -1,0 +1,445 @@
+#include "proxy/server/server.h"
+
+#include <spdlog/spdlog.h>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <sched.h>
+
+#include <algorithm>
+#include <csignal>
+#include <future>
+
+#include "config/config_parser.h"
+#include "proxy/admin/admin_routes.h"
+#include "proxy/admin/exception_status.h"
+#include "proxy/admin/legacy_clients_json.h"
+#include "proxy/net/spawn.h"
+#include "proxy/policy/brownout.h"
+#include "proxy/tls/certificate_set.h"
+
+namespace tlsfloor::server {
+namespace asio = boost::asio;
+
+namespace {
+// How often the drain checks whether the last connection has gone.
+constexpr auto kDrainPoll = std::chrono::milliseconds(25);
+// After the drain timeout, how long aborted connections get to unwind.
+constexpr auto kAbortGrace = std::chrono::seconds(1);
+// Coroutines log their own escaped exceptions; this catches what a plain handler throws (Asio
+// reports some resource exhaustion that way), so one failed operation never ends the process.
+void run_event_loop(asio::io_context& context) {
+  for (;;) {
+    try {
+      context.run();
+      return;
+    } catch (const std::exception& e) {
+      spdlog::error("event loop: unexpected exception: {}", e.what());
+    }
+  }
+}
+
+// The cores this process may run on (taskset, cpusets), not all the machine has.
+unsigned usable_cores() {
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof set, &set) == 0) return std::max(1, CPU_COUNT(&set));
+  return std::max(1u, std::thread::hardware_concurrency());
+}
+
+}  // namespace
+
+std::unique_ptr<Server> Server::create(config::Config config,
+                                       std::vector<config::ConfigError>& errors,
+                                       std::function<config::Timestamp()> clock) {
+  std::unique_ptr<Server> server(new Server(config));
+  server->ledger_ = std::make_unique<state::ExceptionLedger>(config.state_file);
+  server->shared_.clock = std::move(clock);
+  auto candidate = server->build(std::move(config), errors, nullptr);
+  if (!candidate) return nullptr;
+  server->config_ = std::move(candidate->config);
+  server->shared_ = std::move(candidate->shared);
+  server->runtimes_ = std::move(candidate->runtimes);
+  for (const auto& runtime : server->runtimes_) server->publish(*runtime);
+  return server;
+}
+
+std::optional<Server::Candidate> Server::build(config::Config config,
+                                               std::vector<config::ConfigError>& errors,
+                                               const runtime::SharedRuntime* running) {
+  Candidate candidate;
+  candidate.shared =
+      runtime::build_shared_runtime(config, *metrics_, shared_.clock, errors, running);
+  for (const auto& listener : config.listeners) {
+    auto built = runtime::build_listener_runtime(config, listener, candidate.shared, *metrics_,
+                                                 *ledger_, errors);
+    if (built) candidate.runtimes.push_back(std::move(built));
+  }
+  if (!errors.empty()) return std::nullopt;
+  candidate.config = std::move(config);
+  return candidate;
+}
+
+void Server::publish(const runtime::ListenerRuntime& runtime) {
+  runtime::publish(runtime, *metrics_, *ledger_);
+}
+
+Server::Server(config::Config config)
+    : config_(std::move(config)),
+      metrics_(std::make_unique<metrics::Metrics>(config_.legacy_clients)) {}
+
+Server::~Server() {
+  request_stop();
+  wait();
+}
+
+void Server::start() {
+  // BoringSSL writes to sockets with write(2): a peer that is gone must be an error code on
+  // one connection, not a SIGPIPE that kills the process.
+  std::signal(SIGPIPE, SIG_IGN);
+  const unsigned threads = config_.threads != 0 ? config_.threads : usable_cores();
+  std::vector<net::Worker*> workers;
+  for (unsigned i = 0; i < threads; ++i) {
+    workers_.push_back(std::make_unique<net::Worker>(i));
+    workers.push_back(workers_.back().get());
+  }
+  for (const auto& runtime : runtimes_) {
+    listeners_.push_back(std::make_shared<net::Listener>(runtime, workers));
+  }
+  if (config_.admin) {
+    const admin::AdminState state = make_admin_state();
+    admin_ = std::make_shared<admin::AdminServer>(
+        control_, config_.admin->listen, [state](std::string_view method, std::string_view target) {
+          return admin::route(state, method, target);
+        });
+    admin_->start();
+    spdlog::info(
+        "admin listening on {} (/metrics, /healthz, /legacy-clients, /exceptions, /reload)",
+        config::Endpoint{config_.admin->listen.host, admin_->port()}.to_string());
+  } else {
+    spdlog::warn("no admin listener configured: metrics are not exposed");
+  }
+  for (const auto& listener : listeners_) {
+    listener->start();
+    log_listener(*listener);
+  }
+  metrics_->config_loaded(std::chrono::system_clock::now(), /*reload=*/false);
+  for (auto& worker : workers_) {
+    worker_guards_.push_back(asio::make_work_guard(worker->context()));
+    worker_threads_.emplace_back([&context = worker->context()] { run_event_loop(context); });
+  }
+  control_guard_.emplace(asio::make_work_guard(control_));
+  if (config_.state_file) {
+    asio::co_spawn(control_, persist_state(), net::log_escaped_exception("state file"));
+  }
+  control_thread_ = std::thread([this] { run_event_loop(control_); });
+}
+
+void Server::handle_signals() {
+  // Called before start(): the signal set needs a pipe, which must not be left to a moment
+  // when the process may already be out of descriptors.
+  signals_.emplace(control_, SIGINT, SIGTERM, SIGHUP);
+  signals_->add(SIGUSR1);
+  wait_for_signal();
+}
+
+void Server::wait_for_signal() {
+  signals_->async_wait([this](boost::system::error_code ec, int signal) {
+    if (ec) return;
+    if (signal == SIGUSR1) {
+      // logrotate has renamed the files: write on in fresh ones.
+      spdlog::info("SIGUSR1: reopening {} handshake log(s)", shared_.access_logs.size());
+      for (const auto& [path, log] : shared_.access_logs) log->reopen();
+      wait_for_signal();
+      return;
+    }
+    if (signal == SIGHUP) {
+      spdlog::info("SIGHUP: reloading {}", config_.source_path);
+      reload_now();
+      wait_for_signal();
+      return;
+    }
+    const char* name = signal == SIGINT ? "SIGINT" : "SIGTERM";
+    if (stopping_) {
+      // The operator's second Ctrl-C: do not make them wait out the drain timeout.
+      spdlog::warn("{} again: closing open connections now", name);
+      drain_deadline_ = std::chrono::steady_clock::now();
+    } else {
+      spdlog::info("{}: stopping (draining for up to {} ms; send it again to close at once)", name,
+                   config_.drain_timeout.count());
+      request_stop();
+    }
+    wait_for_signal();
+  });
+}
+
+void Server::request_stop() {
+  if (stopping_.exchange(true)) return;
+  if (!control_guard_) return;  // never started
+  asio::co_spawn(control_, drain(), net::log_escaped_exception("drain"));
+}
+
+admin::AdminState Server::make_admin_state() {
+  admin::AdminState state;
+  state.render_metrics = [this] {
+    // Brownout windows open and close with the clock, not with traffic: judge them now.
+    const config::Timestamp now = shared_.clock();
+    for (const auto& runtime : current_runtimes()) {
+      runtime->metrics->set_brownout_active(
+          runtime->config.enforcement.mode == config::EnforcementMode::brownout &&
+          policy::active_brownout_window(runtime->config.enforcement.brownout, now).has_value());
+    }
+    return metrics_->render(exception_samples());
+  };
+  state.serving = [this] { return !stopping_.load(); };
+  state.legacy_clients = [this](const admin::LegacyClientsFilter& filter) {
+    return admin::legacy_clients_json(metrics_->legacy_clients(), filter,
+                                      std::chrono::system_clock::now());
+  };
+  state.reload = [this] { return reload_now(); };
+  state.exceptions = [this] {
+    return admin::exceptions_json(ledger_->records(configured_listeners(current_runtimes())),
+                                  shared_.clock());
+  };
+  return state;
+}
+
+std::vector<metrics::ExceptionSample> Server::exception_samples() {
+  std::vector<metrics::ExceptionSample> samples;
+  for (const auto& record : ledger_->records(configured_listeners(current_runtimes()))) {
+    samples.push_back({record.listener, record.exception->name, record.handshakes, record.last_used,
+                       record.exception->expires});
+  }
+  return samples;
+}
+
+state::ConfiguredListeners Server::configured_listeners(
+    const std::vector<std::shared_ptr<const runtime::ListenerRuntime>>& runtimes) const {
+  state::ConfiguredListeners listeners;
+  for (const auto& runtime : runtimes) listeners.push_back(&runtime->config);
+  return listeners;
+}
+
+void Server::log_listener(const net::Listener& listener) const {
+  const auto runtime = listener.runtime();
+  spdlog::info(
+      "listener {} on {} -> {} ({}..{}, mode {}, {} exception(s))", listener.name(),
+      config::Endpoint{runtime->config.listen.host, listener.local_endpoint().port()}.to_string(),
+      runtime->config.upstream.address.to_string(),
+      config::to_string(runtime->config.tls.min_version),
+      config::to_string(runtime->config.tls.max_version),
+      config::to_string(runtime->config.enforcement.mode), runtime->config.exceptions.size());
+}
+
+admin::ReloadOutcome Server::reload() {
+  if (!control_guard_ || stopping_) return {false, "not running: not reloading\n"};
+  auto result = std::make_shared<std::promise<admin::ReloadOutcome>>();
+  auto future = result->get_future();
+  asio::post(control_, [this, result] { result->set_value(reload_now()); });
+  // The control loop ends after a stop: do not wait forever for a reload it will never run.
+  if (future.wait_for(std::chrono::seconds(60)) != std::future_status::ready) {
+    return {false, "the control thread did not answer\n"};
+  }
+  return future.get();
+}
+
+admin::ReloadOutcome Server::reload_now() {
+  if (stopping_) return {false, "stopping: not reloading\n"};
+  auto parsed = config::load_config_file(config_.source_path);
+  tls::add_certificate_errors(parsed);
+  std::vector<config::ConfigError> errors = parsed.errors;
+  std::optional<Candidate> candidate;
+  if (parsed.config) candidate = build(std::move(*parsed.config), errors, &shared_);
+  if (!candidate) {
+    std::string text;
+    for (const auto& error : errors) text += error.to_string() + "\n";
+    return refuse_reload(text + std::to_string(errors.size()) + " configuration error(s)\n");
+  }
+  warn_of_restart_only_changes(candidate->config);
+  ListenerPlan plan;
+  try {
+    plan = plan_listeners(*candidate);
+  } catch (const std::system_error& e) {
+    return refuse_reload(std::string(e.what()) + "\n");
+  }
+  commit(std::move(*candidate), plan);
+  metrics_->config_loaded(std::chrono::system_clock::now(), /*reload=*/true);
+  const std::string summary = "configuration reloaded: " + std::to_string(plan.next.size()) +
+                              " listener(s), " + std::to_string(plan.opened.size()) + " opened, " +
+                              std::to_string(plan.closing.size()) + " closed";
+  spdlog::info("{}", summary);
+  return {true, summary + "\n"};
+}
+
+admin::ReloadOutcome Server::refuse_reload(const std::string& why) {
+  spdlog::error("reload refused, the running configuration stays: {}", why);
+  metrics_->config_reload_failed();
+  return {false, "reload refused, the running configuration stays:\n" + why};
+}
+
+void Server::warn_of_restart_only_changes(const config::Config& next) const {
+  // What a running process cannot change; said rather than silently ignored.
+  if (next.threads != config_.threads) {
+    spdlog::warn("reload: threads changed; takes effect at the next restart");
+  }
+  if ((next.admin ? next.admin->listen.to_string() : "") !=
+      (config_.admin ? config_.admin->listen.to_string() : "")) {
+    spdlog::warn("reload: admin.listen changed; takes effect at the next restart");
+  }
+  if (next.legacy_clients.top_k != config_.legacy_clients.top_k ||
+      next.legacy_clients.metrics_top_n != config_.legacy_clients.metrics_top_n) {
+    spdlog::warn(
+        "reload: legacy_clients top_k/metrics_top_n changed; take effect at the next "
+        "restart (prefixes apply now)");
+  }
+  if (next.state_file != config_.state_file) {
+    spdlog::warn("reload: state_file changed; takes effect at the next restart");
+  }
+}
+
+Server::ListenerPlan Server::plan_listeners(const Candidate& candidate) {
+  // Bind new sockets before anything changes, so a port in use refuses the whole reload.
+  std::vector<net::Worker*> workers;
+  for (auto& worker : workers_) workers.push_back(worker.get());
+  std::vector<std::shared_ptr<net::Listener>> current;
+  {
+    const std::lock_guard lock(listeners_mutex_);
+    current = listeners_;
+  }
+  ListenerPlan plan;
+  for (const auto& runtime : candidate.runtimes) {
+    const auto same = std::find_if(current.begin(), current.end(), [&](const auto& listener) {
+      return listener->name() == runtime->config.name &&
+             listener->runtime()->config.listen == runtime->config.listen;
+    });
+    if (same != current.end()) {
+      plan.next.push_back(*same);
+      continue;
+    }
+    plan.opened.push_back(std::make_shared<net::Listener>(runtime, workers));
+    plan.next.push_back(plan.opened.back());
+  }
+  for (const auto& listener : current) {
+    if (std::find(plan.next.begin(), plan.next.end(), listener) == plan.next.end()) {
+      plan.closing.push_back(listener);
+    }
+  }
+  return plan;
+}
+
+void Server::commit(Candidate candidate, const ListenerPlan& plan) {
+  for (std::size_t i = 0; i < candidate.runtimes.size(); ++i) {
+    publish(*candidate.runtimes[i]);
+    plan.next[i]->set_runtime(candidate.runtimes[i]);
+  }
+  for (const auto& listener : plan.opened) {
+    listener->start();
+    log_listener(*listener);
+  }
+  for (const auto& listener : plan.closing) {
+    listener->close();
+    listener->runtime()->metrics->set_brownout_active(false);
+    // One that only moved to a new address is still in force under its name: keep its policy.
+    if (std::none_of(plan.next.begin(), plan.next.end(),
+                     [&](const auto& kept) { return kept->name() == listener->name(); })) {
+      metrics_->withdraw_policy(listener->name());
+    }
+    spdlog::info("listener {} closed; its open connections finish on the old configuration",
+                 listener->name());
+  }
+  {
+    const std::lock_guard lock(listeners_mutex_);
+    listeners_ = plan.next;
+  }
+  candidate.config.state_file = config_.state_file;  // fixed for the process's life
+  config_ = std::move(candidate.config);
+  shared_ =
+      std::move(candidate.shared);  // logs no longer named stay open while old connections use them
+}
+
+std::vector<std::shared_ptr<const runtime::ListenerRuntime>> Server::current_runtimes() const {
+  std::vector<std::shared_ptr<const runtime::ListenerRuntime>> runtimes;
+  const std::lock_guard lock(listeners_mutex_);
+  for (const auto& listener : listeners_) runtimes.push_back(listener->runtime());
+  return runtimes;
+}
+
+asio::awaitable<void> Server::persist_state() {
+  // Often enough that a crash loses at most a minute of "last used", rarely enough to be free.
+  constexpr auto kInterval = std::chrono::seconds(60);
+  // A corrupt or missing file is fixed now.
+  ledger_->save(configured_listeners(current_runtimes()), /*force=*/true);
+  asio::steady_timer timer(control_);
+  while (!stopping_) {
+    timer.expires_after(kInterval);
+    boost::system::error_code ec;
+    co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    if (!stopping_) ledger_->save(configured_listeners(current_runtimes()));
+  }
+}
+
+asio::awaitable<void> Server::drain() {
+  std::vector<std::shared_ptr<net::Listener>> listeners;
+  {
+    const std::lock_guard lock(listeners_mutex_);
+    listeners = listeners_;
+  }
+  for (const auto& listener : listeners) listener->close();
+  for (auto& guard : worker_guards_) guard.reset();
+  asio::steady_timer timer(control_);
+  drain_deadline_ = std::chrono::steady_clock::now() + config_.drain_timeout;
+  while (active_connections() > 0 && std::chrono::steady_clock::now() < drain_deadline_) {
+    timer.expires_after(kDrainPoll);
+    co_await timer.async_wait(asio::use_awaitable);
+  }
+  if (const auto left = active_connections(); left > 0) {
+    spdlog::warn("drain timeout: closing {} open connection(s)", left);
+    for (auto& worker : workers_) {
+      asio::post(worker->context(), [&worker = *worker] { worker.abort_connections(); });
+    }
+    // Aborted connections unwind at once; if one does not, it is a bug, and the process must
+    // still exit: stop the workers after a grace period.
+    const auto grace = std::chrono::steady_clock::now() + kAbortGrace;
+    while (active_connections() > 0 && std::chrono::steady_clock::now() < grace) {
+      timer.expires_after(kDrainPoll);
+      co_await timer.async_wait(asio::use_awaitable);
+    }
+    for (auto& worker : workers_) worker->context().stop();
+  }
+  ledger_->save(configured_listeners(current_runtimes()));  // the last uses, before the end
+  if (admin_) admin_->close();
+  if (signals_) signals_->cancel();
+  control_guard_.reset();
+  // Keep-alive admin sessions would otherwise hold the control loop for their idle timeout.
+  control_.stop();
+}
+
+void Server::wait() {
+  if (control_thread_.joinable()) control_thread_.join();
+  for (auto& thread : worker_threads_) {
+    if (thread.joinable()) thread.join();
+  }
+}
+
+std::size_t Server::active_connections() const {
+  std::size_t total = 0;
+  for (const auto& worker : workers_) total += worker->active_connections();
+  return total;
+}
+
+std::uint16_t Server::listener_port(std::string_view name) const {
+  const std::lock_guard lock(listeners_mutex_);
+  for (const auto& listener : listeners_) {
+    if (listener->name() == name) return listener->local_endpoint().port();
+  }
+  return 0;
+}
+
+std::optional<std::uint16_t> Server::admin_port() const {
+  if (!admin_) return std::nullopt;
+  return admin_->port();
+}
+
+}  // namespace tlsfloor::server

@@ -1,0 +1,135 @@
+#pragma once
+// The running proxy: worker threads (one io_context each), the listeners, the admin listener
+// on a control thread, and the graceful stop.
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "config/config.h"
+#include "metrics/metrics.h"
+#include "proxy/admin/admin_routes.h"
+#include "proxy/admin/admin_server.h"
+#include "proxy/net/listener.h"
+#include "proxy/net/worker.h"
+#include "proxy/runtime/listener_runtime.h"
+#include "proxy/state/exception_ledger.h"
+
+namespace tlsfloor::server {
+
+class Server {
+ public:
+  /// Loads every listener's certificates and builds its TLS context. Returns null and fills
+  /// `errors` (file:line:column of the config entry) when anything is wrong.
+  /// `clock` is the time exceptions and brownouts are judged by (tests inject their own).
+  static std::unique_ptr<Server> create(
+      config::Config config, std::vector<config::ConfigError>& errors,
+      std::function<config::Timestamp()> clock = [] { return std::chrono::system_clock::now(); });
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  /// Binds every listener and the admin port and starts the threads. Throws std::system_error
+  /// naming the address when a port cannot be bound.
+  void start();
+  /// SIGTERM and SIGINT stop gracefully, SIGHUP reloads, SIGUSR1 reopens the handshake logs.
+  /// For main only, before start(). Throws std::system_error if signals cannot be set up.
+  void handle_signals();
+  /// Stops accepting, lets open connections finish for up to drain_timeout, then closes the
+  /// rest. Safe from any thread; returns at once.
+  void request_stop();
+  /// Blocks until the stop has completed and every thread has ended.
+  void wait();
+
+  /// Re-reads the configuration file and, if it is valid (certificates and logs included),
+  /// applies it: new handshakes use the new policy, exceptions and certificates; open
+  /// connections keep the configuration they started with; listeners added or removed are
+  /// opened or closed. A refused file changes nothing. Safe from any thread (runs on the
+  /// control thread, which SIGHUP and POST /reload use too); waits for the result.
+  admin::ReloadOutcome reload();
+
+  /// The bound port of a listener (useful with port 0).
+  std::uint16_t listener_port(std::string_view name) const;
+  std::optional<std::uint16_t> admin_port() const;
+  metrics::Metrics& metrics() { return *metrics_; }
+
+ private:
+  // A configuration made ready to run: every listener's runtime built (certificates loaded,
+  // logs opened), nothing published or bound yet.
+  struct Candidate {
+    config::Config config;
+    runtime::SharedRuntime shared;
+    std::vector<std::shared_ptr<const runtime::ListenerRuntime>> runtimes;
+  };
+  // The listeners a candidate needs: the running ones it keeps, and new ones already bound.
+  struct ListenerPlan {
+    std::vector<std::shared_ptr<net::Listener>> next;    // in the candidate's listener order
+    std::vector<std::shared_ptr<net::Listener>> opened;  // bound, not yet started
+    std::vector<std::shared_ptr<net::Listener>> closing;
+  };
+
+  explicit Server(config::Config config);
+  // Builds the runtimes of `config`; errors are appended (nullopt if there were any).
+  std::optional<Candidate> build(config::Config config, std::vector<config::ConfigError>& errors,
+                                 const runtime::SharedRuntime* running);
+  // Publishes a runtime that is now in force: its policy metric, its exceptions in the ledger.
+  void publish(const runtime::ListenerRuntime& runtime);
+  admin::AdminState make_admin_state();
+  boost::asio::awaitable<void> drain();
+
+  // Reload, in steps, all on the control thread: parse and build the candidate, bind what is
+  // new, then commit (which cannot fail). Anything refused before the commit changes nothing.
+  admin::ReloadOutcome reload_now();
+  admin::ReloadOutcome refuse_reload(const std::string& why);
+  void warn_of_restart_only_changes(const config::Config& next) const;
+  // Throws std::system_error when a new address cannot be bound.
+  ListenerPlan plan_listeners(const Candidate& candidate);
+  void commit(Candidate candidate, const ListenerPlan& plan);
+
+  // Writes the state file now and then while running (control thread).
+  boost::asio::awaitable<void> persist_state();
+  std::vector<std::shared_ptr<const runtime::ListenerRuntime>> current_runtimes() const;
+  // The configurations of the listeners in force, for the exception ledger.
+  state::ConfiguredListeners configured_listeners(
+      const std::vector<std::shared_ptr<const runtime::ListenerRuntime>>& runtimes) const;
+  std::vector<metrics::ExceptionSample> exception_samples();
+  void log_listener(const net::Listener& listener) const;
+  void wait_for_signal();
+  std::size_t active_connections() const;
+
+  config::Config config_;
+  // Metrics outlive everything that counts into them: declared before workers and listeners.
+  std::unique_ptr<metrics::Metrics> metrics_;
+  runtime::SharedRuntime shared_;
+  std::unique_ptr<state::ExceptionLedger> ledger_;
+  std::vector<std::shared_ptr<const runtime::ListenerRuntime>> runtimes_;  // until start()
+  std::vector<std::unique_ptr<net::Worker>> workers_;
+  // Replaced by reloads on the control thread; read by listener_port() from any thread.
+  mutable std::mutex listeners_mutex_;
+  std::vector<std::shared_ptr<net::Listener>> listeners_;
+  std::vector<std::thread> worker_threads_;
+  std::vector<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>>
+      worker_guards_;
+
+  boost::asio::io_context control_{1};
+  std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>>
+      control_guard_;
+  std::shared_ptr<admin::AdminServer> admin_;
+  std::optional<boost::asio::signal_set> signals_;
+  std::thread control_thread_;
+  std::atomic<bool> stopping_{false};
+  // When the drain gives up on open connections; a second signal moves it to now. Control
+  // thread only.
+  std::chrono::steady_clock::time_point drain_deadline_;
+};
+
+}  // namespace tlsfloor::server

@@ -1,0 +1,112 @@
+#include "proxy/state/state_file.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <spdlog/spdlog.h>
+#include <nlohmann/json.hpp>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "config/file_io.h"
+
+namespace tlsfloor::state {
+namespace {
+
+constexpr int kVersion = 1;
+
+}  // namespace
+
+std::string state_to_json(const ExceptionUsages& usages) {
+  nlohmann::ordered_json exceptions = nlohmann::ordered_json::array();
+  for (const auto& [key, usage] : usages) {
+    nlohmann::ordered_json entry;
+    entry["listener"] = key.first;
+    entry["exception"] = key.second;
+    entry["first_loaded"] = config::format_timestamp(usage.first_loaded);
+    entry["last_used"] = usage.last_used
+                             ? nlohmann::ordered_json(config::format_timestamp(*usage.last_used))
+                             : nlohmann::ordered_json(nullptr);
+    exceptions.push_back(std::move(entry));
+  }
+  nlohmann::ordered_json document;
+  document["version"] = kVersion;
+  document["exceptions"] = std::move(exceptions);
+  return document.dump(2) + "\n";
+}
+
+std::optional<ExceptionUsages> state_from_json(const std::string& text, std::string* error) {
+  const auto fail = [&](std::string why) -> std::optional<ExceptionUsages> {
+    if (error != nullptr) *error = std::move(why);
+    return std::nullopt;
+  };
+  const auto document = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (document.is_discarded()) return fail("not JSON");
+  if (!document.is_object() || document.value("version", 0) != kVersion ||
+      !document.contains("exceptions") || !document["exceptions"].is_array()) {
+    return fail("not a version 1 state file");
+  }
+  ExceptionUsages usages;
+  for (const auto& entry : document["exceptions"]) {
+    if (!entry.is_object() || !entry.contains("listener") || !entry["listener"].is_string() ||
+        !entry.contains("exception") || !entry["exception"].is_string() ||
+        !entry.contains("first_loaded") || !entry["first_loaded"].is_string()) {
+      return fail("an entry lacks listener, exception or first_loaded");
+    }
+    const auto first = config::parse_timestamp(entry["first_loaded"].get<std::string>());
+    if (!first) return fail("bad first_loaded time");
+    ExceptionUsage usage{*first, std::nullopt};
+    if (entry.contains("last_used") && !entry["last_used"].is_null()) {
+      if (!entry["last_used"].is_string()) return fail("bad last_used time");
+      usage.last_used = config::parse_timestamp(entry["last_used"].get<std::string>());
+      if (!usage.last_used) return fail("bad last_used time");
+    }
+    usages[{entry["listener"].get<std::string>(), entry["exception"].get<std::string>()}] = usage;
+  }
+  return usages;
+}
+
+ExceptionUsages load_state_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    if (errno == ENOENT) {
+      spdlog::info("state file {} does not exist yet: starting fresh", path);
+    } else {
+      spdlog::warn("state file {} cannot be read ({}): starting fresh", path, std::strerror(errno));
+    }
+    return {};
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  std::string error;
+  auto usages = state_from_json(text.str(), &error);
+  if (!usages) {
+    spdlog::warn("state file {} is corrupt ({}): starting fresh; it will be rewritten", path,
+                 error);
+    return {};
+  }
+  return std::move(*usages);
+}
+
+bool save_state_file(const std::string& path, const ExceptionUsages& usages) {
+  const std::string text = state_to_json(usages);
+  const std::string temporary = path + ".tmp";
+  const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+  bool ok = fd >= 0 && config::write_all(fd, text);
+  // fsync before rename: after a crash the file is the old one or the new one, never empty.
+  ok = ok && ::fsync(fd) == 0;
+  const int saved_errno = errno;
+  if (fd >= 0) ::close(fd);
+  ok = ok && ::rename(temporary.c_str(), path.c_str()) == 0;
+  if (!ok) {
+    spdlog::error("state file {}: cannot write it ({}); the previous one stays", path,
+                  std::strerror(errno != 0 ? errno : saved_errno));
+    ::unlink(temporary.c_str());
+  }
+  return ok;
+}
+
+}  // namespace tlsfloor::state

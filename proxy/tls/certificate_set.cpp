@@ -1,0 +1,132 @@
+#include "proxy/tls/certificate_set.h"
+
+#include <openssl/pem.h>
+#include <openssl/x509v3.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+#include <string>
+
+#include "proxy/tls/ssl_error.h"
+
+namespace tlsfloor::tls {
+namespace {
+
+struct FileCloser {
+  void operator()(std::FILE* file) const { std::fclose(file); }
+};
+using File = std::unique_ptr<std::FILE, FileCloser>;
+
+File open_for_reading(const std::string& path, std::string& error) {
+  File file(std::fopen(path.c_str(), "rb"));
+  if (!file) error = std::strerror(errno);
+  return file;
+}
+
+bssl::UniquePtr<CRYPTO_BUFFER> to_buffer(X509* certificate) {
+  uint8_t* der = nullptr;
+  const int length = i2d_X509(certificate, &der);
+  if (length <= 0) return nullptr;
+  bssl::UniquePtr<uint8_t> owned(der);
+  return bssl::UniquePtr<CRYPTO_BUFFER>(
+      CRYPTO_BUFFER_new(der, static_cast<size_t>(length), nullptr));
+}
+
+// Reads every certificate of a PEM file, leaf first.
+bool load_chain(const config::CertificateConfig& entry, CertifiedKey& out, std::string& error) {
+  File file = open_for_reading(entry.cert_path, error);
+  if (!file) {
+    error = "cannot read certificate file " + entry.cert_path + ": " + error;
+    return false;
+  }
+  while (X509* certificate = PEM_read_X509(file.get(), nullptr, nullptr, nullptr)) {
+    bssl::UniquePtr<X509> owned(certificate);
+    auto buffer = to_buffer(certificate);
+    if (!buffer) break;
+    out.chain.push_back(std::move(buffer));
+    if (!out.leaf) out.leaf = std::move(owned);
+  }
+  // PEM_read_X509 ends on "no start line" at end of file; any other error is a broken file.
+  const uint32_t last = ERR_peek_last_error();
+  const bool clean_end =
+      ERR_GET_LIB(last) == ERR_LIB_PEM && ERR_GET_REASON(last) == PEM_R_NO_START_LINE;
+  if (last != 0 && !clean_end) {
+    error = "cannot parse certificate file " + entry.cert_path + ": " + take_ssl_error();
+    return false;
+  }
+  ERR_clear_error();
+  if (out.chain.empty()) {
+    error = "no PEM certificate in " + entry.cert_path;
+    return false;
+  }
+  return true;
+}
+
+bool load_key(const config::CertificateConfig& entry, CertifiedKey& out, std::string& error) {
+  File file = open_for_reading(entry.key_path, error);
+  if (!file) {
+    error = "cannot read key file " + entry.key_path + ": " + error;
+    return false;
+  }
+  out.key.reset(PEM_read_PrivateKey(file.get(), nullptr, nullptr, nullptr));
+  if (!out.key) {
+    error = "no usable PEM private key in " + entry.key_path + " (" + take_ssl_error() + ")";
+    return false;
+  }
+  if (X509_check_private_key(out.leaf.get(), out.key.get()) != 1) {
+    ERR_clear_error();
+    error = "key " + entry.key_path + " does not match certificate " + entry.cert_path;
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+void add_certificate_errors(config::ParseResult& parsed) {
+  if (parsed.config) return;  // a valid file: the server checks them as it builds
+  CertificateSet::load(parsed.certificates, parsed.errors);
+  config::sort_by_position(parsed.errors);
+}
+
+CertificateSet CertificateSet::load(const std::vector<config::CertificateConfig>& certificates,
+                                    std::vector<config::ConfigError>& errors) {
+  CertificateSet set;
+  bool ok = true;
+  for (const auto& entry : certificates) {
+    CertifiedKey key;
+    std::string error;
+    if (!load_chain(entry, key, error) || !load_key(entry, key, error)) {
+      errors.push_back({entry.where, error});
+      ok = false;
+      continue;
+    }
+    set.keys_.push_back(std::move(key));
+  }
+  if (!ok) set.keys_.clear();
+  return set;
+}
+
+const CertifiedKey& CertificateSet::select(std::string_view server_name) const {
+  if (!server_name.empty() && keys_.size() > 1) {
+    for (const auto& key : keys_) {
+      if (X509_check_host(key.leaf.get(), server_name.data(), server_name.size(), 0, nullptr) ==
+          1) {
+        return key;
+      }
+    }
+  }
+  return keys_.front();
+}
+
+bool CertificateSet::apply(SSL* ssl, std::string_view server_name) const {
+  const CertifiedKey& key = select(server_name);
+  std::vector<CRYPTO_BUFFER*> chain;
+  chain.reserve(key.chain.size());
+  for (const auto& buffer : key.chain) chain.push_back(buffer.get());
+  return SSL_set_chain_and_key(ssl, chain.data(), chain.size(), key.key.get(), nullptr) == 1;
+}
+
+}  // namespace tlsfloor::tls

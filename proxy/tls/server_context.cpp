@@ -1,0 +1,34 @@
+#include "proxy/tls/server_context.h"
+
+namespace tlsfloor::tls {
+namespace {
+
+enum ssl_select_cert_result_t dispatch_client_hello(const SSL_CLIENT_HELLO* hello) {
+  auto* handler = static_cast<ClientHelloHandler*>(SSL_get_app_data(hello->ssl));
+  // Every SSL made from these contexts has a handler; one without is a bug, refuse safely.
+  if (handler == nullptr) return ssl_select_cert_error;
+  return handler->on_client_hello(*hello);
+}
+
+}  // namespace
+
+bssl::UniquePtr<SSL_CTX> make_server_context(const config::ListenerConfig& listener) {
+  bssl::UniquePtr<SSL_CTX> ctx(SSL_CTX_new(TLS_method()));
+  if (!ctx) return nullptr;
+  // The context admits every version the library speaks up to the ceiling; each connection's
+  // floor is set in the early callback, once the client's offer is known.
+  SSL_CTX_set_min_proto_version(ctx.get(), TLS1_VERSION);
+  SSL_CTX_set_max_proto_version(ctx.get(), static_cast<uint16_t>(listener.tls.max_version));
+  SSL_CTX_set_select_certificate_cb(ctx.get(), dispatch_client_hello);
+  // SSL_write is retried with the same arguments after WANT_WRITE, but from a pooled buffer
+  // whose address may differ between retries.
+  SSL_CTX_set_mode(ctx.get(), SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+  // Resumption: stateless tickets (keys kept in memory and rotated by BoringSSL) and a
+  // session cache for TLS 1.2 clients that do not do tickets.
+  SSL_CTX_set_session_cache_mode(ctx.get(), SSL_SESS_CACHE_SERVER);
+  static constexpr unsigned char kSessionContext[] = "tlsfloor";
+  SSL_CTX_set_session_id_context(ctx.get(), kSessionContext, sizeof kSessionContext - 1);
+  return ctx;
+}
+
+}  // namespace tlsfloor::tls

@@ -1,0 +1,24 @@
+#pragma once
+// The SSL_CTX every connection of a listener is made from, and the hook through which the
+// connection decides on its ClientHello in BoringSSL's early callback.
+#include "config/config.h"
+#include "proxy/tls/boringssl.h"
+
+namespace tlsfloor::tls {
+
+/// Whoever owns an SSL* (set as its app data with SSL_set_app_data) and decides on its
+/// ClientHello in BoringSSL's early callback, before any version or certificate is chosen.
+class ClientHelloHandler {
+ public:
+  virtual enum ssl_select_cert_result_t on_client_hello(const SSL_CLIENT_HELLO& hello) = 0;
+
+ protected:
+  ~ClientHelloHandler() = default;
+};
+
+/// A server SSL_CTX for a listener: versions TLS1.0..max_version (the floor is applied per
+/// connection in the early callback, which goes to the SSL's ClientHelloHandler), session
+/// tickets with in-memory keys rotated by BoringSSL, no client certificates.
+bssl::UniquePtr<SSL_CTX> make_server_context(const config::ListenerConfig& listener);
+
+}  // namespace tlsfloor::tls

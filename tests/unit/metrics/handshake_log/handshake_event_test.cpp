@@ -1,0 +1,78 @@
+#include "metrics/handshake_log/handshake_event.h"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+namespace tlsfloor::handshake_log {
+namespace {
+
+using namespace std::chrono;
+
+HandshakeEvent accepted_event() {
+  HandshakeEvent event;
+  event.time =
+      sys_days{year{2026} / 11 / 22} + hours{10} + minutes{4} + seconds{5} + milliseconds{123};
+  event.listener = "api";
+  event.client_address = "192.0.2.10";
+  event.client_port = 51234;
+  event.offered_versions = {0x0304, 0x0303};
+  event.highest_offered = 0x0304;
+  event.negotiated_version = 0x0304;
+  event.cipher = "TLS_AES_128_GCM_SHA256";
+  event.server_name = "api.example.com";
+  event.alpn = {"h2", "http/1.1"};
+  event.ja3 = "0123456789abcdef0123456789abcdef";
+  event.ja4 = "t13d1516h2_8daaf6152771_02713d6af862";
+  event.outcome = "accepted";
+  event.legacy = false;
+  event.decision = "allowed";
+  event.reason = "offers TLS1.3";
+  return event;
+}
+
+TEST(HandshakeEvent, IsOneJsonLineWithEveryKeyInOrder) {
+  EXPECT_EQ(to_json_line(accepted_event()),
+            R"({"time":"2026-11-22T10:04:05.123Z","listener":"api","client":"192.0.2.10",)"
+            R"("client_port":51234,"offered_versions":["TLS1.3","TLS1.2"],)"
+            R"("highest_offered":"TLS1.3","negotiated_version":"TLS1.3",)"
+            R"("cipher":"TLS_AES_128_GCM_SHA256","sni":"api.example.com",)"
+            R"("alpn":["h2","http/1.1"],"ja3":"0123456789abcdef0123456789abcdef",)"
+            R"("ja4":"t13d1516h2_8daaf6152771_02713d6af862","outcome":"accepted",)"
+            R"("legacy":false,"decision":"allowed","reason":"offers TLS1.3"})"
+            "\n");
+}
+
+TEST(HandshakeEvent, AbsentValuesAreNullAndUnknownVersionsHex) {
+  HandshakeEvent event = accepted_event();
+  event.offered_versions = {0x7f1c, 0x0301};
+  event.highest_offered = 0x0301;
+  event.negotiated_version = 0;
+  event.cipher.clear();
+  event.server_name.clear();
+  event.alpn.clear();
+  event.outcome = "rejected";
+  event.legacy = true;
+  event.decision = "rejected";
+  const auto line = nlohmann::json::parse(to_json_line(event));
+  EXPECT_EQ(line["offered_versions"], nlohmann::json::parse(R"(["0x7f1c","TLS1.0"])"));
+  EXPECT_EQ(line["highest_offered"], "TLS1.0");
+  EXPECT_TRUE(line["negotiated_version"].is_null());
+  EXPECT_TRUE(line["cipher"].is_null());
+  EXPECT_TRUE(line["sni"].is_null());
+  EXPECT_EQ(line["alpn"], nlohmann::json::array());
+  EXPECT_EQ(line["legacy"], true);
+}
+
+TEST(HandshakeEvent, ClientControlledBytesCannotBreakTheLine) {
+  HandshakeEvent event = accepted_event();
+  event.server_name = "evil\"\n\x01.example";
+  event.alpn = {std::string("h2\xff\xfe", 4)};  // not UTF-8
+  const std::string text = to_json_line(event);
+  EXPECT_EQ(text.find('\n'), text.size() - 1);  // exactly one line
+  const auto line = nlohmann::json::parse(text);
+  EXPECT_EQ(line["sni"], "evil\"\n\x01.example");
+  EXPECT_EQ(line["alpn"][0], "h2\xef\xbf\xbd\xef\xbf\xbd");  // U+FFFD twice
+}
+
+}  // namespace
+}  // namespace tlsfloor::handshake_log

@@ -1,0 +1,120 @@
+#include "proxy/admin/admin_routes.h"
+
+#include <gtest/gtest.h>
+
+#include <vector>
+
+namespace tlsfloor::admin {
+namespace {
+
+class AdminRoutesTest : public testing::Test {
+ protected:
+  bool serving_ = true;
+  std::vector<LegacyClientsFilter> filters_seen_;
+  AdminState state_{[] { return std::string("tlsfloor_up 1\n"); }, [this] { return serving_; },
+                    [this](const LegacyClientsFilter& filter) -> std::optional<std::string> {
+                      filters_seen_.push_back(filter);
+                      if (filter.listener && *filter.listener != "api") return std::nullopt;
+                      return std::string("{}\n");
+                    },
+                    [] { return std::string("{\"exceptions\":[]}\n"); },
+                    [this] {
+                      ++reloads_;
+                      return reload_ok_ ? ReloadOutcome{true, "configuration reloaded\n"}
+                                        : ReloadOutcome{false, "t.yaml:3:5: bad\n"};
+                    }};
+  int reloads_ = 0;
+  bool reload_ok_ = true;
+};
+
+TEST_F(AdminRoutesTest, ExceptionsAreJson) {
+  const auto response = route(state_, "GET", "/exceptions");
+  EXPECT_EQ(response.status, 200u);
+  EXPECT_EQ(response.content_type, "application/json");
+  EXPECT_EQ(response.body, "{\"exceptions\":[]}\n");
+  EXPECT_EQ(route(state_, "POST", "/exceptions").status, 405u);
+}
+
+TEST_F(AdminRoutesTest, ReloadIsAPost) {
+  const auto ok = route(state_, "POST", "/reload");
+  EXPECT_EQ(ok.status, 200u);
+  EXPECT_EQ(ok.body, "configuration reloaded\n");
+  reload_ok_ = false;
+  const auto refused = route(state_, "POST", "/reload");
+  EXPECT_EQ(refused.status, 422u);
+  EXPECT_EQ(refused.body, "t.yaml:3:5: bad\n");
+  const auto get = route(state_, "GET", "/reload");
+  EXPECT_EQ(get.status, 405u);
+  EXPECT_EQ(get.allow, "POST");
+  EXPECT_EQ(reloads_, 2) << "a GET must not reload";
+  serving_ = false;
+  EXPECT_EQ(route(state_, "POST", "/reload").status, 503u);
+  EXPECT_EQ(reloads_, 2);
+}
+
+TEST_F(AdminRoutesTest, LegacyClientsPassesTheFilter) {
+  const auto all = route(state_, "GET", "/legacy-clients");
+  EXPECT_EQ(all.status, 200u);
+  EXPECT_EQ(all.content_type, "application/json");
+  EXPECT_EQ(all.body, "{}\n");
+  const auto filtered = route(state_, "GET", "/legacy-clients?listener=api&version=TLS1.0");
+  EXPECT_EQ(filtered.status, 200u);
+  ASSERT_EQ(filters_seen_.size(), 2u);
+  EXPECT_EQ(filters_seen_[0].listener, std::nullopt);
+  EXPECT_EQ(filters_seen_[0].version, std::nullopt);
+  EXPECT_EQ(filters_seen_[1].listener, "api");
+  EXPECT_EQ(filters_seen_[1].version, 0x0301);
+  // Percent-escapes are decoded; SSL 3.0 can be asked for too.
+  EXPECT_EQ(route(state_, "GET", "/legacy-clients?listener=%61pi&version=SSL3.0").status, 200u);
+  EXPECT_EQ(filters_seen_[2].listener, "api");
+  EXPECT_EQ(filters_seen_[2].version, 0x0300);
+}
+
+TEST_F(AdminRoutesTest, LegacyClientsRefusesWhatItCannotAnswer) {
+  const auto unknown_listener = route(state_, "GET", "/legacy-clients?listener=web");
+  EXPECT_EQ(unknown_listener.status, 404u);
+  EXPECT_EQ(unknown_listener.body, "no listener named \"web\"\n");
+  const auto bad_version = route(state_, "GET", "/legacy-clients?version=TLS1.4");
+  EXPECT_EQ(bad_version.status, 400u);
+  EXPECT_EQ(bad_version.body,
+            "invalid version \"TLS1.4\" (expected one of: SSL3.0, TLS1.0, TLS1.1, TLS1.2, "
+            "TLS1.3)\n");
+  const auto unknown = route(state_, "GET", "/legacy-clients?clients=10");
+  EXPECT_EQ(unknown.status, 400u);
+  EXPECT_EQ(unknown.body, "unknown parameter \"clients\" (expected: listener, version)\n");
+  EXPECT_EQ(route(state_, "GET", "/legacy-clients?listener=%6").status, 400u);
+  EXPECT_EQ(route(state_, "GET", "/legacy-clients?listener=%zz").status, 400u);
+  EXPECT_EQ(route(state_, "POST", "/legacy-clients").status, 405u);
+}
+
+TEST_F(AdminRoutesTest, MetricsAreServedInTheExpositionFormat) {
+  const auto response = route(state_, "GET", "/metrics");
+  EXPECT_EQ(response.status, 200u);
+  EXPECT_EQ(response.content_type, "text/plain; version=0.0.4; charset=utf-8");
+  EXPECT_EQ(response.body, "tlsfloor_up 1\n");
+}
+
+TEST_F(AdminRoutesTest, QueryStringsAreIgnored) {
+  EXPECT_EQ(route(state_, "GET", "/metrics?name[]=x").status, 200u);
+  EXPECT_EQ(route(state_, "GET", "/healthz?probe=1").status, 200u);
+}
+
+TEST_F(AdminRoutesTest, HealthTurnsUnavailableWhileDraining) {
+  EXPECT_EQ(route(state_, "GET", "/healthz").body, "ok\n");
+  serving_ = false;
+  const auto response = route(state_, "GET", "/healthz");
+  EXPECT_EQ(response.status, 503u);
+  EXPECT_EQ(response.body, "draining\n");
+}
+
+TEST_F(AdminRoutesTest, OtherMethodsAndPathsAreRefused) {
+  const auto post = route(state_, "POST", "/metrics");
+  EXPECT_EQ(post.status, 405u);
+  EXPECT_EQ(post.allow, "GET");
+  EXPECT_EQ(route(state_, "DELETE", "/healthz").status, 405u);
+  EXPECT_EQ(route(state_, "GET", "/").status, 404u);
+  EXPECT_EQ(route(state_, "GET", "/metricsx").status, 404u);
+}
+
+}  // namespace
+}  // namespace tlsfloor::admin

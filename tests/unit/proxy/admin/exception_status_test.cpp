@@ -1,0 +1,58 @@
+#include "proxy/admin/exception_status.h"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+namespace tlsfloor::admin {
+namespace {
+
+using namespace std::chrono;
+const config::Timestamp kNow = sys_days{year{2026} / 11 / 22} + 12h;
+
+config::ExceptionConfig payroll() {
+  config::ExceptionConfig exception;
+  exception.name = "payroll-batch";
+  std::string error;
+  exception.clients = {config::parse_address_prefix("10.20.0.0/16", &error).value()};
+  exception.server_names = {"*.old.example.com"};
+  exception.min_version = config::TlsVersion::tls1_1;
+  exception.expires = kNow + days(30);
+  exception.note = "OPS-1234";
+  return exception;
+}
+
+TEST(ExceptionStatusTest, EachStatusInItsOrder) {
+  auto exception = payroll();
+  const auto loaded = kNow - days(20);
+  EXPECT_EQ(exception_status(exception, kNow - days(1), loaded, kNow), ExceptionStatus::active);
+  // Unused: no match for 14 days, counted from the last use, or from loading if never used.
+  EXPECT_EQ(exception_status(exception, kNow - days(14), loaded, kNow), ExceptionStatus::unused);
+  EXPECT_EQ(exception_status(exception, std::nullopt, loaded, kNow), ExceptionStatus::unused);
+  EXPECT_EQ(exception_status(exception, std::nullopt, kNow - days(13), kNow),
+            ExceptionStatus::active);
+  exception.unused_after = days(30);
+  EXPECT_EQ(exception_status(exception, std::nullopt, loaded, kNow), ExceptionStatus::active);
+  // Expiring within 7 days outranks unused; expired outranks everything.
+  exception.expires = kNow + days(7);
+  EXPECT_EQ(exception_status(exception, std::nullopt, kNow - days(60), kNow),
+            ExceptionStatus::expiring);
+  exception.expires = kNow;
+  EXPECT_EQ(exception_status(exception, kNow - hours(1), loaded, kNow), ExceptionStatus::expired);
+}
+
+TEST(ExceptionStatusTest, JsonListsEveryField) {
+  const auto exception = payroll();
+  const state::ExceptionRecord view{"api", &exception, 42, kNow - hours(1), kNow - days(2)};
+  const auto doc = nlohmann::json::parse(exceptions_json({view}, kNow));
+  EXPECT_EQ(doc["generated_at"], "2026-11-22T12:00:00.000Z");
+  ASSERT_EQ(doc["exceptions"].size(), 1u);
+  EXPECT_EQ(doc["exceptions"][0], nlohmann::json::parse(R"({
+      "listener": "api", "name": "payroll-batch", "clients": ["10.20.0.0/16"],
+      "server_names": ["*.old.example.com"], "ja4": [], "min_version": "TLS1.1",
+      "expires": "2026-12-22T12:00:00.000Z", "note": "OPS-1234", "unused_after_seconds": 1209600,
+      "handshakes": 42, "last_used": "2026-11-22T11:00:00.000Z",
+      "first_loaded": "2026-11-20T12:00:00.000Z", "status": "active"})"));
+}
+
+}  // namespace
+}  // namespace tlsfloor::admin

@@ -1,0 +1,112 @@
+#include "proxy/admin/legacy_clients_json.h"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+namespace tlsfloor::admin {
+namespace {
+
+using namespace std::chrono;
+using metrics::LegacyClientTracker;
+using metrics::ListenerLegacyClients;
+using nlohmann::json;
+using policy::LegacyDecision;
+
+config::Timestamp at(int second) {
+  return sys_days{year{2026} / 11 / 22} + hours{10} + seconds{second};
+}
+
+void record(LegacyClientTracker& tracker, const char* address, std::uint16_t version,
+            LegacyDecision decision, int second, const char* sni = "", const char* ja4 = "",
+            const char* cipher = "") {
+  LegacyClientTracker::Observation observation;
+  observation.client = config::parse_address(address).value();
+  observation.version_wire = version;
+  observation.decision = decision;
+  observation.server_name = sni;
+  observation.ja4 = ja4;
+  observation.cipher = cipher;
+  observation.when = at(second);
+  tracker.record(observation);
+}
+
+class LegacyClientsJsonTest : public testing::Test {
+ protected:
+  void SetUp() override {
+    record(api_, "192.0.2.1", 0x0301, LegacyDecision::rejected, 1, "a.example", "t10d1", "");
+    record(api_, "192.0.2.1", 0x0301, LegacyDecision::rejected, 5, "b.example", "t10d1");
+    record(api_, "192.0.2.2", 0x0302, LegacyDecision::would_reject, 2, "", "t11i2",
+           "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA");
+    record(web_, "2001:db8::7", 0x0302, LegacyDecision::would_reject, 3);
+    record(web_, "2001:db8::7", 0x0302, LegacyDecision::would_reject, 4);
+    record(web_, "2001:db8::7", 0x0301, LegacyDecision::would_reject, 4);
+  }
+
+  json query(LegacyClientsFilter filter = {}) {
+    const auto text = legacy_clients_json(
+        {{"api", 1000, api_.contents()}, {"web", 1000, web_.contents()}}, filter, at(60));
+    EXPECT_TRUE(text.has_value());
+    return json::parse(text.value_or("null"));
+  }
+
+  LegacyClientTracker api_;
+  LegacyClientTracker web_;
+};
+
+TEST_F(LegacyClientsJsonTest, EveryFieldOfEveryClientHeaviestFirst) {
+  const json doc = query();
+  EXPECT_EQ(doc["generated_at"], "2026-11-22T10:01:00.000Z");
+  ASSERT_EQ(doc["listeners"].size(), 2u);
+  EXPECT_EQ(doc["listeners"][0],
+            json::parse(R"({"listener":"api","top_k":1000,"tracked":2,"handshakes":3,
+                "other":{"handshakes":0,"by_version":{},"first_seen":null,"last_seen":null}})"));
+  ASSERT_EQ(doc["clients"].size(), 3u);
+  // Ties on handshakes (two each) are ordered by listener, then client.
+  EXPECT_EQ(doc["clients"][0]["client"], "2001:db8::7");
+  EXPECT_EQ(doc["clients"][0]["handshakes"], 3);
+  EXPECT_EQ(doc["clients"][1], json::parse(R"({"listener":"api","client":"192.0.2.1","handshakes":2,
+                "overcount_bound":0,"by_version":{"TLS1.0":{"rejected":2}},
+                "first_seen":"2026-11-22T10:00:01.000Z","last_seen":"2026-11-22T10:00:05.000Z",
+                "server_names":["a.example","b.example"],"ja4":["t10d1"],"last_cipher":null})"));
+  EXPECT_EQ(doc["clients"][2]["client"], "192.0.2.2");
+  EXPECT_EQ(doc["clients"][2]["last_cipher"], "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA");
+  EXPECT_EQ(doc["clients"][2]["server_names"], json::array());
+  EXPECT_EQ(doc["clients"][0]["by_version"],
+            json::parse(R"({"TLS1.0":{"would_reject":1},"TLS1.1":{"would_reject":2}})"));
+}
+
+TEST_F(LegacyClientsJsonTest, FiltersByListener) {
+  const json doc = query({.listener = "api"});
+  ASSERT_EQ(doc["listeners"].size(), 1u);
+  EXPECT_EQ(doc["listeners"][0]["listener"], "api");
+  ASSERT_EQ(doc["clients"].size(), 2u);
+  EXPECT_EQ(doc["clients"][0]["listener"], "api");
+  EXPECT_EQ(doc["clients"][1]["listener"], "api");
+  EXPECT_FALSE(legacy_clients_json({{"api", 1000, api_.contents()}}, {.listener = "nope"}, at(0))
+                   .has_value());
+}
+
+TEST_F(LegacyClientsJsonTest, FiltersAndOrdersByVersion) {
+  const json doc = query({.version = 0x0301});
+  ASSERT_EQ(doc["clients"].size(), 2u);
+  // 192.0.2.1 has two TLS 1.0 handshakes, 2001:db8::7 one (and two at TLS 1.1).
+  EXPECT_EQ(doc["clients"][0]["client"], "192.0.2.1");
+  EXPECT_EQ(doc["clients"][1]["client"], "2001:db8::7");
+  EXPECT_EQ(query({.version = 0x0300})["clients"], json::array());
+}
+
+TEST_F(LegacyClientsJsonTest, OtherHoldsEvictedClients) {
+  LegacyClientTracker small(LegacyClientTracker::Options{.top_k = 1});
+  record(small, "192.0.2.1", 0x0301, LegacyDecision::rejected, 1);
+  record(small, "192.0.2.2", 0x0301, LegacyDecision::rejected, 2);  // evicts .1 into other
+  const json doc = json::parse(*legacy_clients_json({{"api", 1, small.contents()}}, {}, at(60)));
+  EXPECT_EQ(doc["listeners"][0]["other"],
+            json::parse(R"({"handshakes":1,"by_version":{"TLS1.0":{"rejected":1}},
+                "first_seen":"2026-11-22T10:00:01.000Z","last_seen":"2026-11-22T10:00:01.000Z"})"));
+  ASSERT_EQ(doc["clients"].size(), 1u);
+  EXPECT_EQ(doc["clients"][0]["handshakes"], 2);
+  EXPECT_EQ(doc["clients"][0]["overcount_bound"], 1);
+}
+
+}  // namespace
+}  // namespace tlsfloor::admin

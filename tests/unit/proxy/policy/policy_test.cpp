@@ -1,0 +1,174 @@
+#include "proxy/policy/policy.h"
+
+#include <gtest/gtest.h>
+
+namespace tlsfloor::policy {
+namespace {
+
+using config::EnforcementMode;
+using config::TlsVersion;
+
+constexpr std::uint16_t kSsl30 = 0x0300, kTls10 = 0x0301, kTls11 = 0x0302, kTls12 = 0x0303,
+                        kTls13 = 0x0304;
+
+struct Case {
+  const char* name;
+  std::uint16_t offered;
+  TlsVersion floor;
+  EnforcementMode mode;
+  bool legacy;
+  bool reject;
+  std::uint16_t min_version;
+  DecisionReason reason;
+};
+
+const Case kCases[] = {
+    // enforce: the floor applies to everyone; below it, refuse.
+    {"enforce_tls13_at_floor12", kTls13, TlsVersion::tls1_2, EnforcementMode::enforce, false, false,
+     kTls12, DecisionReason::meets_floor},
+    {"enforce_tls12_at_floor12", kTls12, TlsVersion::tls1_2, EnforcementMode::enforce, false, false,
+     kTls12, DecisionReason::meets_floor},
+    {"enforce_tls11_below_floor12", kTls11, TlsVersion::tls1_2, EnforcementMode::enforce, true,
+     true, kTls12, DecisionReason::below_floor_enforced},
+    {"enforce_tls10_below_floor12", kTls10, TlsVersion::tls1_2, EnforcementMode::enforce, true,
+     true, kTls12, DecisionReason::below_floor_enforced},
+    {"enforce_ssl30_below_floor10", kSsl30, TlsVersion::tls1_0, EnforcementMode::enforce, true,
+     true, kTls10, DecisionReason::below_floor_enforced},
+    {"enforce_tls12_below_floor13", kTls12, TlsVersion::tls1_3, EnforcementMode::enforce, true,
+     true, kTls13, DecisionReason::below_floor_enforced},
+    {"enforce_tls10_at_floor10", kTls10, TlsVersion::tls1_0, EnforcementMode::enforce, false, false,
+     kTls10, DecisionReason::meets_floor},
+    // Nothing readable offered: not the policy's call; the library refuses on its own.
+    {"enforce_nothing_offered", 0, TlsVersion::tls1_2, EnforcementMode::enforce, false, false,
+     kTls12, DecisionReason::no_known_version},
+    // observe: everyone the library speaks passes, legacy is flagged.
+    {"observe_tls10_below_floor12", kTls10, TlsVersion::tls1_2, EnforcementMode::observe, true,
+     false, kTls10, DecisionReason::below_floor_observed},
+    {"observe_tls11_below_floor12", kTls11, TlsVersion::tls1_2, EnforcementMode::observe, true,
+     false, kTls10, DecisionReason::below_floor_observed},
+    {"observe_tls13_at_floor12", kTls13, TlsVersion::tls1_2, EnforcementMode::observe, false, false,
+     kTls10, DecisionReason::meets_floor},
+    {"observe_tls12_below_floor13", kTls12, TlsVersion::tls1_3, EnforcementMode::observe, true,
+     false, kTls10, DecisionReason::below_floor_observed},
+    {"observe_nothing_offered", 0, TlsVersion::tls1_2, EnforcementMode::observe, false, false,
+     kTls10, DecisionReason::no_known_version},
+};
+
+class PolicyTest : public testing::TestWithParam<Case> {};
+
+TEST_P(PolicyTest, Decides) {
+  const Case& c = GetParam();
+  const Decision decision = decide(c.offered, {c.floor, TlsVersion::tls1_3, c.mode});
+  EXPECT_EQ(decision.legacy, c.legacy);
+  EXPECT_EQ(decision.reject, c.reject);
+  EXPECT_EQ(decision.min_version, c.min_version);
+  EXPECT_EQ(decision.reason, c.reason);
+}
+
+INSTANTIATE_TEST_SUITE_P(Table, PolicyTest, testing::ValuesIn(kCases),
+                         [](const auto& info) { return std::string(info.param.name); });
+
+TEST(PolicyTest, ARefusalAlwaysRaisesTheFloorAboveTheOffer) {
+  // The refusal mechanism relies on this: BoringSSL then answers protocol_version.
+  for (const auto& c : kCases) {
+    const Decision decision = decide(c.offered, {c.floor, TlsVersion::tls1_3, c.mode});
+    if (decision.reject) EXPECT_GT(decision.min_version, c.offered) << c.name;
+  }
+}
+
+TEST(PolicyTest, ReasonsHaveStableNames) {
+  EXPECT_EQ(to_string(DecisionReason::meets_floor), "meets_floor");
+  EXPECT_EQ(to_string(DecisionReason::no_known_version), "no_known_version");
+  EXPECT_EQ(to_string(DecisionReason::below_floor_enforced), "below_floor_enforced");
+  EXPECT_EQ(to_string(DecisionReason::below_floor_observed), "below_floor_observed");
+}
+
+}  // namespace
+}  // namespace tlsfloor::policy
+
+namespace tlsfloor::policy {
+namespace {
+
+config::ExceptionConfig exception_with_floor(TlsVersion floor) {
+  config::ExceptionConfig exception;
+  exception.name = "payroll";
+  exception.min_version = floor;
+  return exception;
+}
+
+TEST(PolicyExceptionTest, AnExceptionLetsALegacyClientInAtItsFloor) {
+  const auto exception = exception_with_floor(TlsVersion::tls1_0);
+  for (const auto mode :
+       {EnforcementMode::enforce, EnforcementMode::brownout, EnforcementMode::observe}) {
+    const Decision decision =
+        decide(kTls10, {TlsVersion::tls1_2, TlsVersion::tls1_3, mode},
+               {.exception = MatchedException{0, &exception}, .brownout_refuses = true});
+    EXPECT_TRUE(decision.legacy);
+    EXPECT_FALSE(decision.reject);
+    EXPECT_EQ(decision.min_version, kTls10);
+    EXPECT_EQ(decision.reason, DecisionReason::exception);
+    EXPECT_EQ(decision.legacy_decision, LegacyDecision::allowed_exception);
+    ASSERT_TRUE(decision.exception.has_value());
+    EXPECT_EQ(decision.exception->exception, &exception);
+    EXPECT_EQ(decision.exception->index, 0u);
+  }
+}
+
+TEST(PolicyExceptionTest, AClientBelowTheExceptionsFloorIsNotExempt) {
+  const auto exception = exception_with_floor(TlsVersion::tls1_1);
+  const Decision decision =
+      decide(kTls10, {TlsVersion::tls1_2, TlsVersion::tls1_3, EnforcementMode::enforce},
+             {.exception = MatchedException{0, &exception}});
+  EXPECT_TRUE(decision.reject);
+  EXPECT_EQ(decision.min_version, kTls12);
+  EXPECT_EQ(decision.legacy_decision, LegacyDecision::rejected);
+  EXPECT_FALSE(decision.exception.has_value());
+  // ...while a TLS 1.1 client is let in, at TLS 1.1 at least.
+  const Decision tls11 =
+      decide(kTls11, {TlsVersion::tls1_2, TlsVersion::tls1_3, EnforcementMode::enforce},
+             {.exception = MatchedException{0, &exception}});
+  EXPECT_FALSE(tls11.reject);
+  EXPECT_EQ(tls11.min_version, kTls11);
+}
+
+TEST(PolicyExceptionTest, ExceptionsDoNotConcernModernClients) {
+  const auto exception = exception_with_floor(TlsVersion::tls1_0);
+  const Decision decision =
+      decide(kTls13, {TlsVersion::tls1_2, TlsVersion::tls1_3, EnforcementMode::enforce},
+             {.exception = MatchedException{0, &exception}});
+  EXPECT_FALSE(decision.legacy);
+  EXPECT_FALSE(decision.exception.has_value());
+  EXPECT_EQ(decision.min_version, kTls12);
+}
+
+TEST(PolicyBrownoutTest, RefusesOnlyWhenTheBrownoutSaysSo) {
+  const VersionPolicy policy{TlsVersion::tls1_2, TlsVersion::tls1_3, EnforcementMode::brownout};
+  const Decision inside = decide(kTls10, policy, {.brownout_refuses = true});
+  EXPECT_TRUE(inside.reject);
+  EXPECT_GT(inside.min_version, kTls10);
+  EXPECT_EQ(inside.reason, DecisionReason::below_floor_brownout);
+  EXPECT_EQ(inside.legacy_decision, LegacyDecision::rejected_brownout);
+  const Decision outside = decide(kTls10, policy, {.brownout_refuses = false});
+  EXPECT_FALSE(outside.reject);
+  EXPECT_EQ(outside.min_version, kTls10);
+  EXPECT_EQ(outside.reason, DecisionReason::below_floor_outside_brownout);
+  EXPECT_EQ(outside.legacy_decision, LegacyDecision::would_reject);
+  // Modern clients never notice a brownout.
+  EXPECT_FALSE(decide(kTls12, policy, {.brownout_refuses = true}).reject);
+}
+
+TEST(PolicyTest, LegacyDecisionsPerMode) {
+  EXPECT_EQ(decide(kTls10, {TlsVersion::tls1_2, TlsVersion::tls1_3, EnforcementMode::observe})
+                .legacy_decision,
+            LegacyDecision::would_reject);
+  EXPECT_EQ(decide(kTls10, {TlsVersion::tls1_2, TlsVersion::tls1_3, EnforcementMode::enforce})
+                .legacy_decision,
+            LegacyDecision::rejected);
+  EXPECT_EQ(to_string(DecisionReason::exception), "exception");
+  EXPECT_EQ(to_string(DecisionReason::below_floor_brownout), "below_floor_brownout");
+  EXPECT_EQ(to_string(DecisionReason::below_floor_outside_brownout),
+            "below_floor_outside_brownout");
+}
+
+}  // namespace
+}  // namespace tlsfloor::policy

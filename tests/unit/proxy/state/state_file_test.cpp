@@ -1,0 +1,61 @@
+#include "proxy/state/state_file.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+namespace tlsfloor::state {
+namespace {
+
+using namespace std::chrono;
+namespace fs = std::filesystem;
+const config::Timestamp kNow = sys_days{year{2026} / 11 / 22} + 12h;
+
+class StateFileTest : public testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("tlsfloor-state-" + std::to_string(::getpid()));
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  fs::path dir_;
+};
+
+const ExceptionUsages kUsages{{{"api", "payroll"}, {kNow - days(3), kNow - hours(2)}},
+                              {{"api", "scanner"}, {kNow - days(1), std::nullopt}}};
+
+TEST_F(StateFileTest, RoundTrips) {
+  const std::string path = (dir_ / "state.json").string();
+  ASSERT_TRUE(save_state_file(path, kUsages));
+  EXPECT_EQ(load_state_file(path), kUsages);
+  EXPECT_FALSE(fs::exists(path + ".tmp")) << "the temporary file is renamed into place";
+  EXPECT_EQ(fs::status(path).permissions() & fs::perms::others_all, fs::perms::none);
+}
+
+TEST_F(StateFileTest, AMissingOrCorruptFileIsAFreshStart) {
+  EXPECT_TRUE(load_state_file((dir_ / "none.json").string()).empty());
+  const std::string path = (dir_ / "corrupt.json").string();
+  std::ofstream(path) << "{\"version\": 1, \"exceptions\": [{\"listener\": 3}";
+  EXPECT_TRUE(load_state_file(path).empty());
+  std::ofstream(path) << R"({"version": 2, "exceptions": []})";
+  EXPECT_TRUE(load_state_file(path).empty()) << "an unknown version is not guessed at";
+  std::string error;
+  EXPECT_FALSE(
+      state_from_json(
+          R"({"version":1,"exceptions":[{"listener":"a","exception":"b","first_loaded":"x"}]})",
+          &error)
+          .has_value());
+  EXPECT_EQ(error, "bad first_loaded time");
+}
+
+TEST_F(StateFileTest, AFailedSaveLeavesTheOldFile) {
+  const std::string path = (dir_ / "state.json").string();
+  ASSERT_TRUE(save_state_file(path, kUsages));
+  EXPECT_FALSE(save_state_file((dir_ / "missing-dir" / "state.json").string(), {}));
+  EXPECT_EQ(load_state_file(path), kUsages);
+}
+
+}  // namespace
+}  // namespace tlsfloor::state
