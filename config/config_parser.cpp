@@ -707,18 +707,23 @@ class Parser {
     if (!fields) return;
     const Value* period = require(*fields, "period");
     const Value* duration = require(*fields, "duration");
-    const auto period_value = period ? read_duration(*period, false) : std::nullopt;
-    const auto duration_value = duration ? read_duration(*duration, false) : std::nullopt;
-    if (!period_value || !duration_value) return;
-    if (*period_value > std::chrono::days(1)) {
+    // Both read before either is judged, so both are reported when both are wrong.
+    std::optional<Duration> period_read;
+    std::optional<Duration> duration_read;
+    if (period != nullptr) period_read = read_duration(*period, false);
+    if (duration != nullptr) duration_read = read_duration(*duration, false);
+    if (!period_read || !duration_read) return;
+    const Duration period_value = *period_read;
+    const Duration duration_value = *duration_read;
+    if (period_value > std::chrono::days(1)) {
       error(period->where,
             "brownout period must be at most 1d (windows are counted from each UTC midnight)");
-    } else if (*duration_value >= *period_value) {
+    } else if (duration_value >= period_value) {
       error(duration->where,
             "brownout duration must be shorter than its period (a window that never ends is "
             "mode: enforce)");
     } else {
-      brownout.every = RecurringBrownout{*period_value, *duration_value};
+      brownout.every = RecurringBrownout{period_value, duration_value};
     }
   }
 
@@ -741,70 +746,8 @@ class Parser {
       ExceptionConfig exception;
       exception.where = item.where;
       bool valid = read_exception_name(*fields, names, exception);
-      const Value* clients = fields->find("clients");
-      const Value* server_names = fields->find("server_names");
-      const Value* ja4 = fields->find("ja4");
-      if (clients != nullptr) {
-        for (const Value& entry : read_list(*clients)) {
-          const auto text = read_string(entry);
-          if (!text) continue;
-          std::string problem;
-          if (auto prefix = parse_address_prefix(*text, &problem)) {
-            exception.clients.push_back(std::move(*prefix));
-          } else {
-            error(entry.where, "invalid client " + quoted(*text) + ": " + problem +
-                                   " (expected an address or a CIDR such as 10.20.0.0/16)");
-          }
-        }
-      }
-      if (server_names != nullptr) {
-        for (const Value& entry : read_list(*server_names)) {
-          const auto text = read_string(entry);
-          if (!text) continue;
-          std::string name = *text;
-          std::transform(name.begin(), name.end(), name.begin(),
-                         [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-          const std::string_view rest =
-              name.starts_with("*.") ? std::string_view(name).substr(2) : std::string_view(name);
-          if (rest.empty() || rest.find('*') != std::string_view::npos) {
-            error(entry.where, "invalid server name " + quoted(*text) +
-                                   " (a host name, or *.domain for any name one label longer)");
-            continue;
-          }
-          exception.server_names.push_back(std::move(name));
-        }
-      }
-      if (ja4 != nullptr) {
-        for (const Value& entry : read_list(*ja4)) {
-          const auto text = read_string(entry);
-          if (!text) continue;
-          if (!looks_like_ja4(*text)) {
-            error(entry.where,
-                  "invalid ja4 " + quoted(*text) +
-                      " (expected a JA4 such as t10d070600_c50f5591e341_1a3805c3aa63)");
-            continue;
-          }
-          exception.ja4.push_back(*text);
-        }
-      }
-      if (clients == nullptr && server_names == nullptr && ja4 == nullptr) {
-        // An exception without a selector would exempt every legacy client.
-        error(fields->where, "exception " + quoted(exception.name) +
-                                 " needs at least one selector: clients, server_names or ja4");
-        valid = false;
-      }
-      if (const Value* min = fields->find("min_version")) {
-        if (auto version = read_version(*min)) {
-          if (*version >= listener.tls.min_version) {
-            error(min->where, "exception min_version " + std::string(to_string(*version)) +
-                                  " is not below the listener's min_version " +
-                                  std::string(to_string(listener.tls.min_version)) +
-                                  " (the exception would let in no one the floor refuses)");
-          } else {
-            exception.min_version = *version;
-          }
-        }
-      }
+      valid = read_exception_selectors(*fields, exception) && valid;
+      read_exception_floor(*fields, listener, exception);
       if (const Value* expires = require(*fields, "expires")) {
         if (auto when = read_timestamp(*expires)) exception.expires = *when;
       } else {
@@ -818,6 +761,85 @@ class Parser {
       }
       if (valid) listener.exceptions.push_back(std::move(exception));
     }
+  }
+
+  // clients, server_names and ja4; false when the exception has none of them.
+  bool read_exception_selectors(const Fields& fields, ExceptionConfig& exception) {
+    const Value* clients = fields.find("clients");
+    const Value* server_names = fields.find("server_names");
+    const Value* ja4 = fields.find("ja4");
+    if (clients != nullptr) read_exception_clients(*clients, exception);
+    if (server_names != nullptr) read_exception_server_names(*server_names, exception);
+    if (ja4 != nullptr) read_exception_ja4(*ja4, exception);
+    if (clients == nullptr && server_names == nullptr && ja4 == nullptr) {
+      // An exception without a selector would exempt every legacy client.
+      error(fields.where, "exception " + quoted(exception.name) +
+                              " needs at least one selector: clients, server_names or ja4");
+      return false;
+    }
+    return true;
+  }
+
+  void read_exception_clients(const Value& value, ExceptionConfig& exception) {
+    for (const Value& entry : read_list(value)) {
+      const auto text = read_string(entry);
+      if (!text) continue;
+      std::string problem;
+      if (auto prefix = parse_address_prefix(*text, &problem)) {
+        exception.clients.push_back(std::move(*prefix));
+      } else {
+        error(entry.where, "invalid client " + quoted(*text) + ": " + problem +
+                               " (expected an address or a CIDR such as 10.20.0.0/16)");
+      }
+    }
+  }
+
+  void read_exception_server_names(const Value& value, ExceptionConfig& exception) {
+    for (const Value& entry : read_list(value)) {
+      const auto text = read_string(entry);
+      if (!text) continue;
+      std::string name = *text;
+      std::transform(name.begin(), name.end(), name.begin(),
+                     [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+      const std::string_view rest =
+          name.starts_with("*.") ? std::string_view(name).substr(2) : std::string_view(name);
+      if (rest.empty() || rest.find('*') != std::string_view::npos) {
+        error(entry.where, "invalid server name " + quoted(*text) +
+                               " (a host name, or *.domain for any name one label longer)");
+        continue;
+      }
+      exception.server_names.push_back(std::move(name));
+    }
+  }
+
+  void read_exception_ja4(const Value& value, ExceptionConfig& exception) {
+    for (const Value& entry : read_list(value)) {
+      const auto text = read_string(entry);
+      if (!text) continue;
+      if (!looks_like_ja4(*text)) {
+        error(entry.where, "invalid ja4 " + quoted(*text) +
+                               " (expected a JA4 such as t10d070600_c50f5591e341_1a3805c3aa63)");
+        continue;
+      }
+      exception.ja4.push_back(*text);
+    }
+  }
+
+  // min_version: below the listener's floor, or the exception would let in no one.
+  void read_exception_floor(const Fields& fields, const ListenerConfig& listener,
+                            ExceptionConfig& exception) {
+    const Value* min = fields.find("min_version");
+    if (min == nullptr) return;
+    const auto version = read_version(*min);
+    if (!version) return;
+    if (*version >= listener.tls.min_version) {
+      error(min->where, "exception min_version " + std::string(to_string(*version)) +
+                            " is not below the listener's min_version " +
+                            std::string(to_string(listener.tls.min_version)) +
+                            " (the exception would let in no one the floor refuses)");
+      return;
+    }
+    exception.min_version = *version;
   }
 
   bool read_exception_name(const Fields& fields, std::vector<std::pair<std::string, int>>& names,

@@ -1,7 +1,10 @@
 #include "proxy/hello/fingerprint.h"
 
-#include "proxy/tls/boringssl.h"
-
+// libcrypto only (MD5, SHA-256): this folder never touches an SSL*.
+#include <openssl/base.h>
+#if !defined(OPENSSL_IS_BORINGSSL)
+#error "tlsfloor is built against BoringSSL: put /usr/include/android first on the include path"
+#endif
 #include <openssl/md5.h>
 #include <openssl/sha.h>
 
@@ -12,6 +15,8 @@
 #include <span>
 #include <string_view>
 #include <vector>
+
+#include "config/tls_version.h"
 
 namespace tlsfloor::hello {
 namespace {
@@ -110,15 +115,15 @@ std::string_view ja4_version(const ClientHello& hello) {
     return "00";
   }
   switch (version) {
-    case 0x0304:
+    case config::wire::kTls1_3:
       return "13";
-    case 0x0303:
+    case config::wire::kTls1_2:
       return "12";
-    case 0x0302:
+    case config::wire::kTls1_1:
       return "11";
-    case 0x0301:
+    case config::wire::kTls1_0:
       return "10";
-    case 0x0300:
+    case config::wire::kSsl3_0:
       return "s3";
     case 0x0002:
       return "s2";

@@ -1,5 +1,10 @@
 #include "proxy/policy/brownout.h"
 
+// libcrypto only (SHA-256): the policy never touches an SSL*.
+#include <openssl/base.h>
+#if !defined(OPENSSL_IS_BORINGSSL)
+#error "tlsfloor is built against BoringSSL: put /usr/include/android first on the include path"
+#endif
 #include <openssl/sha.h>
 
 namespace tlsfloor::policy {

@@ -79,5 +79,34 @@ INSTANTIATE_TEST_SUITE_P(
       return std::string(name);
     });
 
+TEST(WireVersionTest, NormalisesEveryCodeToSixValues) {
+  for (std::uint32_t wire = 0; wire <= 0xffff; ++wire) {
+    const auto code = static_cast<std::uint16_t>(wire);
+    const std::uint16_t normal = normalised_wire_version(code);
+    if (code >= wire::kSsl3_0 && code <= wire::kTls1_3) {
+      EXPECT_EQ(normal, code);
+    } else {
+      ASSERT_EQ(normal, 0) << code;
+    }
+    // The index and the label agree with the normalisation, whatever the code.
+    ASSERT_LT(wire_version_index(code), kWireVersionLabels);
+    ASSERT_EQ(wire_version_index(code), wire_version_index(normal));
+    ASSERT_EQ(wire_version_label(code), wire_version_label(normal));
+  }
+  EXPECT_EQ(wire_version_index(0), 0u);
+  EXPECT_EQ(wire_version_index(wire::kSsl3_0), 1u);
+  EXPECT_EQ(wire_version_index(wire::kTls1_3), 5u);
+}
+
+TEST(WireVersionTest, LabelsReadBackToTheirCodes) {
+  for (const std::uint16_t code : {std::uint16_t{0}, wire::kSsl3_0, wire::kTls1_0, wire::kTls1_1,
+                                   wire::kTls1_2, wire::kTls1_3}) {
+    EXPECT_EQ(wire_version_from_label(wire_version_label(code)), code);
+  }
+  for (const char* label : {"", "TLS1.4", "tls1.2", "SSL2.0", "1.2", "TLS1.2 "}) {
+    EXPECT_FALSE(wire_version_from_label(label).has_value()) << label;
+  }
+}
+
 }  // namespace
 }  // namespace tlsfloor::config

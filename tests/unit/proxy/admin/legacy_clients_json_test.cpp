@@ -76,13 +76,14 @@ TEST_F(LegacyClientsJsonTest, EveryFieldOfEveryClientHeaviestFirst) {
 }
 
 TEST_F(LegacyClientsJsonTest, FiltersByListener) {
-  const json doc = query({.listener = "api"});
+  const json doc = query({.listener = "api", .version = std::nullopt});
   ASSERT_EQ(doc["listeners"].size(), 1u);
   EXPECT_EQ(doc["listeners"][0]["listener"], "api");
   ASSERT_EQ(doc["clients"].size(), 2u);
   EXPECT_EQ(doc["clients"][0]["listener"], "api");
   EXPECT_EQ(doc["clients"][1]["listener"], "api");
-  EXPECT_FALSE(legacy_clients_json({{"api", 1000, api_.contents()}}, {.listener = "nope"}, at(0))
+  EXPECT_FALSE(legacy_clients_json({{"api", 1000, api_.contents()}},
+                                   {.listener = "nope", .version = std::nullopt}, at(0))
                    .has_value());
 }
 

@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "config/tls_version.h"
 #include "tests/support/client_hello_capture.h"
 
 namespace tlsfloor::hello {
@@ -20,25 +21,16 @@ namespace {
 
 using Bytes = std::vector<std::uint8_t>;
 
-// Version wire codes, spelled out so expectations read as protocol facts.
-constexpr std::uint16_t kSsl3_0 = 0x0300;
-constexpr std::uint16_t kTls1_0 = 0x0301;
-constexpr std::uint16_t kTls1_1 = 0x0302;
-constexpr std::uint16_t kTls1_2 = 0x0303;
-constexpr std::uint16_t kTls1_3 = 0x0304;
+// Version wire codes and the extensions the parser reads are named where the code names them;
+// only what the parser never reads is spelled out here.
+using namespace config::wire;
+using namespace extension_type;
 constexpr std::uint16_t kTls1_3Draft28 = 0x7f1c;
-
-constexpr std::uint16_t kExtServerName = 0;
-constexpr std::uint16_t kExtSupportedGroups = 10;
-constexpr std::uint16_t kExtEcPointFormats = 11;
-constexpr std::uint16_t kExtSignatureAlgorithms = 13;
-constexpr std::uint16_t kExtAlpn = 16;
-constexpr std::uint16_t kExtExtendedMasterSecret = 23;
-constexpr std::uint16_t kExtSessionTicket = 35;
-constexpr std::uint16_t kExtSupportedVersions = 43;
-constexpr std::uint16_t kExtPskKeyExchangeModes = 45;
-constexpr std::uint16_t kExtKeyShare = 51;
-constexpr std::uint16_t kExtRenegotiationInfo = 0xff01;
+constexpr std::uint16_t kExtendedMasterSecret = 23;
+constexpr std::uint16_t kSessionTicket = 35;
+constexpr std::uint16_t kPskKeyExchangeModes = 45;
+constexpr std::uint16_t kKeyShare = 51;
+constexpr std::uint16_t kRenegotiationInfo = 0xff01;
 
 // Builds TLS wire structures for hand-made hellos: big-endian integers and length-prefixed
 // vectors, the only two shapes a ClientHello is made of.
@@ -84,12 +76,12 @@ Bytes extension(std::uint16_t type, const Bytes& contents) {
 }
 
 Bytes sni_extension(const std::string& host) {
-  return extension(kExtServerName,
+  return extension(kServerName,
                    ByteBuilder().vec16(ByteBuilder().u8(0).vec16(text(host)).take()).take());
 }
 
 Bytes supported_versions_extension(std::initializer_list<std::uint16_t> versions) {
-  return extension(kExtSupportedVersions, ByteBuilder().vec8(u16_list(versions)).take());
+  return extension(kSupportedVersions, ByteBuilder().vec8(u16_list(versions)).take());
 }
 
 Bytes alpn_extension(std::initializer_list<std::string> protocols) {
@@ -97,7 +89,7 @@ Bytes alpn_extension(std::initializer_list<std::string> protocols) {
   for (const std::string& protocol : protocols) {
     list.vec8(text(protocol));
   }
-  return extension(kExtAlpn, ByteBuilder().vec16(list.take()).take());
+  return extension(kAlpn, ByteBuilder().vec16(list.take()).take());
 }
 
 Bytes concat(std::initializer_list<Bytes> parts) {
@@ -141,7 +133,7 @@ std::optional<ClientHello> parse(const Bytes& body) { return parse_client_hello(
 // All three suites work from TLS 1.0 on, so BoringSSL offers the same list at every maximum.
 constexpr char kCipherList[] = "ECDHE-ECDSA-AES128-SHA:ECDHE-RSA-AES256-SHA:AES128-SHA";
 const std::vector<std::uint16_t> kConfiguredSuites = {0xc009, 0xc014, 0x002f};
-constexpr char kServerName[] = "backend.example.test";
+constexpr char kHostName[] = "backend.example.test";
 
 struct RealHelloCase {
   const char* name;
@@ -154,13 +146,13 @@ struct RealHelloCase {
 };
 
 // What BoringSSL sends at every maximum version (with SNI and ALPN configured), in wire order.
-const std::vector<std::uint16_t> kBaseExtensions = {kExtServerName,
-                                                    kExtExtendedMasterSecret,
-                                                    kExtRenegotiationInfo,
-                                                    kExtSupportedGroups,
-                                                    kExtEcPointFormats,
-                                                    kExtSessionTicket,
-                                                    kExtAlpn};
+const std::vector<std::uint16_t> kBaseExtensions = {kServerName,
+                                                    kExtendedMasterSecret,
+                                                    kRenegotiationInfo,
+                                                    kSupportedGroups,
+                                                    kEcPointFormats,
+                                                    kSessionTicket,
+                                                    kAlpn};
 
 std::vector<std::uint16_t> plus(std::vector<std::uint16_t> base,
                                 std::initializer_list<std::uint16_t> more) {
@@ -174,7 +166,7 @@ class RealHelloTest : public testing::TestWithParam<RealHelloCase> {
     test::HelloOptions options;
     options.min_version = kTls1_0;
     options.max_version = GetParam().max_version;
-    options.server_name = kServerName;
+    options.server_name = kHostName;
     options.alpn = {"h2", "http/1.1"};
     options.cipher_list = kCipherList;
     return options;
@@ -191,7 +183,7 @@ TEST_P(RealHelloTest, ParsesEveryField) {
   EXPECT_EQ(hello->has_supported_versions, expected.has_supported_versions);
   EXPECT_EQ(hello->supported_versions, expected.supported_versions);
   EXPECT_EQ(highest_offered_version(*hello), expected.max_version);
-  EXPECT_EQ(hello->server_name, kServerName);
+  EXPECT_EQ(hello->server_name, kHostName);
   EXPECT_EQ(hello->alpn, (std::vector<std::string>{"h2", "http/1.1"}));
   EXPECT_EQ(hello->compression_methods, Bytes{0});
   EXPECT_EQ(hello->extensions, expected.extensions);
@@ -247,8 +239,8 @@ TEST_P(RealHelloTest, WithoutSniOrAlpnThoseFieldsStayEmpty) {
   EXPECT_EQ(hello->server_name, "");
   EXPECT_TRUE(hello->alpn.empty());
   for (const std::uint16_t type : hello->extensions) {
-    EXPECT_NE(type, kExtServerName);
-    EXPECT_NE(type, kExtAlpn);
+    EXPECT_NE(type, kServerName);
+    EXPECT_NE(type, kAlpn);
   }
   EXPECT_EQ(highest_offered_version(*hello), GetParam().max_version);
 }
@@ -283,20 +275,16 @@ INSTANTIATE_TEST_SUITE_P(
     testing::Values(
         RealHelloCase{"Tls1_0", kTls1_0, kTls1_0, false, {}, kBaseExtensions},
         RealHelloCase{"Tls1_1", kTls1_1, kTls1_1, false, {}, kBaseExtensions},
-        RealHelloCase{"Tls1_2",
-                      kTls1_2,
-                      kTls1_2,
-                      false,
-                      {},
-                      plus(kBaseExtensions, {kExtSignatureAlgorithms})},
+        RealHelloCase{
+            "Tls1_2", kTls1_2, kTls1_2, false, {}, plus(kBaseExtensions, {kSignatureAlgorithms})},
         // TLS 1.3 clients freeze the legacy field at TLS 1.2 and list versions newest first.
         RealHelloCase{"Tls1_3",
                       kTls1_3,
                       kTls1_2,
                       true,
                       {kTls1_3, kTls1_2, kTls1_1, kTls1_0},
-                      plus(kBaseExtensions, {kExtSignatureAlgorithms, kExtKeyShare,
-                                             kExtPskKeyExchangeModes, kExtSupportedVersions})}),
+                      plus(kBaseExtensions, {kSignatureAlgorithms, kKeyShare, kPskKeyExchangeModes,
+                                             kSupportedVersions})}),
     [](const testing::TestParamInfo<RealHelloCase>& info) { return std::string(info.param.name); });
 
 TEST(ClientHelloGrease, Tls13HelloWithGreaseStillOffersTls13) {
@@ -437,17 +425,17 @@ TEST(ClientHelloHandBuilt, SupportedVersionsIgnoresSsl3AndUnknownCodes) {
 TEST(ClientHelloHandBuilt, DecodesListExtensionsInOrder) {
   const Bytes extensions = concat({
       extension(0x3344, {}),  // unknown: only its type is kept
-      extension(kExtSupportedGroups, ByteBuilder().vec16(u16_list({0x0017, 0x001d})).take()),
-      extension(kExtEcPointFormats, ByteBuilder().vec8({0, 1, 2}).take()),
-      extension(kExtSignatureAlgorithms, ByteBuilder().vec16(u16_list({0x0804, 0x0403})).take()),
+      extension(kSupportedGroups, ByteBuilder().vec16(u16_list({0x0017, 0x001d})).take()),
+      extension(kEcPointFormats, ByteBuilder().vec8({0, 1, 2}).take()),
+      extension(kSignatureAlgorithms, ByteBuilder().vec16(u16_list({0x0804, 0x0403})).take()),
       alpn_extension({"http/1.1", "h2", std::string(255, 'x')}),
       supported_versions_extension({kTls1_3, kTls1_2}),
   });
   const std::optional<ClientHello> hello = parse(with_extensions(extensions).body());
   ASSERT_TRUE(hello.has_value());
   EXPECT_EQ(hello->extensions,
-            (std::vector<std::uint16_t>{0x3344, kExtSupportedGroups, kExtEcPointFormats,
-                                        kExtSignatureAlgorithms, kExtAlpn, kExtSupportedVersions}));
+            (std::vector<std::uint16_t>{0x3344, kSupportedGroups, kEcPointFormats,
+                                        kSignatureAlgorithms, kAlpn, kSupportedVersions}));
   EXPECT_EQ(hello->supported_groups, (std::vector<std::uint16_t>{0x0017, 0x001d}));
   EXPECT_EQ(hello->ec_point_formats, (Bytes{0, 1, 2}));
   EXPECT_EQ(hello->signature_algorithms, (std::vector<std::uint16_t>{0x0804, 0x0403}));
@@ -459,7 +447,7 @@ TEST(ClientHelloHandBuilt, DecodesListExtensionsInOrder) {
 TEST(ClientHelloHandBuilt, SniSkipsUnknownNameTypes) {
   const Bytes list = ByteBuilder().u8(7).vec16(text("other")).u8(0).vec16(text("host.test")).take();
   const std::optional<ClientHello> hello =
-      parse(with_extensions(extension(kExtServerName, ByteBuilder().vec16(list).take())).body());
+      parse(with_extensions(extension(kServerName, ByteBuilder().vec16(list).take())).body());
   ASSERT_TRUE(hello.has_value());
   EXPECT_EQ(hello->server_name, "host.test");
 }
@@ -557,11 +545,11 @@ TEST(ClientHelloMalformed, TrailingBytes) {
 
 TEST(ClientHelloMalformed, BadServerName) {
   const auto sni_with_list = [](const Bytes& list) {
-    return with_extensions(extension(kExtServerName, ByteBuilder().vec16(list).take())).body();
+    return with_extensions(extension(kServerName, ByteBuilder().vec16(list).take())).body();
   };
   const auto host_entry = [](const Bytes& name) { return ByteBuilder().u8(0).vec16(name).take(); };
 
-  EXPECT_FALSE(parse(with_extensions(extension(kExtServerName, {})).body()).has_value());
+  EXPECT_FALSE(parse(with_extensions(extension(kServerName, {})).body()).has_value());
   EXPECT_FALSE(parse(sni_with_list({})).has_value());
   EXPECT_FALSE(parse(sni_with_list(host_entry({}))).has_value());
   EXPECT_FALSE(parse(sni_with_list(host_entry({'a', 0, 'b'}))).has_value());
@@ -572,13 +560,13 @@ TEST(ClientHelloMalformed, BadServerName) {
   EXPECT_FALSE(
       parse(sni_with_list(ByteBuilder().u8(0).u16(10).raw(text("a.test")).take())).has_value());
   EXPECT_FALSE(
-      parse(with_extensions(extension(kExtServerName,
-                                      ByteBuilder().u16(3).raw(host_entry(text("a.test"))).take()))
+      parse(with_extensions(
+                extension(kServerName, ByteBuilder().u16(3).raw(host_entry(text("a.test"))).take()))
                 .body())
           .has_value());
   // Bytes after the list inside the extension.
   EXPECT_FALSE(
-      parse(with_extensions(extension(kExtServerName,
+      parse(with_extensions(extension(kServerName,
                                       ByteBuilder().vec16(host_entry(text("a.test"))).u8(0).take()))
                 .body())
           .has_value());
@@ -587,20 +575,20 @@ TEST(ClientHelloMalformed, BadServerName) {
 TEST(ClientHelloMalformed, BadAlpn) {
   EXPECT_FALSE(parse(with_extensions(alpn_extension({"h2", ""})).body()).has_value());
   EXPECT_FALSE(parse(with_extensions(alpn_extension({})).body()).has_value());
-  EXPECT_FALSE(parse(with_extensions(extension(kExtAlpn, {})).body()).has_value());
+  EXPECT_FALSE(parse(with_extensions(extension(kAlpn, {})).body()).has_value());
   // Name length past the list.
   EXPECT_FALSE(
-      parse(with_extensions(extension(kExtAlpn, ByteBuilder().vec16({5, 'h', '2'}).take())).body())
+      parse(with_extensions(extension(kAlpn, ByteBuilder().vec16({5, 'h', '2'}).take())).body())
           .has_value());
   EXPECT_FALSE(
-      parse(with_extensions(extension(kExtAlpn, ByteBuilder().vec16({2, 'h', '2'}).u8(0).take()))
-                .body())
+      parse(
+          with_extensions(extension(kAlpn, ByteBuilder().vec16({2, 'h', '2'}).u8(0).take())).body())
           .has_value());
 }
 
 TEST(ClientHelloMalformed, BadSupportedVersions) {
   const auto with_contents = [](const Bytes& contents) {
-    return with_extensions(extension(kExtSupportedVersions, contents)).body();
+    return with_extensions(extension(kSupportedVersions, contents)).body();
   };
   EXPECT_FALSE(parse(with_contents({3, 0x03, 0x04, 0x03})).has_value());        // odd length
   EXPECT_FALSE(parse(with_contents({0})).has_value());                          // empty list
@@ -615,12 +603,12 @@ TEST(ClientHelloMalformed, BadListExtensions) {
   const auto with = [](std::uint16_t type, const Bytes& contents) {
     return with_extensions(extension(type, contents)).body();
   };
-  EXPECT_FALSE(parse(with(kExtSupportedGroups, {0x00, 0x03, 0x00, 0x17, 0x00})).has_value());
-  EXPECT_FALSE(parse(with(kExtSupportedGroups, {0x00, 0x00})).has_value());
-  EXPECT_FALSE(parse(with(kExtEcPointFormats, {0x00})).has_value());
-  EXPECT_FALSE(parse(with(kExtEcPointFormats, {0x01, 0x00, 0x00})).has_value());
-  EXPECT_FALSE(parse(with(kExtSignatureAlgorithms, {0x00, 0x00})).has_value());
-  EXPECT_FALSE(parse(with(kExtSignatureAlgorithms, {0x00, 0x01, 0x04})).has_value());
+  EXPECT_FALSE(parse(with(kSupportedGroups, {0x00, 0x03, 0x00, 0x17, 0x00})).has_value());
+  EXPECT_FALSE(parse(with(kSupportedGroups, {0x00, 0x00})).has_value());
+  EXPECT_FALSE(parse(with(kEcPointFormats, {0x00})).has_value());
+  EXPECT_FALSE(parse(with(kEcPointFormats, {0x01, 0x00, 0x00})).has_value());
+  EXPECT_FALSE(parse(with(kSignatureAlgorithms, {0x00, 0x00})).has_value());
+  EXPECT_FALSE(parse(with(kSignatureAlgorithms, {0x00, 0x01, 0x04})).has_value());
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "config/tls_version.h"
 #include "proxy/hello/client_hello.h"
 #include "tests/support/client_hello_capture.h"
 
@@ -34,14 +35,9 @@ namespace {
 
 using U16s = std::vector<std::uint16_t>;
 
-constexpr std::uint16_t kSsl3_0 = 0x0300;
-constexpr std::uint16_t kTls1_0 = 0x0301;
-constexpr std::uint16_t kTls1_1 = 0x0302;
-constexpr std::uint16_t kTls1_2 = 0x0303;
-constexpr std::uint16_t kTls1_3 = 0x0304;
-
-constexpr std::uint16_t kExtServerName = 0x0000;
-constexpr std::uint16_t kExtAlpn = 0x0010;
+using namespace config::wire;
+using extension_type::kAlpn;
+using extension_type::kServerName;
 
 constexpr char kZeroHash[] = "000000000000";
 
@@ -271,7 +267,7 @@ TEST(Ja4Test, NoSniExtensionIsI) {
   // [JA4] "SNI": no SNI extension means "i". SNI and ALPN are left out of section c "so that the
   // same application would have the same c section of the fingerprint regardless of if it were
   // going to a domain, IP": only the letter and the extension count (16 -> 15) change.
-  ClientHello hello = without_extension(ja4_spec_example(), kExtServerName);
+  ClientHello hello = without_extension(ja4_spec_example(), kServerName);
   hello.server_name.clear();
   EXPECT_EQ(ja4(hello), "t13i1515h2_8daaf6152771_e5627efa2ab1");
 }
@@ -279,7 +275,7 @@ TEST(Ja4Test, NoSniExtensionIsI) {
 TEST(Ja4Test, NoAlpnIsZeroZero) {
   // [JA4] "ALPN Extension Value": "If there is no ALPN extension, no ALPN values, or the first
   // ALPN value is empty, then we print "00"". Section c stays the same, as above.
-  ClientHello hello = without_extension(ja4_spec_example(), kExtAlpn);
+  ClientHello hello = without_extension(ja4_spec_example(), kAlpn);
   hello.alpn.clear();
   EXPECT_EQ(ja4(hello), "t13d151500_8daaf6152771_e5627efa2ab1");
 
@@ -394,7 +390,7 @@ TEST(Ja4Test, NoExtensionsGiveZeroHash) {
 TEST(Ja4Test, OnlySniAndAlpnLeaveNoExtensionsToHash) {
   // SNI and ALPN are counted in section a but removed before section c is built.
   ClientHello hello = ja4_spec_example();
-  hello.extensions = {kExtServerName, kExtAlpn};
+  hello.extensions = {kServerName, kAlpn};
   hello.signature_algorithms.clear();
   EXPECT_EQ(ja4(hello), std::string("t13d1502h2_8daaf6152771_") + kZeroHash);
 }

@@ -1,0 +1,42 @@
+#include "config/bounded_text.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+namespace tlsfloor::config {
+namespace {
+
+TEST(Utf8PrefixTest, ShortTextIsKeptWhole) {
+  EXPECT_EQ(utf8_prefix("api.example.com"), "api.example.com");
+  EXPECT_EQ(utf8_prefix(""), "");
+  const std::string exact(kMaxClientText, 'x');
+  EXPECT_EQ(utf8_prefix(exact), exact);
+}
+
+TEST(Utf8PrefixTest, LongTextIsCutToTheCap) {
+  const std::string long_name(kMaxClientText + 100, 'x');
+  EXPECT_EQ(utf8_prefix(long_name).size(), kMaxClientText);
+  EXPECT_EQ(utf8_prefix("abcdef", 3), "abc");
+}
+
+TEST(Utf8PrefixTest, NeverEndsInsideACharacter) {
+  // "é" is two bytes (c3 a9), "€" three (e2 82 ac), "𝄞" four (f0 9d 84 9e).
+  EXPECT_EQ(utf8_prefix("aé", 2), "a");
+  EXPECT_EQ(utf8_prefix("aé", 3), "aé");
+  EXPECT_EQ(utf8_prefix("a€", 3), "a");
+  EXPECT_EQ(utf8_prefix("a𝄞", 4), "a");
+  EXPECT_EQ(utf8_prefix("a𝄞", 5), "a𝄞");
+  const std::string euros = std::string(kMaxClientText - 1, 'x') + "€€";
+  const std::string_view cut = utf8_prefix(euros);
+  EXPECT_EQ(cut, std::string(kMaxClientText - 1, 'x'));
+}
+
+TEST(Utf8PrefixTest, InvalidUtf8StillEndsWithinTheCap) {
+  // A run of continuation bytes with no lead byte: backing off may empty it, never overrun.
+  const std::string garbage(10, '\x80');
+  EXPECT_LE(utf8_prefix(garbage, 4).size(), 4u);
+}
+
+}  // namespace
+}  // namespace tlsfloor::config
