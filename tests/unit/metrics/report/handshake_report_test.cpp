@@ -10,11 +10,7 @@
 namespace tlsfloor::report {
 namespace {
 
-using namespace test_log;
-using namespace std::chrono;
-using namespace config::wire;
-using nlohmann::ordered_json;
-using Strings = std::vector<std::string>;
+using namespace test_log;  // the shared log, its helpers and their using-declarations
 
 TEST(DistinctValues, KeepsTheFirstValuesAndCountsTheOthersOnce) {
   DistinctValues values;

@@ -8,11 +8,7 @@
 namespace tlsfloor::report {
 namespace {
 
-using namespace test_log;
-using namespace std::chrono;
-using namespace config::wire;
-using nlohmann::ordered_json;
-using Strings = std::vector<std::string>;
+using namespace test_log;  // the shared log, its helpers and their using-declarations
 
 TEST(HandshakeReportParse, ReadsTheFieldsTheProxyWrites) {
   const std::string line = log_line("2001:db8::7", kTls1_1, 42, kJa4B, "api.example", "edge");
