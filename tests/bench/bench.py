@@ -21,7 +21,10 @@ whole machine. The machine is saturated, so its CPU per request sets the rate; "
 the rate with the server's user-space CPU taken out: what the server could reach, on this machine
 with this load generator, if its own code cost nothing and it made the same syscalls.
 
-Usage: tests/bench/run.sh [--rounds N] [--seconds S] [--key rsa|ec] [--idle N]
+With --baseline BINARY, a second tlsfloor build runs beside the first in the same rounds (an A/B
+of a change), and a last table gives tlsfloor / baseline per column.
+
+Usage: tests/bench/run.sh [--rounds N] [--seconds S] [--key rsa|ec] [--idle N] [--baseline BIN]
 """
 import argparse
 import os
@@ -52,6 +55,10 @@ SERVERS = {
                            "--tls-protos=TLSv1.0 TLSv1.1 TLSv1.2 TLSv1.3", "{run}/k.pem"]),
     "stunnel": (9443, "stunnel.conf", ["stunnel4", "{run}/stunnel.conf"]),
     "nginx-direct": (9445, "nginx-direct.conf", ["nginx", "-c", "{run}/nginx-direct.conf"]),
+    # Only with --baseline: another tlsfloor build (say, main before a change) beside this one.
+    "tlsfloor-baseline": (9448, "tlsfloor-baseline.yaml",
+                          ["{baseline}", "--config", "{run}/tlsfloor-baseline.yaml",
+                           "--log-level", "warn"]),
 }
 # nginx-direct is a reference point, not a proxy: no ratio is computed against it; neither is
 # tlsfloor-logged (tlsfloor with a handshake log of every handshake), which is compared with
@@ -259,8 +266,15 @@ def main():
     parser.add_argument("--key", choices=["rsa", "ec"], default="rsa")
     parser.add_argument("--idle", type=int, default=2000, help="connections held for memory")
     parser.add_argument("--tlsfloor", required=True, help="the tlsfloor binary")
-    parser.add_argument("--only", nargs="*", default=list(SERVERS), help="servers to run")
+    parser.add_argument("--baseline", help="another tlsfloor binary to run beside --tlsfloor")
+    parser.add_argument("--only", nargs="*", help="servers to run (default: all)")
     args = parser.parse_args()
+    if args.only is None:
+        args.only = [name for name in SERVERS if name != "tlsfloor-baseline"]
+        if args.baseline:
+            args.only.insert(1, "tlsfloor-baseline")
+    if "tlsfloor-baseline" in args.only and not args.baseline:
+        parser.error("tlsfloor-baseline needs --baseline BINARY")
 
     run_dir = tempfile.mkdtemp(prefix="tlsfloor-bench-")
     os.chmod(run_dir, 0o755)  # hitch and nginx workers drop privileges
@@ -272,7 +286,8 @@ def main():
         subprocess.run(["chmod", "-R", "a+rX", run_dir], check=True)
         for template in ["nginx-backend.conf"] + [SERVERS[n][1] for n in args.only if SERVERS[n][1]]:
             render(template, run_dir, cert, key)
-        commands = {name: [part.format(run=run_dir, tlsfloor=args.tlsfloor)
+        commands = {name: [part.format(run=run_dir, tlsfloor=args.tlsfloor,
+                                       baseline=args.baseline or "")
                            for part in SERVERS[name][2]] for name in args.only}
 
         backend = Server.__new__(Server)
@@ -338,7 +353,7 @@ def print_table(results, args):
     print("\ntlsfloor / peer (above 1.0 is better for tlsfloor in every column)")
     print(f"{'server':<14}" + "".join(f"{title:>16}" for _, title, _ in COLUMNS))
     ours = medians["tlsfloor"]
-    for peer in [p for p in PEERS if p in medians]:
+    for peer in [p for p in PEERS + ["tlsfloor-baseline"] if p in medians]:
         cells = []
         for column, _, higher_is_better in COLUMNS:
             theirs = medians[peer][column]

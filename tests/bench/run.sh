@@ -3,6 +3,7 @@
 # tlsfloor in Release, and measures everything in one run. Not part of the test suite: it takes
 # minutes and wants a quiet machine.
 #   tests/bench/run.sh [--rounds N] [--seconds S] [--key rsa|ec] [--idle N] [--only NAME...]
+#                        [--baseline OTHER_TLSFLOOR_BINARY]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ./deploy/install-deps.sh
