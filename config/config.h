@@ -118,7 +118,9 @@ struct TimeoutsConfig {
 struct AccessLogConfig {
   std::string path;          // resolved against the config file's directory
   bool legacy_only = false;  // only handshakes from clients below the floor
-  SourceMark where;          // the path value, for errors opening the file
+  /// Write through a symbolic link at `path` (refused by default: see HandshakeLog).
+  bool follow_symlinks = false;
+  SourceMark where;  // the path value, for errors opening the file
 };
 
 /// Per-client accounting of legacy handshakes (one table per listener).
@@ -150,6 +152,12 @@ struct ListenerConfig {
 
 struct AdminConfig {
   Endpoint listen;
+  /// Host names the admin port answers to, besides IP literals and localhost (lower case).
+  std::vector<std::string> server_names;
+  /// The bearer token POST /reload requires, read from admin.token_file; absent: none needed.
+  std::optional<std::string> token;
+  /// POST /reload at most this often (a burst of this many, refilled over a minute).
+  unsigned reloads_per_minute = 12;
 };
 
 struct Config {

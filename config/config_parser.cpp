@@ -21,6 +21,7 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -28,6 +29,7 @@
 #include <cerrno>
 #include <charconv>
 #include <cstring>
+#include <fstream>
 #include <span>
 #include <utility>
 
@@ -50,7 +52,8 @@ constexpr unsigned kMaxMetricsTopN = 10000;
 using Keys = std::span<const std::string_view>;
 constexpr std::string_view kTopLevelKeys[] = {
     "admin", "threads", "drain_timeout", "legacy_clients", "access_log", "state_file", "listeners"};
-constexpr std::string_view kAdminKeys[] = {"listen"};
+constexpr std::string_view kAdminKeys[] = {"listen", "server_names", "token_file",
+                                           "reloads_per_minute"};
 constexpr std::string_view kListenerKeys[] = {"name",         "listen",     "upstream",
                                               "certificates", "tls",        "enforcement",
                                               "timeouts",     "access_log", "exceptions"};
@@ -62,7 +65,7 @@ constexpr std::string_view kEveryKeys[] = {"period", "duration"};
 constexpr std::string_view kHttpRefusalKeys[] = {"status", "body"};
 constexpr std::string_view kLegacyClientsKeys[] = {"ipv4_prefix", "ipv6_prefix", "top_k",
                                                    "metrics_top_n"};
-constexpr std::string_view kAccessLogKeys[] = {"path", "legacy_only"};
+constexpr std::string_view kAccessLogKeys[] = {"path", "legacy_only", "follow_symlinks"};
 constexpr std::string_view kUpstreamKeys[] = {"address", "connect_timeout"};
 constexpr std::string_view kCertificateKeys[] = {"cert", "key"};
 constexpr std::string_view kTlsKeys[] = {"min_version", "max_version"};
@@ -311,7 +314,8 @@ class Parser {
       const bool well_formed = digits != 0 && digits != std::string::npos &&
                                parse_duration("0" + text->substr(digits)).has_value();
       if (well_formed) {
-        error(value.where, "duration " + quoted(*text) + " is too large");
+        error(value.where, std::string(value.name) + " " + quoted(*text) +
+                               " is longer than the longest duration allowed, 365d");
       } else {
         error(value.where, "invalid duration " + quoted(*text) + " " + std::string(kDurationHint));
       }
@@ -320,6 +324,11 @@ class Parser {
     if (!allow_zero && duration->count() == 0) {
       error(value.where,
             std::string(value.name) + " must be greater than 0 (got " + quoted(*text) + ")");
+      return std::nullopt;
+    }
+    if (*duration > kMaxDuration) {
+      error(value.where, std::string(value.name) + " " + quoted(*text) +
+                             " is longer than the longest duration allowed, 365d");
       return std::nullopt;
     }
     return duration;
@@ -472,7 +481,54 @@ class Parser {
         listen_sites_.push_back(ListenSite{*endpoint, listen->where, "the admin listener"});
       }
     }
+    if (const Value* names = fields->find("server_names")) {
+      for (const Value& entry : read_list(*names)) {
+        const auto name = read_string(entry);
+        if (!name) continue;
+        if (name->empty() || name->find_first_of(" :/[]*") != std::string::npos) {
+          error(entry.where, "invalid admin server name " + quoted(*name) +
+                                 " (a host name, without port or wildcard)");
+          continue;
+        }
+        std::string lower = *name;
+        std::transform(lower.begin(), lower.end(), lower.begin(),
+                       [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+        admin.server_names.push_back(std::move(lower));
+      }
+    }
+    if (const Value* token_file = fields->find("token_file")) {
+      if (auto path = read_path(*token_file)) admin.token = read_token_file(*token_file, *path);
+    }
+    if (const Value* rate = fields->find("reloads_per_minute")) {
+      if (auto count = read_unsigned(*rate, 1, 600)) admin.reloads_per_minute = *count;
+    }
     config.admin = std::move(admin);
+  }
+
+  // The admin token: the file's first line, which must be at least 16 characters, and the file
+  // must not be readable by others (it is a secret).
+  std::optional<std::string> read_token_file(const Value& value, const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+      error(value.where, "cannot read admin token file " + path + ": " + std::strerror(errno));
+      return std::nullopt;
+    }
+    std::string token;
+    std::getline(in, token);
+    while (!token.empty() && std::isspace(static_cast<unsigned char>(token.back()))) {
+      token.pop_back();
+    }
+    if (token.size() < 16) {
+      error(value.where, "admin token in " + path +
+                             " is shorter than 16 characters (e.g. openssl rand -hex 32 > FILE)");
+      return std::nullopt;
+    }
+    struct stat status {};
+    if (::stat(path.c_str(), &status) == 0 && (status.st_mode & S_IRWXO) != 0) {
+      error(value.where, "admin token file " + path + " is readable by others (chmod o-rwx)");
+      return std::nullopt;
+    }
+    return token;
   }
 
   void read_listener(const Value& value, Config& config) {
@@ -923,6 +979,9 @@ class Parser {
     }
     if (const Value* legacy_only = fields->find("legacy_only")) {
       if (auto flag = read_bool(*legacy_only)) access_log.legacy_only = *flag;
+    }
+    if (const Value* follow = fields->find("follow_symlinks")) {
+      if (auto flag = read_bool(*follow)) access_log.follow_symlinks = *flag;
     }
     if (!valid) return std::nullopt;
     return access_log;

@@ -1,8 +1,14 @@
 #include "config/file_io.h"
 
+#include <fcntl.h>
+#include <sys/random.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdint>
+#include <cstdio>
+#include <filesystem>
 
 namespace tlsfloor::config {
 
@@ -16,6 +22,56 @@ bool write_all(int fd, std::string_view data) {
     }
     data.remove_prefix(static_cast<std::size_t>(written));
   }
+  return true;
+}
+
+namespace {
+
+// A name nobody can guess in advance: 64 random bits.
+std::string temporary_name(const std::string& path) {
+  std::uint64_t random = 0;
+  if (getrandom(&random, sizeof random, 0) != sizeof random) {
+    random = static_cast<std::uint64_t>(::getpid()) ^
+             static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(&random));
+  }
+  char suffix[24];
+  std::snprintf(suffix, sizeof suffix, ".tmp.%016llx", static_cast<unsigned long long>(random));
+  return path + suffix;
+}
+
+bool fsync_directory_of(const std::string& path) {
+  std::string directory = std::filesystem::path(path).parent_path().string();
+  if (directory.empty()) directory = ".";
+  const int fd = ::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return false;
+  const bool ok = ::fsync(fd) == 0;
+  const int saved = errno;
+  ::close(fd);
+  errno = saved;
+  return ok;
+}
+
+}  // namespace
+
+bool replace_file(const std::string& path, std::string_view contents, unsigned mode) {
+  const std::string temporary = temporary_name(path);
+  const int fd =
+      ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+  if (fd < 0) return false;
+  // fsync before rename: after a crash the file is the old one or the new one, never empty.
+  bool ok = ::fchmod(fd, mode) == 0 && write_all(fd, contents) && ::fsync(fd) == 0;
+  int saved = errno;
+  ::close(fd);
+  ok = ok && ::rename(temporary.c_str(), path.c_str()) == 0;
+  if (!ok) {
+    saved = errno != 0 ? errno : saved;
+    ::unlink(temporary.c_str());
+    errno = saved;
+    return false;
+  }
+  // Best effort: the new file is in place either way, and a failure here only means a crash in
+  // the next moments could bring the old one back.
+  fsync_directory_of(path);
   return true;
 }
 

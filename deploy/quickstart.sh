@@ -21,12 +21,16 @@ say() { printf '\n==> %s\n' "$*"; }
 say "Installing build dependencies (deploy/install-deps.sh)"
 ./deploy/install-deps.sh
 
-# The demo upstream is python3's http.server. python3 is not a build dependency, so it is
-# installed here rather than in install-deps.sh.
-if ! command -v python3 >/dev/null 2>&1; then
-  say "Installing python3 for the demo upstream"
+# The demo upstream is python3's http.server, and the commands printed below use curl. Neither
+# is a build dependency (a minimal Debian has no curl), so they are installed here rather than
+# in install-deps.sh.
+demo_tools=()
+command -v python3 >/dev/null 2>&1 || demo_tools+=(python3)
+command -v curl >/dev/null 2>&1 || demo_tools+=(curl ca-certificates)
+if ((${#demo_tools[@]})); then
+  say "Installing ${demo_tools[*]} for the demo"
   $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends python3
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${demo_tools[@]}"
 fi
 
 # --- build ---------------------------------------------------------------------------------------

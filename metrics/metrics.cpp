@@ -66,6 +66,10 @@ Metrics::Metrics(const config::LegacyClientsConfig& legacy_clients)
                            "Failed accept() calls (e.g. out of file descriptors); accepting "
                            "is retried with backoff.",
                            *registry_)),
+      client_hello_errors_(named(prometheus::BuildCounter(), "tlsfloor_client_hello_errors_total",
+                                 "ClientHellos whose handling failed inside tlsfloor (an "
+                                 "exception in the early callback); each such handshake failed.",
+                                 *registry_)),
       brownout_active_(named(prometheus::BuildGauge(), "tlsfloor_brownout_active",
                              "1 while a brownout window is active on the listener (mode "
                              "brownout), else 0.",
@@ -237,6 +241,7 @@ ListenerMetrics::ListenerMetrics(Metrics& owner, const std::string& name)
       bytes_out_(owner.bytes_.Add({{"listener", name}, {"direction", "upstream_to_client"}})),
       upstream_connect_failures_(owner.upstream_connect_failures_.Add({{"listener", name}})),
       accept_errors_(owner.accept_errors_.Add({{"listener", name}})),
+      client_hello_errors_(owner.client_hello_errors_.Add({{"listener", name}})),
       brownout_active_(owner.brownout_active_.Add({{"listener", name}})),
       legacy_clients_(LegacyClientTracker::Options{.top_k = owner.legacy_clients_config_.top_k}) {}
 

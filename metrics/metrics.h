@@ -69,6 +69,8 @@ class ListenerMetrics {
   }
   void count_upstream_connect_failure() { upstream_connect_failures_.Increment(); }
   void count_accept_error() { accept_errors_.Increment(); }
+  /// Handling a ClientHello threw inside BoringSSL's callback; that handshake failed.
+  void count_client_hello_error() noexcept { client_hello_errors_.Increment(); }
   void set_brownout_active(bool active) { brownout_active_.Set(active ? 1 : 0); }
 
   /// Per-client accounting of this listener's legacy handshakes.
@@ -97,6 +99,7 @@ class ListenerMetrics {
   prometheus::Counter& bytes_out_;
   prometheus::Counter& upstream_connect_failures_;
   prometheus::Counter& accept_errors_;
+  prometheus::Counter& client_hello_errors_;
   prometheus::Gauge* policy_info_ = nullptr;  // guarded by Metrics::mutex_
   prometheus::Gauge& brownout_active_;
   LegacyClientTracker legacy_clients_;
@@ -163,6 +166,7 @@ class Metrics {
   prometheus::Family<prometheus::Counter>& bytes_;
   prometheus::Family<prometheus::Counter>& upstream_connect_failures_;
   prometheus::Family<prometheus::Counter>& accept_errors_;
+  prometheus::Family<prometheus::Counter>& client_hello_errors_;
   prometheus::Family<prometheus::Gauge>& brownout_active_;
   prometheus::Family<prometheus::Counter>& config_reloads_;
   prometheus::Counter& reload_successes_;

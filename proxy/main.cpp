@@ -109,7 +109,10 @@ int main(int argc, char** argv) {
   if (!parsed.config) return report_errors(parsed.errors);
   std::vector<ConfigError> errors;
   // Building the server loads and checks every certificate but binds nothing yet.
-  auto server = tlsfloor::server::Server::create(std::move(*parsed.config), errors);
+  // --check creates nothing: handshake logs are checked, not opened, and no state file is read.
+  auto server = tlsfloor::server::Server::create(
+      std::move(*parsed.config), errors, [] { return std::chrono::system_clock::now(); },
+      check_only ? tlsfloor::runtime::BuildMode::check : tlsfloor::runtime::BuildMode::run);
   if (!server) return report_errors(errors);
   if (check_only) {
     std::printf("%s: configuration OK\n", config_path.c_str());

@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cstdio>
 
 #include "config/timestamp.h"
@@ -44,6 +45,7 @@ std::string to_json_line(const HandshakeEvent& event) {
   line["cipher"] = text_or_null(event.cipher);
   line["sni"] = text_or_null(event.server_name);
   line["alpn"] = event.alpn;
+  line["alpn_offered"] = std::max(event.alpn_offered, event.alpn.size());
   line["ja3"] = event.ja3;
   line["ja4"] = event.ja4;
   line["outcome"] = event.outcome;

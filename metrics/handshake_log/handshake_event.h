@@ -3,6 +3,7 @@
 // the ClientHello and from the end of its handshake. Built on a worker thread, serialised to
 // JSON on the log's writer thread.
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -24,7 +25,8 @@ struct HandshakeEvent {
   std::uint16_t negotiated_version = 0;
   std::string cipher;             // IANA name; empty unless the handshake completed
   std::string server_name;        // SNI; empty when absent
-  std::vector<std::string> alpn;  // protocols the client offers, in its order
+  std::vector<std::string> alpn;  // protocols the client offers, in its order (the first 8)
+  std::size_t alpn_offered = 0;   // how many it offers in all (at least alpn.size())
   std::string ja3;
   std::string ja4;
   std::string outcome;   // tlsfloor_handshakes_total's: accepted, rejected, failed
@@ -36,7 +38,8 @@ struct HandshakeEvent {
 /// The handshake log's line: one JSON object and a newline. Keys, always present, in this
 /// order: time (RFC 3339 UTC), listener, client, client_port, offered_versions ("TLS1.2", or
 /// hex such as "0x7f1c" for drafts), highest_offered, negotiated_version (null unless completed),
-/// cipher (null unless completed), sni (null when absent), alpn (list), ja3, ja4, outcome, legacy,
+/// cipher (null unless completed), sni (null when absent), alpn (list), alpn_offered (how many
+/// names the client offered; alpn lists at most the first 8), ja3, ja4, outcome, legacy,
 /// decision, reason. Strings from the wire (SNI, ALPN) are escaped; bytes that are not UTF-8 become
 /// U+FFFD.
 std::string to_json_line(const HandshakeEvent& event);

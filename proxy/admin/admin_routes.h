@@ -5,6 +5,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "proxy/admin/legacy_clients_json.h"
 
@@ -15,10 +17,9 @@ struct AdminResponse {
   std::string content_type = "text/plain; charset=utf-8";
   std::string body;
   std::string allow;  // the Allow header of a 405
+  /// Any other headers this answer needs (WWW-Authenticate, Retry-After).
+  std::vector<std::pair<std::string, std::string>> headers = {};
 };
-
-/// Answers one request; called on the control thread.
-using AdminHandler = std::function<AdminResponse(std::string_view method, std::string_view target)>;
 
 /// What a reload did: `message` is the summary, or every error when it failed.
 struct ReloadOutcome {

@@ -9,6 +9,7 @@
 #include <boost/beast/http.hpp>
 
 #include <chrono>
+#include <optional>
 #include <system_error>
 
 #include "proxy/net/bound_acceptor.h"
@@ -76,13 +77,23 @@ asio::awaitable<void> AdminServer::session(std::shared_ptr<AdminServer> self, tc
                               asio::redirect_error(asio::use_awaitable, ec));
     if (ec) break;
     const auto& request = parser.get();
-    const AdminResponse answer = self->handler_(std::string_view(request.method_string()),
-                                                std::string_view(request.target()));
+    const auto header = [&](http::field field) -> std::optional<std::string_view> {
+      const auto found = request.find(field);
+      if (found == request.end()) return std::nullopt;
+      return std::string_view(found->value());
+    };
+    const AdminResponse answer =
+        self->handler_({std::string_view(request.method_string()),
+                        std::string_view(request.target()), header(http::field::host),
+                        header(http::field::origin), header(http::field::authorization)});
     http::response<http::string_body> response(static_cast<http::status>(answer.status),
                                                request.version());
     response.set(http::field::server, "tlsfloor");
     response.set(http::field::content_type, answer.content_type);
+    response.set("X-Content-Type-Options", "nosniff");
+    response.set(http::field::cache_control, "no-store");
     if (!answer.allow.empty()) response.set(http::field::allow, answer.allow);
+    for (const auto& [name, value] : answer.headers) response.set(name, value);
     response.keep_alive(request.keep_alive() && !self->closed_);
     response.body() = answer.body;
     response.prepare_payload();

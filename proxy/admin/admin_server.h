@@ -5,15 +5,22 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
 
 #include "config/endpoint.h"
+#include "proxy/admin/admin_access.h"
 #include "proxy/admin/admin_routes.h"
 
 namespace tlsfloor::admin {
 
+/// Answers one request; called on the control thread.
+using AdminHandler = std::function<AdminResponse(const AdminRequest& request)>;
+
+/// Every answer carries X-Content-Type-Options: nosniff and Cache-Control: no-store (its JSON
+/// names clients; no proxy or browser cache should keep it).
 class AdminServer : public std::enable_shared_from_this<AdminServer> {
  public:
   using tcp = boost::asio::ip::tcp;

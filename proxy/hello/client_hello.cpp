@@ -140,7 +140,7 @@ bool parse_server_name(Reader contents, ClientHello& hello) {
     // RFC 6066 forbids two names of one type. An empty name or an embedded NUL cannot be a
     // DNS name, and a NUL would make the string differ from what C APIs (and BoringSSL's own
     // SSL_get_servername) report.
-    if (have_host_name || bytes.empty() ||
+    if (have_host_name || bytes.empty() || bytes.size() > kMaxServerNameBytes ||
         std::find(bytes.begin(), bytes.end(), std::uint8_t{0}) != bytes.end()) {
       return false;
     }
@@ -161,8 +161,11 @@ bool parse_alpn(Reader contents, ClientHello& hello) {
     if (!list.read_vector_u8(name) || name.empty()) {
       return false;
     }
-    const auto bytes = name.rest();
-    hello.alpn.emplace_back(bytes.begin(), bytes.end());
+    ++hello.alpn_offered;
+    if (hello.alpn.size() < kMaxAlpnKept) {
+      const auto bytes = name.rest();
+      hello.alpn.emplace_back(bytes.begin(), bytes.end());
+    }
   }
   return true;
 }

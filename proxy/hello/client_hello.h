@@ -2,6 +2,7 @@
 // Reading a TLS ClientHello into plain facts. Pure: no SSL*, no sockets, so it is unit-tested
 // and fuzzed on raw bytes. The input is the handshake message body (what BoringSSL's early
 // callback hands over in SSL_CLIENT_HELLO::client_hello), without record or handshake headers.
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -20,6 +21,13 @@ inline constexpr std::uint16_t kAlpn = 16;
 inline constexpr std::uint16_t kSupportedVersions = 43;
 }  // namespace extension_type
 
+/// ALPN names kept of a ClientHello: real clients offer two or three. The rest are only counted,
+/// so a hello stuffed with thousands of one-byte names costs no more than a normal one.
+inline constexpr std::size_t kMaxAlpnKept = 8;
+/// The longest SNI host name accepted (RFC 6066 and DNS: 255 bytes; BoringSSL refuses longer
+/// ones too, but only after the early callback has run).
+inline constexpr std::size_t kMaxServerNameBytes = 255;
+
 /// Facts from one ClientHello. Lists keep the client's order and include GREASE values
 /// (fingerprints need both); use is_grease() to skip them.
 struct ClientHello {
@@ -30,15 +38,17 @@ struct ClientHello {
   bool has_supported_versions = false;
   std::vector<std::uint16_t> supported_versions;    // extension 43, in order
   std::string server_name;                          // SNI host_name (ext 0); empty when absent
-  std::vector<std::string> alpn;                    // ext 16, in order
+  std::vector<std::string> alpn;                    // ext 16, in order: the first kMaxAlpnKept
+  std::size_t alpn_offered = 0;                     // ext 16: how many names it holds in all
   std::vector<std::uint16_t> supported_groups;      // ext 10
   std::vector<std::uint8_t> ec_point_formats;       // ext 11
   std::vector<std::uint16_t> signature_algorithms;  // ext 13
 };
 
 /// Parses a ClientHello body. Returns nullopt when any length runs past its container, a
-/// required field is missing, an extension appears twice, or bytes trail the message: a
-/// malformed hello is never half-read.
+/// required field is missing, an extension appears twice, an SNI host name is longer than
+/// kMaxServerNameBytes, or bytes trail the message: a malformed hello is never half-read. What
+/// it keeps is bounded by the hello's size, and its ALPN names by kMaxAlpnKept.
 std::optional<ClientHello> parse_client_hello(std::span<const std::uint8_t> body);
 
 /// RFC 8701 GREASE values (0x0a0a, 0x1a1a, ... 0xfafa).

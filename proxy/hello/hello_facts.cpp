@@ -11,6 +11,7 @@ HelloFacts hello_facts(const ClientHello& hello, bool for_log) {
   if (for_log) {
     facts.offered_versions = offered_versions(hello);
     facts.alpn = hello.alpn;
+    facts.alpn_offered = hello.alpn_offered;
     facts.ja3 = ja3(hello);
   }
   return facts;

@@ -1,6 +1,8 @@
 #pragma once
 // What of a ClientHello outlives BoringSSL's view of it: the facts the per-client legacy table
-// and the handshake log keep once the early callback has returned. Pure.
+// and the handshake log keep once the early callback has returned. Pure, and bounded whatever
+// the client sends: at most 255 bytes of SNI, 8 ALPN names of at most 255 bytes, 127 versions,
+// and two fingerprints of fixed length (about 3 KiB in all, see the README).
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -14,7 +16,8 @@ struct HelloFacts {
   std::string ja4;
   // Only for the handshake log (empty otherwise):
   std::vector<std::uint16_t> offered_versions;
-  std::vector<std::string> alpn;
+  std::vector<std::string> alpn;  // the first hello::kMaxAlpnKept names
+  std::size_t alpn_offered = 0;   // how many the client offered in all
   std::string ja3;
 };
 

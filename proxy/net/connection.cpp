@@ -133,6 +133,17 @@ enum ssl_select_cert_result_t Connection::on_client_hello(const SSL_CLIENT_HELLO
   return ssl_select_cert_success;
 }
 
+void Connection::on_client_hello_error(const char* what) noexcept {
+  // The handshake fails (BoringSSL sends an internal_error alert) and is counted as failed;
+  // this counter says why. Logging may throw too (allocation): swallow that, not the process.
+  runtime_->metrics->count_client_hello_error();
+  observed_.reset();
+  try {
+    spdlog::error("listener {}: handling a ClientHello failed: {}", runtime_->config.name, what);
+  } catch (...) {
+  }
+}
+
 awaitable<void> Connection::run(std::shared_ptr<Connection> self) {
   Connection& c = *self;
   const bool completed = co_await c.handshake();
@@ -202,7 +213,8 @@ awaitable<void> Connection::watchdog(std::shared_ptr<Connection> self) {
 
 void Connection::enter_phase(Phase phase, std::chrono::milliseconds timeout) {
   phase_ = phase;
-  deadline_ = phase == Phase::done ? Clock::time_point::max() : Clock::now() + timeout;
+  deadline_ = phase == Phase::done ? Clock::time_point::max()
+                                   : config::saturating_add(Clock::now(), timeout);
   timer_.cancel();  // the watchdog wakes, re-arms for the new deadline or exits when done
 }
 

@@ -11,6 +11,7 @@
 #include <memory>
 #include <optional>
 
+#include "config/duration.h"
 #include "proxy/net/handshake_accounting.h"
 #include "proxy/net/socket_bio.h"
 #include "proxy/net/worker.h"
@@ -42,6 +43,7 @@ class Connection final : public std::enable_shared_from_this<Connection>,
   enum class Phase { handshake, connect, relay, linger, done };
 
   enum ssl_select_cert_result_t on_client_hello(const SSL_CLIENT_HELLO& hello) override;
+  void on_client_hello_error(const char* what) noexcept override;
 
   static boost::asio::awaitable<void> run(std::shared_ptr<Connection> self);
   static boost::asio::awaitable<void> watchdog(std::shared_ptr<Connection> self);
@@ -86,7 +88,7 @@ class Connection final : public std::enable_shared_from_this<Connection>,
   bool waited(const boost::system::error_code& ec) const { return !ec && !aborted_; }
 
   void enter_phase(Phase phase, std::chrono::milliseconds timeout);
-  void touch() { deadline_ = Clock::now() + runtime_->config.timeouts.idle; }
+  void touch() { deadline_ = config::saturating_add(Clock::now(), runtime_->config.timeouts.idle); }
   void record_handshake(bool completed);
   // Logs why BoringSSL failed (at debug level only) and clears its error queue.
   void log_tls_failure(const char* what) const;

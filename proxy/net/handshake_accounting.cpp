@@ -32,18 +32,15 @@ policy::Decision judge_hello(const runtime::ListenerRuntime& runtime,
                                           runtime.legacy_clients.ipv6_prefix);
     observed->hello = hello::hello_facts(hello, for_log);
   }
-  config::Timestamp now{};
   if (legacy) {
-    now = runtime.clock();
     circumstances = policy::legacy_circumstances(
         runtime.config, {observed->client, observed->hello.server_name, observed->hello.ja4},
-        observed->client_key, now);
+        observed->client_key, runtime.clock());
   }
   const policy::Decision decision = policy::decide(highest_offered, runtime.policy, circumstances);
   if (decision.legacy) {
     runtime.metrics->count_legacy_handshake(highest_offered, decision.legacy_decision);
   }
-  if (decision.exception) runtime.exception_uses[decision.exception->index]->record(now);
   return decision;
 }
 
@@ -52,6 +49,11 @@ void account_handshake(const runtime::ListenerRuntime& runtime, ObservedHandshak
   const auto now = std::chrono::system_clock::now();
   const std::string_view cipher = end.cipher != nullptr ? end.cipher : "";
   hello::HelloFacts& hello = observed.hello;
+  // An exception is used when a client it let in completes its handshake: a hello that only
+  // names the exempt SNI (and then fails, say on FALLBACK_SCSV) must not keep it "in use".
+  if (end.decision.exception && end.completed && !end.decision.reject) {
+    runtime.exception_uses[end.decision.exception->index]->record(runtime.clock());
+  }
   if (end.decision.legacy) {
     metrics::LegacyClientTracker::Observation observation;
     observation.client = observed.client_key;
@@ -75,6 +77,7 @@ void account_handshake(const runtime::ListenerRuntime& runtime, ObservedHandshak
   event.cipher = cipher;
   event.server_name = std::move(hello.server_name);
   event.alpn = std::move(hello.alpn);
+  event.alpn_offered = hello.alpn_offered;
   event.ja3 = std::move(hello.ja3);
   event.ja4 = std::move(hello.ja4);
   // An http refusal completes the handshake but is a rejection all the same.

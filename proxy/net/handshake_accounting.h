@@ -28,7 +28,7 @@ struct ObservedHandshake {
 /// The policy's decision on `hello` from `peer`. When the handshake will be recorded (a legacy
 /// client, or a handshake the log wants) `observed` is filled in; otherwise it stays null, so a
 /// modern client on a listener without a log costs no fingerprint and no copy. Counts the
-/// legacy handshake and the use of the exception that let it in.
+/// legacy handshake.
 policy::Decision judge_hello(const runtime::ListenerRuntime& runtime,
                              const hello::ClientHello& hello,
                              const boost::asio::ip::tcp::endpoint& peer,
@@ -43,8 +43,9 @@ struct HandshakeEnd {
   const char* cipher = nullptr;          // IANA name, when completed
 };
 
-/// Counts a legacy handshake in the listener's per-client table and queues the log line (the
-/// observed facts move into it).
+/// Counts the use of the exception that let the client in (completed handshakes only), the
+/// legacy handshake in the listener's per-client table, and queues the log line (the observed
+/// facts move into it).
 void account_handshake(const runtime::ListenerRuntime& runtime, ObservedHandshake&& observed,
                        const HandshakeEnd& end);
 

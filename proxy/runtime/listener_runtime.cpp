@@ -4,6 +4,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <set>
 #include <system_error>
 
 #include "proxy/tls/ssl_error.h"
@@ -13,12 +14,19 @@ namespace tlsfloor::runtime {
 SharedRuntime build_shared_runtime(const config::Config& config, metrics::Metrics& metrics,
                                    std::function<config::Timestamp()> clock,
                                    std::vector<config::ConfigError>& errors,
-                                   const SharedRuntime* reuse) {
+                                   const SharedRuntime* reuse, BuildMode mode) {
   SharedRuntime shared;
   shared.clock = std::move(clock);
   shared.legacy_clients = config.legacy_clients;
+  std::set<std::string> seen;  // each path once: listeners inheriting one log share its error
   const auto open = [&](const std::optional<config::AccessLogConfig>& log) {
-    if (!log || shared.access_logs.contains(log->path)) return;
+    if (!log || !seen.insert(log->path).second) return;
+    if (mode == BuildMode::check) {
+      if (auto error = handshake_log::check_writable(log->path, log->follow_symlinks)) {
+        errors.push_back({log->where, std::move(*error)});
+      }
+      return;
+    }
     if (reuse != nullptr) {
       // One writer per file across reloads: two would interleave their batches.
       if (const auto it = reuse->access_logs.find(log->path); it != reuse->access_logs.end()) {
@@ -27,8 +35,11 @@ SharedRuntime build_shared_runtime(const config::Config& config, metrics::Metric
       }
     }
     try {
-      shared.access_logs.emplace(log->path, std::make_shared<handshake_log::HandshakeLog>(
-                                                log->path, metrics.handshake_log(log->path)));
+      handshake_log::HandshakeLog::Options options;
+      options.follow_symlinks = log->follow_symlinks;
+      shared.access_logs.emplace(log->path,
+                                 std::make_shared<handshake_log::HandshakeLog>(
+                                     log->path, metrics.handshake_log(log->path), options));
     } catch (const std::system_error& e) {
       errors.push_back({log->where, std::string(e.what())});
     }

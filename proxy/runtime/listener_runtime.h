@@ -48,13 +48,18 @@ struct SharedRuntime {
   std::map<std::string, std::shared_ptr<handshake_log::HandshakeLog>> access_logs;
 };
 
+/// How far building goes: `run` opens the handshake logs; `check` (tlsfloor --check) only checks
+/// that they could be opened, creating nothing.
+enum class BuildMode { run, check };
+
 /// Opens every handshake log the configuration names (one per distinct path). Errors (with the
-/// position of the `path` value) are appended to `errors`.
+/// position of the `path` value, once per path) are appended to `errors`.
 /// Logs already open in `reuse` (the running configuration's) are shared, not reopened.
 SharedRuntime build_shared_runtime(const config::Config& config, metrics::Metrics& metrics,
                                    std::function<config::Timestamp()> clock,
                                    std::vector<config::ConfigError>& errors,
-                                   const SharedRuntime* reuse = nullptr);
+                                   const SharedRuntime* reuse = nullptr,
+                                   BuildMode mode = BuildMode::run);
 
 /// Builds the runtime of a listener, loading and checking its certificates. Errors (with the
 /// config position) are appended to `errors`; the result is null if there were any. Publishes

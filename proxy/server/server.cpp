@@ -14,6 +14,7 @@
 #include <future>
 
 #include "config/config_parser.h"
+#include "config/duration.h"
 #include "proxy/admin/admin_routes.h"
 #include "proxy/admin/exception_status.h"
 #include "proxy/admin/legacy_clients_json.h"
@@ -53,11 +54,13 @@ unsigned usable_cores() {
 
 std::unique_ptr<Server> Server::create(config::Config config,
                                        std::vector<config::ConfigError>& errors,
-                                       std::function<config::Timestamp()> clock) {
+                                       std::function<config::Timestamp()> clock,
+                                       runtime::BuildMode mode) {
   std::unique_ptr<Server> server(new Server(config));
-  server->ledger_ = std::make_unique<state::ExceptionLedger>(config.state_file);
+  server->ledger_ = std::make_unique<state::ExceptionLedger>(
+      mode == runtime::BuildMode::run ? config.state_file : std::nullopt);
   server->shared_.clock = std::move(clock);
-  auto candidate = server->build(std::move(config), errors, nullptr);
+  auto candidate = server->build(std::move(config), errors, nullptr, mode);
   if (!candidate) return nullptr;
   server->config_ = std::move(candidate->config);
   server->shared_ = std::move(candidate->shared);
@@ -68,15 +71,18 @@ std::unique_ptr<Server> Server::create(config::Config config,
 
 std::optional<Server::Candidate> Server::build(config::Config config,
                                                std::vector<config::ConfigError>& errors,
-                                               const runtime::SharedRuntime* running) {
+                                               const runtime::SharedRuntime* running,
+                                               runtime::BuildMode mode) {
   Candidate candidate;
   candidate.shared =
-      runtime::build_shared_runtime(config, *metrics_, shared_.clock, errors, running);
+      runtime::build_shared_runtime(config, *metrics_, shared_.clock, errors, running, mode);
   for (const auto& listener : config.listeners) {
     auto built = runtime::build_listener_runtime(config, listener, candidate.shared, *metrics_,
                                                  *ledger_, errors);
     if (built) candidate.runtimes.push_back(std::move(built));
   }
+  // Logs, then certificates, were checked listener by listener: one list, in file order.
+  config::sort_by_position(errors);
   if (!errors.empty()) return std::nullopt;
   candidate.config = std::move(config);
   return candidate;
@@ -110,9 +116,18 @@ void Server::start() {
   }
   if (config_.admin) {
     const admin::AdminState state = make_admin_state();
+    admin::AdminAccessPolicy policy;
+    policy.server_names = config_.admin->server_names;
+    policy.token = config_.admin->token;
+    policy.reloads_per_minute = config_.admin->reloads_per_minute;
+    // Used on the control thread only, like the admin server itself.
+    auto access = std::make_shared<admin::AdminAccess>(std::move(policy));
     admin_ = std::make_shared<admin::AdminServer>(
-        control_, config_.admin->listen, [state](std::string_view method, std::string_view target) {
-          return admin::route(state, method, target);
+        control_, config_.admin->listen, [state, access](const admin::AdminRequest& request) {
+          if (auto refused = access->check(request, std::chrono::steady_clock::now())) {
+            return std::move(*refused);
+          }
+          return admin::route(state, request.method, request.target);
         });
     admin_->start();
     spdlog::info(
@@ -288,6 +303,12 @@ void Server::warn_of_restart_only_changes(const config::Config& next) const {
       (config_.admin ? config_.admin->listen.to_string() : "")) {
     spdlog::warn("reload: admin.listen changed; takes effect at the next restart");
   }
+  if (next.admin && config_.admin &&
+      (next.admin->token != config_.admin->token ||
+       next.admin->server_names != config_.admin->server_names ||
+       next.admin->reloads_per_minute != config_.admin->reloads_per_minute)) {
+    spdlog::warn("reload: admin access settings changed; take effect at the next restart");
+  }
   if (next.legacy_clients.top_k != config_.legacy_clients.top_k ||
       next.legacy_clients.metrics_top_n != config_.legacy_clients.metrics_top_n) {
     spdlog::warn(
@@ -389,7 +410,7 @@ asio::awaitable<void> Server::drain() {
   for (const auto& listener : listeners) listener->close();
   for (auto& guard : worker_guards_) guard.reset();
   asio::steady_timer timer(control_);
-  drain_deadline_ = std::chrono::steady_clock::now() + config_.drain_timeout;
+  drain_deadline_ = config::saturating_add(std::chrono::steady_clock::now(), config_.drain_timeout);
   while (active_connections() > 0 && std::chrono::steady_clock::now() < drain_deadline_) {
     timer.expires_after(kDrainPoll);
     co_await timer.async_wait(asio::use_awaitable);

@@ -31,9 +31,12 @@ class Server {
   /// Loads every listener's certificates and builds its TLS context. Returns null and fills
   /// `errors` (file:line:column of the config entry) when anything is wrong.
   /// `clock` is the time exceptions and brownouts are judged by (tests inject their own).
+  /// With mode check (tlsfloor --check), handshake logs are checked but not opened or created;
+  /// such a server is for validation only and must not be started.
   static std::unique_ptr<Server> create(
       config::Config config, std::vector<config::ConfigError>& errors,
-      std::function<config::Timestamp()> clock = [] { return std::chrono::system_clock::now(); });
+      std::function<config::Timestamp()> clock = [] { return std::chrono::system_clock::now(); },
+      runtime::BuildMode mode = runtime::BuildMode::run);
   ~Server();
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
@@ -79,8 +82,10 @@ class Server {
 
   explicit Server(config::Config config);
   // Builds the runtimes of `config`; errors are appended (nullopt if there were any).
+  // Errors are sorted by position, after any already in `errors`' own order.
   std::optional<Candidate> build(config::Config config, std::vector<config::ConfigError>& errors,
-                                 const runtime::SharedRuntime* running);
+                                 const runtime::SharedRuntime* running,
+                                 runtime::BuildMode mode = runtime::BuildMode::run);
   // Publishes a runtime that is now in force: its policy metric, its exceptions in the ledger.
   void publish(const runtime::ListenerRuntime& runtime);
   admin::AdminState make_admin_state();

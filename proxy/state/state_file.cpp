@@ -1,8 +1,5 @@
 #include "proxy/state/state_file.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <spdlog/spdlog.h>
 #include <nlohmann/json.hpp>
 
@@ -92,21 +89,10 @@ ExceptionUsages load_state_file(const std::string& path) {
 }
 
 bool save_state_file(const std::string& path, const ExceptionUsages& usages) {
-  const std::string text = state_to_json(usages);
-  const std::string temporary = path + ".tmp";
-  const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
-  bool ok = fd >= 0 && config::write_all(fd, text);
-  // fsync before rename: after a crash the file is the old one or the new one, never empty.
-  ok = ok && ::fsync(fd) == 0;
-  const int saved_errno = errno;
-  if (fd >= 0) ::close(fd);
-  ok = ok && ::rename(temporary.c_str(), path.c_str()) == 0;
-  if (!ok) {
-    spdlog::error("state file {}: cannot write it ({}); the previous one stays", path,
-                  std::strerror(errno != 0 ? errno : saved_errno));
-    ::unlink(temporary.c_str());
-  }
-  return ok;
+  if (config::replace_file(path, state_to_json(usages), 0640)) return true;
+  spdlog::error("state file {}: cannot write it ({}); the previous one stays", path,
+                std::strerror(errno));
+  return false;
 }
 
 }  // namespace tlsfloor::state

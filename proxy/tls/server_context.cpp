@@ -1,13 +1,22 @@
 #include "proxy/tls/server_context.h"
 
+#include <exception>
+
 namespace tlsfloor::tls {
 namespace {
 
-enum ssl_select_cert_result_t dispatch_client_hello(const SSL_CLIENT_HELLO* hello) {
+enum ssl_select_cert_result_t dispatch_client_hello(const SSL_CLIENT_HELLO* hello) noexcept {
   auto* handler = static_cast<ClientHelloHandler*>(SSL_get_app_data(hello->ssl));
   // Every SSL made from these contexts has a handler; one without is a bug, refuse safely.
   if (handler == nullptr) return ssl_select_cert_error;
-  return handler->on_client_hello(*hello);
+  try {
+    return handler->on_client_hello(*hello);
+  } catch (const std::exception& e) {
+    handler->on_client_hello_error(e.what());
+  } catch (...) {
+    handler->on_client_hello_error("a non-standard exception");
+  }
+  return ssl_select_cert_error;
 }
 
 }  // namespace

@@ -10,7 +10,12 @@ namespace tlsfloor::tls {
 /// ClientHello in BoringSSL's early callback, before any version or certificate is chosen.
 class ClientHelloHandler {
  public:
+  /// Decides on the hello. May throw: the dispatcher catches everything at the boundary with
+  /// libssl (an exception must never unwind through BoringSSL's frames), fails that one
+  /// handshake and calls on_client_hello_error().
   virtual enum ssl_select_cert_result_t on_client_hello(const SSL_CLIENT_HELLO& hello) = 0;
+  /// on_client_hello() threw: count it. Must not throw.
+  virtual void on_client_hello_error(const char* what) noexcept = 0;
 
  protected:
   ~ClientHelloHandler() = default;

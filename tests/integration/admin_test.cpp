@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <string>
 
 #include "tests/integration/proxy_config.h"
@@ -40,6 +41,45 @@ TEST_F(AdminTest, UnknownPathsAndMethodsAreRefused) {
   const auto post = http_request(proxy_->admin_port(), "POST", "/metrics");
   EXPECT_EQ(post.status, 405);
   EXPECT_NE(post.headers.find("Allow: GET"), std::string::npos) << post.headers;
+}
+
+TEST_F(AdminTest, EveryAnswerIsNeitherSniffedNorCached) {
+  for (const char* path : {"/metrics", "/healthz", "/legacy-clients", "/nope"}) {
+    const auto response = http_get(proxy_->admin_port(), path);
+    EXPECT_NE(response.headers.find("X-Content-Type-Options: nosniff"), std::string::npos) << path;
+    EXPECT_NE(response.headers.find("Cache-Control: no-store"), std::string::npos) << path;
+  }
+}
+
+TEST_F(AdminTest, BrowserRequestsFromElsewhereAreRefused) {
+  const auto port = proxy_->admin_port();
+  // A page on another site, through a visitor's browser.
+  const auto cross = http_request(port, "POST", "/reload", "Origin: https://evil.example\r\n");
+  EXPECT_EQ(cross.status, 403);
+  // A DNS-rebinding page: the browser thinks it talks to the attacker's own name.
+  const auto rebound =
+      http_request(port, "GET", "/legacy-clients", "Host: attacker.example:9901\r\n");
+  EXPECT_EQ(rebound.status, 403);
+  EXPECT_EQ(http_request(port, "GET", "/legacy-clients", "Host: localhost:9901\r\n").status, 200);
+  EXPECT_EQ(proxy_->metric("tlsfloor_config_reloads_total", {{"result", "success"}}), 0.0)
+      << "the refused POST did not reload";
+}
+
+TEST_F(AdminTest, ReloadsAreRateLimited) {
+  const auto port = proxy_->admin_port();
+  int accepted = 0;
+  int limited = 0;
+  for (int i = 0; i < 20; ++i) {
+    const auto response = http_request(port, "POST", "/reload");
+    if (response.status == 429) {
+      ++limited;
+      EXPECT_NE(response.headers.find("Retry-After: "), std::string::npos);
+    } else {
+      ++accepted;
+    }
+  }
+  EXPECT_EQ(accepted, 12) << "the default burst";
+  EXPECT_EQ(limited, 8);
 }
 
 TEST_F(AdminTest, MetricsHaveTheExpositionContentType) {
@@ -96,6 +136,33 @@ TEST_F(AdminTest, EveryFamilyIsDocumentedAndPromtoolFindsNothingWrong) {
   ASSERT_NE(WEXITSTATUS(status), 127) << "promtool is missing: run deploy/install-deps.sh --test";
   EXPECT_EQ(status, 0) << output;
   EXPECT_EQ(output, "");
+}
+
+TEST(AdminTokenTest, ReloadNeedsTheTokenFromTheTokenFile) {
+  TempDir dir;
+  TcpUpstream upstream{UpstreamMode::echo};
+  ListenerSpec spec;
+  spec.upstream_port = upstream.port();
+  spec.certificates = {make_self_signed(dir, "api", {"api.test"})};
+  const std::string token = "s3cret-admin-token-0123456789";
+  const std::string token_path = dir.write("admin.token", token + "\n");
+  std::filesystem::permissions(token_path, std::filesystem::perms::owner_read);
+  std::string yaml = proxy_yaml({spec});
+  const std::string listen = "  listen: 127.0.0.1:0\n";
+  yaml.replace(yaml.find(listen), listen.size(), listen + "  token_file: " + token_path + "\n");
+  const auto proxy = RunningProxy::from_file(dir.write("tlsfloor.yaml", yaml));
+  const auto port = proxy->admin_port();
+
+  const auto without = http_request(port, "POST", "/reload");
+  EXPECT_EQ(without.status, 401);
+  EXPECT_NE(without.headers.find("WWW-Authenticate: Bearer"), std::string::npos);
+  EXPECT_EQ(http_request(port, "POST", "/reload", "Authorization: Bearer nope\r\n").status, 401);
+  const auto with =
+      http_request(port, "POST", "/reload", "Authorization: Bearer " + token + "\r\n");
+  EXPECT_EQ(with.status, 200) << with.body;
+  EXPECT_EQ(proxy->metric("tlsfloor_config_reloads_total", {{"result", "success"}}), 1.0);
+  // Reading needs no token.
+  EXPECT_EQ(http_get(port, "/metrics").status, 200);
 }
 
 }  // namespace

@@ -153,6 +153,36 @@ TEST_F(BinaryTest, CheckListsSchemaAndCertificateErrorsTogether) {
   EXPECT_NE(result.output.find("2 configuration errors"), std::string::npos) << result.output;
 }
 
+TEST_F(BinaryTest, CheckCreatesNoLogAndListsLogErrorsOnceInFileOrder) {
+  ListenerSpec api = api_spec();
+  ListenerSpec web = api_spec();
+  web.name = "web";
+  // Two listeners inherit one unwritable log; a certificate error comes before it in the file.
+  api.certificates = {{(dir_.path() / "missing.crt").string(), (dir_.path() / "k.key").string()}};
+  const std::string config =
+      dir_.write("logs.yaml",
+                 "access_log: {path: /nonexistent-dir/handshakes.log}\n" + proxy_yaml({api, web}));
+  const auto result = run_command({kBinary, "--config", config, "--check"});
+  EXPECT_EQ(result.exit_code, 1) << result.output;
+  const auto log_error = result.output.find(config + ":1:20: cannot open access log");
+  const auto certificate = result.output.find("cannot read certificate file");
+  ASSERT_NE(log_error, std::string::npos) << result.output;
+  ASSERT_NE(certificate, std::string::npos) << result.output;
+  EXPECT_LT(log_error, certificate) << "in file order";
+  const auto first = result.output.find("cannot open access log");
+  EXPECT_EQ(result.output.find("cannot open access log", first + 1), std::string::npos)
+      << "once, not once per listener: " << result.output;
+  EXPECT_NE(result.output.find("2 configuration errors"), std::string::npos) << result.output;
+
+  // A good configuration: --check says so and creates nothing.
+  const auto log = dir_.path() / "created-by-check.log";
+  const std::string good = dir_.write(
+      "good.yaml", "access_log: {path: " + log.string() + "}\n" + proxy_yaml({api_spec()}));
+  const auto checked = run_command({kBinary, "--config", good, "--check"});
+  EXPECT_EQ(checked.exit_code, 0) << checked.output;
+  EXPECT_FALSE(std::filesystem::exists(log)) << "--check created the log";
+}
+
 TEST_F(BinaryTest, AMissingConfigFileIsAClearError) {
   const auto result = run_command({kBinary, "--config", "/nonexistent/tlsfloor.yaml", "--check"});
   EXPECT_EQ(result.exit_code, 1);

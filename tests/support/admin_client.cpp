@@ -38,12 +38,16 @@ std::optional<Labels> parse_labels(const std::string& text) {
 
 }  // namespace
 
-HttpResponse http_request(std::uint16_t port, const std::string& method,
-                          const std::string& target) {
+HttpResponse http_request(std::uint16_t port, const std::string& method, const std::string& target,
+                          const std::string& extra_headers) {
   HttpResponse response;
   const int fd = connect_tcp(port);
-  const std::string request =
-      method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+  // A Host given in extra_headers replaces the default one.
+  const bool own_host =
+      extra_headers.rfind("Host:", 0) == 0 || extra_headers.find("\r\nHost:") != std::string::npos;
+  const std::string request = method + " " + target + " HTTP/1.1\r\n" +
+                              (own_host ? "" : "Host: 127.0.0.1\r\n") + extra_headers +
+                              "Connection: close\r\n\r\n";
   if (!send_raw(fd, request)) {
     ::close(fd);
     return response;

@@ -13,8 +13,10 @@ struct HttpResponse {
   std::string body;
 };
 
-/// GET `target` from 127.0.0.1:`port` (Connection: close); status 0 when it failed.
-HttpResponse http_request(std::uint16_t port, const std::string& method, const std::string& target);
+/// `method` `target` to 127.0.0.1:`port` (Host: 127.0.0.1, Connection: close) with any
+/// `extra_headers` ("Name: value\r\n" lines); status 0 when it failed.
+HttpResponse http_request(std::uint16_t port, const std::string& method, const std::string& target,
+                          const std::string& extra_headers = "");
 inline HttpResponse http_get(std::uint16_t port, const std::string& target) {
   return http_request(port, "GET", target);
 }

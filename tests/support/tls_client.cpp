@@ -92,6 +92,7 @@ TlsClient::TlsClient(std::uint16_t port, ClientOptions options) {
   if (!options.server_name.empty())
     SSL_set_tlsext_host_name(ssl_.get(), options.server_name.c_str());
   if (options.resume != nullptr) SSL_set_session(ssl_.get(), options.resume);
+  if (options.fallback_scsv) SSL_set_mode(ssl_.get(), SSL_MODE_SEND_FALLBACK_SCSV);
   if (!options.alpn.empty()) {
     std::string wire;  // length-prefixed protocol names
     for (const std::string& protocol : options.alpn) {

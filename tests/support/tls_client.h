@@ -22,6 +22,8 @@ struct ClientOptions {
   std::string source;
   std::vector<std::string> alpn;  // protocols to offer, in order
   SSL_SESSION* resume = nullptr;  // offer this session (not owned)
+  /// Send TLS_FALLBACK_SCSV, as a client retrying with a lower version after a failure does.
+  bool fallback_scsv = false;
 };
 
 /// How a read ended.

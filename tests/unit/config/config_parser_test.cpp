@@ -266,7 +266,8 @@ INSTANTIATE_TEST_SUITE_P(
                   "t.yaml:1:1: unknown key \"thread\" at the top level (expected one of: admin, "
                   "threads, drain_timeout, legacy_clients, access_log, state_file, listeners)"},
         ErrorCase{"Admin", with_listeners("admin:\n  listen: 127.0.0.1:9901\n  lisen: x\n"),
-                  "t.yaml:3:3: unknown key \"lisen\" in admin (expected one of: listen)"},
+                  "t.yaml:3:3: unknown key \"lisen\" in admin (expected one of: listen, "
+                  "server_names, token_file, reloads_per_minute)"},
         ErrorCase{"Listener", with_listeners("", "    timeout: {idle: 5s}\n"),
                   "t.yaml:6:5: unknown key \"timeout\" in listener (expected one of: name, "
                   "listen, upstream, certificates, tls, enforcement, timeouts, access_log, "
@@ -378,6 +379,18 @@ INSTANTIATE_TEST_SUITE_P(
                   "t.yaml:2:3: expected a list for listeners, got a map"},
         ErrorCase{"ListenerScalar", "listeners:\n  - api\n",
                   "t.yaml:2:5: expected a map for listener, got the scalar \"api\""},
+        ErrorCase{"AdminTokenFileMissing",
+                  with_listeners("admin: {listen: 127.0.0.1:9901, token_file: /nonexistent/t}\n"),
+                  "t.yaml:1:45: cannot read admin token file /nonexistent/t: No such file or "
+                  "directory"},
+        ErrorCase{"AdminReloadRateZero",
+                  with_listeners("admin: {listen: 127.0.0.1:9901, reloads_per_minute: 0}\n"),
+                  "t.yaml:1:53: invalid reloads_per_minute \"0\" (expected an integer from 1 to "
+                  "600)"},
+        ErrorCase{"AdminServerNameWithPort",
+                  with_listeners("admin: {listen: 127.0.0.1:9901, server_names: [\"a.test:1\"]}\n"),
+                  "t.yaml:1:48: invalid admin server name \"a.test:1\" (a host name, without "
+                  "port or wildcard)"},
         ErrorCase{"AdminScalar", with_listeners("admin: 127.0.0.1:9901\n"),
                   "t.yaml:1:8: expected a map for admin, got the scalar \"127.0.0.1:9901\""},
         // A key with nothing after it points at the key, not at the next line.
@@ -490,7 +503,21 @@ INSTANTIATE_TEST_SUITE_P(
         ErrorCase{"DrainUnit", with_listeners("drain_timeout: 5sec\n"),
                   "t.yaml:1:16: invalid duration \"5sec\" " + std::string(kDurationHint)},
         ErrorCase{"DrainOverflow", with_listeners("drain_timeout: 99999999999999999999d\n"),
-                  "t.yaml:1:16: duration \"99999999999999999999d\" is too large"},
+                  "t.yaml:1:16: drain_timeout \"99999999999999999999d\" is longer than the "
+                  "longest duration allowed, 365d"},
+        // Beyond a year: would have overflowed "now + timeout" in the proxy's clocks.
+        ErrorCase{"DrainTooLong", with_listeners("drain_timeout: 200000d\n"),
+                  "t.yaml:1:16: drain_timeout \"200000d\" is longer than the longest duration "
+                  "allowed, 365d"},
+        ErrorCase{"HandshakeTimeoutTooLong",
+                  "listeners:\n"
+                  "  - name: api\n"
+                  "    listen: 0.0.0.0:8443\n"
+                  "    upstream: {address: 127.0.0.1:8080}\n"
+                  "    certificates: [{cert: a.crt, key: a.key}]\n"
+                  "    timeouts: {handshake: 366d}\n",
+                  "t.yaml:6:27: handshake \"366d\" is longer than the longest duration allowed, "
+                  "365d"},
         ErrorCase{"ConnectTimeoutZero",
                   "listeners:\n"
                   "  - name: api\n"

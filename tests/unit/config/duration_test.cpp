@@ -82,5 +82,15 @@ TEST(DurationTest, RejectsOverflow) {
   }
 }
 
+TEST(DurationTest, SaturatingAddClampsInsteadOfOverflowing) {
+  using Clock = std::chrono::steady_clock;
+  const Clock::time_point now = Clock::now();
+  EXPECT_EQ(saturating_add(now, 5s), now + 5s);
+  EXPECT_EQ(saturating_add(now, Duration::max()), Clock::time_point::max());
+  EXPECT_EQ(saturating_add(Clock::time_point::max() - 1s, 2s), Clock::time_point::max());
+  EXPECT_EQ(saturating_add(now, kMaxDuration), now + kMaxDuration) << "the longest one fits";
+  EXPECT_EQ(saturating_add(now, Duration(0)), now);
+}
+
 }  // namespace
 }  // namespace tlsfloor::config

@@ -36,7 +36,7 @@ TEST(HandshakeEvent, IsOneJsonLineWithEveryKeyInOrder) {
             R"("client_port":51234,"offered_versions":["TLS1.3","TLS1.2"],)"
             R"("highest_offered":"TLS1.3","negotiated_version":"TLS1.3",)"
             R"("cipher":"TLS_AES_128_GCM_SHA256","sni":"api.example.com",)"
-            R"("alpn":["h2","http/1.1"],"ja3":"0123456789abcdef0123456789abcdef",)"
+            R"("alpn":["h2","http/1.1"],"alpn_offered":2,"ja3":"0123456789abcdef0123456789abcdef",)"
             R"("ja4":"t13d1516h2_8daaf6152771_02713d6af862","outcome":"accepted",)"
             R"("legacy":false,"decision":"allowed","reason":"offers TLS1.3"})"
             "\n");

@@ -118,7 +118,7 @@ TEST_F(HandshakeLogTest, AFullQueueDropsAndCountsInsteadOfWaiting) {
   auto c = counters();
   std::thread drain;
   {
-    HandshakeLog log(path.string(), c, /*capacity=*/8);
+    HandshakeLog log(path.string(), c, {.capacity = 8});
     HandshakeEvent big = event(1);
     big.reason.assign(70000, 'x');  // more than a pipe buffer: the first batch blocks
     for (int i = 0; i < 2000; ++i) log.submit(big);  // returns although nothing drains
@@ -139,6 +139,74 @@ TEST_F(HandshakeLogTest, AFullQueueDropsAndCountsInsteadOfWaiting) {
   }
   drain.join();
   ::close(reader);
+}
+
+TEST_F(HandshakeLogTest, TheQueueIsBoundedInBytesAsWellAsLines) {
+  const fs::path path = dir_ / "h.log";
+  auto c = counters();
+  HandshakeEvent big = event(1);
+  big.server_name = std::string(255, 's');
+  big.alpn.assign(8, std::string(255, 'a'));
+  const std::size_t each = HandshakeLog::approximate_bytes(big);
+  EXPECT_GT(each, 8 * 255u + 255u) << "every copied byte is counted";
+  {
+    // Room for three such events, while the line bound would allow a thousand.
+    HandshakeLog log(path.string(), c, {.capacity = 1000, .queue_bytes = 3 * each});
+    for (int i = 0; i < 10; ++i) log.submit(big);  // faster than the writer's 100 ms tick
+    log.flush();
+    EXPECT_EQ(c.written.Value() + c.dropped_queue_full.Value(), 10.0);
+    EXPECT_GE(c.dropped_queue_full.Value(), 7.0);
+    EXPECT_LE(c.written.Value(), 3.0);
+  }
+  EXPECT_EQ(read_lines(path).size(), static_cast<std::size_t>(c.written.Value()));
+}
+
+TEST_F(HandshakeLogTest, ABatchLargerThanAWriteChunkIsWrittenWhole) {
+  const fs::path path = dir_ / "h.log";
+  auto c = counters();
+  {
+    HandshakeLog log(path.string(), c);
+    HandshakeEvent big = event(1);
+    big.alpn.assign(8, std::string(200, 'a'));
+    // ~1.9 KiB a line: 400 lines are three chunks of 256 KiB.
+    for (int i = 0; i < 400; ++i) log.submit(big);
+    log.flush();
+  }
+  const auto lines = read_lines(path);
+  EXPECT_EQ(lines.size(), 400u);
+  EXPECT_EQ(c.written.Value(), 400.0);
+}
+
+TEST_F(HandshakeLogTest, ASymlinkIsRefusedUnlessFollowingIsAskedFor) {
+  const fs::path target = dir_ / "real.log";
+  const fs::path link = dir_ / "h.log";
+  fs::create_symlink(target, link);
+  try {
+    HandshakeLog log(link.string(), counters());
+    FAIL() << "a symlink was followed";
+  } catch (const std::system_error& e) {
+    EXPECT_NE(std::string(e.what()).find("is a symbolic link"), std::string::npos) << e.what();
+  }
+  EXPECT_FALSE(fs::exists(target)) << "nothing was created through the link";
+  {
+    HandshakeLog log(link.string(), counters(), {.follow_symlinks = true});
+    log.submit(event(1));
+    log.flush();
+  }
+  EXPECT_EQ(read_lines(target).size(), 1u);
+}
+
+TEST_F(HandshakeLogTest, ANewLogIsGroupReadableWhateverTheUmask) {
+  const fs::path path = dir_ / "h.log";
+  const mode_t old = ::umask(077);  // as under the systemd unit's UMask=0077
+  { HandshakeLog log(path.string(), counters()); }
+  ::umask(old);
+  EXPECT_EQ(fs::status(path).permissions(),
+            fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read);
+  // An existing file keeps the mode its owner gave it.
+  fs::permissions(path, fs::perms::owner_read | fs::perms::owner_write);
+  { HandshakeLog log(path.string(), counters()); }
+  EXPECT_EQ(fs::status(path).permissions(), fs::perms::owner_read | fs::perms::owner_write);
 }
 
 TEST_F(HandshakeLogTest, AnUnopenablePathIsAnErrorNamingIt) {

@@ -1,10 +1,12 @@
 #include "proxy/state/state_file.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 
 namespace tlsfloor::state {
 namespace {
@@ -30,8 +32,31 @@ TEST_F(StateFileTest, RoundTrips) {
   const std::string path = (dir_ / "state.json").string();
   ASSERT_TRUE(save_state_file(path, kUsages));
   EXPECT_EQ(load_state_file(path), kUsages);
-  EXPECT_FALSE(fs::exists(path + ".tmp")) << "the temporary file is renamed into place";
+  // The temporary file is renamed into place: nothing else is left in the directory.
+  EXPECT_EQ(std::distance(fs::directory_iterator(dir_), fs::directory_iterator{}), 1);
   EXPECT_EQ(fs::status(path).permissions() & fs::perms::others_all, fs::perms::none);
+}
+
+TEST_F(StateFileTest, APlantedSymlinkIsNeverWrittenThrough) {
+  // The old temporary name was predictable: a symlink planted there sent the write elsewhere.
+  const std::string path = (dir_ / "state.json").string();
+  const std::string victim = (dir_ / "victim").string();
+  std::ofstream(victim) << "precious";
+  fs::create_symlink(victim, path + ".tmp");
+  ASSERT_TRUE(save_state_file(path, kUsages));
+  std::ifstream in(victim);
+  EXPECT_EQ(std::string(std::istreambuf_iterator<char>(in), {}), "precious");
+  EXPECT_EQ(load_state_file(path), kUsages);
+}
+
+TEST_F(StateFileTest, TheFileIsGroupReadableWhateverTheUmask) {
+  const std::string path = (dir_ / "state.json").string();
+  const mode_t old = ::umask(077);  // as under the systemd unit's UMask=0077
+  const bool saved = save_state_file(path, kUsages);
+  ::umask(old);
+  ASSERT_TRUE(saved);
+  EXPECT_EQ(fs::status(path).permissions(),
+            fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read);
 }
 
 TEST_F(StateFileTest, AMissingOrCorruptFileIsAFreshStart) {
