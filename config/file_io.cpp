@@ -8,7 +8,6 @@
 #include <cerrno>
 #include <cstdint>
 #include <cstdio>
-#include <filesystem>
 
 namespace tlsfloor::config {
 
@@ -35,13 +34,19 @@ std::string temporary_name(const std::string& path) {
              static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(&random));
   }
   char suffix[24];
-  std::snprintf(suffix, sizeof suffix, ".tmp.%016llx", static_cast<unsigned long long>(random));
-  return path + suffix;
+  const int length =
+      std::snprintf(suffix, sizeof suffix, ".tmp.%016llx", static_cast<unsigned long long>(random));
+  // Appended, not `path + suffix`: GCC 12 warns falsely (-Wrestrict) about that operator+.
+  std::string name = path;
+  name.append(suffix, static_cast<std::size_t>(length));
+  return name;
 }
 
 bool fsync_directory_of(const std::string& path) {
-  std::string directory = std::filesystem::path(path).parent_path().string();
-  if (directory.empty()) directory = ".";
+  const std::size_t slash = path.find_last_of('/');
+  // "." for a bare name; "/" for a file at the root.
+  const std::string directory =
+      slash == std::string::npos ? std::string(".") : path.substr(0, slash == 0 ? 1 : slash);
   const int fd = ::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) return false;
   const bool ok = ::fsync(fd) == 0;

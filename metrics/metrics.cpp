@@ -62,6 +62,11 @@ Metrics::Metrics(const config::LegacyClientsConfig& legacy_clients)
       upstream_connect_failures_(
           named(prometheus::BuildCounter(), "tlsfloor_upstream_connect_failures_total",
                 "Upstream connections that failed or timed out.", *registry_)),
+      client_truncations_(named(prometheus::BuildCounter(), "tlsfloor_client_truncations_total",
+                                "Client streams that ended without close_notify after the "
+                                "handshake (a bare FIN or a reset): passed to the upstream as a "
+                                "reset, so a cut-short request never looks complete.",
+                                *registry_)),
       accept_errors_(named(prometheus::BuildCounter(), "tlsfloor_accept_errors_total",
                            "Failed accept() calls (e.g. out of file descriptors); accepting "
                            "is retried with backoff.",
@@ -240,6 +245,7 @@ ListenerMetrics::ListenerMetrics(Metrics& owner, const std::string& name)
       bytes_in_(owner.bytes_.Add({{"listener", name}, {"direction", "client_to_upstream"}})),
       bytes_out_(owner.bytes_.Add({{"listener", name}, {"direction", "upstream_to_client"}})),
       upstream_connect_failures_(owner.upstream_connect_failures_.Add({{"listener", name}})),
+      client_truncations_(owner.client_truncations_.Add({{"listener", name}})),
       accept_errors_(owner.accept_errors_.Add({{"listener", name}})),
       client_hello_errors_(owner.client_hello_errors_.Add({{"listener", name}})),
       brownout_active_(owner.brownout_active_.Add({{"listener", name}})),

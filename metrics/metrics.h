@@ -68,6 +68,8 @@ class ListenerMetrics {
         .Increment(static_cast<double>(bytes));
   }
   void count_upstream_connect_failure() { upstream_connect_failures_.Increment(); }
+  /// A client's stream ended without close_notify after the handshake; the upstream was reset.
+  void count_client_truncation() { client_truncations_.Increment(); }
   void count_accept_error() { accept_errors_.Increment(); }
   /// Handling a ClientHello threw inside BoringSSL's callback; that handshake failed.
   void count_client_hello_error() noexcept { client_hello_errors_.Increment(); }
@@ -98,6 +100,7 @@ class ListenerMetrics {
   prometheus::Counter& bytes_in_;
   prometheus::Counter& bytes_out_;
   prometheus::Counter& upstream_connect_failures_;
+  prometheus::Counter& client_truncations_;
   prometheus::Counter& accept_errors_;
   prometheus::Counter& client_hello_errors_;
   prometheus::Gauge* policy_info_ = nullptr;  // guarded by Metrics::mutex_
@@ -165,6 +168,7 @@ class Metrics {
   prometheus::Family<prometheus::Gauge>& connections_active_;
   prometheus::Family<prometheus::Counter>& bytes_;
   prometheus::Family<prometheus::Counter>& upstream_connect_failures_;
+  prometheus::Family<prometheus::Counter>& client_truncations_;
   prometheus::Family<prometheus::Counter>& accept_errors_;
   prometheus::Family<prometheus::Counter>& client_hello_errors_;
   prometheus::Family<prometheus::Gauge>& brownout_active_;

@@ -84,6 +84,10 @@ int main(int argc, char** argv) {
   app.add_option("-c,--config", config_path, "configuration file (YAML)");
   app.add_flag("--check", check_only, "validate the configuration and certificates, then exit");
   app.add_flag("-V,--version", show_version, "print the version and the TLS library");
+  bool share_ports = false;
+  app.add_flag("--share-ports", share_ports,
+               "bind listener addresses another process holds (SO_REUSEPORT), to hand them over "
+               "to this process deliberately; without it a second tlsfloor refuses to start");
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error or off")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
   ReportCommandLine report_line;
@@ -118,6 +122,7 @@ int main(int argc, char** argv) {
     std::printf("%s: configuration OK\n", config_path.c_str());
     return 0;
   }
+  server->set_share_ports(share_ports);
   try {
     server->handle_signals();
     server->start();

@@ -37,4 +37,24 @@ tcp::acceptor bind_acceptor(asio::io_context& context, const tcp::endpoint& endp
   return acceptor;
 }
 
+void ensure_address_free(const tcp::endpoint& endpoint, const std::string& owner,
+                         const std::string& address) {
+  if (endpoint.port() == 0) return;
+  // A probe without SO_REUSEPORT: its bind fails while any socket holds the address, whatever
+  // options that one has. SO_REUSEADDR only lets it past connections in TIME_WAIT.
+  asio::io_context context;
+  tcp::acceptor probe(context);
+  error_code ec;
+  probe.open(endpoint.protocol(), ec);
+  if (!ec) probe.set_option(tcp::acceptor::reuse_address(true), ec);
+  if (!ec) probe.bind(endpoint, ec);
+  if (ec == asio::error::address_in_use) {
+    throw std::system_error(
+        ec, owner + ": " + address +
+                " is already in use by another process (another tlsfloor?); to hand the "
+                "address over to a new process deliberately, start it with --share-ports");
+  }
+  // Any other failure (permissions, no such address) is for the real bind to report.
+}
+
 }  // namespace tlsfloor::net

@@ -17,4 +17,11 @@ boost::asio::ip::tcp::acceptor bind_acceptor(boost::asio::io_context& context,
                                              bool reuse_port, const std::string& owner,
                                              const std::string& address);
 
+/// Throws std::system_error "<owner>: <address> is already in use ..." when another socket (of
+/// another process: this one must not hold it either) is bound to `endpoint`. Listeners bind
+/// with SO_REUSEPORT, which would otherwise let a second tlsfloor started on the same address
+/// silently take a share of the clients. Port 0 is never in use.
+void ensure_address_free(const boost::asio::ip::tcp::endpoint& endpoint, const std::string& owner,
+                         const std::string& address);
+
 }  // namespace tlsfloor::net

@@ -92,8 +92,8 @@ void Connection::abort() {
   // BoringSSL (which holds the raw fd) can never touch a descriptor reused by someone else.
   client_.cancel(ec);
   client_.shutdown(tcp::socket::shutdown_both, ec);
-  upstream_.cancel(ec);
-  upstream_.shutdown(tcp::socket::shutdown_both, ec);
+  // The upstream gets a reset, not a FIN: a connection cut short must not look complete.
+  reset_upstream();
   if (resolver_) resolver_->cancel();
 }
 
@@ -377,11 +377,18 @@ awaitable<bool> Connection::client_to_upstream() {
         continue;
       }
       if (outcome.error == SSL_ERROR_WANT_READ) break;  // give the buffer back while waiting
-      if (outcome.error == SSL_ERROR_ZERO_RETURN || outcome.error == SSL_ERROR_SYSCALL) {
-        // The client is done sending (close_notify, or a bare FIN): pass the half-close on.
+      if (outcome.error == SSL_ERROR_ZERO_RETURN) {
+        // close_notify: the client is done sending, and said so. Pass the half-close on.
         error_code ec;
         upstream_.shutdown(tcp::socket::shutdown_send, ec);
         co_return !aborted_;
+      }
+      if (outcome.error == SSL_ERROR_SYSCALL) {
+        // The stream ended without close_notify (a bare FIN or a reset): what the client sent
+        // may have been cut short by anyone on the path. A FIN would let the upstream take a
+        // truncated request for a complete one, so it gets a reset instead.
+        runtime_->metrics->count_client_truncation();
+        co_return false;  // the connection is aborted, and abort() resets the upstream
       }
       if (outcome.error != SSL_ERROR_WANT_WRITE) {
         log_tls_failure("TLS error");
@@ -464,6 +471,13 @@ awaitable<void> Connection::send_close_notify() {
   // discarding the client's data while it waits for the client's close_notify.
   const SslOutcome outcome = co_await complete_ssl(SslOp::shutdown);
   if (!outcome.done()) ERR_clear_error();
+}
+
+void Connection::reset_upstream() {
+  error_code ec;
+  // SO_LINGER with a zero timeout: close() sends RST instead of FIN.
+  upstream_.set_option(tcp::socket::linger(true, 0), ec);
+  upstream_.close(ec);
 }
 
 void Connection::shutdown_client_send() {

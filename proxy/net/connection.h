@@ -94,6 +94,8 @@ class Connection final : public std::enable_shared_from_this<Connection>,
   void log_tls_failure(const char* what) const;
   void relay_finished(bool clean);
   void shutdown_client_send();
+  // Closes the upstream with a reset: the client's data ended without close_notify.
+  void reset_upstream();
   // Nothing left to decrypt without reading the socket again.
   bool client_input_drained() const {
     return SSL_has_pending(ssl_.get()) == 0 && transport_.buffered() == 0;

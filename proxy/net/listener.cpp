@@ -28,11 +28,12 @@ constexpr auto kMaxBackoff = std::chrono::milliseconds(1000);
 }  // namespace
 
 Listener::Listener(std::shared_ptr<const runtime::ListenerRuntime> runtime,
-                   const std::vector<Worker*>& workers)
+                   const std::vector<Worker*>& workers, bool exclusive)
     : name_(runtime->config.name), runtime_(runtime) {
   const auto& listen = runtime->config.listen;
   const std::string address = listen.to_string();
   tcp::endpoint endpoint(asio::ip::make_address(listen.host), listen.port);
+  if (exclusive) ensure_address_free(endpoint, "listener " + name_, address);
   for (Worker* worker : workers) {
     acceptors_.push_back(std::make_unique<Acceptor>(
         Acceptor{worker, bind_acceptor(worker->context(), endpoint, /*reuse_port=*/true,

@@ -18,9 +18,10 @@ class Listener : public std::enable_shared_from_this<Listener> {
   using tcp = boost::asio::ip::tcp;
 
   /// Opens and binds one acceptor per worker. Throws std::system_error naming the listener
-  /// and address when it cannot (address in use, permission denied, ...).
+  /// and address when it cannot (address in use, permission denied, ...). `exclusive` first
+  /// checks that no other process holds the address (see ensure_address_free()).
   Listener(std::shared_ptr<const runtime::ListenerRuntime> runtime,
-           const std::vector<Worker*>& workers);
+           const std::vector<Worker*>& workers, bool exclusive);
 
   /// Starts accepting on every worker.
   void start();

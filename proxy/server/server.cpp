@@ -112,7 +112,7 @@ void Server::start() {
     workers.push_back(workers_.back().get());
   }
   for (const auto& runtime : runtimes_) {
-    listeners_.push_back(std::make_shared<net::Listener>(runtime, workers));
+    listeners_.push_back(std::make_shared<net::Listener>(runtime, workers, !share_ports_));
   }
   if (config_.admin) {
     const admin::AdminState state = make_admin_state();
@@ -339,7 +339,13 @@ Server::ListenerPlan Server::plan_listeners(const Candidate& candidate) {
       plan.next.push_back(*same);
       continue;
     }
-    plan.opened.push_back(std::make_shared<net::Listener>(runtime, workers));
+    // An address this process already holds (a renamed listener, two that swap addresses) is
+    // ours to share between the old socket and the new one.
+    const bool ours = std::any_of(current.begin(), current.end(), [&](const auto& listener) {
+      return listener->runtime()->config.listen == runtime->config.listen;
+    });
+    plan.opened.push_back(
+        std::make_shared<net::Listener>(runtime, workers, !share_ports_ && !ours));
     plan.next.push_back(plan.opened.back());
   }
   for (const auto& listener : current) {

@@ -41,6 +41,11 @@ class Server {
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
+  /// Lets listeners bind addresses that another process holds (SO_REUSEPORT sharing), for a
+  /// deliberate hand-over to a new process (an upgrade). Off by default: a second tlsfloor on
+  /// the same address refuses to start. Before start().
+  void set_share_ports(bool share) { share_ports_ = share; }
+
   /// Binds every listener and the admin port and starts the threads. Throws std::system_error
   /// naming the address when a port cannot be bound.
   void start();
@@ -132,6 +137,7 @@ class Server {
   std::optional<boost::asio::signal_set> signals_;
   std::thread control_thread_;
   std::atomic<bool> stopping_{false};
+  bool share_ports_ = false;
   // When the drain gives up on open connections; a second signal moves it to now. Control
   // thread only.
   std::chrono::steady_clock::time_point drain_deadline_;

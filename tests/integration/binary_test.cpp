@@ -183,6 +183,30 @@ TEST_F(BinaryTest, CheckCreatesNoLogAndListsLogErrorsOnceInFileOrder) {
   EXPECT_FALSE(std::filesystem::exists(log)) << "--check created the log";
 }
 
+TEST_F(BinaryTest, ASecondInstanceOnTheSameAddressRefusesToStart) {
+  ListenerSpec spec = api_spec();
+  spec.listen = "127.0.0.1:" + std::to_string(unused_port());
+  const std::string config = dir_.write("fixed.yaml", proxy_yaml({spec}));
+  start(config);
+  // The same configuration again, as a stray start or a half-finished deploy would.
+  const auto second = run_command({kBinary, "--config", config});
+  EXPECT_EQ(second.exit_code, 1) << second.output;
+  EXPECT_NE(
+      second.output.find("listener api: " + spec.listen + " is already in use by another process"),
+      std::string::npos)
+      << second.output;
+  // A deliberate hand-over: the new process shares the port, then the old one leaves.
+  ChildProcess next({kBinary, "--config", config, "--share-ports"});
+  EXPECT_NE(next.wait_for_line("listener api on"), "") << next.output();
+  stop_cleanly();
+  TlsClient client(port_);
+  ASSERT_TRUE(client.handshake()) << "the new process serves the address alone";
+  EXPECT_TRUE(client.write_all("ping"));
+  EXPECT_EQ(client.read_exactly(4), "ping");
+  next.signal(SIGTERM);
+  EXPECT_EQ(next.wait_exit(), 0) << next.output();
+}
+
 TEST_F(BinaryTest, AMissingConfigFileIsAClearError) {
   const auto result = run_command({kBinary, "--config", "/nonexistent/tlsfloor.yaml", "--check"});
   EXPECT_EQ(result.exit_code, 1);

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <malloc.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <nlohmann/json.hpp>
@@ -185,6 +186,33 @@ TEST_F(HardeningTest, AHandshakeThatFailsDoesNotCountAsTheExceptionsUse) {
   EXPECT_TRUE(client.write_all("ping"));
   EXPECT_EQ(client.read_exactly(4), "ping");
   EXPECT_EQ(proxy.metric("tlsfloor_exception_handshakes_total", exception), 1.0);
+}
+
+TEST_F(HardeningTest, AClientStreamCutWithoutCloseNotifyReachesTheUpstreamAsAReset) {
+  RunningProxy proxy(proxy_yaml({spec("enforce")}));
+  {
+    // Proper: close_notify, then FIN. The upstream reads everything and an orderly end.
+    TlsClient client(proxy.port());
+    ASSERT_TRUE(client.handshake());
+    ASSERT_TRUE(client.write_all("GET / HTTP/1.1\r\n\r\n"));
+    EXPECT_EQ(client.read_exactly(18), "GET / HTTP/1.1\r\n\r\n");
+    client.finish_sending();
+    EXPECT_EQ(upstream_.wait_for_finished(1).size(), 1u);
+  }
+  {
+    // Cut: a bare FIN in the middle of a request, no close_notify.
+    TlsClient client(proxy.port());
+    ASSERT_TRUE(client.handshake());
+    ASSERT_TRUE(client.write_all("POST /transfer HTTP/1.1\r\nContent-Length: 100\r\n\r\nam"));
+    EXPECT_EQ(client.read_exactly(10), "POST /tran") << "the upstream has the bytes";
+    ::shutdown(client.fd(), SHUT_WR);
+    const auto finished = upstream_.wait_for_finished(2);
+    ASSERT_EQ(finished.size(), 2u);
+  }
+  EXPECT_EQ(upstream_.resets(), (std::vector<bool>{false, true}))
+      << "a FIN after close_notify; a reset after a bare FIN";
+  EXPECT_EQ(proxy.metric_eventually("tlsfloor_client_truncations_total", {{"listener", "api"}}, 1),
+            1.0);
 }
 
 }  // namespace

@@ -19,19 +19,6 @@
 namespace tlsfloor::test {
 namespace {
 
-// A loopback port nobody listens on: bound, then released.
-std::uint16_t unused_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t length = sizeof address;
-  ::bind(fd, reinterpret_cast<sockaddr*>(&address), length);
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-  ::close(fd);
-  return ntohs(address.sin_port);
-}
-
 // A listener whose accept queue is full and never drained: further SYNs go unanswered, so a
 // connect to it hangs until the connector's own timeout.
 class BlackHole {

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <stdexcept>
 
@@ -86,9 +87,13 @@ void TcpUpstream::serve(int fd) {
     ::shutdown(fd, SHUT_WR);
   }
   char buffer[64 * 1024];
+  bool reset = false;
   for (;;) {
     const ssize_t n = ::recv(fd, buffer, sizeof buffer, 0);
-    if (n <= 0) break;
+    if (n <= 0) {
+      reset = n < 0 && errno == ECONNRESET;
+      break;
+    }
     received.append(buffer, static_cast<std::size_t>(n));
     if (mode_ == UpstreamMode::echo && !send_all(fd, buffer, static_cast<std::size_t>(n))) break;
   }
@@ -98,7 +103,25 @@ void TcpUpstream::serve(int fd) {
   open_fds_.erase(std::find(open_fds_.begin(), open_fds_.end(), fd));
   ::close(fd);
   finished_.push_back(std::move(received));
+  resets_.push_back(reset);
   finished_changed_.notify_all();
+}
+
+std::vector<bool> TcpUpstream::resets() const {
+  std::lock_guard lock(mutex_);
+  return resets_;
+}
+
+std::uint16_t unused_port() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof address;
+  ::bind(fd, reinterpret_cast<sockaddr*>(&address), length);
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
+  ::close(fd);
+  return ntohs(address.sin_port);
 }
 
 }  // namespace tlsfloor::test

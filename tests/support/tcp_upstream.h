@@ -29,6 +29,9 @@ class TcpUpstream {
   /// Waits (up to 30 s) until `count` connections have ended and returns the bytes each
   /// received, in the order they ended. Fewer entries mean the wait gave up.
   std::vector<std::string> wait_for_finished(std::size_t count);
+  /// For each connection that has ended, in the same order: whether it ended with a reset
+  /// (ECONNRESET) rather than an orderly FIN.
+  std::vector<bool> resets() const;
 
  private:
   void accept_loop();
@@ -41,11 +44,16 @@ class TcpUpstream {
   mutable std::mutex mutex_;
   std::condition_variable finished_changed_;
   std::vector<std::string> finished_;
+  std::vector<bool> resets_;
   std::vector<int> open_fds_;
   int accepted_ = 0;
   bool stopping_ = false;
   std::vector<std::thread> threads_;
   std::thread acceptor_;
 };
+
+/// A loopback port nobody listens on: bound, then released (another test may take it later,
+/// so use it at once).
+std::uint16_t unused_port();
 
 }  // namespace tlsfloor::test

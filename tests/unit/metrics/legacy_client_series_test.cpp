@@ -136,7 +136,9 @@ TEST(LegacyClientSeriesTest, SeriesAreCountersAndSumToTheTotal) {
       }
       if (name == "other") {
         const auto before = previous.find(key);
-        if (before != previous.end()) EXPECT_GE(value, before->second) << "round " << round;
+        if (before != previous.end()) {
+          EXPECT_GE(value, before->second) << "round " << round;
+        }
       }
     }
     EXPECT_LE(clients_shown, 8u);

@@ -72,7 +72,9 @@ TEST(PolicyTest, ARefusalAlwaysRaisesTheFloorAboveTheOffer) {
   // The refusal mechanism relies on this: BoringSSL then answers protocol_version.
   for (const auto& c : kCases) {
     const Decision decision = decide(c.offered, {c.floor, TlsVersion::tls1_3, c.mode});
-    if (decision.reject) EXPECT_GT(decision.min_version, c.offered) << c.name;
+    if (decision.reject) {
+      EXPECT_GT(decision.min_version, c.offered) << c.name;
+    }
   }
 }
 
