@@ -70,6 +70,9 @@ std::optional<Timestamp> parse_timestamp(std::string_view text) {
 
   const year_month_day date{year{*y}, month{unsigned(*mo)}, day{unsigned(*d)}};
   if (!date.ok() || *h > 23 || *mi > 59 || *s > 59) return std::nullopt;
+  // Timestamp counts nanoseconds in 64 bits: 1677 to 2262. Outside the years it can hold
+  // safely, the conversion below would overflow (found by the config fuzzer).
+  if (*y < kFirstYear || *y > kLastYear) return std::nullopt;
 
   microseconds fraction{0};
   if (pos < text.size() && text[pos] == '.') {

@@ -22,7 +22,11 @@ Timestamp from_unix_seconds(double seconds);
 /// number of digits, kept to the microsecond) and a "Z" or "+hh:mm"/"-hh:mm" offset; "t" and
 /// "z" are accepted as RFC 3339 allows. A date alone, a missing offset, or an impossible date
 /// (2026-02-30, hour 24) is nullopt: a local time would be read differently on every machine.
-/// Leap seconds (":60") are rejected too, as std::chrono cannot represent them.
+/// Leap seconds (":60") are rejected too, as std::chrono cannot represent them, and so are years
+/// outside kFirstYear..kLastYear, which a Timestamp (nanoseconds in 64 bits) cannot hold.
 std::optional<Timestamp> parse_timestamp(std::string_view text);
+
+inline constexpr int kFirstYear = 1970;
+inline constexpr int kLastYear = 2261;
 
 }  // namespace tlsfloor::config

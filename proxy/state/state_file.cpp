@@ -40,9 +40,13 @@ std::optional<ExceptionUsages> state_from_json(const std::string& text, std::str
     if (error != nullptr) *error = std::move(why);
     return std::nullopt;
   };
+  // Without exceptions: a syntax error, or a number beyond a double, is a discarded document.
   const auto document = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (document.is_discarded()) return fail("not JSON");
-  if (!document.is_object() || document.value("version", 0) != kVersion ||
+  // Every member's type is checked before it is read: nlohmann throws on a mismatch (the
+  // fuzzer found "version": [] stopping tlsfloor at start).
+  if (!document.is_object() || !document.contains("version") ||
+      !document["version"].is_number_integer() || document["version"] != kVersion ||
       !document.contains("exceptions") || !document["exceptions"].is_array()) {
     return fail("not a version 1 state file");
   }

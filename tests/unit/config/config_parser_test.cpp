@@ -974,5 +974,14 @@ INSTANTIATE_TEST_SUITE_P(
                   "t.yaml:6:51: invalid status \"99\" (expected an integer from 200 to 599)"}),
     case_name);
 
+TEST(ConfigParserTest, InputsThatMadeYamlCppLoopForEverAreErrors) {
+  // Found by the config fuzzer: yaml-cpp 0.7's LoadAll allocates without end on these.
+  for (const char* text : {",'", ",", "listeners:\n,'", "a: 1\n,\n"}) {
+    const ParseResult result = parse(text);
+    EXPECT_FALSE(result.config.has_value()) << text;
+    EXPECT_FALSE(result.errors.empty()) << text;
+  }
+}
+
 }  // namespace
 }  // namespace tlsfloor::config

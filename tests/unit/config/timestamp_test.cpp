@@ -60,5 +60,16 @@ TEST(Timestamp, RejectsWhatIsNotAnRfc3339DateTime) {
   }
 }
 
+TEST(TimestampTest, YearsATimestampCannotHoldAreRejected) {
+  // Found by the config fuzzer: year 0026 overflowed the nanosecond count (UB).
+  for (const char* text :
+       {"0026-11-22T10:04:05Z", "1013-11-19T12:00:00.000Z", "1969-12-31T23:59:59Z",
+        "2262-01-01T00:00:00Z", "9999-12-31T23:59:59Z"}) {
+    EXPECT_FALSE(parse_timestamp(text).has_value()) << text;
+  }
+  EXPECT_TRUE(parse_timestamp("1970-01-01T00:00:00Z").has_value());
+  EXPECT_TRUE(parse_timestamp("2261-12-31T23:59:59.999Z").has_value());
+}
+
 }  // namespace
 }  // namespace tlsfloor::config

@@ -92,5 +92,18 @@ TEST(HandshakeReportParse, QuotedValuesAreAsciiAndShort) {
                               "..., not an RFC 3339 timestamp");
 }
 
+TEST(HandshakeReportParse, FindingsOfTheFuzzerAreRejectedNotFatal) {
+  // A number beyond a double made nlohmann throw out_of_range past the parse_error handler.
+  const ParsedLine huge = parse_handshake_line(R"({"tri":2e2062i.s)");
+  EXPECT_FALSE(huge.record.has_value());
+  EXPECT_EQ(huge.error, "not JSON (a number out of range)");
+  // A year a timestamp cannot hold overflowed the nanosecond count.
+  std::string line = log_line("192.0.2.10", kTls1_0, 0, kJa4A);
+  line.replace(line.find("\"time\":\"2026"), 12, "\"time\":\"0026");
+  const ParsedLine ancient = parse_handshake_line(line.substr(0, line.size() - 1));
+  EXPECT_FALSE(ancient.record.has_value());
+  EXPECT_NE(ancient.error.find("not an RFC 3339 timestamp"), std::string::npos) << ancient.error;
+}
+
 }  // namespace
 }  // namespace tlsfloor::report

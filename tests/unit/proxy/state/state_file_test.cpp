@@ -73,6 +73,17 @@ TEST_F(StateFileTest, AMissingOrCorruptFileIsAFreshStart) {
           &error)
           .has_value());
   EXPECT_EQ(error, "bad first_loaded time");
+  // A number beyond a double is refused, not thrown; a year a timestamp cannot hold (found by
+  // the fuzzer) used to overflow.
+  EXPECT_FALSE(state_from_json(R"({"version": 1e999999, "exceptions": []})", &error).has_value());
+  EXPECT_EQ(error, "not JSON");
+  EXPECT_FALSE(state_from_json(R"({"version": [], "exceptions": []})", &error).has_value());
+  EXPECT_EQ(error, "not a version 1 state file");
+  EXPECT_FALSE(
+      state_from_json(
+          R"({"version":1,"exceptions":[{"listener":"a","exception":"b","first_loaded":"1013-11-19T12:00:00.000Z"}]})",
+          &error)
+          .has_value());
 }
 
 TEST_F(StateFileTest, AFailedSaveLeavesTheOldFile) {
