@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the tests need, builds, and runs every test twice: an optimised build, then an
-# AddressSanitizer + UndefinedBehaviorSanitizer build (any leak, overflow or UB fails the run).
+# AddressSanitizer + UndefinedBehaviorSanitizer build (any leak, overflow or UB fails the run);
+# then every libFuzzer target for a bounded time (deploy/run-fuzzers.sh).
 #   deploy/run-tests.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,3 +24,6 @@ echo "== AddressSanitizer + UndefinedBehaviorSanitizer build"
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 run_suite build-asan -DCMAKE_BUILD_TYPE=Debug -DTLSFLOOR_SANITIZE=ON
+
+echo "== libFuzzer targets, ${TLSFLOOR_FUZZ_SECONDS:-20} s each"
+./deploy/run-fuzzers.sh "${TLSFLOOR_FUZZ_SECONDS:-20}"
