@@ -29,15 +29,15 @@ constexpr auto kMaxBackoff = std::chrono::milliseconds(1000);
 
 Listener::Listener(std::shared_ptr<const runtime::ListenerRuntime> runtime,
                    const std::vector<Worker*>& workers, bool exclusive)
-    : name_(runtime->config.name), runtime_(runtime) {
+    : runtime_(runtime) {
+  const std::string owner = "listener " + runtime->config.name;
   const auto& listen = runtime->config.listen;
   const std::string address = listen.to_string();
   tcp::endpoint endpoint(asio::ip::make_address(listen.host), listen.port);
-  if (exclusive) ensure_address_free(endpoint, "listener " + name_, address);
+  if (exclusive) ensure_address_free(endpoint, owner, address);
   for (Worker* worker : workers) {
-    acceptors_.push_back(std::make_unique<Acceptor>(
-        Acceptor{worker, bind_acceptor(worker->context(), endpoint, /*reuse_port=*/true,
-                                       "listener " + name_, address)}));
+    acceptors_.push_back(std::make_unique<Acceptor>(Acceptor{
+        worker, bind_acceptor(worker->context(), endpoint, /*reuse_port=*/true, owner, address)}));
     // With port 0 the first bind picks the port; the other workers join that same port.
     endpoint = acceptors_.back()->acceptor.local_endpoint();
   }
@@ -55,6 +55,17 @@ void Listener::close() {
   for (auto& entry : acceptors_) {
     // Acceptors belong to their worker's thread.
     asio::post(entry->worker->context(), [self = shared_from_this(), &entry = *entry] {
+      // Take what the kernel has queued first: those clients saw their connection accepted,
+      // and closing the socket would reset them (the acceptor is non-blocking: this stops at
+      // the first EAGAIN, or any error).
+      const auto runtime = self->runtime();
+      for (;;) {
+        error_code ec;
+        tcp::socket socket(entry.worker->context());
+        entry.acceptor.accept(socket, ec);
+        if (ec) break;
+        std::make_shared<Connection>(std::move(socket), runtime, *entry.worker)->start();
+      }
       error_code ec;
       entry.acceptor.close(ec);
     });
@@ -72,7 +83,7 @@ asio::awaitable<void> Listener::accept_loop(std::shared_ptr<Listener> self, Acce
     auto runtime = self->runtime();
     if (ec) {
       runtime->metrics->count_accept_error();
-      spdlog::warn("listener {}: accept failed: {} (retrying in {} ms)", self->name_, ec.message(),
+      spdlog::warn("listener {}: accept failed: {} (retrying in {} ms)", self->name(), ec.message(),
                    backoff.count());
       retry.expires_after(backoff);
       co_await retry.async_wait(asio::redirect_error(asio::use_awaitable, ec));

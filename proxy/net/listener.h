@@ -25,12 +25,15 @@ class Listener : public std::enable_shared_from_this<Listener> {
 
   /// Starts accepting on every worker.
   void start();
-  /// Stops accepting; open connections are not touched. Safe from any thread.
+  /// Stops accepting; open connections are not touched. Connections the kernel has already
+  /// queued on the sockets are accepted first and served (closing a listening socket resets
+  /// them). Safe from any thread.
   void close();
 
   /// The bound address (the real port when the config asked for port 0).
   tcp::endpoint local_endpoint() const { return local_endpoint_; }
-  const std::string& name() const { return name_; }
+  /// The listener's name in the configuration in force (a reload may rename it).
+  std::string name() const { return runtime()->config.name; }
 
   /// The snapshot new connections start with.
   std::shared_ptr<const runtime::ListenerRuntime> runtime() const { return runtime_.load(); }
@@ -48,7 +51,6 @@ class Listener : public std::enable_shared_from_this<Listener> {
   static boost::asio::awaitable<void> accept_loop(std::shared_ptr<Listener> self,
                                                   Acceptor& acceptor);
 
-  std::string name_;
   std::atomic<std::shared_ptr<const runtime::ListenerRuntime>> runtime_;
   std::vector<std::unique_ptr<Acceptor>> acceptors_;
   tcp::endpoint local_endpoint_;

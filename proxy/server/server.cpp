@@ -331,21 +331,22 @@ Server::ListenerPlan Server::plan_listeners(const Candidate& candidate) {
   }
   ListenerPlan plan;
   for (const auto& runtime : candidate.runtimes) {
+    // The listener on the same address keeps its sockets, even when renamed: nothing is
+    // closed, so no connection queued on them is lost. (Port 0 names no address: "a port of
+    // the kernel's choice" is the same listener only under the same name.)
+    const config::Endpoint& listen = runtime->config.listen;
     const auto same = std::find_if(current.begin(), current.end(), [&](const auto& listener) {
-      return listener->name() == runtime->config.name &&
-             listener->runtime()->config.listen == runtime->config.listen;
+      return listener->runtime()->config.listen == listen &&
+             (listen.port != 0 || listener->name() == runtime->config.name) &&
+             std::find(plan.next.begin(), plan.next.end(), listener) == plan.next.end();
     });
     if (same != current.end()) {
       plan.next.push_back(*same);
       continue;
     }
-    // An address this process already holds (a renamed listener, two that swap addresses) is
-    // ours to share between the old socket and the new one.
-    const bool ours = std::any_of(current.begin(), current.end(), [&](const auto& listener) {
-      return listener->runtime()->config.listen == runtime->config.listen;
-    });
-    plan.opened.push_back(
-        std::make_shared<net::Listener>(runtime, workers, !share_ports_ && !ours));
+    // A new address (listen addresses are unique in a configuration, so every one this
+    // process holds was matched above): no other process may hold it either.
+    plan.opened.push_back(std::make_shared<net::Listener>(runtime, workers, !share_ports_));
     plan.next.push_back(plan.opened.back());
   }
   for (const auto& listener : current) {
@@ -357,6 +358,8 @@ Server::ListenerPlan Server::plan_listeners(const Candidate& candidate) {
 }
 
 void Server::commit(Candidate candidate, const ListenerPlan& plan) {
+  std::vector<std::string> old_names;
+  for (const auto& runtime : current_runtimes()) old_names.push_back(runtime->config.name);
   for (std::size_t i = 0; i < candidate.runtimes.size(); ++i) {
     publish(*candidate.runtimes[i]);
     plan.next[i]->set_runtime(candidate.runtimes[i]);
@@ -367,14 +370,17 @@ void Server::commit(Candidate candidate, const ListenerPlan& plan) {
   }
   for (const auto& listener : plan.closing) {
     listener->close();
-    listener->runtime()->metrics->set_brownout_active(false);
-    // One that only moved to a new address is still in force under its name: keep its policy.
-    if (std::none_of(plan.next.begin(), plan.next.end(),
-                     [&](const auto& kept) { return kept->name() == listener->name(); })) {
-      metrics_->withdraw_policy(listener->name());
-    }
     spdlog::info("listener {} closed; its open connections finish on the old configuration",
                  listener->name());
+  }
+  // A name no longer configured (closed or renamed) withdraws its policy; one that only moved
+  // to a new address is still in force under its name.
+  for (const auto& name : old_names) {
+    if (std::none_of(candidate.runtimes.begin(), candidate.runtimes.end(),
+                     [&](const auto& runtime) { return runtime->config.name == name; })) {
+      metrics_->listener(name).set_brownout_active(false);
+      metrics_->withdraw_policy(name);
+    }
   }
   {
     const std::lock_guard lock(listeners_mutex_);

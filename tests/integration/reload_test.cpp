@@ -4,8 +4,13 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "tests/integration/proxy_config.h"
 #include "tests/support/running_proxy.h"
@@ -159,6 +164,60 @@ TEST_F(ReloadTest, ListenersAreOpenedAndClosed) {
   // A connection accepted before the reload is not dropped.
   ASSERT_TRUE(open_on_api.write_all("still here"));
   EXPECT_EQ(open_on_api.read_exactly(10), "still here");
+}
+
+TEST_F(ReloadTest, RenamingOrMovingAListenerUnderAStormLosesNoConnection) {
+  ListenerSpec spec = listener("api", "TLS1.2");
+  spec.listen = "127.0.0.1:" + std::to_string(unused_port());
+  write_config({spec});
+  proxy_ = RunningProxy::from_file(config_path());
+  const std::uint16_t port = proxy_->port("api");
+
+  // Clients connect as fast as they can while the listener is renamed back and forth, and then
+  // moved away. A client whose TCP connect succeeded must be served: before, connections
+  // queued on a closed socket were reset.
+  std::atomic<bool> storming{true};
+  std::atomic<int> served{0};
+  std::atomic<int> lost{0};
+  std::vector<std::thread> clients;
+  for (int t = 0; t < 3; ++t) {
+    clients.emplace_back([&] {
+      while (storming) {
+        std::optional<TlsClient> client;
+        try {
+          client.emplace(port);
+        } catch (const std::exception&) {
+          continue;  // refused: the address was closed; not a lost connection
+        }
+        if (client->handshake() && client->write_all("x") && client->read_exactly(1) == "x") {
+          ++served;
+        } else {
+          ++lost;
+        }
+      }
+    });
+  }
+  for (int i = 0; i < 12; ++i) {
+    spec.name = i % 2 == 0 ? "renamed" : "api";
+    write_config({spec});
+    const auto outcome = proxy_->server().reload();
+    EXPECT_TRUE(outcome.ok) << outcome.message;
+  }
+  // Then away to another port: the old socket closes, after taking what was queued.
+  spec.listen = "127.0.0.1:0";
+  write_config({spec});
+  EXPECT_TRUE(proxy_->server().reload().ok);
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  storming = false;
+  for (auto& thread : clients) thread.join();
+  EXPECT_GT(served.load(), 0);
+  EXPECT_EQ(lost.load(), 0) << served.load() << " served";
+  EXPECT_EQ(proxy_->metric("tlsfloor_policy_info", {{"listener", "renamed"},
+                                                    {"min_version", "TLS1.2"},
+                                                    {"max_version", "TLS1.3"},
+                                                    {"mode", "enforce"}}),
+            std::nullopt)
+      << "the name no longer configured withdrew its policy";
 }
 
 }  // namespace
