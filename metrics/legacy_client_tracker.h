@@ -14,13 +14,13 @@
 #include <vector>
 
 #include "config/address_prefix.h"
-#include "proxy/policy/legacy_decision.h"
+#include "config/legacy_decision.h"
 
 namespace tlsfloor::metrics {
 
-// The policy's vocabulary for what happened to a legacy client; counted and shown here.
-using policy::kLegacyDecisionCount;
-using policy::LegacyDecision;
+// What the policy did with a legacy client (config/legacy_decision.h); counted and shown here.
+using config::kLegacyDecisionCount;
+using config::LegacyDecision;
 
 /// Counts legacy handshakes per client (by source-address prefix), keeping at most
 /// Options::top_k clients. A client arriving when the table is full replaces the one with the

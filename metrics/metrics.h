@@ -20,9 +20,9 @@
 #include <vector>
 
 #include "config/config.h"
+#include "config/legacy_decision.h"
 #include "metrics/legacy_client_series.h"
 #include "metrics/legacy_client_tracker.h"
-#include "proxy/policy/legacy_decision.h"
 
 namespace tlsfloor::metrics {
 

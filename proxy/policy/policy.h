@@ -8,9 +8,13 @@
 #include <string_view>
 
 #include "config/config.h"
-#include "proxy/policy/legacy_decision.h"
+#include "config/legacy_decision.h"
 
 namespace tlsfloor::policy {
+
+// The vocabulary for what happened to a legacy client lives with the other shared value types;
+// the policy is where it is decided.
+using config::LegacyDecision;
 
 /// What one listener enforces.
 struct VersionPolicy {

@@ -18,7 +18,7 @@ ALLOWED = {
     "config": set(),
     "proxy/hello": {"config"},
     "proxy/policy": {"config"},
-    "metrics": {"config", "proxy/policy"},
+    "metrics": {"config"},
     "metrics/handshake_log": {"config", "metrics"},
     "metrics/report": {"config"},
     "proxy/tls": {"config"},

@@ -7,10 +7,10 @@ namespace tlsfloor::admin {
 namespace {
 
 using namespace std::chrono;
+using config::LegacyDecision;
 using metrics::LegacyClientTracker;
 using metrics::ListenerLegacyClients;
 using nlohmann::json;
-using policy::LegacyDecision;
 
 config::Timestamp at(int second) {
   return sys_days{year{2026} / 11 / 22} + hours{10} + seconds{second};

@@ -1,6 +1,6 @@
-#include "proxy/policy/legacy_decision.h"
+#include "config/legacy_decision.h"
 
-namespace tlsfloor::policy {
+namespace tlsfloor::config {
 
 std::string_view to_string(LegacyDecision decision) {
   switch (decision) {
@@ -16,4 +16,4 @@ std::string_view to_string(LegacyDecision decision) {
   return "unknown";
 }
 
-}  // namespace tlsfloor::policy
+}  // namespace tlsfloor::config

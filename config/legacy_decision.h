@@ -1,10 +1,11 @@
 #pragma once
-// What the policy did with a legacy handshake: one vocabulary for metrics, the per-client
-// tracker, the handshake log and the JSON views.
+// What the policy did with a legacy handshake: one vocabulary for the policy (proxy/policy/),
+// the metrics, the per-client tracker, the handshake log and the JSON views. A shared value type,
+// so that metrics/ needs nothing of proxy/.
 #include <cstddef>
 #include <string_view>
 
-namespace tlsfloor::policy {
+namespace tlsfloor::config {
 
 enum class LegacyDecision {
   allowed_exception,  // an exception (override) lets this client in
@@ -17,4 +18,4 @@ inline constexpr std::size_t kLegacyDecisionCount = 4;
 /// The metric-label spelling: allowed_exception, rejected, rejected_brownout, would_reject.
 std::string_view to_string(LegacyDecision decision);
 
-}  // namespace tlsfloor::policy
+}  // namespace tlsfloor::config
