@@ -1,0 +1,299 @@
+#!/usr/bin/env python3
+"""Soak test: the real binary (an ASan+UBSan build) under an hour of mixed traffic.
+
+Not part of CI (it takes an hour by default); run with tests/soak/run.sh [--minutes N].
+
+Traffic, from several threads at once, until the time is up:
+  modern    TLS 1.3 clients that send 1 B..64 KiB, read the echo back and check every byte
+  observed  TLS 1.0 clients on a listener that observes: let through, checked the same way
+  refused   TLS 1.0 clients on an enforcing listener: must be refused
+  garbage   random bytes instead of a ClientHello
+  slow      clients that connect and say nothing (closed at the handshake timeout)
+and around it: SIGHUP reloads, log rotations (rename + SIGUSR1), and an upstream that goes away
+and comes back.
+
+Asserts: the process never dies and exits 0 on SIGTERM with no sanitizer report (leaks
+included); RSS is flat after warm-up; descriptors return to their baseline once traffic stops;
+every completed transfer came back intact. Prints the figures for the README.
+"""
+import argparse
+import os
+import random
+import signal
+import socket
+import socketserver
+import ssl
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import warnings
+from collections import Counter
+
+# TLS 1.0 is what the legacy clients here are for.
+warnings.filterwarnings("ignore", category=DeprecationWarning)
+
+lock = threading.Lock()
+counts = Counter()
+
+
+def count(name, n=1):
+    with lock:
+        counts[name] += n
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Echo(socketserver.BaseRequestHandler):
+    def handle(self):
+        try:
+            while True:
+                data = self.request.recv(65536)
+                if not data:
+                    return
+                self.request.sendall(data)
+        except OSError:
+            pass
+
+
+class Upstream:
+    """An echo server that can be stopped and started again on the same port."""
+
+    def __init__(self, port):
+        self.port, self.server = port, None
+
+    def start(self):
+        socketserver.ThreadingTCPServer.allow_reuse_address = True
+        socketserver.ThreadingTCPServer.daemon_threads = True
+        self.server = socketserver.ThreadingTCPServer(("127.0.0.1", self.port), Echo)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def client_context(tls10):
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    if tls10:
+        context.set_ciphers("DEFAULT:@SECLEVEL=0")
+        context.minimum_version = ssl.TLSVersion.TLSv1
+        context.maximum_version = ssl.TLSVersion.TLSv1
+    else:
+        context.minimum_version = ssl.TLSVersion.TLSv1_3
+    return context
+
+
+def transfer(port, tls10, kind):
+    payload = os.urandom(random.choice([1, 100, 1500, 16384, 16385, 65536]))
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as raw:
+            with client_context(tls10).wrap_socket(raw, server_hostname="soak.test") as tls:
+                tls.sendall(payload)
+                received = b""
+                while len(received) < len(payload):
+                    chunk = tls.recv(65536)
+                    if not chunk:
+                        break
+                    received += chunk
+                if received != payload:
+                    # The upstream may have restarted under this connection: a short read is a
+                    # dropped connection, never different bytes.
+                    if received != payload[: len(received)]:
+                        count(f"{kind}_corrupted")
+                    else:
+                        count(f"{kind}_cut_short")
+                    return
+                count(f"{kind}_transfers")
+                count("bytes_verified", len(payload))
+                tls.unwrap()
+    except (OSError, ssl.SSLError):
+        count(f"{kind}_failed")
+
+
+def refused(port):
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as raw:
+            with client_context(True).wrap_socket(raw, server_hostname="soak.test"):
+                count("refused_but_accepted")
+    except ssl.SSLError:
+        count("refused")
+    except OSError:
+        count("refused_failed")
+
+
+def garbage(port):
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as raw:
+            raw.sendall(os.urandom(random.randint(1, 4096)))
+            raw.recv(1024)
+        count("garbage")
+    except OSError:
+        count("garbage")
+
+
+def slow(port):
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as raw:
+            raw.sendall(b"\x16\x03\x01")  # the start of a record, then nothing
+            raw.recv(1)  # returns when the proxy closes it at the handshake timeout
+        count("slow")
+    except OSError:
+        count("slow")
+
+
+def process_figures(pid):
+    with open(f"/proc/{pid}/status") as status:
+        rss = next(int(line.split()[1]) for line in status if line.startswith("VmRSS:"))
+    return rss, len(os.listdir(f"/proc/{pid}/fd"))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--tlsfloor", required=True)
+    parser.add_argument("--seconds", type=int, default=3600)
+    parser.add_argument("--threads", type=int, default=6)
+    args = parser.parse_args()
+
+    run = tempfile.mkdtemp(prefix="tlsfloor-soak-")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                    "ec_paramgen_curve:P-256", "-nodes", "-keyout", f"{run}/k.key", "-out",
+                    f"{run}/k.crt", "-days", "2", "-subj", "/CN=soak.test"],
+                   check=True, capture_output=True)
+    upstream = Upstream(free_port())
+    upstream.start()
+    enforce_port, observe_port, admin_port = free_port(), free_port(), free_port()
+    config = f"""admin: {{listen: 127.0.0.1:{admin_port}}}
+threads: 2
+access_log: {{path: {run}/handshakes.log}}
+state_file: {run}/state.json
+listeners:
+  - name: enforce
+    listen: 127.0.0.1:{enforce_port}
+    upstream: {{address: 127.0.0.1:{upstream.port}, connect_timeout: 2s}}
+    certificates: [{{cert: {run}/k.crt, key: {run}/k.key}}]
+    timeouts: {{handshake: 2s, idle: 30s}}
+  - name: observe
+    listen: 127.0.0.1:{observe_port}
+    upstream: {{address: 127.0.0.1:{upstream.port}, connect_timeout: 2s}}
+    certificates: [{{cert: {run}/k.crt, key: {run}/k.key}}]
+    enforcement: {{mode: observe}}
+    timeouts: {{handshake: 2s, idle: 30s}}
+    exceptions:
+      - {{name: soak, clients: [127.0.0.1], expires: 2099-01-01T00:00:00Z}}
+"""
+    with open(f"{run}/tlsfloor.yaml", "w") as out:
+        out.write(config)
+    # A small quarantine: ASan's default (256 MB of freed memory held back) would fill slowly
+    # and look like growth.
+    env = dict(os.environ,
+               ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:exitcode=23:quarantine_size_mb=16",
+               UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1")
+    stderr = open(f"{run}/tlsfloor.err", "w")
+    proxy = subprocess.Popen([args.tlsfloor, "--config", f"{run}/tlsfloor.yaml",
+                              "--log-level", "warn"], stdout=stderr, stderr=stderr, env=env)
+    deadline_start = time.time() + 20
+    while time.time() < deadline_start:
+        try:
+            socket.create_connection(("127.0.0.1", enforce_port), timeout=1).close()
+            break
+        except OSError:
+            time.sleep(0.1)
+    baseline_fds = process_figures(proxy.pid)[1]
+
+    stop = threading.Event()
+    kinds = [lambda: transfer(enforce_port, False, "modern"),
+             lambda: transfer(observe_port, True, "observed"),
+             lambda: refused(enforce_port), lambda: garbage(enforce_port),
+             lambda: slow(enforce_port)]
+    weights = [50, 20, 15, 10, 5]
+
+    def traffic():
+        while not stop.is_set():
+            random.choices(kinds, weights)[0]()
+
+    workers = [threading.Thread(target=traffic) for _ in range(args.threads)]
+    for worker in workers:
+        worker.start()
+
+    samples = []
+    start = time.time()
+    next_reload, next_rotate, next_restart = start + 20, start + 30, start + 45
+    while time.time() - start < args.seconds:
+        time.sleep(5)
+        if proxy.poll() is not None:
+            break
+        samples.append((time.time() - start, *process_figures(proxy.pid)))
+        now = time.time()
+        if now >= next_reload:
+            proxy.send_signal(signal.SIGHUP)
+            count("reloads")
+            next_reload = now + 20
+        if now >= next_rotate:
+            os.replace(f"{run}/handshakes.log", f"{run}/handshakes.log.1")
+            proxy.send_signal(signal.SIGUSR1)
+            count("rotations")
+            next_rotate = now + 30
+        if now >= next_restart:
+            upstream.stop()
+            time.sleep(1)
+            upstream.start()
+            count("upstream_restarts")
+            next_restart = now + 45
+    stop.set()
+    for worker in workers:
+        worker.join()
+    time.sleep(5)  # lingering closes and timeouts run out
+    alive = proxy.poll() is None
+    end_rss, end_fds = process_figures(proxy.pid) if alive else (0, 0)
+    if alive:
+        proxy.send_signal(signal.SIGTERM)
+    exit_code = proxy.wait(timeout=120)
+    upstream.stop()
+    report = open(f"{run}/tlsfloor.err").read()
+
+    warm = [rss for t, rss, _ in samples if t >= min(300, args.seconds / 4)]
+    first = statistics.median(warm[: max(1, len(warm) // 4)]) if warm else 0
+    last = statistics.median(warm[-max(1, len(warm) // 4):]) if warm else 0
+    problems = []
+    if not alive:
+        problems.append(f"the process died during the run (exit {proxy.returncode})")
+    if exit_code != 0:
+        problems.append(f"exit code {exit_code} after SIGTERM")
+    for marker in ("AddressSanitizer", "LeakSanitizer", "runtime error:"):
+        if marker in report:
+            problems.append(f"sanitizer report: {marker}")
+    if counts["modern_corrupted"] or counts["observed_corrupted"]:
+        problems.append("a transfer came back with different bytes")
+    if counts["refused_but_accepted"]:
+        problems.append("a TLS 1.0 client got through the enforcing listener")
+    if warm and last > first * 1.10 + 8192:
+        problems.append(f"RSS grew after warm-up: {first} KiB -> {last} KiB")
+    if alive and end_fds > baseline_fds + 2:
+        problems.append(f"descriptors: {baseline_fds} at start, {end_fds} after the traffic")
+
+    print(f"duration {args.seconds} s, {args.threads} client threads")
+    for name in sorted(counts):
+        print(f"  {name:24} {counts[name]}")
+    print(f"  RSS KiB: start {samples[0][1] if samples else 0}, after warm-up {first:.0f}, "
+          f"end {last:.0f}; descriptors: baseline {baseline_fds}, end {end_fds}")
+    print(f"  exit code {exit_code}; sanitizer reports: "
+          f"{'none' if not any(m in report for m in ('Sanitizer', 'runtime error:')) else 'SEE ' + run}")
+    if problems:
+        print("SOAK FAILED:\n  " + "\n  ".join(problems))
+        print(f"files in {run}")
+        return 1
+    print("soak passed")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
