@@ -1,0 +1,51 @@
+#!/usr/bin/env python3
+"""Every configuration the README shows, and the bundled example, pass `tlsfloor --check`.
+
+The README's ```yaml blocks that hold a `listeners:` key and deploy/example/tlsfloor.yaml are
+checked with the real binary. Certificate, key, log and state paths name files of the
+operator's machine, so they are pointed at a fresh self-signed pair and a temporary directory
+first; nothing else is changed.
+
+  check_examples.py TLSFLOOR_BINARY SOURCE_ROOT
+"""
+import pathlib
+import re
+import subprocess
+import sys
+import tempfile
+
+
+def main():
+    binary, root = sys.argv[1], pathlib.Path(sys.argv[2])
+    with tempfile.TemporaryDirectory(prefix="tlsfloor-readme-") as run:
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                        "ec_paramgen_curve:P-256", "-nodes", "-keyout", f"{run}/k.key", "-out",
+                        f"{run}/k.crt", "-days", "2", "-subj", "/CN=example.test"],
+                       check=True, capture_output=True)
+        readme = (root / "README.md").read_text()
+        examples = [(f"README.md yaml block {i + 1}", block)
+                    for i, block in enumerate(re.findall(r"```yaml\n(.*?)```", readme, re.S))
+                    if re.search(r"^listeners:", block, re.M)]
+        examples.append(("deploy/example/tlsfloor.yaml",
+                         (root / "deploy/example/tlsfloor.yaml").read_text()))
+        failures = 0
+        for name, text in examples:
+            text = re.sub(r"(\bcert:\s*)[^,}\s]+", rf"\g<1>{run}/k.crt", text)
+            text = re.sub(r"(\bkey:\s*)[^,}\s]+", rf"\g<1>{run}/k.key", text)
+            text = re.sub(r"(\bpath:\s*)[^,}\s]+", rf"\g<1>{run}/handshakes.log", text)
+            text = re.sub(r"(^state_file:\s*)\S+", rf"\g<1>{run}/state.json", text, flags=re.M)
+            config = pathlib.Path(run) / "example.yaml"
+            config.write_text(text)
+            result = subprocess.run([binary, "--config", str(config), "--check"],
+                                    capture_output=True, text=True)
+            ok = result.returncode == 0
+            failures += 0 if ok else 1
+            print(f"{'ok' if ok else 'FAILED'}: {name}")
+            if not ok:
+                print(result.stdout + result.stderr)
+        print(f"{len(examples) - failures} passed, {failures} failed")
+        return 1 if failures or not examples else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
