@@ -109,9 +109,7 @@ enum ssl_select_cert_result_t Connection::on_client_hello(const SSL_CLIENT_HELLO
     return ssl_select_cert_error;
   }
   highest_offered_ = hello::highest_offered_version(*parsed);
-  // The peer now, while the client is surely connected: after a reset, getpeername() fails.
-  error_code ec;
-  decision_ = judge_hello(*runtime_, *parsed, client_.remote_endpoint(ec), observed_);
+  decision_ = judge_hello(*runtime_, *parsed, client_, observed_);
   // BoringSSL freezes the version range after this callback returns, so this floor applies to
   // this connection's negotiation; for a refused client it is above everything the client
   // offers, and BoringSSL answers with a protocol_version alert. An `http` refusal instead

@@ -17,7 +17,7 @@ config::AddressPrefix address_of(const boost::asio::ip::address& address) {
 
 policy::Decision judge_hello(const runtime::ListenerRuntime& runtime,
                              const hello::ClientHello& hello,
-                             const boost::asio::ip::tcp::endpoint& peer,
+                             const boost::asio::ip::tcp::socket& client,
                              std::unique_ptr<ObservedHandshake>& observed) {
   const std::uint16_t highest_offered = hello::highest_offered_version(hello);
   const bool legacy = runtime.policy.below_floor(highest_offered);
@@ -26,8 +26,10 @@ policy::Decision judge_hello(const runtime::ListenerRuntime& runtime,
   if (legacy || for_log) {
     observed = std::make_unique<ObservedHandshake>();
     observed->for_log = for_log;
-    observed->peer = peer;
-    observed->client = address_of(peer.address());
+    // Now, while the client is surely connected: after a reset, getpeername() fails.
+    boost::system::error_code ec;
+    observed->peer = client.remote_endpoint(ec);
+    observed->client = address_of(observed->peer.address());
     observed->client_key = config::masked(observed->client, runtime.legacy_clients.ipv4_prefix,
                                           runtime.legacy_clients.ipv6_prefix);
     observed->hello = hello::hello_facts(hello, for_log);

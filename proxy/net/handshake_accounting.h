@@ -25,13 +25,13 @@ struct ObservedHandshake {
   hello::HelloFacts hello;
 };
 
-/// The policy's decision on `hello` from `peer`. When the handshake will be recorded (a legacy
-/// client, or a handshake the log wants) `observed` is filled in; otherwise it stays null, so a
-/// modern client on a listener without a log costs no fingerprint and no copy. Counts the
-/// legacy handshake.
+/// The policy's decision on `hello` from `client`. When the handshake will be recorded (a
+/// legacy client, or a handshake the log wants) `observed` is filled in; otherwise it stays
+/// null, so a modern client on a listener without a log costs no fingerprint, no copy and no
+/// getpeername(). Counts the legacy handshake.
 policy::Decision judge_hello(const runtime::ListenerRuntime& runtime,
                              const hello::ClientHello& hello,
-                             const boost::asio::ip::tcp::endpoint& peer,
+                             const boost::asio::ip::tcp::socket& client,
                              std::unique_ptr<ObservedHandshake>& observed);
 
 /// How the handshake ended.
