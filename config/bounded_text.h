@@ -2,12 +2,17 @@
 // Text that came from a client (SNI, ALPN names, fingerprints, cipher names) is kept at a bounded
 // length wherever tlsfloor stores it: one cap, one rule.
 #include <cstddef>
+#include <string>
 #include <string_view>
 
 namespace tlsfloor::config {
 
 /// The most bytes of one client-supplied value that tlsfloor keeps (a DNS name is at most 253).
 inline constexpr std::size_t kMaxClientText = 255;
+
+/// `text` with ASCII letters in lower case: host names (SNI, exception and admin names, Host
+/// headers) compare without case, and only ASCII ever differs in case in them.
+std::string ascii_lowercase(std::string_view text);
 
 /// The longest prefix of `text` of at most `max_bytes` bytes that does not end inside a UTF-8
 /// sequence: a cut inside one would leave invalid UTF-8 for the JSON and metric labels after it.

@@ -38,6 +38,8 @@
 #include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
+#include "config/bounded_text.h"
+
 namespace tlsfloor::config {
 namespace {
 
@@ -551,10 +553,7 @@ class Parser {
                                  " (a host name, without port or wildcard)");
           continue;
         }
-        std::string lower = *name;
-        std::transform(lower.begin(), lower.end(), lower.begin(),
-                       [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-        admin.server_names.push_back(std::move(lower));
+        admin.server_names.push_back(ascii_lowercase(*name));
       }
     }
     if (const Value* token_file = fields->find("token_file")) {
@@ -915,9 +914,7 @@ class Parser {
     for (const Value& entry : read_list(value)) {
       const auto text = read_string(entry);
       if (!text) continue;
-      std::string name = *text;
-      std::transform(name.begin(), name.end(), name.begin(),
-                     [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+      std::string name = ascii_lowercase(*text);
       const std::string_view rest =
           name.starts_with("*.") ? std::string_view(name).substr(2) : std::string_view(name);
       if (rest.empty() || rest.find('*') != std::string_view::npos) {

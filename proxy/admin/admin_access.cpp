@@ -6,17 +6,12 @@
 #include <cctype>
 #include <cmath>
 
+#include "config/bounded_text.h"
+
 namespace tlsfloor::admin {
 namespace {
 
 constexpr const char* kText = "text/plain; charset=utf-8";
-
-std::string lower(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
 
 // The host part of a Host header: "[::1]:9901" -> "::1", "a.example:9901" -> "a.example".
 std::string_view host_part(std::string_view host) {
@@ -51,7 +46,7 @@ AdminAccess::AdminAccess(AdminAccessPolicy policy)
       refilled_(Clock::time_point::min()) {}
 
 bool AdminAccess::host_allowed(std::string_view host) const {
-  const std::string name = lower(host_part(host));
+  const std::string name = config::ascii_lowercase(host_part(host));
   if (name.empty()) return false;
   // A DNS-rebinding page reaches the port under a name it controls; IP literals and localhost
   // cannot be rebound.
@@ -63,7 +58,7 @@ bool AdminAccess::host_allowed(std::string_view host) const {
 bool AdminAccess::token_matches(std::optional<std::string_view> authorization) const {
   constexpr std::string_view kScheme = "Bearer ";
   if (!authorization || authorization->size() < kScheme.size() ||
-      lower(authorization->substr(0, kScheme.size())) != lower(kScheme)) {
+      config::ascii_lowercase(authorization->substr(0, kScheme.size())) != "bearer ") {
     return false;
   }
   return equal_in_constant_time(authorization->substr(kScheme.size()), *policy_.token);

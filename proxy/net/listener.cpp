@@ -59,7 +59,8 @@ void Listener::close() {
       // and closing the socket would reset them (the acceptor is non-blocking: this stops at
       // the first EAGAIN, or any error).
       const auto runtime = self->runtime();
-      for (;;) {
+      // At most a full backlog: clients still arriving must not hold the worker here forever.
+      for (int queued = 0; queued < asio::socket_base::max_listen_connections; ++queued) {
         error_code ec;
         tcp::socket socket(entry.worker->context());
         entry.acceptor.accept(socket, ec);

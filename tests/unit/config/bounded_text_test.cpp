@@ -38,5 +38,12 @@ TEST(Utf8PrefixTest, InvalidUtf8StillEndsWithinTheCap) {
   EXPECT_LE(utf8_prefix(garbage, 4).size(), 4u);
 }
 
+TEST(AsciiLowercaseTest, LowersAsciiLettersOnly) {
+  EXPECT_EQ(ascii_lowercase("Legacy.Example.COM"), "legacy.example.com");
+  EXPECT_EQ(ascii_lowercase("Bearer "), "bearer ");
+  EXPECT_EQ(ascii_lowercase("ÉCOLE-01.test"), "École-01.test")
+      << "bytes beyond ASCII are left as they are";
+}
+
 }  // namespace
 }  // namespace tlsfloor::config
