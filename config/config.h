@@ -9,6 +9,7 @@
 #include "config/address_prefix.h"
 #include "config/duration.h"
 #include "config/endpoint.h"
+#include "config/limits.h"
 #include "config/timestamp.h"
 #include "config/tls_version.h"
 
@@ -143,6 +144,8 @@ struct ListenerConfig {
   TlsConfig tls;
   EnforcementConfig enforcement;
   TimeoutsConfig timeouts;
+  /// Taken key by key from the top-level `limits` where the listener does not set them.
+  LimitsConfig limits;
   /// This listener's handshake log; when absent, the global `access_log` (if any) applies.
   std::optional<AccessLogConfig> access_log;
   /// In file order: the first matching, unexpired one applies.
@@ -170,6 +173,11 @@ struct Config {
   /// On SIGTERM/SIGINT, how long open connections may take to finish before they are closed.
   Duration drain_timeout = std::chrono::seconds(30);
   LegacyClientsConfig legacy_clients;
+  /// The limits of every listener that does not set its own.
+  LimitsConfig limits;
+  /// Descriptors kept back from clients (top-level `limits.descriptor_reserve`); absent: the
+  /// default of descriptor_reserve().
+  std::optional<unsigned> descriptor_reserve;
   /// Where exceptions' first-loaded and last-used times are kept across restarts; absent:
   /// remembered for the process's life only.
   std::optional<std::string> state_file;

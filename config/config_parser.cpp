@@ -55,13 +55,14 @@ constexpr unsigned kMaxTopK = 1000000;
 constexpr unsigned kMaxMetricsTopN = 10000;
 
 using Keys = std::span<const std::string_view>;
-constexpr std::string_view kTopLevelKeys[] = {
-    "admin", "threads", "drain_timeout", "legacy_clients", "access_log", "state_file", "listeners"};
+constexpr std::string_view kTopLevelKeys[] = {"admin",          "threads",    "drain_timeout",
+                                              "legacy_clients", "access_log", "state_file",
+                                              "limits",         "listeners"};
 constexpr std::string_view kAdminKeys[] = {"listen", "server_names", "token_file",
                                            "reloads_per_minute"};
-constexpr std::string_view kListenerKeys[] = {"name",         "listen",     "upstream",
-                                              "certificates", "tls",        "enforcement",
-                                              "timeouts",     "access_log", "exceptions"};
+constexpr std::string_view kListenerKeys[] = {
+    "name",        "listen",   "upstream",   "certificates", "tls",
+    "enforcement", "timeouts", "access_log", "exceptions",   "limits"};
 constexpr std::string_view kExceptionKeys[] = {
     "name", "clients", "server_names", "ja4", "min_version", "expires", "note", "unused_after"};
 constexpr std::string_view kBrownoutKeys[] = {"windows", "every", "fraction"};
@@ -76,6 +77,13 @@ constexpr std::string_view kCertificateKeys[] = {"cert", "key"};
 constexpr std::string_view kTlsKeys[] = {"min_version", "max_version"};
 constexpr std::string_view kEnforcementKeys[] = {"mode", "brownout", "on_reject", "http"};
 constexpr std::string_view kTimeoutsKeys[] = {"handshake", "idle"};
+constexpr std::string_view kLimitsKeys[] = {"max_connections", "max_handshakes_in_flight",
+                                            "max_handshakes_per_source"};
+constexpr std::string_view kTopLevelLimitsKeys[] = {"max_connections", "max_handshakes_in_flight",
+                                                    "max_handshakes_per_source",
+                                                    "descriptor_reserve"};
+// A reserve beyond this is a typo: no process needs a million spare descriptors.
+constexpr unsigned kMaxDescriptorReserve = 1'000'000;
 
 std::string quoted(std::string_view text) { return "\"" + std::string(text) + "\""; }
 
@@ -518,6 +526,8 @@ class Parser {
     if (const Value* state_file = fields->find("state_file")) {
       config.state_file = read_path(*state_file);
     }
+    // Before the listeners: they start from these.
+    if (const Value* limits = fields->find("limits")) read_top_level_limits(*limits, config);
 
     const Value* listeners = require(*fields, "listeners");
     if (listeners == nullptr) return;
@@ -620,6 +630,12 @@ class Parser {
     }
     if (const Value* timeouts = fields->find("timeouts"))
       read_timeouts(*timeouts, listener.timeouts);
+    listener.limits = config.limits;
+    if (const Value* limits = fields->find("limits")) {
+      if (const std::optional<Fields> keys = read_map(*limits, "limits", kLimitsKeys)) {
+        read_limits(*keys, listener.limits);
+      }
+    }
     if (const Value* access_log = fields->find("access_log")) {
       listener.access_log = read_access_log(*access_log);
     }
@@ -988,6 +1004,27 @@ class Parser {
     }
     if (const Value* idle = fields->find("idle")) {
       if (auto duration = read_duration(*idle, false)) timeouts.idle = *duration;
+    }
+  }
+
+  void read_top_level_limits(const Value& value, Config& config) {
+    const std::optional<Fields> fields = read_map(value, "limits", kTopLevelLimitsKeys);
+    if (!fields) return;
+    read_limits(*fields, config.limits);
+    if (const Value* reserve = fields->find("descriptor_reserve")) {
+      config.descriptor_reserve = read_unsigned(*reserve, 0, kMaxDescriptorReserve);
+    }
+  }
+
+  void read_limits(const Fields& fields, LimitsConfig& limits) {
+    const std::pair<std::string_view, unsigned LimitsConfig::*> keys[] = {
+        {"max_connections", &LimitsConfig::max_connections},
+        {"max_handshakes_in_flight", &LimitsConfig::max_handshakes_in_flight},
+        {"max_handshakes_per_source", &LimitsConfig::max_handshakes_per_source}};
+    for (const auto& [key, member] : keys) {
+      if (const Value* limit = fields.find(key)) {
+        if (auto count = read_unsigned(*limit, 1, kMaxLimit)) limits.*member = *count;
+      }
     }
   }
 

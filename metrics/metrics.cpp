@@ -71,6 +71,12 @@ Metrics::Metrics(const config::LegacyClientsConfig& legacy_clients)
                            "Failed accept() calls (e.g. out of file descriptors); accepting "
                            "is retried with backoff.",
                            *registry_)),
+      limit_rejections_(named(prometheus::BuildCounter(), "tlsfloor_limit_rejections_total",
+                              "Clients closed at once (with a reset) because accepting them "
+                              "would exceed a limit of the listener, by limit: connections, "
+                              "handshakes_in_flight, handshakes_per_source, or descriptors (the "
+                              "process is within its descriptor reserve).",
+                              *registry_)),
       client_hello_errors_(named(prometheus::BuildCounter(), "tlsfloor_client_hello_errors_total",
                                  "ClientHellos whose handling failed inside tlsfloor (an "
                                  "exception in the early callback); each such handshake failed.",
@@ -249,7 +255,13 @@ ListenerMetrics::ListenerMetrics(Metrics& owner, const std::string& name)
       accept_errors_(owner.accept_errors_.Add({{"listener", name}})),
       client_hello_errors_(owner.client_hello_errors_.Add({{"listener", name}})),
       brownout_active_(owner.brownout_active_.Add({{"listener", name}})),
-      legacy_clients_(LegacyClientTracker::Options{.top_k = owner.legacy_clients_config_.top_k}) {}
+      legacy_clients_(LegacyClientTracker::Options{.top_k = owner.legacy_clients_config_.top_k}) {
+  // Every limit's series exists from the start, so rate() and alerts see the first refusal.
+  for (const config::Limit limit : config::kLimits) {
+    limit_rejections_[static_cast<std::size_t>(limit)] = &owner.limit_rejections_.Add(
+        {{"listener", name}, {"limit", std::string(config::to_string(limit))}});
+  }
+}
 
 prometheus::Counter& ListenerMetrics::cached(std::atomic<prometheus::Counter*>& slot,
                                              prometheus::Family<prometheus::Counter>& family,

@@ -21,6 +21,7 @@
 
 #include "config/config.h"
 #include "config/legacy_decision.h"
+#include "config/limits.h"
 #include "metrics/legacy_client_series.h"
 #include "metrics/legacy_client_tracker.h"
 
@@ -71,6 +72,10 @@ class ListenerMetrics {
   /// A client's stream ended without close_notify after the handshake; the upstream was reset.
   void count_client_truncation() { client_truncations_.Increment(); }
   void count_accept_error() { accept_errors_.Increment(); }
+  /// A client refused by one of the listener's limits (or the descriptor reserve).
+  void count_limit_rejection(config::Limit limit) {
+    limit_rejections_[static_cast<std::size_t>(limit)]->Increment();
+  }
   /// Handling a ClientHello threw inside BoringSSL's callback; that handshake failed.
   void count_client_hello_error() noexcept { client_hello_errors_.Increment(); }
   void set_brownout_active(bool active) { brownout_active_.Set(active ? 1 : 0); }
@@ -102,6 +107,7 @@ class ListenerMetrics {
   prometheus::Counter& upstream_connect_failures_;
   prometheus::Counter& client_truncations_;
   prometheus::Counter& accept_errors_;
+  std::array<prometheus::Counter*, config::kLimits.size()> limit_rejections_{};
   prometheus::Counter& client_hello_errors_;
   prometheus::Gauge* policy_info_ = nullptr;  // guarded by Metrics::mutex_
   prometheus::Gauge& brownout_active_;
@@ -170,6 +176,7 @@ class Metrics {
   prometheus::Family<prometheus::Counter>& upstream_connect_failures_;
   prometheus::Family<prometheus::Counter>& client_truncations_;
   prometheus::Family<prometheus::Counter>& accept_errors_;
+  prometheus::Family<prometheus::Counter>& limit_rejections_;
   prometheus::Family<prometheus::Counter>& client_hello_errors_;
   prometheus::Family<prometheus::Gauge>& brownout_active_;
   prometheus::Family<prometheus::Counter>& config_reloads_;

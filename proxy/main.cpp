@@ -12,6 +12,7 @@
 #include "config/tls_version.h"
 #include "metrics/build_info.h"
 #include "metrics/report/handshake_report_command.h"
+#include "proxy/server/descriptor_limit.h"
 #include "proxy/server/server.h"
 #include "proxy/tls/certificate_set.h"
 
@@ -112,6 +113,8 @@ int main(int argc, char** argv) {
   tlsfloor::tls::add_certificate_errors(parsed);
   if (!parsed.config) return report_errors(parsed.errors);
   std::vector<ConfigError> errors;
+  // Before building: the descriptor reserve is a share of the limit in force.
+  if (!check_only) tlsfloor::server::raise_descriptor_limit();
   // Building the server loads and checks every certificate but binds nothing yet.
   // --check creates nothing: handshake logs are checked, not opened, and no state file is read.
   auto server = tlsfloor::server::Server::create(

@@ -30,21 +30,23 @@ constexpr auto kLingerTimeout = std::chrono::seconds(2);
 // scanners cost no getpeername() and no string building in production.
 bool debug_enabled() { return spdlog::should_log(spdlog::level::debug); }
 
-std::string peer_of(const asio::ip::tcp::socket& socket) {
-  error_code ec;
-  const auto endpoint = socket.remote_endpoint(ec);
-  if (ec) return "?";
-  return endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
+std::string peer_of(const ClientAddress& client) {
+  const std::string address = config::to_string(client.address);
+  const std::string port = std::to_string(client.peer.port());
+  return client.address.is_ipv6() ? "[" + address + "]:" + port : address + ":" + port;
 }
 
 }  // namespace
 
-Connection::Connection(tcp::socket client, std::shared_ptr<const runtime::ListenerRuntime> runtime,
-                       Worker& worker)
+Connection::Connection(tcp::socket client, const ClientAddress& address,
+                       std::shared_ptr<const runtime::ListenerRuntime> runtime, Worker& worker,
+                       limits::AdmissionSlot slot)
     : client_(std::move(client)),
+      address_(address),
       upstream_(client_.get_executor()),
       runtime_(std::move(runtime)),
       worker_(worker),
+      slot_(std::move(slot)),
       transport_(client_.native_handle(), worker.buffers()),
       timer_(client_.get_executor()),
       accepted_at_(Clock::now()) {
@@ -104,12 +106,12 @@ enum ssl_select_cert_result_t Connection::on_client_hello(const SSL_CLIENT_HELLO
     // BoringSSL accepted the framing but the contents are malformed: refuse, count as failed.
     if (debug_enabled()) {
       spdlog::debug("listener {}: malformed ClientHello from {}", runtime_->config.name,
-                    peer_of(client_));
+                    peer_of(address_));
     }
     return ssl_select_cert_error;
   }
   highest_offered_ = hello::highest_offered_version(*parsed);
-  decision_ = judge_hello(*runtime_, *parsed, client_, observed_);
+  decision_ = judge_hello(*runtime_, *parsed, address_, observed_);
   // BoringSSL freezes the version range after this callback returns, so this floor applies to
   // this connection's negotiation; for a refused client it is above everything the client
   // offers, and BoringSSL answers with a protocol_version alert. An `http` refusal instead
@@ -184,7 +186,7 @@ awaitable<void> Connection::watchdog(std::shared_ptr<Connection> self) {
       case Phase::handshake:
         if (debug_enabled()) {
           spdlog::debug("listener {}: handshake timeout for {}", c.runtime_->config.name,
-                        peer_of(c.client_));
+                        peer_of(c.address_));
         }
         c.abort();
         break;
@@ -195,7 +197,7 @@ awaitable<void> Connection::watchdog(std::shared_ptr<Connection> self) {
       case Phase::relay:
         if (debug_enabled()) {
           spdlog::debug("listener {}: idle timeout for {}", c.runtime_->config.name,
-                        peer_of(c.client_));
+                        peer_of(c.address_));
         }
         c.abort();
         break;
@@ -272,7 +274,7 @@ awaitable<bool> Connection::handshake() {
 
 void Connection::log_tls_failure(const char* what) const {
   if (debug_enabled()) {
-    spdlog::debug("listener {}: {} with {}: {}", runtime_->config.name, what, peer_of(client_),
+    spdlog::debug("listener {}: {} with {}: {}", runtime_->config.name, what, peer_of(address_),
                   tls::take_ssl_error());
   }
   // This thread's BoringSSL error queue is shared by all its connections: never leave a
@@ -281,6 +283,7 @@ void Connection::log_tls_failure(const char* what) const {
 }
 
 void Connection::record_handshake(bool completed) {
+  slot_.end_handshake();
   metrics::ListenerMetrics& metrics = *runtime_->metrics;
   if (completed && !decision_.reject) {
     metrics.count_handshake(static_cast<std::uint16_t>(SSL_version(ssl_.get())),

@@ -12,6 +12,7 @@
 #include <optional>
 
 #include "config/duration.h"
+#include "proxy/limits/admission.h"
 #include "proxy/net/handshake_accounting.h"
 #include "proxy/net/socket_bio.h"
 #include "proxy/net/worker.h"
@@ -27,8 +28,11 @@ class Connection final : public std::enable_shared_from_this<Connection>,
   using tcp = boost::asio::ip::tcp;
   using Clock = std::chrono::steady_clock;
 
-  Connection(tcp::socket client, std::shared_ptr<const runtime::ListenerRuntime> runtime,
-             Worker& worker);
+  /// `slot` holds the connection's share of its listener's limits: the handshake part is given
+  /// back when the handshake ends, the rest when the connection closes.
+  Connection(tcp::socket client, const ClientAddress& address,
+             std::shared_ptr<const runtime::ListenerRuntime> runtime, Worker& worker,
+             limits::AdmissionSlot slot);
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
   ~Connection();
@@ -102,9 +106,11 @@ class Connection final : public std::enable_shared_from_this<Connection>,
   }
 
   tcp::socket client_;
+  const ClientAddress address_;
   tcp::socket upstream_;
   std::shared_ptr<const runtime::ListenerRuntime> runtime_;
   Worker& worker_;
+  limits::AdmissionSlot slot_;
   SocketBio transport_;  // declared before ssl_: the SSL's BIO refers to it
   bssl::UniquePtr<SSL> ssl_;
   boost::asio::steady_timer timer_;

@@ -6,18 +6,14 @@
 #include "proxy/policy/legacy_circumstances.h"
 
 namespace tlsfloor::net {
-namespace {
-
-config::AddressPrefix address_of(const boost::asio::ip::address& address) {
-  if (address.is_v4()) return config::ipv4_address(address.to_v4().to_bytes());
-  return config::ipv6_address(address.to_v6().to_bytes());
+ClientAddress client_address(const boost::asio::ip::tcp::endpoint& peer) {
+  const boost::asio::ip::address address = peer.address();
+  if (address.is_v4()) return {peer, config::ipv4_address(address.to_v4().to_bytes())};
+  return {peer, config::ipv6_address(address.to_v6().to_bytes())};
 }
 
-}  // namespace
-
 policy::Decision judge_hello(const runtime::ListenerRuntime& runtime,
-                             const hello::ClientHello& hello,
-                             const boost::asio::ip::tcp::socket& client,
+                             const hello::ClientHello& hello, const ClientAddress& client,
                              std::unique_ptr<ObservedHandshake>& observed) {
   const std::uint16_t highest_offered = hello::highest_offered_version(hello);
   const bool legacy = runtime.policy.below_floor(highest_offered);
@@ -26,10 +22,8 @@ policy::Decision judge_hello(const runtime::ListenerRuntime& runtime,
   if (legacy || for_log) {
     observed = std::make_unique<ObservedHandshake>();
     observed->for_log = for_log;
-    // Now, while the client is surely connected: after a reset, getpeername() fails.
-    boost::system::error_code ec;
-    observed->peer = client.remote_endpoint(ec);
-    observed->client = address_of(observed->peer.address());
+    observed->peer = client.peer;
+    observed->client = client.address;
     observed->client_key = config::masked(observed->client, runtime.legacy_clients.ipv4_prefix,
                                           runtime.legacy_clients.ipv6_prefix);
     observed->hello = hello::hello_facts(hello, for_log);

@@ -16,6 +16,14 @@
 
 namespace tlsfloor::net {
 
+/// Who the client is: its socket address as accept() reported it, and that address as the one
+/// type policies, tables and logs use (IPv4-mapped IPv6 as IPv4).
+struct ClientAddress {
+  boost::asio::ip::tcp::endpoint peer;
+  config::AddressPrefix address;
+};
+ClientAddress client_address(const boost::asio::ip::tcp::endpoint& peer);
+
 /// What is kept of a handshake that the per-client table or the handshake log will record.
 struct ObservedHandshake {
   bool for_log = false;                 // the handshake log wants this handshake
@@ -27,11 +35,10 @@ struct ObservedHandshake {
 
 /// The policy's decision on `hello` from `client`. When the handshake will be recorded (a
 /// legacy client, or a handshake the log wants) `observed` is filled in; otherwise it stays
-/// null, so a modern client on a listener without a log costs no fingerprint, no copy and no
-/// getpeername(). Counts the legacy handshake.
+/// null, so a modern client on a listener without a log costs no fingerprint and no copy.
+/// Counts the legacy handshake.
 policy::Decision judge_hello(const runtime::ListenerRuntime& runtime,
-                             const hello::ClientHello& hello,
-                             const boost::asio::ip::tcp::socket& client,
+                             const hello::ClientHello& hello, const ClientAddress& client,
                              std::unique_ptr<ObservedHandshake>& observed);
 
 /// How the handshake ended.

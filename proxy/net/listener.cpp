@@ -8,7 +8,9 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include <algorithm>
+#include <optional>
 #include <system_error>
+#include <variant>
 
 #include "proxy/net/bound_acceptor.h"
 #include "proxy/net/connection.h"
@@ -63,9 +65,10 @@ void Listener::close() {
       for (int queued = 0; queued < asio::socket_base::max_listen_connections; ++queued) {
         error_code ec;
         tcp::socket socket(entry.worker->context());
-        entry.acceptor.accept(socket, ec);
+        tcp::endpoint peer;
+        entry.acceptor.accept(socket, peer, ec);
         if (ec) break;
-        std::make_shared<Connection>(std::move(socket), runtime, *entry.worker)->start();
+        self->serve(std::move(socket), peer, runtime, *entry.worker);
       }
       error_code ec;
       entry.acceptor.close(ec);
@@ -79,7 +82,10 @@ asio::awaitable<void> Listener::accept_loop(std::shared_ptr<Listener> self, Acce
   for (;;) {
     error_code ec;
     tcp::socket socket(entry.worker->context());
-    co_await entry.acceptor.async_accept(socket, asio::redirect_error(asio::use_awaitable, ec));
+    // accept() reports the peer's address itself: no getpeername() per connection.
+    tcp::endpoint peer;
+    co_await entry.acceptor.async_accept(socket, peer,
+                                         asio::redirect_error(asio::use_awaitable, ec));
     if (!entry.acceptor.is_open() || ec == asio::error::operation_aborted) co_return;
     auto runtime = self->runtime();
     if (ec) {
@@ -92,8 +98,38 @@ asio::awaitable<void> Listener::accept_loop(std::shared_ptr<Listener> self, Acce
       continue;
     }
     backoff = kFirstBackoff;
-    std::make_shared<Connection>(std::move(socket), std::move(runtime), *entry.worker)->start();
+    self->serve(std::move(socket), peer, std::move(runtime), *entry.worker);
   }
+}
+
+void Listener::serve(tcp::socket socket, const tcp::endpoint& peer,
+                     std::shared_ptr<const runtime::ListenerRuntime> runtime, Worker& worker) {
+  const ClientAddress client = client_address(peer);
+  std::optional<config::Limit> refused;
+  limits::AdmissionSlot slot;
+  if (static_cast<unsigned long>(socket.native_handle()) >= runtime->descriptors.first_refused) {
+    refused = config::Limit::descriptors;
+  } else {
+    const config::AddressPrefix source = config::masked(
+        client.address, runtime->legacy_clients.ipv4_prefix, runtime->legacy_clients.ipv6_prefix);
+    auto admitted = admission_->admit(runtime->config.limits, source);
+    if (auto* limit = std::get_if<config::Limit>(&admitted)) {
+      refused = *limit;
+    } else {
+      slot = std::move(std::get<limits::AdmissionSlot>(admitted));
+    }
+  }
+  if (refused) {
+    runtime->metrics->count_limit_rejection(*refused);
+    // A reset, not a FIN: the client learns at once, and no TIME_WAIT is left behind here.
+    error_code ec;
+    socket.set_option(tcp::socket::linger(true, 0), ec);
+    socket.close(ec);
+    return;
+  }
+  std::make_shared<Connection>(std::move(socket), client, std::move(runtime), worker,
+                               std::move(slot))
+      ->start();
 }
 
 }  // namespace tlsfloor::net

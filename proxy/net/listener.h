@@ -8,6 +8,7 @@
 #include <memory>
 #include <vector>
 
+#include "proxy/limits/admission.h"
 #include "proxy/net/worker.h"
 #include "proxy/runtime/listener_runtime.h"
 
@@ -50,8 +51,14 @@ class Listener : public std::enable_shared_from_this<Listener> {
   };
   static boost::asio::awaitable<void> accept_loop(std::shared_ptr<Listener> self,
                                                   Acceptor& acceptor);
+  // Starts a connection for an accepted client, or closes it at once (with a reset, counted)
+  // when the descriptor reserve or one of the listener's limits refuses it.
+  void serve(tcp::socket socket, const tcp::endpoint& peer,
+             std::shared_ptr<const runtime::ListenerRuntime> runtime, Worker& worker);
 
   std::atomic<std::shared_ptr<const runtime::ListenerRuntime>> runtime_;
+  // The limits' counts: kept across reloads, shared with the connections holding slots.
+  const std::shared_ptr<limits::Admission> admission_ = std::make_shared<limits::Admission>();
   std::vector<std::unique_ptr<Acceptor>> acceptors_;
   tcp::endpoint local_endpoint_;
 };

@@ -4,6 +4,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <sys/resource.h>
+
 #include <set>
 #include <system_error>
 
@@ -18,6 +20,9 @@ SharedRuntime build_shared_runtime(const config::Config& config, metrics::Metric
   SharedRuntime shared;
   shared.clock = std::move(clock);
   shared.legacy_clients = config.legacy_clients;
+  rlimit descriptors{};
+  ::getrlimit(RLIMIT_NOFILE, &descriptors);
+  shared.descriptors = config::descriptor_reserve(descriptors.rlim_cur, config.descriptor_reserve);
   std::set<std::string> seen;  // each path once: listeners inheriting one log share its error
   const auto open = [&](const std::optional<config::AccessLogConfig>& log) {
     if (!log || !seen.insert(log->path).second) return;
@@ -68,6 +73,7 @@ std::shared_ptr<const ListenerRuntime> build_listener_runtime(
         listener.upstream.address.port);
   }
   runtime->legacy_clients = shared.legacy_clients;
+  runtime->descriptors = shared.descriptors;
   runtime->clock = shared.clock;
   if (const auto& log = config.access_log_of(listener)) {
     const auto it = shared.access_logs.find(log->path);

@@ -29,8 +29,10 @@ struct ListenerRuntime {
   metrics::ListenerMetrics* metrics = nullptr;
   /// Set when the upstream is an IP literal; otherwise the name is resolved per connection.
   std::optional<boost::asio::ip::tcp::endpoint> upstream_endpoint;
-  /// How clients are keyed in the per-client legacy table.
+  /// How clients are keyed in the per-client legacy table (and for max_handshakes_per_source).
   config::LegacyClientsConfig legacy_clients;
+  /// Client sockets at or above this descriptor number are refused (the process's reserve).
+  config::DescriptorReserve descriptors;
   /// The handshake log this listener writes to, if any (listeners may share one file).
   std::shared_ptr<handshake_log::HandshakeLog> access_log;
   bool access_log_legacy_only = false;
@@ -44,6 +46,8 @@ struct ListenerRuntime {
 struct SharedRuntime {
   std::function<config::Timestamp()> clock;
   config::LegacyClientsConfig legacy_clients;
+  /// From the process's descriptor limit (RLIMIT_NOFILE) when built, and the configuration.
+  config::DescriptorReserve descriptors;
   /// Handshake logs by path.
   std::map<std::string, std::shared_ptr<handshake_log::HandshakeLog>> access_logs;
 };

@@ -140,6 +140,11 @@ void Server::start() {
     listener->start();
     log_listener(*listener);
   }
+  spdlog::info(
+      "descriptor limit {}: clients are refused from descriptor {} on, keeping {} for "
+      "the admin port and upstream connections",
+      shared_.descriptors.first_refused + shared_.descriptors.reserve,
+      shared_.descriptors.first_refused, shared_.descriptors.reserve);
   metrics_->config_loaded(std::chrono::system_clock::now(), /*reload=*/false);
   for (auto& worker : workers_) {
     worker_guards_.push_back(asio::make_work_guard(worker->context()));

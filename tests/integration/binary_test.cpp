@@ -1,12 +1,13 @@
 // The tlsfloor binary end to end, as an operator runs it: --version, --check with good and
 // bad configs, serving OpenSSL's command-line client (an independent TLS stack), SIGTERM, and
-// running out of file descriptors.
+// clients that would exhaust the file descriptors.
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <regex>
 #include <string>
 #include <vector>
@@ -313,15 +314,54 @@ TEST_F(BinaryTest, ASecondSigtermEndsTheDrainAtOnce) {
   EXPECT_EQ(client.read_to_end(), "");
 }
 
-TEST_F(BinaryTest, RunningOutOfFileDescriptorsIsSurvivedAndCounted) {
-  // Few descriptors: the listeners, the event loops and a handful of connections.
-  start(write_config(), 40u);
-  std::vector<int> hogs;
-  for (int i = 0; i < 60; ++i) hogs.push_back(connect_tcp(port_));  // the rest wait in the backlog
-  // The proxy accepts until it runs out; wait until it has said so.
-  EXPECT_NE(proxy_->wait_for_line("accept failed"), "") << proxy_->output();
-  for (int fd : hogs) ::close(fd);
-  // Once the hogs are gone the proxy recovers: a real client is served again.
+// Clients that connect and say nothing, from one address, under the 256-descriptor limit
+// that once let 300 of them time out a legitimate client and /healthz.
+TEST_F(BinaryTest, SilentClientsUnderADescriptorLimitLeaveRoomForOthers) {
+  start(write_config(), 256u);
+  std::vector<int> silent;
+  for (int i = 0; i < 300; ++i) silent.push_back(connect_tcp(port_, "127.0.0.1", "127.0.0.2"));
+  // 100 handshakes in flight per source by default: the other 200 are refused at once.
+  const Labels per_source{{"listener", "api"}, {"limit", "handshakes_per_source"}};
+  EXPECT_EQ(eventually_equals([&] { return metric("tlsfloor_limit_rejections_total", per_source); },
+                              std::optional<double>(200)),
+            200)
+      << proxy_->output();
+  EXPECT_EQ(http_get(admin_port_, "/healthz").status, 200);
+  {
+    TlsClient client(port_);
+    EXPECT_TRUE(client.handshake() && client.write_all("alive") &&
+                client.read_exactly(5) == "alive");
+  }
+  for (int fd : silent) ::close(fd);
+  stop_cleanly();
+}
+
+// With no per-source limit to stop them, silent clients run into the descriptor reserve: the
+// admin port still answers and a handshake already admitted still reaches its upstream.
+TEST_F(BinaryTest, TheDescriptorReserveKeepsTheAdminPortAndUpstreamConnects) {
+  const std::string config =
+      dir_.write("reserve.yaml", proxy_yaml({api_spec()}, "5s",
+                                            "limits: { max_handshakes_per_source: 1000, "
+                                            "descriptor_reserve: 40 }\n"));
+  start(config, 256u);
+  // Admitted before the flood, handshaking after it: its upstream connect needs a descriptor.
+  auto admitted = std::make_unique<TlsClient>(port_);
+  const Labels active{{"listener", "api"}};
+  EXPECT_EQ(eventually_equals([&] { return metric("tlsfloor_connections_active", active); },
+                              std::optional<double>(1)),
+            1);
+  std::vector<int> silent;
+  for (int i = 0; i < 300; ++i) silent.push_back(connect_tcp(port_, "127.0.0.1", "127.0.0.2"));
+  const Labels descriptors{{"listener", "api"}, {"limit", "descriptors"}};
+  const auto refused = [&] { return metric("tlsfloor_limit_rejections_total", descriptors); };
+  EXPECT_TRUE(eventually_equals([&] { return refused().value_or(0) > 0; }, true))
+      << proxy_->output();
+  EXPECT_EQ(http_get(admin_port_, "/healthz").status, 200);
+  EXPECT_TRUE(admitted->handshake() && admitted->write_all("through") &&
+              admitted->read_exactly(7) == "through")
+      << proxy_->output();
+  // A new client is refused while the reserve is all that is left (the admitted client still
+  // holds its descriptors), and served once it is not.
   const auto served = [&] {
     try {
       TlsClient client(port_);
@@ -330,8 +370,11 @@ TEST_F(BinaryTest, RunningOutOfFileDescriptorsIsSurvivedAndCounted) {
       return false;
     }
   };
+  EXPECT_FALSE(served());
+  admitted.reset();
+  for (int fd : silent) ::close(fd);
   EXPECT_TRUE(eventually_equals(served, true)) << proxy_->output();
-  EXPECT_GT(metric("tlsfloor_accept_errors_total", {{"listener", "api"}}).value_or(0), 0.0);
+  EXPECT_EQ(metric("tlsfloor_accept_errors_total", active), 0);
   stop_cleanly();
 }
 

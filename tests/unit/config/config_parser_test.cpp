@@ -83,6 +83,61 @@ TEST(ConfigParserTest, MinimalConfigGetsEveryDefault) {
   EXPECT_EQ(config.legacy_clients.ipv6_prefix, 128u);
   EXPECT_EQ(config.legacy_clients.top_k, 1000u);
   EXPECT_EQ(config.legacy_clients.metrics_top_n, 50u);
+  EXPECT_EQ(listener.limits, LimitsConfig{});
+  EXPECT_EQ(config.limits, LimitsConfig{});
+  EXPECT_EQ(config.descriptor_reserve, std::nullopt);
+}
+
+TEST(ConfigParserTest, ListenerLimitsTakeTheTopLevelOnesKeyByKey) {
+  const ParseResult result = parse_config(
+      "limits: {max_connections: 900, max_handshakes_per_source: 7, descriptor_reserve: 50}\n"
+      "listeners:\n"
+      "  - name: api\n"
+      "    listen: 0.0.0.0:8443\n"
+      "    upstream: {address: 127.0.0.1:8080}\n"
+      "    certificates: [{cert: a.crt, key: a.key}]\n"
+      "    limits: {max_handshakes_in_flight: 30, max_handshakes_per_source: 3}\n"
+      "  - name: web\n"
+      "    listen: 0.0.0.0:9443\n"
+      "    upstream: {address: 127.0.0.1:8080}\n"
+      "    certificates: [{cert: a.crt, key: a.key}]\n",
+      kSource);
+  ASSERT_TRUE(result.errors.empty()) << testing::PrintToString(error_strings(result));
+  const Config& config = *result.config;
+  EXPECT_EQ(config.descriptor_reserve, 50u);
+  EXPECT_EQ(config.listeners[0].limits, (LimitsConfig{.max_connections = 900,
+                                                      .max_handshakes_in_flight = 30,
+                                                      .max_handshakes_per_source = 3}));
+  EXPECT_EQ(config.listeners[1].limits,
+            (LimitsConfig{.max_connections = 900,
+                          .max_handshakes_in_flight = LimitsConfig{}.max_handshakes_in_flight,
+                          .max_handshakes_per_source = 7}));
+}
+
+TEST(ConfigParserTest, LimitErrorsNameTheirPosition) {
+  expect_errors(with_listeners("limits: {max_connections: 0, descriptor_reserve: -1}\n",
+                               "    limits: {max_handshakes_in_flight: 20000000, "
+                               "descriptor_reserve: 5}\n"),
+                {"t.yaml:1:27: invalid max_connections \"0\" (expected an integer from 1 to "
+                 "10000000)",
+                 "t.yaml:1:50: invalid descriptor_reserve \"-1\" (expected an integer from 0 to "
+                 "1000000)",
+                 "t.yaml:7:40: invalid max_handshakes_in_flight \"20000000\" (expected an "
+                 "integer from 1 to 10000000)",
+                 "t.yaml:7:50: unknown key \"descriptor_reserve\" in limits (expected one of: "
+                 "max_connections, max_handshakes_in_flight, max_handshakes_per_source)"});
+}
+
+TEST(ConfigParserTest, TheDescriptorReserveIsAShareOfTheLimit) {
+  // Default: a tenth, at least 16, at most 1000; never more than half the limit.
+  EXPECT_EQ(descriptor_reserve(1024, std::nullopt).reserve, 102u);
+  EXPECT_EQ(descriptor_reserve(1024, std::nullopt).first_refused, 922u);
+  EXPECT_EQ(descriptor_reserve(100, std::nullopt).reserve, 16u);
+  EXPECT_EQ(descriptor_reserve(1048576, std::nullopt).reserve, 1000u);
+  EXPECT_EQ(descriptor_reserve(20, std::nullopt).reserve, 10u);
+  EXPECT_EQ(descriptor_reserve(1024, 50u).reserve, 50u);
+  EXPECT_EQ(descriptor_reserve(1024, 0u).first_refused, 1024u);
+  EXPECT_EQ(descriptor_reserve(1024, 900u).reserve, 512u);
 }
 
 TEST(ConfigParserTest, LegacyClientsAndAccessLogs) {
@@ -262,16 +317,17 @@ std::string case_name(const testing::TestParamInfo<ErrorCase>& info) { return in
 INSTANTIATE_TEST_SUITE_P(
     UnknownKeys, SingleErrorTest,
     testing::Values(
-        ErrorCase{"TopLevel", with_listeners("thread: 4\n"),
-                  "t.yaml:1:1: unknown key \"thread\" at the top level (expected one of: admin, "
-                  "threads, drain_timeout, legacy_clients, access_log, state_file, listeners)"},
+        ErrorCase{
+            "TopLevel", with_listeners("thread: 4\n"),
+            "t.yaml:1:1: unknown key \"thread\" at the top level (expected one of: admin, "
+            "threads, drain_timeout, legacy_clients, access_log, state_file, limits, listeners)"},
         ErrorCase{"Admin", with_listeners("admin:\n  listen: 127.0.0.1:9901\n  lisen: x\n"),
                   "t.yaml:3:3: unknown key \"lisen\" in admin (expected one of: listen, "
                   "server_names, token_file, reloads_per_minute)"},
         ErrorCase{"Listener", with_listeners("", "    timeout: {idle: 5s}\n"),
                   "t.yaml:6:5: unknown key \"timeout\" in listener (expected one of: name, "
                   "listen, upstream, certificates, tls, enforcement, timeouts, access_log, "
-                  "exceptions)"},
+                  "exceptions, limits)"},
         ErrorCase{"Upstream",
                   "listeners:\n"
                   "  - name: api\n"

@@ -1,0 +1,154 @@
+#include "proxy/limits/admission.h"
+
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <thread>
+#include <variant>
+#include <vector>
+
+namespace tlsfloor::limits {
+namespace {
+
+using config::Limit;
+
+config::AddressPrefix address(std::uint8_t last) {
+  return config::ipv4_address(std::array<std::uint8_t, 4>{192, 0, 2, last});
+}
+
+// Admits or fails the test; the slot is returned so the caller decides how long it is held.
+AdmissionSlot admit(Admission& admission, const config::LimitsConfig& limits,
+                    const config::AddressPrefix& source) {
+  auto result = admission.admit(limits, source);
+  EXPECT_TRUE(std::holds_alternative<AdmissionSlot>(result));
+  if (!std::holds_alternative<AdmissionSlot>(result)) return {};
+  return std::move(std::get<AdmissionSlot>(result));
+}
+
+std::optional<Limit> refusal(Admission& admission, const config::LimitsConfig& limits,
+                             const config::AddressPrefix& source) {
+  auto result = admission.admit(limits, source);
+  if (const auto* limit = std::get_if<Limit>(&result)) return *limit;
+  return std::nullopt;
+}
+
+TEST(AdmissionTest, RefusesTheConnectionOverMaxConnections) {
+  auto admission = std::make_shared<Admission>();
+  const config::LimitsConfig limits{.max_connections = 2};
+  AdmissionSlot first = admit(*admission, limits, address(1));
+  AdmissionSlot second = admit(*admission, limits, address(2));
+  first.end_handshake();  // relaying still holds a connection slot
+  EXPECT_EQ(refusal(*admission, limits, address(3)), Limit::connections);
+  first.release();
+  EXPECT_EQ(refusal(*admission, limits, address(3)), std::nullopt);
+  EXPECT_EQ(admission->connections(), 1u);  // the refusal check above admitted and released
+}
+
+TEST(AdmissionTest, HandshakeSlotsComeBackWhenTheHandshakeEnds) {
+  auto admission = std::make_shared<Admission>();
+  const config::LimitsConfig limits{.max_handshakes_in_flight = 2};
+  AdmissionSlot first = admit(*admission, limits, address(1));
+  AdmissionSlot second = admit(*admission, limits, address(2));
+  EXPECT_EQ(refusal(*admission, limits, address(3)), Limit::handshakes_in_flight);
+  // A refusal takes nothing: the connection count is unchanged.
+  EXPECT_EQ(admission->connections(), 2u);
+  first.end_handshake();
+  EXPECT_EQ(admission->handshakes(), 1u);
+  EXPECT_EQ(admission->connections(), 2u);
+  AdmissionSlot third = admit(*admission, limits, address(3));
+  EXPECT_EQ(admission->handshakes(), 2u);
+}
+
+TEST(AdmissionTest, OneSourceCannotTakeTheWholeAllowance) {
+  auto admission = std::make_shared<Admission>();
+  const config::LimitsConfig limits{.max_handshakes_per_source = 2};
+  std::vector<AdmissionSlot> held;
+  held.push_back(admit(*admission, limits, address(1)));
+  held.push_back(admit(*admission, limits, address(1)));
+  EXPECT_EQ(refusal(*admission, limits, address(1)), Limit::handshakes_per_source);
+  EXPECT_EQ(admission->handshakes(), 2u);
+  EXPECT_EQ(admission->connections(), 2u);
+  // Another source is not affected.
+  held.push_back(admit(*admission, limits, address(2)));
+  EXPECT_EQ(admission->handshakes_from(address(1)), 2u);
+  EXPECT_EQ(admission->handshakes_from(address(2)), 1u);
+  held[0].end_handshake();
+  held[0].end_handshake();  // twice is once
+  EXPECT_EQ(admission->handshakes_from(address(1)), 1u);
+  held.push_back(admit(*admission, limits, address(1)));
+}
+
+TEST(AdmissionTest, TheSourceTableHoldsOnlySourcesInFlight) {
+  auto admission = std::make_shared<Admission>();
+  const config::LimitsConfig limits;
+  for (std::uint8_t i = 0; i < 200; ++i) {
+    AdmissionSlot slot = admit(*admission, limits, address(i));
+    EXPECT_EQ(admission->sources(), 1u);
+  }
+  EXPECT_EQ(admission->sources(), 0u);
+  EXPECT_EQ(admission->connections(), 0u);
+  EXPECT_EQ(admission->handshakes(), 0u);
+}
+
+TEST(AdmissionTest, AMovedSlotIsGivenBackOnce) {
+  auto admission = std::make_shared<Admission>();
+  const config::LimitsConfig limits;
+  {
+    AdmissionSlot slot = admit(*admission, limits, address(1));
+    AdmissionSlot moved(std::move(slot));
+    EXPECT_FALSE(slot.holds_connection());  // NOLINT(bugprone-use-after-move): on purpose
+    EXPECT_FALSE(slot.holds_handshake());   // NOLINT(bugprone-use-after-move)
+    EXPECT_TRUE(moved.holds_handshake());
+    AdmissionSlot assigned;
+    assigned = std::move(moved);
+    EXPECT_EQ(admission->connections(), 1u);
+    EXPECT_EQ(admission->handshakes_from(address(1)), 1u);
+  }
+  EXPECT_EQ(admission->connections(), 0u);
+  EXPECT_EQ(admission->handshakes_from(address(1)), 0u);
+}
+
+TEST(AdmissionTest, TheSlotKeepsItsAdmissionAlive) {
+  // A listener closed by a reload drops its Admission while connections still hold slots.
+  auto admission = std::make_shared<Admission>();
+  AdmissionSlot slot = admit(*admission, {}, address(1));
+  admission.reset();
+  slot.release();  // must not touch freed memory (ASan)
+}
+
+TEST(AdmissionTest, ConcurrentClientsNeverExceedTheLimits) {
+  auto admission = std::make_shared<Admission>();
+  const config::LimitsConfig limits{
+      .max_connections = 1000, .max_handshakes_in_flight = 8, .max_handshakes_per_source = 3};
+  std::atomic<unsigned> peak_per_source{0};
+  std::atomic<unsigned> peak_handshakes{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 20000; ++i) {
+        auto result = admission->admit(limits, address(static_cast<std::uint8_t>((i + t) % 3)));
+        if (auto* slot = std::get_if<AdmissionSlot>(&result)) {
+          const unsigned handshakes = admission->handshakes();
+          unsigned seen = peak_handshakes.load();
+          while (handshakes > seen && !peak_handshakes.compare_exchange_weak(seen, handshakes)) {
+          }
+          const unsigned from =
+              admission->handshakes_from(address(static_cast<std::uint8_t>((i + t) % 3)));
+          seen = peak_per_source.load();
+          while (from > seen && !peak_per_source.compare_exchange_weak(seen, from)) {
+          }
+          slot->release();
+        }
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_LE(peak_handshakes.load(), 8u);
+  EXPECT_LE(peak_per_source.load(), 3u);
+  EXPECT_EQ(admission->connections(), 0u);
+  EXPECT_EQ(admission->handshakes(), 0u);
+  EXPECT_EQ(admission->sources(), 0u);
+}
+
+}  // namespace
+}  // namespace tlsfloor::limits
