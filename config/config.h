@@ -95,9 +95,15 @@ struct EnforcementConfig {
   HttpRefusalConfig http;  // used with on_reject http
 };
 
+/// The name of a listener's default route (its own keys), for clients that match no route.
+inline constexpr std::string_view kDefaultRouteName = "default";
+
 /// A time-boxed override: legacy clients it matches are let in at min_version or better.
 struct ExceptionConfig {
-  std::string name;  // unique per listener; the `exception` metric label
+  std::string name;  // unique in its list; the `exception` metric label
+  /// The route whose list it is in ("default": the listener's own, which routes that set no
+  /// exceptions share).
+  std::string route = std::string(kDefaultRouteName);
   /// Selectors: the exception matches when every non-empty list matches (any entry of it).
   std::vector<AddressPrefix> clients;
   std::vector<std::string> server_names;  // lower case; "*.example.com" matches one label
@@ -136,20 +142,37 @@ struct LegacyClientsConfig {
   unsigned metrics_top_n = 50;
 };
 
-struct ListenerConfig {
-  std::string name;  // unique; the `listener` metric label
-  Endpoint listen;
+/// What a connection is served with: the keys a route may set. A listener's own keys are its
+/// default route (named `default`), for clients whose SNI matches no route.
+struct RouteSettings {
   UpstreamConfig upstream;
-  std::vector<CertificateConfig> certificates;  // at least one
+  /// A route's own (empty when it sets none: the listener's are used); a listener's, at least one.
+  std::vector<CertificateConfig> certificates;
   TlsConfig tls;
   EnforcementConfig enforcement;
   TimeoutsConfig timeouts;
-  /// Taken key by key from the top-level `limits` where the listener does not set them.
-  LimitsConfig limits;
-  /// This listener's handshake log; when absent, the global `access_log` (if any) applies.
+  /// This handshake log; when absent, the global `access_log` (if any) applies.
   std::optional<AccessLogConfig> access_log;
   /// In file order: the first matching, unexpired one applies.
   std::vector<ExceptionConfig> exceptions;
+};
+
+/// One hostname-based route of a listener: what the route does not set is its listener's.
+struct RouteConfig : RouteSettings {
+  std::string name;  // unique in its listener, never "default"; the `route` metric label
+  /// Lower case, without a trailing dot: exact names and "*.example.com" (any name that ends in
+  /// ".example.com"; a longer suffix beats a shorter one, an exact name beats both).
+  std::vector<std::string> server_names;
+  SourceMark where;
+};
+
+struct ListenerConfig : RouteSettings {
+  std::string name;  // unique; the `listener` metric label
+  Endpoint listen;
+  /// Taken key by key from the top-level `limits` where the listener does not set them.
+  LimitsConfig limits;
+  /// Chosen by SNI in the early callback; no match (or no SNI) means the listener's own keys.
+  std::vector<RouteConfig> routes;
   SourceMark where;
 };
 
@@ -185,9 +208,9 @@ struct Config {
   std::optional<AccessLogConfig> access_log;
   std::vector<ListenerConfig> listeners;  // at least one
 
-  /// The handshake log that applies to `listener`, if any.
-  const std::optional<AccessLogConfig>& access_log_of(const ListenerConfig& listener) const {
-    return listener.access_log ? listener.access_log : access_log;
+  /// The handshake log that applies to a listener or route, if any.
+  const std::optional<AccessLogConfig>& access_log_of(const RouteSettings& settings) const {
+    return settings.access_log ? settings.access_log : access_log;
   }
 };
 

@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <map>
 #include <cctype>
 #include <cerrno>
 #include <charconv>
@@ -62,7 +63,10 @@ constexpr std::string_view kAdminKeys[] = {"listen", "server_names", "token_file
                                            "reloads_per_minute"};
 constexpr std::string_view kListenerKeys[] = {
     "name",        "listen",   "upstream",   "certificates", "tls",
-    "enforcement", "timeouts", "access_log", "exceptions",   "limits"};
+    "enforcement", "timeouts", "access_log", "exceptions",   "limits", "routes"};
+constexpr std::string_view kRouteKeys[] = {"name",        "server_names", "upstream",
+                                           "certificates", "tls",         "enforcement",
+                                           "timeouts",    "access_log",   "exceptions"};
 constexpr std::string_view kExceptionKeys[] = {
     "name", "clients", "server_names", "ja4", "min_version", "expires", "note", "unused_after"};
 constexpr std::string_view kBrownoutKeys[] = {"windows", "every", "fraction"};
@@ -121,6 +125,76 @@ bool is_valid_name(std::string_view name) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
            c == '.' || c == '-';
   });
+}
+
+// What is wrong with a route's server name (lower case, trailing dot removed), or "" when it is a
+// host name or "*." and a domain.
+std::string route_name_problem(std::string_view name) {
+  const std::string_view host = name.starts_with("*.") ? name.substr(2) : name;
+  if (host.empty()) return "expected a host name or *.domain";
+  if (host.size() > 253) return "longer than a host name can be (253 characters)";
+  if (host.find('*') != std::string_view::npos) {
+    return "a wildcard is only allowed as the whole first label (*.example.com)";
+  }
+  in6_addr ipv6{};
+  in_addr ipv4{};
+  const std::string text(host);
+  if (::inet_pton(AF_INET, text.c_str(), &ipv4) == 1 ||
+      ::inet_pton(AF_INET6, text.c_str(), &ipv6) == 1) {
+    return "an IP address is never sent as SNI (clients that connect by address get the "
+           "default route)";
+  }
+  const bool valid_characters = std::all_of(host.begin(), host.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.';
+  });
+  if (!valid_characters || host.starts_with('.') || host.find("..") != std::string_view::npos ||
+      host.ends_with('.')) {
+    return "expected a host name (letters, digits, '-' and '_' in dot-separated labels)";
+  }
+  return "";
+}
+
+// The lowest version a route lets in, exceptions aside: its floor when it enforces; otherwise
+// (observe, or brownout outside a window) anything.
+TlsVersion lowest_admitted(const RouteSettings& settings) {
+  return settings.enforcement.mode == EnforcementMode::enforce ? settings.tls.min_version
+                                                               : TlsVersion::tls1_0;
+}
+
+std::string describe_floor(const RouteSettings& settings) {
+  return std::string(to_string(settings.tls.min_version)) + " " +
+         std::string(to_string(settings.enforcement.mode));
+}
+
+// A route's floor protects its upstream only if no laxer route of the same listener reaches the
+// same upstream: a client picks the route by the SNI it sends.
+std::vector<ConfigError> shared_upstream_warnings(const Config& config) {
+  std::vector<ConfigError> warnings;
+  for (const ListenerConfig& listener : config.listeners) {
+    for (const RouteConfig& route : listener.routes) {
+      // Against the default route and every route before this one: each pair once.
+      std::vector<std::pair<std::string_view, const RouteSettings*>> others{
+          {kDefaultRouteName, &listener}};
+      for (const RouteConfig& other : listener.routes) {
+        if (&other == &route) break;
+        others.emplace_back(other.name, &other);
+      }
+      for (const auto& [other_name, other] : others) {
+        if (!(other->upstream.address == route.upstream.address) ||
+            lowest_admitted(*other) == lowest_admitted(route)) {
+          continue;
+        }
+        warnings.push_back(
+            {route.where, "routes " + quoted(route.name) + " (" + describe_floor(route) +
+                              ") and " + quoted(other_name) + " (" + describe_floor(*other) +
+                              ") of listener " + quoted(listener.name) + " share upstream " +
+                              route.upstream.address.to_string() +
+                              ": a client reaches it through the laxer route by sending that "
+                              "route's SNI, so the stricter floor does not protect it"});
+      }
+    }
+  }
+  return warnings;
 }
 
 // The shape of a JA4 TLS fingerprint: a 10-character prefix and two 12-digit hex hashes.
@@ -302,6 +376,7 @@ class Parser {
     ParseResult result;
     result.certificates = std::move(all_certificates_);
     if (errors_.empty()) {
+      result.warnings = shared_upstream_warnings(config);
       result.config = std::move(config);
     } else {
       sort_by_position(errors_);
@@ -618,30 +693,15 @@ class Parser {
       }
     }
 
-    if (const Value* upstream = require(*fields, "upstream")) {
-      read_upstream(*upstream, listener.upstream);
-    }
-    if (const Value* certificates = require(*fields, "certificates")) {
-      read_certificates(*certificates, listener.certificates);
-    }
-    if (const Value* tls = fields->find("tls")) read_tls(*tls, listener.tls);
-    if (const Value* enforcement = fields->find("enforcement")) {
-      read_enforcement(*enforcement, listener.enforcement);
-    }
-    if (const Value* timeouts = fields->find("timeouts"))
-      read_timeouts(*timeouts, listener.timeouts);
+    read_route_settings(*fields, /*route=*/false, listener);
     listener.limits = config.limits;
     if (const Value* limits = fields->find("limits")) {
       if (const std::optional<Fields> keys = read_map(*limits, "limits", kLimitsKeys)) {
         read_limits(*keys, listener.limits);
       }
     }
-    if (const Value* access_log = fields->find("access_log")) {
-      listener.access_log = read_access_log(*access_log);
-    }
-    if (const Value* exceptions = fields->find("exceptions")) {
-      read_exceptions(*exceptions, listener);
-    }
+    // After the listener's own keys: routes start from them.
+    if (const Value* routes = fields->find("routes")) read_routes(*routes, listener);
 
     config.listeners.push_back(std::move(listener));
   }
@@ -669,10 +729,108 @@ class Parser {
     listener.name = *name;
   }
 
-  void read_upstream(const Value& value, UpstreamConfig& upstream) {
+  // The keys a listener and its routes share. A listener must name its upstream and
+  // certificates; a route starts from its listener's settings and replaces what it writes
+  // (key by key inside upstream, tls, enforcement and timeouts; whole lists and logs).
+  void read_route_settings(const Fields& fields, bool route, RouteSettings& settings) {
+    const Value* upstream = route ? fields.find("upstream") : require(fields, "upstream");
+    if (upstream) read_upstream(*upstream, settings.upstream, /*address_required=*/!route);
+    const Value* certificates =
+        route ? fields.find("certificates") : require(fields, "certificates");
+    if (certificates) read_certificates(*certificates, settings.certificates);
+    if (const Value* tls = fields.find("tls")) read_tls(*tls, settings.tls);
+    if (const Value* enforcement = fields.find("enforcement")) {
+      read_enforcement(*enforcement, settings.enforcement);
+    }
+    if (const Value* timeouts = fields.find("timeouts")) read_timeouts(*timeouts, settings.timeouts);
+    if (const Value* access_log = fields.find("access_log")) {
+      settings.access_log = read_access_log(*access_log);
+    }
+    if (const Value* exceptions = fields.find("exceptions")) {
+      settings.exceptions.clear();
+      read_exceptions(*exceptions, settings);
+    }
+  }
+
+  void read_routes(const Value& value, ListenerConfig& listener) {
+    // Every name claimed so far in this listener, with the route and line that claimed it.
+    std::map<std::string, std::pair<std::string, int>, std::less<>> claimed;
+    for (const Value& item : read_list(value)) {
+      const std::optional<Fields> fields = read_map(item, "route", kRouteKeys);
+      if (!fields) continue;
+      RouteConfig route;
+      static_cast<RouteSettings&>(route) = listener;
+      route.certificates.clear();  // the listener's are the fallback, not a copy
+      route.where = item.where;
+      if (const Value* name = require(*fields, "name")) read_route_name(*name, listener, route);
+      if (const Value* names = require(*fields, "server_names")) {
+        read_route_server_names(*names, route, claimed);
+      }
+      read_route_settings(*fields, /*route=*/true, route);
+      if (fields->find("exceptions")) {
+        for (ExceptionConfig& exception : route.exceptions) exception.route = route.name;
+      }
+      listener.routes.push_back(std::move(route));
+    }
+  }
+
+  void read_route_name(const Value& value, const ListenerConfig& listener, RouteConfig& route) {
+    const std::optional<std::string> name = read_string(value);
+    if (!name) return;
+    if (name->empty() || !is_valid_name(*name)) {
+      error(value.where, "invalid route name " + quoted(*name) +
+                             " (use only letters, digits, '_', '.' and '-')");
+      return;
+    }
+    if (*name == kDefaultRouteName) {
+      error(value.where,
+            "route name \"default\" is taken by the listener's own keys (the default route)");
+      return;
+    }
+    for (const RouteConfig& other : listener.routes) {
+      if (other.name == *name) {
+        error(value.where, "duplicate route name " + quoted(*name) +
+                               " in this listener (first defined at line " +
+                               std::to_string(other.where.line) + ")");
+        return;
+      }
+    }
+    route.name = *name;
+  }
+
+  void read_route_server_names(const Value& value, RouteConfig& route,
+                               std::map<std::string, std::pair<std::string, int>, std::less<>>& claimed) {
+    const std::vector<Value> entries = read_list(value);
+    if (value.node.IsSequence() && entries.empty()) {
+      error(value.where, "server_names must not be empty (a route needs at least one name)");
+    }
+    for (const Value& entry : entries) {
+      const auto text = read_string(entry);
+      if (!text) continue;
+      std::string name = ascii_lowercase(*text);
+      if (name.ends_with('.')) name.pop_back();  // "example.com." is "example.com"
+      if (const std::string problem = route_name_problem(name); !problem.empty()) {
+        error(entry.where, "invalid server name " + quoted(*text) + ": " + problem);
+        continue;
+      }
+      const auto [seen, fresh] = claimed.try_emplace(name, route.name, entry.where.line);
+      if (!fresh) {
+        error(entry.where, "server name " + quoted(name) + " is already claimed by route " +
+                               quoted(seen->second.first) + " at line " +
+                               std::to_string(seen->second.second) +
+                               " (each name belongs to one route)");
+        continue;
+      }
+      route.server_names.push_back(std::move(name));
+    }
+  }
+
+  void read_upstream(const Value& value, UpstreamConfig& upstream, bool address_required) {
     const std::optional<Fields> fields = read_map(value, "upstream", kUpstreamKeys);
     if (!fields) return;
-    if (const Value* address = require(*fields, "address")) {
+    const Value* address =
+        address_required ? require(*fields, "address") : fields->find("address");
+    if (address != nullptr) {
       if (auto endpoint = read_endpoint(*address, "upstream address", false)) {
         upstream.address = *endpoint;
       }
@@ -765,10 +923,13 @@ class Parser {
         error(brownout->where, "brownout is only used with mode: brownout (mode is " +
                                    std::string(to_string(enforcement.mode)) + ")");
       } else {
+        enforcement.brownout = {};  // a route's section replaces its listener's
         read_brownout(*brownout, enforcement.brownout);
       }
-    } else if (enforcement.mode == EnforcementMode::brownout) {
-      error(mode->where,
+    } else if (enforcement.mode == EnforcementMode::brownout &&
+               enforcement.brownout.windows.empty() && !enforcement.brownout.every) {
+      // (A route in mode brownout may use its listener's windows.)
+      error(mode != nullptr ? mode->where : fields->where,
             "mode brownout needs a brownout section with windows or every (when to refuse)");
     }
     if (const Value* on_reject = fields->find("on_reject")) {
@@ -870,7 +1031,7 @@ class Parser {
     }
   }
 
-  void read_exceptions(const Value& value, ListenerConfig& listener) {
+  void read_exceptions(const Value& value, RouteSettings& listener) {
     std::vector<std::pair<std::string, int>> names;  // name, line
     for (const Value& item : read_list(value)) {
       const std::optional<Fields> fields = read_map(item, "exception", kExceptionKeys);
@@ -956,7 +1117,7 @@ class Parser {
   }
 
   // min_version: below the listener's floor, or the exception would let in no one.
-  void read_exception_floor(const Fields& fields, const ListenerConfig& listener,
+  void read_exception_floor(const Fields& fields, const RouteSettings& listener,
                             ExceptionConfig& exception) {
     const Value* min = fields.find("min_version");
     if (min == nullptr) return;

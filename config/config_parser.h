@@ -13,6 +13,9 @@ namespace tlsfloor::config {
 struct ParseResult {
   std::optional<Config> config;
   std::vector<ConfigError> errors;
+  /// What is valid but probably not meant (routes of one listener with different floors that
+  /// share an upstream); said at start, by --check and on reload. Only with a config.
+  std::vector<ConfigError> warnings;
   /// Every certificate entry that was read whole, also when there are errors elsewhere: the
   /// TLS layer checks them anyway, so that one run lists every problem.
   std::vector<CertificateConfig> certificates;

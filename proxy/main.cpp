@@ -112,6 +112,9 @@ int main(int argc, char** argv) {
   auto parsed = tlsfloor::config::load_config_file(config_path);
   tlsfloor::tls::add_certificate_errors(parsed);
   if (!parsed.config) return report_errors(parsed.errors);
+  for (const auto& warning : parsed.warnings) {
+    std::fprintf(stderr, "warning: %s\n", warning.to_string().c_str());
+  }
   std::vector<ConfigError> errors;
   // Before building: the descriptor reserve is a share of the limit in force.
   if (!check_only) tlsfloor::server::raise_descriptor_limit();

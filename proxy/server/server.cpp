@@ -278,6 +278,7 @@ admin::ReloadOutcome Server::reload_now() {
     return refuse_reload(text + std::to_string(errors.size()) + " configuration error(s)\n");
   }
   warn_of_restart_only_changes(candidate->config);
+  for (const auto& warning : parsed.warnings) spdlog::warn("{}", warning.to_string());
   ListenerPlan plan;
   try {
     plan = plan_listeners(*candidate);

@@ -327,7 +327,7 @@ INSTANTIATE_TEST_SUITE_P(
         ErrorCase{"Listener", with_listeners("", "    timeout: {idle: 5s}\n"),
                   "t.yaml:6:5: unknown key \"timeout\" in listener (expected one of: name, "
                   "listen, upstream, certificates, tls, enforcement, timeouts, access_log, "
-                  "exceptions, limits)"},
+                  "exceptions, limits, routes)"},
         ErrorCase{"Upstream",
                   "listeners:\n"
                   "  - name: api\n"
@@ -1037,6 +1037,128 @@ TEST(ConfigParserTest, InputsThatMadeYamlCppLoopForEverAreErrors) {
     EXPECT_FALSE(result.config.has_value()) << text;
     EXPECT_FALSE(result.errors.empty()) << text;
   }
+}
+
+}  // namespace
+}  // namespace tlsfloor::config
+
+namespace tlsfloor::config {
+namespace {
+
+// --- routes ----------------------------------------------------------------------------------
+
+constexpr std::string_view kEdgeListener =
+    "listeners:\n"
+    "  - name: edge\n"
+    "    listen: 0.0.0.0:443\n"
+    "    upstream: { address: 127.0.0.1:8080, connect_timeout: 2s }\n"
+    "    certificates: [{ cert: edge.crt, key: edge.key }]\n"
+    "    enforcement: { mode: enforce }\n"
+    "    exceptions: [{ name: old-pos, clients: [10.9.0.0/16], expires: 2027-06-30T00:00:00Z }]\n"
+    "    routes:\n";
+
+TEST(ConfigParserRoutesTest, ARouteTakesWhatItDoesNotSetFromItsListener) {
+  const ParseResult result = parse(std::string(kEdgeListener) +
+                                   "      - name: legacy\n"
+                                   "        server_names: [Legacy.Example.com., \"*.old.example.com\"]\n"
+                                   "        upstream: { address: 10.0.0.7:9000 }\n"
+                                   "        enforcement: { mode: observe }\n"
+                                   "      - name: shop\n"
+                                   "        server_names: [shop.example.com]\n"
+                                   "        certificates: [{ cert: shop.crt, key: shop.key }]\n"
+                                   "        tls: { min_version: TLS1.1 }\n"
+                                   "        enforcement: { mode: brownout, brownout: { every: { "
+                                   "period: 1h, duration: 10m } } }\n"
+                                   "        exceptions: [{ name: pos, clients: [10.9.0.0/16], "
+                                   "expires: 2027-06-30T00:00:00Z }]\n");
+  ASSERT_TRUE(result.errors.empty()) << testing::PrintToString(error_strings(result));
+  const ListenerConfig& edge = result.config->listeners[0];
+  ASSERT_EQ(edge.routes.size(), 2u);
+  const RouteConfig& legacy = edge.routes[0];
+  EXPECT_EQ(legacy.name, "legacy");
+  EXPECT_EQ(legacy.server_names, (Strings{"legacy.example.com", "*.old.example.com"}));
+  EXPECT_EQ(legacy.upstream.address, (Endpoint{"10.0.0.7", 9000}));
+  EXPECT_EQ(legacy.upstream.connect_timeout, 2s);  // inherited key by key
+  EXPECT_EQ(legacy.enforcement.mode, EnforcementMode::observe);
+  EXPECT_TRUE(legacy.certificates.empty());  // the listener's are used
+  ASSERT_EQ(legacy.exceptions.size(), 1u);   // the listener's
+  EXPECT_EQ(legacy.exceptions[0].name, "old-pos");
+  EXPECT_EQ(legacy.exceptions[0].route, "default");
+  EXPECT_EQ(legacy.where, (SourceMark{kSource, 9, 9}));
+  const RouteConfig& shop = edge.routes[1];
+  EXPECT_EQ(shop.upstream.address, (Endpoint{"127.0.0.1", 8080}));
+  ASSERT_EQ(shop.certificates.size(), 1u);
+  EXPECT_EQ(shop.certificates[0].cert_path, "shop.crt");
+  EXPECT_EQ(shop.tls.min_version, TlsVersion::tls1_1);
+  EXPECT_EQ(shop.tls.max_version, TlsVersion::tls1_3);
+  EXPECT_EQ(shop.enforcement.mode, EnforcementMode::brownout);
+  ASSERT_EQ(shop.exceptions.size(), 1u);  // its own replace the listener's
+  EXPECT_EQ(shop.exceptions[0].name, "pos");
+  EXPECT_EQ(shop.exceptions[0].route, "shop");
+  EXPECT_EQ(edge.exceptions[0].route, "default");
+  // shop (brownout) reaches the default route's upstream: said, not refused.
+  ASSERT_EQ(result.warnings.size(), 1u);
+  EXPECT_NE(result.warnings[0].message.find("routes \"shop\" (TLS1.1 brownout) and \"default\""),
+            std::string::npos)
+      << result.warnings[0].message;
+}
+
+TEST(ConfigParserRoutesTest, EveryRouteProblemIsNamedWithItsPosition) {
+  expect_errors(std::string(kEdgeListener) +
+                    "      - name: legacy\n"
+                    "        server_names: [legacy.example.com, \"*.old.example.com\"]\n"
+                    "      - name: legacy\n"
+                    "        server_names: [LEGACY.example.com, \"*.Old.example.com.\"]\n"
+                    "      - name: default\n"
+                    "        server_names: [\"a*.example.com\", 192.0.2.1, \"[::1]\", \"a..b\"]\n"
+                    "      - name: empty\n"
+                    "        server_names: []\n"
+                    "      - name: nameless\n"
+                    "        upstream: { connect_timeout: 1s }\n",
+                {"t.yaml:11:15: duplicate route name \"legacy\" in this listener (first defined "
+                 "at line 9)",
+                 "t.yaml:12:24: server name \"legacy.example.com\" is already claimed by route "
+                 "\"legacy\" at line 10 (each name belongs to one route)",
+                 "t.yaml:12:44: server name \"*.old.example.com\" is already claimed by route "
+                 "\"legacy\" at line 10 (each name belongs to one route)",
+                 "t.yaml:13:15: route name \"default\" is taken by the listener's own keys (the "
+                 "default route)",
+                 "t.yaml:14:24: invalid server name \"a*.example.com\": a wildcard is only "
+                 "allowed as the whole first label (*.example.com)",
+                 "t.yaml:14:42: invalid server name \"192.0.2.1\": an IP address is never sent "
+                 "as SNI (clients that connect by address get the default route)",
+                 "t.yaml:14:53: invalid server name \"[::1]\": expected a host name (letters, "
+                 "digits, '-' and '_' in dot-separated labels)",
+                 "t.yaml:14:62: invalid server name \"a..b\": expected a host name (letters, "
+                 "digits, '-' and '_' in dot-separated labels)",
+                 "t.yaml:16:23: server_names must not be empty (a route needs at least one name)",
+                 "t.yaml:17:9: missing required key \"server_names\" in route"});
+}
+
+TEST(ConfigParserRoutesTest, RoutesWithDifferentFloorsSharingAnUpstreamAreWarnedAbout) {
+  const ParseResult result = parse(std::string(kEdgeListener) +
+                                   "      - name: legacy\n"
+                                   "        server_names: [legacy.example.com]\n"
+                                   "        enforcement: { mode: observe }\n"
+                                   "      - name: strict\n"
+                                   "        server_names: [strict.example.com]\n"
+                                   "        upstream: { address: 10.0.0.7:9000 }\n"
+                                   "      - name: lax\n"
+                                   "        server_names: [lax.example.com]\n"
+                                   "        upstream: { address: 10.0.0.7:9000 }\n"
+                                   "        tls: { min_version: TLS1.0 }\n");
+  ASSERT_TRUE(result.config.has_value()) << testing::PrintToString(error_strings(result));
+  std::vector<std::string> warnings;
+  for (const auto& warning : result.warnings) warnings.push_back(warning.to_string());
+  EXPECT_EQ(warnings,
+            (Strings{"t.yaml:9:9: routes \"legacy\" (TLS1.2 observe) and \"default\" (TLS1.2 "
+                     "enforce) of listener \"edge\" share upstream 127.0.0.1:8080: a client "
+                     "reaches it through the laxer route by sending that route's SNI, so the "
+                     "stricter floor does not protect it",
+                     "t.yaml:15:9: routes \"lax\" (TLS1.0 enforce) and \"strict\" (TLS1.2 "
+                     "enforce) of listener \"edge\" share upstream 10.0.0.7:9000: a client "
+                     "reaches it through the laxer route by sending that route's SNI, so the "
+                     "stricter floor does not protect it"}));
 }
 
 }  // namespace
