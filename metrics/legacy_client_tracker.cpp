@@ -96,6 +96,7 @@ void LegacyClientTracker::describe(ClientStats& stats, const Observation& observ
   }
   add_bounded(stats.server_names, observation.server_name, options_.max_server_names);
   add_bounded(stats.fingerprints, observation.ja4, options_.max_fingerprints);
+  add_bounded(stats.routes, observation.route, options_.max_routes);
 }
 
 LegacyClientTracker::Contents LegacyClientTracker::contents() const {

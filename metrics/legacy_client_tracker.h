@@ -41,6 +41,8 @@ class LegacyClientTracker {
     std::size_t max_server_names = 8;
     /// Distinct JA4 fingerprints kept per client: the first ones seen, not the most recent.
     std::size_t max_fingerprints = 8;
+    /// Distinct routes kept per client: the first ones seen.
+    std::size_t max_routes = 16;
   };
 
   /// What the policy did with the handshake. Spelled by to_string() as in metric labels.
@@ -56,6 +58,8 @@ class LegacyClientTracker {
     std::uint16_t version_wire = 0;
     Decision decision = Decision::would_reject;
     std::string_view server_name;
+    /// The listener's route the handshake went to ("default": none matched).
+    std::string_view route;
     std::string_view ja4;
     std::string_view cipher;
     /// Injected so that the tracker never reads a clock (and tests control time).
@@ -84,6 +88,8 @@ class LegacyClientTracker {
     /// max_fingerprints of them, each cut to config::kMaxClientText bytes.
     std::vector<std::string> server_names;
     std::vector<std::string> fingerprints;
+    /// The routes its handshakes went to, in the order first seen (at most Options::max_routes).
+    std::vector<std::string> routes;
     /// The cipher of the handshake with the latest `when` that named one.
     std::string last_cipher;
   };

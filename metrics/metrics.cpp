@@ -123,16 +123,25 @@ ListenerMetrics& Metrics::listener(const std::string& name) {
   return *it->second;
 }
 
-void Metrics::publish_policy(const std::string& name, std::string_view min_version,
-                             std::string_view max_version, std::string_view mode) {
+void Metrics::publish_policy(const std::string& name,
+                             const std::vector<RoutePolicySample>& routes) {
   ListenerMetrics& listener = this->listener(name);
+  std::vector<RouteMetrics*> handles;
+  for (const RoutePolicySample& sample : routes) handles.push_back(&listener.route(sample.route));
   std::lock_guard lock(mutex_);
-  if (listener.policy_info_ != nullptr) policy_info_.Remove(listener.policy_info_);
-  listener.policy_info_ = &policy_info_.Add({{"listener", name},
-                                             {"min_version", std::string(min_version)},
-                                             {"max_version", std::string(max_version)},
-                                             {"mode", std::string(mode)}});
-  listener.policy_info_->Set(1);
+  for (auto& [route_name, route] : listener.routes_) {
+    if (route->policy_info_ != nullptr) policy_info_.Remove(route->policy_info_);
+    route->policy_info_ = nullptr;
+  }
+  for (std::size_t i = 0; i < routes.size(); ++i) {
+    const RoutePolicySample& sample = routes[i];
+    handles[i]->policy_info_ = &policy_info_.Add({{"listener", name},
+                                                  {"route", sample.route},
+                                                  {"min_version", std::string(sample.min_version)},
+                                                  {"max_version", std::string(sample.max_version)},
+                                                  {"mode", std::string(sample.mode)}});
+    handles[i]->policy_info_->Set(1);
+  }
 }
 
 void Metrics::config_loaded(std::chrono::system_clock::time_point when, bool reload) {
@@ -146,12 +155,7 @@ HandshakeLogCounters Metrics::handshake_log(const std::string& path) {
           access_log_dropped_.Add({{"path", path}, {"reason", "write_error"}})};
 }
 
-void Metrics::withdraw_policy(const std::string& name) {
-  ListenerMetrics& listener = this->listener(name);
-  std::lock_guard lock(mutex_);
-  if (listener.policy_info_ != nullptr) policy_info_.Remove(listener.policy_info_);
-  listener.policy_info_ = nullptr;
-}
+void Metrics::withdraw_policy(const std::string& name) { publish_policy(name, {}); }
 
 std::string Metrics::render(const std::vector<ExceptionSample>& exceptions) {
   std::vector<prometheus::MetricFamily> families = registry_->Collect();
@@ -175,8 +179,8 @@ std::vector<prometheus::MetricFamily> Metrics::collect_exceptions(
                                   prometheus::MetricType::Gauge,
                                   {}};
   for (const ExceptionSample& sample : exceptions) {
-    const std::vector<prometheus::ClientMetric::Label> labels{{"exception", sample.exception},
-                                                              {"listener", sample.listener}};
+    const std::vector<prometheus::ClientMetric::Label> labels{
+        {"exception", sample.exception}, {"listener", sample.listener}, {"route", sample.route}};
     handshakes.metric.push_back({});
     handshakes.metric.back().label = labels;
     handshakes.metric.back().counter.value = static_cast<double>(sample.handshakes);
@@ -244,17 +248,10 @@ std::vector<ListenerLegacyClients> Metrics::legacy_clients() const {
 ListenerMetrics::ListenerMetrics(Metrics& owner, const std::string& name)
     : owner_(owner),
       name_(name),
-      handshake_duration_(owner.handshake_duration_.Add({{"listener", name}}, kHandshakeBuckets)),
-      resumed_handshakes_(owner.resumed_handshakes_.Add({{"listener", name}})),
       connections_total_(owner.connections_total_.Add({{"listener", name}})),
       connections_active_(owner.connections_active_.Add({{"listener", name}})),
-      bytes_in_(owner.bytes_.Add({{"listener", name}, {"direction", "client_to_upstream"}})),
-      bytes_out_(owner.bytes_.Add({{"listener", name}, {"direction", "upstream_to_client"}})),
-      upstream_connect_failures_(owner.upstream_connect_failures_.Add({{"listener", name}})),
-      client_truncations_(owner.client_truncations_.Add({{"listener", name}})),
       accept_errors_(owner.accept_errors_.Add({{"listener", name}})),
       client_hello_errors_(owner.client_hello_errors_.Add({{"listener", name}})),
-      brownout_active_(owner.brownout_active_.Add({{"listener", name}})),
       legacy_clients_(LegacyClientTracker::Options{.top_k = owner.legacy_clients_config_.top_k}) {
   // Every limit's series exists from the start, so rate() and alerts see the first refusal.
   for (const config::Limit limit : config::kLimits) {
@@ -263,9 +260,37 @@ ListenerMetrics::ListenerMetrics(Metrics& owner, const std::string& name)
   }
 }
 
-prometheus::Counter& ListenerMetrics::cached(std::atomic<prometheus::Counter*>& slot,
-                                             prometheus::Family<prometheus::Counter>& family,
-                                             const prometheus::Labels& labels) {
+RouteMetrics& ListenerMetrics::route(const std::string& name) {
+  std::lock_guard lock(owner_.mutex_);
+  auto it = routes_.find(name);
+  if (it == routes_.end()) {
+    it = routes_.emplace(name, std::unique_ptr<RouteMetrics>(new RouteMetrics(owner_, name_, name)))
+             .first;
+  }
+  return *it->second;
+}
+
+RouteMetrics::RouteMetrics(Metrics& owner, const std::string& listener, const std::string& route)
+    : owner_(owner),
+      listener_(listener),
+      route_(route),
+      handshake_duration_(owner.handshake_duration_.Add({{"listener", listener}, {"route", route}},
+                                                        kHandshakeBuckets)),
+      resumed_handshakes_(
+          owner.resumed_handshakes_.Add({{"listener", listener}, {"route", route}})),
+      bytes_in_(owner.bytes_.Add(
+          {{"listener", listener}, {"route", route}, {"direction", "client_to_upstream"}})),
+      bytes_out_(owner.bytes_.Add(
+          {{"listener", listener}, {"route", route}, {"direction", "upstream_to_client"}})),
+      upstream_connect_failures_(
+          owner.upstream_connect_failures_.Add({{"listener", listener}, {"route", route}})),
+      client_truncations_(
+          owner.client_truncations_.Add({{"listener", listener}, {"route", route}})),
+      brownout_active_(owner.brownout_active_.Add({{"listener", listener}, {"route", route}})) {}
+
+prometheus::Counter& RouteMetrics::cached(std::atomic<prometheus::Counter*>& slot,
+                                          prometheus::Family<prometheus::Counter>& family,
+                                          const prometheus::Labels& labels) {
   prometheus::Counter* counter = slot.load(std::memory_order_acquire);
   if (counter == nullptr) {
     // Two threads may race here; Family::Add returns the same counter for the same labels.
@@ -275,21 +300,23 @@ prometheus::Counter& ListenerMetrics::cached(std::atomic<prometheus::Counter*>& 
   return *counter;
 }
 
-void ListenerMetrics::count_handshake(std::uint16_t version_wire, HandshakeOutcome outcome) {
+void RouteMetrics::count_handshake(std::uint16_t version_wire, HandshakeOutcome outcome) {
   const std::size_t index =
       config::wire_version_index(version_wire) * 3 + static_cast<std::size_t>(outcome);
   cached(handshakes_[index], owner_.handshakes_,
-         {{"listener", name_},
+         {{"listener", listener_},
+          {"route", route_},
           {"version", std::string(config::wire_version_label(version_wire))},
           {"outcome", std::string(to_string(outcome))}})
       .Increment();
 }
 
-void ListenerMetrics::count_legacy_handshake(std::uint16_t version_wire, LegacyDecision decision) {
+void RouteMetrics::count_legacy_handshake(std::uint16_t version_wire, LegacyDecision decision) {
   const std::size_t index = config::wire_version_index(version_wire) * kLegacyDecisionCount +
                             static_cast<std::size_t>(decision);
   cached(legacy_[index], owner_.legacy_handshakes_,
-         {{"listener", name_},
+         {{"listener", listener_},
+          {"route", route_},
           {"version", std::string(config::wire_version_label(version_wire))},
           {"decision", std::string(to_string(decision))}})
       .Increment();

@@ -43,15 +43,17 @@ struct HandshakeLogCounters {
 /// elsewhere (the exception ledger); the metrics only report it.
 struct ExceptionSample {
   std::string listener;
+  std::string route;  // whose list it is in ("default": the listener's own)
   std::string exception;
   std::uint64_t handshakes = 0;  // clients it let in since the process started
   std::optional<std::chrono::system_clock::time_point> last_used;
   std::chrono::system_clock::time_point expiry;  // when it stops matching
 };
 
-/// The series of one listener. Obtained from Metrics::listener(); lives as long as the
-/// registry, so connections may keep a reference across a reload.
-class ListenerMetrics {
+/// The series of one route of a listener (the listener's own keys are route "default"): what
+/// happens once a client has named its host. Obtained from ListenerMetrics::route(); lives as
+/// long as the Metrics. Counting is lock-free.
+class RouteMetrics {
  public:
   /// `version_wire`: negotiated version when accepted, else the highest offered (0: unknown).
   void count_handshake(std::uint16_t version_wire, HandshakeOutcome outcome);
@@ -59,11 +61,6 @@ class ListenerMetrics {
   void observe_handshake_duration(double seconds) { handshake_duration_.Observe(seconds); }
   /// An accepted handshake that resumed a session (ticket or cache): no certificate signature.
   void count_resumed_handshake() { resumed_handshakes_.Increment(); }
-  void connection_opened() {
-    connections_total_.Increment();
-    connections_active_.Increment();
-  }
-  void connection_closed() { connections_active_.Decrement(); }
   void count_bytes(Direction direction, std::uint64_t bytes) {
     (direction == Direction::client_to_upstream ? bytes_in_ : bytes_out_)
         .Increment(static_cast<double>(bytes));
@@ -71,6 +68,44 @@ class ListenerMetrics {
   void count_upstream_connect_failure() { upstream_connect_failures_.Increment(); }
   /// A client's stream ended without close_notify after the handshake; the upstream was reset.
   void count_client_truncation() { client_truncations_.Increment(); }
+  void set_brownout_active(bool active) { brownout_active_.Set(active ? 1 : 0); }
+
+ private:
+  friend class Metrics;
+  friend class ListenerMetrics;
+
+  RouteMetrics(Metrics& owner, const std::string& listener, const std::string& route);
+  // Label combinations are created on first use (Family::Add locks) and then cached.
+  prometheus::Counter& cached(std::atomic<prometheus::Counter*>& slot,
+                              prometheus::Family<prometheus::Counter>& family,
+                              const prometheus::Labels& labels);
+
+  Metrics& owner_;
+  std::string listener_;
+  std::string route_;
+  std::array<std::atomic<prometheus::Counter*>, config::kWireVersionLabels * 3> handshakes_{};
+  std::array<std::atomic<prometheus::Counter*>, config::kWireVersionLabels * kLegacyDecisionCount>
+      legacy_{};
+  prometheus::Histogram& handshake_duration_;
+  prometheus::Counter& resumed_handshakes_;
+  prometheus::Counter& bytes_in_;
+  prometheus::Counter& bytes_out_;
+  prometheus::Counter& upstream_connect_failures_;
+  prometheus::Counter& client_truncations_;
+  prometheus::Gauge& brownout_active_;
+  prometheus::Gauge* policy_info_ = nullptr;  // guarded by Metrics::mutex_
+};
+
+/// The series of one listener that are counted before a client names its host (connections,
+/// accept errors, limits), its per-client legacy table, and its routes. Obtained from
+/// Metrics::listener(); lives as long as the Metrics.
+class ListenerMetrics {
+ public:
+  void connection_opened() {
+    connections_total_.Increment();
+    connections_active_.Increment();
+  }
+  void connection_closed() { connections_active_.Decrement(); }
   void count_accept_error() { accept_errors_.Increment(); }
   /// A client refused by one of the listener's limits (or the descriptor reserve).
   void count_limit_rejection(config::Limit limit) {
@@ -78,9 +113,10 @@ class ListenerMetrics {
   }
   /// Handling a ClientHello threw inside BoringSSL's callback; that handshake failed.
   void count_client_hello_error() noexcept { client_hello_errors_.Increment(); }
-  void set_brownout_active(bool active) { brownout_active_.Set(active ? 1 : 0); }
 
-  /// Per-client accounting of this listener's legacy handshakes.
+  /// The series of route `name` ("default" for the listener's own keys), created on first call.
+  RouteMetrics& route(const std::string& name);
+  /// Per-client accounting of this listener's legacy handshakes (all its routes).
   LegacyClientTracker& legacy_clients() { return legacy_clients_; }
   const std::string& name() const { return name_; }
 
@@ -88,31 +124,25 @@ class ListenerMetrics {
   friend class Metrics;
 
   ListenerMetrics(Metrics& owner, const std::string& name);
-  // Label combinations are created on first use (Family::Add locks) and then cached.
-  prometheus::Counter& cached(std::atomic<prometheus::Counter*>& slot,
-                              prometheus::Family<prometheus::Counter>& family,
-                              const prometheus::Labels& labels);
 
   Metrics& owner_;
   std::string name_;
-  std::array<std::atomic<prometheus::Counter*>, config::kWireVersionLabels * 3> handshakes_{};
-  std::array<std::atomic<prometheus::Counter*>, config::kWireVersionLabels * kLegacyDecisionCount>
-      legacy_{};
-  prometheus::Histogram& handshake_duration_;
-  prometheus::Counter& resumed_handshakes_;
   prometheus::Counter& connections_total_;
   prometheus::Gauge& connections_active_;
-  prometheus::Counter& bytes_in_;
-  prometheus::Counter& bytes_out_;
-  prometheus::Counter& upstream_connect_failures_;
-  prometheus::Counter& client_truncations_;
   prometheus::Counter& accept_errors_;
   std::array<prometheus::Counter*, config::kLimits.size()> limit_rejections_{};
   prometheus::Counter& client_hello_errors_;
-  prometheus::Gauge* policy_info_ = nullptr;  // guarded by Metrics::mutex_
-  prometheus::Gauge& brownout_active_;
+  std::map<std::string, std::unique_ptr<RouteMetrics>, std::less<>> routes_;  // Metrics::mutex_
   LegacyClientTracker legacy_clients_;
   LegacyClientSeries legacy_client_series_;  // guarded by Metrics::mutex_
+};
+
+/// The policy one route enforces, as tlsfloor_policy_info shows it.
+struct RoutePolicySample {
+  std::string route;
+  std::string_view min_version;
+  std::string_view max_version;
+  std::string_view mode;
 };
 
 /// One listener's legacy-client table at one instant, for JSON views.
@@ -132,17 +162,17 @@ class Metrics {
 
   /// The handles of listener `name`, created on first call.
   ListenerMetrics& listener(const std::string& name);
-  /// Publishes (or replaces) the listener's `tlsfloor_policy_info` series.
-  void publish_policy(const std::string& name, std::string_view min_version,
-                      std::string_view max_version, std::string_view mode);
-  /// A listener was closed by a reload: its policy is no longer in force. Its counters stay
+  /// Publishes the listener's `tlsfloor_policy_info` series, one per route, replacing all it
+  /// had (a route removed by a reload loses its series; its counters stay).
+  void publish_policy(const std::string& name, const std::vector<RoutePolicySample>& routes);
+  /// A listener was closed by a reload: its policies are no longer in force. Its counters stay
   /// (they are counters) and continue if it comes back.
   void withdraw_policy(const std::string& name);
-  /// Both at once (tests).
-  ListenerMetrics& listener(const std::string& name, std::string_view min_version,
-                            std::string_view max_version, std::string_view mode) {
-    publish_policy(name, min_version, max_version, mode);
-    return listener(name);
+  /// A listener with only its default route and that policy (tests).
+  RouteMetrics& listener(const std::string& name, std::string_view min_version,
+                         std::string_view max_version, std::string_view mode) {
+    publish_policy(name, {{"default", min_version, max_version, mode}});
+    return listener(name).route("default");
   }
 
   /// A configuration was loaded: at start (`reload` false) or by a reload that succeeded.
@@ -165,6 +195,7 @@ class Metrics {
 
  private:
   friend class ListenerMetrics;
+  friend class RouteMetrics;
   std::shared_ptr<prometheus::Registry> registry_;
   prometheus::Family<prometheus::Counter>& handshakes_;
   prometheus::Family<prometheus::Counter>& legacy_handshakes_;

@@ -58,6 +58,9 @@ CLI::App* add_report_command(CLI::App& app, ReportCommandLine& line) {
   report->add_option("--ipv6-prefix", options.settings.ipv6_prefix, "group IPv6 clients by prefix")
       ->check(CLI::Range(0, 128))
       ->capture_default_str();
+  report->add_option("--route", options.settings.route,
+                     "only handshakes of routes with this name (\"default\": clients that "
+                     "matched no route)");
   report->footer(
       "Malformed lines are skipped and counted; the first ones are shown on stderr as "
       "FILE:LINE: reason.\n"

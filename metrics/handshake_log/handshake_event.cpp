@@ -32,6 +32,7 @@ std::string to_json_line(const HandshakeEvent& event) {
   nlohmann::ordered_json line;
   line["time"] = config::format_timestamp(event.time);
   line["listener"] = event.listener;
+  line["route"] = event.route;
   line["client"] = event.client_address;
   line["client_port"] = event.client_port;
   auto& offered = line["offered_versions"] = nlohmann::ordered_json::array();

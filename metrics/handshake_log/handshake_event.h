@@ -14,7 +14,8 @@ namespace tlsfloor::handshake_log {
 struct HandshakeEvent {
   std::chrono::system_clock::time_point time{};
   std::string listener;
-  std::string client_address;  // without brackets or port
+  std::string route = "default";  // the listener's route that served the client
+  std::string client_address;     // without brackets or port
   std::uint16_t client_port = 0;
   /// Versions the client offers (supported_versions in the client's order, else the hello's
   /// legacy_version), GREASE left out; wire codes.
@@ -36,7 +37,7 @@ struct HandshakeEvent {
 };
 
 /// The handshake log's line: one JSON object and a newline. Keys, always present, in this
-/// order: time (RFC 3339 UTC), listener, client, client_port, offered_versions ("TLS1.2", or
+/// order: time (RFC 3339 UTC), listener, route, client, client_port, offered_versions ("TLS1.2", or
 /// hex such as "0x7f1c" for drafts), highest_offered, negotiated_version (null unless completed),
 /// cipher (null unless completed), sni (null when absent), alpn (list), alpn_offered (how many
 /// names the client offered; alpn lists at most the first 8), ja3, ja4, outcome, legacy,

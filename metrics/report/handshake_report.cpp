@@ -61,12 +61,24 @@ std::vector<std::uint16_t> HandshakeReport::affected_versions() const {
 }
 
 void HandshakeReport::add(const HandshakeRecord& record) {
+  if (settings_.route && record.route != *settings_.route) {
+    ++totals_.other_routes;
+    return;
+  }
   ++totals_.handshakes;
+  // Cut like DistinctValues: names come from the log, which may come from anywhere.
+  RouteRow& route = routes_[{std::string(config::utf8_prefix(record.listener)),
+                             std::string(config::utf8_prefix(record.route))}];
+  if (route.handshakes++ == 0) {
+    route.listener = config::utf8_prefix(record.listener);
+    route.route = config::utf8_prefix(record.route);
+  }
   totals_.first_seen =
       totals_.first_seen ? std::min(*totals_.first_seen, record.time) : record.time;
   totals_.last_seen = totals_.last_seen ? std::max(*totals_.last_seen, record.time) : record.time;
   if (!is_affected(record.highest_offered)) return;
   ++totals_.affected;
+  route.affected.add(record.highest_offered, record.time);
 
   const config::AddressPrefix key =
       config::masked(record.client, settings_.ipv4_prefix, settings_.ipv6_prefix);
@@ -84,6 +96,7 @@ void HandshakeReport::add(const HandshakeRecord& record) {
   client_row.server_names.add(record.server_name);
   client_row.fingerprints.add(record.ja4);
   client_row.listeners.add(record.listener);
+  client_row.routes.add(record.route);
 
   // Cut like the values in DistinctValues, so that a row's size is bounded whatever the log.
   const std::string_view ja4 = config::utf8_prefix(record.ja4);
@@ -119,6 +132,17 @@ std::vector<const FingerprintRow*> HandshakeReport::fingerprints() const {
   for (const auto& [ja4, entry] : fingerprints_) rows.push_back(&entry.row);
   std::sort(rows.begin(), rows.end(), [](const FingerprintRow* a, const FingerprintRow* b) {
     return std::tie(b->affected.count, a->ja4) < std::tie(a->affected.count, b->ja4);
+  });
+  return rows;
+}
+
+std::vector<const RouteRow*> HandshakeReport::routes() const {
+  std::vector<const RouteRow*> rows;
+  rows.reserve(routes_.size());
+  for (const auto& [key, row] : routes_) rows.push_back(&row);
+  std::sort(rows.begin(), rows.end(), [](const RouteRow* a, const RouteRow* b) {
+    return std::tie(b->affected.count, a->listener, a->route) <
+           std::tie(a->affected.count, b->listener, b->route);
   });
   return rows;
 }

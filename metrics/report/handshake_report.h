@@ -70,6 +70,16 @@ struct ClientRow {
   DistinctValues server_names;
   DistinctValues fingerprints;
   DistinctValues listeners;
+  DistinctValues routes;
+};
+
+/// One route of one listener: how many of its handshakes were read and how many are affected
+/// (every route read is listed, affected or not, so a route can be shown to be clean).
+struct RouteRow {
+  std::string listener;
+  std::string route;
+  std::uint64_t handshakes = 0;
+  AffectedHandshakes affected;
 };
 
 /// One JA4 fingerprint with at least one affected handshake ("" when the log had none, e.g.
@@ -86,6 +96,8 @@ struct ReportTotals {
   std::uint64_t handshakes = 0;  // lines parsed, affected or not
   std::uint64_t affected = 0;
   std::uint64_t malformed_lines = 0;
+  /// Handshakes of other routes, left out by Settings::route.
+  std::uint64_t other_routes = 0;
   /// Earliest and latest time of all handshakes read; empty when none was read.
   std::optional<config::Timestamp> first_seen;
   std::optional<config::Timestamp> last_seen;
@@ -105,6 +117,8 @@ class HandshakeReport {
     /// default.
     unsigned ipv4_prefix = 32;
     unsigned ipv6_prefix = 128;
+    /// Only handshakes of routes with this name (any listener); absent: every route.
+    std::optional<std::string> route;
   };
 
   HandshakeReport() : HandshakeReport(Settings{}) {}
@@ -127,6 +141,8 @@ class HandshakeReport {
   std::vector<const ClientRow*> clients() const;
   /// Affected fingerprints, heaviest first; equal counts by JA4 text.
   std::vector<const FingerprintRow*> fingerprints() const;
+  /// Every route read, most affected first; equal counts by listener, then route.
+  std::vector<const RouteRow*> routes() const;
 
  private:
   // Ids number the rows so that (client, fingerprint) pairs can be remembered compactly.
@@ -145,6 +161,7 @@ class HandshakeReport {
   // holds, where a hash table could be driven into long collision chains by chosen JA4s.
   std::map<config::AddressPrefix, ClientEntry> clients_;
   std::map<std::string, FingerprintEntry, std::less<>> fingerprints_;
+  std::map<std::pair<std::string, std::string>, RouteRow> routes_;  // by (listener, route)
   // (client id << 32 | fingerprint id) of every pair seen, for the exact distinct-client count
   // per fingerprint. Ids are sequential, so the identity hash spreads them well.
   std::unordered_set<std::uint64_t> client_fingerprint_pairs_;

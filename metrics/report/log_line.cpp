@@ -73,6 +73,11 @@ ParsedLine parse_handshake_line(std::string_view line) {
   if (!server_name) return failure(error);
   const std::string* ja4 = string_member(object, "ja4", false, error);
   if (!ja4) return failure(error);
+  const std::string* route = nullptr;
+  if (object.contains("route")) {
+    route = string_member(object, "route", false, error);
+    if (!route) return failure(error);
+  }
 
   HandshakeRecord record;
   const auto time = config::parse_timestamp(*time_text);
@@ -91,6 +96,7 @@ ParsedLine parse_handshake_line(std::string_view line) {
   }
   record.highest_offered = *version;
   record.listener = *listener;
+  if (route != nullptr) record.route = *route;
   record.server_name = *server_name;
   record.ja4 = *ja4;
 

@@ -17,6 +17,8 @@ namespace tlsfloor::report {
 struct HandshakeRecord {
   config::Timestamp time{};
   std::string listener;
+  /// The listener's route; "default" when the line has none (logs from before routes).
+  std::string route = "default";
   config::AddressPrefix client;  // a full-length address, IPv4-mapped as IPv4
   /// `highest_offered` as a wire code: 0x0300 (SSL3.0) .. 0x0304 (TLS1.3), 0 for "unknown".
   std::uint16_t highest_offered = 0;
@@ -32,9 +34,10 @@ struct ParsedLine {
 
 /// Parses one handshake-log line (without its newline). Rejected, with a reason: text that is
 /// not one JSON object; a missing or mistyped key among time, listener, client, highest_offered,
-/// sni, ja4; a time that is not RFC 3339; a client that is not an IP address; a highest_offered
-/// other than SSL3.0, TLS1.0 .. TLS1.3 or unknown. Values quoted in a reason are JSON-escaped
-/// and ASCII only, so a hostile log cannot send escape sequences to a terminal.
+/// sni, ja4 (and route, when present, must be a string); a time that is not RFC 3339; a client that
+/// is not an IP address; a highest_offered other than SSL3.0, TLS1.0 .. TLS1.3 or unknown. Values
+/// quoted in a reason are JSON-escaped and ASCII only, so a hostile log cannot send escape
+/// sequences to a terminal.
 ParsedLine parse_handshake_line(std::string_view line);
 
 }  // namespace tlsfloor::report

@@ -33,8 +33,13 @@ void add_affected_json(const HandshakeReport& report, const AffectedHandshakes& 
   for (const std::uint16_t version : report.affected_versions()) {
     by_version[std::string(config::wire_version_label(version))] = affected.with_version(version);
   }
-  row["first_seen"] = config::format_timestamp(affected.first_seen);
-  row["last_seen"] = config::format_timestamp(affected.last_seen);
+  // A route with nothing affected has no span: null, as the totals of an empty report.
+  const auto when = [&](config::Timestamp time) {
+    return affected.count == 0 ? ordered_json(nullptr)
+                               : ordered_json(config::format_timestamp(time));
+  };
+  row["first_seen"] = when(affected.first_seen);
+  row["last_seen"] = when(affected.last_seen);
 }
 
 template <typename Row>
@@ -58,6 +63,8 @@ std::string render_json(const HandshakeReport& report, const RenderOptions& opti
   document["ipv4_prefix"] = report.settings().ipv4_prefix;
   document["ipv6_prefix"] = report.settings().ipv6_prefix;
   document["top"] = options.top;
+  document["route"] =
+      report.settings().route ? ordered_json(*report.settings().route) : ordered_json(nullptr);
 
   auto& totals_json = document["totals"];
   totals_json["files"] = totals.files;
@@ -65,6 +72,7 @@ std::string render_json(const HandshakeReport& report, const RenderOptions& opti
   totals_json["affected"] = totals.affected;
   totals_json["share"] = fraction(totals.affected, totals.handshakes);
   totals_json["malformed_lines"] = totals.malformed_lines;
+  totals_json["other_routes"] = totals.other_routes;
   totals_json["first_seen"] = timestamp_or_null(totals.first_seen);
   totals_json["last_seen"] = timestamp_or_null(totals.last_seen);
 
@@ -74,10 +82,20 @@ std::string render_json(const HandshakeReport& report, const RenderOptions& opti
         row["client"] = client.client_text;
         add_affected_json(report, client.affected, row);
         row["listeners"] = values_json(client.listeners);
+        row["routes"] = values_json(client.routes);
         row["sni"] = values_json(client.server_names);
         row["ja4"] = values_json(client.fingerprints);
         return row;
       });
+  auto& routes = document["routes"] = ordered_json::array();
+  for (const RouteRow* route : report.routes()) {
+    ordered_json row;
+    row["listener"] = route->listener;
+    row["route"] = route->route;
+    row["handshakes"] = route->handshakes;
+    add_affected_json(report, route->affected, row);
+    routes.push_back(std::move(row));
+  }
   document["fingerprints"] = table_json<FingerprintRow>(
       report.fingerprints(), options.top, [&](const FingerprintRow& fingerprint) {
         ordered_json row;

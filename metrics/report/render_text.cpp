@@ -131,8 +131,9 @@ void add_affected_cells(const HandshakeReport& report, const AffectedHandshakes&
   for (const std::uint16_t version : report.affected_versions()) {
     cells.push_back(std::to_string(affected.with_version(version)));
   }
-  cells.push_back(config::format_timestamp(affected.first_seen));
-  cells.push_back(config::format_timestamp(affected.last_seen));
+  // A route with nothing affected has no span to show.
+  cells.push_back(affected.count == 0 ? "-" : config::format_timestamp(affected.first_seen));
+  cells.push_back(affected.count == 0 ? "-" : config::format_timestamp(affected.last_seen));
 }
 
 }  // namespace
@@ -151,10 +152,30 @@ void render_text(const HandshakeReport& report, const RenderOptions& options, st
   out << "  affected         " << totals.affected << " ("
       << percent(totals.affected, totals.handshakes) << ")\n";
   out << "  malformed lines  " << totals.malformed_lines << " (skipped)\n";
+  if (report.settings().route) {
+    out << "  route            " << printable(*report.settings().route) << " ("
+        << totals.other_routes << " handshakes of other routes left out)\n";
+  }
   out << "  first seen       " << when(totals.first_seen) << '\n';
   out << "  last seen        " << when(totals.last_seen) << '\n';
   out << "  clients grouped  IPv4 /" << report.settings().ipv4_prefix << ", IPv6 /"
       << report.settings().ipv6_prefix << '\n';
+
+  const auto routes = report.routes();
+  out << '\n' << "Routes: " << routes.size() << " read, most affected first\n";
+  if (!routes.empty()) {
+    std::vector<Column> columns{{"LISTENER"}, {"ROUTE"}, {"HANDSHAKES", true}};
+    add_affected_columns(report, columns);
+    std::vector<std::vector<std::string>> rows;
+    for (const RouteRow* route : routes) {
+      auto& cells = rows.emplace_back();
+      cells.push_back(printable(route->listener));
+      cells.push_back(printable(route->route));
+      cells.push_back(std::to_string(route->handshakes));
+      add_affected_cells(report, route->affected, cells);
+    }
+    write_table(out, columns, rows);
+  }
 
   out << '\n';
   const std::size_t clients_shown = rows_shown(clients.size(), options.top);
@@ -162,7 +183,7 @@ void render_text(const HandshakeReport& report, const RenderOptions& options, st
   if (!clients.empty()) {
     std::vector<Column> columns{{"CLIENT"}};
     add_affected_columns(report, columns);
-    columns.insert(columns.end(), {{"LISTENERS"}, {"SNI"}, {"JA4"}});
+    columns.insert(columns.end(), {{"LISTENERS"}, {"ROUTES"}, {"SNI"}, {"JA4"}});
     std::vector<std::vector<std::string>> rows;
     for (std::size_t i = 0; i < clients_shown; ++i) {
       const ClientRow& client = *clients[i];
@@ -170,6 +191,7 @@ void render_text(const HandshakeReport& report, const RenderOptions& options, st
       cells.push_back(client.client_text);
       add_affected_cells(report, client.affected, cells);
       cells.push_back(values_cell(client.listeners));
+      cells.push_back(values_cell(client.routes));
       cells.push_back(values_cell(client.server_names));
       cells.push_back(values_cell(client.fingerprints));
     }

@@ -67,6 +67,8 @@ AdminResponse legacy_clients(const AdminState& state, std::string_view query) {
   for (const auto& [name, value] : *parameters) {
     if (name == "listener") {
       filter.listener = value;
+    } else if (name == "route") {
+      filter.route = value;
     } else if (name == "version") {
       // A version a client can offer; "unknown" is not one to ask for.
       filter.version = config::wire_version_from_label(value);
@@ -75,7 +77,7 @@ AdminResponse legacy_clients(const AdminState& state, std::string_view query) {
                            "\" (expected one of: SSL3.0, TLS1.0, TLS1.1, TLS1.2, TLS1.3)");
       }
     } else {
-      return bad_request("unknown parameter \"" + name + "\" (expected: listener, version)");
+      return bad_request("unknown parameter \"" + name + "\" (expected: listener, route, version)");
     }
   }
   std::optional<std::string> body = state.legacy_clients(filter);

@@ -38,6 +38,7 @@ std::string exceptions_json(const std::vector<state::ExceptionRecord>& exception
     for (const auto& prefix : exception.clients) clients.push_back(config::to_string(prefix));
     Json entry;
     entry["listener"] = view.listener;
+    entry["route"] = exception.route;
     entry["name"] = exception.name;
     entry["clients"] = std::move(clients);
     entry["server_names"] = exception.server_names;

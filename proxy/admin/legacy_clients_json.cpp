@@ -56,6 +56,7 @@ Json client_json(const std::string& listener, const ClientStats& stats) {
   json["first_seen"] = seen[0];
   json["last_seen"] = seen[1];
   json["server_names"] = stats.server_names;
+  json["routes"] = stats.routes;
   json["ja4"] = stats.fingerprints;
   json["last_cipher"] = stats.last_cipher.empty() ? Json(nullptr) : Json(stats.last_cipher);
   return json;
@@ -85,6 +86,10 @@ std::optional<std::string> legacy_clients_json(
     for (const auto& stats : table.contents.clients) {
       const std::uint64_t weight = filter.version ? count_at(stats, *filter.version) : stats.count;
       if (filter.version && weight == 0) continue;
+      if (filter.route && std::find(stats.routes.begin(), stats.routes.end(), *filter.route) ==
+                              stats.routes.end()) {
+        continue;
+      }
       rows.push_back({&table.listener, &stats, weight});
     }
   }

@@ -13,17 +13,20 @@ namespace tlsfloor::admin {
 
 struct LegacyClientsFilter {
   std::optional<std::string> listener;
+  /// Only clients with legacy handshakes on routes of this name ("default": matched no route).
+  std::optional<std::string> route;
   /// A wire code: only clients with handshakes at this version, ordered by those.
   std::optional<std::uint16_t> version;
 };
 
 /// {"generated_at", "listeners": [{listener, top_k, tracked, handshakes, other}],
 ///  "clients": [{listener, client, handshakes, overcount_bound, by_version, first_seen,
-///  last_seen, server_names, ja4, last_cipher}]}. `by_version` maps a version label to counts
-/// by decision. `handshakes` is Space-Saving's estimate (never below the true count since the
-/// client was first tracked); the true count is at least handshakes - overcount_bound. Clients
-/// are ordered by handshakes (by that version's count when filtered), then listener and client.
-/// nullopt when the filter names a listener that has no table.
+///  last_seen, server_names, routes, ja4, last_cipher}]}. `routes` lists the routes the
+/// client's legacy handshakes went to (its counts are over all of them). `by_version` maps a
+/// version label to counts by decision. `handshakes` is Space-Saving's estimate (never below the
+/// true count since the client was first tracked); the true count is at least handshakes -
+/// overcount_bound. Clients are ordered by handshakes (by that version's count when filtered), then
+/// listener and client. nullopt when the filter names a listener that has no table.
 std::optional<std::string> legacy_clients_json(
     const std::vector<metrics::ListenerLegacyClients>& tables, const LegacyClientsFilter& filter,
     config::Timestamp now);

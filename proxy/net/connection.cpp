@@ -47,6 +47,7 @@ Connection::Connection(tcp::socket client, const ClientAddress& address,
       runtime_(std::move(runtime)),
       worker_(worker),
       slot_(std::move(slot)),
+      route_(&runtime_->default_route()),
       transport_(client_.native_handle(), worker.buffers()),
       timer_(client_.get_executor()),
       accepted_at_(Clock::now()) {
@@ -80,7 +81,8 @@ void Connection::start() {
   // handshake is done: a long-lived connection should not keep it.
   SSL_set_shed_handshake_config(ssl_.get(), 1);
 
-  enter_phase(Phase::handshake, runtime_->config.timeouts.handshake);
+  // The listener's handshake timeout until the client names its route.
+  enter_phase(Phase::handshake, route_->settings->timeouts.handshake);
   auto self = shared_from_this();
   asio::co_spawn(client_.get_executor(), watchdog(self), log_escaped_exception("watchdog"));
   asio::co_spawn(client_.get_executor(), run(std::move(self)), log_escaped_exception("connection"));
@@ -111,7 +113,22 @@ enum ssl_select_cert_result_t Connection::on_client_hello(const SSL_CLIENT_HELLO
     return ssl_select_cert_error;
   }
   highest_offered_ = hello::highest_offered_version(*parsed);
-  decision_ = judge_hello(*runtime_, *parsed, address_, observed_);
+  route_ = &runtime_->route_for(parsed->server_name);
+  if (route_ != &runtime_->default_route()) {
+    // The route's own handshake timeout, from accept; its own sessions; its own ceiling.
+    deadline_ = config::saturating_add(accepted_at_, route_->settings->timeouts.handshake);
+    timer_.cancel();
+    const auto& context = route_->session_context;
+    if (SSL_set_session_id_context(hello.ssl, reinterpret_cast<const uint8_t*>(context.data()),
+                                   context.size()) != 1) {
+      return ssl_select_cert_error;
+    }
+  }
+  if (SSL_set_max_proto_version(hello.ssl,
+                                static_cast<uint16_t>(route_->settings->tls.max_version)) != 1) {
+    return ssl_select_cert_error;
+  }
+  decision_ = judge_hello(*runtime_, *route_, *parsed, address_, observed_);
   // BoringSSL freezes the version range after this callback returns, so this floor applies to
   // this connection's negotiation; for a refused client it is above everything the client
   // offers, and BoringSSL answers with a protocol_version alert. An `http` refusal instead
@@ -125,7 +142,8 @@ enum ssl_select_cert_result_t Connection::on_client_hello(const SSL_CLIENT_HELLO
     SSL_set_min_proto_version(hello.ssl, decision_.min_version);
   }
   if (decision_.reject && alert) return ssl_select_cert_success;  // no certificate will be sent
-  if (!runtime_->certificates.apply(hello.ssl, parsed->server_name)) {
+  if (!tls::CertificateSet::install(hello.ssl,
+                                    runtime_->certificate_for(*route_, parsed->server_name))) {
     spdlog::error("listener {}: cannot install the certificate: {}", runtime_->config.name,
                   tls::take_ssl_error());
     return ssl_select_cert_error;
@@ -160,13 +178,13 @@ awaitable<void> Connection::run(std::shared_ptr<Connection> self) {
     co_return;
   }
   if (!co_await c.connect_upstream()) {
-    c.runtime_->metrics->count_upstream_connect_failure();
+    c.route_->metrics->count_upstream_connect_failure();
     // Tell the client we are done (close_notify, then FIN) rather than just vanishing.
     co_await c.send_close_notify();
     co_await c.linger_and_close();
     co_return;
   }
-  c.enter_phase(Phase::relay, c.runtime_->config.timeouts.idle);
+  c.enter_phase(Phase::relay, c.route_->settings->timeouts.idle);
   c.relays_running_ = 2;
   const auto executor = c.client_.get_executor();
   asio::co_spawn(executor, relay_up(self), log_escaped_exception("relay"));
@@ -284,7 +302,7 @@ void Connection::log_tls_failure(const char* what) const {
 
 void Connection::record_handshake(bool completed) {
   slot_.end_handshake();
-  metrics::ListenerMetrics& metrics = *runtime_->metrics;
+  metrics::RouteMetrics& metrics = *route_->metrics;
   if (completed && !decision_.reject) {
     metrics.count_handshake(static_cast<std::uint16_t>(SSL_version(ssl_.get())),
                             metrics::HandshakeOutcome::accepted);
@@ -305,18 +323,17 @@ void Connection::record_handshake(bool completed) {
       end.negotiated_version = static_cast<std::uint16_t>(SSL_version(ssl_.get()));
       end.cipher = SSL_CIPHER_standard_name(SSL_get_current_cipher(ssl_.get()));
     }
-    account_handshake(*runtime_, std::move(*observed_), end);
+    account_handshake(*runtime_, *route_, std::move(*observed_), end);
     observed_.reset();
   }
 }
 
 awaitable<bool> Connection::connect_upstream() {
-  const auto& upstream = runtime_->config.upstream;
+  const auto& upstream = route_->settings->upstream;
   enter_phase(Phase::connect, upstream.connect_timeout);
   error_code ec;
-  if (runtime_->upstream_endpoint) {
-    co_await upstream_.async_connect(*runtime_->upstream_endpoint,
-                                     redirect_error(use_awaitable, ec));
+  if (route_->upstream_endpoint) {
+    co_await upstream_.async_connect(*route_->upstream_endpoint, redirect_error(use_awaitable, ec));
   } else {
     resolver_.emplace(upstream_.get_executor());
     const auto endpoints = co_await resolver_->async_resolve(upstream.address.host,
@@ -369,8 +386,8 @@ awaitable<bool> Connection::client_to_upstream() {
                                    asio::buffer(buffer.data(), static_cast<std::size_t>(read)),
                                    redirect_error(use_awaitable, ec));
         if (ec || aborted_) co_return false;
-        runtime_->metrics->count_bytes(metrics::Direction::client_to_upstream,
-                                       static_cast<std::uint64_t>(read));
+        route_->metrics->count_bytes(metrics::Direction::client_to_upstream,
+                                     static_cast<std::uint64_t>(read));
         // Nothing buffered: wait instead of reading on to EAGAIN. The wait re-arms epoll,
         // which reports at once what may still sit in the socket, so this saves a syscall
         // per message without ever missing data.
@@ -388,7 +405,7 @@ awaitable<bool> Connection::client_to_upstream() {
         // The stream ended without close_notify (a bare FIN or a reset): what the client sent
         // may have been cut short by anyone on the path. A FIN would let the upstream take a
         // truncated request for a complete one, so it gets a reset instead.
-        runtime_->metrics->count_client_truncation();
+        route_->metrics->count_client_truncation();
         co_return false;  // the connection is aborted, and abort() resets the upstream
       }
       if (outcome.error != SSL_ERROR_WANT_WRITE) {
@@ -430,7 +447,7 @@ awaitable<bool> Connection::upstream_to_client() {
         co_await wait_as_ssl_asks(outcome, ec);
         if (!waited(ec)) co_return false;
       }
-      runtime_->metrics->count_bytes(metrics::Direction::upstream_to_client, read);
+      route_->metrics->count_bytes(metrics::Direction::upstream_to_client, read);
       // A short read means the socket is (almost certainly) drained: wait rather than read on
       // to EAGAIN; as above, the re-armed wait reports anything that arrived meanwhile.
       if (read < kRelayChunkSize) break;
@@ -439,7 +456,7 @@ awaitable<bool> Connection::upstream_to_client() {
 }
 
 bool Connection::refuses_with_http() const {
-  return runtime_->config.enforcement.on_reject == config::RejectStyle::http;
+  return route_->settings->enforcement.on_reject == config::RejectStyle::http;
 }
 
 awaitable<void> Connection::answer_http_refusal() {
@@ -462,7 +479,7 @@ awaitable<void> Connection::answer_http_refusal() {
     }
   }
   std::string response = policy::http_refusal_response(
-      runtime_->config.enforcement.http, runtime_->config.tls.min_version,
+      route_->settings->enforcement.http, route_->settings->tls.min_version,
       static_cast<std::uint16_t>(SSL_version(ssl_.get())));
   co_await complete_ssl(SslOp::write, response.data(), static_cast<int>(response.size()));
 }

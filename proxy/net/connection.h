@@ -92,7 +92,9 @@ class Connection final : public std::enable_shared_from_this<Connection>,
   bool waited(const boost::system::error_code& ec) const { return !ec && !aborted_; }
 
   void enter_phase(Phase phase, std::chrono::milliseconds timeout);
-  void touch() { deadline_ = config::saturating_add(Clock::now(), runtime_->config.timeouts.idle); }
+  void touch() {
+    deadline_ = config::saturating_add(Clock::now(), route_->settings->timeouts.idle);
+  }
   void record_handshake(bool completed);
   // Logs why BoringSSL failed (at debug level only) and clears its error queue.
   void log_tls_failure(const char* what) const;
@@ -111,6 +113,8 @@ class Connection final : public std::enable_shared_from_this<Connection>,
   std::shared_ptr<const runtime::ListenerRuntime> runtime_;
   Worker& worker_;
   limits::AdmissionSlot slot_;
+  // The listener's default route until the ClientHello names another; in runtime_.
+  const runtime::RouteRuntime* route_;
   SocketBio transport_;  // declared before ssl_: the SSL's BIO refers to it
   bssl::UniquePtr<SSL> ssl_;
   boost::asio::steady_timer timer_;

@@ -13,11 +13,12 @@ ClientAddress client_address(const boost::asio::ip::tcp::endpoint& peer) {
 }
 
 policy::Decision judge_hello(const runtime::ListenerRuntime& runtime,
-                             const hello::ClientHello& hello, const ClientAddress& client,
+                             const runtime::RouteRuntime& route, const hello::ClientHello& hello,
+                             const ClientAddress& client,
                              std::unique_ptr<ObservedHandshake>& observed) {
   const std::uint16_t highest_offered = hello::highest_offered_version(hello);
-  const bool legacy = runtime.policy.below_floor(highest_offered);
-  const bool for_log = runtime.access_log != nullptr && (legacy || !runtime.access_log_legacy_only);
+  const bool legacy = route.policy.below_floor(highest_offered);
+  const bool for_log = route.access_log != nullptr && (legacy || !route.access_log_legacy_only);
   policy::LegacyCircumstances circumstances;
   if (legacy || for_log) {
     observed = std::make_unique<ObservedHandshake>();
@@ -30,25 +31,26 @@ policy::Decision judge_hello(const runtime::ListenerRuntime& runtime,
   }
   if (legacy) {
     circumstances = policy::legacy_circumstances(
-        runtime.config, {observed->client, observed->hello.server_name, observed->hello.ja4},
-        observed->client_key, runtime.clock());
+        *route.settings, route.brownout_draw,
+        {observed->client, observed->hello.server_name, observed->hello.ja4}, observed->client_key,
+        runtime.clock());
   }
-  const policy::Decision decision = policy::decide(highest_offered, runtime.policy, circumstances);
+  const policy::Decision decision = policy::decide(highest_offered, route.policy, circumstances);
   if (decision.legacy) {
-    runtime.metrics->count_legacy_handshake(highest_offered, decision.legacy_decision);
+    route.metrics->count_legacy_handshake(highest_offered, decision.legacy_decision);
   }
   return decision;
 }
 
-void account_handshake(const runtime::ListenerRuntime& runtime, ObservedHandshake&& observed,
-                       const HandshakeEnd& end) {
+void account_handshake(const runtime::ListenerRuntime& runtime, const runtime::RouteRuntime& route,
+                       ObservedHandshake&& observed, const HandshakeEnd& end) {
   const auto now = std::chrono::system_clock::now();
   const std::string_view cipher = end.cipher != nullptr ? end.cipher : "";
   hello::HelloFacts& hello = observed.hello;
   // An exception is used when a client it let in completes its handshake: a hello that only
   // names the exempt SNI (and then fails, say on FALLBACK_SCSV) must not keep it "in use".
   if (end.decision.exception && end.completed && !end.decision.reject) {
-    runtime.exception_uses[end.decision.exception->index]->record(runtime.clock());
+    route.exception_uses[end.decision.exception->index]->record(runtime.clock());
   }
   if (end.decision.legacy) {
     metrics::LegacyClientTracker::Observation observation;
@@ -56,6 +58,7 @@ void account_handshake(const runtime::ListenerRuntime& runtime, ObservedHandshak
     observation.version_wire = end.highest_offered;
     observation.decision = end.decision.legacy_decision;
     observation.server_name = hello.server_name;
+    observation.route = route.name;
     observation.ja4 = hello.ja4;
     observation.cipher = cipher;
     observation.when = now;
@@ -65,6 +68,7 @@ void account_handshake(const runtime::ListenerRuntime& runtime, ObservedHandshak
   handshake_log::HandshakeEvent event;
   event.time = now;
   event.listener = runtime.config.name;
+  event.route = route.name;
   event.client_address = config::to_string(observed.client);
   event.client_port = observed.peer.port();
   event.offered_versions = std::move(hello.offered_versions);
@@ -82,7 +86,7 @@ void account_handshake(const runtime::ListenerRuntime& runtime, ObservedHandshak
   event.decision = end.decision.legacy ? std::string(to_string(end.decision.legacy_decision))
                                        : std::string("allowed");
   event.reason = to_string(end.decision.reason);
-  runtime.access_log->submit(std::move(event));
+  route.access_log->submit(std::move(event));
 }
 
 }  // namespace tlsfloor::net

@@ -33,12 +33,13 @@ struct ObservedHandshake {
   hello::HelloFacts hello;
 };
 
-/// The policy's decision on `hello` from `client`. When the handshake will be recorded (a
-/// legacy client, or a handshake the log wants) `observed` is filled in; otherwise it stays
+/// The decision of `route`'s policy on `hello` from `client`. When the handshake will be recorded
+/// (a legacy client, or a handshake the log wants) `observed` is filled in; otherwise it stays
 /// null, so a modern client on a listener without a log costs no fingerprint and no copy.
 /// Counts the legacy handshake.
 policy::Decision judge_hello(const runtime::ListenerRuntime& runtime,
-                             const hello::ClientHello& hello, const ClientAddress& client,
+                             const runtime::RouteRuntime& route, const hello::ClientHello& hello,
+                             const ClientAddress& client,
                              std::unique_ptr<ObservedHandshake>& observed);
 
 /// How the handshake ended.
@@ -53,7 +54,7 @@ struct HandshakeEnd {
 /// Counts the use of the exception that let the client in (completed handshakes only), the
 /// legacy handshake in the listener's per-client table, and queues the log line (the observed
 /// facts move into it).
-void account_handshake(const runtime::ListenerRuntime& runtime, ObservedHandshake&& observed,
-                       const HandshakeEnd& end);
+void account_handshake(const runtime::ListenerRuntime& runtime, const runtime::RouteRuntime& route,
+                       ObservedHandshake&& observed, const HandshakeEnd& end);
 
 }  // namespace tlsfloor::net

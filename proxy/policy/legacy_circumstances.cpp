@@ -4,8 +4,13 @@
 
 namespace tlsfloor::policy {
 
-LegacyCircumstances legacy_circumstances(const config::ListenerConfig& listener,
-                                         const ClientIdentity& client,
+std::string brownout_draw_name(std::string_view listener, std::string_view route) {
+  if (route == config::kDefaultRouteName) return std::string(listener);
+  return std::string(listener) + "/" + std::string(route);
+}
+
+LegacyCircumstances legacy_circumstances(const config::RouteSettings& listener,
+                                         std::string_view draw_name, const ClientIdentity& client,
                                          const config::AddressPrefix& client_key,
                                          config::Timestamp now) {
   LegacyCircumstances circumstances;
@@ -14,7 +19,7 @@ LegacyCircumstances legacy_circumstances(const config::ListenerConfig& listener,
   if (enforcement.mode == config::EnforcementMode::brownout) {
     if (const auto window = active_brownout_window(enforcement.brownout, now)) {
       circumstances.brownout_refuses = selected_for_brownout(
-          enforcement.brownout.fraction, listener.name, client_key.address_bytes(), *window);
+          enforcement.brownout.fraction, draw_name, client_key.address_bytes(), *window);
     }
   }
   return circumstances;

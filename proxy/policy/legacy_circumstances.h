@@ -2,6 +2,8 @@
 // What a listener's exceptions and brownout say about one legacy client. Pure: the client's
 // facts and the time come in, what matched goes out; the caller counts it.
 #include <cstdint>
+#include <string>
+#include <string_view>
 
 #include "config/address_prefix.h"
 #include "config/config.h"
@@ -11,12 +13,17 @@
 
 namespace tlsfloor::policy {
 
-/// For a client below `listener`'s floor: the first exception that matches it at `now`, and
-/// (mode brownout) whether an active window refuses it. `client_key` is the client as the
-/// per-client table keys it (its address masked to legacy_clients' prefix), so a /24 that is
-/// one client is drawn as one.
-LegacyCircumstances legacy_circumstances(const config::ListenerConfig& listener,
-                                         const ClientIdentity& client,
+/// What a route's brownout draw is seeded with: the listener's name for its default route (as
+/// before routes existed, so draws do not change), "listener/route" for a route.
+std::string brownout_draw_name(std::string_view listener, std::string_view route);
+
+/// For a client below a route's floor (`settings`: a listener's own keys, or a route's): the
+/// first exception that matches it at `now`, and (mode brownout) whether an active window
+/// refuses it. `client_key` is the client as the per-client table keys it (its address masked to
+/// legacy_clients' prefix), so a /24 that is one client is drawn as one; `draw_name` seeds the
+/// draw (see brownout_draw_name()).
+LegacyCircumstances legacy_circumstances(const config::RouteSettings& settings,
+                                         std::string_view draw_name, const ClientIdentity& client,
                                          const config::AddressPrefix& client_key,
                                          config::Timestamp now);
 

@@ -22,8 +22,8 @@ std::string_view to_string(DecisionReason reason) {
   return "unknown";
 }
 
-VersionPolicy version_policy(const config::ListenerConfig& listener) {
-  return {listener.tls.min_version, listener.tls.max_version, listener.enforcement.mode};
+VersionPolicy version_policy(const config::RouteSettings& settings) {
+  return {settings.tls.min_version, settings.tls.max_version, settings.enforcement.mode};
 }
 
 Decision decide(std::uint16_t highest_offered, const VersionPolicy& policy,

@@ -29,8 +29,8 @@ struct VersionPolicy {
   }
 };
 
-/// The policy of a listener's configuration.
-VersionPolicy version_policy(const config::ListenerConfig& listener);
+/// The policy of a listener's or a route's configuration.
+VersionPolicy version_policy(const config::RouteSettings& settings);
 
 /// An exception of a listener that matched a client: its position in the listener's list (so
 /// the caller can count its use) and the exception itself.

@@ -6,10 +6,15 @@
 
 #include <sys/resource.h>
 
+#include <array>
+#include <cstdint>
 #include <set>
 #include <system_error>
 
+#include "proxy/policy/legacy_circumstances.h"
 #include "proxy/tls/ssl_error.h"
+
+#include <openssl/sha.h>
 
 namespace tlsfloor::runtime {
 
@@ -50,9 +55,51 @@ SharedRuntime build_shared_runtime(const config::Config& config, metrics::Metric
     }
   };
   // Only logs some listener uses: a global log that every listener overrides is not opened.
-  for (const auto& listener : config.listeners) open(config.access_log_of(listener));
+  for (const auto& listener : config.listeners) {
+    open(config.access_log_of(listener));
+    for (const auto& route : listener.routes) open(config.access_log_of(route));
+  }
   return shared;
 }
+
+namespace {
+
+// Sessions are bound to their route (SSL_set_session_id_context): the default route keeps the
+// context tlsfloor always used, so sessions survive the upgrade to routes; a route's is derived
+// from its name, which survives reloads (an index would not).
+std::string session_context_of(std::string_view route) {
+  if (route == config::kDefaultRouteName) return "tlsfloor";
+  std::array<std::uint8_t, SHA256_DIGEST_LENGTH> digest{};
+  const std::string input = "tlsfloor route " + std::string(route);
+  SHA256(reinterpret_cast<const std::uint8_t*>(input.data()), input.size(), digest.data());
+  static_assert(SHA256_DIGEST_LENGTH <= SSL_MAX_SID_CTX_LENGTH);
+  return std::string(reinterpret_cast<const char*>(digest.data()), digest.size());
+}
+
+void build_route(const config::Config& config, const config::ListenerConfig& listener,
+                 const config::RouteSettings& settings, std::string name,
+                 const SharedRuntime& shared, RouteRuntime& route,
+                 std::vector<config::ConfigError>& errors) {
+  route.settings = &settings;
+  route.policy = policy::version_policy(settings);
+  if (&settings != &listener && !settings.certificates.empty()) {
+    route.certificates = tls::CertificateSet::load(settings.certificates, errors);
+  }
+  if (settings.upstream.address.host_is_ip_literal()) {
+    route.upstream_endpoint.emplace(boost::asio::ip::make_address(settings.upstream.address.host),
+                                    settings.upstream.address.port);
+  }
+  if (const auto& log = config.access_log_of(settings)) {
+    const auto it = shared.access_logs.find(log->path);
+    if (it != shared.access_logs.end()) route.access_log = it->second;
+    route.access_log_legacy_only = log->legacy_only;
+  }
+  route.session_context = session_context_of(name);
+  route.brownout_draw = policy::brownout_draw_name(listener.name, name);
+  route.name = std::move(name);
+}
+
+}  // namespace
 
 std::shared_ptr<const ListenerRuntime> build_listener_runtime(
     const config::Config& config, const config::ListenerConfig& listener,
@@ -61,29 +108,30 @@ std::shared_ptr<const ListenerRuntime> build_listener_runtime(
   const std::size_t errors_before = errors.size();
   auto runtime = std::make_shared<ListenerRuntime>();
   runtime->config = listener;
-  runtime->policy = policy::version_policy(listener);
-  runtime->certificates = tls::CertificateSet::load(listener.certificates, errors);
-  runtime->ssl_ctx = tls::make_server_context(listener);
+  const config::ListenerConfig& own = runtime->config;  // routes point into this copy
+  runtime->certificates = tls::CertificateSet::load(own.certificates, errors);
+  runtime->ssl_ctx = tls::make_server_context(own);
   if (!runtime->ssl_ctx) {
-    errors.push_back({listener.where, "cannot create a TLS context: " + tls::take_ssl_error()});
+    errors.push_back({own.where, "cannot create a TLS context: " + tls::take_ssl_error()});
   }
-  if (listener.upstream.address.host_is_ip_literal()) {
-    runtime->upstream_endpoint.emplace(
-        boost::asio::ip::make_address(listener.upstream.address.host),
-        listener.upstream.address.port);
+  runtime->routes.resize(own.routes.size() + 1);
+  build_route(config, own, own, std::string(config::kDefaultRouteName), shared, runtime->routes[0],
+              errors);
+  for (std::size_t i = 0; i < own.routes.size(); ++i) {
+    build_route(config, own, own.routes[i], own.routes[i].name, shared, runtime->routes[i + 1],
+                errors);
   }
+  runtime->route_table = policy::RouteTable(own.routes);
   runtime->legacy_clients = shared.legacy_clients;
   runtime->descriptors = shared.descriptors;
   runtime->clock = shared.clock;
-  if (const auto& log = config.access_log_of(listener)) {
-    const auto it = shared.access_logs.find(log->path);
-    if (it != shared.access_logs.end()) runtime->access_log = it->second;
-    runtime->access_log_legacy_only = log->legacy_only;
-  }
   if (errors.size() != errors_before) return nullptr;
-  runtime->metrics = &metrics.listener(listener.name);
-  for (const auto& exception : listener.exceptions) {
-    runtime->exception_uses.push_back(ledger.use(listener.name, exception.name));
+  runtime->metrics = &metrics.listener(own.name);
+  for (RouteRuntime& route : runtime->routes) {
+    route.metrics = &runtime->metrics->route(route.name);
+    for (const auto& exception : route.settings->exceptions) {
+      route.exception_uses.push_back(ledger.use(own.name, state::ledger_name(exception)));
+    }
   }
   return runtime;
 }
@@ -91,16 +139,20 @@ std::shared_ptr<const ListenerRuntime> build_listener_runtime(
 void publish(const ListenerRuntime& runtime, metrics::Metrics& metrics,
              state::ExceptionLedger& ledger) {
   const config::ListenerConfig& listener = runtime.config;
-  metrics.publish_policy(listener.name, config::to_string(listener.tls.min_version),
-                         config::to_string(listener.tls.max_version),
-                         config::to_string(listener.enforcement.mode));
+  std::vector<metrics::RoutePolicySample> policies;
+  for (const RouteRuntime& route : runtime.routes) {
+    policies.push_back({route.name, config::to_string(route.settings->tls.min_version),
+                        config::to_string(route.settings->tls.max_version),
+                        config::to_string(route.settings->enforcement.mode)});
+  }
+  metrics.publish_policy(listener.name, policies);
   const config::Timestamp now = runtime.clock();
   ledger.adopt(listener, now);
-  for (const config::ExceptionConfig& exception : listener.exceptions) {
+  for (const config::ExceptionConfig* exception : state::configured_exceptions(listener)) {
     // Said at every load, so an expired override cannot linger unnoticed in the file.
-    if (exception.expires <= now) {
+    if (exception->expires <= now) {
       spdlog::warn("listener {}: exception {} expired at {}; it matches no client", listener.name,
-                   exception.name, config::format_timestamp(exception.expires));
+                   state::ledger_name(*exception), config::format_timestamp(exception->expires));
     }
   }
 }

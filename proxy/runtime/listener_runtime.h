@@ -9,37 +9,73 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "config/config.h"
 #include "metrics/handshake_log/handshake_log.h"
 #include "metrics/metrics.h"
 #include "proxy/policy/policy.h"
+#include "proxy/policy/route_table.h"
 #include "proxy/state/exception_ledger.h"
 #include "proxy/tls/certificate_set.h"
 #include "proxy/tls/server_context.h"
 
 namespace tlsfloor::runtime {
 
+/// What one route (or the listener's default route) serves its connections with.
+struct RouteRuntime {
+  std::string name;                                 // "default", or the route's name
+  const config::RouteSettings* settings = nullptr;  // in ListenerRuntime::config
+  policy::VersionPolicy policy;
+  /// The route's own certificates (empty: the listener's serve it).
+  tls::CertificateSet certificates;
+  /// Set when the upstream is an IP literal; otherwise the name is resolved per connection.
+  std::optional<boost::asio::ip::tcp::endpoint> upstream_endpoint;
+  /// The handshake log this route writes to, if any (routes and listeners may share one file).
+  std::shared_ptr<handshake_log::HandshakeLog> access_log;
+  bool access_log_legacy_only = false;
+  /// Where the use of settings->exceptions is recorded, in the same order.
+  std::vector<std::shared_ptr<state::ExceptionUse>> exception_uses;
+  /// The session-ID context of this route's connections: sessions never resume across routes,
+  /// whose certificates and policies differ.
+  std::string session_context;
+  /// What this route's brownout draws are seeded with (policy::brownout_draw_name()).
+  std::string brownout_draw;
+  metrics::RouteMetrics* metrics = nullptr;
+};
+
 struct ListenerRuntime {
   config::ListenerConfig config;
-  policy::VersionPolicy policy;
+  /// routes[0] is the default route (the listener's own keys), then config.routes in order.
+  std::vector<RouteRuntime> routes;
+  policy::RouteTable route_table;
+  /// The listener's certificates: the default route's, and every route's fallback.
   tls::CertificateSet certificates;
   bssl::UniquePtr<SSL_CTX> ssl_ctx;
   metrics::ListenerMetrics* metrics = nullptr;
-  /// Set when the upstream is an IP literal; otherwise the name is resolved per connection.
-  std::optional<boost::asio::ip::tcp::endpoint> upstream_endpoint;
   /// How clients are keyed in the per-client legacy table (and for max_handshakes_per_source).
   config::LegacyClientsConfig legacy_clients;
   /// Client sockets at or above this descriptor number are refused (the process's reserve).
   config::DescriptorReserve descriptors;
-  /// The handshake log this listener writes to, if any (listeners may share one file).
-  std::shared_ptr<handshake_log::HandshakeLog> access_log;
-  bool access_log_legacy_only = false;
-  /// Where the use of config.exceptions is recorded, in the same order.
-  std::vector<std::shared_ptr<state::ExceptionUse>> exception_uses;
   /// The time exceptions and brownouts are judged by (injected by tests).
   std::function<config::Timestamp()> clock;
+
+  /// The route for a client that sent `server_name` (empty: none).
+  const RouteRuntime& route_for(std::string_view server_name) const {
+    return routes[route_table.match(server_name)];
+  }
+  const RouteRuntime& default_route() const { return routes.front(); }
+  /// The certificate `route` serves to `server_name`: its own that matches the name, else the
+  /// listener's that does, else its own first (a route without certificates: the listener's
+  /// choice).
+  const tls::CertifiedKey& certificate_for(const RouteRuntime& route,
+                                           std::string_view server_name) const {
+    if (route.certificates.empty()) return certificates.select(server_name);
+    if (const tls::CertifiedKey* own = route.certificates.matching(server_name)) return *own;
+    if (const tls::CertifiedKey* fallback = certificates.matching(server_name)) return *fallback;
+    return route.certificates.first();
+  }
 };
 
 /// What listeners share, built once per configuration.

@@ -207,9 +207,12 @@ admin::AdminState Server::make_admin_state() {
     // Brownout windows open and close with the clock, not with traffic: judge them now.
     const config::Timestamp now = shared_.clock();
     for (const auto& runtime : current_runtimes()) {
-      runtime->metrics->set_brownout_active(
-          runtime->config.enforcement.mode == config::EnforcementMode::brownout &&
-          policy::active_brownout_window(runtime->config.enforcement.brownout, now).has_value());
+      for (const auto& route : runtime->routes) {
+        const config::EnforcementConfig& enforcement = route.settings->enforcement;
+        route.metrics->set_brownout_active(
+            enforcement.mode == config::EnforcementMode::brownout &&
+            policy::active_brownout_window(enforcement.brownout, now).has_value());
+      }
     }
     return metrics_->render(exception_samples());
   };
@@ -229,8 +232,8 @@ admin::AdminState Server::make_admin_state() {
 std::vector<metrics::ExceptionSample> Server::exception_samples() {
   std::vector<metrics::ExceptionSample> samples;
   for (const auto& record : ledger_->records(configured_listeners(current_runtimes()))) {
-    samples.push_back({record.listener, record.exception->name, record.handshakes, record.last_used,
-                       record.exception->expires});
+    samples.push_back({record.listener, record.exception->route, record.exception->name,
+                       record.handshakes, record.last_used, record.exception->expires});
   }
   return samples;
 }
@@ -251,6 +254,14 @@ void Server::log_listener(const net::Listener& listener) const {
       config::to_string(runtime->config.tls.min_version),
       config::to_string(runtime->config.tls.max_version),
       config::to_string(runtime->config.enforcement.mode), runtime->config.exceptions.size());
+  for (const config::RouteConfig& route : runtime->config.routes) {
+    std::string names;
+    for (const auto& name : route.server_names) names += (names.empty() ? "" : ", ") + name;
+    spdlog::info("listener {} route {} ({}) -> {} ({}..{}, mode {}, {} exception(s))",
+                 listener.name(), route.name, names, route.upstream.address.to_string(),
+                 config::to_string(route.tls.min_version), config::to_string(route.tls.max_version),
+                 config::to_string(route.enforcement.mode), route.exceptions.size());
+  }
 }
 
 admin::ReloadOutcome Server::reload() {
@@ -384,7 +395,6 @@ void Server::commit(Candidate candidate, const ListenerPlan& plan) {
   for (const auto& name : old_names) {
     if (std::none_of(candidate.runtimes.begin(), candidate.runtimes.end(),
                      [&](const auto& runtime) { return runtime->config.name == name; })) {
-      metrics_->listener(name).set_brownout_active(false);
       metrics_->withdraw_policy(name);
     }
   }
@@ -448,6 +458,8 @@ asio::awaitable<void> Server::drain() {
     for (auto& worker : workers_) worker->context().stop();
   }
   ledger_->save(configured_listeners(current_runtimes()));  // the last uses, before the end
+  // Every connection has ended: once stopped, the handshake logs hold all their lines.
+  for (const auto& [path, log] : shared_.access_logs) log->flush();
   if (admin_) admin_->close();
   if (signals_) signals_->cancel();
   control_guard_.reset();

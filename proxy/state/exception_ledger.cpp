@@ -41,6 +41,23 @@ ExceptionLedger::ExceptionLedger(std::optional<std::string> state_file)
   }
 }
 
+std::vector<const config::ExceptionConfig*> configured_exceptions(
+    const config::ListenerConfig& listener) {
+  std::vector<const config::ExceptionConfig*> exceptions;
+  for (const auto& exception : listener.exceptions) exceptions.push_back(&exception);
+  for (const auto& route : listener.routes) {
+    for (const auto& exception : route.exceptions) {
+      if (exception.route == route.name) exceptions.push_back(&exception);
+    }
+  }
+  return exceptions;
+}
+
+std::string ledger_name(const config::ExceptionConfig& exception) {
+  return exception.route == config::kDefaultRouteName ? exception.name
+                                                      : exception.route + "/" + exception.name;
+}
+
 std::shared_ptr<ExceptionUse> ExceptionLedger::use(const std::string& listener,
                                                    const std::string& exception) {
   const Key key{listener, exception};
@@ -55,8 +72,8 @@ std::shared_ptr<ExceptionUse> ExceptionLedger::use(const std::string& listener,
 }
 
 void ExceptionLedger::adopt(const config::ListenerConfig& listener, config::Timestamp now) {
-  for (const auto& exception : listener.exceptions) {
-    const Key key{listener.name, exception.name};
+  for (const auto* exception : configured_exceptions(listener)) {
+    const Key key{listener.name, ledger_name(*exception)};
     const auto it = remembered_.find(key);
     first_loaded_.try_emplace(key, it != remembered_.end() ? it->second.first_loaded : now);
   }
@@ -76,9 +93,11 @@ void ExceptionLedger::save(const ConfiguredListeners& listeners, bool force) {
   // override ever written.
   const auto configured = [&](const Key& key) {
     return std::any_of(listeners.begin(), listeners.end(), [&](const auto* listener) {
-      return listener->name == key.first &&
-             std::any_of(listener->exceptions.begin(), listener->exceptions.end(),
-                         [&](const auto& exception) { return exception.name == key.second; });
+      if (listener->name != key.first) return false;
+      const auto exceptions = configured_exceptions(*listener);
+      return std::any_of(exceptions.begin(), exceptions.end(), [&](const auto* exception) {
+        return ledger_name(*exception) == key.second;
+      });
     });
   };
   std::erase_if(first_loaded_, [&](const auto& entry) { return !configured(entry.first); });
@@ -92,11 +111,11 @@ void ExceptionLedger::save(const ConfiguredListeners& listeners, bool force) {
 std::vector<ExceptionRecord> ExceptionLedger::records(const ConfiguredListeners& listeners) const {
   std::vector<ExceptionRecord> records;
   for (const auto* listener : listeners) {
-    for (const auto& exception : listener->exceptions) {
-      const Key key{listener->name, exception.name};
+    for (const auto* exception : configured_exceptions(*listener)) {
+      const Key key{listener->name, ledger_name(*exception)};
       ExceptionRecord record;
       record.listener = listener->name;
-      record.exception = &exception;
+      record.exception = exception;
       if (const auto it = uses_.find(key); it != uses_.end()) {
         record.handshakes = it->second->handshakes();
         record.last_used = it->second->last_used();

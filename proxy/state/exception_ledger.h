@@ -46,6 +46,15 @@ struct ExceptionRecord {
   config::Timestamp first_loaded;
 };
 
+/// Every exception a listener configures: its own list, then each route's own (routes that set
+/// none share the listener's, which are listed once).
+std::vector<const config::ExceptionConfig*> configured_exceptions(
+    const config::ListenerConfig& listener);
+
+/// How the ledger and the state file name an exception within its listener: its name for the
+/// listener's own, "route/name" for a route's (names cannot contain '/').
+std::string ledger_name(const config::ExceptionConfig& exception);
+
 /// The listeners whose exceptions are in force (their configurations outlive the call).
 using ConfiguredListeners = std::vector<const config::ListenerConfig*>;
 

@@ -110,19 +110,24 @@ CertificateSet CertificateSet::load(const std::vector<config::CertificateConfig>
 }
 
 const CertifiedKey& CertificateSet::select(std::string_view server_name) const {
-  if (!server_name.empty() && keys_.size() > 1) {
-    for (const auto& key : keys_) {
-      if (X509_check_host(key.leaf.get(), server_name.data(), server_name.size(), 0, nullptr) ==
-          1) {
-        return key;
-      }
-    }
+  // One certificate: no name check needed, it is the answer either way.
+  if (keys_.size() > 1) {
+    if (const CertifiedKey* key = matching(server_name)) return *key;
   }
   return keys_.front();
 }
 
-bool CertificateSet::apply(SSL* ssl, std::string_view server_name) const {
-  const CertifiedKey& key = select(server_name);
+const CertifiedKey* CertificateSet::matching(std::string_view server_name) const {
+  if (server_name.empty()) return nullptr;
+  for (const auto& key : keys_) {
+    if (X509_check_host(key.leaf.get(), server_name.data(), server_name.size(), 0, nullptr) == 1) {
+      return &key;
+    }
+  }
+  return nullptr;
+}
+
+bool CertificateSet::install(SSL* ssl, const CertifiedKey& key) {
   std::vector<CRYPTO_BUFFER*> chain;
   chain.reserve(key.chain.size());
   for (const auto& buffer : key.chain) chain.push_back(buffer.get());

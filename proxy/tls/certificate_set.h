@@ -27,8 +27,15 @@ class CertificateSet {
                              std::vector<config::ConfigError>& errors);
 
   const CertifiedKey& select(std::string_view server_name) const;
+  /// The first certificate whose leaf matches `server_name`; null when none does (or no name).
+  const CertifiedKey* matching(std::string_view server_name) const;
+  const CertifiedKey& first() const { return keys_.front(); }
   /// Installs the chosen chain and key on a connection (from the early callback).
-  bool apply(SSL* ssl, std::string_view server_name) const;
+  bool apply(SSL* ssl, std::string_view server_name) const {
+    return install(ssl, select(server_name));
+  }
+  /// Installs `key` on a connection (from the early callback).
+  static bool install(SSL* ssl, const CertifiedKey& key);
   bool empty() const { return keys_.empty(); }
 
  private:

@@ -1,5 +1,6 @@
 #include "proxy/tls/server_context.h"
 
+#include <algorithm>
 #include <exception>
 
 namespace tlsfloor::tls {
@@ -27,7 +28,10 @@ bssl::UniquePtr<SSL_CTX> make_server_context(const config::ListenerConfig& liste
   // The context admits every version the library speaks up to the ceiling; each connection's
   // floor is set in the early callback, once the client's offer is known.
   SSL_CTX_set_min_proto_version(ctx.get(), TLS1_VERSION);
-  SSL_CTX_set_max_proto_version(ctx.get(), static_cast<uint16_t>(listener.tls.max_version));
+  // The highest ceiling of any route; each connection gets its route's in the early callback.
+  config::TlsVersion ceiling = listener.tls.max_version;
+  for (const auto& route : listener.routes) ceiling = std::max(ceiling, route.tls.max_version);
+  SSL_CTX_set_max_proto_version(ctx.get(), static_cast<uint16_t>(ceiling));
   SSL_CTX_set_select_certificate_cb(ctx.get(), dispatch_client_hello);
   // SSL_write is retried with the same arguments after WANT_WRITE, but from a pooled buffer
   // whose address may differ between retries.

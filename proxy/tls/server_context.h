@@ -21,9 +21,10 @@ class ClientHelloHandler {
   ~ClientHelloHandler() = default;
 };
 
-/// A server SSL_CTX for a listener: versions TLS1.0..max_version (the floor is applied per
-/// connection in the early callback, which goes to the SSL's ClientHelloHandler), session
-/// tickets with in-memory keys rotated by BoringSSL, no client certificates.
+/// A server SSL_CTX for a listener: versions TLS1.0..the highest max_version of its routes (each
+/// connection's floor and ceiling are applied in the early callback, which goes to the SSL's
+/// ClientHelloHandler), session tickets with in-memory keys rotated by BoringSSL, no client
+/// certificates.
 bssl::UniquePtr<SSL_CTX> make_server_context(const config::ListenerConfig& listener);
 
 }  // namespace tlsfloor::tls

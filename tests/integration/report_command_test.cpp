@@ -119,7 +119,7 @@ TEST_F(ReportCommandTest, TextReportFromStandardInput) {
   EXPECT_NE(output.find("Clients: 2 affected, heaviest first\n"), std::string::npos) << output;
   EXPECT_NE(output.find("\n192.0.2.0/24         3  42.86%       0       3       0        0  "
                         "2026-11-22T10:00:00.000Z  2026-11-22T11:00:00.000Z  api        "
-                        "legacy.example.com  " +
+                        "default  legacy.example.com  " +
                         kLegacyJa4 + "\n"),
             std::string::npos)
       << output;

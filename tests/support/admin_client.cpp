@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <sstream>
 
 #include "tests/support/tls_client.h"
@@ -66,6 +67,7 @@ std::optional<double> metric_value(const std::string& exposition, const std::str
                                    const Labels& labels) {
   std::istringstream lines(exposition);
   std::string line;
+  std::optional<double> sum;
   while (std::getline(lines, line)) {
     if (line.empty() || line[0] == '#') continue;
     const std::size_t name_end = line.find_first_of("{ ");
@@ -83,9 +85,13 @@ std::optional<double> metric_value(const std::string& exposition, const std::str
       found = *parsed;
       value_start = close + 2;
     }
-    if (found == labels) return std::stod(line.substr(value_start));
+    const bool includes = std::all_of(labels.begin(), labels.end(), [&](const auto& label) {
+      const auto it = found.find(label.first);
+      return it != found.end() && it->second == label.second;
+    });
+    if (includes) sum = sum.value_or(0) + std::stod(line.substr(value_start));
   }
-  return std::nullopt;
+  return sum;
 }
 
 }  // namespace tlsfloor::test

@@ -23,7 +23,8 @@ inline HttpResponse http_get(std::uint16_t port, const std::string& target) {
 
 using Labels = std::map<std::string, std::string>;
 
-/// The value of the sample `name` with exactly these labels in a text exposition, or nullopt.
+/// The sum of the samples `name` whose labels include these (PromQL's `sum` over the labels left
+/// out: {listener="api"} adds up every route of api), or nullopt when there is none.
 std::optional<double> metric_value(const std::string& exposition, const std::string& name,
                                    const Labels& labels);
 

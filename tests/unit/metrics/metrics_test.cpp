@@ -39,7 +39,7 @@ TEST(MetricsTest, LegacyClientSeriesComeFromTheListenersTable) {
     observation.client = config::masked(config::parse_address(address).value(), 32, 128);
     observation.version_wire = version;
     observation.decision = LegacyDecision::rejected;
-    api.legacy_clients().record(observation);
+    metrics.listener("api").legacy_clients().record(observation);
   };
   record("192.0.2.1", 0x0301);
   record("192.0.2.2", 0x0302);
@@ -71,9 +71,9 @@ TEST(MetricsTest, LegacyDecisionsConnectionsAndBytes) {
   auto& api = metrics.listener("api", "TLS1.2", "TLS1.3", "observe");
   api.count_legacy_handshake(0x0302, LegacyDecision::would_reject);
   api.count_legacy_handshake(0x0301, LegacyDecision::rejected);
-  api.connection_opened();
-  api.connection_opened();
-  api.connection_closed();
+  metrics.listener("api").connection_opened();
+  metrics.listener("api").connection_opened();
+  metrics.listener("api").connection_closed();
   api.count_bytes(Direction::client_to_upstream, 100);
   api.count_bytes(Direction::upstream_to_client, 7);
   api.count_upstream_connect_failure();
@@ -121,6 +121,41 @@ TEST(MetricsTest, PolicyInfoIsReplacedNotDuplicated) {
                           {"min_version", "TLS1.0"},
                           {"max_version", "TLS1.3"},
                           {"mode", "observe"}}),
+            std::nullopt);
+}
+
+TEST(MetricsTest, RoutesHaveTheirOwnSeriesAndPolicies) {
+  Metrics metrics;
+  metrics.publish_policy("edge", {{"default", "TLS1.2", "TLS1.3", "enforce"},
+                                  {"legacy", "TLS1.0", "TLS1.3", "observe"}});
+  metrics.listener("edge").route("legacy").count_handshake(0x0301, HandshakeOutcome::accepted);
+  metrics.listener("edge").route("default").count_handshake(0x0301, HandshakeOutcome::rejected);
+  std::string text = metrics.render();
+  EXPECT_EQ(metric_value(text, "tlsfloor_handshakes_total",
+                         {{"listener", "edge"},
+                          {"route", "legacy"},
+                          {"version", "TLS1.0"},
+                          {"outcome", "accepted"}}),
+            1.0);
+  EXPECT_EQ(metric_value(text, "tlsfloor_handshakes_total",
+                         {{"listener", "edge"}, {"route", "default"}, {"outcome", "rejected"}}),
+            1.0);
+  EXPECT_EQ(metric_value(text, "tlsfloor_policy_info",
+                         {{"listener", "edge"}, {"route", "legacy"}, {"mode", "observe"}}),
+            1.0);
+  // A reload without the route: its policy goes, its counters stay.
+  metrics.publish_policy("edge", {{"default", "TLS1.2", "TLS1.3", "enforce"}});
+  text = metrics.render();
+  EXPECT_EQ(metric_value(text, "tlsfloor_policy_info", {{"listener", "edge"}, {"route", "legacy"}}),
+            std::nullopt);
+  EXPECT_EQ(
+      metric_value(text, "tlsfloor_policy_info", {{"listener", "edge"}, {"route", "default"}}),
+      1.0);
+  EXPECT_EQ(
+      metric_value(text, "tlsfloor_handshakes_total", {{"listener", "edge"}, {"route", "legacy"}}),
+      1.0);
+  metrics.withdraw_policy("edge");
+  EXPECT_EQ(metric_value(metrics.render(), "tlsfloor_policy_info", {{"listener", "edge"}}),
             std::nullopt);
 }
 

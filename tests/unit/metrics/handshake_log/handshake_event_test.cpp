@@ -13,6 +13,7 @@ HandshakeEvent accepted_event() {
   event.time =
       sys_days{year{2026} / 11 / 22} + hours{10} + minutes{4} + seconds{5} + milliseconds{123};
   event.listener = "api";
+  event.route = "shop";
   event.client_address = "192.0.2.10";
   event.client_port = 51234;
   event.offered_versions = {0x0304, 0x0303};
@@ -32,7 +33,8 @@ HandshakeEvent accepted_event() {
 
 TEST(HandshakeEvent, IsOneJsonLineWithEveryKeyInOrder) {
   EXPECT_EQ(to_json_line(accepted_event()),
-            R"({"time":"2026-11-22T10:04:05.123Z","listener":"api","client":"192.0.2.10",)"
+            R"({"time":"2026-11-22T10:04:05.123Z","listener":"api","route":"shop",)"
+            R"("client":"192.0.2.10",)"
             R"("client_port":51234,"offered_versions":["TLS1.3","TLS1.2"],)"
             R"("highest_offered":"TLS1.3","negotiated_version":"TLS1.3",)"
             R"("cipher":"TLS_AES_128_GCM_SHA256","sni":"api.example.com",)"

@@ -187,3 +187,57 @@ TEST(HandshakeReport, EqualCountsAreOrderedByText) {
 
 }  // namespace
 }  // namespace tlsfloor::report
+
+namespace tlsfloor::report {
+namespace {
+
+using namespace test_log;
+
+TEST(HandshakeReportRoutes, CountsEveryRouteAndFiltersByName) {
+  const std::vector<std::string> lines{
+      log_line("192.0.2.1", kTls1_0, 0, kJa4A, "legacy.example.com", "edge", "legacy"),
+      log_line("192.0.2.1", kTls1_0, 1, kJa4A, "legacy.example.com", "edge", "legacy"),
+      log_line("192.0.2.2", kTls1_1, 2, kJa4B, "shop.example.com", "edge", "shop"),
+      log_line("192.0.2.3", kTls1_3, 3, kJa4D, "api.example.com", "edge"),
+      log_line("192.0.2.4", kTls1_3, 4, kJa4D, "other.example", "api", "legacy"),
+  };
+  const HandshakeReport all = report_of(lines);
+  const auto routes = all.routes();
+  ASSERT_EQ(routes.size(), 4u);
+  EXPECT_EQ(routes[0]->listener, "edge");
+  EXPECT_EQ(routes[0]->route, "legacy");
+  EXPECT_EQ(routes[0]->affected.count, 2u);
+  EXPECT_EQ(routes[1]->route, "shop");
+  EXPECT_EQ(routes[1]->affected.count, 1u);
+  // Clean routes are listed too (by listener, then route): the proof they are safe.
+  EXPECT_EQ(routes[2]->listener, "api");
+  EXPECT_EQ(routes[2]->route, "legacy");
+  EXPECT_EQ(routes[2]->handshakes, 1u);
+  EXPECT_EQ(routes[3]->route, "default");
+  EXPECT_EQ(all.clients()[0]->routes.kept(), (std::vector<std::string>{"legacy"}));
+
+  HandshakeReport::Settings only_legacy;
+  only_legacy.route = "legacy";
+  const HandshakeReport legacy = report_of(lines, only_legacy);
+  EXPECT_EQ(legacy.totals().handshakes, 3u);  // two on edge, one on api
+  EXPECT_EQ(legacy.totals().affected, 2u);
+  EXPECT_EQ(legacy.totals().other_routes, 2u);
+  ASSERT_EQ(legacy.clients().size(), 1u);
+  EXPECT_EQ(legacy.clients()[0]->client_text, "192.0.2.1");
+}
+
+TEST(HandshakeReportRoutes, ALineWithoutARouteIsTheDefaultRoute) {
+  const auto parsed = parse_handshake_line(
+      R"({"time":"2026-11-22T10:00:00.000Z","listener":"api","client":"192.0.2.1",)"
+      R"("highest_offered":"TLS1.0","sni":null,"ja4":"t10"})");
+  ASSERT_TRUE(parsed.record) << parsed.error;
+  EXPECT_EQ(parsed.record->route, "default");
+  const auto bad = parse_handshake_line(
+      R"({"time":"2026-11-22T10:00:00.000Z","listener":"api","route":7,"client":"192.0.2.1",)"
+      R"("highest_offered":"TLS1.0","sni":null,"ja4":"t10"})");
+  EXPECT_FALSE(bad.record);
+  EXPECT_EQ(bad.error, "\"route\" is 7, not a string");
+}
+
+}  // namespace
+}  // namespace tlsfloor::report

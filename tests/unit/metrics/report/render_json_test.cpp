@@ -33,8 +33,9 @@ TEST(HandshakeReportJson, CarriesEveryTotalAndRow) {
   ASSERT_EQ(text.back(), '\n');
   const ordered_json json = ordered_json::parse(text);
 
-  EXPECT_EQ(keys_of(json), (Strings{"floor", "ipv4_prefix", "ipv6_prefix", "top", "totals",
-                                    "clients", "fingerprints"}));
+  EXPECT_EQ(keys_of(json), (Strings{"floor", "ipv4_prefix", "ipv6_prefix", "top", "route", "totals",
+                                    "clients", "routes", "fingerprints"}));
+  EXPECT_EQ(json["route"], nullptr);
   EXPECT_EQ(json["floor"], "TLS1.2");
   EXPECT_EQ(json["ipv4_prefix"], 32);
   EXPECT_EQ(json["ipv6_prefix"], 128);
@@ -42,7 +43,8 @@ TEST(HandshakeReportJson, CarriesEveryTotalAndRow) {
 
   const ordered_json& totals = json["totals"];
   EXPECT_EQ(keys_of(totals), (Strings{"files", "handshakes", "affected", "share", "malformed_lines",
-                                      "first_seen", "last_seen"}));
+                                      "other_routes", "first_seen", "last_seen"}));
+  EXPECT_EQ(totals["other_routes"], 0);
   EXPECT_EQ(totals["files"], 2);
   EXPECT_EQ(totals["handshakes"], 10);
   EXPECT_EQ(totals["affected"], 7);
@@ -58,7 +60,7 @@ TEST(HandshakeReportJson, CarriesEveryTotalAndRow) {
   ASSERT_EQ(clients["rows"].size(), 4u);
   const ordered_json& client = clients["rows"][0];
   EXPECT_EQ(keys_of(client), (Strings{"client", "affected", "share", "by_version", "first_seen",
-                                      "last_seen", "listeners", "sni", "ja4"}));
+                                      "last_seen", "listeners", "routes", "sni", "ja4"}));
   EXPECT_EQ(client["client"], "192.0.2.10");
   EXPECT_EQ(client["affected"], 3);
   EXPECT_DOUBLE_EQ(client["share"].get<double>(), 0.3);
@@ -68,6 +70,18 @@ TEST(HandshakeReportJson, CarriesEveryTotalAndRow) {
   EXPECT_EQ(client["first_seen"], at_text(0));
   EXPECT_EQ(client["last_seen"], at_text(20));
   EXPECT_EQ(client["listeners"], values_json({"api", "partners"}));
+  EXPECT_EQ(client["routes"], values_json({"default"}));
+  // Every route read, each listener's own: the log has two listeners, both default routes.
+  ASSERT_EQ(json["routes"].size(), 2u);
+  EXPECT_EQ(keys_of(json["routes"][0]),
+            (Strings{"listener", "route", "handshakes", "affected", "share", "by_version",
+                     "first_seen", "last_seen"}));
+  EXPECT_EQ(json["routes"][0]["listener"], "api");
+  EXPECT_EQ(json["routes"][0]["route"], "default");
+  EXPECT_EQ(json["routes"][0]["handshakes"], 9);
+  EXPECT_EQ(json["routes"][0]["affected"], 6);
+  EXPECT_EQ(json["routes"][1]["listener"], "partners");
+  EXPECT_EQ(json["routes"][1]["affected"], 1);
   EXPECT_EQ(client["sni"], values_json({"a.example", "b.example"}));
   EXPECT_EQ(client["ja4"], values_json({kJa4A, kJa4B}));
   EXPECT_DOUBLE_EQ(clients["rows"][1]["share"].get<double>(), 0.2);

@@ -25,7 +25,7 @@ TEST(HandshakeReportText, IsAnAlignedTableWithTotals) {
       log_line("192.0.2.10", kTls1_0, 0, kJa4A, "a.example"),
       log_line("192.0.2.10", kTls1_1, 10, kJa4A, "b.example"),
       log_line("2001:db8::1", kSsl3_0, 30, kJa4B),
-      log_line("198.51.100.1", kTls1_3, 60, kJa4D, "d.example"),
+      log_line("198.51.100.1", kTls1_3, 60, kJa4D, "d.example", "api", "shop"),
   });
   report.count_file();
   report.count_malformed_line();
@@ -39,16 +39,24 @@ TEST(HandshakeReportText, IsAnAlignedTableWithTotals) {
             "  last seen        2026-11-22T10:01:00.000Z\n"
             "  clients grouped  IPv4 /32, IPv6 /128\n"
             "\n"
+            "Routes: 2 read, most affected first\n"
+            "LISTENER  ROUTE    HANDSHAKES  AFFECTED   SHARE  SSL3.0  TLS1.0  TLS1.1  unknown  "
+            "FIRST SEEN                LAST SEEN\n"
+            "api       default           3         3  75.00%       1       1       1        0  "
+            "2026-11-22T10:00:00.000Z  2026-11-22T10:00:30.000Z\n"
+            "api       shop              1         0   0.00%       0       0       0        0  "
+            "-                         -\n"
+            "\n"
             "Clients: 2 affected, heaviest first\n"
             "CLIENT       AFFECTED   SHARE  SSL3.0  TLS1.0  TLS1.1  unknown  FIRST SEEN       "
-            "         LAST SEEN                 LISTENERS  SNI                  JA4\n"
+            "         LAST SEEN                 LISTENERS  ROUTES   SNI                  JA4\n"
             "192.0.2.10          2  50.00%       0       1       1        0  "
-            "2026-11-22T10:00:00.000Z  2026-11-22T10:00:10.000Z  api        "
+            "2026-11-22T10:00:00.000Z  2026-11-22T10:00:10.000Z  api        default  "
             "a.example,b.example  " +
                 kJa4A +
                 "\n"
                 "2001:db8::1         1  25.00%       1       0       0        0  "
-                "2026-11-22T10:00:30.000Z  2026-11-22T10:00:30.000Z  api        -"
+                "2026-11-22T10:00:30.000Z  2026-11-22T10:00:30.000Z  api        default  -"
                 "                    " +
                 kJa4B +
                 "\n"

@@ -39,10 +39,12 @@ inline std::string at_text(int offset) { return config::format_timestamp(at(offs
 // writer rather than against hand-typed JSON.
 inline std::string log_line(const std::string& client, std::uint16_t highest_offered, int offset,
                             const std::string& ja4, const std::string& server_name = "",
-                            const std::string& listener = "api") {
+                            const std::string& listener = "api",
+                            const std::string& route = "default") {
   HandshakeEvent event;
   event.time = at(offset);
   event.listener = listener;
+  event.route = route;
   event.client_address = client;
   event.client_port = 40000;
   if (highest_offered != kUnknown) event.offered_versions = {highest_offered};

@@ -81,7 +81,7 @@ TEST_F(AdminRoutesTest, LegacyClientsRefusesWhatItCannotAnswer) {
             "TLS1.3)\n");
   const auto unknown = route(state_, "GET", "/legacy-clients?clients=10");
   EXPECT_EQ(unknown.status, 400u);
-  EXPECT_EQ(unknown.body, "unknown parameter \"clients\" (expected: listener, version)\n");
+  EXPECT_EQ(unknown.body, "unknown parameter \"clients\" (expected: listener, route, version)\n");
   EXPECT_EQ(route(state_, "GET", "/legacy-clients?listener=%6").status, 400u);
   EXPECT_EQ(route(state_, "GET", "/legacy-clients?listener=%zz").status, 400u);
   EXPECT_EQ(route(state_, "POST", "/legacy-clients").status, 405u);

@@ -47,7 +47,7 @@ TEST(ExceptionStatusTest, JsonListsEveryField) {
   EXPECT_EQ(doc["generated_at"], "2026-11-22T12:00:00.000Z");
   ASSERT_EQ(doc["exceptions"].size(), 1u);
   EXPECT_EQ(doc["exceptions"][0], nlohmann::json::parse(R"({
-      "listener": "api", "name": "payroll-batch", "clients": ["10.20.0.0/16"],
+      "listener": "api", "route": "default", "name": "payroll-batch", "clients": ["10.20.0.0/16"],
       "server_names": ["*.old.example.com"], "ja4": [], "min_version": "TLS1.1",
       "expires": "2026-12-22T12:00:00.000Z", "note": "OPS-1234", "unused_after_seconds": 1209600,
       "handshakes": 42, "last_used": "2026-11-22T11:00:00.000Z",

@@ -18,7 +18,7 @@ config::Timestamp at(int second) {
 
 void record(LegacyClientTracker& tracker, const char* address, std::uint16_t version,
             LegacyDecision decision, int second, const char* sni = "", const char* ja4 = "",
-            const char* cipher = "") {
+            const char* cipher = "", const char* route = "default") {
   LegacyClientTracker::Observation observation;
   observation.client = config::parse_address(address).value();
   observation.version_wire = version;
@@ -26,6 +26,7 @@ void record(LegacyClientTracker& tracker, const char* address, std::uint16_t ver
   observation.server_name = sni;
   observation.ja4 = ja4;
   observation.cipher = cipher;
+  observation.route = route;
   observation.when = at(second);
   tracker.record(observation);
 }
@@ -34,7 +35,8 @@ class LegacyClientsJsonTest : public testing::Test {
  protected:
   void SetUp() override {
     record(api_, "192.0.2.1", 0x0301, LegacyDecision::rejected, 1, "a.example", "t10d1", "");
-    record(api_, "192.0.2.1", 0x0301, LegacyDecision::rejected, 5, "b.example", "t10d1");
+    record(api_, "192.0.2.1", 0x0301, LegacyDecision::rejected, 5, "b.example", "t10d1", "",
+           "shop");
     record(api_, "192.0.2.2", 0x0302, LegacyDecision::would_reject, 2, "", "t11i2",
            "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA");
     record(web_, "2001:db8::7", 0x0302, LegacyDecision::would_reject, 3);
@@ -67,12 +69,21 @@ TEST_F(LegacyClientsJsonTest, EveryFieldOfEveryClientHeaviestFirst) {
   EXPECT_EQ(doc["clients"][1], json::parse(R"({"listener":"api","client":"192.0.2.1","handshakes":2,
                 "overcount_bound":0,"by_version":{"TLS1.0":{"rejected":2}},
                 "first_seen":"2026-11-22T10:00:01.000Z","last_seen":"2026-11-22T10:00:05.000Z",
-                "server_names":["a.example","b.example"],"ja4":["t10d1"],"last_cipher":null})"));
+                "server_names":["a.example","b.example"],"routes":["default","shop"],
+                "ja4":["t10d1"],"last_cipher":null})"));
   EXPECT_EQ(doc["clients"][2]["client"], "192.0.2.2");
   EXPECT_EQ(doc["clients"][2]["last_cipher"], "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA");
   EXPECT_EQ(doc["clients"][2]["server_names"], json::array());
   EXPECT_EQ(doc["clients"][0]["by_version"],
             json::parse(R"({"TLS1.0":{"would_reject":1},"TLS1.1":{"would_reject":2}})"));
+}
+
+TEST_F(LegacyClientsJsonTest, FiltersByRoute) {
+  const json doc = query({.route = "shop"});
+  ASSERT_EQ(doc["clients"].size(), 1u);
+  EXPECT_EQ(doc["clients"][0]["client"], "192.0.2.1");
+  EXPECT_EQ(query({.route = "default"})["clients"].size(), 3u);
+  EXPECT_EQ(query({.route = "nowhere"})["clients"].size(), 0u);
 }
 
 TEST_F(LegacyClientsJsonTest, FiltersByListener) {
