@@ -32,7 +32,7 @@ TEST(MetricsTest, HandshakesAreLabelledByVersionAndOutcome) {
 
 TEST(MetricsTest, LegacyClientSeriesComeFromTheListenersTable) {
   Metrics metrics(config::LegacyClientsConfig{.top_k = 10, .metrics_top_n = 1});
-  auto& api = metrics.listener("api", "TLS1.2", "TLS1.3", "enforce");
+  metrics.listener("api", "TLS1.2", "TLS1.3", "enforce");
   metrics.listener("web", "TLS1.2", "TLS1.3", "enforce");
   const auto record = [&](const char* address, std::uint16_t version) {
     LegacyClientTracker::Observation observation;
