@@ -208,6 +208,31 @@ TEST_F(BinaryTest, ASecondInstanceOnTheSameAddressRefusesToStart) {
   EXPECT_EQ(next.wait_exit(), 0) << next.output();
 }
 
+TEST_F(BinaryTest, CheckWarnsAboutRoutesWithDifferentFloorsOnOneUpstream) {
+  const auto cert = make_self_signed(dir_, "edge", {"localhost"});
+  const std::string config = dir_.write("routes.yaml",
+                                        "listeners:\n"
+                                        "  - name: edge\n"
+                                        "    listen: 127.0.0.1:0\n"
+                                        "    upstream: { address: 127.0.0.1:9000 }\n"
+                                        "    certificates: [{ cert: " +
+                                            cert.cert_path + ", key: " + cert.key_path +
+                                            " }]\n"
+                                            "    routes:\n"
+                                            "      - name: old\n"
+                                            "        server_names: [old.example.test]\n"
+                                            "        tls: { min_version: TLS1.0 }\n");
+  const auto result = run_command({kBinary, "--config", config, "--check"});
+  EXPECT_EQ(result.exit_code, 0) << result.output;  // a warning, not an error
+  EXPECT_NE(result.output.find("warning: " + config +
+                               ":7:9: routes \"old\" (TLS1.0 enforce) and "
+                               "\"default\" (TLS1.2 enforce) of listener \"edge\" share upstream "
+                               "127.0.0.1:9000"),
+            std::string::npos)
+      << result.output;
+  EXPECT_NE(result.output.find("configuration OK"), std::string::npos) << result.output;
+}
+
 TEST_F(BinaryTest, AMissingConfigFileIsAClearError) {
   const auto result = run_command({kBinary, "--config", "/nonexistent/tlsfloor.yaml", "--check"});
   EXPECT_EQ(result.exit_code, 1);
