@@ -166,9 +166,21 @@ struct RouteConfig : RouteSettings {
   SourceMark where;
 };
 
+/// The PROXY protocol from a load balancer (see proxy/proxy_protocol/).
+struct ProxyProtocolConfig {
+  /// Connections from these addresses must start with a PROXY header (version 1 or 2), whose
+  /// source is then the client for everything; from anywhere else a header is refused, and a
+  /// connection without one is served as a direct client.
+  std::vector<AddressPrefix> trusted;
+  /// How long a trusted connection may take to send its whole header.
+  Duration timeout = std::chrono::seconds(3);
+};
+
 struct ListenerConfig : RouteSettings {
   std::string name;  // unique; the `listener` metric label
   Endpoint listen;
+  /// Absent: no PROXY protocol (every connection's own source address is the client).
+  std::optional<ProxyProtocolConfig> proxy_protocol;
   /// Taken key by key from the top-level `limits` where the listener does not set them.
   LimitsConfig limits;
   /// Chosen by SNI in the early callback; no match (or no SNI) means the listener's own keys.

@@ -25,12 +25,12 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <map>
 #include <cctype>
 #include <cerrno>
 #include <charconv>
 #include <cstring>
 #include <fstream>
+#include <map>
 #include <optional>
 #include <span>
 #include <sstream>
@@ -62,11 +62,12 @@ constexpr std::string_view kTopLevelKeys[] = {"admin",          "threads",    "d
 constexpr std::string_view kAdminKeys[] = {"listen", "server_names", "token_file",
                                            "reloads_per_minute"};
 constexpr std::string_view kListenerKeys[] = {
-    "name",        "listen",   "upstream",   "certificates", "tls",
-    "enforcement", "timeouts", "access_log", "exceptions",   "limits", "routes"};
-constexpr std::string_view kRouteKeys[] = {"name",        "server_names", "upstream",
-                                           "certificates", "tls",         "enforcement",
-                                           "timeouts",    "access_log",   "exceptions"};
+    "name",     "listen",     "upstream",   "certificates", "tls",    "enforcement",
+    "timeouts", "access_log", "exceptions", "limits",       "routes", "proxy_protocol"};
+constexpr std::string_view kProxyProtocolKeys[] = {"trusted", "timeout"};
+constexpr std::string_view kRouteKeys[] = {"name",         "server_names", "upstream",
+                                           "certificates", "tls",          "enforcement",
+                                           "timeouts",     "access_log",   "exceptions"};
 constexpr std::string_view kExceptionKeys[] = {
     "name", "clients", "server_names", "ja4", "min_version", "expires", "note", "unused_after"};
 constexpr std::string_view kBrownoutKeys[] = {"windows", "every", "fraction"};
@@ -185,8 +186,8 @@ std::vector<ConfigError> shared_upstream_warnings(const Config& config) {
           continue;
         }
         warnings.push_back(
-            {route.where, "routes " + quoted(route.name) + " (" + describe_floor(route) +
-                              ") and " + quoted(other_name) + " (" + describe_floor(*other) +
+            {route.where, "routes " + quoted(route.name) + " (" + describe_floor(route) + ") and " +
+                              quoted(other_name) + " (" + describe_floor(*other) +
                               ") of listener " + quoted(listener.name) + " share upstream " +
                               route.upstream.address.to_string() +
                               ": a client reaches it through the laxer route by sending that "
@@ -700,6 +701,9 @@ class Parser {
         read_limits(*keys, listener.limits);
       }
     }
+    if (const Value* proxy_protocol = fields->find("proxy_protocol")) {
+      listener.proxy_protocol = read_proxy_protocol(*proxy_protocol);
+    }
     // After the listener's own keys: routes start from them.
     if (const Value* routes = fields->find("routes")) read_routes(*routes, listener);
 
@@ -742,7 +746,8 @@ class Parser {
     if (const Value* enforcement = fields.find("enforcement")) {
       read_enforcement(*enforcement, settings.enforcement);
     }
-    if (const Value* timeouts = fields.find("timeouts")) read_timeouts(*timeouts, settings.timeouts);
+    if (const Value* timeouts = fields.find("timeouts"))
+      read_timeouts(*timeouts, settings.timeouts);
     if (const Value* access_log = fields.find("access_log")) {
       settings.access_log = read_access_log(*access_log);
     }
@@ -774,6 +779,42 @@ class Parser {
     }
   }
 
+  std::optional<ProxyProtocolConfig> read_proxy_protocol(const Value& value) {
+    const std::optional<Fields> fields = read_map(value, "proxy_protocol", kProxyProtocolKeys);
+    if (!fields) return std::nullopt;
+    ProxyProtocolConfig proxy_protocol;
+    bool valid = true;
+    if (const Value* trusted = require(*fields, "trusted")) {
+      const std::vector<Value> entries = read_list(*trusted);
+      if (trusted->node.IsSequence() && entries.empty()) {
+        // Nobody trusted would refuse every header: say so rather than run a dead listener.
+        error(trusted->where,
+              "trusted must not be empty (the load balancers' addresses or "
+              "networks, e.g. [10.0.0.0/8])");
+        valid = false;
+      }
+      for (const Value& entry : entries) {
+        const auto text = read_string(entry);
+        if (!text) continue;
+        std::string problem;
+        if (auto prefix = parse_address_prefix(*text, &problem)) {
+          proxy_protocol.trusted.push_back(*prefix);
+        } else {
+          error(entry.where, "invalid trusted address " + quoted(*text) + ": " + problem +
+                                 " (expected an address or a CIDR such as 10.0.0.0/8)");
+          valid = false;
+        }
+      }
+    } else {
+      valid = false;
+    }
+    if (const Value* timeout = fields->find("timeout")) {
+      if (auto duration = read_duration(*timeout, false)) proxy_protocol.timeout = *duration;
+    }
+    if (!valid) return std::nullopt;
+    return proxy_protocol;
+  }
+
   void read_route_name(const Value& value, const ListenerConfig& listener, RouteConfig& route) {
     const std::optional<std::string> name = read_string(value);
     if (!name) return;
@@ -798,8 +839,9 @@ class Parser {
     route.name = *name;
   }
 
-  void read_route_server_names(const Value& value, RouteConfig& route,
-                               std::map<std::string, std::pair<std::string, int>, std::less<>>& claimed) {
+  void read_route_server_names(
+      const Value& value, RouteConfig& route,
+      std::map<std::string, std::pair<std::string, int>, std::less<>>& claimed) {
     const std::vector<Value> entries = read_list(value);
     if (value.node.IsSequence() && entries.empty()) {
       error(value.where, "server_names must not be empty (a route needs at least one name)");
@@ -828,8 +870,7 @@ class Parser {
   void read_upstream(const Value& value, UpstreamConfig& upstream, bool address_required) {
     const std::optional<Fields> fields = read_map(value, "upstream", kUpstreamKeys);
     if (!fields) return;
-    const Value* address =
-        address_required ? require(*fields, "address") : fields->find("address");
+    const Value* address = address_required ? require(*fields, "address") : fields->find("address");
     if (address != nullptr) {
       if (auto endpoint = read_endpoint(*address, "upstream address", false)) {
         upstream.address = *endpoint;

@@ -77,6 +77,12 @@ Metrics::Metrics(const config::LegacyClientsConfig& legacy_clients)
                               "handshakes_in_flight, handshakes_per_source, or descriptors (the "
                               "process is within its descriptor reserve).",
                               *registry_)),
+      proxy_protocol_errors_(named(prometheus::BuildCounter(),
+                                   "tlsfloor_proxy_protocol_errors_total",
+                                   "Connections closed for their PROXY protocol header, by reason: "
+                                   "untrusted (a header from an address not in trusted), missing, "
+                                   "malformed, oversized, or timeout (not complete in time).",
+                                   *registry_)),
       client_hello_errors_(named(prometheus::BuildCounter(), "tlsfloor_client_hello_errors_total",
                                  "ClientHellos whose handling failed inside tlsfloor (an "
                                  "exception in the early callback); each such handshake failed.",
@@ -258,6 +264,11 @@ ListenerMetrics::ListenerMetrics(Metrics& owner, const std::string& name)
     limit_rejections_[static_cast<std::size_t>(limit)] = &owner.limit_rejections_.Add(
         {{"listener", name}, {"limit", std::string(config::to_string(limit))}});
   }
+}
+
+void ListenerMetrics::count_proxy_protocol_error(std::string_view reason) {
+  owner_.proxy_protocol_errors_.Add({{"listener", name_}, {"reason", std::string(reason)}})
+      .Increment();
 }
 
 RouteMetrics& ListenerMetrics::route(const std::string& name) {

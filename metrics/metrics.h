@@ -113,6 +113,9 @@ class ListenerMetrics {
   }
   /// Handling a ClientHello threw inside BoringSSL's callback; that handshake failed.
   void count_client_hello_error() noexcept { client_hello_errors_.Increment(); }
+  /// A connection closed for its PROXY protocol header: `reason` is untrusted, missing,
+  /// malformed, oversized or timeout. Rare by design, so the series is looked up each time.
+  void count_proxy_protocol_error(std::string_view reason);
 
   /// The series of route `name` ("default" for the listener's own keys), created on first call.
   RouteMetrics& route(const std::string& name);
@@ -208,6 +211,7 @@ class Metrics {
   prometheus::Family<prometheus::Counter>& client_truncations_;
   prometheus::Family<prometheus::Counter>& accept_errors_;
   prometheus::Family<prometheus::Counter>& limit_rejections_;
+  prometheus::Family<prometheus::Counter>& proxy_protocol_errors_;
   prometheus::Family<prometheus::Counter>& client_hello_errors_;
   prometheus::Family<prometheus::Gauge>& brownout_active_;
   prometheus::Family<prometheus::Counter>& config_reloads_;

@@ -35,6 +35,10 @@ std::string to_json_line(const HandshakeEvent& event) {
   line["route"] = event.route;
   line["client"] = event.client_address;
   line["client_port"] = event.client_port;
+  line["balancer"] = event.balancer.empty() ? nlohmann::ordered_json(nullptr)
+                                            : nlohmann::ordered_json(event.balancer);
+  line["vpce_id"] = event.vpce_id.empty() ? nlohmann::ordered_json(nullptr)
+                                          : nlohmann::ordered_json(event.vpce_id);
   auto& offered = line["offered_versions"] = nlohmann::ordered_json::array();
   for (const std::uint16_t version : event.offered_versions)
     offered.push_back(offered_label(version));

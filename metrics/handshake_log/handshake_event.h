@@ -17,6 +17,10 @@ struct HandshakeEvent {
   std::string route = "default";  // the listener's route that served the client
   std::string client_address;     // without brackets or port
   std::uint16_t client_port = 0;
+  /// Behind a PROXY protocol balancer: its address ("10.0.0.5:40000", "[fd00::5]:40000") and,
+  /// from AWS PrivateLink, the VPC endpoint id. Empty otherwise.
+  std::string balancer;
+  std::string vpce_id;
   /// Versions the client offers (supported_versions in the client's order, else the hello's
   /// legacy_version), GREASE left out; wire codes.
   std::vector<std::uint16_t> offered_versions;
@@ -37,7 +41,8 @@ struct HandshakeEvent {
 };
 
 /// The handshake log's line: one JSON object and a newline. Keys, always present, in this
-/// order: time (RFC 3339 UTC), listener, route, client, client_port, offered_versions ("TLS1.2", or
+/// order: time (RFC 3339 UTC), listener, route, client, client_port, balancer and vpce_id (null
+/// unless behind a PROXY protocol balancer), offered_versions ("TLS1.2", or
 /// hex such as "0x7f1c" for drafts), highest_offered, negotiated_version (null unless completed),
 /// cipher (null unless completed), sni (null when absent), alpn (list), alpn_offered (how many
 /// names the client offered; alpn lists at most the first 8), ja3, ja4, outcome, legacy,

@@ -84,12 +84,13 @@ HandshakeLog::~HandshakeLog() {
 }
 
 std::size_t HandshakeLog::approximate_bytes(const HandshakeEvent& event) {
-  std::size_t bytes = sizeof event + event.listener.capacity() + event.client_address.capacity() +
-                      event.offered_versions.capacity() * sizeof(std::uint16_t) +
-                      event.cipher.capacity() + event.server_name.capacity() +
-                      event.alpn.capacity() * sizeof(std::string) + event.ja3.capacity() +
-                      event.ja4.capacity() + event.outcome.capacity() + event.decision.capacity() +
-                      event.reason.capacity();
+  std::size_t bytes =
+      sizeof event + event.listener.capacity() + event.route.capacity() +
+      event.client_address.capacity() + event.balancer.capacity() + event.vpce_id.capacity() +
+      event.offered_versions.capacity() * sizeof(std::uint16_t) + event.cipher.capacity() +
+      event.server_name.capacity() + event.alpn.capacity() * sizeof(std::string) +
+      event.ja3.capacity() + event.ja4.capacity() + event.outcome.capacity() +
+      event.decision.capacity() + event.reason.capacity();
   for (const std::string& name : event.alpn) bytes += name.capacity();
   return bytes;
 }

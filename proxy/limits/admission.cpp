@@ -11,15 +11,25 @@ AdmissionSlot& AdmissionSlot::operator=(AdmissionSlot&& other) noexcept {
     owner_ = std::move(other.owner_);
     source_ = other.source_;
     handshake_ = std::exchange(other.handshake_, false);
+    source_held_ = std::exchange(other.source_held_, false);
   }
   return *this;
+}
+
+bool AdmissionSlot::take_source(const config::LimitsConfig& limits,
+                                const config::AddressPrefix& source) {
+  if (!handshake_ || source_held_) return true;
+  if (!owner_->take_source(source, limits.max_handshakes_per_source)) return false;
+  source_ = source;
+  source_held_ = true;
+  return true;
 }
 
 void AdmissionSlot::end_handshake() {
   if (!handshake_) return;
   handshake_ = false;
   owner_->handshakes_.fetch_sub(1, std::memory_order_relaxed);
-  owner_->give_back_source(source_);
+  if (std::exchange(source_held_, false)) owner_->give_back_source(source_);
 }
 
 void AdmissionSlot::release() {
@@ -38,21 +48,24 @@ bool Admission::take(std::atomic<unsigned>& counter, unsigned limit) {
 }
 
 std::variant<AdmissionSlot, config::Limit> Admission::admit(const config::LimitsConfig& limits,
-                                                            const config::AddressPrefix& source) {
+                                                            const config::AddressPrefix* source) {
   if (!take(connections_, limits.max_connections)) return config::Limit::connections;
   if (!take(handshakes_, limits.max_handshakes_in_flight)) {
     connections_.fetch_sub(1, std::memory_order_relaxed);
     return config::Limit::handshakes_in_flight;
   }
-  if (!take_source(source, limits.max_handshakes_per_source)) {
+  if (source != nullptr && !take_source(*source, limits.max_handshakes_per_source)) {
     handshakes_.fetch_sub(1, std::memory_order_relaxed);
     connections_.fetch_sub(1, std::memory_order_relaxed);
     return config::Limit::handshakes_per_source;
   }
   AdmissionSlot slot;
   slot.owner_ = shared_from_this();
-  slot.source_ = source;
   slot.handshake_ = true;
+  if (source != nullptr) {
+    slot.source_ = *source;
+    slot.source_held_ = true;
+  }
   return slot;
 }
 

@@ -30,6 +30,9 @@ class AdmissionSlot {
   AdmissionSlot& operator=(AdmissionSlot&& other) noexcept;
   ~AdmissionSlot() { release(); }
 
+  /// Takes the source slot of a connection admitted without one (its source was not known at
+  /// accept: a PROXY protocol header names it). False, taking nothing, over the limit.
+  bool take_source(const config::LimitsConfig& limits, const config::AddressPrefix& source);
   /// The handshake is over (completed or not): its handshake and source slots are free.
   void end_handshake();
   /// Gives back everything.
@@ -42,14 +45,16 @@ class AdmissionSlot {
   std::shared_ptr<Admission> owner_;
   config::AddressPrefix source_;
   bool handshake_ = false;
+  bool source_held_ = false;
 };
 
 class Admission : public std::enable_shared_from_this<Admission> {
  public:
   /// Takes a connection, a handshake and a `source` slot under `limits`, or takes nothing and
-  /// names the first limit that refuses. `source` is the client's key (its address masked).
+  /// names the first limit that refuses. `source` is the client's key (its address masked);
+  /// null when not known yet (see AdmissionSlot::take_source()).
   std::variant<AdmissionSlot, config::Limit> admit(const config::LimitsConfig& limits,
-                                                   const config::AddressPrefix& source);
+                                                   const config::AddressPrefix* source);
 
   /// Open connections holding a slot.
   unsigned connections() const { return connections_.load(std::memory_order_relaxed); }

@@ -1,15 +1,20 @@
 #include "proxy/net/connection.h"
 
 #include <spdlog/spdlog.h>
+#include <sys/socket.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
+#include <array>
+#include <cerrno>
+
 #include "proxy/hello/client_hello.h"
 #include "proxy/net/spawn.h"
 #include "proxy/policy/http_refusal.h"
+#include "proxy/proxy_protocol/proxy_header.h"
 #include "proxy/tls/ssl_error.h"
 
 namespace tlsfloor::net {
@@ -164,6 +169,11 @@ void Connection::on_client_hello_error(const char* what) noexcept {
 
 awaitable<void> Connection::run(std::shared_ptr<Connection> self) {
   Connection& c = *self;
+  if (c.runtime_->config.proxy_protocol && !co_await c.read_proxy_header()) {
+    c.abort();  // a reset: nothing of this connection reaches the TLS stack or the upstream
+    c.enter_phase(Phase::done, {});
+    co_return;
+  }
   const bool completed = co_await c.handshake();
   c.record_handshake(completed);
   if (!completed) {
@@ -202,6 +212,7 @@ awaitable<void> Connection::watchdog(std::shared_ptr<Connection> self) {
     if (Clock::now() < c.deadline_) continue;
     switch (c.phase_) {
       case Phase::handshake:
+        c.timed_out_ = true;
         if (debug_enabled()) {
           spdlog::debug("listener {}: handshake timeout for {}", c.runtime_->config.name,
                         peer_of(c.address_));
@@ -282,6 +293,78 @@ awaitable<Connection::SslOutcome> Connection::complete_ssl(SslOp op, void* data,
     co_await wait_as_ssl_asks(outcome, ec);
     if (!waited(ec)) co_return SslOutcome{-1, SSL_ERROR_SYSCALL};
   }
+}
+
+awaitable<bool> Connection::read_proxy_header() {
+  const config::ProxyProtocolConfig& config = *runtime_->config.proxy_protocol;
+  metrics::ListenerMetrics& metrics = *runtime_->metrics;
+  const bool trusted = proxy_protocol::is_trusted(config, address_.address);
+  // A balancer's header must be complete within its timeout; the TLS handshake's own timeout
+  // starts after it. A direct client is on its handshake timeout from the start.
+  enter_phase(Phase::handshake, trusted ? config.timeout : route_->settings->timeouts.handshake);
+  std::array<std::uint8_t, proxy_protocol::kMaxHeader> peeked{};
+  for (;;) {
+    error_code ec;
+    co_await wait_client(tcp::socket::wait_read, ec);
+    if (!waited(ec)) {
+      if (trusted && timed_out_) metrics.count_proxy_protocol_error("timeout");
+      co_return false;
+    }
+    // Peek: the bytes after the header are the ClientHello, which BoringSSL reads itself.
+    const ssize_t n = ::recv(client_.native_handle(), peeked.data(), peeked.size(), MSG_PEEK);
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) continue;
+    if (!trusted) {
+      // A direct client: served as usual, unless it claims to speak for someone else.
+      if (n > 0 && proxy_protocol::starts_a_header(peeked[0])) {
+        metrics.count_proxy_protocol_error("untrusted");
+        co_return false;
+      }
+      break;
+    }
+    if (n <= 0) {
+      metrics.count_proxy_protocol_error("missing");  // closed (or reset) before a header
+      co_return false;
+    }
+    const auto parsed =
+        proxy_protocol::parse_proxy_header({peeked.data(), static_cast<std::size_t>(n)});
+    if (!parsed.header) {
+      if (parsed.error == proxy_protocol::ProxyHeaderError::incomplete) continue;
+      metrics.count_proxy_protocol_error(proxy_protocol::to_string(parsed.error));
+      if (debug_enabled()) {
+        spdlog::debug("listener {}: PROXY header from {} refused: {}", runtime_->config.name,
+                      peer_of(address_), parsed.detail);
+      }
+      co_return false;
+    }
+    // Consume exactly the header; the kernel holds at least that much (it was just peeked).
+    const proxy_protocol::ProxyHeader& header = *parsed.header;
+    if (::recv(client_.native_handle(), peeked.data(), header.length, 0) !=
+        static_cast<ssize_t>(header.length)) {
+      co_return false;
+    }
+    if (!header.local) {
+      address_.balancer = peer_of(address_);
+      address_.vpce_id = header.aws_vpce_id;
+      address_.address = header.source;
+      address_.peer = tcp::endpoint(
+          header.source.is_ipv6() ? asio::ip::address(asio::ip::address_v6(header.source.bytes))
+                                  : asio::ip::address(asio::ip::address_v4(
+                                        {header.source.bytes[0], header.source.bytes[1],
+                                         header.source.bytes[2], header.source.bytes[3]})),
+          header.source_port);
+    }
+    // The client is known now: its handshake counts against its own per-source limit.
+    const config::AddressPrefix source =
+        config::masked(address_.address, runtime_->legacy_clients.ipv4_prefix,
+                       runtime_->legacy_clients.ipv6_prefix);
+    if (!slot_.take_source(runtime_->config.limits, source)) {
+      metrics.count_limit_rejection(config::Limit::handshakes_per_source);
+      co_return false;
+    }
+    enter_phase(Phase::handshake, route_->settings->timeouts.handshake);
+    break;
+  }
+  co_return true;
 }
 
 awaitable<bool> Connection::handshake() {

@@ -54,6 +54,10 @@ class Connection final : public std::enable_shared_from_this<Connection>,
   static boost::asio::awaitable<void> relay_up(std::shared_ptr<Connection> self);
   static boost::asio::awaitable<void> relay_down(std::shared_ptr<Connection> self);
 
+  // On a PROXY protocol listener, before TLS: reads a trusted balancer's header (the client's
+  // address replaces the balancer's), or makes sure an untrusted client sends none. False (the
+  // connection is to be closed, counted) when the header is wrong, missing or late.
+  boost::asio::awaitable<bool> read_proxy_header();
   boost::asio::awaitable<bool> handshake();
   boost::asio::awaitable<bool> connect_upstream();
   boost::asio::awaitable<bool> client_to_upstream();
@@ -108,7 +112,7 @@ class Connection final : public std::enable_shared_from_this<Connection>,
   }
 
   tcp::socket client_;
-  const ClientAddress address_;
+  ClientAddress address_;  // the balancer's, until its PROXY header names the client
   tcp::socket upstream_;
   std::shared_ptr<const runtime::ListenerRuntime> runtime_;
   Worker& worker_;
@@ -132,6 +136,7 @@ class Connection final : public std::enable_shared_from_this<Connection>,
 
   int relays_running_ = 0;
   bool aborted_ = false;
+  bool timed_out_ = false;  // the handshake phase's deadline passed (the watchdog aborted)
 };
 
 }  // namespace tlsfloor::net

@@ -8,8 +8,11 @@
 namespace tlsfloor::net {
 ClientAddress client_address(const boost::asio::ip::tcp::endpoint& peer) {
   const boost::asio::ip::address address = peer.address();
-  if (address.is_v4()) return {peer, config::ipv4_address(address.to_v4().to_bytes())};
-  return {peer, config::ipv6_address(address.to_v6().to_bytes())};
+  ClientAddress client;
+  client.peer = peer;
+  client.address = address.is_v4() ? config::ipv4_address(address.to_v4().to_bytes())
+                                   : config::ipv6_address(address.to_v6().to_bytes());
+  return client;
 }
 
 policy::Decision judge_hello(const runtime::ListenerRuntime& runtime,
@@ -25,6 +28,10 @@ policy::Decision judge_hello(const runtime::ListenerRuntime& runtime,
     observed->for_log = for_log;
     observed->peer = client.peer;
     observed->client = client.address;
+    if (for_log) {
+      observed->balancer = client.balancer;
+      observed->vpce_id = client.vpce_id;
+    }
     observed->client_key = config::masked(observed->client, runtime.legacy_clients.ipv4_prefix,
                                           runtime.legacy_clients.ipv6_prefix);
     observed->hello = hello::hello_facts(hello, for_log);
@@ -71,6 +78,8 @@ void account_handshake(const runtime::ListenerRuntime& runtime, const runtime::R
   event.route = route.name;
   event.client_address = config::to_string(observed.client);
   event.client_port = observed.peer.port();
+  event.balancer = std::move(observed.balancer);
+  event.vpce_id = std::move(observed.vpce_id);
   event.offered_versions = std::move(hello.offered_versions);
   event.highest_offered = end.highest_offered;
   event.negotiated_version = end.completed ? end.negotiated_version : 0;

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
 
 #include "config/address_prefix.h"
 #include "proxy/hello/client_hello.h"
@@ -21,6 +22,10 @@ namespace tlsfloor::net {
 struct ClientAddress {
   boost::asio::ip::tcp::endpoint peer;
   config::AddressPrefix address;
+  /// Behind a PROXY protocol balancer: the balancer's own address ("10.0.0.5:40000"), and the
+  /// AWS VPC endpoint id it conveyed. Empty for direct clients.
+  std::string balancer;
+  std::string vpce_id;
 };
 ClientAddress client_address(const boost::asio::ip::tcp::endpoint& peer);
 
@@ -28,8 +33,10 @@ ClientAddress client_address(const boost::asio::ip::tcp::endpoint& peer);
 struct ObservedHandshake {
   bool for_log = false;                 // the handshake log wants this handshake
   boost::asio::ip::tcp::endpoint peer;  // the client's socket address, for the log
-  config::AddressPrefix client;         // the client's address, IPv4-mapped as IPv4
-  config::AddressPrefix client_key;     // masked to legacy_clients' prefixes
+  std::string balancer;                 // see ClientAddress
+  std::string vpce_id;
+  config::AddressPrefix client;      // the client's address, IPv4-mapped as IPv4
+  config::AddressPrefix client_key;  // masked to legacy_clients' prefixes
   hello::HelloFacts hello;
 };
 

@@ -15,6 +15,7 @@
 #include "proxy/net/bound_acceptor.h"
 #include "proxy/net/connection.h"
 #include "proxy/net/spawn.h"
+#include "proxy/proxy_protocol/proxy_header.h"
 
 namespace tlsfloor::net {
 namespace asio = boost::asio;
@@ -112,7 +113,11 @@ void Listener::serve(tcp::socket socket, const tcp::endpoint& peer,
   } else {
     const config::AddressPrefix source = config::masked(
         client.address, runtime->legacy_clients.ipv4_prefix, runtime->legacy_clients.ipv6_prefix);
-    auto admitted = admission_->admit(runtime->config.limits, source);
+    // A balancer's connection names its client in its PROXY header: its source slot waits.
+    const auto& proxy_protocol = runtime->config.proxy_protocol;
+    const bool balancer =
+        proxy_protocol && proxy_protocol::is_trusted(*proxy_protocol, client.address);
+    auto admitted = admission_->admit(runtime->config.limits, balancer ? nullptr : &source);
     if (auto* limit = std::get_if<config::Limit>(&admitted)) {
       refused = *limit;
     } else {

@@ -19,6 +19,7 @@ ALLOWED = {
     "proxy/hello": {"config"},
     "proxy/policy": {"config"},
     "proxy/limits": {"config"},
+    "proxy/proxy_protocol": {"config"},
     "metrics": {"config"},
     "metrics/handshake_log": {"config", "metrics"},
     "metrics/report": {"config"},
@@ -27,7 +28,7 @@ ALLOWED = {
     "proxy/runtime": {"config", "metrics", "metrics/handshake_log", "proxy/policy", "proxy/state",
                       "proxy/tls"},
     "proxy/net": {"config", "metrics", "metrics/handshake_log", "proxy/hello", "proxy/limits",
-                  "proxy/policy", "proxy/runtime", "proxy/tls"},
+                  "proxy/policy", "proxy/proxy_protocol", "proxy/runtime", "proxy/tls"},
     "proxy/admin": {"config", "metrics", "proxy/net", "proxy/policy", "proxy/state"},
     "proxy/server": {"config", "metrics", "proxy/admin", "proxy/net", "proxy/policy",
                      "proxy/runtime", "proxy/state", "proxy/tls"},
@@ -35,7 +36,8 @@ ALLOWED = {
 }
 
 # Pure folders: no sockets, no SSL*, no metrics, no logging.
-PURE = {"config", "proxy/hello", "proxy/policy", "proxy/limits", "metrics/report"}
+PURE = {"config", "proxy/hello", "proxy/policy", "proxy/limits", "proxy/proxy_protocol",
+        "metrics/report"}
 IMPURE_HEADERS = re.compile(
     r"^(boost/asio|boost/beast|openssl/ssl\.h|openssl/x509|prometheus/|spdlog/|sys/socket\.h)")
 # libssl's headers only where TLS connections are made.

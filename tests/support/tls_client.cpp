@@ -77,6 +77,9 @@ std::string read_raw_to_end(int fd) {
 
 TlsClient::TlsClient(std::uint16_t port, ClientOptions options) {
   fd_ = connect_tcp(port, options.host, options.source);
+  if (!options.before_hello.empty() && !send_raw(fd_, options.before_hello)) {
+    throw std::runtime_error("cannot send the bytes before the ClientHello");
+  }
   ctx_.reset(SSL_CTX_new(TLS_method()));
   SSL_CTX_set_min_proto_version(ctx_.get(), options.min_version);
   SSL_CTX_set_max_proto_version(ctx_.get(), options.max_version);

@@ -24,6 +24,8 @@ struct ClientOptions {
   SSL_SESSION* resume = nullptr;  // offer this session (not owned)
   /// Send TLS_FALLBACK_SCSV, as a client retrying with a lower version after a failure does.
   bool fallback_scsv = false;
+  /// Raw bytes sent before the ClientHello, as a load balancer sends its PROXY header.
+  std::string before_hello;
 };
 
 /// How a read ended.

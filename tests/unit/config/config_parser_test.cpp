@@ -327,7 +327,7 @@ INSTANTIATE_TEST_SUITE_P(
         ErrorCase{"Listener", with_listeners("", "    timeout: {idle: 5s}\n"),
                   "t.yaml:6:5: unknown key \"timeout\" in listener (expected one of: name, "
                   "listen, upstream, certificates, tls, enforcement, timeouts, access_log, "
-                  "exceptions, limits, routes)"},
+                  "exceptions, limits, routes, proxy_protocol)"},
         ErrorCase{"Upstream",
                   "listeners:\n"
                   "  - name: api\n"
@@ -1058,19 +1058,20 @@ constexpr std::string_view kEdgeListener =
     "    routes:\n";
 
 TEST(ConfigParserRoutesTest, ARouteTakesWhatItDoesNotSetFromItsListener) {
-  const ParseResult result = parse(std::string(kEdgeListener) +
-                                   "      - name: legacy\n"
-                                   "        server_names: [Legacy.Example.com., \"*.old.example.com\"]\n"
-                                   "        upstream: { address: 10.0.0.7:9000 }\n"
-                                   "        enforcement: { mode: observe }\n"
-                                   "      - name: shop\n"
-                                   "        server_names: [shop.example.com]\n"
-                                   "        certificates: [{ cert: shop.crt, key: shop.key }]\n"
-                                   "        tls: { min_version: TLS1.1 }\n"
-                                   "        enforcement: { mode: brownout, brownout: { every: { "
-                                   "period: 1h, duration: 10m } } }\n"
-                                   "        exceptions: [{ name: pos, clients: [10.9.0.0/16], "
-                                   "expires: 2027-06-30T00:00:00Z }]\n");
+  const ParseResult result =
+      parse(std::string(kEdgeListener) +
+            "      - name: legacy\n"
+            "        server_names: [Legacy.Example.com., \"*.old.example.com\"]\n"
+            "        upstream: { address: 10.0.0.7:9000 }\n"
+            "        enforcement: { mode: observe }\n"
+            "      - name: shop\n"
+            "        server_names: [shop.example.com]\n"
+            "        certificates: [{ cert: shop.crt, key: shop.key }]\n"
+            "        tls: { min_version: TLS1.1 }\n"
+            "        enforcement: { mode: brownout, brownout: { every: { "
+            "period: 1h, duration: 10m } } }\n"
+            "        exceptions: [{ name: pos, clients: [10.9.0.0/16], "
+            "expires: 2027-06-30T00:00:00Z }]\n");
   ASSERT_TRUE(result.errors.empty()) << testing::PrintToString(error_strings(result));
   const ListenerConfig& edge = result.config->listeners[0];
   ASSERT_EQ(edge.routes.size(), 2u);
@@ -1159,6 +1160,39 @@ TEST(ConfigParserRoutesTest, RoutesWithDifferentFloorsSharingAnUpstreamAreWarned
                      "enforce) of listener \"edge\" share upstream 10.0.0.7:9000: a client "
                      "reaches it through the laxer route by sending that route's SNI, so the "
                      "stricter floor does not protect it"}));
+}
+
+}  // namespace
+}  // namespace tlsfloor::config
+
+namespace tlsfloor::config {
+namespace {
+
+TEST(ConfigParserProxyProtocolTest, TrustedBalancersAndTheirTimeout) {
+  const ParseResult result = parse(with_listeners(
+      "", "    proxy_protocol: { trusted: [10.0.0.0/8, \"fd00::/8\", 192.0.2.7], timeout: 1s }\n"));
+  ASSERT_TRUE(result.errors.empty()) << testing::PrintToString(error_strings(result));
+  const auto& proxy_protocol = result.config->listeners[0].proxy_protocol;
+  ASSERT_TRUE(proxy_protocol.has_value());
+  ASSERT_EQ(proxy_protocol->trusted.size(), 3u);
+  EXPECT_EQ(to_string(proxy_protocol->trusted[1]), "fd00::/8");
+  EXPECT_EQ(proxy_protocol->timeout, std::chrono::seconds(1));
+  EXPECT_FALSE(parse(kMinimalListeners).config->listeners[0].proxy_protocol.has_value());
+}
+
+TEST(ConfigParserProxyProtocolTest, EveryProblemIsNamed) {
+  expect_errors(with_listeners("", "    proxy_protocol: { trusted: [], timeout: 0s }\n"),
+                {"t.yaml:6:32: trusted must not be empty (the load balancers' addresses or "
+                 "networks, e.g. [10.0.0.0/8])",
+                 "t.yaml:6:45: timeout must be greater than 0 (got \"0s\")"});
+  expect_errors(with_listeners("", "    proxy_protocol: { trusted: [10.0.0.1/8, nonsense] }\n"),
+                {"t.yaml:6:33: invalid trusted address \"10.0.0.1/8\": host bits are set after "
+                 "the prefix length (write the network address) (expected an address or a CIDR "
+                 "such as 10.0.0.0/8)",
+                 "t.yaml:6:45: invalid trusted address \"nonsense\": not an IP address (expected "
+                 "an address or a CIDR such as 10.0.0.0/8)"});
+  expect_errors(with_listeners("", "    proxy_protocol: { timeout: 1s }\n"),
+                {"t.yaml:6:21: missing required key \"trusted\" in proxy_protocol"});
 }
 
 }  // namespace

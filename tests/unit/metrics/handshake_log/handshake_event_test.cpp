@@ -31,11 +31,23 @@ HandshakeEvent accepted_event() {
   return event;
 }
 
+TEST(HandshakeEvent, NamesTheBalancerAClientCameThrough) {
+  HandshakeEvent event = accepted_event();
+  event.balancer = "10.0.0.5:40000";
+  event.vpce_id = "vpce-08d2bf15fac5001c9";
+  const std::string line = to_json_line(event);
+  EXPECT_NE(line.find(R"("client_port":51234,"balancer":"10.0.0.5:40000",)"
+                      R"("vpce_id":"vpce-08d2bf15fac5001c9",)"),
+            std::string::npos)
+      << line;
+}
+
 TEST(HandshakeEvent, IsOneJsonLineWithEveryKeyInOrder) {
   EXPECT_EQ(to_json_line(accepted_event()),
             R"({"time":"2026-11-22T10:04:05.123Z","listener":"api","route":"shop",)"
             R"("client":"192.0.2.10",)"
-            R"("client_port":51234,"offered_versions":["TLS1.3","TLS1.2"],)"
+            R"("client_port":51234,"balancer":null,"vpce_id":null,)"
+            R"("offered_versions":["TLS1.3","TLS1.2"],)"
             R"("highest_offered":"TLS1.3","negotiated_version":"TLS1.3",)"
             R"("cipher":"TLS_AES_128_GCM_SHA256","sni":"api.example.com",)"
             R"("alpn":["h2","http/1.1"],"alpn_offered":2,"ja3":"0123456789abcdef0123456789abcdef",)"

@@ -19,7 +19,7 @@ config::AddressPrefix address(std::uint8_t last) {
 // Admits or fails the test; the slot is returned so the caller decides how long it is held.
 AdmissionSlot admit(Admission& admission, const config::LimitsConfig& limits,
                     const config::AddressPrefix& source) {
-  auto result = admission.admit(limits, source);
+  auto result = admission.admit(limits, &source);
   EXPECT_TRUE(std::holds_alternative<AdmissionSlot>(result));
   if (!std::holds_alternative<AdmissionSlot>(result)) return {};
   return std::move(std::get<AdmissionSlot>(result));
@@ -27,7 +27,7 @@ AdmissionSlot admit(Admission& admission, const config::LimitsConfig& limits,
 
 std::optional<Limit> refusal(Admission& admission, const config::LimitsConfig& limits,
                              const config::AddressPrefix& source) {
-  auto result = admission.admit(limits, source);
+  auto result = admission.admit(limits, &source);
   if (const auto* limit = std::get_if<Limit>(&result)) return *limit;
   return std::nullopt;
 }
@@ -90,6 +90,26 @@ TEST(AdmissionTest, TheSourceTableHoldsOnlySourcesInFlight) {
   EXPECT_EQ(admission->handshakes(), 0u);
 }
 
+TEST(AdmissionTest, ASourceNamedLaterCountsFromThen) {
+  // Behind a PROXY protocol balancer the source is known only once the header is read.
+  auto admission = std::make_shared<Admission>();
+  const config::LimitsConfig limits{.max_handshakes_per_source = 1};
+  auto first = admission->admit(limits, nullptr);
+  auto second = admission->admit(limits, nullptr);
+  ASSERT_TRUE(std::holds_alternative<AdmissionSlot>(first));
+  ASSERT_TRUE(std::holds_alternative<AdmissionSlot>(second));
+  EXPECT_EQ(admission->sources(), 0u);
+  EXPECT_TRUE(std::get<AdmissionSlot>(first).take_source(limits, address(1)));
+  EXPECT_FALSE(std::get<AdmissionSlot>(second).take_source(limits, address(1)));
+  EXPECT_TRUE(std::get<AdmissionSlot>(second).take_source(limits, address(2)));
+  EXPECT_EQ(admission->handshakes_from(address(1)), 1u);
+  std::get<AdmissionSlot>(first).end_handshake();
+  EXPECT_EQ(admission->handshakes_from(address(1)), 0u);
+  std::get<AdmissionSlot>(second).release();
+  EXPECT_EQ(admission->sources(), 0u);
+  EXPECT_EQ(admission->connections(), 1u);  // first's connection slot
+}
+
 TEST(AdmissionTest, AMovedSlotIsGivenBackOnce) {
   auto admission = std::make_shared<Admission>();
   const config::LimitsConfig limits;
@@ -126,7 +146,8 @@ TEST(AdmissionTest, ConcurrentClientsNeverExceedTheLimits) {
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < 20000; ++i) {
-        auto result = admission->admit(limits, address(static_cast<std::uint8_t>((i + t) % 3)));
+        const config::AddressPrefix source = address(static_cast<std::uint8_t>((i + t) % 3));
+        auto result = admission->admit(limits, &source);
         if (auto* slot = std::get_if<AdmissionSlot>(&result)) {
           const unsigned handshakes = admission->handshakes();
           unsigned seen = peak_handshakes.load();
