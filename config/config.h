@@ -47,9 +47,16 @@ struct CertificateConfig {
   SourceMark where;       // the list entry, for certificate errors
 };
 
+/// What tlsfloor tells its upstream before the client's bytes (see proxy/proxy_protocol/).
+enum class UpstreamProxyProtocol { none, v1, v2, v2_addresses };
+
 struct UpstreamConfig {
   Endpoint address;
   Duration connect_timeout = std::chrono::seconds(5);
+  /// v1: the client's address in a text line; v2: binary, with the SNI, the TLS facts and
+  /// tlsfloor's own (JA4 and decision) as TLVs; v2-addresses: binary without TLVs (28 bytes,
+  /// for receivers that read at most 107 bytes of header, such as nginx 1.22's stream module).
+  UpstreamProxyProtocol proxy_protocol = UpstreamProxyProtocol::none;
 };
 
 struct TlsConfig {

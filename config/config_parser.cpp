@@ -77,7 +77,7 @@ constexpr std::string_view kHttpRefusalKeys[] = {"status", "body"};
 constexpr std::string_view kLegacyClientsKeys[] = {"ipv4_prefix", "ipv6_prefix", "top_k",
                                                    "metrics_top_n"};
 constexpr std::string_view kAccessLogKeys[] = {"path", "legacy_only", "follow_symlinks"};
-constexpr std::string_view kUpstreamKeys[] = {"address", "connect_timeout"};
+constexpr std::string_view kUpstreamKeys[] = {"address", "connect_timeout", "proxy_protocol"};
 constexpr std::string_view kCertificateKeys[] = {"cert", "key"};
 constexpr std::string_view kTlsKeys[] = {"min_version", "max_version"};
 constexpr std::string_view kEnforcementKeys[] = {"mode", "brownout", "on_reject", "http"};
@@ -878,6 +878,22 @@ class Parser {
     }
     if (const Value* timeout = fields->find("connect_timeout")) {
       if (auto duration = read_duration(*timeout, false)) upstream.connect_timeout = *duration;
+    }
+    if (const Value* proxy_protocol = fields->find("proxy_protocol")) {
+      if (const auto text = read_string(*proxy_protocol)) {
+        if (*text == "v1") {
+          upstream.proxy_protocol = UpstreamProxyProtocol::v1;
+        } else if (*text == "v2") {
+          upstream.proxy_protocol = UpstreamProxyProtocol::v2;
+        } else if (*text == "v2-addresses") {
+          upstream.proxy_protocol = UpstreamProxyProtocol::v2_addresses;
+        } else if (*text == "none") {
+          upstream.proxy_protocol = UpstreamProxyProtocol::none;
+        } else {
+          error(proxy_protocol->where, "invalid proxy_protocol " + quoted(*text) +
+                                           " (expected one of: v1, v2, v2-addresses, none)");
+        }
+      }
     }
   }
 

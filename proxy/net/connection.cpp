@@ -15,6 +15,7 @@
 #include "proxy/net/spawn.h"
 #include "proxy/policy/http_refusal.h"
 #include "proxy/proxy_protocol/proxy_header.h"
+#include "proxy/proxy_protocol/proxy_header_writer.h"
 #include "proxy/tls/ssl_error.h"
 
 namespace tlsfloor::net {
@@ -147,8 +148,8 @@ enum ssl_select_cert_result_t Connection::on_client_hello(const SSL_CLIENT_HELLO
     SSL_set_min_proto_version(hello.ssl, decision_.min_version);
   }
   if (decision_.reject && alert) return ssl_select_cert_success;  // no certificate will be sent
-  if (!tls::CertificateSet::install(hello.ssl,
-                                    runtime_->certificate_for(*route_, parsed->server_name))) {
+  served_ = &runtime_->certificate_for(*route_, parsed->server_name);
+  if (!tls::CertificateSet::install(hello.ssl, *served_)) {
     spdlog::error("listener {}: cannot install the certificate: {}", runtime_->config.name,
                   tls::take_ssl_error());
     return ssl_select_cert_error;
@@ -343,6 +344,7 @@ awaitable<bool> Connection::read_proxy_header() {
       co_return false;
     }
     if (!header.local) {
+      conveyed_destination_.emplace(header.destination, header.destination_port);
       address_.balancer = peer_of(address_);
       address_.vpce_id = header.aws_vpce_id;
       address_.address = header.source;
@@ -397,6 +399,11 @@ void Connection::record_handshake(bool completed) {
   } else {
     metrics.count_handshake(hello_seen_ ? highest_offered_ : 0, metrics::HandshakeOutcome::failed);
   }
+  if (observed_ && route_->settings->upstream.proxy_protocol == config::UpstreamProxyProtocol::v2) {
+    upstream_facts_ = "ja4=" + observed_->hello.ja4 + ";decision=" +
+                      (decision_.legacy ? std::string(to_string(decision_.legacy_decision))
+                                        : std::string("allowed"));
+  }
   if (observed_) {
     HandshakeEnd end;
     end.highest_offered = highest_offered_;
@@ -431,8 +438,53 @@ awaitable<bool> Connection::connect_upstream() {
     co_return false;
   }
   upstream_.set_option(tcp::no_delay(true), ec);
+  if (upstream.proxy_protocol != config::UpstreamProxyProtocol::none &&
+      !co_await send_proxy_header()) {
+    spdlog::warn("listener {}: cannot send the PROXY header to upstream {}", runtime_->config.name,
+                 upstream.address.to_string());
+    co_return false;
+  }
   upstream_.non_blocking(true, ec);
   co_return true;
+}
+
+awaitable<bool> Connection::send_proxy_header() {
+  proxy_protocol::OutgoingHeader header;
+  header.source = address_.address;
+  header.source_port = address_.peer.port();
+  if (conveyed_destination_) {
+    header.destination = conveyed_destination_->first;
+    header.destination_port = conveyed_destination_->second;
+  } else {
+    error_code ec;
+    const tcp::endpoint local = client_.local_endpoint(ec);
+    header.destination = client_address(local).address;
+    header.destination_port = local.port();
+  }
+  const auto version = route_->settings->upstream.proxy_protocol;
+  if (version == config::UpstreamProxyProtocol::v2) {
+    SSL* ssl = ssl_.get();
+    const std::uint8_t* alpn = nullptr;
+    unsigned alpn_length = 0;
+    SSL_get0_alpn_selected(ssl, &alpn, &alpn_length);
+    header.alpn.assign(reinterpret_cast<const char*>(alpn), alpn_length);
+    if (const char* name = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name)) {
+      header.authority = name;
+    }
+    header.tls_version = SSL_get_version(ssl);
+    header.cipher = SSL_CIPHER_get_name(SSL_get_current_cipher(ssl));
+    if (served_ != nullptr) {
+      header.sig_alg = served_->signature_algorithm;
+      header.key_alg = served_->key_algorithm;
+    }
+    header.tlsfloor_facts = upstream_facts_;
+  }
+  const std::string bytes = version == config::UpstreamProxyProtocol::v1
+                                ? proxy_protocol::encode_v1(header)
+                                : proxy_protocol::encode_v2(header);
+  error_code ec;
+  co_await asio::async_write(upstream_, asio::buffer(bytes), redirect_error(use_awaitable, ec));
+  co_return !ec && !aborted_;
 }
 
 awaitable<void> Connection::relay_up(std::shared_ptr<Connection> self) {

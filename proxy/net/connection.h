@@ -60,6 +60,9 @@ class Connection final : public std::enable_shared_from_this<Connection>,
   boost::asio::awaitable<bool> read_proxy_header();
   boost::asio::awaitable<bool> handshake();
   boost::asio::awaitable<bool> connect_upstream();
+  // The PROXY protocol header for the upstream (upstream.proxy_protocol), written before any
+  // client byte. False when it cannot be written.
+  boost::asio::awaitable<bool> send_proxy_header();
   boost::asio::awaitable<bool> client_to_upstream();
   boost::asio::awaitable<bool> upstream_to_client();
   boost::asio::awaitable<void> send_close_notify();
@@ -133,6 +136,12 @@ class Connection final : public std::enable_shared_from_this<Connection>,
   policy::Decision decision_;
   // Kept only when the per-client table or the handshake log will record this handshake.
   std::unique_ptr<ObservedHandshake> observed_;
+  // The certificate installed in the early callback (for the upstream's PROXY v2 SSL TLVs).
+  const tls::CertifiedKey* served_ = nullptr;
+  // What the upstream's PROXY v2 header says of tlsfloor's judgement ("ja4=...;decision=...").
+  std::string upstream_facts_;
+  // The address the client connected to, when a balancer's PROXY header said it.
+  std::optional<std::pair<config::AddressPrefix, std::uint16_t>> conveyed_destination_;
 
   int relays_running_ = 0;
   bool aborted_ = false;

@@ -22,8 +22,11 @@ policy::Decision judge_hello(const runtime::ListenerRuntime& runtime,
   const std::uint16_t highest_offered = hello::highest_offered_version(hello);
   const bool legacy = route.policy.below_floor(highest_offered);
   const bool for_log = route.access_log != nullptr && (legacy || !route.access_log_legacy_only);
+  // The upstream's PROXY v2 header carries the JA4.
+  const bool for_upstream =
+      route.settings->upstream.proxy_protocol == config::UpstreamProxyProtocol::v2;
   policy::LegacyCircumstances circumstances;
-  if (legacy || for_log) {
+  if (legacy || for_log || for_upstream) {
     observed = std::make_unique<ObservedHandshake>();
     observed->for_log = for_log;
     observed->peer = client.peer;

@@ -17,9 +17,10 @@
 namespace tlsfloor::proxy_protocol {
 
 /// The longest header accepted. Version 1 lines are at most 107 bytes; version 2 allows 64 KiB of
-/// TLVs, but balancers send a few dozen bytes (AWS adds a VPC endpoint id): a larger one is
-/// refused (`oversized`) so a client can make tlsfloor buffer no more than this.
-inline constexpr std::size_t kMaxHeader = 1024;
+/// TLVs, but balancers send a few dozen bytes (AWS adds a VPC endpoint id; tlsfloor's own, with
+/// every TLS TLV at its longest, stays under 2 KiB): a larger one is refused (`oversized`) so a
+/// client can make tlsfloor buffer no more than this.
+inline constexpr std::size_t kMaxHeader = 2048;
 /// The longest version 1 line, CRLF included (the specification's bound).
 inline constexpr std::size_t kMaxV1Line = 107;
 /// The version 2 signature: the first 12 bytes of every version 2 header.

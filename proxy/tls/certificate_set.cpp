@@ -1,5 +1,7 @@
 #include "proxy/tls/certificate_set.h"
 
+#include <openssl/evp.h>
+#include <openssl/obj.h>
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
@@ -103,6 +105,12 @@ CertificateSet CertificateSet::load(const std::vector<config::CertificateConfig>
       ok = false;
       continue;
     }
+    key.signature_algorithm = OBJ_nid2sn(X509_get_signature_nid(key.leaf.get()));
+    const int type = EVP_PKEY_id(key.key.get());
+    key.key_algorithm = std::string(type == EVP_PKEY_RSA  ? "RSA"
+                                    : type == EVP_PKEY_EC ? "EC"
+                                                          : OBJ_nid2sn(type)) +
+                        std::to_string(EVP_PKEY_bits(key.key.get()));
     set.keys_.push_back(std::move(key));
   }
   if (!ok) set.keys_.clear();

@@ -1,6 +1,7 @@
 #pragma once
 // A listener's certificates: read from their files, checked (parsable, key matching) once at
 // load, and chosen per connection by SNI. Loading is kept apart from the SSL_CTX that uses them.
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -15,6 +16,10 @@ struct CertifiedKey {
   std::vector<bssl::UniquePtr<CRYPTO_BUFFER>> chain;  // leaf first
   bssl::UniquePtr<X509> leaf;                         // for host name matching
   bssl::UniquePtr<EVP_PKEY> key;
+  /// As the PROXY protocol's SSL TLVs name them: the leaf's signature algorithm
+  /// ("ecdsa-with-SHA256", "RSA-SHA256") and its key ("EC256", "RSA2048").
+  std::string signature_algorithm;
+  std::string key_algorithm;
 };
 
 /// The certificates of one listener. Chooses by SNI: the first whose leaf matches the name

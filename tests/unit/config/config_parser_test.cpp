@@ -335,7 +335,7 @@ INSTANTIATE_TEST_SUITE_P(
                   "    upstream: {address: 127.0.0.1:8080, timeout: 5s}\n"
                   "    certificates: [{cert: a.crt, key: a.key}]\n",
                   "t.yaml:4:41: unknown key \"timeout\" in upstream (expected one of: address, "
-                  "connect_timeout)"},
+                  "connect_timeout, proxy_protocol)"},
         ErrorCase{"Certificate",
                   "listeners:\n"
                   "  - name: api\n"
@@ -1193,6 +1193,40 @@ TEST(ConfigParserProxyProtocolTest, EveryProblemIsNamed) {
                  "an address or a CIDR such as 10.0.0.0/8)"});
   expect_errors(with_listeners("", "    proxy_protocol: { timeout: 1s }\n"),
                 {"t.yaml:6:21: missing required key \"trusted\" in proxy_protocol"});
+}
+
+}  // namespace
+}  // namespace tlsfloor::config
+
+namespace tlsfloor::config {
+namespace {
+
+TEST(ConfigParserProxyProtocolTest, TheUpstreamMayGetAHeaderToo) {
+  const std::string listener =
+      "listeners:\n"
+      "  - name: api\n"
+      "    listen: 0.0.0.0:8443\n"
+      "    upstream: {address: 127.0.0.1:8080, proxy_protocol: v2}\n"
+      "    certificates: [{cert: a.crt, key: a.key}]\n"
+      "    routes:\n"
+      "      - name: nginx\n"
+      "        server_names: [n.example]\n"
+      "        upstream: {proxy_protocol: v2-addresses}\n";
+  const ParseResult result = parse(listener);
+  ASSERT_TRUE(result.errors.empty()) << testing::PrintToString(error_strings(result));
+  const ListenerConfig& api = result.config->listeners[0];
+  EXPECT_EQ(api.upstream.proxy_protocol, UpstreamProxyProtocol::v2);
+  EXPECT_EQ(api.routes[0].upstream.proxy_protocol, UpstreamProxyProtocol::v2_addresses);
+  EXPECT_EQ(api.routes[0].upstream.address, (Endpoint{"127.0.0.1", 8080}));
+  EXPECT_EQ(parse(kMinimalListeners).config->listeners[0].upstream.proxy_protocol,
+            UpstreamProxyProtocol::none);
+  expect_errors(
+      "listeners:\n"
+      "  - name: api\n"
+      "    listen: 0.0.0.0:8443\n"
+      "    upstream: {address: 127.0.0.1:8080, proxy_protocol: v3}\n"
+      "    certificates: [{cert: a.crt, key: a.key}]\n",
+      {"t.yaml:4:57: invalid proxy_protocol \"v3\" (expected one of: v1, v2, v2-addresses, none)"});
 }
 
 }  // namespace
