@@ -64,6 +64,9 @@ struct TlsConfig {
   TlsVersion min_version = TlsVersion::tls1_2;
   /// Never negotiate above this. Default TLS1.3.
   TlsVersion max_version = TlsVersion::tls1_3;
+  /// ALPN protocols offered, in the server's order of preference ("h2", "http/1.1"): the first
+  /// the client also offers is selected. Empty: no ALPN (a client offering some proceeds without).
+  std::vector<std::string> alpn;
 };
 
 /// One brownout window: [start, end).

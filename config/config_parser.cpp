@@ -79,7 +79,7 @@ constexpr std::string_view kLegacyClientsKeys[] = {"ipv4_prefix", "ipv6_prefix",
 constexpr std::string_view kAccessLogKeys[] = {"path", "legacy_only", "follow_symlinks"};
 constexpr std::string_view kUpstreamKeys[] = {"address", "connect_timeout", "proxy_protocol"};
 constexpr std::string_view kCertificateKeys[] = {"cert", "key"};
-constexpr std::string_view kTlsKeys[] = {"min_version", "max_version"};
+constexpr std::string_view kTlsKeys[] = {"min_version", "max_version", "alpn"};
 constexpr std::string_view kEnforcementKeys[] = {"mode", "brownout", "on_reject", "http"};
 constexpr std::string_view kTimeoutsKeys[] = {"handshake", "idle"};
 constexpr std::string_view kLimitsKeys[] = {"max_connections", "max_handshakes_in_flight",
@@ -938,6 +938,7 @@ class Parser {
   void read_tls(const Value& value, TlsConfig& tls) {
     const std::optional<Fields> fields = read_map(value, "tls", kTlsKeys);
     if (!fields) return;
+    if (const Value* alpn = fields->find("alpn")) read_alpn(*alpn, tls);
     const Value* min = fields->find("min_version");
     const Value* max = fields->find("max_version");
     std::optional<TlsVersion> min_version = min ? read_version(*min) : tls.min_version;
@@ -953,6 +954,31 @@ class Parser {
     }
     tls.min_version = *min_version;
     tls.max_version = *max_version;
+  }
+
+  // A route's list replaces its listener's.
+  void read_alpn(const Value& value, TlsConfig& tls) {
+    const std::vector<Value> entries = read_list(value);
+    if (value.node.IsSequence() && entries.empty()) {
+      error(value.where, "alpn must not be empty (leave it out for no ALPN)");
+      return;
+    }
+    std::vector<std::string> protocols;
+    for (const Value& entry : entries) {
+      const auto name = read_string(entry);
+      if (!name) continue;
+      if (name->empty() || name->size() > 255) {
+        error(entry.where, "invalid ALPN protocol " + quoted(*name) +
+                               " (1 to 255 bytes, such as h2 or http/1.1)");
+        continue;
+      }
+      if (std::find(protocols.begin(), protocols.end(), *name) != protocols.end()) {
+        error(entry.where, "ALPN protocol " + quoted(*name) + " is listed twice");
+        continue;
+      }
+      protocols.push_back(*name);
+    }
+    tls.alpn = std::move(protocols);
   }
 
   void read_enforcement(const Value& value, EnforcementConfig& enforcement) {

@@ -51,6 +51,8 @@ std::string to_json_line(const HandshakeEvent& event) {
   line["sni"] = text_or_null(event.server_name);
   line["alpn"] = event.alpn;
   line["alpn_offered"] = std::max(event.alpn_offered, event.alpn.size());
+  line["alpn_selected"] = event.alpn_selected.empty() ? nlohmann::ordered_json(nullptr)
+                                                      : nlohmann::ordered_json(event.alpn_selected);
   line["ja3"] = event.ja3;
   line["ja4"] = event.ja4;
   line["outcome"] = event.outcome;

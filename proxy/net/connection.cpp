@@ -412,6 +412,10 @@ void Connection::record_handshake(bool completed) {
     if (completed) {
       end.negotiated_version = static_cast<std::uint16_t>(SSL_version(ssl_.get()));
       end.cipher = SSL_CIPHER_standard_name(SSL_get_current_cipher(ssl_.get()));
+      const std::uint8_t* alpn = nullptr;
+      unsigned alpn_length = 0;
+      SSL_get0_alpn_selected(ssl_.get(), &alpn, &alpn_length);
+      end.alpn_selected = {reinterpret_cast<const char*>(alpn), alpn_length};
     }
     account_handshake(*runtime_, *route_, std::move(*observed_), end);
     observed_.reset();

@@ -48,6 +48,7 @@ class Connection final : public std::enable_shared_from_this<Connection>,
 
   enum ssl_select_cert_result_t on_client_hello(const SSL_CLIENT_HELLO& hello) override;
   void on_client_hello_error(const char* what) noexcept override;
+  std::string_view alpn_protocols() const noexcept override { return route_->alpn_protocols; }
 
   static boost::asio::awaitable<void> run(std::shared_ptr<Connection> self);
   static boost::asio::awaitable<void> watchdog(std::shared_ptr<Connection> self);

@@ -90,6 +90,7 @@ void account_handshake(const runtime::ListenerRuntime& runtime, const runtime::R
   event.server_name = std::move(hello.server_name);
   event.alpn = std::move(hello.alpn);
   event.alpn_offered = hello.alpn_offered;
+  event.alpn_selected = end.alpn_selected;
   event.ja3 = std::move(hello.ja3);
   event.ja4 = std::move(hello.ja4);
   // An http refusal completes the handshake but is a rejection all the same.

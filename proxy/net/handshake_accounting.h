@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "config/address_prefix.h"
 #include "proxy/hello/client_hello.h"
@@ -56,6 +57,7 @@ struct HandshakeEnd {
   bool completed = false;
   std::uint16_t negotiated_version = 0;  // when completed
   const char* cipher = nullptr;          // IANA name, when completed
+  std::string_view alpn_selected;        // the protocol selected, when one was
 };
 
 /// Counts the use of the exception that let the client in (completed handshakes only), the

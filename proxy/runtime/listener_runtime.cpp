@@ -95,6 +95,10 @@ void build_route(const config::Config& config, const config::ListenerConfig& lis
     route.access_log_legacy_only = log->legacy_only;
   }
   route.session_context = session_context_of(name);
+  for (const std::string& protocol : settings.tls.alpn) {
+    route.alpn_protocols += static_cast<char>(protocol.size());  // 1..255, checked at load
+    route.alpn_protocols += protocol;
+  }
   route.brownout_draw = policy::brownout_draw_name(listener.name, name);
   route.name = std::move(name);
 }

@@ -40,6 +40,8 @@ struct RouteRuntime {
   /// The session-ID context of this route's connections: sessions never resume across routes,
   /// whose certificates and policies differ.
   std::string session_context;
+  /// settings->tls.alpn in ALPN's wire format (each name after its length byte).
+  std::string alpn_protocols;
   /// What this route's brownout draws are seeded with (policy::brownout_draw_name()).
   std::string brownout_draw;
   metrics::RouteMetrics* metrics = nullptr;

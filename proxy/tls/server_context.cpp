@@ -1,6 +1,7 @@
 #include "proxy/tls/server_context.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <exception>
 
 namespace tlsfloor::tls {
@@ -20,6 +21,23 @@ enum ssl_select_cert_result_t dispatch_client_hello(const SSL_CLIENT_HELLO* hell
   return ssl_select_cert_error;
 }
 
+// The first of the connection's protocols (its route's, in the server's order) that the client
+// offers. None in common, or none configured: the handshake goes on without ALPN.
+int select_alpn(SSL* ssl, const std::uint8_t** out, std::uint8_t* out_length,
+                const std::uint8_t* offered, unsigned offered_length, void*) {
+  const auto* handler = static_cast<const ClientHelloHandler*>(SSL_get_app_data(ssl));
+  if (handler == nullptr) return SSL_TLSEXT_ERR_NOACK;
+  const std::string_view ours = handler->alpn_protocols();
+  if (ours.empty()) return SSL_TLSEXT_ERR_NOACK;
+  std::uint8_t* selected = nullptr;
+  const int result = SSL_select_next_proto(
+      &selected, out_length, reinterpret_cast<const std::uint8_t*>(ours.data()),
+      static_cast<unsigned>(ours.size()), offered, offered_length);
+  if (result != OPENSSL_NPN_NEGOTIATED) return SSL_TLSEXT_ERR_NOACK;
+  *out = selected;
+  return SSL_TLSEXT_ERR_OK;
+}
+
 }  // namespace
 
 bssl::UniquePtr<SSL_CTX> make_server_context(const config::ListenerConfig& listener) {
@@ -33,6 +51,7 @@ bssl::UniquePtr<SSL_CTX> make_server_context(const config::ListenerConfig& liste
   for (const auto& route : listener.routes) ceiling = std::max(ceiling, route.tls.max_version);
   SSL_CTX_set_max_proto_version(ctx.get(), static_cast<uint16_t>(ceiling));
   SSL_CTX_set_select_certificate_cb(ctx.get(), dispatch_client_hello);
+  SSL_CTX_set_alpn_select_cb(ctx.get(), select_alpn, nullptr);
   // SSL_write is retried with the same arguments after WANT_WRITE, but from a pooled buffer
   // whose address may differ between retries.
   SSL_CTX_set_mode(ctx.get(), SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);

@@ -1,6 +1,8 @@
 #pragma once
 // The SSL_CTX every connection of a listener is made from, and the hook through which the
 // connection decides on its ClientHello in BoringSSL's early callback.
+#include <string_view>
+
 #include "config/config.h"
 #include "proxy/tls/boringssl.h"
 
@@ -16,6 +18,9 @@ class ClientHelloHandler {
   virtual enum ssl_select_cert_result_t on_client_hello(const SSL_CLIENT_HELLO& hello) = 0;
   /// on_client_hello() threw: count it. Must not throw.
   virtual void on_client_hello_error(const char* what) noexcept = 0;
+  /// The ALPN protocols this connection offers, in wire format (length-prefixed names, in
+  /// preference order); empty for none. Asked after on_client_hello(), which chose them.
+  virtual std::string_view alpn_protocols() const noexcept = 0;
 
  protected:
   ~ClientHelloHandler() = default;

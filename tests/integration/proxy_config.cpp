@@ -16,12 +16,14 @@ std::string proxy_yaml(const std::vector<ListenerSpec>& listeners, const std::st
     yaml += fmt::format(
         "  - name: {}\n"
         "    listen: \"{}\"\n"
-        "    upstream: {{ address: 127.0.0.1:{}, connect_timeout: {} }}\n"
-        "    tls: {{ min_version: {}, max_version: {} }}\n"
+        "    upstream: {{ address: 127.0.0.1:{}, connect_timeout: {}{} }}\n"
+        "    tls: {{ min_version: {}, max_version: {}{} }}\n"
         "    enforcement: {{ mode: {}{} }}\n"
         "    timeouts: {{ handshake: {}, idle: {} }}\n"
         "    certificates:\n",
-        l.name, l.listen, l.upstream_port, l.connect_timeout, l.min_version, l.max_version, l.mode,
+        l.name, l.listen, l.upstream_port, l.connect_timeout,
+        l.upstream_extra.empty() ? "" : ", " + l.upstream_extra, l.min_version, l.max_version,
+        l.tls_extra.empty() ? "" : ", " + l.tls_extra, l.mode,
         l.enforcement_extra.empty() ? "" : ", " + l.enforcement_extra, l.handshake_timeout,
         l.idle_timeout);
     for (const auto& cert : l.certificates) {

@@ -21,6 +21,9 @@ struct ListenerSpec {
   std::string handshake_timeout = "10s";
   std::string idle_timeout = "300s";
   std::string connect_timeout = "5s";
+  /// More keys of `upstream` and `tls`, in YAML flow style: "proxy_protocol: v2".
+  std::string upstream_extra;
+  std::string tls_extra;
   /// More keys for this listener, as YAML lines indented by four spaces.
   std::string extra_yaml;
 };

@@ -34,11 +34,8 @@ std::unique_ptr<RunningProxy> start(TempDir& dir, std::uint16_t upstream_port,
   spec.upstream_port = upstream_port;
   spec.certificates = {make_self_signed(dir, "api", {"localhost"})};
   spec.extra_yaml = extra;
-  std::string yaml = proxy_yaml({spec});
-  // The spec writes `upstream: { address: ..., connect_timeout: ... }`: add the protocol to it.
-  const std::string key = "connect_timeout: 5s";
-  yaml.replace(yaml.find(key), key.size(), key + ", proxy_protocol: " + version);
-  return std::make_unique<RunningProxy>(yaml);
+  spec.upstream_extra = "proxy_protocol: " + version;
+  return std::make_unique<RunningProxy>(proxy_yaml({spec}));
 }
 
 TEST(UpstreamProxyProtocolTest, V2NamesTheClientAndHowItSpokeTls) {

@@ -149,6 +149,13 @@ std::string TlsClient::peer_common_name() const {
 
 bool TlsClient::session_reused() const { return SSL_session_reused(ssl_.get()) == 1; }
 
+std::string TlsClient::alpn_selected() const {
+  const std::uint8_t* protocol = nullptr;
+  unsigned length = 0;
+  SSL_get0_alpn_selected(ssl_.get(), &protocol, &length);
+  return std::string(reinterpret_cast<const char*>(protocol), length);
+}
+
 bssl::UniquePtr<SSL_SESSION> TlsClient::session() const {
   if (ticket_) {
     SSL_SESSION_up_ref(ticket_.get());

@@ -48,6 +48,8 @@ class TlsClient {
   /// The subject CN of the server's certificate ("" when none).
   std::string peer_common_name() const;
   bool session_reused() const;
+  /// The ALPN protocol the server selected ("" when none).
+  std::string alpn_selected() const;
   /// The session to resume with later (owned by the caller): the last ticket the server sent
   /// (TLS 1.3 tickets arrive after the handshake: read something first), else the handshake's.
   bssl::UniquePtr<SSL_SESSION> session() const;

@@ -345,7 +345,7 @@ INSTANTIATE_TEST_SUITE_P(
                   "t.yaml:5:46: unknown key \"chain\" in certificate (expected one of: cert, key)"},
         ErrorCase{"Tls", with_listeners("", "    tls: {min_verison: TLS1.3}\n"),
                   "t.yaml:6:11: unknown key \"min_verison\" in tls (expected one of: "
-                  "min_version, max_version)"},
+                  "min_version, max_version, alpn)"},
         ErrorCase{
             "Enforcement",
             with_listeners("", "    enforcement:\n      mode: enforce\n      dry_run: true\n"),
@@ -1227,6 +1227,26 @@ TEST(ConfigParserProxyProtocolTest, TheUpstreamMayGetAHeaderToo) {
       "    upstream: {address: 127.0.0.1:8080, proxy_protocol: v3}\n"
       "    certificates: [{cert: a.crt, key: a.key}]\n",
       {"t.yaml:4:57: invalid proxy_protocol \"v3\" (expected one of: v1, v2, v2-addresses, none)"});
+}
+
+}  // namespace
+}  // namespace tlsfloor::config
+
+namespace tlsfloor::config {
+namespace {
+
+TEST(ConfigParserAlpnTest, ProtocolsInOrderAndTheirErrors) {
+  const ParseResult result = parse(with_listeners("", "    tls: { alpn: [h2, http/1.1] }\n"));
+  ASSERT_TRUE(result.errors.empty()) << testing::PrintToString(error_strings(result));
+  EXPECT_EQ(result.config->listeners[0].tls.alpn, (Strings{"h2", "http/1.1"}));
+  expect_errors(with_listeners("", "    tls: { alpn: [] }\n"),
+                {"t.yaml:6:18: alpn must not be empty (leave it out for no ALPN)"});
+  expect_errors(
+      with_listeners("", "    tls: { alpn: [h2, \"\", h2, " + std::string(256, 'x') + "] }\n"),
+      {"t.yaml:6:23: invalid ALPN protocol \"\" (1 to 255 bytes, such as h2 or http/1.1)",
+       "t.yaml:6:27: ALPN protocol \"h2\" is listed twice",
+       "t.yaml:6:31: invalid ALPN protocol \"" + std::string(256, 'x') +
+           "\" (1 to 255 bytes, such as h2 or http/1.1)"});
 }
 
 }  // namespace

@@ -22,6 +22,7 @@ HandshakeEvent accepted_event() {
   event.cipher = "TLS_AES_128_GCM_SHA256";
   event.server_name = "api.example.com";
   event.alpn = {"h2", "http/1.1"};
+  event.alpn_selected = "h2";
   event.ja3 = "0123456789abcdef0123456789abcdef";
   event.ja4 = "t13d1516h2_8daaf6152771_02713d6af862";
   event.outcome = "accepted";
@@ -50,7 +51,8 @@ TEST(HandshakeEvent, IsOneJsonLineWithEveryKeyInOrder) {
             R"("offered_versions":["TLS1.3","TLS1.2"],)"
             R"("highest_offered":"TLS1.3","negotiated_version":"TLS1.3",)"
             R"("cipher":"TLS_AES_128_GCM_SHA256","sni":"api.example.com",)"
-            R"("alpn":["h2","http/1.1"],"alpn_offered":2,"ja3":"0123456789abcdef0123456789abcdef",)"
+            R"("alpn":["h2","http/1.1"],"alpn_offered":2,"alpn_selected":"h2",)"
+            R"("ja3":"0123456789abcdef0123456789abcdef",)"
             R"("ja4":"t13d1516h2_8daaf6152771_02713d6af862","outcome":"accepted",)"
             R"("legacy":false,"decision":"allowed","reason":"offers TLS1.3"})"
             "\n");
