@@ -13,6 +13,7 @@
 #include "tests/support/child_process.h"
 #include "tests/support/running_proxy.h"
 #include "tests/support/tcp_upstream.h"
+#include "tests/support/third_party.h"
 #include "tests/support/tls_client.h"
 
 namespace tlsfloor::test {
@@ -63,26 +64,12 @@ TEST(AlpnTest, TheServersOrderDecidesPerRoute) {
 TEST(AlpnTest, CurlSpeaksHttp2ThroughTlsfloor) {
   TempDir dir;
   const std::uint16_t nginx_port = unused_port();
-  const std::string config = dir.write(
-      "nginx.conf", "daemon off;\nmaster_process off;\npid " + (dir.path() / "nginx.pid").string() +
-                        ";\nerror_log stderr notice;\nevents {}\nhttp {\n  access_log off;\n"
-                        "  client_body_temp_path " +
-                        dir.path().string() +
-                        ";\n"
-                        "  server {\n    listen 127.0.0.1:" +
-                        std::to_string(nginx_port) +
-                        " http2;\n    location / { return 200 \"over $server_protocol\\n\"; }\n"
-                        "  }\n}\n");
-  ChildProcess nginx({"nginx", "-p", dir.path().string(), "-c", config});
-  const auto up = [&] {
-    try {
-      ::close(connect_tcp(nginx_port));
-      return true;
-    } catch (const std::runtime_error&) {
-      return false;
-    }
-  };
-  ASSERT_TRUE(eventually_equals(up, true)) << nginx.output();
+  const auto nginx = start_nginx(
+      dir, nginx_port,
+      "http {\n  access_log off;\n  client_body_temp_path " + dir.path().string() +
+          ";\n  server {\n    listen 127.0.0.1:" + std::to_string(nginx_port) +
+          " http2;\n    location / { return 200 \"over $server_protocol\\n\"; }\n  }\n}\n");
+  ASSERT_TRUE(wait_for_listener(nginx_port)) << nginx->output();
   ListenerSpec spec;
   spec.upstream_port = nginx_port;
   spec.certificates = {make_self_signed(dir, "api", {"localhost"})};
@@ -91,8 +78,8 @@ TEST(AlpnTest, CurlSpeaksHttp2ThroughTlsfloor) {
   const auto result =
       run_command({"curl", "--silent", "--show-error", "--insecure", "--http2", "--write-out",
                    "%{http_version}", "https://localhost:" + std::to_string(proxy.port()) + "/"});
-  EXPECT_EQ(result.exit_code, 0) << result.output << nginx.output();
-  EXPECT_EQ(result.output, "over HTTP/2.0\n2") << nginx.output();
+  EXPECT_EQ(result.exit_code, 0) << result.output << nginx->output();
+  EXPECT_EQ(result.output, "over HTTP/2.0\n2") << nginx->output();
 }
 
 }  // namespace

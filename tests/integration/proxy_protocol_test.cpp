@@ -19,6 +19,7 @@
 #include "tests/support/child_process.h"
 #include "tests/support/running_proxy.h"
 #include "tests/support/tcp_upstream.h"
+#include "tests/support/third_party.h"
 #include "tests/support/tls_client.h"
 
 namespace tlsfloor::test {
@@ -201,8 +202,8 @@ class HaproxyTest : public ProxyProtocolTest, public testing::WithParamInterface
 TEST_P(HaproxyTest, ClientsBehindHaproxyAreThemselves) {
   start();
   const std::uint16_t front = unused_port();
-  const std::string config = dir_.write(
-      "haproxy.cfg",
+  const auto haproxy = start_haproxy(
+      dir_, front,
       "global\n  maxconn 100\ndefaults\n  mode tcp\n  timeout connect 5s\n  timeout client 30s\n"
       "  timeout server 30s\n"
       "frontend front\n  bind 127.0.0.1:" +
@@ -210,17 +211,7 @@ TEST_P(HaproxyTest, ClientsBehindHaproxyAreThemselves) {
           "\n  default_backend tlsfloor\n"
           "backend tlsfloor\n  server tlsfloor 127.0.0.1:" +
           std::to_string(proxy_->port()) + " " + GetParam() + " source 127.0.0.2\n");
-  ChildProcess haproxy({"haproxy", "-db", "-f", config});
-  // HAProxy is up once it accepts: poll the front port.
-  const auto up = [&] {
-    try {
-      ::close(connect_tcp(front));
-      return true;
-    } catch (const std::runtime_error&) {
-      return false;
-    }
-  };
-  ASSERT_TRUE(eventually_equals(up, true)) << haproxy.output();
+  ASSERT_TRUE(wait_for_listener(front)) << haproxy->output();
   // A TLS 1.0 client from 127.0.0.3: HAProxy conveys it; it is not exempt, so it is refused and
   // counted as itself. One from 192.0.2.x cannot be made here, so the exception is checked by
   // CIDR on 127.0.0.3 in the per-client table instead.

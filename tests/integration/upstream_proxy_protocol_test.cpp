@@ -16,6 +16,7 @@
 #include "tests/support/child_process.h"
 #include "tests/support/running_proxy.h"
 #include "tests/support/tcp_upstream.h"
+#include "tests/support/third_party.h"
 #include "tests/support/tls_client.h"
 
 namespace tlsfloor::test {
@@ -91,33 +92,19 @@ class NginxUpstreamTest : public testing::TestWithParam<std::string> {};
 TEST_P(NginxUpstreamTest, NginxSeesTheClientAddress) {
   TempDir dir;
   const std::uint16_t nginx_port = unused_port();
-  const std::string config = dir.write("nginx.conf",
-                                       "load_module /usr/lib/nginx/modules/ngx_stream_module.so;\n"
-                                       "daemon off;\nmaster_process off;\npid " +
-                                           (dir.path() / "nginx.pid").string() +
-                                           ";\n"
-                                           "error_log stderr notice;\nevents {}\n"
-                                           "stream {\n  server {\n    listen 127.0.0.1:" +
-                                           std::to_string(nginx_port) +
-                                           " proxy_protocol;\n    return \"$proxy_protocol_addr "
-                                           "$proxy_protocol_port\\n\";\n  }\n}\n");
-  ChildProcess nginx({"nginx", "-p", dir.path().string(), "-c", config});
-  const auto up = [&] {
-    try {
-      ::close(connect_tcp(nginx_port));
-      return true;
-    } catch (const std::runtime_error&) {
-      return false;
-    }
-  };
-  ASSERT_TRUE(eventually_equals(up, true)) << nginx.output();
+  const auto nginx =
+      start_nginx(dir, nginx_port,
+                  "stream {\n  server {\n    listen 127.0.0.1:" + std::to_string(nginx_port) +
+                      " proxy_protocol;\n    return \"$proxy_protocol_addr "
+                      "$proxy_protocol_port\\n\";\n  }\n}\n");
+  ASSERT_TRUE(wait_for_listener(nginx_port)) << nginx->output();
   auto proxy = start(dir, nginx_port, GetParam());
   ClientOptions options;
   options.source = "127.0.0.3";
   TlsClient client(proxy->port(), options);
   ASSERT_TRUE(client.handshake());
   const std::string expected = "127.0.0.3 " + std::to_string(local_port(client.fd())) + "\n";
-  EXPECT_EQ(client.read_exactly(expected.size()), expected) << nginx.output();
+  EXPECT_EQ(client.read_exactly(expected.size()), expected) << nginx->output();
 }
 
 // nginx 1.22's stream module reads at most 107 bytes of header ("header is too large" for a

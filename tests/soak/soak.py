@@ -232,6 +232,8 @@ listeners:
         if proxy.poll() is not None:
             break
         samples.append((time.time() - start, *process_figures(proxy.pid)))
+        with open(os.path.join(run, "rss.tsv"), "a") as series:  # seconds, RSS KiB, descriptors
+            series.write("%.0f\t%d\t%d\n" % samples[-1])
         now = time.time()
         if now >= next_reload:
             proxy.send_signal(signal.SIGHUP)

@@ -1,0 +1,26 @@
+#pragma once
+// Real third-party servers for integration tests (nginx, HAProxy), started in the foreground
+// from a configuration the test writes, and waited for until they accept connections.
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "tests/support/child_process.h"
+#include "tests/support/test_pki.h"
+
+namespace tlsfloor::test {
+
+/// Polls until something accepts TCP connections on 127.0.0.1:`port` (20 s at most).
+bool wait_for_listener(std::uint16_t port);
+
+/// nginx running `config_body` (its top-level directives: `http { ... }`, `stream { ... }`)
+/// from `dir`, with the stream module loaded, no daemon and its pid file in `dir`; returned once
+/// `port` accepts, or with the reason in its output when it does not.
+std::unique_ptr<ChildProcess> start_nginx(const TempDir& dir, std::uint16_t port,
+                                          const std::string& config_body);
+
+/// HAProxy in the foreground running `config` (written to `dir`); returned once `port` accepts.
+std::unique_ptr<ChildProcess> start_haproxy(const TempDir& dir, std::uint16_t port,
+                                            const std::string& config);
+
+}  // namespace tlsfloor::test
