@@ -31,6 +31,9 @@ std::uint64_t mix(std::uint64_t x) {
 
 // inet_pton of either family, as written (no unmapping).
 std::optional<AddressPrefix> parse_literal(const std::string& text) {
+  // inet_pton reads a C string: "192.0.2.1\0junk" would pass as 192.0.2.1 (the PROXY header
+  // fuzzer found it in a v1 line; a log line or a YAML "\0" escape would pass the same way).
+  if (text.find('\0') != std::string::npos) return std::nullopt;
   AddressPrefix address;
   if (inet_pton(AF_INET, text.c_str(), address.bytes.data()) == 1) {
     address.family = AddressPrefix::Family::ipv4;

@@ -82,11 +82,16 @@ ParsedHeader parse_v1(std::span<const std::uint8_t> bytes) {
   const std::string_view text(reinterpret_cast<const char*>(bytes.data()), window);
   const std::size_t end = text.find("\r\n");
   if (end == std::string_view::npos) {
-    if (bytes.size() < kMaxV1Line && text.find('\n') == std::string_view::npos &&
-        text.find('\0') == std::string_view::npos) {
-      return fail(ProxyHeaderError::incomplete);
-    }
+    // A line still being received holds printable bytes and perhaps the CR of its CRLF.
+    const std::string_view received = text.ends_with('\r') ? text.substr(0, text.size() - 1) : text;
+    const bool printable = std::all_of(received.begin(), received.end(),
+                                       [](char c) { return c >= 0x20 && c <= 0x7E; });
+    if (bytes.size() < kMaxV1Line && printable) return fail(ProxyHeaderError::incomplete);
     return fail(ProxyHeaderError::malformed, "version 1 line without CRLF in 107 bytes");
+  }
+  const std::string_view line = text.substr(0, end);
+  if (!std::all_of(line.begin(), line.end(), [](char c) { return c >= 0x20 && c <= 0x7E; })) {
+    return fail(ProxyHeaderError::malformed, "version 1 line with a byte that is not printable");
   }
   std::array<std::string_view, 6> fields;
   std::size_t count = 0;

@@ -142,3 +142,15 @@ TEST(AddressTest, AFullLengthPrefixContainsOnlyItsAddress) {
 
 }  // namespace
 }  // namespace tlsfloor::config
+
+namespace tlsfloor::config {
+namespace {
+
+TEST(AddressPrefixText, AnEmbeddedNulIsNotAnAddress) {
+  EXPECT_EQ(parse_address(std::string_view("192.0.2.1\0junk", 14)), std::nullopt);
+  EXPECT_EQ(parse_address(std::string_view("2001:db8::1\0", 12)), std::nullopt);
+  EXPECT_EQ(parse_address_prefix(std::string_view("10.0.0.0\0/8", 11), nullptr), std::nullopt);
+}
+
+}  // namespace
+}  // namespace tlsfloor::config
