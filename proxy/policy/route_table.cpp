@@ -15,9 +15,8 @@ bool is_ip_literal(std::string_view name) {
   if (name.find(':') != std::string_view::npos) return true;
   const std::size_t dot = name.rfind('.');
   const std::string_view last = dot == std::string_view::npos ? name : name.substr(dot + 1);
-  return !last.empty() && std::all_of(last.begin(), last.end(), [](char c) {
-    return c >= '0' && c <= '9';
-  });
+  return !last.empty() &&
+         std::all_of(last.begin(), last.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
 }  // namespace
