@@ -296,6 +296,10 @@ awaitable<Connection::SslOutcome> Connection::complete_ssl(SslOp op, void* data,
   }
 }
 
+void Connection::set_receive_low_water(int bytes) {
+  ::setsockopt(client_.native_handle(), SOL_SOCKET, SO_RCVLOWAT, &bytes, sizeof bytes);
+}
+
 awaitable<bool> Connection::read_proxy_header() {
   const config::ProxyProtocolConfig& config = *runtime_->config.proxy_protocol;
   metrics::ListenerMetrics& metrics = *runtime_->metrics;
@@ -329,7 +333,12 @@ awaitable<bool> Connection::read_proxy_header() {
     const auto parsed =
         proxy_protocol::parse_proxy_header({peeked.data(), static_cast<std::size_t>(n)});
     if (!parsed.header) {
-      if (parsed.error == proxy_protocol::ProxyHeaderError::incomplete) continue;
+      if (parsed.error == proxy_protocol::ProxyHeaderError::incomplete) {
+        // The peeked bytes stay readable: wake only when more than these have arrived (or
+        // the stream ends), not at once and again, spinning until the timeout.
+        set_receive_low_water(static_cast<int>(n) + 1);
+        continue;
+      }
       metrics.count_proxy_protocol_error(proxy_protocol::to_string(parsed.error));
       if (debug_enabled()) {
         spdlog::debug("listener {}: PROXY header from {} refused: {}", runtime_->config.name,
@@ -337,6 +346,7 @@ awaitable<bool> Connection::read_proxy_header() {
       }
       co_return false;
     }
+    set_receive_low_water(1);
     // Consume exactly the header; the kernel holds at least that much (it was just peeked).
     const proxy_protocol::ProxyHeader& header = *parsed.header;
     if (::recv(client_.native_handle(), peeked.data(), header.length, 0) !=

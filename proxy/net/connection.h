@@ -59,6 +59,8 @@ class Connection final : public std::enable_shared_from_this<Connection>,
   // address replaces the balancer's), or makes sure an untrusted client sends none. False (the
   // connection is to be closed, counted) when the header is wrong, missing or late.
   boost::asio::awaitable<bool> read_proxy_header();
+  // SO_RCVLOWAT: the socket reads as ready only once this many bytes are buffered (or at EOF).
+  void set_receive_low_water(int bytes);
   boost::asio::awaitable<bool> handshake();
   boost::asio::awaitable<bool> connect_upstream();
   // The PROXY protocol header for the upstream (upstream.proxy_protocol), written before any

@@ -91,6 +91,15 @@ class ProxyProtocolTest : public testing::Test {
                             {{"listener", "api"}, {"reason", reason}}, expected)
         .value_or(0);
   }
+  // The per-client table once it holds `count` clients: a handshake is entered when it ends on
+  // the proxy's thread, a moment after the client has seen the outcome.
+  json legacy_clients(std::size_t count) {
+    const auto clients = [&] {
+      return json::parse(http_get(proxy_->admin_port(), "/legacy-clients").body)["clients"];
+    };
+    EXPECT_EQ(eventually_equals([&] { return clients().size(); }, count), count);
+    return clients();
+  }
   std::vector<json> log_lines() {
     proxy_->stop();
     std::ifstream in(log_path_);
@@ -114,8 +123,7 @@ TEST_F(ProxyProtocolTest, TheConveyedClientIsTheClientForEverything) {
   // Version 2, with AWS's endpoint id.
   EXPECT_TRUE(served(
       through_balancer(v2({192, 0, 2, 20}, false, "vpce-08d2bf15fac5001c9"), TLS1_1_VERSION)));
-  const json clients =
-      json::parse(http_get(proxy_->admin_port(), "/legacy-clients").body)["clients"];
+  const json clients = legacy_clients(3);
   ASSERT_EQ(clients.size(), 3u);
   std::vector<std::string> addresses;
   for (const auto& client : clients) addresses.push_back(client["client"]);
@@ -135,12 +143,24 @@ TEST_F(ProxyProtocolTest, TheConveyedClientIsTheClientForEverything) {
   EXPECT_EQ(lines[2]["vpce_id"], "vpce-08d2bf15fac5001c9");
 }
 
+TEST_F(ProxyProtocolTest, AHeaderArrivingInPiecesIsReadWhole) {
+  start();
+  // The proxy sees the first half, waits (without spinning: SO_RCVLOWAT) for the rest.
+  ClientOptions options = through_balancer("PROXY TCP4 192.0.2.", TLS1_VERSION);
+  options.before_hello_later = "10 127.0.0.1 40001 443\r\n";
+  EXPECT_TRUE(served(options));  // 192.0.2.10 is exempt: the whole header was read
+  const std::string v2_header = v2({192, 0, 2, 11});
+  options = through_balancer(v2_header.substr(0, 20), TLS1_VERSION);
+  options.before_hello_later = v2_header.substr(20);
+  EXPECT_TRUE(served(options));
+  EXPECT_EQ(legacy_clients(2).size(), 2u);
+}
+
 TEST_F(ProxyProtocolTest, ALocalHeaderKeepsTheBalancersAddress) {
   start();
   EXPECT_TRUE(served(through_balancer(v2({192, 0, 2, 30}, /*local=*/true), TLS1_VERSION)) ==
               false);  // the balancer itself is not exempt
-  const json clients =
-      json::parse(http_get(proxy_->admin_port(), "/legacy-clients").body)["clients"];
+  const json clients = legacy_clients(1);
   ASSERT_EQ(clients.size(), 1u);
   EXPECT_EQ(clients[0]["client"], kBalancer);
   EXPECT_TRUE(served(through_balancer(v2({192, 0, 2, 30}, true))));  // a health check, served
@@ -228,8 +248,7 @@ TEST_P(HaproxyTest, ClientsBehindHaproxyAreThemselves) {
     TlsClient client(front, modern);
     EXPECT_TRUE(client.handshake() && client.write_all("ping") && client.read_exactly(4) == "ping");
   }
-  const json clients =
-      json::parse(http_get(proxy_->admin_port(), "/legacy-clients").body)["clients"];
+  const json clients = legacy_clients(1);
   ASSERT_EQ(clients.size(), 1u) << clients;
   EXPECT_EQ(clients[0]["client"], "127.0.0.3");
   const auto lines = log_lines();

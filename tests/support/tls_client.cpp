@@ -9,7 +9,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <stdexcept>
+#include <thread>
 
 namespace tlsfloor::test {
 namespace {
@@ -79,6 +81,12 @@ TlsClient::TlsClient(std::uint16_t port, ClientOptions options) {
   fd_ = connect_tcp(port, options.host, options.source);
   if (!options.before_hello.empty() && !send_raw(fd_, options.before_hello)) {
     throw std::runtime_error("cannot send the bytes before the ClientHello");
+  }
+  if (!options.before_hello_later.empty()) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    if (!send_raw(fd_, options.before_hello_later)) {
+      throw std::runtime_error("cannot send the bytes before the ClientHello");
+    }
   }
   ctx_.reset(SSL_CTX_new(TLS_method()));
   SSL_CTX_set_min_proto_version(ctx_.get(), options.min_version);

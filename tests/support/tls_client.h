@@ -26,6 +26,8 @@ struct ClientOptions {
   bool fallback_scsv = false;
   /// Raw bytes sent before the ClientHello, as a load balancer sends its PROXY header.
   std::string before_hello;
+  /// More raw bytes, sent 50 ms after before_hello (a header that arrives in pieces).
+  std::string before_hello_later;
 };
 
 /// How a read ended.
