@@ -9,13 +9,16 @@
 #include <string>
 #include <vector>
 
+#include "config/config.h"
+
 namespace tlsfloor::handshake_log {
 
 struct HandshakeEvent {
   std::chrono::system_clock::time_point time{};
   std::string listener;
-  std::string route = "default";  // the listener's route that served the client
-  std::string client_address;     // without brackets or port
+  // The listener's route that served the client.
+  std::string route = std::string(config::kDefaultRouteName);
+  std::string client_address;  // without brackets or port
   std::uint16_t client_port = 0;
   /// Behind a PROXY protocol balancer: its address ("10.0.0.5:40000", "[fd00::5]:40000") and,
   /// from AWS PrivateLink, the VPC endpoint id. Empty otherwise.

@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "config/address_prefix.h"
+#include "config/config.h"
 #include "config/timestamp.h"
 
 namespace tlsfloor::report {
@@ -18,7 +19,7 @@ struct HandshakeRecord {
   config::Timestamp time{};
   std::string listener;
   /// The listener's route; "default" when the line has none (logs from before routes).
-  std::string route = "default";
+  std::string route = std::string(config::kDefaultRouteName);
   config::AddressPrefix client;  // a full-length address, IPv4-mapped as IPv4
   /// `highest_offered` as a wire code: 0x0300 (SSL3.0) .. 0x0304 (TLS1.3), 0 for "unknown".
   std::uint16_t highest_offered = 0;
