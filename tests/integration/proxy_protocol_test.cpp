@@ -149,6 +149,25 @@ TEST_F(ProxyProtocolTest, TheConveyedClientIsTheClientForEverything) {
   EXPECT_EQ(lines[2]["client"], "198.51.100.7");
 }
 
+TEST_F(ProxyProtocolTest, AnIpv6ClientConveyedInVersion2IsThatClient) {
+  start();
+  // TCP over IPv6: 2001:db8::7 port 40001 -> 2001:db8::1 port 443.
+  std::string header("\r\n\r\n\0\r\nQUIT\n", 12);
+  header += "\x21\x21";
+  header += std::string("\x00\x24", 2);
+  header += std::string("\x20\x01\x0d\xb8", 4) + std::string(11, '\0') + "\x07";
+  header += std::string("\x20\x01\x0d\xb8", 4) + std::string(11, '\0') + "\x01";
+  header += "\x9c\x41\x01\xbb";
+  EXPECT_FALSE(served(through_balancer(header, TLS1_VERSION)));  // legacy, not exempt
+  const json clients = legacy_clients(1);
+  ASSERT_EQ(clients.size(), 1u);
+  EXPECT_EQ(clients[0]["client"], "2001:db8::7");
+  const auto lines = log_lines();
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_EQ(lines[0]["client"], "2001:db8::7");
+  EXPECT_EQ(lines[0]["client_port"], 40001);
+}
+
 TEST_F(ProxyProtocolTest, AHeaderArrivingInPiecesIsReadWhole) {
   start();
   // The proxy sees the first half, waits (without spinning: SO_RCVLOWAT) for the rest.
