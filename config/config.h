@@ -4,6 +4,7 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "config/address_prefix.h"
@@ -45,10 +46,35 @@ struct CertificateConfig {
   std::string cert_path;  // PEM chain, leaf first
   std::string key_path;   // PEM private key matching the leaf
   SourceMark where;       // the list entry, for certificate errors
+  friend bool operator==(const CertificateConfig&, const CertificateConfig&) = default;
 };
 
 /// What tlsfloor tells its upstream before the client's bytes (see proxy/proxy_protocol/).
 enum class UpstreamProxyProtocol { none, v1, v2, v2_addresses };
+
+/// TLS from tlsfloor to its upstream (upstream.tls). Verification is on unless written off.
+struct UpstreamTlsConfig {
+  /// Sent as SNI and checked against the upstream's certificate. Empty: the upstream's host
+  /// (a DNS name; an IP literal is checked as an address and no SNI is sent).
+  std::string server_name;
+  /// PEM certificates of the CAs to trust. Empty: the system store (kSystemCaFile).
+  std::string ca_file;
+  bool verify = true;
+  /// May go down to TLS1.0: the upstream side of a deprecation is often a service that speaks
+  /// nothing newer.
+  TlsVersion min_version = TlsVersion::tls1_2;
+  TlsVersion max_version = TlsVersion::tls1_3;
+  /// A client certificate for upstreams that ask for one (cert and key, or neither).
+  std::optional<CertificateConfig> client_certificate;
+  /// ALPN offered to the upstream. Empty: the protocol the client negotiated, if any.
+  std::vector<std::string> alpn;
+  SourceMark where;          // the `tls` mapping
+  SourceMark ca_file_where;  // the `ca_file` value, or the mapping when it is left out
+  friend bool operator==(const UpstreamTlsConfig&, const UpstreamTlsConfig&) = default;
+};
+
+/// Debian's bundle of the system's trusted CAs (package ca-certificates).
+inline constexpr std::string_view kSystemCaFile = "/etc/ssl/certs/ca-certificates.crt";
 
 struct UpstreamConfig {
   Endpoint address;
@@ -57,6 +83,8 @@ struct UpstreamConfig {
   /// tlsfloor's own (JA4 and decision) as TLVs; v2-addresses: binary without TLVs (28 bytes,
   /// for receivers that read at most 107 bytes of header, such as nginx 1.22's stream module).
   UpstreamProxyProtocol proxy_protocol = UpstreamProxyProtocol::none;
+  /// Absent: plain TCP to the upstream.
+  std::optional<UpstreamTlsConfig> tls;
 };
 
 struct TlsConfig {

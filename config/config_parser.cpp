@@ -77,7 +77,10 @@ constexpr std::string_view kHttpRefusalKeys[] = {"status", "body"};
 constexpr std::string_view kLegacyClientsKeys[] = {"ipv4_prefix", "ipv6_prefix", "top_k",
                                                    "metrics_top_n"};
 constexpr std::string_view kAccessLogKeys[] = {"path", "legacy_only", "follow_symlinks"};
-constexpr std::string_view kUpstreamKeys[] = {"address", "connect_timeout", "proxy_protocol"};
+constexpr std::string_view kUpstreamKeys[] = {"address", "connect_timeout", "proxy_protocol",
+                                              "tls"};
+constexpr std::string_view kUpstreamTlsKeys[] = {"server_name", "ca_file", "verify", "min_version",
+                                                 "max_version", "cert",    "key",    "alpn"};
 constexpr std::string_view kCertificateKeys[] = {"cert", "key"};
 constexpr std::string_view kTlsKeys[] = {"min_version", "max_version", "alpn"};
 constexpr std::string_view kEnforcementKeys[] = {"mode", "brownout", "on_reject", "http"};
@@ -165,6 +168,28 @@ TlsVersion lowest_admitted(const RouteSettings& settings) {
 std::string describe_floor(const RouteSettings& settings) {
   return std::string(to_string(settings.tls.min_version)) + " " +
          std::string(to_string(settings.enforcement.mode));
+}
+
+// verify: false is allowed (a legacy service with a certificate nobody can check), but it is
+// said every time: the upstream leg is then open to anyone on its path.
+std::vector<ConfigError> unverified_upstream_warnings(const Config& config) {
+  std::vector<ConfigError> warnings;
+  std::vector<SourceMark> said;  // a route inherits its listener's mapping: say it once
+  const auto check = [&](const RouteSettings& settings) {
+    const auto& tls = settings.upstream.tls;
+    if (!tls || tls->verify || std::find(said.begin(), said.end(), tls->where) != said.end()) {
+      return;
+    }
+    said.push_back(tls->where);
+    warnings.push_back({tls->where, "TLS to upstream " + settings.upstream.address.to_string() +
+                                        " is not verified (verify: false): anyone on the path "
+                                        "to it can read and change the traffic"});
+  };
+  for (const ListenerConfig& listener : config.listeners) {
+    check(listener);
+    for (const RouteConfig& route : listener.routes) check(route);
+  }
+  return warnings;
 }
 
 // A route's floor protects its upstream only if no laxer route of the same listener reaches the
@@ -376,8 +401,13 @@ class Parser {
   ParseResult finish(Config config) {
     ParseResult result;
     result.certificates = std::move(all_certificates_);
+    result.upstream_tls = std::move(all_upstream_tls_);
     if (errors_.empty()) {
       result.warnings = shared_upstream_warnings(config);
+      for (ConfigError& warning : unverified_upstream_warnings(config)) {
+        result.warnings.push_back(std::move(warning));
+      }
+      sort_by_position(result.warnings);
       result.config = std::move(config);
     } else {
       sort_by_position(errors_);
@@ -895,6 +925,52 @@ class Parser {
         }
       }
     }
+    if (const Value* tls = fields->find("tls")) read_upstream_tls(*tls, upstream.tls);
+  }
+
+  // A route's mapping changes its listener's key by key (a route may name another server_name).
+  void read_upstream_tls(const Value& value, std::optional<UpstreamTlsConfig>& tls) {
+    const std::optional<Fields> fields = read_map(value, "upstream tls", kUpstreamTlsKeys);
+    if (!fields) return;
+    UpstreamTlsConfig read = tls.value_or(UpstreamTlsConfig{});
+    read.where = value.where;
+    if (!tls) read.ca_file_where = value.where;
+    if (const Value* name = fields->find("server_name")) {
+      if (auto text = read_string(*name)) {
+        if (text->empty() || text->size() > 253 ||
+            text->find_first_of(" \t/:") != std::string::npos) {
+          error(name->where, "invalid server_name " + quoted(*text) +
+                                 " (a host name such as backend.example.com)");
+        } else {
+          read.server_name = *text;
+        }
+      }
+    }
+    if (const Value* ca_file = fields->find("ca_file")) {
+      if (auto path = read_path(*ca_file)) {
+        read.ca_file = *path;
+        read.ca_file_where = ca_file->where;
+      }
+    }
+    if (const Value* verify = fields->find("verify")) {
+      if (auto flag = read_bool(*verify)) read.verify = *flag;
+    }
+    read_version_range(*fields, read.min_version, read.max_version);
+    const Value* cert = fields->find("cert");
+    const Value* key = fields->find("key");
+    if ((cert == nullptr) != (key == nullptr)) {
+      error(cert ? cert->where : key->where,
+            "upstream tls needs both cert and key for a client certificate, or neither");
+    } else if (cert && key) {
+      auto cert_path = read_path(*cert);
+      auto key_path = read_path(*key);
+      if (cert_path && key_path) {
+        read.client_certificate = CertificateConfig{*cert_path, *key_path, cert->where};
+      }
+    }
+    if (const Value* alpn = fields->find("alpn")) read.alpn = read_alpn(*alpn);
+    all_upstream_tls_.push_back(read);
+    tls = std::move(read);
   }
 
   void read_certificates(const Value& value, std::vector<CertificateConfig>& certificates) {
@@ -938,11 +1014,16 @@ class Parser {
   void read_tls(const Value& value, TlsConfig& tls) {
     const std::optional<Fields> fields = read_map(value, "tls", kTlsKeys);
     if (!fields) return;
-    if (const Value* alpn = fields->find("alpn")) read_alpn(*alpn, tls);
-    const Value* min = fields->find("min_version");
-    const Value* max = fields->find("max_version");
-    std::optional<TlsVersion> min_version = min ? read_version(*min) : tls.min_version;
-    std::optional<TlsVersion> max_version = max ? read_version(*max) : tls.max_version;
+    if (const Value* alpn = fields->find("alpn")) tls.alpn = read_alpn(*alpn);
+    read_version_range(*fields, tls.min_version, tls.max_version);
+  }
+
+  // min_version and max_version of a mapping, each defaulting to what `min` and `max` hold.
+  void read_version_range(const Fields& fields, TlsVersion& min_floor, TlsVersion& max_ceiling) {
+    const Value* min = fields.find("min_version");
+    const Value* max = fields.find("max_version");
+    std::optional<TlsVersion> min_version = min ? read_version(*min) : min_floor;
+    std::optional<TlsVersion> max_version = max ? read_version(*max) : max_ceiling;
     if (!min_version || !max_version) return;
     if (*min_version > *max_version) {
       // Point at a value the user wrote; when both are written, the floor is the one to check.
@@ -952,16 +1033,16 @@ class Parser {
                        std::string(to_string(*max_version)) + (max ? "" : " (the default)"));
       return;
     }
-    tls.min_version = *min_version;
-    tls.max_version = *max_version;
+    min_floor = *min_version;
+    max_ceiling = *max_version;
   }
 
   // A route's list replaces its listener's.
-  void read_alpn(const Value& value, TlsConfig& tls) {
+  std::vector<std::string> read_alpn(const Value& value) {
     const std::vector<Value> entries = read_list(value);
     if (value.node.IsSequence() && entries.empty()) {
       error(value.where, "alpn must not be empty (leave it out for no ALPN)");
-      return;
+      return {};
     }
     std::vector<std::string> protocols;
     for (const Value& entry : entries) {
@@ -978,7 +1059,7 @@ class Parser {
       }
       protocols.push_back(*name);
     }
-    tls.alpn = std::move(protocols);
+    return protocols;
   }
 
   void read_enforcement(const Value& value, EnforcementConfig& enforcement) {
@@ -1353,6 +1434,7 @@ class Parser {
   std::vector<std::pair<std::string, SourceMark>> names_;
   std::vector<ListenSite> listen_sites_;
   std::vector<CertificateConfig> all_certificates_;
+  std::vector<UpstreamTlsConfig> all_upstream_tls_;
 };
 
 }  // namespace

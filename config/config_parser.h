@@ -19,6 +19,8 @@ struct ParseResult {
   /// Every certificate entry that was read whole, also when there are errors elsewhere: the
   /// TLS layer checks them anyway, so that one run lists every problem.
   std::vector<CertificateConfig> certificates;
+  /// Likewise every upstream.tls mapping written (its CA file and client certificate).
+  std::vector<UpstreamTlsConfig> upstream_tls;
 };
 
 /// Sorts errors by position (file order), keeping the order of errors at the same position.

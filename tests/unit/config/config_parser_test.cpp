@@ -335,7 +335,7 @@ INSTANTIATE_TEST_SUITE_P(
                   "    upstream: {address: 127.0.0.1:8080, timeout: 5s}\n"
                   "    certificates: [{cert: a.crt, key: a.key}]\n",
                   "t.yaml:4:41: unknown key \"timeout\" in upstream (expected one of: address, "
-                  "connect_timeout, proxy_protocol)"},
+                  "connect_timeout, proxy_protocol, tls)"},
         ErrorCase{"Certificate",
                   "listeners:\n"
                   "  - name: api\n"
@@ -1247,6 +1247,77 @@ TEST(ConfigParserAlpnTest, ProtocolsInOrderAndTheirErrors) {
        "t.yaml:6:27: ALPN protocol \"h2\" is listed twice",
        "t.yaml:6:31: invalid ALPN protocol \"" + std::string(256, 'x') +
            "\" (1 to 255 bytes, such as h2 or http/1.1)"});
+}
+
+}  // namespace
+}  // namespace tlsfloor::config
+
+namespace tlsfloor::config {
+namespace {
+
+std::string with_upstream_tls(std::string_view tls, std::string_view routes = "") {
+  return "listeners:\n"
+         "  - name: api\n"
+         "    listen: 0.0.0.0:8443\n"
+         "    upstream: {address: legacy.internal:443, tls: " +
+         std::string(tls) +
+         "}\n"
+         "    certificates: [{cert: a.crt, key: a.key}]\n" +
+         std::string(routes);
+}
+
+TEST(ConfigParserUpstreamTlsTest, VerifiedByDefaultAndChangedKeyByKeyInRoutes) {
+  const ParseResult result = parse(with_upstream_tls(
+      "{min_version: TLS1.0, ca_file: /etc/ca.pem, alpn: [h2], cert: c.crt, key: c.key}",
+      "    routes:\n"
+      "      - name: other\n"
+      "        server_names: [o.example]\n"
+      "        upstream: {tls: {server_name: other.internal}}\n"));
+  ASSERT_TRUE(result.errors.empty()) << testing::PrintToString(error_strings(result));
+  EXPECT_TRUE(result.warnings.empty());
+  const ListenerConfig& api = result.config->listeners[0];
+  ASSERT_TRUE(api.upstream.tls.has_value());
+  const UpstreamTlsConfig& tls = *api.upstream.tls;
+  EXPECT_TRUE(tls.verify);
+  EXPECT_EQ(tls.server_name, "");  // the upstream's host name is used
+  EXPECT_EQ(tls.ca_file, "/etc/ca.pem");
+  EXPECT_EQ(tls.ca_file_where, (SourceMark{"t.yaml", 4, 82}));
+  EXPECT_EQ(tls.min_version, TlsVersion::tls1_0);
+  EXPECT_EQ(tls.max_version, TlsVersion::tls1_3);
+  EXPECT_EQ(tls.alpn, (Strings{"h2"}));
+  ASSERT_TRUE(tls.client_certificate.has_value());
+  EXPECT_EQ(tls.client_certificate->cert_path, "c.crt");
+  const UpstreamTlsConfig& route = *api.routes[0].upstream.tls;
+  EXPECT_EQ(route.server_name, "other.internal");
+  EXPECT_EQ(route.min_version, TlsVersion::tls1_0);  // inherited
+  EXPECT_EQ(route.ca_file, "/etc/ca.pem");
+  EXPECT_EQ(result.upstream_tls.size(), 2u);  // both mappings, for the TLS layer to check
+  EXPECT_FALSE(parse(kMinimalListeners).config->listeners[0].upstream.tls.has_value());
+}
+
+TEST(ConfigParserUpstreamTlsTest, VerifyFalseIsWarnedOnce) {
+  const ParseResult result = parse(with_upstream_tls("{verify: false}",
+                                                     "    routes:\n"
+                                                     "      - name: other\n"
+                                                     "        server_names: [o.example]\n"));
+  ASSERT_TRUE(result.config.has_value());
+  ASSERT_EQ(result.warnings.size(), 1u);
+  EXPECT_EQ(result.warnings[0].to_string(),
+            "t.yaml:4:51: TLS to upstream legacy.internal:443 is not verified (verify: false): "
+            "anyone on the path to it can read and change the traffic");
+}
+
+TEST(ConfigParserUpstreamTlsTest, ErrorsNameTheirPositionAllAtOnce) {
+  expect_errors(
+      with_upstream_tls("{min_version: TLS1.3, max_version: TLS1.2, verify: maybe, cert: c.crt, "
+                        "alpn: [\"\"], server_name: \"a b\", sni: x}"),
+      {"t.yaml:4:65: min_version TLS1.3 is above max_version TLS1.2",
+       "t.yaml:4:102: invalid verify \"maybe\" (expected true or false)",
+       "t.yaml:4:115: upstream tls needs both cert and key for a client certificate, or neither",
+       "t.yaml:4:129: invalid ALPN protocol \"\" (1 to 255 bytes, such as h2 or http/1.1)",
+       "t.yaml:4:147: invalid server_name \"a b\" (a host name such as backend.example.com)",
+       "t.yaml:4:154: unknown key \"sni\" in upstream tls (expected one of: server_name, ca_file, "
+       "verify, min_version, max_version, cert, key, alpn)"});
 }
 
 }  // namespace
