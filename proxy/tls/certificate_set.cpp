@@ -12,6 +12,7 @@
 #include <string>
 
 #include "proxy/tls/ssl_error.h"
+#include "proxy/tls/upstream_tls.h"
 
 namespace tlsfloor::tls {
 namespace {
@@ -90,6 +91,9 @@ bool load_key(const config::CertificateConfig& entry, CertifiedKey& out, std::st
 void add_certificate_errors(config::ParseResult& parsed) {
   if (parsed.config) return;  // a valid file: the server checks them as it builds
   CertificateSet::load(parsed.certificates, parsed.errors);
+  for (const config::UpstreamTlsConfig& tls : parsed.upstream_tls) {
+    UpstreamTls::load(tls, parsed.errors);
+  }
   config::sort_by_position(parsed.errors);
 }
 
