@@ -61,7 +61,20 @@ Metrics::Metrics(const config::LegacyClientsConfig& legacy_clients)
                    "Application bytes proxied, by direction.", *registry_)),
       upstream_connect_failures_(
           named(prometheus::BuildCounter(), "tlsfloor_upstream_connect_failures_total",
-                "Upstream connections that failed or timed out.", *registry_)),
+                "Upstream connections that failed or timed out (with upstream.tls, also "
+                "those whose TLS handshake failed).",
+                *registry_)),
+      upstream_handshakes_(
+          named(prometheus::BuildCounter(), "tlsfloor_upstream_handshakes_total",
+                "TLS handshakes with upstreams (upstream.tls) by version (negotiated; unknown when "
+                "the handshake failed before one was agreed) and outcome: completed, or why it "
+                "failed (certificate_untrusted, certificate_name_mismatch, certificate_expired, "
+                "certificate_invalid, version_mismatch, handshake_refused, certificate_required, "
+                "closed, timeout, protocol_error).",
+                *registry_)),
+      upstream_resumed_handshakes_(
+          named(prometheus::BuildCounter(), "tlsfloor_upstream_resumed_handshakes_total",
+                "Completed upstream TLS handshakes that resumed an earlier session.", *registry_)),
       client_truncations_(named(prometheus::BuildCounter(), "tlsfloor_client_truncations_total",
                                 "Client streams that ended without close_notify after the "
                                 "handshake (a bare FIN or a reset): passed to the upstream as a "
@@ -295,6 +308,8 @@ RouteMetrics::RouteMetrics(Metrics& owner, const std::string& listener, const st
           {{"listener", listener}, {"route", route}, {"direction", "upstream_to_client"}})),
       upstream_connect_failures_(
           owner.upstream_connect_failures_.Add({{"listener", listener}, {"route", route}})),
+      upstream_resumed_handshakes_(
+          owner.upstream_resumed_handshakes_.Add({{"listener", listener}, {"route", route}})),
       client_truncations_(
           owner.client_truncations_.Add({{"listener", listener}, {"route", route}})),
       brownout_active_(owner.brownout_active_.Add({{"listener", listener}, {"route", route}})) {}
@@ -319,6 +334,27 @@ void RouteMetrics::count_handshake(std::uint16_t version_wire, HandshakeOutcome 
           {"route", route_},
           {"version", std::string(config::wire_version_label(version_wire))},
           {"outcome", std::string(to_string(outcome))}})
+      .Increment();
+}
+
+void RouteMetrics::count_upstream_handshake(std::uint16_t version_wire, bool resumed) {
+  cached(upstream_handshakes_[config::wire_version_index(version_wire)],
+         owner_.upstream_handshakes_,
+         {{"listener", listener_},
+          {"route", route_},
+          {"version", std::string(config::wire_version_label(version_wire))},
+          {"outcome", "completed"}})
+      .Increment();
+  if (resumed) upstream_resumed_handshakes_.Increment();
+}
+
+void RouteMetrics::count_upstream_handshake_failure(std::uint16_t version_wire,
+                                                    std::string_view reason) {
+  owner_.upstream_handshakes_
+      .Add({{"listener", listener_},
+            {"route", route_},
+            {"version", std::string(config::wire_version_label(version_wire))},
+            {"outcome", std::string(reason)}})
       .Increment();
 }
 

@@ -66,6 +66,12 @@ class RouteMetrics {
         .Increment(static_cast<double>(bytes));
   }
   void count_upstream_connect_failure() { upstream_connect_failures_.Increment(); }
+  /// A TLS handshake with the upstream (upstream.tls) completed at `version_wire`.
+  void count_upstream_handshake(std::uint16_t version_wire, bool resumed);
+  /// One failed, for `reason` (tls::upstream_failure_reason(); a fixed set). `version_wire` is
+  /// the version agreed before it failed (a refused certificate), else 0. Rare by design, so
+  /// the series is looked up each time.
+  void count_upstream_handshake_failure(std::uint16_t version_wire, std::string_view reason);
   /// A client's stream ended without close_notify after the handshake; the upstream was reset.
   void count_client_truncation() { client_truncations_.Increment(); }
   void set_brownout_active(bool active) { brownout_active_.Set(active ? 1 : 0); }
@@ -86,11 +92,13 @@ class RouteMetrics {
   std::array<std::atomic<prometheus::Counter*>, config::kWireVersionLabels * 3> handshakes_{};
   std::array<std::atomic<prometheus::Counter*>, config::kWireVersionLabels * kLegacyDecisionCount>
       legacy_{};
+  std::array<std::atomic<prometheus::Counter*>, config::kWireVersionLabels> upstream_handshakes_{};
   prometheus::Histogram& handshake_duration_;
   prometheus::Counter& resumed_handshakes_;
   prometheus::Counter& bytes_in_;
   prometheus::Counter& bytes_out_;
   prometheus::Counter& upstream_connect_failures_;
+  prometheus::Counter& upstream_resumed_handshakes_;
   prometheus::Counter& client_truncations_;
   prometheus::Gauge& brownout_active_;
   prometheus::Gauge* policy_info_ = nullptr;  // guarded by Metrics::mutex_
@@ -208,6 +216,8 @@ class Metrics {
   prometheus::Family<prometheus::Gauge>& connections_active_;
   prometheus::Family<prometheus::Counter>& bytes_;
   prometheus::Family<prometheus::Counter>& upstream_connect_failures_;
+  prometheus::Family<prometheus::Counter>& upstream_handshakes_;
+  prometheus::Family<prometheus::Counter>& upstream_resumed_handshakes_;
   prometheus::Family<prometheus::Counter>& client_truncations_;
   prometheus::Family<prometheus::Counter>& accept_errors_;
   prometheus::Family<prometheus::Counter>& limit_rejections_;

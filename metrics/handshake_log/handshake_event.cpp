@@ -53,6 +53,11 @@ std::string to_json_line(const HandshakeEvent& event) {
   line["alpn_offered"] = std::max(event.alpn_offered, event.alpn.size());
   line["alpn_selected"] = event.alpn_selected.empty() ? nlohmann::ordered_json(nullptr)
                                                       : nlohmann::ordered_json(event.alpn_selected);
+  line["upstream_version"] =
+      event.upstream_version == 0
+          ? nlohmann::ordered_json(nullptr)
+          : nlohmann::ordered_json(config::wire_version_label(event.upstream_version));
+  line["upstream_cipher"] = text_or_null(event.upstream_cipher);
   line["ja3"] = event.ja3;
   line["ja4"] = event.ja4;
   line["outcome"] = event.outcome;

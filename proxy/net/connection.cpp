@@ -17,6 +17,7 @@
 #include "proxy/proxy_protocol/proxy_header.h"
 #include "proxy/proxy_protocol/proxy_header_writer.h"
 #include "proxy/tls/ssl_error.h"
+#include "proxy/tls/upstream_tls.h"
 
 namespace tlsfloor::net {
 namespace asio = boost::asio;
@@ -188,7 +189,9 @@ awaitable<void> Connection::run(std::shared_ptr<Connection> self) {
     co_await c.linger_and_close();
     co_return;
   }
-  if (!co_await c.connect_upstream()) {
+  const bool connected = co_await c.connect_upstream();
+  if (c.pending_end_) c.account_observed(*c.pending_end_);
+  if (!connected) {
     c.route_->metrics->count_upstream_connect_failure();
     // Tell the client we are done (close_notify, then FIN) rather than just vanishing.
     co_await c.send_close_notify();
@@ -221,7 +224,8 @@ awaitable<void> Connection::watchdog(std::shared_ptr<Connection> self) {
         c.abort();
         break;
       case Phase::connect:
-        c.upstream_.close(ec);
+        c.upstream_timed_out_ = true;
+        c.close_upstream();
         if (c.resolver_) c.resolver_->cancel();
         break;
       case Phase::relay:
@@ -252,13 +256,15 @@ awaitable<void> Connection::wait_client(tcp::socket::wait_type what, error_code&
   return client_.async_wait(what, redirect_error(use_awaitable, ec));
 }
 
-awaitable<void> Connection::wait_as_ssl_asks(const SslOutcome& outcome, error_code& ec) {
-  return wait_client(
-      outcome.error == SSL_ERROR_WANT_WRITE ? tcp::socket::wait_write : tcp::socket::wait_read, ec);
+awaitable<void> Connection::wait_as_ssl_asks(Side side, const SslOutcome& outcome, error_code& ec) {
+  const auto what =
+      outcome.error == SSL_ERROR_WANT_WRITE ? tcp::socket::wait_write : tcp::socket::wait_read;
+  if (side == Side::client) return wait_client(what, ec);
+  return upstream_.async_wait(what, redirect_error(use_awaitable, ec));
 }
 
-Connection::SslOutcome Connection::call_ssl(SslOp op, void* data, int size) {
-  SSL* ssl = ssl_.get();
+Connection::SslOutcome Connection::call_ssl(Side side, SslOp op, void* data, int size) {
+  SSL* ssl = side == Side::client ? ssl_.get() : upstream_tls_->ssl.get();
   ERR_clear_error();
   SslOutcome outcome;
   // SSL_shutdown succeeds at 0 (close_notify sent, the peer's not yet read); the rest above 0.
@@ -282,16 +288,17 @@ Connection::SslOutcome Connection::call_ssl(SslOp op, void* data, int size) {
   return outcome;
 }
 
-awaitable<Connection::SslOutcome> Connection::complete_ssl(SslOp op, void* data, int size) {
+awaitable<Connection::SslOutcome> Connection::complete_ssl(Side side, SslOp op, void* data,
+                                                           int size) {
   for (;;) {
-    const SslOutcome outcome = call_ssl(op, data, size);
+    const SslOutcome outcome = call_ssl(side, op, data, size);
     // After close_notify is out, a shutdown that wants to read would be reading (and dropping)
     // the client's data while waiting for its close_notify: stop there instead.
     const bool waits =
         op == SslOp::shutdown ? outcome.error == SSL_ERROR_WANT_WRITE : outcome.wants_io();
     if (!waits) co_return outcome;
     error_code ec;
-    co_await wait_as_ssl_asks(outcome, ec);
+    co_await wait_as_ssl_asks(side, outcome, ec);
     if (!waited(ec)) co_return SslOutcome{-1, SSL_ERROR_SYSCALL};
   }
 }
@@ -380,7 +387,7 @@ awaitable<bool> Connection::read_proxy_header() {
 }
 
 awaitable<bool> Connection::handshake() {
-  const SslOutcome outcome = co_await complete_ssl(SslOp::handshake);
+  const SslOutcome outcome = co_await complete_ssl(Side::client, SslOp::handshake);
   if (!outcome.done()) log_tls_failure("handshake failed");
   co_return outcome.done();
 }
@@ -427,9 +434,18 @@ void Connection::record_handshake(bool completed) {
       SSL_get0_alpn_selected(ssl_.get(), &alpn, &alpn_length);
       end.alpn_selected = {reinterpret_cast<const char*>(alpn), alpn_length};
     }
-    account_handshake(*runtime_, *route_, std::move(*observed_), end);
-    observed_.reset();
+    if (route_->upstream_tls && completed && !decision_.reject) {
+      pending_end_ = std::make_unique<HandshakeEnd>(end);  // until the upstream's handshake
+    } else {
+      account_observed(end);
+    }
   }
+}
+
+void Connection::account_observed(const HandshakeEnd& end) {
+  account_handshake(*runtime_, *route_, std::move(*observed_), end);
+  observed_.reset();
+  pending_end_.reset();
 }
 
 awaitable<bool> Connection::connect_upstream() {
@@ -452,14 +468,62 @@ awaitable<bool> Connection::connect_upstream() {
     co_return false;
   }
   upstream_.set_option(tcp::no_delay(true), ec);
+  upstream_.non_blocking(true, ec);
   if (upstream.proxy_protocol != config::UpstreamProxyProtocol::none &&
       !co_await send_proxy_header()) {
     spdlog::warn("listener {}: cannot send the PROXY header to upstream {}", runtime_->config.name,
                  upstream.address.to_string());
     co_return false;
   }
-  upstream_.non_blocking(true, ec);
+  // The PROXY header goes first, in the clear, as HAProxy's send-proxy with ssl does.
+  if (route_->upstream_tls && !co_await upstream_handshake()) co_return false;
   co_return true;
+}
+
+awaitable<bool> Connection::upstream_handshake() {
+  const auto& upstream = route_->settings->upstream;
+  upstream_tls_ = std::make_unique<UpstreamTlsSide>(upstream_.native_handle(), worker_.buffers());
+  const std::uint8_t* alpn = nullptr;
+  unsigned alpn_length = 0;
+  SSL_get0_alpn_selected(ssl_.get(), &alpn, &alpn_length);
+  upstream_tls_->ssl =
+      route_->upstream_tls->new_connection(upstream.address, *route_->upstream_sessions,
+                                           {reinterpret_cast<const char*>(alpn), alpn_length});
+  bssl::UniquePtr<BIO> bio = upstream_tls_->transport.make_bio();
+  if (!upstream_tls_->ssl || !bio) {
+    spdlog::error("listener {}: cannot set up TLS to upstream {}: {}", runtime_->config.name,
+                  upstream.address.to_string(), tls::take_ssl_error());
+    route_->metrics->count_upstream_handshake_failure(0, "protocol_error");
+    co_return false;
+  }
+  SSL* ssl = upstream_tls_->ssl.get();
+  SSL_set_bio(ssl, bio.get(), bio.get());
+  bio.release();
+  const SslOutcome outcome = co_await complete_ssl(Side::upstream, SslOp::handshake);
+  if (outcome.done()) {
+    const auto version = static_cast<std::uint16_t>(SSL_version(ssl));
+    route_->metrics->count_upstream_handshake(version, SSL_session_reused(ssl) == 1);
+    if (pending_end_) {
+      pending_end_->upstream_version = version;
+      pending_end_->upstream_cipher = SSL_CIPHER_standard_name(SSL_get_current_cipher(ssl));
+    }
+    co_return true;
+  }
+  const std::string_view reason = tls::upstream_failure_reason(
+      outcome.error, SSL_get_verify_result(ssl), ERR_peek_error(), upstream_timed_out_);
+  // Once the upstream's ServerHello is read, the session being made knows the version (a
+  // refused certificate comes after it); before that there is none to name.
+  const SSL_SESSION* session = SSL_get_session(ssl);
+  route_->metrics->count_upstream_handshake_failure(
+      session != nullptr ? SSL_SESSION_get_protocol_version(session) : 0, reason);
+  spdlog::warn("listener {}: TLS handshake with upstream {} failed: {} ({})", runtime_->config.name,
+               upstream.address.to_string(), reason,
+               reason == "certificate_untrusted" || reason == "certificate_name_mismatch" ||
+                       reason == "certificate_expired" || reason == "certificate_invalid"
+                   ? X509_verify_cert_error_string(SSL_get_verify_result(ssl))
+                   : tls::take_ssl_error());
+  ERR_clear_error();
+  co_return false;
 }
 
 awaitable<bool> Connection::send_proxy_header() {
@@ -526,14 +590,12 @@ awaitable<bool> Connection::client_to_upstream() {
     BufferLease buffer = worker_.buffers().take();
     for (;;) {
       const SslOutcome outcome =
-          call_ssl(SslOp::read, buffer.data(), static_cast<int>(kRelayChunkSize));
+          call_ssl(Side::client, SslOp::read, buffer.data(), static_cast<int>(kRelayChunkSize));
       if (outcome.done()) {
         const int read = outcome.value;
         touch();
         error_code ec;
-        co_await asio::async_write(upstream_,
-                                   asio::buffer(buffer.data(), static_cast<std::size_t>(read)),
-                                   redirect_error(use_awaitable, ec));
+        co_await write_upstream(buffer.data(), static_cast<std::size_t>(read), ec);
         if (ec || aborted_) co_return false;
         route_->metrics->count_bytes(metrics::Direction::client_to_upstream,
                                      static_cast<std::uint64_t>(read));
@@ -546,8 +608,7 @@ awaitable<bool> Connection::client_to_upstream() {
       if (outcome.error == SSL_ERROR_WANT_READ) break;  // give the buffer back while waiting
       if (outcome.error == SSL_ERROR_ZERO_RETURN) {
         // close_notify: the client is done sending, and said so. Pass the half-close on.
-        error_code ec;
-        upstream_.shutdown(tcp::socket::shutdown_send, ec);
+        co_await end_upstream_send();
         co_return !aborted_;
       }
       if (outcome.error == SSL_ERROR_SYSCALL) {
@@ -562,7 +623,7 @@ awaitable<bool> Connection::client_to_upstream() {
         co_return false;
       }
       error_code ec;
-      co_await wait_as_ssl_asks(outcome, ec);
+      co_await wait_as_ssl_asks(Side::client, outcome, ec);
       if (!waited(ec)) co_return false;
     }
   }
@@ -571,12 +632,15 @@ awaitable<bool> Connection::client_to_upstream() {
 awaitable<bool> Connection::upstream_to_client() {
   for (;;) {
     error_code ec;
-    co_await upstream_.async_wait(tcp::socket::wait_read, redirect_error(use_awaitable, ec));
-    if (ec || aborted_) co_return false;
+    if (upstream_input_drained()) {
+      const auto what =
+          upstream_read_wants_write_ ? tcp::socket::wait_write : tcp::socket::wait_read;
+      co_await upstream_.async_wait(what, redirect_error(use_awaitable, ec));
+      if (ec || aborted_) co_return false;
+    }
     BufferLease buffer = worker_.buffers().take();
     for (;;) {
-      const std::size_t read =
-          upstream_.read_some(asio::buffer(buffer.data(), kRelayChunkSize), ec);
+      const std::size_t read = read_upstream(buffer.data(), kRelayChunkSize, ec);
       if (ec == asio::error::would_block) break;  // give the buffer back while waiting
       if (ec == asio::error::eof) {
         // The upstream is done sending: close_notify, then FIN, and keep reading the client.
@@ -590,18 +654,72 @@ awaitable<bool> Connection::upstream_to_client() {
       // SSL_MODE_ENABLE_PARTIAL_WRITE, SSL_write takes everything or nothing; after WANT_WRITE
       // it is retried with the same arguments.
       for (;;) {
-        const SslOutcome outcome = call_ssl(SslOp::write, buffer.data(), static_cast<int>(read));
+        const SslOutcome outcome =
+            call_ssl(Side::client, SslOp::write, buffer.data(), static_cast<int>(read));
         if (outcome.done()) break;
         if (!outcome.wants_io()) co_return false;
-        co_await wait_as_ssl_asks(outcome, ec);
+        co_await wait_as_ssl_asks(Side::client, outcome, ec);
         if (!waited(ec)) co_return false;
       }
       route_->metrics->count_bytes(metrics::Direction::upstream_to_client, read);
       // A short read means the socket is (almost certainly) drained: wait rather than read on
-      // to EAGAIN; as above, the re-armed wait reports anything that arrived meanwhile.
-      if (read < kRelayChunkSize) break;
+      // to EAGAIN; as above, the re-armed wait reports anything that arrived meanwhile. Over
+      // TLS, decrypted or buffered bytes are read first: no socket event would announce them.
+      if (read < kRelayChunkSize && upstream_input_drained()) break;
     }
   }
+}
+
+awaitable<std::size_t> Connection::write_upstream(const std::uint8_t* data, std::size_t size,
+                                                  error_code& ec) {
+  if (upstream_tls_) return write_upstream_tls(data, size, ec);
+  return asio::async_write(upstream_, asio::buffer(data, size), redirect_error(use_awaitable, ec));
+}
+
+awaitable<std::size_t> Connection::write_upstream_tls(const std::uint8_t* data, std::size_t size,
+                                                      error_code& ec) {
+  // SSL_write does not keep `data`; it is retried with the same arguments until it is done.
+  const SslOutcome outcome = co_await complete_ssl(
+      Side::upstream, SslOp::write, const_cast<std::uint8_t*>(data), static_cast<int>(size));
+  if (outcome.done()) co_return size;
+  log_tls_failure("TLS error writing to the upstream");
+  ec = asio::error::connection_reset;
+  co_return 0;
+}
+
+std::size_t Connection::read_upstream(std::uint8_t* data, std::size_t size, error_code& ec) {
+  if (!upstream_tls_) return upstream_.read_some(asio::buffer(data, size), ec);
+  upstream_read_wants_write_ = false;
+  const SslOutcome outcome = call_ssl(Side::upstream, SslOp::read, data, static_cast<int>(size));
+  ec = {};
+  if (outcome.done()) return static_cast<std::size_t>(outcome.value);
+  switch (outcome.error) {
+    case SSL_ERROR_WANT_WRITE:
+      upstream_read_wants_write_ = true;  // say, a key update's answer waits for room
+      [[fallthrough]];
+    case SSL_ERROR_WANT_READ:
+      ec = asio::error::would_block;
+      break;
+    case SSL_ERROR_ZERO_RETURN:
+      ec = asio::error::eof;  // close_notify
+      break;
+    default:
+      // Also an end without close_notify: the upstream's data may have been cut short, so the
+      // client is not told it is complete (no close_notify; the connection is aborted).
+      log_tls_failure("TLS error reading from the upstream");
+      ec = asio::error::connection_reset;
+      break;
+  }
+  return 0;
+}
+
+awaitable<void> Connection::end_upstream_send() {
+  if (upstream_tls_) {
+    const SslOutcome outcome = co_await complete_ssl(Side::upstream, SslOp::shutdown);
+    if (!outcome.done()) ERR_clear_error();
+  }
+  error_code ec;
+  upstream_.shutdown(tcp::socket::shutdown_send, ec);
 }
 
 bool Connection::refuses_with_http() const {
@@ -616,8 +734,8 @@ awaitable<void> Connection::answer_http_refusal() {
   {
     BufferLease buffer = worker_.buffers().take();
     while (!policy::has_request_head(received) && received.size() < kMaxHead) {
-      const SslOutcome outcome =
-          co_await complete_ssl(SslOp::read, buffer.data(), static_cast<int>(kRelayChunkSize));
+      const SslOutcome outcome = co_await complete_ssl(Side::client, SslOp::read, buffer.data(),
+                                                       static_cast<int>(kRelayChunkSize));
       if (aborted_) co_return;
       if (!outcome.done()) {
         log_tls_failure("reading the refused client's request");
@@ -630,13 +748,14 @@ awaitable<void> Connection::answer_http_refusal() {
   std::string response = policy::http_refusal_response(
       route_->settings->enforcement.http, route_->settings->tls.min_version,
       static_cast<std::uint16_t>(SSL_version(ssl_.get())));
-  co_await complete_ssl(SslOp::write, response.data(), static_cast<int>(response.size()));
+  co_await complete_ssl(Side::client, SslOp::write, response.data(),
+                        static_cast<int>(response.size()));
 }
 
 awaitable<void> Connection::send_close_notify() {
   // Called once per connection: a second successful SSL_shutdown would start reading and
   // discarding the client's data while it waits for the client's close_notify.
-  const SslOutcome outcome = co_await complete_ssl(SslOp::shutdown);
+  const SslOutcome outcome = co_await complete_ssl(Side::client, SslOp::shutdown);
   if (!outcome.done()) ERR_clear_error();
 }
 
@@ -644,6 +763,12 @@ void Connection::reset_upstream() {
   error_code ec;
   // SO_LINGER with a zero timeout: close() sends RST instead of FIN.
   upstream_.set_option(tcp::socket::linger(true, 0), ec);
+  close_upstream();
+}
+
+void Connection::close_upstream() {
+  if (upstream_tls_) upstream_tls_->transport.detach();
+  error_code ec;
   upstream_.close(ec);
 }
 

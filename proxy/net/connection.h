@@ -63,18 +63,41 @@ class Connection final : public std::enable_shared_from_this<Connection>,
   void set_receive_low_water(int bytes);
   boost::asio::awaitable<bool> handshake();
   boost::asio::awaitable<bool> connect_upstream();
+  // upstream.tls: tlsfloor's own handshake with the upstream, counted by outcome. False when
+  // it failed (the reason is counted and logged).
+  boost::asio::awaitable<bool> upstream_handshake();
   // The PROXY protocol header for the upstream (upstream.proxy_protocol), written before any
   // client byte. False when it cannot be written.
   boost::asio::awaitable<bool> send_proxy_header();
   boost::asio::awaitable<bool> client_to_upstream();
   boost::asio::awaitable<bool> upstream_to_client();
+  // The upstream side of the relays, over TCP or (upstream.tls) TLS. Plain functions where
+  // they can be (see wait_client()): the plain path costs one branch and no extra frame.
+  boost::asio::awaitable<std::size_t> write_upstream(const std::uint8_t* data, std::size_t size,
+                                                     boost::system::error_code& ec);
+  boost::asio::awaitable<std::size_t> write_upstream_tls(const std::uint8_t* data, std::size_t size,
+                                                         boost::system::error_code& ec);
+  // Reads what is there without waiting: would_block when nothing is, eof after the
+  // upstream's clean end (a FIN; with TLS, close_notify).
+  std::size_t read_upstream(std::uint8_t* data, std::size_t size, boost::system::error_code& ec);
+  // The client said close_notify: the upstream gets its end (close_notify with TLS, and FIN).
+  boost::asio::awaitable<void> end_upstream_send();
+  // Nothing left to decrypt from the upstream without reading its socket again (always true
+  // over TCP).
+  bool upstream_input_drained() const {
+    return !upstream_tls_ || (SSL_has_pending(upstream_tls_->ssl.get()) == 0 &&
+                              upstream_tls_->transport.buffered() == 0);
+  }
   boost::asio::awaitable<void> send_close_notify();
   // on_reject http: reads the request head and answers with the configured refusal.
   boost::asio::awaitable<void> answer_http_refusal();
   bool refuses_with_http() const;
   boost::asio::awaitable<void> linger_and_close();
 
-  // The SSL_* calls a connection makes, and the one place their results are read.
+  // The SSL_* calls a connection makes, and the one place their results are read. Each is made
+  // on one side's SSL: the client's (tlsfloor is the server) or, with upstream.tls, the
+  // upstream's (tlsfloor is the client).
+  enum class Side { client, upstream };
   enum class SslOp { handshake, read, write, shutdown };
   struct SslOutcome {
     int value = 0;               // what the call returned
@@ -84,19 +107,20 @@ class Connection final : public std::enable_shared_from_this<Connection>,
   };
   // One call, with this thread's error queue (shared by all its connections) cleared first so
   // SSL_get_error() reads this call's result and nothing left behind by another connection.
-  SslOutcome call_ssl(SslOp op, void* data = nullptr, int size = 0);
+  SslOutcome call_ssl(Side side, SslOp op, void* data = nullptr, int size = 0);
   // Repeats a call until it succeeds or fails, waiting for the socket as BoringSSL asks; an
   // abort or timeout ends it with error SSL_ERROR_SYSCALL. A coroutine of its own (one more
   // frame), so only for once-per-connection calls; the relays call call_ssl() and
   // wait_as_ssl_asks() inline.
-  boost::asio::awaitable<SslOutcome> complete_ssl(SslOp op, void* data = nullptr, int size = 0);
+  boost::asio::awaitable<SslOutcome> complete_ssl(Side side, SslOp op, void* data = nullptr,
+                                                  int size = 0);
   // Waits for the client socket. Plain functions returning Asio's awaitable, not coroutines:
   // Asio recycles one coroutine frame per thread, so a helper coroutine awaiting an operation
   // (two frames at once) would cost a malloc per wait.
   boost::asio::awaitable<void> wait_client(tcp::socket::wait_type what,
                                            boost::system::error_code& ec);
-  // As BoringSSL asks after a call that wants_io().
-  boost::asio::awaitable<void> wait_as_ssl_asks(const SslOutcome& outcome,
+  // As BoringSSL asks after a call on `side` that wants_io().
+  boost::asio::awaitable<void> wait_as_ssl_asks(Side side, const SslOutcome& outcome,
                                                 boost::system::error_code& ec);
   // A wait ended with the socket ready, not with an error or an abort.
   bool waited(const boost::system::error_code& ec) const { return !ec && !aborted_; }
@@ -106,12 +130,18 @@ class Connection final : public std::enable_shared_from_this<Connection>,
     deadline_ = config::saturating_add(Clock::now(), route_->settings->timeouts.idle);
   }
   void record_handshake(bool completed);
+  // The handshake's row in the per-client table and its log line; with upstream.tls, held back
+  // (pending_end_) until the upstream's own handshake has ended, so the line can say what the
+  // upstream negotiated.
+  void account_observed(const HandshakeEnd& end);
   // Logs why BoringSSL failed (at debug level only) and clears its error queue.
   void log_tls_failure(const char* what) const;
   void relay_finished(bool clean);
   void shutdown_client_send();
   // Closes the upstream with a reset: the client's data ended without close_notify.
   void reset_upstream();
+  // Closes the upstream socket; its SSL, if any, can no longer reach the descriptor number.
+  void close_upstream();
   // Nothing left to decrypt without reading the socket again.
   bool client_input_drained() const {
     return SSL_has_pending(ssl_.get()) == 0 && transport_.buffered() == 0;
@@ -120,6 +150,16 @@ class Connection final : public std::enable_shared_from_this<Connection>,
   tcp::socket client_;
   ClientAddress address_;  // the balancer's, until its PROXY header names the client
   tcp::socket upstream_;
+  // With upstream.tls, once the upstream's TCP connection is up (a pointer: plain upstreams,
+  // the common case, pay 8 bytes per connection for it).
+  struct UpstreamTlsSide {
+    UpstreamTlsSide(int fd, BufferPool& pool) : transport(fd, pool) {}
+    SocketBio transport;  // before ssl: the SSL's BIO refers to it
+    bssl::UniquePtr<SSL> ssl;
+  };
+  std::unique_ptr<UpstreamTlsSide> upstream_tls_;
+  bool upstream_read_wants_write_ = false;  // its last SSL_read wants the socket writable
+  bool upstream_timed_out_ = false;         // the connect phase's deadline passed
   std::shared_ptr<const runtime::ListenerRuntime> runtime_;
   Worker& worker_;
   limits::AdmissionSlot slot_;
@@ -139,6 +179,7 @@ class Connection final : public std::enable_shared_from_this<Connection>,
   policy::Decision decision_;
   // Kept only when the per-client table or the handshake log will record this handshake.
   std::unique_ptr<ObservedHandshake> observed_;
+  std::unique_ptr<HandshakeEnd> pending_end_;
   // The certificate installed in the early callback (for the upstream's PROXY v2 SSL TLVs).
   const tls::CertifiedKey* served_ = nullptr;
   // What the upstream's PROXY v2 header says of tlsfloor's judgement ("ja4=...;decision=...").

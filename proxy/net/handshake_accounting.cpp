@@ -91,6 +91,8 @@ void account_handshake(const runtime::ListenerRuntime& runtime, const runtime::R
   event.alpn = std::move(hello.alpn);
   event.alpn_offered = hello.alpn_offered;
   event.alpn_selected = end.alpn_selected;
+  event.upstream_version = end.upstream_version;
+  if (end.upstream_cipher != nullptr) event.upstream_cipher = end.upstream_cipher;
   event.ja3 = std::move(hello.ja3);
   event.ja4 = std::move(hello.ja4);
   // An http refusal completes the handshake but is a rejection all the same.

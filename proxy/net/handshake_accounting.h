@@ -58,6 +58,8 @@ struct HandshakeEnd {
   std::uint16_t negotiated_version = 0;  // when completed
   const char* cipher = nullptr;          // IANA name, when completed
   std::string_view alpn_selected;        // the protocol selected, when one was
+  std::uint16_t upstream_version = 0;    // tlsfloor's TLS with the upstream, when it completed
+  const char* upstream_cipher = nullptr;
 };
 
 /// Counts the use of the exception that let the client in (completed handshakes only), the

@@ -24,6 +24,9 @@ class SocketBio {
   /// Bytes read from the socket that BoringSSL has not taken yet. While this is non-zero,
   /// waiting for the socket to become readable could wait forever for bytes already here.
   std::size_t buffered() const { return end_ - begin_; }
+  /// The socket is about to be closed: from now on reads and writes fail (EBADF) instead of
+  /// reaching whatever descriptor reuses the number.
+  void detach() { fd_ = -1; }
 
  private:
   static int read(BIO* bio, char* out, int length);

@@ -12,6 +12,7 @@
 #include <system_error>
 
 #include "proxy/policy/legacy_circumstances.h"
+#include "proxy/tls/alpn.h"
 #include "proxy/tls/ssl_error.h"
 
 #include <openssl/sha.h>
@@ -76,10 +77,24 @@ std::string session_context_of(std::string_view route) {
   return std::string(reinterpret_cast<const char*>(digest.data()), digest.size());
 }
 
+// A route that keeps its listener's upstream.tls shares the default route's context: loaded
+// (and its errors reported) once.
+void build_upstream_tls(const config::RouteSettings& settings, const RouteRuntime* default_route,
+                        RouteRuntime& route, std::vector<config::ConfigError>& errors) {
+  const auto& tls = settings.upstream.tls;
+  if (!tls) return;
+  if (default_route != nullptr && default_route->settings->upstream.tls == tls) {
+    route.upstream_tls = default_route->upstream_tls;
+  } else {
+    route.upstream_tls = tls::UpstreamTls::load(*tls, errors);
+  }
+  route.upstream_sessions = std::make_shared<tls::UpstreamSessions>();
+}
+
 void build_route(const config::Config& config, const config::ListenerConfig& listener,
                  const config::RouteSettings& settings, std::string name,
-                 const SharedRuntime& shared, RouteRuntime& route,
-                 std::vector<config::ConfigError>& errors) {
+                 const SharedRuntime& shared, const RouteRuntime* default_route,
+                 RouteRuntime& route, std::vector<config::ConfigError>& errors) {
   route.settings = &settings;
   route.policy = policy::version_policy(settings);
   if (&settings != &listener && !settings.certificates.empty()) {
@@ -89,16 +104,14 @@ void build_route(const config::Config& config, const config::ListenerConfig& lis
     route.upstream_endpoint.emplace(boost::asio::ip::make_address(settings.upstream.address.host),
                                     settings.upstream.address.port);
   }
+  build_upstream_tls(settings, default_route, route, errors);
   if (const auto& log = config.access_log_of(settings)) {
     const auto it = shared.access_logs.find(log->path);
     if (it != shared.access_logs.end()) route.access_log = it->second;
     route.access_log_legacy_only = log->legacy_only;
   }
   route.session_context = session_context_of(name);
-  for (const std::string& protocol : settings.tls.alpn) {
-    route.alpn_protocols += static_cast<char>(protocol.size());  // 1..255, checked at load
-    route.alpn_protocols += protocol;
-  }
+  route.alpn_protocols = tls::alpn_wire_format(settings.tls.alpn);
   route.brownout_draw = policy::brownout_draw_name(listener.name, name);
   route.name = std::move(name);
 }
@@ -119,11 +132,11 @@ std::shared_ptr<const ListenerRuntime> build_listener_runtime(
     errors.push_back({own.where, "cannot create a TLS context: " + tls::take_ssl_error()});
   }
   runtime->routes.resize(own.routes.size() + 1);
-  build_route(config, own, own, std::string(config::kDefaultRouteName), shared, runtime->routes[0],
-              errors);
+  build_route(config, own, own, std::string(config::kDefaultRouteName), shared, nullptr,
+              runtime->routes[0], errors);
   for (std::size_t i = 0; i < own.routes.size(); ++i) {
-    build_route(config, own, own.routes[i], own.routes[i].name, shared, runtime->routes[i + 1],
-                errors);
+    build_route(config, own, own.routes[i], own.routes[i].name, shared, &runtime->routes[0],
+                runtime->routes[i + 1], errors);
   }
   runtime->route_table = policy::RouteTable(own.routes);
   runtime->legacy_clients = shared.legacy_clients;

@@ -20,6 +20,7 @@
 #include "proxy/state/exception_ledger.h"
 #include "proxy/tls/certificate_set.h"
 #include "proxy/tls/server_context.h"
+#include "proxy/tls/upstream_tls.h"
 
 namespace tlsfloor::runtime {
 
@@ -32,6 +33,10 @@ struct RouteRuntime {
   tls::CertificateSet certificates;
   /// Set when the upstream is an IP literal; otherwise the name is resolved per connection.
   std::optional<boost::asio::ip::tcp::endpoint> upstream_endpoint;
+  /// With upstream.tls: how connections to the upstream are made (shared with the default
+  /// route when the route does not change the mapping), and the session they resume.
+  std::shared_ptr<const tls::UpstreamTls> upstream_tls;
+  std::shared_ptr<tls::UpstreamSessions> upstream_sessions;
   /// The handshake log this route writes to, if any (routes and listeners may share one file).
   std::shared_ptr<handshake_log::HandshakeLog> access_log;
   bool access_log_legacy_only = false;
