@@ -8,6 +8,7 @@
 
 #include <fstream>
 #include <memory>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -193,6 +194,57 @@ TEST(UpstreamTlsTest, TheClientsAlpnReachesAnHttp2UpstreamOverTls) {
     EXPECT_EQ(result.output, flag == "--http2" ? "over HTTP/2.0\n" : "over HTTP/1.1\n");
   }
 }
+
+// tlsfloor in front of tlsfloor: every byte both ways over a TLS upstream leg, the client's
+// close_notify carried to the upstream as close_notify and FIN, and the reply's end back as
+// close_notify, at each version the upstream leg may speak.
+class TlsToTlsfloorTest : public testing::TestWithParam<std::string> {};
+
+TEST_P(TlsToTlsfloorTest, EveryByteArrivesBothWaysAndEachEndIsPassedOn) {
+  TempDir dir;
+  TcpUpstream service(UpstreamMode::reply_after_eof);
+  const PemFiles back_certificate = make_self_signed(dir, "back", {"back.internal"});
+  ListenerSpec back;
+  back.name = "back";
+  const std::uint16_t back_port = unused_port();
+  back.listen = "127.0.0.1:" + std::to_string(back_port);
+  back.upstream_port = service.port();
+  back.certificates = {back_certificate};
+  ListenerSpec front;
+  front.name = "front";
+  front.upstream_port = back_port;
+  front.certificates = {make_self_signed(dir, "front", {"localhost"})};
+  front.upstream_extra = "tls: {server_name: back.internal, ca_file: \"" +
+                         back_certificate.cert_path + "\", max_version: " + GetParam() + "}";
+  RunningProxy proxy(proxy_yaml({back, front}));
+  std::mt19937 generator(7);
+  std::string payload(6 * 1024 * 1024 + 321, '\0');
+  for (char& byte : payload) byte = static_cast<char>(generator());
+
+  TlsClient client(proxy.port("front"));
+  ASSERT_TRUE(client.handshake());
+  ASSERT_TRUE(client.write_all(payload));
+  client.finish_sending();
+  ReadEnd end{};
+  const std::string reply = client.read_to_end(&end);
+  EXPECT_EQ(reply.size(), payload.size());
+  EXPECT_TRUE(reply == payload) << "the reply differs from what was sent";
+  EXPECT_EQ(end, ReadEnd::close_notify);
+  const auto received = service.wait_for_finished(1);
+  ASSERT_EQ(received.size(), 1u);
+  EXPECT_TRUE(received[0] == payload);
+  EXPECT_EQ(proxy.metric_eventually(
+                "tlsfloor_upstream_handshakes_total",
+                {{"listener", "front"}, {"version", GetParam()}, {"outcome", "completed"}}, 1),
+            1);
+  EXPECT_EQ(proxy.metric_eventually("tlsfloor_connections_active", {}, 0.0), 0.0);
+}
+
+INSTANTIATE_TEST_SUITE_P(UpstreamVersions, TlsToTlsfloorTest, testing::Values("TLS1.2", "TLS1.3"),
+                         [](const auto& info) {
+                           return info.param == "TLS1.2" ? std::string("Tls12")
+                                                         : std::string("Tls13");
+                         });
 
 }  // namespace
 }  // namespace tlsfloor::test
