@@ -3,7 +3,7 @@
 
 The README's ```yaml blocks that hold a `listeners:` key and deploy/example/tlsfloor.yaml are
 checked with the real binary. Certificate, key, log and state paths name files of the
-operator's machine, so they are pointed at a fresh self-signed pair and a temporary directory
+operator's machine, so they are pointed at a fresh self-signed pair (also as a CA file) and a temporary directory
 first; nothing else is changed.
 
   check_examples.py TLSFLOOR_BINARY SOURCE_ROOT
@@ -33,6 +33,7 @@ def main():
             text = re.sub(r"(\bcert:\s*)[^,}\s]+", rf"\g<1>{run}/k.crt", text)
             text = re.sub(r"(\bkey:\s*)[^,}\s]+", rf"\g<1>{run}/k.key", text)
             text = re.sub(r"(\bpath:\s*)[^,}\s]+", rf"\g<1>{run}/handshakes.log", text)
+            text = re.sub(r"(\bca_file:\s*)[^,}\s]+", rf"\g<1>{run}/k.crt", text)
             text = re.sub(r"(^state_file:\s*)\S+", rf"\g<1>{run}/state.json", text, flags=re.M)
             config = pathlib.Path(run) / "example.yaml"
             config.write_text(text)
