@@ -21,6 +21,11 @@ whole machine. The machine is saturated, so its CPU per request sets the rate; "
 the rate with the server's user-space CPU taken out: what the server could reach, on this machine
 with this load generator, if its own code cost nothing and it made the same syscalls.
 
+Three variants are judged against their own reference in a table of their own: tlsfloor-pp2
+(tlsfloor sending a PROXY v2 header with its TLVs to a backend that parses it) against tlsfloor,
+and tlsfloor-uptls (tlsfloor re-encrypting to a TLS backend, verified, sessions resumed)
+against haproxy-uptls (HAProxy's `ssl verify required` server doing the same).
+
 With --baseline BINARY, a second tlsfloor build runs beside the first in the same rounds (an A/B
 of a change), and a last table gives tlsfloor / baseline per column.
 
@@ -55,6 +60,13 @@ SERVERS = {
                            "--tls-protos=TLSv1.0 TLSv1.1 TLSv1.2 TLSv1.3", "{run}/k.pem"]),
     "stunnel": (9443, "stunnel.conf", ["stunnel4", "{run}/stunnel.conf"]),
     "nginx-direct": (9445, "nginx-direct.conf", ["nginx", "-c", "{run}/nginx-direct.conf"]),
+    # Variants, each compared with its own reference below (VARIANTS).
+    "tlsfloor-pp2": (9449, "tlsfloor-pp2.yaml", ["{tlsfloor}", "--config", "{run}/tlsfloor-pp2.yaml",
+                                                 "--log-level", "warn"]),
+    "tlsfloor-uptls": (9450, "tlsfloor-uptls.yaml",
+                       ["{tlsfloor}", "--config", "{run}/tlsfloor-uptls.yaml",
+                        "--log-level", "warn"]),
+    "haproxy-uptls": (9451, "haproxy-uptls.cfg", ["haproxy", "-f", "{run}/haproxy-uptls.cfg"]),
     # Only with --baseline: another tlsfloor build (say, main before a change) beside this one.
     "tlsfloor-baseline": (9448, "tlsfloor-baseline.yaml",
                           ["{baseline}", "--config", "{run}/tlsfloor-baseline.yaml",
@@ -64,6 +76,10 @@ SERVERS = {
 # tlsfloor-logged (tlsfloor with a handshake log of every handshake), which is compared with
 # tlsfloor itself.
 PEERS = ["haproxy", "nginx-stream", "hitch", "stunnel"]
+# A variant of a setup and what it is judged against: tlsfloor sending a PROXY v2 header (the
+# backend parses it) against tlsfloor without; tlsfloor re-encrypting to a TLS backend against
+# HAProxy doing the same.
+VARIANTS = [("tlsfloor-pp2", "tlsfloor"), ("tlsfloor-uptls", "haproxy-uptls")]
 COLUMNS = [("keepalive_rps", "keepalive req/s", True), ("p99_ms", "p99 ms", False),
            ("cpu_us_per_request", "CPU us/req", False),
            ("handshakes_ps", "handshakes/s", True),
@@ -340,6 +356,14 @@ def print_rows(medians, columns):
             for column, _, _ in columns))
 
 
+def ratio_cell(ours, theirs, higher_is_better):
+    if not ours or not theirs:
+        return f"{'-':>16}"
+    # Lower is better for latency and memory: invert so every ratio reads the same way.
+    ratio = ours / theirs if higher_is_better else theirs / ours
+    return f"{ratio:>15.2f}x"
+
+
 def print_table(results, args):
     print(f"\n{args.key.upper()} certificate; medians of {args.rounds} rounds of {args.seconds} s; "
           f"idle memory over {args.idle} connections")
@@ -354,16 +378,17 @@ def print_table(results, args):
     print(f"{'server':<14}" + "".join(f"{title:>16}" for _, title, _ in COLUMNS))
     ours = medians["tlsfloor"]
     for peer in [p for p in PEERS + ["tlsfloor-baseline"] if p in medians]:
-        cells = []
-        for column, _, higher_is_better in COLUMNS:
-            theirs = medians[peer][column]
-            if not ours[column] or not theirs:
-                cells.append(f"{'-':>16}")
-                continue
-            # Lower is better for latency and memory: invert so every ratio reads the same way.
-            ratio = ours[column] / theirs if higher_is_better else theirs / ours[column]
-            cells.append(f"{ratio:>15.2f}x")
-        print(f"{peer:<14}" + "".join(cells))
+        print(f"{peer:<14}" + "".join(ratio_cell(ours[column], medians[peer][column], higher)
+                                      for column, _, higher in COLUMNS))
+    variants = [(variant, reference) for variant, reference in VARIANTS
+                if variant in medians and reference in medians]
+    if variants:
+        print("\nvariant / reference (above 1.0 is better for the variant)")
+        print(f"{'variant':<30}" + "".join(f"{title:>16}" for _, title, _ in COLUMNS))
+        for variant, reference in variants:
+            print(f"{variant + ' / ' + reference:<30}" +
+                  "".join(ratio_cell(medians[variant][column], medians[reference][column], higher)
+                          for column, _, higher in COLUMNS))
     rates = {peer: medians[peer]["keepalive_rps"] for peer in PEERS
              if peer in medians and medians[peer]["keepalive_rps"]}
     if rates and ours["free_server_rps"]:
