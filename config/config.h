@@ -11,6 +11,7 @@
 #include "config/duration.h"
 #include "config/endpoint.h"
 #include "config/limits.h"
+#include "config/ticket_keys.h"
 #include "config/timestamp.h"
 #include "config/tls_version.h"
 
@@ -236,6 +237,17 @@ struct AdminConfig {
   unsigned reloads_per_minute = 12;
 };
 
+/// Session-ticket keys (top-level session_tickets).
+struct SessionTicketsConfig {
+  /// Read from keys_file (the first encrypts, all decrypt). Empty: tlsfloor makes its own,
+  /// which survive reloads and are replaced every `rotation`.
+  std::vector<TicketKey> keys;
+  std::string keys_file;
+  SourceMark keys_file_where;
+  /// How long a generated key encrypts new tickets; it decrypts for as long again.
+  Duration rotation = std::chrono::hours(12);
+};
+
 struct Config {
   std::string source_path;
   /// Absent: no admin listener (no /metrics); the server says so at start.
@@ -256,6 +268,7 @@ struct Config {
   std::optional<std::string> state_file;
   /// The handshake log of every listener that does not set its own.
   std::optional<AccessLogConfig> access_log;
+  SessionTicketsConfig session_tickets;
   std::vector<ListenerConfig> listeners;  // at least one
 
   /// The handshake log that applies to a listener or route, if any.

@@ -30,6 +30,7 @@
 #include <charconv>
 #include <cstring>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <optional>
 #include <span>
@@ -56,9 +57,10 @@ constexpr unsigned kMaxTopK = 1000000;
 constexpr unsigned kMaxMetricsTopN = 10000;
 
 using Keys = std::span<const std::string_view>;
-constexpr std::string_view kTopLevelKeys[] = {"admin",          "threads",    "drain_timeout",
-                                              "legacy_clients", "access_log", "state_file",
-                                              "limits",         "listeners"};
+constexpr std::string_view kTopLevelKeys[] = {"admin",          "threads",         "drain_timeout",
+                                              "legacy_clients", "access_log",      "state_file",
+                                              "limits",         "session_tickets", "listeners"};
+constexpr std::string_view kSessionTicketsKeys[] = {"keys_file", "rotation"};
 constexpr std::string_view kAdminKeys[] = {"listen", "server_names", "token_file",
                                            "reloads_per_minute"};
 constexpr std::string_view kListenerKeys[] = {
@@ -634,6 +636,9 @@ class Parser {
     }
     // Before the listeners: they start from these.
     if (const Value* limits = fields->find("limits")) read_top_level_limits(*limits, config);
+    if (const Value* tickets = fields->find("session_tickets")) {
+      read_session_tickets(*tickets, config.session_tickets);
+    }
 
     const Value* listeners = require(*fields, "listeners");
     if (listeners == nullptr) return;
@@ -679,6 +684,45 @@ class Parser {
       if (auto count = read_unsigned(*rate, 1, 600)) admin.reloads_per_minute = *count;
     }
     config.admin = std::move(admin);
+  }
+
+  void read_session_tickets(const Value& value, SessionTicketsConfig& tickets) {
+    const std::optional<Fields> fields = read_map(value, "session_tickets", kSessionTicketsKeys);
+    if (!fields) return;
+    const Value* keys_file = fields->find("keys_file");
+    const Value* rotation = fields->find("rotation");
+    if (keys_file && rotation) {
+      error(rotation->where,
+            "rotation applies to the keys tlsfloor makes itself, not to "
+            "keys_file (rotate by adding a key at the top of the file)");
+    } else if (rotation) {
+      if (auto duration = read_duration(*rotation, false)) tickets.rotation = *duration;
+    }
+    if (keys_file == nullptr) return;
+    const std::optional<std::string> path = read_path(*keys_file);
+    if (!path) return;
+    tickets.keys_file = *path;
+    tickets.keys_file_where = keys_file->where;
+    std::ifstream in(*path, std::ios::binary);
+    if (!in) {
+      error(keys_file->where,
+            "cannot read session ticket keys file " + *path + ": " + std::strerror(errno));
+      return;
+    }
+    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    TicketKeysParse parsed = parse_ticket_keys(text);
+    if (!parsed.error.empty()) {
+      error(keys_file->where, "session ticket keys file " + *path + ", " + parsed.error);
+      return;
+    }
+    // Whoever reads the keys can decrypt every ticket, and so every resumed session.
+    struct stat status {};
+    if (::stat(path->c_str(), &status) == 0 && (status.st_mode & S_IRWXO) != 0) {
+      error(keys_file->where,
+            "session ticket keys file " + *path + " is readable by others (chmod o-rwx)");
+      return;
+    }
+    tickets.keys = std::move(parsed.keys);
   }
 
   // The admin token: the file's first line, which must be at least 16 characters, and the file

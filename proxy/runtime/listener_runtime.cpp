@@ -26,6 +26,14 @@ SharedRuntime build_shared_runtime(const config::Config& config, metrics::Metric
   SharedRuntime shared;
   shared.clock = std::move(clock);
   shared.legacy_clients = config.legacy_clients;
+  const config::SessionTicketsConfig& tickets = config.session_tickets;
+  if (reuse != nullptr && reuse->ticket_keys && reuse->ticket_keys->serves(tickets)) {
+    shared.ticket_keys = reuse->ticket_keys;
+  } else if (tickets.keys.empty()) {
+    shared.ticket_keys = std::make_shared<tls::TicketKeyRing>(tickets.rotation);
+  } else {
+    shared.ticket_keys = std::make_shared<tls::TicketKeyRing>(tickets.keys);
+  }
   rlimit descriptors{};
   ::getrlimit(RLIMIT_NOFILE, &descriptors);
   shared.descriptors = config::descriptor_reserve(descriptors.rlim_cur, config.descriptor_reserve);
@@ -130,6 +138,9 @@ std::shared_ptr<const ListenerRuntime> build_listener_runtime(
   runtime->ssl_ctx = tls::make_server_context(own);
   if (!runtime->ssl_ctx) {
     errors.push_back({own.where, "cannot create a TLS context: " + tls::take_ssl_error()});
+  } else if (shared.ticket_keys) {
+    runtime->ticket_keys = shared.ticket_keys;
+    runtime->ticket_keys->install(runtime->ssl_ctx.get());
   }
   runtime->routes.resize(own.routes.size() + 1);
   build_route(config, own, own, std::string(config::kDefaultRouteName), shared, nullptr,

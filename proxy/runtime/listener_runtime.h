@@ -20,6 +20,7 @@
 #include "proxy/state/exception_ledger.h"
 #include "proxy/tls/certificate_set.h"
 #include "proxy/tls/server_context.h"
+#include "proxy/tls/ticket_key_ring.h"
 #include "proxy/tls/upstream_tls.h"
 
 namespace tlsfloor::runtime {
@@ -60,6 +61,8 @@ struct ListenerRuntime {
   /// The listener's certificates: the default route's, and every route's fallback.
   tls::CertificateSet certificates;
   bssl::UniquePtr<SSL_CTX> ssl_ctx;
+  /// Encrypts and decrypts ssl_ctx's session tickets (kept alive with it).
+  std::shared_ptr<const tls::TicketKeyRing> ticket_keys;
   metrics::ListenerMetrics* metrics = nullptr;
   /// How clients are keyed in the per-client legacy table (and for max_handshakes_per_source).
   config::LegacyClientsConfig legacy_clients;
@@ -93,6 +96,9 @@ struct SharedRuntime {
   config::DescriptorReserve descriptors;
   /// Handshake logs by path.
   std::map<std::string, std::shared_ptr<handshake_log::HandshakeLog>> access_logs;
+  /// Session-ticket keys of every listener; the running configuration's, when a reload asks
+  /// for the same, so tickets issued before the reload still resume.
+  std::shared_ptr<const tls::TicketKeyRing> ticket_keys;
 };
 
 /// How far building goes: `run` opens the handshake logs; `check` (tlsfloor --check) only checks

@@ -55,8 +55,9 @@ bssl::UniquePtr<SSL_CTX> make_server_context(const config::ListenerConfig& liste
   // SSL_write is retried with the same arguments after WANT_WRITE, but from a pooled buffer
   // whose address may differ between retries.
   SSL_CTX_set_mode(ctx.get(), SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
-  // Resumption: stateless tickets (keys kept in memory and rotated by BoringSSL) and a
-  // session cache for TLS 1.2 clients that do not do tickets.
+  // Resumption: stateless tickets (their keys are installed from the process's
+  // TicketKeyRing, which outlives reloads) and a session cache for TLS 1.2 clients that do not
+  // do tickets.
   SSL_CTX_set_session_cache_mode(ctx.get(), SSL_SESS_CACHE_SERVER);
   static constexpr unsigned char kSessionContext[] = "tlsfloor";
   SSL_CTX_set_session_id_context(ctx.get(), kSessionContext, sizeof kSessionContext - 1);

@@ -28,7 +28,7 @@ class ClientHelloHandler {
 
 /// A server SSL_CTX for a listener: versions TLS1.0..the highest max_version of its routes (each
 /// connection's floor and ceiling are applied in the early callback, which goes to the SSL's
-/// ClientHelloHandler), session tickets with in-memory keys rotated by BoringSSL, no client
+/// ClientHelloHandler), session tickets (keys installed by the caller: TicketKeyRing), no client
 /// certificates.
 bssl::UniquePtr<SSL_CTX> make_server_context(const config::ListenerConfig& listener);
 

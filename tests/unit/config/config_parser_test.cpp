@@ -1,8 +1,10 @@
 #include "config/config_parser.h"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -317,10 +319,10 @@ std::string case_name(const testing::TestParamInfo<ErrorCase>& info) { return in
 INSTANTIATE_TEST_SUITE_P(
     UnknownKeys, SingleErrorTest,
     testing::Values(
-        ErrorCase{
-            "TopLevel", with_listeners("thread: 4\n"),
-            "t.yaml:1:1: unknown key \"thread\" at the top level (expected one of: admin, "
-            "threads, drain_timeout, legacy_clients, access_log, state_file, limits, listeners)"},
+        ErrorCase{"TopLevel", with_listeners("thread: 4\n"),
+                  "t.yaml:1:1: unknown key \"thread\" at the top level (expected one of: admin, "
+                  "threads, drain_timeout, legacy_clients, access_log, state_file, limits, "
+                  "session_tickets, listeners)"},
         ErrorCase{"Admin", with_listeners("admin:\n  listen: 127.0.0.1:9901\n  lisen: x\n"),
                   "t.yaml:3:3: unknown key \"lisen\" in admin (expected one of: listen, "
                   "server_names, token_file, reloads_per_minute)"},
@@ -1318,6 +1320,53 @@ TEST(ConfigParserUpstreamTlsTest, ErrorsNameTheirPositionAllAtOnce) {
        "t.yaml:4:147: invalid server_name \"a b\" (a host name such as backend.example.com)",
        "t.yaml:4:154: unknown key \"sni\" in upstream tls (expected one of: server_name, ca_file, "
        "verify, min_version, max_version, cert, key, alpn)"});
+}
+
+}  // namespace
+}  // namespace tlsfloor::config
+
+namespace tlsfloor::config {
+namespace {
+
+TEST(ConfigParserSessionTicketsTest, KeysFromAFileOrGeneratedWithARotation) {
+  EXPECT_EQ(parse(kMinimalListeners).config->session_tickets.rotation, std::chrono::hours(12));
+  EXPECT_TRUE(parse(kMinimalListeners).config->session_tickets.keys.empty());
+  const ParseResult rotated = parse(with_listeners("session_tickets: {rotation: 1h}\n"));
+  ASSERT_TRUE(rotated.config.has_value()) << testing::PrintToString(error_strings(rotated));
+  EXPECT_EQ(rotated.config->session_tickets.rotation, std::chrono::hours(1));
+
+  const std::string path = testing::TempDir() + "tlsfloor-ticket-keys-test";
+  const auto write_keys = [&](const std::string& text, mode_t mode) {
+    std::ofstream(path, std::ios::trunc) << text;
+    ::chmod(path.c_str(), mode);
+  };
+  // 80 bytes: 16 of name, then 64 more.
+  const std::string key =
+      "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8gISIjJCUmJygpKissLS4vMDEyMzQ1Njc4OTo7PD0+P0BBQkNE"
+      "RUZHSElKS0xNTk8=";
+  write_keys(key + "\n", 0600);
+  const ParseResult loaded = parse(with_listeners("session_tickets: {keys_file: " + path + "}\n"));
+  ASSERT_TRUE(loaded.config.has_value()) << testing::PrintToString(error_strings(loaded));
+  ASSERT_EQ(loaded.config->session_tickets.keys.size(), 1u);
+  EXPECT_EQ(loaded.config->session_tickets.keys[0].name[1], 1);
+
+  write_keys(key + "\nAAAA\n", 0600);
+  expect_errors(with_listeners("session_tickets: {keys_file: " + path + "}\n"),
+                {"t.yaml:1:30: session ticket keys file " + path +
+                 ", line 2: a key is 80 bytes (or 48), this one is 3"});
+  write_keys(key + "\n", 0644);
+  expect_errors(
+      with_listeners("session_tickets: {keys_file: " + path + "}\n"),
+      {"t.yaml:1:30: session ticket keys file " + path + " is readable by others (chmod o-rwx)"});
+  expect_errors(with_listeners("session_tickets: {keys_file: " + path + ".missing}\n"),
+                {"t.yaml:1:30: cannot read session ticket keys file " + path +
+                 ".missing: No such file or directory"});
+  write_keys(key + "\n", 0600);
+  expect_errors(with_listeners("session_tickets: {keys_file: " + path + ", rotation: 1h}\n"),
+                {"t.yaml:1:" + std::to_string(42 + path.size()) +
+                 ": rotation applies to the keys tlsfloor makes itself, not to keys_file (rotate "
+                 "by adding a key at the top of the file)"});
+  std::remove(path.c_str());
 }
 
 }  // namespace
