@@ -1,5 +1,7 @@
 #include "metrics/metrics.h"
 
+#include <algorithm>
+
 #include <prometheus/text_serializer.h>
 
 #include "config/timestamp.h"
@@ -124,6 +126,13 @@ Metrics::Metrics(const config::LegacyClientsConfig& legacy_clients)
                 *registry_)),
       policy_info_(named(prometheus::BuildGauge(), "tlsfloor_policy_info",
                          "The version policy in force on each listener (always 1).", *registry_)),
+      certificate_expiry_(
+          named(prometheus::BuildGauge(), "tlsfloor_certificate_expiry_timestamp_seconds",
+                "When each certificate a listener serves expires (its notAfter), Unix time.",
+                *registry_)),
+      certificate_loaded_(named(
+          prometheus::BuildGauge(), "tlsfloor_certificate_loaded_timestamp_seconds",
+          "When tlsfloor last read each certificate a listener serves, Unix time.", *registry_)),
       build_info_(named(prometheus::BuildGauge(), "tlsfloor_build_info",
                         "tlsfloor's version and TLS library (always 1).", *registry_)),
       legacy_clients_config_(legacy_clients) {
@@ -174,7 +183,36 @@ HandshakeLogCounters Metrics::handshake_log(const std::string& path) {
           access_log_dropped_.Add({{"path", path}, {"reason", "write_error"}})};
 }
 
-void Metrics::withdraw_policy(const std::string& name) { publish_policy(name, {}); }
+void Metrics::publish_certificates(const std::string& name,
+                                   const std::vector<CertificateSample>& certificates) {
+  ListenerMetrics& listener = this->listener(name);
+  std::lock_guard lock(mutex_);
+  for (const auto& [expiry, loaded] : listener.certificates_) {
+    certificate_expiry_.Remove(expiry);
+    certificate_loaded_.Remove(loaded);
+  }
+  listener.certificates_.clear();
+  for (const CertificateSample& sample : certificates) {
+    const prometheus::Labels labels = {{"listener", name},
+                                       {"route", sample.route},
+                                       {"subject", sample.subject},
+                                       {"serial", sample.serial},
+                                       {"key_type", sample.key_type}};
+    prometheus::Gauge& expiry = certificate_expiry_.Add(labels);
+    prometheus::Gauge& loaded = certificate_loaded_.Add(labels);
+    expiry.Set(sample.expiry_seconds);
+    loaded.Set(sample.loaded_seconds);
+    // The same certificate listed twice is one series: remember it once.
+    const bool known = std::any_of(listener.certificates_.begin(), listener.certificates_.end(),
+                                   [&](const auto& pair) { return pair.first == &expiry; });
+    if (!known) listener.certificates_.emplace_back(&expiry, &loaded);
+  }
+}
+
+void Metrics::withdraw_policy(const std::string& name) {
+  publish_policy(name, {});
+  publish_certificates(name, {});
+}
 
 std::string Metrics::render(const std::vector<ExceptionSample>& exceptions) {
   std::vector<prometheus::MetricFamily> families = registry_->Collect();

@@ -144,6 +144,8 @@ class ListenerMetrics {
   std::array<prometheus::Counter*, config::kLimits.size()> limit_rejections_{};
   prometheus::Counter& client_hello_errors_;
   std::map<std::string, std::unique_ptr<RouteMetrics>, std::less<>> routes_;  // Metrics::mutex_
+  // This listener's certificate series (expiry, loaded) as published; Metrics::mutex_.
+  std::vector<std::pair<prometheus::Gauge*, prometheus::Gauge*>> certificates_;
   LegacyClientTracker legacy_clients_;
   LegacyClientSeries legacy_client_series_;  // guarded by Metrics::mutex_
 };
@@ -154,6 +156,16 @@ struct RoutePolicySample {
   std::string_view min_version;
   std::string_view max_version;
   std::string_view mode;
+};
+
+/// One certificate a listener serves, as the certificate metrics show it.
+struct CertificateSample {
+  std::string route;  // whose list it is in ("default": the listener's own)
+  std::string subject;
+  std::string serial;
+  std::string key_type;
+  double expiry_seconds = 0;  // Unix time of its notAfter
+  double loaded_seconds = 0;  // Unix time it was read
 };
 
 /// One listener's legacy-client table at one instant, for JSON views.
@@ -176,8 +188,12 @@ class Metrics {
   /// Publishes the listener's `tlsfloor_policy_info` series, one per route, replacing all it
   /// had (a route removed by a reload loses its series; its counters stay).
   void publish_policy(const std::string& name, const std::vector<RoutePolicySample>& routes);
-  /// A listener was closed by a reload: its policies are no longer in force. Its counters stay
-  /// (they are counters) and continue if it comes back.
+  /// Publishes the listener's certificate series (expiry and load time, one pair per
+  /// certificate), replacing all it had: a reload that changes a certificate replaces its series.
+  void publish_certificates(const std::string& name,
+                            const std::vector<CertificateSample>& certificates);
+  /// A listener was closed by a reload: its policies and certificates are no longer in force.
+  /// Its counters stay (they are counters) and continue if it comes back.
   void withdraw_policy(const std::string& name);
   /// A listener with only its default route and that policy (tests).
   RouteMetrics& listener(const std::string& name, std::string_view min_version,
@@ -231,6 +247,8 @@ class Metrics {
   prometheus::Family<prometheus::Counter>& access_log_lines_;
   prometheus::Family<prometheus::Counter>& access_log_dropped_;
   prometheus::Family<prometheus::Gauge>& policy_info_;
+  prometheus::Family<prometheus::Gauge>& certificate_expiry_;
+  prometheus::Family<prometheus::Gauge>& certificate_loaded_;
   prometheus::Family<prometheus::Gauge>& build_info_;
   const config::LegacyClientsConfig legacy_clients_config_;
 

@@ -174,6 +174,17 @@ void publish(const ListenerRuntime& runtime, metrics::Metrics& metrics,
                         config::to_string(route.settings->enforcement.mode)});
   }
   metrics.publish_policy(listener.name, policies);
+  std::vector<metrics::CertificateSample> certificates;
+  const auto add = [&certificates](const std::string& route, const tls::CertificateSet& set) {
+    for (const tls::CertifiedKey& key : set.keys()) {
+      certificates.push_back({route, key.subject, key.serial, key.key_algorithm,
+                              config::to_unix_seconds(key.not_after),
+                              config::to_unix_seconds(key.loaded_at)});
+    }
+  };
+  add(std::string(config::kDefaultRouteName), runtime.certificates);
+  for (const RouteRuntime& route : runtime.routes) add(route.name, route.certificates);
+  metrics.publish_certificates(listener.name, certificates);
   const config::Timestamp now = runtime.clock();
   ledger.adopt(listener, now);
   for (const config::ExceptionConfig* exception : state::configured_exceptions(listener)) {

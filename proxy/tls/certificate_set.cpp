@@ -1,5 +1,6 @@
 #include "proxy/tls/certificate_set.h"
 
+#include <openssl/bn.h>
 #include <openssl/evp.h>
 #include <openssl/obj.h>
 #include <openssl/pem.h>
@@ -86,6 +87,41 @@ bool load_key(const config::CertificateConfig& entry, CertifiedKey& out, std::st
   return true;
 }
 
+// The name a person would call the certificate by: its CN, else its first DNS name.
+std::string subject_of(X509* leaf) {
+  char common_name[256] = {};
+  const int length = X509_NAME_get_text_by_NID(X509_get_subject_name(leaf), NID_commonName,
+                                               common_name, sizeof common_name);
+  if (length > 0) return std::string(common_name, static_cast<std::size_t>(length));
+  bssl::UniquePtr<GENERAL_NAMES> names(
+      static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(leaf, NID_subject_alt_name, nullptr, nullptr)));
+  for (std::size_t i = 0; names && i < sk_GENERAL_NAME_num(names.get()); ++i) {
+    const GENERAL_NAME* name = sk_GENERAL_NAME_value(names.get(), i);
+    if (name->type != GEN_DNS) continue;
+    const ASN1_STRING* dns = name->d.dNSName;
+    return std::string(reinterpret_cast<const char*>(ASN1_STRING_get0_data(dns)),
+                       static_cast<std::size_t>(ASN1_STRING_length(dns)));
+  }
+  return "";
+}
+
+std::string serial_of(X509* leaf) {
+  bssl::UniquePtr<BIGNUM> number(ASN1_INTEGER_to_BN(X509_get_serialNumber(leaf), nullptr));
+  if (!number) return "";
+  bssl::UniquePtr<char> hex(BN_bn2hex(number.get()));
+  return hex ? std::string(hex.get()) : std::string();
+}
+
+// ASN1_TIME has no direct conversion here: the difference from the epoch is one.
+std::chrono::system_clock::time_point time_of(const ASN1_TIME* time) {
+  bssl::UniquePtr<ASN1_TIME> epoch(ASN1_TIME_set(nullptr, 0));
+  int days = 0;
+  int seconds = 0;
+  if (!epoch || ASN1_TIME_diff(&days, &seconds, epoch.get(), time) != 1) return {};
+  return std::chrono::system_clock::time_point(std::chrono::seconds(
+      static_cast<std::int64_t>(days) * 86400 + static_cast<std::int64_t>(seconds)));
+}
+
 }  // namespace
 
 void add_certificate_errors(config::ParseResult& parsed) {
@@ -115,6 +151,10 @@ CertificateSet CertificateSet::load(const std::vector<config::CertificateConfig>
                                     : type == EVP_PKEY_EC ? "EC"
                                                           : OBJ_nid2sn(type)) +
                         std::to_string(EVP_PKEY_bits(key.key.get()));
+    key.subject = subject_of(key.leaf.get());
+    key.serial = serial_of(key.leaf.get());
+    key.not_after = time_of(X509_get0_notAfter(key.leaf.get()));
+    key.loaded_at = std::chrono::system_clock::now();
     set.keys_.push_back(std::move(key));
   }
   if (!ok) set.keys_.clear();

@@ -1,6 +1,7 @@
 #pragma once
 // A listener's certificates: read from their files, checked (parsable, key matching) once at
 // load, and chosen per connection by SNI. Loading is kept apart from the SSL_CTX that uses them.
+#include <chrono>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -20,6 +21,12 @@ struct CertifiedKey {
   /// ("ecdsa-with-SHA256", "RSA-SHA256") and its key ("EC256", "RSA2048").
   std::string signature_algorithm;
   std::string key_algorithm;
+  /// What the certificate metrics name it by: the leaf's CN, else its first DNS name; its
+  /// serial number in hex; when it expires, and when tlsfloor read it.
+  std::string subject;
+  std::string serial;
+  std::chrono::system_clock::time_point not_after{};
+  std::chrono::system_clock::time_point loaded_at{};
 };
 
 /// The certificates of one listener. Chooses by SNI: the first whose leaf matches the name
@@ -35,6 +42,7 @@ class CertificateSet {
   /// The first certificate whose leaf matches `server_name`; null when none does (or no name).
   const CertifiedKey* matching(std::string_view server_name) const;
   const CertifiedKey& first() const { return keys_.front(); }
+  const std::vector<CertifiedKey>& keys() const { return keys_; }
   /// Installs the chosen chain and key on a connection (from the early callback).
   bool apply(SSL* ssl, std::string_view server_name) const {
     return install(ssl, select(server_name));

@@ -168,3 +168,38 @@ TEST(MetricsTest, BuildInfoNamesTheTlsLibrary) {
 
 }  // namespace
 }  // namespace tlsfloor::metrics
+
+namespace tlsfloor::metrics {
+namespace {
+
+TEST(MetricsTest, CertificateSeriesAreReplacedAndWithdrawnWithTheirListener) {
+  Metrics metrics;
+  const CertificateSample old_one{"default", "api.test", "01", "EC256", 1.8e9, 1.7e9};
+  const CertificateSample renewed{"default", "api.test", "02", "EC256", 1.9e9, 1.75e9};
+  const CertificateSample route_own{"shop", "shop.test", "0A", "RSA2048", 1.85e9, 1.75e9};
+  metrics.publish_certificates("api", {old_one, old_one});  // listed twice: one series
+  const test::Labels old_labels = {{"listener", "api"},
+                                   {"route", "default"},
+                                   {"subject", "api.test"},
+                                   {"serial", "01"},
+                                   {"key_type", "EC256"}};
+  EXPECT_EQ(test::metric_value(metrics.render(), "tlsfloor_certificate_expiry_timestamp_seconds",
+                               old_labels),
+            1.8e9);
+  metrics.publish_certificates("api", {renewed, route_own});
+  const std::string text = metrics.render();
+  EXPECT_EQ(metric_value(text, "tlsfloor_certificate_expiry_timestamp_seconds", old_labels),
+            std::nullopt);
+  EXPECT_EQ(metric_value(text, "tlsfloor_certificate_expiry_timestamp_seconds",
+                         {{"route", "default"}, {"serial", "02"}}),
+            1.9e9);
+  EXPECT_EQ(metric_value(text, "tlsfloor_certificate_loaded_timestamp_seconds",
+                         {{"route", "shop"}, {"subject", "shop.test"}, {"key_type", "RSA2048"}}),
+            1.75e9);
+  metrics.withdraw_policy("api");
+  EXPECT_EQ(metrics.render().find("tlsfloor_certificate_expiry_timestamp_seconds{"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace tlsfloor::metrics
