@@ -90,9 +90,12 @@ void LegacyClientTracker::count(ClientStats& stats, const Observation& observati
 void LegacyClientTracker::describe(ClientStats& stats, const Observation& observation) const {
   // Before count() moves last_seen: the cipher of an observation recorded late but older
   // than the latest one must not replace the newer cipher.
-  if (!observation.cipher.empty() &&
-      (stats.by_version_decision.empty() || observation.when >= stats.last_seen)) {
+  const bool latest = stats.by_version_decision.empty() || observation.when >= stats.last_seen;
+  if (!observation.cipher.empty() && latest) {
     stats.last_cipher.assign(config::utf8_prefix(observation.cipher));
+  }
+  if (!observation.certificate.empty() && latest) {
+    stats.last_certificate.assign(config::utf8_prefix(observation.certificate));
   }
   add_bounded(stats.server_names, observation.server_name, options_.max_server_names);
   add_bounded(stats.fingerprints, observation.ja4, options_.max_fingerprints);

@@ -62,6 +62,7 @@ class LegacyClientTracker {
     std::string_view route;
     std::string_view ja4;
     std::string_view cipher;
+    std::string_view certificate;  // the key type served ("RSA2048"); empty: none
     /// Injected so that the tracker never reads a clock (and tests control time).
     TimePoint when{};
   };
@@ -90,8 +91,10 @@ class LegacyClientTracker {
     std::vector<std::string> fingerprints;
     /// The routes its handshakes went to, in the order first seen (at most Options::max_routes).
     std::vector<std::string> routes;
-    /// The cipher of the handshake with the latest `when` that named one.
+    /// The cipher, and the served certificate's key type, of the handshake with the latest
+    /// `when` that named one.
     std::string last_cipher;
+    std::string last_certificate;
   };
 
   /// Longest stored SNI / JA4 / cipher value: a DNS name is at most 253 characters, while the

@@ -53,6 +53,7 @@ std::string to_json_line(const HandshakeEvent& event) {
   line["alpn_offered"] = std::max(event.alpn_offered, event.alpn.size());
   line["alpn_selected"] = event.alpn_selected.empty() ? nlohmann::ordered_json(nullptr)
                                                       : nlohmann::ordered_json(event.alpn_selected);
+  line["certificate"] = text_or_null(event.certificate);
   line["upstream_version"] =
       event.upstream_version == 0
           ? nlohmann::ordered_json(nullptr)

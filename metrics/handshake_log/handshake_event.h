@@ -36,6 +36,7 @@ struct HandshakeEvent {
   std::vector<std::string> alpn;  // protocols the client offers, in its order (the first 8)
   std::size_t alpn_offered = 0;   // how many it offers in all (at least alpn.size())
   std::string alpn_selected;      // the protocol tlsfloor selected; empty: none
+  std::string certificate;        // the key type of the certificate served ("EC256"); empty: none
   /// With upstream.tls: what tlsfloor's own handshake with the upstream negotiated (0 and
   /// empty when there was none, or it failed).
   std::uint16_t upstream_version = 0;
@@ -54,6 +55,7 @@ struct HandshakeEvent {
 /// hex such as "0x7f1c" for drafts), highest_offered, negotiated_version (null unless completed),
 /// cipher (null unless completed), sni (null when absent), alpn (list), alpn_offered (how many
 /// names the client offered; alpn lists at most the first 8), alpn_selected (null unless one was),
+/// certificate (the served certificate's key type, such as EC256 or RSA2048; null when none was),
 /// upstream_version and upstream_cipher (null unless a TLS handshake with the upstream
 /// completed), ja3, ja4, outcome, legacy, decision, reason. Strings from the wire (SNI, ALPN) are
 /// escaped; bytes that are not UTF-8 become U+FFFD.

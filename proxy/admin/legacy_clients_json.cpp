@@ -59,6 +59,8 @@ Json client_json(const std::string& listener, const ClientStats& stats) {
   json["routes"] = stats.routes;
   json["ja4"] = stats.fingerprints;
   json["last_cipher"] = stats.last_cipher.empty() ? Json(nullptr) : Json(stats.last_cipher);
+  json["last_certificate"] =
+      stats.last_certificate.empty() ? Json(nullptr) : Json(stats.last_certificate);
   return json;
 }
 

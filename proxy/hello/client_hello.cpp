@@ -292,4 +292,34 @@ std::vector<std::uint16_t> offered_versions(const ClientHello& hello) {
   return versions;
 }
 
+bool can_verify_ecdsa(const ClientHello& hello, bool tls13, std::uint16_t group,
+                      std::uint16_t tls13_scheme) {
+  const auto offers = [](const std::vector<std::uint16_t>& list, auto wanted) {
+    return std::any_of(list.begin(), list.end(), wanted);
+  };
+  if (tls13) {
+    return offers(hello.signature_algorithms,
+                  [tls13_scheme](std::uint16_t scheme) { return scheme == tls13_scheme; });
+  }
+  // TLS 1.2 and below: ecdsa_sha1, ecdsa_secp256r1_sha256, _secp384r1_sha384, _secp521r1_sha512
+  // (in TLS 1.2 the hash is free of the curve).
+  const bool ecdsa_algorithm = hello.signature_algorithms.empty() ||
+                               offers(hello.signature_algorithms, [](std::uint16_t scheme) {
+                                 return (scheme & 0xFF) == 0x03 && scheme <= 0x0603;
+                               });
+  // The ECDHE_ECDSA suites: 0xC006..0xC00A, 0xC023/4, 0xC02B/C, 0xC048/9, 0xC05C/D,
+  // 0xC072/3, 0xC086/7, 0xC0AC..0xC0AF and ChaCha20's 0xCCA9.
+  const bool ecdsa_suite = offers(hello.cipher_suites, [](std::uint16_t suite) {
+    return (suite >= 0xC006 && suite <= 0xC00A) || suite == 0xC023 || suite == 0xC024 ||
+           suite == 0xC02B || suite == 0xC02C || suite == 0xC048 || suite == 0xC049 ||
+           suite == 0xC05C || suite == 0xC05D || suite == 0xC072 || suite == 0xC073 ||
+           suite == 0xC086 || suite == 0xC087 || (suite >= 0xC0AC && suite <= 0xC0AF) ||
+           suite == 0xCCA9;
+  });
+  const bool curve =
+      hello.supported_groups.empty() ||
+      offers(hello.supported_groups, [group](std::uint16_t g) { return g == group; });
+  return ecdsa_algorithm && ecdsa_suite && curve;
+}
+
 }  // namespace tlsfloor::hello

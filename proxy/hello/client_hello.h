@@ -60,6 +60,15 @@ bool is_grease(std::uint16_t value);
 /// supported_versions (RFC 8446 4.2.1).
 std::uint16_t highest_offered_version(const ClientHello& hello);
 
+/// Whether the client can verify an ECDSA certificate whose key is on curve `group` (a TLS
+/// group id: 23 for P-256, 24 for P-384) and signs with `tls13_scheme` in TLS 1.3 (0x0403 for
+/// P-256, 0x0503 for P-384). In TLS 1.3 (`tls13`: the version that will be negotiated) it must
+/// offer that scheme. Below, it must offer an ECDHE_ECDSA suite, an ECDSA signature algorithm
+/// if it sends the extension (without it, RFC 5246 lets ECDSA suites default to SHA-1; TLS 1.0
+/// and 1.1 have none) and the key's curve if it lists groups.
+bool can_verify_ecdsa(const ClientHello& hello, bool tls13, std::uint16_t group,
+                      std::uint16_t tls13_scheme);
+
 /// Every version the client offers, in its order: supported_versions without GREASE when the
 /// extension is present, else just the legacy version field.
 std::vector<std::uint16_t> offered_versions(const ClientHello& hello);

@@ -149,7 +149,13 @@ enum ssl_select_cert_result_t Connection::on_client_hello(const SSL_CLIENT_HELLO
     SSL_set_min_proto_version(hello.ssl, decision_.min_version);
   }
   if (decision_.reject && alert) return ssl_select_cert_success;  // no certificate will be sent
-  served_ = &runtime_->certificate_for(*route_, parsed->server_name);
+  // RSA or ECDSA: the cheap ECDSA signature for clients that can verify it.
+  const bool tls13 = highest_offered_ >= TLS1_3_VERSION &&
+                     route_->settings->tls.max_version >= config::TlsVersion::tls1_3;
+  served_ =
+      &runtime_->certificate_for(*route_, parsed->server_name, [&](const tls::CertifiedKey& key) {
+        return hello::can_verify_ecdsa(*parsed, tls13, key.ecdsa_group, key.ecdsa_scheme);
+      });
   if (!tls::CertificateSet::install(hello.ssl, *served_)) {
     spdlog::error("listener {}: cannot install the certificate: {}", runtime_->config.name,
                   tls::take_ssl_error());
@@ -434,6 +440,7 @@ void Connection::record_handshake(bool completed) {
       SSL_get0_alpn_selected(ssl_.get(), &alpn, &alpn_length);
       end.alpn_selected = {reinterpret_cast<const char*>(alpn), alpn_length};
     }
+    if (served_ != nullptr) end.certificate = served_->key_algorithm;
     if (route_->upstream_tls && completed && !decision_.reject) {
       pending_end_ = std::make_unique<HandshakeEnd>(end);  // until the upstream's handshake
     } else {

@@ -71,6 +71,7 @@ void account_handshake(const runtime::ListenerRuntime& runtime, const runtime::R
     observation.route = route.name;
     observation.ja4 = hello.ja4;
     observation.cipher = cipher;
+    observation.certificate = end.certificate;
     observation.when = now;
     runtime.metrics->legacy_clients().record(observation);
   }
@@ -91,6 +92,7 @@ void account_handshake(const runtime::ListenerRuntime& runtime, const runtime::R
   event.alpn = std::move(hello.alpn);
   event.alpn_offered = hello.alpn_offered;
   event.alpn_selected = end.alpn_selected;
+  event.certificate = end.certificate;
   event.upstream_version = end.upstream_version;
   if (end.upstream_cipher != nullptr) event.upstream_cipher = end.upstream_cipher;
   event.ja3 = std::move(hello.ja3);

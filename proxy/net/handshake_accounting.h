@@ -58,6 +58,7 @@ struct HandshakeEnd {
   std::uint16_t negotiated_version = 0;  // when completed
   const char* cipher = nullptr;          // IANA name, when completed
   std::string_view alpn_selected;        // the protocol selected, when one was
+  std::string_view certificate;          // the key type served ("EC256"), when one was
   std::uint16_t upstream_version = 0;    // tlsfloor's TLS with the upstream, when it completed
   const char* upstream_cipher = nullptr;
 };

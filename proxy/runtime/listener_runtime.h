@@ -77,14 +77,15 @@ struct ListenerRuntime {
   }
   const RouteRuntime& default_route() const { return routes.front(); }
   /// The certificate `route` serves to `server_name`: its own that matches the name, else the
-  /// listener's that does, else its own first (a route without certificates: the listener's
-  /// choice).
-  const tls::CertifiedKey& certificate_for(const RouteRuntime& route,
-                                           std::string_view server_name) const {
-    if (route.certificates.empty()) return certificates.select(server_name);
-    if (const tls::CertifiedKey* own = route.certificates.matching(server_name)) return *own;
-    if (const tls::CertifiedKey* fallback = certificates.matching(server_name)) return *fallback;
-    return route.certificates.first();
+  /// listener's that does, else its own default (a route without certificates: the listener's
+  /// choice). Between RSA and ECDSA, as CertificateSet chooses with `accepts`.
+  template <typename Accepts>
+  const tls::CertifiedKey& certificate_for(const RouteRuntime& route, std::string_view server_name,
+                                           Accepts accepts) const {
+    if (route.certificates.empty()) return certificates.select(server_name, accepts);
+    if (const auto* own = route.certificates.matching(server_name, accepts)) return *own;
+    if (const auto* fallback = certificates.matching(server_name, accepts)) return *fallback;
+    return route.certificates.fallback(accepts);
   }
 };
 

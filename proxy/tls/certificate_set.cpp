@@ -1,6 +1,8 @@
 #include "proxy/tls/certificate_set.h"
 
 #include <openssl/bn.h>
+#include <openssl/ec.h>
+#include <openssl/ec_key.h>
 #include <openssl/evp.h>
 #include <openssl/obj.h>
 #include <openssl/pem.h>
@@ -112,6 +114,26 @@ std::string serial_of(X509* leaf) {
   return hex ? std::string(hex.get()) : std::string();
 }
 
+void set_ecdsa_facts(CertifiedKey& key) {
+  const EC_KEY* ec = EVP_PKEY_get0_EC_KEY(key.key.get());
+  switch (ec != nullptr ? EC_GROUP_get_curve_name(EC_KEY_get0_group(ec)) : NID_undef) {
+    case NID_X9_62_prime256v1:
+      key.ecdsa_group = 23;
+      key.ecdsa_scheme = 0x0403;
+      break;
+    case NID_secp384r1:
+      key.ecdsa_group = 24;
+      key.ecdsa_scheme = 0x0503;
+      break;
+    case NID_secp521r1:
+      key.ecdsa_group = 25;
+      key.ecdsa_scheme = 0x0603;
+      break;
+    default:
+      break;  // a curve TLS does not use: treated like a key of another type
+  }
+}
+
 // ASN1_TIME has no direct conversion here: the difference from the epoch is one.
 std::chrono::system_clock::time_point time_of(const ASN1_TIME* time) {
   bssl::UniquePtr<ASN1_TIME> epoch(ASN1_TIME_set(nullptr, 0));
@@ -155,28 +177,15 @@ CertificateSet CertificateSet::load(const std::vector<config::CertificateConfig>
     key.serial = serial_of(key.leaf.get());
     key.not_after = time_of(X509_get0_notAfter(key.leaf.get()));
     key.loaded_at = std::chrono::system_clock::now();
+    if (type == EVP_PKEY_EC) set_ecdsa_facts(key);
     set.keys_.push_back(std::move(key));
   }
   if (!ok) set.keys_.clear();
   return set;
 }
 
-const CertifiedKey& CertificateSet::select(std::string_view server_name) const {
-  // One certificate: no name check needed, it is the answer either way.
-  if (keys_.size() > 1) {
-    if (const CertifiedKey* key = matching(server_name)) return *key;
-  }
-  return keys_.front();
-}
-
-const CertifiedKey* CertificateSet::matching(std::string_view server_name) const {
-  if (server_name.empty()) return nullptr;
-  for (const auto& key : keys_) {
-    if (X509_check_host(key.leaf.get(), server_name.data(), server_name.size(), 0, nullptr) == 1) {
-      return &key;
-    }
-  }
-  return nullptr;
+bool CertificateSet::names(const CertifiedKey& key, std::string_view server_name) {
+  return X509_check_host(key.leaf.get(), server_name.data(), server_name.size(), 0, nullptr) == 1;
 }
 
 bool CertificateSet::install(SSL* ssl, const CertifiedKey& key) {

@@ -2,6 +2,7 @@
 // A listener's certificates: read from their files, checked (parsable, key matching) once at
 // load, and chosen per connection by SNI. Loading is kept apart from the SSL_CTX that uses them.
 #include <chrono>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -27,10 +28,18 @@ struct CertifiedKey {
   std::string serial;
   std::chrono::system_clock::time_point not_after{};
   std::chrono::system_clock::time_point loaded_at{};
+  /// For an ECDSA key: its curve as a TLS group (23: P-256, 24: P-384, 25: P-521) and the TLS
+  /// 1.3 signature scheme it signs with (0x0403, 0x0503, 0x0603); 0 for other keys.
+  std::uint16_t ecdsa_group = 0;
+  std::uint16_t ecdsa_scheme = 0;
+  bool ecdsa() const { return ecdsa_group != 0; }
 };
 
-/// The certificates of one listener. Chooses by SNI: the first whose leaf matches the name
-/// (wildcards per RFC 6125), else the first one listed.
+/// The certificates of one listener (or route), chosen per connection by SNI and by what the
+/// client can verify, so that RSA and ECDSA certificates for the same names can be listed side
+/// by side: modern clients get the cheap ECDSA signature, old ones an RSA certificate they can
+/// check. `accepts(key)` says whether the client can verify an ECDSA key (RSA is always taken
+/// to be verifiable).
 class CertificateSet {
  public:
   /// Loads and checks every certificate; problems are appended to `errors` (file:line:column
@@ -38,20 +47,45 @@ class CertificateSet {
   static CertificateSet load(const std::vector<config::CertificateConfig>& certificates,
                              std::vector<config::ConfigError>& errors);
 
-  const CertifiedKey& select(std::string_view server_name) const;
-  /// The first certificate whose leaf matches `server_name`; null when none does (or no name).
-  const CertifiedKey* matching(std::string_view server_name) const;
+  /// Among the certificates whose leaf matches `server_name` (wildcards per RFC 6125): the
+  /// first ECDSA one the client accepts, else the first RSA one, else the first. Null when
+  /// none matches (or no name).
+  template <typename Accepts>
+  const CertifiedKey* matching(std::string_view server_name, Accepts accepts) const {
+    if (server_name.empty()) return nullptr;
+    const CertifiedKey* fallback = nullptr;
+    for (const CertifiedKey& key : keys_) {
+      if (!names(key, server_name)) continue;
+      if (key.ecdsa() && accepts(key)) return &key;
+      if (fallback == nullptr || (fallback->ecdsa() && !key.ecdsa())) fallback = &key;
+    }
+    return fallback;
+  }
+  /// matching(), else the default: the first certificate listed, unless it is an ECDSA one the
+  /// client does not accept; then the first RSA one listed.
+  template <typename Accepts>
+  const CertifiedKey& select(std::string_view server_name, Accepts accepts) const {
+    if (keys_.size() == 1) return keys_.front();  // the answer either way: no name check
+    if (const CertifiedKey* key = matching(server_name, accepts)) return *key;
+    return fallback(accepts);
+  }
+  template <typename Accepts>
+  const CertifiedKey& fallback(Accepts accepts) const {
+    const CertifiedKey& first = keys_.front();
+    if (!first.ecdsa() || accepts(first)) return first;
+    for (const CertifiedKey& key : keys_) {
+      if (!key.ecdsa()) return key;
+    }
+    return first;
+  }
   const CertifiedKey& first() const { return keys_.front(); }
   const std::vector<CertifiedKey>& keys() const { return keys_; }
-  /// Installs the chosen chain and key on a connection (from the early callback).
-  bool apply(SSL* ssl, std::string_view server_name) const {
-    return install(ssl, select(server_name));
-  }
   /// Installs `key` on a connection (from the early callback).
   static bool install(SSL* ssl, const CertifiedKey& key);
   bool empty() const { return keys_.empty(); }
 
  private:
+  static bool names(const CertifiedKey& key, std::string_view server_name);
   std::vector<CertifiedKey> keys_;
 };
 

@@ -1,15 +1,22 @@
-// Certificates for a fleet: what each listener serves is exported (expiry and load time per
-// certificate, labelled so that a person can find it), and follows reloads.
+// Certificates for a fleet: RSA and ECDSA for the same names side by side, each client getting
+// the one it can verify (checked with our BoringSSL client restricted to RSA-only and
+// ECDSA-capable offers at every version, and with openssl s_client); what each listener serves
+// is exported (expiry and load time per certificate) and follows reloads.
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include <chrono>
+#include <fstream>
+#include <map>
 #include <memory>
 #include <string>
 
 #include "tests/integration/proxy_config.h"
 #include "tests/support/admin_client.h"
+#include "tests/support/child_process.h"
 #include "tests/support/running_proxy.h"
 #include "tests/support/tcp_upstream.h"
+#include "tests/support/tls_client.h"
 
 namespace tlsfloor::test {
 namespace {
@@ -68,6 +75,96 @@ TEST(CertificatesTest, EachServedCertificateHasItsExpiryAndLoadTime) {
   EXPECT_TRUE(expiry(ec).has_value());
   EXPECT_FALSE(expiry(rsa).has_value());
   EXPECT_TRUE(expiry(own).has_value());
+}
+
+struct Offer {
+  const char* name;
+  std::uint16_t version;
+  std::string cipher_list;                          // TLS 1.0-1.2 suites; empty: BoringSSL's
+  std::vector<std::uint16_t> signature_algorithms;  // empty: BoringSSL's
+  std::string server_name;
+  const char* expected;  // the key type served
+};
+
+TEST(CertificatesTest, EachClientGetsTheKeyTypeItCanVerify) {
+  TempDir dir;
+  TcpUpstream upstream(UpstreamMode::echo);
+  ListenerSpec spec;
+  spec.upstream_port = upstream.port();
+  // ECDSA first: it is also what a client without SNI gets, if it can verify it.
+  spec.certificates = {make_self_signed(dir, "ec", {"api.test"}),
+                       make_self_signed(dir, "rsa", {"api.test"}, KeyType::rsa_2048)};
+  spec.mode = "observe";  // TLS 1.0 clients are let in (and recorded in the per-client table)
+  const std::string log = (dir.path() / "handshakes.log").string();
+  RunningProxy proxy(proxy_yaml({spec}, "5s", "access_log: {path: \"" + log + "\"}\n"));
+  const std::vector<std::uint16_t> rsa_only = {0x0804, 0x0401};  // rsa_pss_rsae, pkcs1 SHA-256
+  const std::vector<Offer> offers = {
+      {"TLS 1.3, default offer", TLS1_3_VERSION, "", {}, "api.test", "EC"},
+      {"TLS 1.3, RSA signatures only", TLS1_3_VERSION, "", rsa_only, "api.test", "RSA"},
+      {"TLS 1.2, ECDSA and RSA suites",
+       TLS1_2_VERSION,
+       "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256",
+       {},
+       "api.test",
+       "EC"},
+      {"TLS 1.2, RSA suites only",
+       TLS1_2_VERSION,
+       "ECDHE-RSA-AES128-GCM-SHA256",
+       {},
+       "api.test",
+       "RSA"},
+      {"TLS 1.2, ECDSA suite, RSA signatures only", TLS1_2_VERSION,
+       "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256", rsa_only, "api.test", "RSA"},
+      {"TLS 1.0, ECDHE_ECDSA suite",
+       TLS1_VERSION,
+       "ECDHE-ECDSA-AES128-SHA:ECDHE-RSA-AES128-SHA",
+       {},
+       "api.test",
+       "EC"},
+      {"TLS 1.0, RSA suites only",
+       TLS1_VERSION,
+       "ECDHE-RSA-AES128-SHA:AES128-SHA",
+       {},
+       "api.test",
+       "RSA"},
+      {"no SNI, ECDSA-capable", TLS1_3_VERSION, "", {}, "", "EC"},
+      {"no SNI, RSA only", TLS1_3_VERSION, "", rsa_only, "", "RSA"},
+  };
+  for (const Offer& offer : offers) {
+    ClientOptions options;
+    options.min_version = options.max_version = offer.version;
+    options.cipher_list = offer.cipher_list;
+    options.signature_algorithms = offer.signature_algorithms;
+    options.server_name = offer.server_name;
+    TlsClient client(proxy.port(), options);
+    ASSERT_TRUE(client.handshake()) << offer.name;
+    EXPECT_EQ(client.peer_key_type(), offer.expected) << offer.name;
+  }
+  // openssl s_client, an independent client: RSA when it allows only RSA signatures.
+  const auto s_client = [&](std::vector<std::string> more) {
+    std::vector<std::string> argv = {"openssl",     "s_client",
+                                     "-connect",    "127.0.0.1:" + std::to_string(proxy.port()),
+                                     "-servername", "api.test"};
+    argv.insert(argv.end(), more.begin(), more.end());
+    return run_command(argv).output;
+  };
+  EXPECT_NE(s_client({}).find("Server public key is 256 bit"), std::string::npos);
+  EXPECT_NE(s_client({"-sigalgs", "rsa_pss_rsae_sha256:rsa_pkcs1_sha256"})
+                .find("Server public key is 2048 bit"),
+            std::string::npos);
+
+  // The key type served is in the per-client table and in the log.
+  const auto table = nlohmann::json::parse(http_get(proxy.admin_port(), "/legacy-clients").body);
+  ASSERT_EQ(table["clients"].size(), 1u) << table;
+  EXPECT_EQ(table["clients"][0]["last_certificate"],
+            "RSA2048");  // the TLS 1.0 RSA client came last
+  proxy.stop();
+  std::ifstream in(log);
+  std::map<std::string, int> served;
+  for (std::string line; std::getline(in, line);) {
+    served[nlohmann::json::parse(line)["certificate"].get<std::string>()] += 1;
+  }
+  EXPECT_EQ(served, (std::map<std::string, int>{{"EC256", 5}, {"RSA2048", 6}}));
 }
 
 }  // namespace

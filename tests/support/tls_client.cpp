@@ -5,6 +5,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <openssl/err.h>
+#include <openssl/evp.h>
 #include <openssl/x509.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -92,6 +93,15 @@ TlsClient::TlsClient(std::uint16_t port, ClientOptions options) {
   SSL_CTX_set_min_proto_version(ctx_.get(), options.min_version);
   SSL_CTX_set_max_proto_version(ctx_.get(), options.max_version);
   SSL_CTX_set_info_callback(ctx_.get(), &TlsClient::on_info);
+  if (!options.cipher_list.empty() &&
+      SSL_CTX_set_strict_cipher_list(ctx_.get(), options.cipher_list.c_str()) != 1) {
+    throw std::runtime_error("bad cipher list " + options.cipher_list);
+  }
+  if (!options.signature_algorithms.empty() &&
+      SSL_CTX_set_verify_algorithm_prefs(ctx_.get(), options.signature_algorithms.data(),
+                                         options.signature_algorithms.size()) != 1) {
+    throw std::runtime_error("bad signature algorithms");
+  }
   // Keep sessions so tests can offer them again for resumption. In TLS 1.3 a resumable session
   // only exists once a NewSessionTicket arrives, and only this callback sees it.
   SSL_CTX_set_session_cache_mode(ctx_.get(), SSL_SESS_CACHE_CLIENT);
@@ -153,6 +163,14 @@ std::string TlsClient::peer_common_name() const {
   char name[256] = {};
   X509_NAME_get_text_by_NID(X509_get_subject_name(cert.get()), NID_commonName, name, sizeof name);
   return name;
+}
+
+std::string TlsClient::peer_key_type() const {
+  bssl::UniquePtr<X509> cert(SSL_get_peer_certificate(ssl_.get()));
+  if (!cert) return "";
+  bssl::UniquePtr<EVP_PKEY> key(X509_get_pubkey(cert.get()));
+  const int type = key ? EVP_PKEY_id(key.get()) : 0;
+  return type == EVP_PKEY_EC ? "EC" : type == EVP_PKEY_RSA ? "RSA" : "other";
 }
 
 bool TlsClient::session_reused() const { return SSL_session_reused(ssl_.get()) == 1; }

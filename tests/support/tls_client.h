@@ -28,6 +28,11 @@ struct ClientOptions {
   std::string before_hello;
   /// More raw bytes, sent 50 ms after before_hello (a header that arrives in pieces).
   std::string before_hello_later;
+  /// The TLS 1.0-1.2 suites offered, in BoringSSL's syntax ("ECDHE-RSA-AES128-GCM-SHA256");
+  /// empty: BoringSSL's default.
+  std::string cipher_list;
+  /// The signature algorithms offered (0x0804: rsa_pss_rsae_sha256); empty: the default.
+  std::vector<std::uint16_t> signature_algorithms;
 };
 
 /// How a read ended.
@@ -49,6 +54,8 @@ class TlsClient {
   int alert_received() const { return alert_; }
   /// The subject CN of the server's certificate ("" when none).
   std::string peer_common_name() const;
+  /// The key type of the server's certificate: "EC", "RSA", or "" when none.
+  std::string peer_key_type() const;
   bool session_reused() const;
   /// The ALPN protocol the server selected ("" when none).
   std::string alpn_selected() const;

@@ -23,6 +23,7 @@ HandshakeEvent accepted_event() {
   event.server_name = "api.example.com";
   event.alpn = {"h2", "http/1.1"};
   event.alpn_selected = "h2";
+  event.certificate = "EC256";
   event.ja3 = "0123456789abcdef0123456789abcdef";
   event.ja4 = "t13d1516h2_8daaf6152771_02713d6af862";
   event.outcome = "accepted";
@@ -52,7 +53,7 @@ TEST(HandshakeEvent, IsOneJsonLineWithEveryKeyInOrder) {
             R"("highest_offered":"TLS1.3","negotiated_version":"TLS1.3",)"
             R"("cipher":"TLS_AES_128_GCM_SHA256","sni":"api.example.com",)"
             R"("alpn":["h2","http/1.1"],"alpn_offered":2,"alpn_selected":"h2",)"
-            R"("upstream_version":null,"upstream_cipher":null,)"
+            R"("certificate":"EC256","upstream_version":null,"upstream_cipher":null,)"
             R"("ja3":"0123456789abcdef0123456789abcdef",)"
             R"("ja4":"t13d1516h2_8daaf6152771_02713d6af862","outcome":"accepted",)"
             R"("legacy":false,"decision":"allowed","reason":"offers TLS1.3"})"
@@ -64,7 +65,7 @@ TEST(HandshakeEvent, NamesWhatTheUpstreamNegotiated) {
   event.upstream_version = 0x0301;
   event.upstream_cipher = "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA";
   const std::string line = to_json_line(event);
-  EXPECT_NE(line.find(R"("alpn_selected":"h2","upstream_version":"TLS1.0",)"
+  EXPECT_NE(line.find(R"("certificate":"EC256","upstream_version":"TLS1.0",)"
                       R"("upstream_cipher":"TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA","ja3")"),
             std::string::npos)
       << line;

@@ -70,7 +70,7 @@ TEST_F(LegacyClientsJsonTest, EveryFieldOfEveryClientHeaviestFirst) {
                 "overcount_bound":0,"by_version":{"TLS1.0":{"rejected":2}},
                 "first_seen":"2026-11-22T10:00:01.000Z","last_seen":"2026-11-22T10:00:05.000Z",
                 "server_names":["a.example","b.example"],"routes":["default","shop"],
-                "ja4":["t10d1"],"last_cipher":null})"));
+                "ja4":["t10d1"],"last_cipher":null,"last_certificate":null})"));
   EXPECT_EQ(doc["clients"][2]["client"], "192.0.2.2");
   EXPECT_EQ(doc["clients"][2]["last_cipher"], "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA");
   EXPECT_EQ(doc["clients"][2]["server_names"], json::array());

@@ -656,3 +656,39 @@ TEST(ClientHelloCapture, RejectsUnknownCipherString) {
 
 }  // namespace
 }  // namespace tlsfloor::hello
+
+namespace tlsfloor::hello {
+namespace {
+
+TEST(CanVerifyEcdsaTest, Tls13NeedsTheKeysSchemeBelowASuiteAnAlgorithmAndTheCurve) {
+  constexpr std::uint16_t kP256 = 23, kP384 = 24, kEcdsaP256Sha256 = 0x0403,
+                          kEcdsaP384Sha384 = 0x0503, kRsaPss = 0x0804;
+  ClientHello modern;
+  modern.signature_algorithms = {kEcdsaP256Sha256, kRsaPss};
+  modern.cipher_suites = {0x1301, 0xC02B, 0xC02F};
+  modern.supported_groups = {29, kP256};
+  EXPECT_TRUE(can_verify_ecdsa(modern, true, kP256, kEcdsaP256Sha256));
+  EXPECT_FALSE(can_verify_ecdsa(modern, true, kP384, kEcdsaP384Sha384));  // TLS 1.3 ties curve
+  EXPECT_TRUE(can_verify_ecdsa(modern, false, kP256, kEcdsaP256Sha256));
+  EXPECT_FALSE(can_verify_ecdsa(modern, false, kP384, kEcdsaP384Sha384));  // P-384 not offered
+
+  ClientHello rsa_only = modern;
+  rsa_only.signature_algorithms = {kRsaPss, 0x0401};
+  EXPECT_FALSE(can_verify_ecdsa(rsa_only, true, kP256, kEcdsaP256Sha256));
+  EXPECT_FALSE(can_verify_ecdsa(rsa_only, false, kP256, kEcdsaP256Sha256));
+
+  ClientHello no_ecdsa_suite = modern;
+  no_ecdsa_suite.cipher_suites = {0xC02F, 0x009C};  // ECDHE_RSA and static RSA
+  EXPECT_TRUE(can_verify_ecdsa(no_ecdsa_suite, true, kP256, kEcdsaP256Sha256));
+  EXPECT_FALSE(can_verify_ecdsa(no_ecdsa_suite, false, kP256, kEcdsaP256Sha256));
+
+  // TLS 1.0: no signature_algorithms; an ECDHE_ECDSA suite (0xC009) is what says yes.
+  ClientHello old;
+  old.cipher_suites = {0xC013, 0x002F};
+  EXPECT_FALSE(can_verify_ecdsa(old, false, kP256, kEcdsaP256Sha256));
+  old.cipher_suites.push_back(0xC009);
+  EXPECT_TRUE(can_verify_ecdsa(old, false, kP256, kEcdsaP256Sha256));
+}
+
+}  // namespace
+}  // namespace tlsfloor::hello
