@@ -85,8 +85,7 @@ class Connection final : public std::enable_shared_from_this<Connection>,
   // Nothing left to decrypt from the upstream without reading its socket again (always true
   // over TCP).
   bool upstream_input_drained() const {
-    return !upstream_tls_ || (SSL_has_pending(upstream_tls_->ssl.get()) == 0 &&
-                              upstream_tls_->transport.buffered() == 0);
+    return !upstream_tls_ || nothing_to_read(upstream_tls_->ssl.get(), upstream_tls_->transport);
   }
   boost::asio::awaitable<void> send_close_notify();
   // on_reject http: reads the request head and answers with the configured refusal.
@@ -143,8 +142,13 @@ class Connection final : public std::enable_shared_from_this<Connection>,
   // Closes the upstream socket; its SSL, if any, can no longer reach the descriptor number.
   void close_upstream();
   // Nothing left to decrypt without reading the socket again.
-  bool client_input_drained() const {
-    return SSL_has_pending(ssl_.get()) == 0 && transport_.buffered() == 0;
+  bool client_input_drained() const { return nothing_to_read(ssl_.get(), transport_); }
+  // No decrypted bytes waiting in `ssl` and none read ahead by `transport`: the next bytes must
+  // come from the socket, so wait for it. Not SSL_has_pending(): that is also true while
+  // BoringSSL holds the first piece of a record, and waiting is then the only way forward
+  // (taking it as data to read made a record arriving in pieces spin the worker).
+  static bool nothing_to_read(const SSL* ssl, const SocketBio& transport) {
+    return SSL_pending(ssl) == 0 && transport.buffered() == 0;
   }
 
   tcp::socket client_;

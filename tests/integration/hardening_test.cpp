@@ -4,12 +4,14 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <malloc.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <nlohmann/json.hpp>
 
 #include <atomic>
+#include <chrono>
 #include <cstddef>
 #include <fstream>
 #include <memory>
@@ -215,6 +217,38 @@ TEST_F(HardeningTest, AClientStreamCutWithoutCloseNotifyReachesTheUpstreamAsARes
       << "a FIN after close_notify; a reset after a bare FIN";
   EXPECT_EQ(proxy.metric_eventually("tlsfloor_client_truncations_total", {{"listener", "api"}}, 1),
             1.0);
+}
+
+}  // namespace
+}  // namespace tlsfloor::test
+
+namespace tlsfloor::test {
+namespace {
+
+double process_cpu_seconds() {
+  rusage usage{};
+  ::getrusage(RUSAGE_SELF, &usage);
+  return static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+         static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+}
+
+// A record that arrives in pieces (a slow link, or a client doing it on purpose) must be waited
+// for, not polled: BoringSSL holding the first piece is not "data to read". This bound is on
+// CPU spent, not on time taken: a worker polling the socket burns the whole second.
+TEST_F(HardeningTest, APartialRecordIsWaitedForWithoutBurningCpu) {
+  RunningProxy proxy(proxy_yaml({spec("enforce")}));
+  TlsClient client(proxy.port());
+  ASSERT_TRUE(client.handshake());
+  ASSERT_TRUE(client.write_all("ping"));
+  ASSERT_EQ(client.read_exactly(4), "ping");
+  // An application_data record header announcing 200 bytes, and 20 of them.
+  std::string partial = {'\x17', '\x03', '\x03', '\x00', '\xc8'};
+  partial += std::string(20, 'x');
+  ASSERT_EQ(::send(client.fd(), partial.data(), partial.size(), MSG_NOSIGNAL),
+            static_cast<ssize_t>(partial.size()));
+  const double before = process_cpu_seconds();
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  EXPECT_LT(process_cpu_seconds() - before, 0.3) << "a worker polled the socket";
 }
 
 }  // namespace
