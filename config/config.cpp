@@ -1,5 +1,7 @@
 #include "config/config.h"
 
+#include <algorithm>
+
 namespace tlsfloor::config {
 
 std::string ConfigError::to_string() const {
@@ -21,6 +23,31 @@ std::string_view to_string(EnforcementMode mode) {
 
 std::string_view to_string(RejectStyle style) {
   return style == RejectStyle::http ? "http" : "alert";
+}
+
+std::vector<std::string> Config::reloadable_files() const {
+  std::vector<std::string> files;
+  const auto add_settings = [&files](const RouteSettings& settings) {
+    for (const CertificateConfig& certificate : settings.certificates) {
+      files.push_back(certificate.cert_path);
+      files.push_back(certificate.key_path);
+    }
+    if (const auto& tls = settings.upstream.tls) {
+      if (!tls->ca_file.empty()) files.push_back(tls->ca_file);
+      if (tls->client_certificate) {
+        files.push_back(tls->client_certificate->cert_path);
+        files.push_back(tls->client_certificate->key_path);
+      }
+    }
+  };
+  for (const ListenerConfig& listener : listeners) {
+    add_settings(listener);
+    for (const RouteConfig& route : listener.routes) add_settings(route);
+  }
+  if (!session_tickets.keys_file.empty()) files.push_back(session_tickets.keys_file);
+  std::sort(files.begin(), files.end());
+  files.erase(std::unique(files.begin(), files.end()), files.end());
+  return files;
 }
 
 }  // namespace tlsfloor::config

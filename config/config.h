@@ -269,7 +269,15 @@ struct Config {
   /// The handshake log of every listener that does not set its own.
   std::optional<AccessLogConfig> access_log;
   SessionTicketsConfig session_tickets;
+  /// How often the files named by certificates, upstream.tls and session_tickets are checked
+  /// for changes (any change reloads the configuration); 0: never.
+  Duration certificate_reload_interval = std::chrono::seconds(60);
   std::vector<ListenerConfig> listeners;  // at least one
+
+  /// Every file whose change certificate_reload picks up: certificates and keys (listeners'
+  /// and routes'), upstream.tls CA files and client certificates, the session-ticket keys
+  /// file. Sorted, each once.
+  std::vector<std::string> reloadable_files() const;
 
   /// The handshake log that applies to a listener or route, if any.
   const std::optional<AccessLogConfig>& access_log_of(const RouteSettings& settings) const {

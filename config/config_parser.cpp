@@ -57,10 +57,11 @@ constexpr unsigned kMaxTopK = 1000000;
 constexpr unsigned kMaxMetricsTopN = 10000;
 
 using Keys = std::span<const std::string_view>;
-constexpr std::string_view kTopLevelKeys[] = {"admin",          "threads",         "drain_timeout",
-                                              "legacy_clients", "access_log",      "state_file",
-                                              "limits",         "session_tickets", "listeners"};
+constexpr std::string_view kTopLevelKeys[] = {
+    "admin",      "threads", "drain_timeout",   "legacy_clients",     "access_log",
+    "state_file", "limits",  "session_tickets", "certificate_reload", "listeners"};
 constexpr std::string_view kSessionTicketsKeys[] = {"keys_file", "rotation"};
+constexpr std::string_view kCertificateReloadKeys[] = {"interval"};
 constexpr std::string_view kAdminKeys[] = {"listen", "server_names", "token_file",
                                            "reloads_per_minute"};
 constexpr std::string_view kListenerKeys[] = {
@@ -638,6 +639,17 @@ class Parser {
     if (const Value* limits = fields->find("limits")) read_top_level_limits(*limits, config);
     if (const Value* tickets = fields->find("session_tickets")) {
       read_session_tickets(*tickets, config.session_tickets);
+    }
+    if (const Value* reload = fields->find("certificate_reload")) {
+      if (const auto reload_fields =
+              read_map(*reload, "certificate_reload", kCertificateReloadKeys)) {
+        if (const Value* interval = reload_fields->find("interval")) {
+          // 0s turns the checks off.
+          if (auto duration = read_duration(*interval, /*allow_zero=*/true)) {
+            config.certificate_reload_interval = *duration;
+          }
+        }
+      }
     }
 
     const Value* listeners = require(*fields, "listeners");

@@ -112,6 +112,14 @@ Metrics::Metrics(const config::LegacyClientsConfig& legacy_clients)
                             *registry_)),
       reload_successes_(config_reloads_.Add({{"result", "success"}})),
       reload_failures_(config_reloads_.Add({{"result", "failure"}})),
+      certificate_reloads_(named(prometheus::BuildCounter(), "tlsfloor_certificate_reloads_total",
+                                 "Reloads started because a certificate, key, CA or ticket-keys "
+                                 "file changed (certificate_reload), by result: success, or "
+                                 "failure (a broken or half-written file: the running "
+                                 "certificates stay).",
+                                 *registry_)),
+      certificate_reload_successes_(certificate_reloads_.Add({{"result", "success"}})),
+      certificate_reload_failures_(certificate_reloads_.Add({{"result", "failure"}})),
       last_reload_success_(
           named(prometheus::BuildGauge(), "tlsfloor_config_last_reload_success_timestamp_seconds",
                 "Unix time the running configuration was loaded (at start or by a reload).",

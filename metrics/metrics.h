@@ -206,6 +206,11 @@ class Metrics {
   void config_loaded(std::chrono::system_clock::time_point when, bool reload);
   /// A reload was refused; the running configuration stays.
   void config_reload_failed() { reload_failures_.Increment(); }
+  /// A reload that certificate_reload started because files changed, and how it went (it is
+  /// also counted as a configuration reload).
+  void certificate_reloaded(bool ok) {
+    (ok ? certificate_reload_successes_ : certificate_reload_failures_).Increment();
+  }
 
   /// The counters of the handshake log written to `path`.
   HandshakeLogCounters handshake_log(const std::string& path);
@@ -243,6 +248,9 @@ class Metrics {
   prometheus::Family<prometheus::Counter>& config_reloads_;
   prometheus::Counter& reload_successes_;
   prometheus::Counter& reload_failures_;
+  prometheus::Family<prometheus::Counter>& certificate_reloads_;
+  prometheus::Counter& certificate_reload_successes_;
+  prometheus::Counter& certificate_reload_failures_;
   prometheus::Gauge& last_reload_success_;
   prometheus::Family<prometheus::Counter>& access_log_lines_;
   prometheus::Family<prometheus::Counter>& access_log_dropped_;

@@ -60,6 +60,7 @@ std::unique_ptr<Server> Server::create(config::Config config,
   server->ledger_ = std::make_unique<state::ExceptionLedger>(
       mode == runtime::BuildMode::run ? config.state_file : std::nullopt);
   server->shared_.clock = std::move(clock);
+  server->watched_files_ = WatchedFiles::read(config.reloadable_files());
   auto candidate = server->build(std::move(config), errors, nullptr, mode);
   if (!candidate) return nullptr;
   server->config_ = std::move(candidate->config);
@@ -154,6 +155,8 @@ void Server::start() {
   if (config_.state_file) {
     asio::co_spawn(control_, persist_state(), net::log_escaped_exception("state file"));
   }
+  asio::co_spawn(control_, watch_files(), net::log_escaped_exception("certificate reload"));
+
   control_thread_ = std::thread([this] { run_event_loop(control_); });
 }
 
@@ -279,6 +282,10 @@ admin::ReloadOutcome Server::reload() {
 admin::ReloadOutcome Server::reload_now() {
   if (stopping_) return {false, "stopping: not reloading\n"};
   auto parsed = config::load_config_file(config_.source_path);
+  // Read before building, so that a file changing meanwhile shows as a change next time rather
+  // than being taken as already applied.
+  watched_files_ = WatchedFiles::read(parsed.config ? parsed.config->reloadable_files()
+                                                    : config_.reloadable_files());
   tls::add_certificate_errors(parsed);
   std::vector<config::ConfigError> errors = parsed.errors;
   std::optional<Candidate> candidate;
@@ -426,6 +433,28 @@ asio::awaitable<void> Server::persist_state() {
     boost::system::error_code ec;
     co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
     if (!stopping_) ledger_->save(configured_listeners(current_runtimes()));
+  }
+}
+
+asio::awaitable<void> Server::watch_files() {
+  // While the checks are off (interval 0s), look again now and then: a reload may turn them on.
+  constexpr auto kWhileOff = std::chrono::seconds(5);
+  asio::steady_timer timer(control_);
+  while (!stopping_) {
+    const auto interval = config_.certificate_reload_interval;
+    timer.expires_after(interval.count() > 0 ? std::chrono::milliseconds(interval) : kWhileOff);
+    boost::system::error_code ec;
+    co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    if (stopping_ || config_.certificate_reload_interval.count() == 0) continue;
+    const auto changed =
+        WatchedFiles::read(config_.reloadable_files()).changed_since(watched_files_);
+    if (changed.empty()) continue;
+    std::string names;
+    for (const std::string& path : changed) names += (names.empty() ? "" : ", ") + path;
+    spdlog::info("certificate files changed ({}): reloading", names);
+    // A half-written or broken file fails the reload: the running certificates stay, and the
+    // same contents are not tried again (reload_now() took them as the files' state).
+    metrics_->certificate_reloaded(reload_now().ok);
   }
 }
 

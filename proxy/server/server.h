@@ -22,6 +22,7 @@
 #include "proxy/net/listener.h"
 #include "proxy/net/worker.h"
 #include "proxy/runtime/listener_runtime.h"
+#include "proxy/server/watched_files.h"
 #include "proxy/state/exception_ledger.h"
 
 namespace tlsfloor::server {
@@ -107,6 +108,9 @@ class Server {
 
   // Writes the state file now and then while running (control thread).
   boost::asio::awaitable<void> persist_state();
+  // Every certificate_reload.interval, reloads when a file the configuration names has changed
+  // since the last reload (control thread).
+  boost::asio::awaitable<void> watch_files();
   std::vector<std::shared_ptr<const runtime::ListenerRuntime>> current_runtimes() const;
   // The configurations of the listeners in force, for the exception ledger.
   state::ConfiguredListeners configured_listeners(
@@ -137,6 +141,8 @@ class Server {
   std::optional<boost::asio::signal_set> signals_;
   std::thread control_thread_;
   std::atomic<bool> stopping_{false};
+  // The files as the running configuration was built from them (control thread).
+  WatchedFiles watched_files_;
   bool share_ports_ = false;
   // When the drain gives up on open connections; a second signal moves it to now. Control
   // thread only.

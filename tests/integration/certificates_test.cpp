@@ -6,7 +6,9 @@
 #include <nlohmann/json.hpp>
 
 #include <chrono>
+#include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <memory>
 #include <string>
@@ -165,6 +167,88 @@ TEST(CertificatesTest, EachClientGetsTheKeyTypeItCanVerify) {
     served[nlohmann::json::parse(line)["certificate"].get<std::string>()] += 1;
   }
   EXPECT_EQ(served, (std::map<std::string, int>{{"EC256", 5}, {"RSA2048", 6}}));
+}
+
+}  // namespace
+}  // namespace tlsfloor::test
+
+namespace tlsfloor::test {
+namespace {
+
+std::string contents_of(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+std::string served_name(std::uint16_t port) {
+  TlsClient client(port);
+  return client.handshake() ? client.peer_common_name() : "(no handshake)";
+}
+
+// certbot writes in place or renames over; Kubernetes swaps a `..data` symlink. Either way the
+// change is picked up within certificate_reload.interval, and a half-written file is never
+// served: the reload fails, is counted, and the running certificate stays.
+TEST(CertificateReloadTest, ChangedFilesAreServedAndAHalfWrittenOneNever) {
+  TempDir dir;
+  TcpUpstream upstream(UpstreamMode::echo);
+  const PemFiles first = make_self_signed(dir, "first", {"first.test"});
+  const PemFiles second = make_self_signed(dir, "second", {"second.test"});
+  const PemFiles third = make_self_signed(dir, "third", {"third.test"});
+  std::filesystem::create_directories(dir.path() / "v1");
+  std::filesystem::create_directories(dir.path() / "v2");
+  dir.write("v1/tls.crt", contents_of(first.cert_path));
+  dir.write("v1/tls.key", contents_of(first.key_path));
+  std::filesystem::create_directory_symlink("v1", dir.path() / "live");
+  ListenerSpec spec;
+  spec.upstream_port = upstream.port();
+  spec.certificates = {
+      {(dir.path() / "live/tls.crt").string(), (dir.path() / "live/tls.key").string()}};
+  const std::string path = dir.write(
+      "tlsfloor.yaml", proxy_yaml({spec}, "5s", "certificate_reload: {interval: 200ms}\n"));
+  auto proxy = RunningProxy::from_file(path);
+  // Counts are "at least": the check may also catch a file between its truncation and its
+  // write, which is one more refused (half-written) state.
+  const auto reloads = [&](const char* result) {
+    return eventually_equals(
+        [&] {
+          return proxy->metric("tlsfloor_certificate_reloads_total", {{"result", result}})
+                     .value_or(0) >= 1;
+        },
+        true);
+  };
+  const auto served = [&](const std::string& name) {
+    return eventually_equals([&] { return served_name(proxy->port()); }, name);
+  };
+  EXPECT_EQ(served_name(proxy->port()), "first.test");
+  TlsClient open_before(proxy->port());
+  ASSERT_TRUE(open_before.handshake());
+
+  // Mid-write: half of the new certificate, and its key.
+  const std::string pem = contents_of(second.cert_path);
+  dir.write("v1/tls.crt", pem.substr(0, pem.size() / 2));
+  dir.write("v1/tls.key", contents_of(second.key_path));
+  EXPECT_TRUE(reloads("failure"));
+  EXPECT_EQ(served_name(proxy->port()), "first.test");
+
+  // The write completes.
+  dir.write("v1/tls.crt", pem);
+  EXPECT_EQ(served("second.test"), "second.test");
+  EXPECT_TRUE(reloads("success"));
+
+  // Kubernetes: the new pair in a new directory, then the symlink swapped in one rename.
+  dir.write("v2/tls.crt", contents_of(third.cert_path));
+  dir.write("v2/tls.key", contents_of(third.key_path));
+  std::filesystem::create_directory_symlink("v2", dir.path() / "live.new");
+  std::filesystem::rename(dir.path() / "live.new", dir.path() / "live");
+  EXPECT_EQ(served("third.test"), "third.test");
+  EXPECT_TRUE(
+      proxy->metric("tlsfloor_certificate_expiry_timestamp_seconds", {{"subject", "third.test"}})
+          .has_value());
+
+  // The connection opened before all this keeps its certificate and still works.
+  EXPECT_EQ(open_before.peer_common_name(), "first.test");
+  ASSERT_TRUE(open_before.write_all("still here"));
+  EXPECT_EQ(open_before.read_exactly(10), "still here");
 }
 
 }  // namespace

@@ -322,7 +322,7 @@ INSTANTIATE_TEST_SUITE_P(
         ErrorCase{"TopLevel", with_listeners("thread: 4\n"),
                   "t.yaml:1:1: unknown key \"thread\" at the top level (expected one of: admin, "
                   "threads, drain_timeout, legacy_clients, access_log, state_file, limits, "
-                  "session_tickets, listeners)"},
+                  "session_tickets, certificate_reload, listeners)"},
         ErrorCase{"Admin", with_listeners("admin:\n  listen: 127.0.0.1:9901\n  lisen: x\n"),
                   "t.yaml:3:3: unknown key \"lisen\" in admin (expected one of: listen, "
                   "server_names, token_file, reloads_per_minute)"},
@@ -1367,6 +1367,35 @@ TEST(ConfigParserSessionTicketsTest, KeysFromAFileOrGeneratedWithARotation) {
                  ": rotation applies to the keys tlsfloor makes itself, not to keys_file (rotate "
                  "by adding a key at the top of the file)"});
   std::remove(path.c_str());
+}
+
+}  // namespace
+}  // namespace tlsfloor::config
+
+namespace tlsfloor::config {
+namespace {
+
+TEST(ConfigParserCertificateReloadTest, IntervalAndTheFilesItWatches) {
+  EXPECT_EQ(parse(kMinimalListeners).config->certificate_reload_interval, std::chrono::seconds(60));
+  const ParseResult off = parse(with_listeners("certificate_reload: {interval: 0s}\n"));
+  ASSERT_TRUE(off.config.has_value()) << testing::PrintToString(error_strings(off));
+  EXPECT_EQ(off.config->certificate_reload_interval.count(), 0);
+  expect_errors(with_listeners("certificate_reload: {every: 1m}\n"),
+                {"t.yaml:1:22: unknown key \"every\" in certificate_reload (expected one of: "
+                 "interval)"});
+  const ParseResult routed = parse(
+      "listeners:\n"
+      "  - name: api\n"
+      "    listen: 0.0.0.0:8443\n"
+      "    upstream: {address: 10.0.0.1:443, tls: {ca_file: /etc/ca.pem, cert: /c.crt, key: "
+      "/c.key}}\n"
+      "    certificates: [{cert: /a.crt, key: /a.key}, {cert: /a.crt, key: /a2.key}]\n"
+      "    routes:\n"
+      "      - {name: b, server_names: [b.test], certificates: [{cert: /b.crt, key: /b.key}]}\n");
+  ASSERT_TRUE(routed.config.has_value()) << testing::PrintToString(error_strings(routed));
+  EXPECT_EQ(routed.config->reloadable_files(),
+            (Strings{"/a.crt", "/a.key", "/a2.key", "/b.crt", "/b.key", "/c.crt", "/c.key",
+                     "/etc/ca.pem"}));
 }
 
 }  // namespace
