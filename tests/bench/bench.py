@@ -21,10 +21,14 @@ whole machine. The machine is saturated, so its CPU per request sets the rate; "
 the rate with the server's user-space CPU taken out: what the server could reach, on this machine
 with this load generator, if its own code cost nothing and it made the same syscalls.
 
-Three variants are judged against their own reference in a table of their own: tlsfloor-pp2
+Variants are judged against their own reference in a table of their own: tlsfloor-pp2
 (tlsfloor sending a PROXY v2 header with its TLVs to a backend that parses it) against tlsfloor,
-and tlsfloor-uptls (tlsfloor re-encrypting to a TLS backend, verified, sessions resumed)
-against haproxy-uptls (HAProxy's `ssl verify required` server doing the same).
+tlsfloor-uptls (tlsfloor re-encrypting to a TLS backend, verified, sessions resumed)
+against haproxy-uptls (HAProxy's `ssl verify required` server doing the same), and
+fleet-shared against fleet-own: two one-thread tlsfloor replicas behind HAProxy's TCP
+round-robin, so that every reconnecting wrk client resumes its session on the other replica,
+with one shared session_tickets.keys_file or each with keys of its own (the handshake columns
+are the point: a resumption the other replica cannot decrypt is a full handshake).
 
 With --baseline BINARY, a second tlsfloor build runs beside the first in the same rounds (an A/B
 of a change), and a last table gives tlsfloor / baseline per column.
@@ -67,6 +71,17 @@ SERVERS = {
                        ["{tlsfloor}", "--config", "{run}/tlsfloor-uptls.yaml",
                         "--log-level", "warn"]),
     "haproxy-uptls": (9451, "haproxy-uptls.cfg", ["haproxy", "-f", "{run}/haproxy-uptls.cfg"]),
+    # A fleet: two one-thread tlsfloor replicas behind HAProxy's TCP round-robin, with keys of
+    # their own or one shared keys file; CPU is the whole tree's (both replicas and HAProxy).
+    "fleet-own": (9452, ["fleet-own-a.yaml", "fleet-own-b.yaml", "fleet-own-haproxy.cfg"],
+                  ["sh", "-c", "{tlsfloor} --config {run}/fleet-own-a.yaml --log-level warn & "
+                   "{tlsfloor} --config {run}/fleet-own-b.yaml --log-level warn & "
+                   "exec haproxy -f {run}/fleet-own-haproxy.cfg"]),
+    "fleet-shared": (9453, ["fleet-shared-a.yaml", "fleet-shared-b.yaml",
+                            "fleet-shared-haproxy.cfg"],
+                     ["sh", "-c", "{tlsfloor} --config {run}/fleet-shared-a.yaml --log-level warn & "
+                      "{tlsfloor} --config {run}/fleet-shared-b.yaml --log-level warn & "
+                      "exec haproxy -f {run}/fleet-shared-haproxy.cfg"]),
     # Only with --baseline: another tlsfloor build (say, main before a change) beside this one.
     "tlsfloor-baseline": (9448, "tlsfloor-baseline.yaml",
                           ["{baseline}", "--config", "{run}/tlsfloor-baseline.yaml",
@@ -79,7 +94,8 @@ PEERS = ["haproxy", "nginx-stream", "hitch", "stunnel"]
 # A variant of a setup and what it is judged against: tlsfloor sending a PROXY v2 header (the
 # backend parses it) against tlsfloor without; tlsfloor re-encrypting to a TLS backend against
 # HAProxy doing the same.
-VARIANTS = [("tlsfloor-pp2", "tlsfloor"), ("tlsfloor-uptls", "haproxy-uptls")]
+VARIANTS = [("tlsfloor-pp2", "tlsfloor"), ("tlsfloor-uptls", "haproxy-uptls"),
+            ("fleet-shared", "fleet-own")]
 COLUMNS = [("keepalive_rps", "keepalive req/s", True), ("p99_ms", "p99 ms", False),
            ("cpu_us_per_request", "CPU us/req", False),
            ("handshakes_ps", "handshakes/s", True),
@@ -300,7 +316,16 @@ def main():
         with open(f"{run_dir}/static/1m", "wb") as body:
             body.write(os.urandom(1 << 20))
         subprocess.run(["chmod", "-R", "a+rX", run_dir], check=True)
-        for template in ["nginx-backend.conf"] + [SERVERS[n][1] for n in args.only if SERVERS[n][1]]:
+        # The fleet's shared session-ticket keys (80 random bytes, base64, owner-only).
+        with open(f"{run_dir}/ticket.keys", "w") as keys:
+            keys.write(subprocess.run(["sh", "-c", "openssl rand 80 | base64 -w0"],
+                                      capture_output=True, text=True, check=True).stdout + "\n")
+        os.chmod(f"{run_dir}/ticket.keys", 0o600)
+        templates = ["nginx-backend.conf"]
+        for name in args.only:
+            named = SERVERS[name][1]
+            templates += named if isinstance(named, list) else [named] if named else []
+        for template in templates:
             render(template, run_dir, cert, key)
         commands = {name: [part.format(run=run_dir, tlsfloor=args.tlsfloor,
                                        baseline=args.baseline or "")
@@ -372,14 +397,6 @@ def print_table(results, args):
     print_rows(medians, COLUMNS)
     print("\nkeepalive CPU per request by party (us), and req/s without the server's user-space CPU")
     print_rows(medians, PARTY_COLUMNS)
-    if "tlsfloor" not in medians:
-        return
-    print("\ntlsfloor / peer (above 1.0 is better for tlsfloor in every column)")
-    print(f"{'server':<14}" + "".join(f"{title:>16}" for _, title, _ in COLUMNS))
-    ours = medians["tlsfloor"]
-    for peer in [p for p in PEERS + ["tlsfloor-baseline"] if p in medians]:
-        print(f"{peer:<14}" + "".join(ratio_cell(ours[column], medians[peer][column], higher)
-                                      for column, _, higher in COLUMNS))
     variants = [(variant, reference) for variant, reference in VARIANTS
                 if variant in medians and reference in medians]
     if variants:
@@ -389,6 +406,14 @@ def print_table(results, args):
             print(f"{variant + ' / ' + reference:<30}" +
                   "".join(ratio_cell(medians[variant][column], medians[reference][column], higher)
                           for column, _, higher in COLUMNS))
+    if "tlsfloor" not in medians:
+        return
+    print("\ntlsfloor / peer (above 1.0 is better for tlsfloor in every column)")
+    print(f"{'server':<14}" + "".join(f"{title:>16}" for _, title, _ in COLUMNS))
+    ours = medians["tlsfloor"]
+    for peer in [p for p in PEERS + ["tlsfloor-baseline"] if p in medians]:
+        print(f"{peer:<14}" + "".join(ratio_cell(ours[column], medians[peer][column], higher)
+                                      for column, _, higher in COLUMNS))
     rates = {peer: medians[peer]["keepalive_rps"] for peer in PEERS
              if peer in medians and medians[peer]["keepalive_rps"]}
     if rates and ours["free_server_rps"]:
