@@ -240,6 +240,45 @@ TEST_P(TlsToTlsfloorTest, EveryByteArrivesBothWaysAndEachEndIsPassedOn) {
   EXPECT_EQ(proxy.metric_eventually("tlsfloor_connections_active", {}, 0.0), 0.0);
 }
 
+// The PROXY header goes first, in the clear, then TLS: a second tlsfloor that trusts the first
+// as its balancer reads the header, then terminates the TLS, and logs the real client.
+TEST(UpstreamTlsTest, AProxyHeaderPrecedesTheUpstreamHandshake) {
+  TempDir dir;
+  TcpUpstream service(UpstreamMode::echo);
+  const PemFiles back_certificate = make_self_signed(dir, "back", {"back.internal"});
+  ListenerSpec back;
+  back.name = "back";
+  const std::uint16_t back_port = unused_port();
+  back.listen = "127.0.0.1:" + std::to_string(back_port);
+  back.upstream_port = service.port();
+  back.certificates = {back_certificate};
+  back.extra_yaml = "    proxy_protocol: {trusted: [127.0.0.1]}\n";
+  const std::string back_log = (dir.path() / "back.log").string();
+  back.extra_yaml += "    access_log: {path: \"" + back_log + "\"}\n";
+  ListenerSpec front;
+  front.name = "front";
+  front.upstream_port = back_port;
+  front.certificates = {make_self_signed(dir, "front", {"localhost"})};
+  front.upstream_extra = "proxy_protocol: v2, tls: {server_name: back.internal, ca_file: \"" +
+                         back_certificate.cert_path + "\"}";
+  RunningProxy proxy(proxy_yaml({back, front}));
+  ClientOptions options;
+  options.source = "127.0.0.3";
+  TlsClient client(proxy.port("front"), options);
+  ASSERT_TRUE(client.handshake());
+  ASSERT_TRUE(client.write_all("through both"));
+  EXPECT_EQ(client.read_exactly(12), "through both");
+  EXPECT_EQ(proxy.metric_eventually("tlsfloor_upstream_handshakes_total",
+                                    {{"listener", "front"}, {"outcome", "completed"}}, 1),
+            1);
+  proxy.stop();
+  const auto lines = log_lines(back_log);
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_EQ(lines[0]["client"], "127.0.0.3");  // the header named the real client
+  EXPECT_EQ(lines[0]["balancer"].get<std::string>().rfind("127.0.0.1:", 0), 0u) << lines[0];
+  EXPECT_EQ(lines[0]["sni"], "back.internal");
+}
+
 INSTANTIATE_TEST_SUITE_P(UpstreamVersions, TlsToTlsfloorTest, testing::Values("TLS1.2", "TLS1.3"),
                          [](const auto& info) {
                            return info.param == "TLS1.2" ? std::string("Tls12")
