@@ -1,7 +1,8 @@
 #pragma once
 // One client connection: TLS handshake (BoringSSL driven directly on the socket), the policy
 // decision in the early callback, the upstream connect, then two relays until both directions
-// are done. Runs entirely on its worker's thread.
+// are done. Runs entirely on its worker's thread. The upstream side (connect, PROXY header,
+// upstream TLS, its reads and writes) is defined in connection_upstream.cpp.
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
