@@ -86,6 +86,12 @@ bool load_key(const config::CertificateConfig& entry, CertifiedKey& out, std::st
     error = "key " + entry.key_path + " does not match certificate " + entry.cert_path;
     return false;
   }
+  // Every client would refuse it: a renewal dropped in early (or a clock far behind) must not
+  // replace the certificate in service.
+  if (X509_cmp_current_time(X509_get0_notBefore(out.leaf.get())) > 0) {
+    error = "certificate " + entry.cert_path + " is not valid yet (notBefore is in the future)";
+    return false;
+  }
   return true;
 }
 

@@ -72,13 +72,14 @@ std::string TempDir::write(const std::string& name, const std::string& contents)
 }
 
 PemFiles make_self_signed(const TempDir& dir, const std::string& stem,
-                          const std::vector<std::string>& dns_names, KeyType key_type) {
+                          const std::vector<std::string>& dns_names, KeyType key_type,
+                          std::chrono::seconds valid_from) {
   require(!dns_names.empty(), "a certificate needs a name");
   auto key = make_key(key_type);
   bssl::UniquePtr<X509> cert(X509_new());
   require(X509_set_version(cert.get(), X509_VERSION_3) == 1, "version");
   ASN1_INTEGER_set(X509_get_serialNumber(cert.get()), 1);
-  X509_gmtime_adj(X509_getm_notBefore(cert.get()), -3600);
+  X509_gmtime_adj(X509_getm_notBefore(cert.get()), static_cast<long>(valid_from.count()));
   X509_gmtime_adj(X509_getm_notAfter(cert.get()), 24 * 3600);
   X509_NAME* name = X509_get_subject_name(cert.get());
   X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8,
