@@ -55,19 +55,32 @@ std::vector<json> log_lines(const std::string& path) {
   return lines;
 }
 
+// A service that speaks TLS 1.0 only, as legacy.internal with an RSA certificate; listener()
+// fronts it, verified, with more upstream.tls keys such as ", min_version: TLS1.0".
+struct LegacyService {
+  explicit LegacyService(TempDir& dir)
+      : certificate(make_self_signed(dir, "legacy", {"legacy.internal"}, KeyType::rsa_2048)),
+        port(unused_port()),
+        // OpenSSL 3 refuses TLS 1.0 at its default security level: level 0, as on an old server.
+        server(start_s_server(port, certificate, {"-tls1", "-cipher", "DEFAULT:@SECLEVEL=0"})) {}
+  ListenerSpec listener(TempDir& dir, const std::string& upstream_tls) const {
+    ListenerSpec spec;
+    spec.upstream_port = port;
+    spec.certificates = {make_self_signed(dir, "api", {"localhost"})};
+    spec.upstream_extra = "tls: {server_name: legacy.internal, ca_file: \"" +
+                          certificate.cert_path + "\"" + upstream_tls + "}";
+    return spec;
+  }
+  PemFiles certificate;
+  std::uint16_t port;
+  std::unique_ptr<ChildProcess> server;
+};
+
 TEST(UpstreamTlsTest, ATls13ClientReachesATls10OnlyServiceWhoseSessionsResume) {
   TempDir dir;
-  const PemFiles legacy = make_self_signed(dir, "legacy", {"legacy.internal"}, KeyType::rsa_2048);
-  const std::uint16_t upstream_port = unused_port();
-  // OpenSSL 3 refuses TLS 1.0 at its default security level: level 0, as on an old server.
-  const auto upstream =
-      start_s_server(upstream_port, legacy, {"-tls1", "-cipher", "DEFAULT:@SECLEVEL=0"});
-  ASSERT_TRUE(wait_for_listener(upstream_port)) << upstream->output();
-  ListenerSpec spec;
-  spec.upstream_port = upstream_port;
-  spec.certificates = {make_self_signed(dir, "api", {"localhost"})};
-  spec.upstream_extra = "tls: {server_name: legacy.internal, ca_file: \"" + legacy.cert_path +
-                        "\", min_version: TLS1.0}";
+  const LegacyService legacy(dir);
+  ASSERT_TRUE(wait_for_listener(legacy.port)) << legacy.server->output();
+  const ListenerSpec spec = legacy.listener(dir, ", min_version: TLS1.0");
   const std::string log = (dir.path() / "handshakes.log").string();
   RunningProxy proxy(proxy_yaml({spec}, "5s", "access_log: {path: \"" + log + "\"}\n"));
 
@@ -149,17 +162,10 @@ TEST(UpstreamTlsTest, VerificationFailuresAreCountedByReasonAndTheClientIsToldCl
 
 TEST(UpstreamTlsTest, AnUpstreamThatSpeaksNoCommonVersionIsAVersionMismatch) {
   TempDir dir;
-  const PemFiles legacy = make_self_signed(dir, "legacy", {"legacy.internal"}, KeyType::rsa_2048);
-  const std::uint16_t upstream_port = unused_port();
-  const auto upstream =
-      start_s_server(upstream_port, legacy, {"-tls1", "-cipher", "DEFAULT:@SECLEVEL=0"});
-  ASSERT_TRUE(wait_for_listener(upstream_port)) << upstream->output();
-  ListenerSpec spec;
-  spec.upstream_port = upstream_port;
-  spec.certificates = {make_self_signed(dir, "api", {"localhost"})};
+  const LegacyService legacy(dir);
+  ASSERT_TRUE(wait_for_listener(legacy.port)) << legacy.server->output();
   // The default floor towards upstreams is TLS 1.2, as towards clients.
-  spec.upstream_extra =
-      "tls: {server_name: legacy.internal, ca_file: \"" + legacy.cert_path + "\"}";
+  const ListenerSpec spec = legacy.listener(dir, "");
   RunningProxy proxy(proxy_yaml({spec}));
   EXPECT_EQ(get_page(proxy.port()), "");
   EXPECT_EQ(proxy.metric_eventually("tlsfloor_upstream_handshakes_total",
