@@ -3,6 +3,7 @@
 // clients that would exhaust the file descriptors.
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -401,6 +402,56 @@ TEST_F(BinaryTest, TheDescriptorReserveKeepsTheAdminPortAndUpstreamConnects) {
   EXPECT_TRUE(eventually_equals(served, true)) << proxy_->output();
   EXPECT_EQ(metric("tlsfloor_accept_errors_total", active), 0);
   stop_cleanly();
+}
+
+}  // namespace
+}  // namespace tlsfloor::test
+
+namespace tlsfloor::test {
+namespace {
+
+// Two tlsfloor processes, as two replicas behind a balancer: given the same keys file, a ticket
+// one issued resumes on the other, at TLS 1.2 and 1.3.
+TEST(BinaryFleetTest, ATicketFromOneProcessResumesOnAnotherWithTheSameKeysFile) {
+  TempDir dir;
+  TcpUpstream upstream(UpstreamMode::echo);
+  const std::string keys = dir.write(
+      "ticket.keys", run_command({"sh", "-c", "openssl rand 80 | base64 -w0"}).output + "\n");
+  ::chmod(keys.c_str(), 0600);
+  ListenerSpec spec;
+  spec.upstream_port = upstream.port();
+  spec.certificates = {make_self_signed(dir, "api", {"localhost"})};
+  const std::string config = dir.write(
+      "tlsfloor.yaml", proxy_yaml({spec}, "5s", "session_tickets: {keys_file: " + keys + "}\n"));
+  std::vector<std::unique_ptr<ChildProcess>> replicas;
+  std::vector<std::uint16_t> ports;
+  for (int i = 0; i < 2; ++i) {
+    replicas.push_back(
+        std::make_unique<ChildProcess>(std::vector<std::string>{kBinary, "--config", config}));
+    ports.push_back(port_in(replicas.back()->wait_for_line("listener api on"), "on "));
+    ASSERT_NE(ports.back(), 0) << replicas.back()->output();
+  }
+  for (const std::uint16_t version : {TLS1_2_VERSION, TLS1_3_VERSION}) {
+    ClientOptions options;
+    options.min_version = options.max_version = version;
+    bssl::UniquePtr<SSL_SESSION> ticket;
+    {
+      TlsClient first(ports[0], options);
+      ASSERT_TRUE(first.handshake());
+      ASSERT_TRUE(first.write_all("1"));  // a TLS 1.3 ticket comes after the handshake
+      ASSERT_EQ(first.read_exactly(1), "1");
+      ticket = first.session();
+    }
+    ASSERT_TRUE(ticket);
+    options.resume = ticket.get();
+    TlsClient second(ports[1], options);
+    ASSERT_TRUE(second.handshake());
+    EXPECT_TRUE(second.session_reused()) << "TLS version " << std::hex << version;
+  }
+  for (auto& replica : replicas) {
+    replica->signal(SIGTERM);
+    EXPECT_EQ(replica->wait_exit(), 0) << replica->output();
+  }
 }
 
 }  // namespace
