@@ -150,6 +150,14 @@ std::chrono::system_clock::time_point time_of(const ASN1_TIME* time) {
       static_cast<std::int64_t>(days) * 86400 + static_cast<std::int64_t>(seconds)));
 }
 
+// BoringSSL takes the chain as an array of buffer pointers; the key keeps the buffers.
+std::vector<CRYPTO_BUFFER*> chain_of(const CertifiedKey& key) {
+  std::vector<CRYPTO_BUFFER*> chain;
+  chain.reserve(key.chain.size());
+  for (const auto& buffer : key.chain) chain.push_back(buffer.get());
+  return chain;
+}
+
 }  // namespace
 
 void add_certificate_errors(config::ParseResult& parsed) {
@@ -195,10 +203,14 @@ bool CertificateSet::names(const CertifiedKey& key, std::string_view server_name
 }
 
 bool CertificateSet::install(SSL* ssl, const CertifiedKey& key) {
-  std::vector<CRYPTO_BUFFER*> chain;
-  chain.reserve(key.chain.size());
-  for (const auto& buffer : key.chain) chain.push_back(buffer.get());
+  const std::vector<CRYPTO_BUFFER*> chain = chain_of(key);
   return SSL_set_chain_and_key(ssl, chain.data(), chain.size(), key.key.get(), nullptr) == 1;
+}
+
+bool CertificateSet::install(SSL_CTX* context, const CertifiedKey& key) {
+  const std::vector<CRYPTO_BUFFER*> chain = chain_of(key);
+  return SSL_CTX_set_chain_and_key(context, chain.data(), chain.size(), key.key.get(), nullptr) ==
+         1;
 }
 
 }  // namespace tlsfloor::tls

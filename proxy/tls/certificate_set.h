@@ -82,6 +82,8 @@ class CertificateSet {
   const std::vector<CertifiedKey>& keys() const { return keys_; }
   /// Installs `key` on a connection (from the early callback).
   static bool install(SSL* ssl, const CertifiedKey& key);
+  /// Installs `key` on every connection made from `context` (an upstream client certificate).
+  static bool install(SSL_CTX* context, const CertifiedKey& key);
   bool empty() const { return keys_.empty(); }
 
  private:

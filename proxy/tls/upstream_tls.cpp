@@ -52,10 +52,7 @@ void load_client_certificate(SSL_CTX* context, const config::CertificateConfig& 
                              std::vector<config::ConfigError>& errors) {
   const CertificateSet loaded = CertificateSet::load({entry}, errors);
   if (loaded.empty()) return;
-  const CertifiedKey& key = loaded.first();
-  std::vector<CRYPTO_BUFFER*> chain;
-  for (const auto& buffer : key.chain) chain.push_back(buffer.get());
-  if (SSL_CTX_set_chain_and_key(context, chain.data(), chain.size(), key.key.get(), nullptr) != 1) {
+  if (!CertificateSet::install(context, loaded.first())) {
     errors.push_back({entry.where, "cannot use client certificate " + entry.cert_path + ": " +
                                        take_ssl_error()});
   }
