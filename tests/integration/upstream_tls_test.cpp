@@ -201,6 +201,28 @@ TEST(UpstreamTlsTest, TheClientsAlpnReachesAnHttp2UpstreamOverTls) {
   }
 }
 
+// Two listeners of one tlsfloor chained: "front" speaks TLS (verified) to "back", which
+// terminates it in front of `service_port`. `front_upstream` adds keys to front's upstream
+// ("proxy_protocol: v2, "), `front_tls` to its upstream.tls (", max_version: TLS1.2").
+struct ChainedListeners {
+  ChainedListeners(TempDir& dir, std::uint16_t service_port, const std::string& front_upstream,
+                   const std::string& front_tls) {
+    const PemFiles back_certificate = make_self_signed(dir, "back", {"back.internal"});
+    const std::uint16_t back_port = unused_port();
+    back.name = "back";
+    back.listen = "127.0.0.1:" + std::to_string(back_port);
+    back.upstream_port = service_port;
+    back.certificates = {back_certificate};
+    front.name = "front";
+    front.upstream_port = back_port;
+    front.certificates = {make_self_signed(dir, "front", {"localhost"})};
+    front.upstream_extra = front_upstream + "tls: {server_name: back.internal, ca_file: \"" +
+                           back_certificate.cert_path + "\"" + front_tls + "}";
+  }
+  ListenerSpec back;
+  ListenerSpec front;
+};
+
 // tlsfloor in front of tlsfloor: every byte both ways over a TLS upstream leg, the client's
 // close_notify carried to the upstream as close_notify and FIN, and the reply's end back as
 // close_notify, at each version the upstream leg may speak.
@@ -209,20 +231,8 @@ class TlsToTlsfloorTest : public testing::TestWithParam<std::string> {};
 TEST_P(TlsToTlsfloorTest, EveryByteArrivesBothWaysAndEachEndIsPassedOn) {
   TempDir dir;
   TcpUpstream service(UpstreamMode::reply_after_eof);
-  const PemFiles back_certificate = make_self_signed(dir, "back", {"back.internal"});
-  ListenerSpec back;
-  back.name = "back";
-  const std::uint16_t back_port = unused_port();
-  back.listen = "127.0.0.1:" + std::to_string(back_port);
-  back.upstream_port = service.port();
-  back.certificates = {back_certificate};
-  ListenerSpec front;
-  front.name = "front";
-  front.upstream_port = back_port;
-  front.certificates = {make_self_signed(dir, "front", {"localhost"})};
-  front.upstream_extra = "tls: {server_name: back.internal, ca_file: \"" +
-                         back_certificate.cert_path + "\", max_version: " + GetParam() + "}";
-  RunningProxy proxy(proxy_yaml({back, front}));
+  const ChainedListeners chain(dir, service.port(), "", ", max_version: " + GetParam());
+  RunningProxy proxy(proxy_yaml({chain.back, chain.front}));
   std::mt19937 generator(7);
   std::string payload(6 * 1024 * 1024 + 321, '\0');
   for (char& byte : payload) byte = static_cast<char>(generator());
@@ -251,23 +261,13 @@ TEST_P(TlsToTlsfloorTest, EveryByteArrivesBothWaysAndEachEndIsPassedOn) {
 TEST(UpstreamTlsTest, AProxyHeaderPrecedesTheUpstreamHandshake) {
   TempDir dir;
   TcpUpstream service(UpstreamMode::echo);
-  const PemFiles back_certificate = make_self_signed(dir, "back", {"back.internal"});
-  ListenerSpec back;
-  back.name = "back";
-  const std::uint16_t back_port = unused_port();
-  back.listen = "127.0.0.1:" + std::to_string(back_port);
-  back.upstream_port = service.port();
-  back.certificates = {back_certificate};
-  back.extra_yaml = "    proxy_protocol: {trusted: [127.0.0.1]}\n";
+  ChainedListeners chain(dir, service.port(), "proxy_protocol: v2, ", "");
   const std::string back_log = (dir.path() / "back.log").string();
-  back.extra_yaml += "    access_log: {path: \"" + back_log + "\"}\n";
-  ListenerSpec front;
-  front.name = "front";
-  front.upstream_port = back_port;
-  front.certificates = {make_self_signed(dir, "front", {"localhost"})};
-  front.upstream_extra = "proxy_protocol: v2, tls: {server_name: back.internal, ca_file: \"" +
-                         back_certificate.cert_path + "\"}";
-  RunningProxy proxy(proxy_yaml({back, front}));
+  chain.back.extra_yaml =
+      "    proxy_protocol: {trusted: [127.0.0.1]}\n"
+      "    access_log: {path: \"" +
+      back_log + "\"}\n";
+  RunningProxy proxy(proxy_yaml({chain.back, chain.front}));
   ClientOptions options;
   options.source = "127.0.0.3";
   TlsClient client(proxy.port("front"), options);
