@@ -80,10 +80,17 @@ TEST(UpstreamProxyProtocolTest, V2NamesTheClientAndHowItSpokeTls) {
   EXPECT_NE(header.find(tlv(0x23, "TLS_AES_128_GCM_SHA256")), std::string::npos);
   EXPECT_NE(header.find(tlv(0x24, "ecdsa-with-SHA256")), std::string::npos);
   EXPECT_NE(header.find(tlv(0x25, "EC256")), std::string::npos);
-  const std::size_t facts = header.find(std::string(1, '\xE0'));
-  ASSERT_NE(facts, std::string::npos);
-  EXPECT_EQ(header.substr(facts + 3, 8), "ja4=t13d");
-  EXPECT_NE(header.find(";decision=allowed"), std::string::npos);
+  // tlsfloor's facts, found by walking the top-level TLVs after the 16-byte preamble and the
+  // 12 bytes of IPv4 addresses: searching for the type byte alone could land in a port number.
+  std::string facts;
+  for (std::size_t at = 28; at + 3 <= header.size();) {
+    const std::size_t length =
+        static_cast<std::uint8_t>(header[at + 1]) << 8 | static_cast<std::uint8_t>(header[at + 2]);
+    if (static_cast<std::uint8_t>(header[at]) == 0xE0) facts = header.substr(at + 3, length);
+    at += 3 + length;
+  }
+  EXPECT_EQ(facts.substr(0, 8), "ja4=t13d") << facts;
+  EXPECT_NE(facts.find(";decision=allowed"), std::string::npos) << facts;
 }
 
 // nginx behind tlsfloor reads the header and answers with the client it names.
