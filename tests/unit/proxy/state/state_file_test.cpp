@@ -86,6 +86,21 @@ TEST_F(StateFileTest, AMissingOrCorruptFileIsAFreshStart) {
           .has_value());
 }
 
+TEST_F(StateFileTest, TimesFinerThanAMillisecondAreReadAsWrittenBack) {
+  // Found by the fuzzer: a hand-edited ".000001Z" was kept to the microsecond, and the next save
+  // (which writes milliseconds) silently changed it.
+  std::string error;
+  const auto usages = state_from_json(
+      R"({"version":1,"exceptions":[{"listener":"api","exception":"payroll",)"
+      R"("first_loaded":"2026-11-19T12:00:00.000999Z","last_used":"2026-11-20T12:00:00.5Z"}]})",
+      &error);
+  ASSERT_TRUE(usages.has_value()) << error;
+  const ExceptionUsage& usage = usages->at({"api", "payroll"});
+  EXPECT_EQ(usage.first_loaded, sys_days{year{2026} / 11 / 19} + 12h);
+  EXPECT_EQ(usage.last_used, sys_days{year{2026} / 11 / 20} + 12h + 500ms);
+  EXPECT_EQ(state_from_json(state_to_json(*usages), &error), usages);
+}
+
 TEST_F(StateFileTest, AFailedSaveLeavesTheOldFile) {
   const std::string path = (dir_ / "state.json").string();
   ASSERT_TRUE(save_state_file(path, kUsages));
