@@ -88,6 +88,26 @@ struct UpstreamConfig {
   std::optional<UpstreamTlsConfig> tls;
 };
 
+/// TLS 1.0-1.2 cipher suites, in BoringSSL's cipher-string syntax ("ECDHE+AESGCM:ECDHE+AES");
+/// a YAML list of IANA names ("TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256") is joined with ':'.
+/// The order is the server's preference. TLS 1.3 suites are not configurable: BoringSSL fixes
+/// them (AES-GCM and ChaCha20-Poly1305, all AEAD). Names and coverage are checked by
+/// proxy/tls/ (cipher_suites.h), which needs the library and the certificates.
+struct CipherList {
+  std::string text;
+  SourceMark where;  // the value; the default has an empty file
+  friend bool operator==(const CipherList&, const CipherList&) = default;
+};
+
+/// The default tls.ciphers: ECDHE with AEAD first (AES-GCM, then ChaCha20-Poly1305), then
+/// ECDHE with CBC for TLS 1.0-1.1 clients; no 3DES (SWEET32), no static-RSA key exchange (no
+/// forward secrecy, ROBOT), no SHA-2 CBC suites (BoringSSL has none).
+inline constexpr std::string_view kDefaultCiphers =
+    "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
+    "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
+    "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305:"
+    "ECDHE-ECDSA-AES128-SHA:ECDHE-RSA-AES128-SHA:ECDHE-ECDSA-AES256-SHA:ECDHE-RSA-AES256-SHA";
+
 struct TlsConfig {
   /// Clients whose best offered version is below this are legacy. Default TLS1.2.
   TlsVersion min_version = TlsVersion::tls1_2;
@@ -96,6 +116,13 @@ struct TlsConfig {
   /// ALPN protocols offered, in the server's order of preference ("h2", "http/1.1"): the first
   /// the client also offers is selected. Empty: no ALPN (a client offering some proceeds without).
   std::vector<std::string> alpn;
+  /// The cipher floor: the suites offered to every client (default kDefaultCiphers). A client
+  /// that offers none of them at its version is below the floor, like an old version.
+  CipherList ciphers{std::string(kDefaultCiphers), {}};
+  /// The suites for legacy clients that are let in (observe, outside a brownout, an exception
+  /// without ciphers of its own), set per connection. Absent: `ciphers`, so letting an old
+  /// client in never widens what modern clients get.
+  std::optional<CipherList> legacy_ciphers;
 };
 
 /// One brownout window: [start, end).
@@ -129,7 +156,12 @@ struct HttpRefusalConfig {
 
 struct EnforcementConfig {
   EnforcementMode mode = EnforcementMode::enforce;
-  BrownoutConfig brownout;  // used with mode brownout (which requires a window or `every`)
+  /// How the cipher floor (tls.ciphers) is applied, staged like the version floor: observe and
+  /// brownout let clients that offer none of the ciphers in with tls.legacy_ciphers (which they
+  /// then require). Default enforce: those clients cannot agree on a suite anyway.
+  EnforcementMode cipher_mode = EnforcementMode::enforce;
+  SourceMark cipher_mode_where;  // where cipher_mode was written, for errors about it
+  BrownoutConfig brownout;       // used with mode brownout (which requires a window or `every`)
   RejectStyle on_reject = RejectStyle::alert;
   HttpRefusalConfig http;  // used with on_reject http
 };
@@ -148,6 +180,8 @@ struct ExceptionConfig {
   std::vector<std::string> server_names;  // lower case; "*.example.com" matches one label
   std::vector<std::string> ja4;
   TlsVersion min_version = TlsVersion::tls1_0;
+  /// The suites the clients it lets in get. Absent: the route's tls.legacy_ciphers.
+  std::optional<CipherList> ciphers;
   Timestamp expires;  // the exception matches no client from this instant on
   std::string note;
   /// An exception with no match for this long is reported `unused`.

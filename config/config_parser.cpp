@@ -71,8 +71,9 @@ constexpr std::string_view kProxyProtocolKeys[] = {"trusted", "timeout"};
 constexpr std::string_view kRouteKeys[] = {"name",         "server_names", "upstream",
                                            "certificates", "tls",          "enforcement",
                                            "timeouts",     "access_log",   "exceptions"};
-constexpr std::string_view kExceptionKeys[] = {
-    "name", "clients", "server_names", "ja4", "min_version", "expires", "note", "unused_after"};
+constexpr std::string_view kExceptionKeys[] = {"name",    "clients",     "server_names",
+                                               "ja4",     "min_version", "ciphers",
+                                               "expires", "note",        "unused_after"};
 constexpr std::string_view kBrownoutKeys[] = {"windows", "every", "fraction"};
 constexpr std::string_view kWindowKeys[] = {"start", "end"};
 constexpr std::string_view kEveryKeys[] = {"period", "duration"};
@@ -85,8 +86,10 @@ constexpr std::string_view kUpstreamKeys[] = {"address", "connect_timeout", "pro
 constexpr std::string_view kUpstreamTlsKeys[] = {"server_name", "ca_file", "verify", "min_version",
                                                  "max_version", "cert",    "key",    "alpn"};
 constexpr std::string_view kCertificateKeys[] = {"cert", "key"};
-constexpr std::string_view kTlsKeys[] = {"min_version", "max_version", "alpn"};
-constexpr std::string_view kEnforcementKeys[] = {"mode", "brownout", "on_reject", "http"};
+constexpr std::string_view kTlsKeys[] = {"min_version", "max_version", "alpn", "ciphers",
+                                         "legacy_ciphers"};
+constexpr std::string_view kEnforcementKeys[] = {"mode", "cipher_mode", "brownout", "on_reject",
+                                                 "http"};
 constexpr std::string_view kTimeoutsKeys[] = {"handshake", "idle"};
 constexpr std::string_view kLimitsKeys[] = {"max_connections", "max_handshakes_in_flight",
                                             "max_handshakes_per_source"};
@@ -405,6 +408,7 @@ class Parser {
     ParseResult result;
     result.certificates = std::move(all_certificates_);
     result.upstream_tls = std::move(all_upstream_tls_);
+    result.cipher_lists = std::move(all_cipher_lists_);
     if (errors_.empty()) {
       result.warnings = shared_upstream_warnings(config);
       for (ConfigError& warning : unverified_upstream_warnings(config)) {
@@ -841,6 +845,16 @@ class Parser {
       settings.exceptions.clear();
       read_exceptions(*exceptions, settings);
     }
+    // Said where cipher_mode is written: a route that inherits it is not told again.
+    const EnforcementConfig& enforcement = settings.enforcement;
+    const Value* written = fields.find("enforcement");
+    if (enforcement.cipher_mode != EnforcementMode::enforce && !settings.tls.legacy_ciphers &&
+        written != nullptr && written->node.IsMap() && written->node["cipher_mode"]) {
+      error(enforcement.cipher_mode_where,
+            "cipher_mode " + std::string(to_string(enforcement.cipher_mode)) +
+                " lets clients below the cipher floor in with tls.legacy_ciphers, which "
+                "is not set (name the suites they may use)");
+    }
   }
 
   void read_routes(const Value& value, ListenerConfig& listener) {
@@ -1072,6 +1086,44 @@ class Parser {
     if (!fields) return;
     if (const Value* alpn = fields->find("alpn")) tls.alpn = read_alpn(*alpn);
     read_version_range(*fields, tls.min_version, tls.max_version);
+    if (const Value* ciphers = fields->find("ciphers")) {
+      if (auto list = read_cipher_list(*ciphers)) tls.ciphers = std::move(*list);
+    }
+    if (const Value* legacy = fields->find("legacy_ciphers")) {
+      tls.legacy_ciphers = read_cipher_list(*legacy);
+    }
+  }
+
+  // A cipher string, or a list of suite names joined into one. Only the shape is checked here:
+  // the names are the TLS library's to judge (proxy/tls/cipher_suites.h).
+  std::optional<CipherList> read_cipher_list(const Value& value) {
+    CipherList list;
+    list.where = value.where;
+    if (value.node.IsSequence()) {
+      for (const Value& entry : read_list(value)) {
+        const auto name = read_string(entry);
+        if (!name) return std::nullopt;
+        if (name->empty() || name->find_first_of(":, ") != std::string::npos) {
+          error(entry.where, "invalid cipher suite name " + quoted(*name) +
+                                 " (one name per entry, such as "
+                                 "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256)");
+          return std::nullopt;
+        }
+        list.text += (list.text.empty() ? "" : ":") + *name;
+      }
+    } else if (const auto text = read_string(value, "a cipher string or a list of suite names")) {
+      list.text = *text;
+    } else {
+      return std::nullopt;
+    }
+    if (list.text.find_first_not_of(" :,") == std::string::npos) {
+      error(value.where, std::string(value.name) +
+                             " must name at least one cipher suite (TLS 1.3 suites are fixed by "
+                             "BoringSSL and are not listed here)");
+      return std::nullopt;
+    }
+    all_cipher_lists_.push_back(list);
+    return list;
   }
 
   // min_version and max_version of a mapping, each defaulting to what `min` and `max` hold.
@@ -1122,35 +1174,33 @@ class Parser {
     const std::optional<Fields> fields = read_map(value, "enforcement", kEnforcementKeys);
     if (!fields) return;
     const Value* mode = fields->find("mode");
-    if (mode != nullptr) {
-      if (const std::optional<std::string> text = read_string(*mode)) {
-        if (*text == "observe") {
-          enforcement.mode = EnforcementMode::observe;
-        } else if (*text == "brownout") {
-          enforcement.mode = EnforcementMode::brownout;
-        } else if (*text == "enforce") {
-          enforcement.mode = EnforcementMode::enforce;
-        } else {
-          error(mode->where,
-                "invalid enforcement mode " + quoted(*text) + " " + std::string(kModeHint));
-        }
-      }
+    if (mode != nullptr) read_mode(*mode, enforcement.mode);
+    const Value* cipher_mode = fields->find("cipher_mode");
+    if (cipher_mode != nullptr) {
+      read_mode(*cipher_mode, enforcement.cipher_mode);
+      enforcement.cipher_mode_where = cipher_mode->where;
     }
+    // The version floor and the cipher floor share one brownout schedule.
+    const bool browns_out = enforcement.mode == EnforcementMode::brownout ||
+                            enforcement.cipher_mode == EnforcementMode::brownout;
     const Value* brownout = fields->find("brownout");
     if (brownout != nullptr) {
-      if (enforcement.mode != EnforcementMode::brownout) {
+      if (!browns_out) {
         // Written but unused would let an operator believe brownouts are scheduled.
-        error(brownout->where, "brownout is only used with mode: brownout (mode is " +
-                                   std::string(to_string(enforcement.mode)) + ")");
+        error(brownout->where,
+              "brownout is only used with mode: brownout or cipher_mode: brownout (mode is " +
+                  std::string(to_string(enforcement.mode)) + ", cipher_mode " +
+                  std::string(to_string(enforcement.cipher_mode)) + ")");
       } else {
         enforcement.brownout = {};  // a route's section replaces its listener's
         read_brownout(*brownout, enforcement.brownout);
       }
-    } else if (enforcement.mode == EnforcementMode::brownout &&
-               enforcement.brownout.windows.empty() && !enforcement.brownout.every) {
+    } else if (browns_out && enforcement.brownout.windows.empty() && !enforcement.brownout.every) {
       // (A route in mode brownout may use its listener's windows.)
-      error(mode != nullptr ? mode->where : fields->where,
-            "mode brownout needs a brownout section with windows or every (when to refuse)");
+      const Value* named = enforcement.mode == EnforcementMode::brownout ? mode : cipher_mode;
+      error(named != nullptr ? named->where : fields->where,
+            std::string(named == cipher_mode ? "cipher_mode" : "mode") +
+                " brownout needs a brownout section with windows or every (when to refuse)");
     }
     if (const Value* on_reject = fields->find("on_reject")) {
       if (const std::optional<std::string> text = read_string(*on_reject)) {
@@ -1170,6 +1220,21 @@ class Parser {
       } else {
         read_http_refusal(*http, enforcement.http);
       }
+    }
+  }
+
+  void read_mode(const Value& value, EnforcementMode& mode) {
+    const std::optional<std::string> text = read_string(value);
+    if (!text) return;
+    if (*text == "observe") {
+      mode = EnforcementMode::observe;
+    } else if (*text == "brownout") {
+      mode = EnforcementMode::brownout;
+    } else if (*text == "enforce") {
+      mode = EnforcementMode::enforce;
+    } else {
+      error(value.where, "invalid enforcement " + std::string(value.name) + " " + quoted(*text) +
+                             " " + std::string(kModeHint));
     }
   }
 
@@ -1261,6 +1326,9 @@ class Parser {
       bool valid = read_exception_name(*fields, names, exception);
       valid = read_exception_selectors(*fields, exception) && valid;
       read_exception_floor(*fields, listener, exception);
+      if (const Value* ciphers = fields->find("ciphers")) {
+        exception.ciphers = read_cipher_list(*ciphers);
+      }
       if (const Value* expires = require(*fields, "expires")) {
         if (auto when = read_timestamp(*expires)) exception.expires = *when;
       } else {
@@ -1491,6 +1559,7 @@ class Parser {
   std::vector<ListenSite> listen_sites_;
   std::vector<CertificateConfig> all_certificates_;
   std::vector<UpstreamTlsConfig> all_upstream_tls_;
+  std::vector<CipherList> all_cipher_lists_;
 };
 
 }  // namespace

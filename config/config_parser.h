@@ -21,6 +21,9 @@ struct ParseResult {
   std::vector<CertificateConfig> certificates;
   /// Likewise every upstream.tls mapping written (its CA file and client certificate).
   std::vector<UpstreamTlsConfig> upstream_tls;
+  /// Likewise every cipher list written (tls.ciphers, tls.legacy_ciphers, an exception's
+  /// ciphers), whose names the TLS layer checks.
+  std::vector<CipherList> cipher_lists;
 };
 
 /// Sorts errors by position (file order), keeping the order of errors at the same position.

@@ -2,7 +2,8 @@
 # Installs everything tlsfloor needs to build and test on Debian 12, from Debian's packages only.
 #   deploy/install-deps.sh          build dependencies
 #   deploy/install-deps.sh --test   plus what the test suite drives (openssl s_client, promtool,
-#                                   curl, haproxy, nginx) and clang's libFuzzer for the fuzz targets
+#                                   curl, haproxy, nginx, testssl.sh, gnutls-cli) and clang's
+#                                   libFuzzer for the fuzz targets
 set -euo pipefail
 packages=(
   cmake ninja-build g++ pkg-config
@@ -20,6 +21,7 @@ if [[ "${1:-}" == "--test" ]]; then
   packages+=(clang libclang-rt-14-dev)  # the libFuzzer targets (deploy/run-fuzzers.sh)
   packages+=(haproxy)                   # a real load balancer sending the PROXY protocol
   packages+=(nginx-light libnginx-mod-stream)  # a real upstream reading it
+  packages+=(testssl.sh gnutls-bin)     # the scanner judging what is offered; a GnuTLS client
 fi
 sudo=""
 [[ $(id -u) -eq 0 ]] || sudo="sudo"

@@ -49,6 +49,15 @@ Metrics::Metrics(const config::LegacyClientsConfig& legacy_clients)
                                "Handshakes from clients whose best offered version is below "
                                "the listener's floor, by decision.",
                                *registry_)),
+      weak_cipher_handshakes_(
+          named(prometheus::BuildCounter(), "tlsfloor_weak_cipher_handshakes_total",
+                "Handshakes from clients that meet the version floor but offer none of the "
+                "listener's ciphers (tls.ciphers) at the version they negotiate, by decision.",
+                *registry_)),
+      negotiated_ciphers_(named(prometheus::BuildCounter(), "tlsfloor_negotiated_ciphers_total",
+                                "Accepted handshakes by negotiated version and cipher suite "
+                                "(IANA name).",
+                                *registry_)),
       handshake_duration_(named(prometheus::BuildHistogram(), "tlsfloor_handshake_duration_seconds",
                                 "Time from accept to a completed TLS handshake.", *registry_)),
       resumed_handshakes_(named(prometheus::BuildCounter(), "tlsfloor_resumed_handshakes_total",
@@ -133,7 +142,9 @@ Metrics::Metrics(const config::LegacyClientsConfig& legacy_clients)
                 "disk) or write_error (the write failed, e.g. a full disk).",
                 *registry_)),
       policy_info_(named(prometheus::BuildGauge(), "tlsfloor_policy_info",
-                         "The version policy in force on each listener (always 1).", *registry_)),
+                         "The policy in force on each listener and route: version range, mode "
+                         "and cipher_mode (always 1).",
+                         *registry_)),
       certificate_expiry_(
           named(prometheus::BuildGauge(), "tlsfloor_certificate_expiry_timestamp_seconds",
                 "When each certificate a listener serves expires (its notAfter), Unix time.",
@@ -171,11 +182,13 @@ void Metrics::publish_policy(const std::string& name,
   }
   for (std::size_t i = 0; i < routes.size(); ++i) {
     const RoutePolicySample& sample = routes[i];
-    handles[i]->policy_info_ = &policy_info_.Add({{"listener", name},
-                                                  {"route", sample.route},
-                                                  {"min_version", std::string(sample.min_version)},
-                                                  {"max_version", std::string(sample.max_version)},
-                                                  {"mode", std::string(sample.mode)}});
+    handles[i]->policy_info_ =
+        &policy_info_.Add({{"listener", name},
+                           {"route", sample.route},
+                           {"min_version", std::string(sample.min_version)},
+                           {"max_version", std::string(sample.max_version)},
+                           {"mode", std::string(sample.mode)},
+                           {"cipher_mode", std::string(sample.cipher_mode)}});
     handles[i]->policy_info_->Set(1);
   }
 }
@@ -412,6 +425,56 @@ void RouteMetrics::count_legacy_handshake(std::uint16_t version_wire, LegacyDeci
           {"route", route_},
           {"version", std::string(config::wire_version_label(version_wire))},
           {"decision", std::string(to_string(decision))}})
+      .Increment();
+}
+
+void RouteMetrics::count_weak_cipher_handshake(std::uint16_t version_wire,
+                                               LegacyDecision decision) {
+  const std::size_t index = config::wire_version_index(version_wire) * kLegacyDecisionCount +
+                            static_cast<std::size_t>(decision);
+  cached(weak_cipher_[index], owner_.weak_cipher_handshakes_,
+         {{"listener", listener_},
+          {"route", route_},
+          {"version", std::string(config::wire_version_label(version_wire))},
+          {"decision", std::string(to_string(decision))}})
+      .Increment();
+}
+
+void RouteMetrics::count_negotiated_cipher(std::uint16_t version_wire, std::uint16_t code,
+                                           std::string_view name) {
+  const std::uint32_t key = std::uint32_t{config::normalised_wire_version(version_wire)} << 16 |
+                            code | 0x8000'0000u;  // never 0, whatever the version
+  const std::size_t start = (code * 31u + version_wire) % negotiated_.size();
+  for (std::size_t probe = 0; probe < negotiated_.size(); ++probe) {
+    NegotiatedSlot& slot = negotiated_[(start + probe) % negotiated_.size()];
+    const std::uint32_t seen = slot.key.load(std::memory_order_acquire);
+    if (seen == key) {
+      slot.counter.load(std::memory_order_relaxed)->Increment();
+      return;
+    }
+    if (seen != 0) continue;
+    std::lock_guard lock(owner_.mutex_);
+    if (const std::uint32_t claimed = slot.key.load(std::memory_order_relaxed); claimed != 0) {
+      if (claimed != key) continue;  // claimed meanwhile by another pair: probe on
+      slot.counter.load(std::memory_order_relaxed)->Increment();
+      return;
+    }
+    prometheus::Counter& counter = owner_.negotiated_ciphers_.Add(
+        {{"listener", listener_},
+         {"route", route_},
+         {"version", std::string(config::wire_version_label(version_wire))},
+         {"cipher", std::string(name)}});
+    slot.counter.store(&counter, std::memory_order_relaxed);
+    slot.key.store(key, std::memory_order_release);
+    counter.Increment();
+    return;
+  }
+  // Every slot taken (cannot happen with BoringSSL's suites): the family's own lookup.
+  owner_.negotiated_ciphers_
+      .Add({{"listener", listener_},
+            {"route", route_},
+            {"version", std::string(config::wire_version_label(version_wire))},
+            {"cipher", std::string(name)}})
       .Increment();
 }
 

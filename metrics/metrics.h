@@ -58,6 +58,13 @@ class RouteMetrics {
   /// `version_wire`: negotiated version when accepted, else the highest offered (0: unknown).
   void count_handshake(std::uint16_t version_wire, HandshakeOutcome outcome);
   void count_legacy_handshake(std::uint16_t version_wire, LegacyDecision decision);
+  /// A client that meets the version floor but offers none of tls.ciphers at `version_wire`
+  /// (the version it negotiates), and what the cipher floor did with it.
+  void count_weak_cipher_handshake(std::uint16_t version_wire, LegacyDecision decision);
+  /// An accepted handshake's suite: `code` (IANA code point) named `name` (IANA name, static
+  /// storage), at `version_wire`. Lock-free once a (version, suite) pair has been seen.
+  void count_negotiated_cipher(std::uint16_t version_wire, std::uint16_t code,
+                               std::string_view name);
   void observe_handshake_duration(double seconds) { handshake_duration_.Observe(seconds); }
   /// An accepted handshake that resumed a session (ticket or cache): no certificate signature.
   void count_resumed_handshake() { resumed_handshakes_.Increment(); }
@@ -93,6 +100,16 @@ class RouteMetrics {
   std::array<std::atomic<prometheus::Counter*>, config::kWireVersionLabels * kLegacyDecisionCount>
       legacy_{};
   std::array<std::atomic<prometheus::Counter*>, config::kWireVersionLabels> upstream_handshakes_{};
+  std::array<std::atomic<prometheus::Counter*>, config::kWireVersionLabels * kLegacyDecisionCount>
+      weak_cipher_{};
+  // (version, suite) -> counter, open addressing: the pairs BoringSSL can negotiate (about 25
+  // suites, most at one version) fit many times over. A slot is claimed under Metrics::mutex_
+  // (counter stored before key); readers need no lock.
+  struct NegotiatedSlot {
+    std::atomic<std::uint32_t> key{0};  // version << 16 | code; 0 = free
+    std::atomic<prometheus::Counter*> counter{nullptr};
+  };
+  std::array<NegotiatedSlot, 128> negotiated_{};
   prometheus::Histogram& handshake_duration_;
   prometheus::Counter& resumed_handshakes_;
   prometheus::Counter& bytes_in_;
@@ -156,6 +173,7 @@ struct RoutePolicySample {
   std::string_view min_version;
   std::string_view max_version;
   std::string_view mode;
+  std::string_view cipher_mode;
 };
 
 /// One certificate a listener serves, as the certificate metrics show it.
@@ -198,7 +216,7 @@ class Metrics {
   /// A listener with only its default route and that policy (tests).
   RouteMetrics& listener(const std::string& name, std::string_view min_version,
                          std::string_view max_version, std::string_view mode) {
-    publish_policy(name, {{"default", min_version, max_version, mode}});
+    publish_policy(name, {{"default", min_version, max_version, mode, "enforce"}});
     return listener(name).route("default");
   }
 
@@ -231,6 +249,8 @@ class Metrics {
   std::shared_ptr<prometheus::Registry> registry_;
   prometheus::Family<prometheus::Counter>& handshakes_;
   prometheus::Family<prometheus::Counter>& legacy_handshakes_;
+  prometheus::Family<prometheus::Counter>& weak_cipher_handshakes_;
+  prometheus::Family<prometheus::Counter>& negotiated_ciphers_;
   prometheus::Family<prometheus::Histogram>& handshake_duration_;
   prometheus::Family<prometheus::Counter>& resumed_handshakes_;
   prometheus::Family<prometheus::Counter>& connections_total_;

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <exception>
 #include <iostream>
+#include <optional>
 #include <string>
 
 #include "config/config_parser.h"
@@ -15,6 +16,7 @@
 #include "proxy/server/descriptor_limit.h"
 #include "proxy/server/server.h"
 #include "proxy/tls/certificate_set.h"
+#include "proxy/tls/cipher_suites.h"
 
 namespace {
 
@@ -30,6 +32,8 @@ int report_errors(const std::vector<ConfigError>& errors) {
 struct ReportCommandLine {
   tlsfloor::report::ReportOptions options;
   std::string floor = "TLS1.2";
+  const CLI::Option* floor_option = nullptr;  // to tell --floor given from its default
+  std::optional<std::string> ciphers;
   std::string format = "text";
 };
 
@@ -41,12 +45,18 @@ CLI::App* add_report_command(CLI::App& app, ReportCommandLine& line) {
   report
       ->add_option("--log", options.log_paths, "handshake log (JSON lines); repeatable, - is stdin")
       ->required();
-  report
-      ->add_option("--floor", line.floor,
-                   "candidate minimum version; a handshake is affected when its best offered "
-                   "version is below it (SSL3.0 < TLS1.0 < ... < TLS1.3; unknown is below any)")
-      ->check(CLI::IsMember({"TLS1.0", "TLS1.1", "TLS1.2", "TLS1.3"}))
-      ->capture_default_str();
+  line.floor_option =
+      report
+          ->add_option("--floor", line.floor,
+                       "candidate minimum version; a handshake is affected when its best offered "
+                       "version is below it (SSL3.0 < TLS1.0 < ... < TLS1.3; unknown is below any)")
+          ->check(CLI::IsMember({"TLS1.0", "TLS1.1", "TLS1.2", "TLS1.3"}))
+          ->capture_default_str();
+  report->add_option("--ciphers", line.ciphers,
+                     "candidate tls.ciphers (a BoringSSL cipher string or IANA names joined "
+                     "with ':'); a handshake is affected when its client offers none of them at "
+                     "its best version below TLS1.3. Alone, versions are not judged; with "
+                     "--floor, both are");
   report->add_option("--format", line.format, "text (aligned tables) or json (one document)")
       ->check(CLI::IsMember({"text", "json"}))
       ->capture_default_str();
@@ -72,7 +82,20 @@ CLI::App* add_report_command(CLI::App& app, ReportCommandLine& line) {
 int run_report_command(ReportCommandLine& line) {
   using Format = tlsfloor::report::ReportOptions::Format;
   // Both strings were checked against their lists by CLI11.
-  line.options.settings.floor = *tlsfloor::config::parse_tls_version(line.floor);
+  auto& settings = line.options.settings;
+  settings.floor = *tlsfloor::config::parse_tls_version(line.floor);
+  if (line.ciphers) {
+    std::string error;
+    const auto list = tlsfloor::tls::parse_cipher_list(*line.ciphers, error);
+    if (!list) {
+      std::fprintf(stderr, "tlsfloor report: --ciphers: %s\n", error.c_str());
+      return 2;
+    }
+    // Whatever the certificate: the log does not say which keys a listener had.
+    settings.ciphers = tlsfloor::tls::usable_suites(*list, {.rsa = true, .ecdsa = true});
+    settings.ciphers_text = *line.ciphers;
+    if (line.floor_option->count() == 0) settings.floor.reset();
+  }
   line.options.format = line.format == "json" ? Format::json : Format::text;
   return tlsfloor::report::run_report(line.options, std::cout, std::cerr);
 }

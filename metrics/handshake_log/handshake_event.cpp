@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "config/cipher_suite.h"
 #include "config/timestamp.h"
 #include "config/tls_version.h"
 
@@ -48,6 +49,10 @@ std::string to_json_line(const HandshakeEvent& event) {
           ? nlohmann::ordered_json(nullptr)
           : nlohmann::ordered_json(config::wire_version_label(event.negotiated_version));
   line["cipher"] = text_or_null(event.cipher);
+  auto& suites = line["offered_ciphers"] = nlohmann::ordered_json::array();
+  for (const std::uint16_t suite : event.offered_ciphers) {
+    suites.push_back(config::cipher_code_text(suite));
+  }
   line["sni"] = text_or_null(event.server_name);
   line["alpn"] = event.alpn;
   line["alpn_offered"] = std::max(event.alpn_offered, event.alpn.size());
@@ -63,6 +68,7 @@ std::string to_json_line(const HandshakeEvent& event) {
   line["ja4"] = event.ja4;
   line["outcome"] = event.outcome;
   line["legacy"] = event.legacy;
+  line["below"] = text_or_null(event.below);
   line["decision"] = event.decision;
   line["reason"] = event.reason;
   // A client controls SNI and ALPN bytes: replace invalid UTF-8 rather than throw.

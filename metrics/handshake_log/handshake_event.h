@@ -31,7 +31,10 @@ struct HandshakeEvent {
   std::uint16_t highest_offered = 0;
   /// 0 unless the handshake completed.
   std::uint16_t negotiated_version = 0;
-  std::string cipher;             // IANA name; empty unless the handshake completed
+  std::string cipher;  // IANA name; empty unless the handshake completed
+  /// The suites the client offered, in its order, GREASE left out (the first 256): enough to
+  /// judge any candidate cipher list offline (`tlsfloor report --ciphers`).
+  std::vector<std::uint16_t> offered_ciphers;
   std::string server_name;        // SNI; empty when absent
   std::vector<std::string> alpn;  // protocols the client offers, in its order (the first 8)
   std::size_t alpn_offered = 0;   // how many it offers in all (at least alpn.size())
@@ -44,7 +47,8 @@ struct HandshakeEvent {
   std::string ja3;
   std::string ja4;
   std::string outcome;   // tlsfloor_handshakes_total's: accepted, rejected, failed
-  bool legacy = false;   // the best offered version is below the listener's floor
+  bool legacy = false;   // below the listener's version floor or its cipher floor
+  std::string below;     // which: "version" or "ciphers"; empty when not legacy
   std::string decision;  // allowed, or the legacy decision (would_reject, rejected, ...)
   std::string reason;    // the policy's words
 };
@@ -53,12 +57,13 @@ struct HandshakeEvent {
 /// order: time (RFC 3339 UTC), listener, route, client, client_port, balancer and vpce_id (null
 /// unless behind a PROXY protocol balancer), offered_versions ("TLS1.2", or
 /// hex such as "0x7f1c" for drafts), highest_offered, negotiated_version (null unless completed),
-/// cipher (null unless completed), sni (null when absent), alpn (list), alpn_offered (how many
-/// names the client offered; alpn lists at most the first 8), alpn_selected (null unless one was),
-/// certificate (the served certificate's key type, such as EC256 or RSA2048; null when none was),
-/// upstream_version and upstream_cipher (null unless a TLS handshake with the upstream
-/// completed), ja3, ja4, outcome, legacy, decision, reason. Strings from the wire (SNI, ALPN) are
-/// escaped; bytes that are not UTF-8 become U+FFFD.
+/// cipher (null unless completed), offered_ciphers (four hex digits each, "c02f"), sni (null when
+/// absent), alpn (list), alpn_offered (how many names the client offered; alpn lists at most the
+/// first 8), alpn_selected (null unless one was), certificate (the served certificate's key type,
+/// such as EC256 or RSA2048; null when none was), upstream_version and upstream_cipher (null unless
+/// a TLS handshake with the upstream completed), ja3, ja4, outcome, legacy, below (null, "version"
+/// or "ciphers"), decision, reason. Strings from the wire (SNI, ALPN) are escaped; bytes that are
+/// not UTF-8 become U+FFFD.
 std::string to_json_line(const HandshakeEvent& event);
 
 }  // namespace tlsfloor::handshake_log

@@ -48,12 +48,20 @@ HandshakeReport::HandshakeReport(Settings settings) : settings_(settings) {}
 
 bool HandshakeReport::is_affected(std::uint16_t highest_offered) const {
   // "unknown" is 0, below every version's wire code.
-  return highest_offered < static_cast<std::uint16_t>(settings_.floor);
+  return settings_.floor && highest_offered < static_cast<std::uint16_t>(*settings_.floor);
+}
+
+bool HandshakeReport::is_affected(const HandshakeRecord& record) const {
+  if (is_affected(record.highest_offered)) return true;
+  if (!settings_.ciphers || !record.offered_ciphers || record.highest_offered == 0) return false;
+  return !config::shares_suite(*record.offered_ciphers, *settings_.ciphers, record.highest_offered);
 }
 
 std::vector<std::uint16_t> HandshakeReport::affected_versions() const {
   std::vector<std::uint16_t> versions;
-  for (std::uint16_t wire = config::wire::kSsl3_0; is_affected(wire); ++wire) {
+  // A cipher list can leave clients of any version below TLS 1.3 without a suite.
+  const std::uint16_t last = settings_.ciphers ? config::wire::kTls1_2 : 0;
+  for (std::uint16_t wire = config::wire::kSsl3_0; is_affected(wire) || wire <= last; ++wire) {
     versions.push_back(wire);
   }
   versions.push_back(0);  // unknown
@@ -76,7 +84,8 @@ void HandshakeReport::add(const HandshakeRecord& record) {
   totals_.first_seen =
       totals_.first_seen ? std::min(*totals_.first_seen, record.time) : record.time;
   totals_.last_seen = totals_.last_seen ? std::max(*totals_.last_seen, record.time) : record.time;
-  if (!is_affected(record.highest_offered)) return;
+  if (settings_.ciphers && !record.offered_ciphers) ++totals_.without_ciphers;
+  if (!is_affected(record)) return;
   ++totals_.affected;
   route.affected.add(record.highest_offered, record.time);
 

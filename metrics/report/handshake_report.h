@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "config/address_prefix.h"
+#include "config/cipher_suite.h"
 #include "config/timestamp.h"
 #include "config/tls_version.h"
 #include "metrics/report/log_line.h"
@@ -98,6 +99,8 @@ struct ReportTotals {
   std::uint64_t malformed_lines = 0;
   /// Handshakes of other routes, left out by Settings::route.
   std::uint64_t other_routes = 0;
+  /// With Settings::ciphers: handshakes whose line has no offered_ciphers (not judged by them).
+  std::uint64_t without_ciphers = 0;
   /// Earliest and latest time of all handshakes read; empty when none was read.
   std::optional<config::Timestamp> first_seen;
   std::optional<config::Timestamp> last_seen;
@@ -111,8 +114,14 @@ struct ReportTotals {
 class HandshakeReport {
  public:
   struct Settings {
-    /// The candidate minimum version.
-    config::TlsVersion floor = config::TlsVersion::tls1_2;
+    /// The candidate minimum version; absent (--ciphers alone): versions are not judged.
+    std::optional<config::TlsVersion> floor = config::TlsVersion::tls1_2;
+    /// The candidate cipher list (resolved from a cipher string by the caller): a handshake is
+    /// also affected when its client offers none of these at its best version (TLS 1.3 suites
+    /// are fixed, so a TLS 1.3 client never is). Lines without offered_ciphers (an older
+    /// tlsfloor's) cannot be judged: they are counted in ReportTotals::without_ciphers.
+    std::optional<std::vector<config::CipherSuite>> ciphers;
+    std::string ciphers_text;  // the list as given, for the report's title
     /// Clients are grouped by these prefixes (config::masked()): full addresses by
     /// default.
     unsigned ipv4_prefix = 32;
@@ -131,6 +140,8 @@ class HandshakeReport {
   /// True when a handshake whose best offered version is `highest_offered` (wire code, 0 for
   /// unknown) is below the floor.
   bool is_affected(std::uint16_t highest_offered) const;
+  /// True when `record` is below the floor or shares none of the candidate ciphers.
+  bool is_affected(const HandshakeRecord& record) const;
   /// The versions a handshake can be affected with, oldest first and "unknown" (0) last: the
   /// columns of the per-version counts.
   std::vector<std::uint16_t> affected_versions() const;

@@ -45,6 +45,21 @@ const std::string* string_member(const nlohmann::json& object, const char* key, 
   return nullptr;
 }
 
+// "c02f": exactly four hex digits, as the log writes a suite's code.
+std::optional<std::uint16_t> cipher_code(const std::string& text) {
+  if (text.size() != 4) return std::nullopt;
+  std::uint16_t code = 0;
+  for (const char c : text) {
+    const int digit = c >= '0' && c <= '9'   ? c - '0'
+                      : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                      : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                             : -1;
+    if (digit < 0) return std::nullopt;
+    code = static_cast<std::uint16_t>(code << 4 | digit);
+  }
+  return code;
+}
+
 }  // namespace
 
 ParsedLine parse_handshake_line(std::string_view line) {
@@ -80,6 +95,19 @@ ParsedLine parse_handshake_line(std::string_view line) {
   }
 
   HandshakeRecord record;
+  if (object.contains("offered_ciphers")) {
+    const auto& suites = object.at("offered_ciphers");
+    if (!suites.is_array()) return failure("\"offered_ciphers\" is not a list");
+    record.offered_ciphers.emplace();
+    record.offered_ciphers->reserve(suites.size());
+    for (const auto& suite : suites) {
+      const auto code =
+          suite.is_string() ? cipher_code(suite.get_ref<const std::string&>()) : std::nullopt;
+      if (!code)
+        return failure("\"offered_ciphers\" holds " + json_quoted(suite) + ", not four hex digits");
+      record.offered_ciphers->push_back(*code);
+    }
+  }
   const auto time = config::parse_timestamp(*time_text);
   if (!time)
     return failure("\"time\" is " + json_quoted(*time_text) + ", not an RFC 3339 timestamp");

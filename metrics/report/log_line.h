@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "config/address_prefix.h"
 #include "config/config.h"
@@ -25,6 +26,8 @@ struct HandshakeRecord {
   std::uint16_t highest_offered = 0;
   std::string server_name;  // empty when the line's sni is null
   std::string ja4;
+  /// The suites the client offered; absent in lines of a tlsfloor before the cipher floor.
+  std::optional<std::vector<std::uint16_t>> offered_ciphers;
 };
 
 /// One line parsed: a record, or why the line is not one.
@@ -35,7 +38,8 @@ struct ParsedLine {
 
 /// Parses one handshake-log line (without its newline). Rejected, with a reason: text that is
 /// not one JSON object; a missing or mistyped key among time, listener, client, highest_offered,
-/// sni, ja4 (and route, when present, must be a string); a time that is not RFC 3339; a client that
+/// sni, ja4 (and route, when present, must be a string; offered_ciphers, when present, a list of
+/// four-hex-digit strings); a time that is not RFC 3339; a client that
 /// is not an IP address; a highest_offered other than SSL3.0, TLS1.0 .. TLS1.3 or unknown. Values
 /// quoted in a reason are JSON-escaped and ASCII only, so a hostile log cannot send escape
 /// sequences to a terminal.

@@ -59,12 +59,15 @@ ordered_json table_json(const std::vector<const Row*>& rows, std::size_t top,
 std::string render_json(const HandshakeReport& report, const RenderOptions& options) {
   const ReportTotals& totals = report.totals();
   ordered_json document;
-  document["floor"] = config::to_string(report.settings().floor);
-  document["ipv4_prefix"] = report.settings().ipv4_prefix;
-  document["ipv6_prefix"] = report.settings().ipv6_prefix;
+  const HandshakeReport::Settings& settings = report.settings();
+  document["floor"] =
+      settings.floor ? ordered_json(config::to_string(*settings.floor)) : ordered_json(nullptr);
+  document["ciphers"] =
+      settings.ciphers ? ordered_json(settings.ciphers_text) : ordered_json(nullptr);
+  document["ipv4_prefix"] = settings.ipv4_prefix;
+  document["ipv6_prefix"] = settings.ipv6_prefix;
   document["top"] = options.top;
-  document["route"] =
-      report.settings().route ? ordered_json(*report.settings().route) : ordered_json(nullptr);
+  document["route"] = settings.route ? ordered_json(*settings.route) : ordered_json(nullptr);
 
   auto& totals_json = document["totals"];
   totals_json["files"] = totals.files;
@@ -73,6 +76,7 @@ std::string render_json(const HandshakeReport& report, const RenderOptions& opti
   totals_json["share"] = fraction(totals.affected, totals.handshakes);
   totals_json["malformed_lines"] = totals.malformed_lines;
   totals_json["other_routes"] = totals.other_routes;
+  totals_json["without_ciphers"] = totals.without_ciphers;
   totals_json["first_seen"] = timestamp_or_null(totals.first_seen);
   totals_json["last_seen"] = timestamp_or_null(totals.last_seen);
 

@@ -146,15 +146,26 @@ void render_text(const HandshakeReport& report, const RenderOptions& options, st
     return time ? config::format_timestamp(*time) : std::string("-");
   };
 
-  out << "Who would break at a floor of " << config::to_string(report.settings().floor) << '\n';
+  const HandshakeReport::Settings& settings = report.settings();
+  out << "Who would break";
+  if (settings.floor) out << " at a floor of " << config::to_string(*settings.floor);
+  if (settings.ciphers) {
+    out << (settings.floor ? " and" : "") << " with only the ciphers "
+        << printable(settings.ciphers_text);
+  }
+  out << '\n';
   out << "  log files        " << totals.files << '\n';
   out << "  handshakes       " << totals.handshakes << '\n';
   out << "  affected         " << totals.affected << " ("
       << percent(totals.affected, totals.handshakes) << ")\n";
   out << "  malformed lines  " << totals.malformed_lines << " (skipped)\n";
-  if (report.settings().route) {
-    out << "  route            " << printable(*report.settings().route) << " ("
-        << totals.other_routes << " handshakes of other routes left out)\n";
+  if (settings.ciphers) {
+    out << "  no cipher facts  " << totals.without_ciphers
+        << " (lines without offered_ciphers, from an older tlsfloor: not judged by ciphers)\n";
+  }
+  if (settings.route) {
+    out << "  route            " << printable(*settings.route) << " (" << totals.other_routes
+        << " handshakes of other routes left out)\n";
   }
   out << "  first seen       " << when(totals.first_seen) << '\n';
   out << "  last seen        " << when(totals.last_seen) << '\n';

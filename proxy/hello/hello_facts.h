@@ -2,7 +2,8 @@
 // What of a ClientHello outlives BoringSSL's view of it: the facts the per-client legacy table
 // and the handshake log keep once the early callback has returned. Pure, and bounded whatever
 // the client sends: at most 255 bytes of SNI, 8 ALPN names of at most 255 bytes, 127 versions,
-// and two fingerprints of fixed length (about 3 KiB in all, see the README).
+// kMaxCiphersKept suites and two fingerprints of fixed length (about 3.5 KiB in all, see the
+// README).
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -11,6 +12,10 @@
 
 namespace tlsfloor::hello {
 
+/// Suites kept of a hello for the log: real clients offer at most about 150 (OpenSSL's ALL);
+/// a hello may carry 32,000.
+inline constexpr std::size_t kMaxCiphersKept = 256;
+
 struct HelloFacts {
   std::string server_name;  // SNI; empty without one
   std::string ja4;
@@ -18,6 +23,8 @@ struct HelloFacts {
   std::vector<std::uint16_t> offered_versions;
   std::vector<std::string> alpn;  // the first hello::kMaxAlpnKept names
   std::size_t alpn_offered = 0;   // how many the client offered in all
+  /// The suites offered, in the client's order, GREASE left out: the first kMaxCiphersKept.
+  std::vector<std::uint16_t> cipher_suites;
   std::string ja3;
 };
 

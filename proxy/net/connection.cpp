@@ -144,7 +144,16 @@ enum ssl_select_cert_result_t Connection::on_client_hello(const SSL_CLIENT_HELLO
     // BoringSSL cannot speak SSL 3.0: no handshake to answer over, so the alert it is.
     SSL_set_min_proto_version(hello.ssl, decision_.min_version);
   }
-  if (decision_.reject && alert) return ssl_select_cert_success;  // no certificate will be sent
+  // Refused without a certificate: a version below the floor fails on the protocol_version
+  // alert, one below the cipher floor on "no shared cipher" (handshake_failure).
+  if (decision_.reject && alert) return ssl_select_cert_success;
+  if (!alert) decision_.ciphers = policy::CipherChoice::any;  // only to say why, over HTTP
+  // Only a legacy client let in, or a route whose floor differs from its listener's, gets a
+  // list of its own (parsed here: rare, and a few microseconds against the handshake's cost).
+  if (const char* ciphers = route_->ciphers_for(decision_);
+      ciphers != nullptr && SSL_set_strict_cipher_list(hello.ssl, ciphers) != 1) {
+    return ssl_select_cert_error;
+  }
   // RSA or ECDSA: the cheap ECDSA signature for clients that can verify it.
   const bool tls13 = highest_offered_ >= TLS1_3_VERSION &&
                      route_->settings->tls.max_version >= config::TlsVersion::tls1_3;
@@ -413,6 +422,10 @@ void Connection::record_handshake(bool completed) {
     metrics.observe_handshake_duration(
         std::chrono::duration<double>(Clock::now() - accepted_at_).count());
     if (SSL_session_reused(ssl_.get()) == 1) metrics.count_resumed_handshake();
+    const SSL_CIPHER* cipher = SSL_get_current_cipher(ssl_.get());
+    metrics.count_negotiated_cipher(static_cast<std::uint16_t>(SSL_version(ssl_.get())),
+                                    SSL_CIPHER_get_protocol_id(cipher),
+                                    SSL_CIPHER_standard_name(cipher));
   } else if (decision_.reject) {
     metrics.count_handshake(highest_offered_, metrics::HandshakeOutcome::rejected);
   } else {

@@ -1,6 +1,9 @@
 #include "proxy/net/handshake_accounting.h"
 
+#include <algorithm>
 #include <chrono>
+
+#include "config/cipher_suite.h"
 
 #include "metrics/handshake_log/handshake_event.h"
 #include "proxy/policy/legacy_circumstances.h"
@@ -20,7 +23,13 @@ policy::Decision judge_hello(const runtime::ListenerRuntime& runtime,
                              const ClientAddress& client,
                              std::unique_ptr<ObservedHandshake>& observed) {
   const std::uint16_t highest_offered = hello::highest_offered_version(hello);
-  const bool legacy = route.policy.below_floor(highest_offered);
+  // Below the version floor, or meeting it without one of the floor's suites at the version
+  // it will negotiate (the route's ceiling may hold it below what it offers).
+  const auto negotiates =
+      std::min(highest_offered, static_cast<std::uint16_t>(route.policy.ceiling));
+  const bool legacy = route.policy.below_floor(highest_offered) ||
+                      (highest_offered != 0 &&
+                       !config::shares_suite(hello.cipher_suites, route.floor_suites, negotiates));
   const bool for_log = route.access_log != nullptr && (legacy || !route.access_log_legacy_only);
   // The upstream's PROXY v2 header carries the JA4.
   const bool for_upstream =
@@ -45,9 +54,13 @@ policy::Decision judge_hello(const runtime::ListenerRuntime& runtime,
         {observed->client, observed->hello.server_name, observed->hello.ja4}, observed->client_key,
         runtime.clock());
   }
-  const policy::Decision decision = policy::decide(highest_offered, route.policy, circumstances);
-  if (decision.legacy) {
+  const policy::Decision decision =
+      policy::decide(highest_offered, route.policy, circumstances,
+                     /*shares_floor_cipher=*/!legacy || route.policy.below_floor(highest_offered));
+  if (decision.legacy && decision.below == policy::Floor::version) {
     route.metrics->count_legacy_handshake(highest_offered, decision.legacy_decision);
+  } else if (decision.legacy) {
+    route.metrics->count_weak_cipher_handshake(negotiates, decision.legacy_decision);
   }
   return decision;
 }
@@ -62,7 +75,9 @@ void account_handshake(const runtime::ListenerRuntime& runtime, const runtime::R
   if (end.decision.exception && end.completed && !end.decision.reject) {
     route.exception_uses[end.decision.exception->index]->record(runtime.clock());
   }
-  if (end.decision.legacy) {
+  // The per-client table is the version floor's ("who is still on TLS 1.0"); clients below
+  // the cipher floor are in the log and tlsfloor_weak_cipher_handshakes_total.
+  if (end.decision.legacy && end.decision.below == policy::Floor::version) {
     metrics::LegacyClientTracker::Observation observation;
     observation.client = observed.client_key;
     observation.version_wire = end.highest_offered;
@@ -88,6 +103,7 @@ void account_handshake(const runtime::ListenerRuntime& runtime, const runtime::R
   event.highest_offered = end.highest_offered;
   event.negotiated_version = end.completed ? end.negotiated_version : 0;
   event.cipher = cipher;
+  event.offered_ciphers = std::move(hello.cipher_suites);
   event.server_name = std::move(hello.server_name);
   event.alpn = std::move(hello.alpn);
   event.alpn_offered = hello.alpn_offered;
@@ -100,6 +116,7 @@ void account_handshake(const runtime::ListenerRuntime& runtime, const runtime::R
   // An http refusal completes the handshake but is a rejection all the same.
   event.outcome = end.decision.reject ? "rejected" : (end.completed ? "accepted" : "failed");
   event.legacy = end.decision.legacy;
+  if (end.decision.legacy) event.below = to_string(end.decision.below);
   event.decision = end.decision.legacy ? std::string(to_string(end.decision.legacy_decision))
                                        : std::string("allowed");
   event.reason = to_string(end.decision.reason);

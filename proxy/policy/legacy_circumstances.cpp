@@ -16,7 +16,8 @@ LegacyCircumstances legacy_circumstances(const config::RouteSettings& listener,
   LegacyCircumstances circumstances;
   circumstances.exception = match_exception(listener.exceptions, client, now);
   const config::EnforcementConfig& enforcement = listener.enforcement;
-  if (enforcement.mode == config::EnforcementMode::brownout) {
+  if (enforcement.mode == config::EnforcementMode::brownout ||
+      enforcement.cipher_mode == config::EnforcementMode::brownout) {
     if (const auto window = active_brownout_window(enforcement.brownout, now)) {
       circumstances.brownout_refuses = selected_for_brownout(
           enforcement.brownout.fraction, draw_name, client_key.address_bytes(), *window);

@@ -22,38 +22,32 @@ std::string_view to_string(DecisionReason reason) {
   return "unknown";
 }
 
+std::string_view to_string(Floor floor) { return floor == Floor::version ? "version" : "ciphers"; }
+
 VersionPolicy version_policy(const config::RouteSettings& settings) {
-  return {settings.tls.min_version, settings.tls.max_version, settings.enforcement.mode};
+  return {settings.tls.min_version, settings.tls.max_version, settings.enforcement.mode,
+          settings.enforcement.cipher_mode};
 }
 
-Decision decide(std::uint16_t highest_offered, const VersionPolicy& policy,
-                const LegacyCircumstances& circumstances) {
-  const auto floor = static_cast<std::uint16_t>(policy.floor);
-  const auto lowest = static_cast<std::uint16_t>(config::TlsVersion::tls1_0);
-  // Enforcing listeners apply the floor to every client, so no client can be talked down below
-  // it; the others accept anything the library speaks (TLS 1.0 and up) from legacy clients.
-  const bool enforce = policy.mode == config::EnforcementMode::enforce;
+namespace {
 
-  Decision decision;
-  decision.min_version = enforce ? floor : lowest;
-  if (highest_offered == 0) {
-    decision.reason = DecisionReason::no_known_version;
-    return decision;
-  }
-  if (!policy.below_floor(highest_offered)) {
-    decision.reason = DecisionReason::meets_floor;
-    return decision;
-  }
+// A legacy client, below either floor, judged by that floor's `mode`: an exception lets it in,
+// else the mode decides. Let in, it is offered the legacy suites (or the exception's own).
+void judge_legacy(Decision& decision, std::uint16_t highest_offered, config::EnforcementMode mode,
+                  const LegacyCircumstances& circumstances) {
   decision.legacy = true;
   if (const auto& matched = circumstances.exception;
       matched && highest_offered >= static_cast<std::uint16_t>(matched->exception->min_version)) {
-    decision.min_version = static_cast<std::uint16_t>(matched->exception->min_version);
+    if (decision.below == Floor::version) {
+      decision.min_version = static_cast<std::uint16_t>(matched->exception->min_version);
+    }
     decision.reason = DecisionReason::exception;
     decision.legacy_decision = LegacyDecision::allowed_exception;
     decision.exception = matched;
-    return decision;
+    decision.ciphers = matched->exception->ciphers ? CipherChoice::exception : CipherChoice::legacy;
+    return;
   }
-  switch (policy.mode) {
+  switch (mode) {
     case config::EnforcementMode::observe:
       decision.reason = DecisionReason::below_floor_observed;
       decision.legacy_decision = LegacyDecision::would_reject;
@@ -71,6 +65,36 @@ Decision decide(std::uint16_t highest_offered, const VersionPolicy& policy,
       decision.legacy_decision = LegacyDecision::rejected;
       break;
   }
+  if (!decision.reject) decision.ciphers = CipherChoice::legacy;
+}
+
+}  // namespace
+
+Decision decide(std::uint16_t highest_offered, const VersionPolicy& policy,
+                const LegacyCircumstances& circumstances, bool shares_floor_cipher) {
+  const auto floor = static_cast<std::uint16_t>(policy.floor);
+  const auto lowest = static_cast<std::uint16_t>(config::TlsVersion::tls1_0);
+  // Enforcing listeners apply the floor to every client, so no client can be talked down below
+  // it; the others accept anything the library speaks (TLS 1.0 and up) from legacy clients.
+  const bool enforce = policy.mode == config::EnforcementMode::enforce;
+
+  Decision decision;
+  decision.min_version = enforce ? floor : lowest;
+  if (highest_offered == 0) {
+    decision.reason = DecisionReason::no_known_version;
+    return decision;
+  }
+  if (!policy.below_floor(highest_offered)) {
+    if (shares_floor_cipher) {
+      decision.reason = DecisionReason::meets_floor;
+      return decision;
+    }
+    // Refused by the cipher floor, the client fails on "no shared cipher" at its own version.
+    decision.below = Floor::ciphers;
+    judge_legacy(decision, highest_offered, policy.cipher_mode, circumstances);
+    return decision;
+  }
+  judge_legacy(decision, highest_offered, policy.mode, circumstances);
   if (decision.reject) decision.min_version = floor;
   return decision;
 }

@@ -16,11 +16,13 @@ namespace tlsfloor::policy {
 // the policy is where it is decided.
 using config::LegacyDecision;
 
-/// What one listener enforces.
+/// What one listener enforces: a version floor, and a cipher floor (tls.ciphers) staged on its
+/// own, since suites are retired after versions.
 struct VersionPolicy {
   config::TlsVersion floor = config::TlsVersion::tls1_2;
   config::TlsVersion ceiling = config::TlsVersion::tls1_3;
   config::EnforcementMode mode = config::EnforcementMode::enforce;
+  config::EnforcementMode cipher_mode = config::EnforcementMode::enforce;
 
   /// Whether a client whose best offered version is `highest_offered` is a legacy client (below
   /// the floor). 0 (nothing readable offered) is not: the library decides, and fails.
@@ -50,10 +52,26 @@ enum class DecisionReason {
 };
 std::string_view to_string(DecisionReason reason);
 
+/// Which floor a legacy client is below.
+enum class Floor {
+  version,  // its best offered version is below tls.min_version
+  ciphers,  // it meets the version floor but offers none of tls.ciphers at that version
+};
+std::string_view to_string(Floor floor);
+
+/// The suites a connection is offered (the route's lists; the caller holds them).
+enum class CipherChoice {
+  floor,      // tls.ciphers: every client that meets both floors, and every refused one
+  legacy,     // tls.legacy_ciphers: a legacy client let in
+  exception,  // the matched exception's own ciphers
+  any,        // every suite: a refusal completed only to answer over HTTP
+};
+
 /// What to do with one ClientHello. By default (enforce) a legacy client is refused.
 struct Decision {
-  /// The client's best offered version is below the floor.
+  /// The client is below a floor: its best offered version, or (meeting that) the ciphers.
   bool legacy = false;
+  Floor below = Floor::version;  // when legacy
   /// Refuse the handshake: the connection's minimum version is raised above what the client
   /// offers, so BoringSSL answers with a protocol_version alert before any certificate is sent.
   bool reject = false;
@@ -64,6 +82,8 @@ struct Decision {
   LegacyDecision legacy_decision = LegacyDecision::would_reject;
   /// The exception that let the client in (decision allowed_exception). The caller counts it.
   std::optional<MatchedException> exception;
+  /// The suites to offer this client; CipherChoice::floor unless a legacy client is let in.
+  CipherChoice ciphers = CipherChoice::floor;
 };
 
 /// What the listener's exceptions and brownout say about a legacy client (see
@@ -72,13 +92,17 @@ struct LegacyCircumstances {
   /// The first matching unexpired exception, if any. It lets the client in only if the
   /// client's best version reaches the exception's min_version.
   std::optional<MatchedException> exception;
-  /// Mode brownout: a window is active and this client is among those it refuses.
+  /// Mode (or cipher_mode) brownout: a window is active and this client is among those it
+  /// refuses.
   bool brownout_refuses = false;
 };
 
 /// Decides for a client whose best offered version is `highest_offered` (a wire code, 0 when
-/// none could be read; see highest_offered_version()).
+/// none could be read; see highest_offered_version()). `shares_floor_cipher`: whether it offers
+/// one of tls.ciphers at the version it will negotiate (config::shares_suite()); a client that
+/// meets the version floor but not this one is judged by the cipher floor's mode, with the same
+/// exceptions and brownout windows.
 Decision decide(std::uint16_t highest_offered, const VersionPolicy& policy,
-                const LegacyCircumstances& circumstances = {});
+                const LegacyCircumstances& circumstances = {}, bool shares_floor_cipher = true);
 
 }  // namespace tlsfloor::policy

@@ -99,15 +99,84 @@ void build_upstream_tls(const config::RouteSettings& settings, const RouteRuntim
   route.upstream_sessions = std::make_shared<tls::UpstreamSessions>();
 }
 
+// The lowest version a legacy client can be let in at, if any can: then the legacy suites must
+// serve it and every version above.
+std::optional<config::TlsVersion> lowest_let_in(const config::RouteSettings& settings) {
+  const config::EnforcementConfig& enforcement = settings.enforcement;
+  std::optional<config::TlsVersion> lowest;
+  if (enforcement.cipher_mode != config::EnforcementMode::enforce)
+    lowest = settings.tls.min_version;
+  for (const auto& exception : settings.exceptions) {
+    if (!exception.ciphers)
+      lowest = std::min(lowest.value_or(exception.min_version), exception.min_version);
+  }
+  if (enforcement.mode != config::EnforcementMode::enforce) lowest = config::TlsVersion::tls1_0;
+  return lowest;
+}
+
+// The route's cipher lists, parsed and checked against the versions they serve and the
+// certificates that serve them.
+void build_ciphers(const config::ListenerConfig& listener, const config::RouteSettings& settings,
+                   const tls::CertificateSet& certificates, RouteRuntime& route,
+                   std::vector<config::ConfigError>& errors) {
+  tls::KeyTypes keys;
+  for (const tls::CertifiedKey& key : certificates.keys()) {
+    (EVP_PKEY_id(key.key.get()) == EVP_PKEY_RSA ? keys.rsa : keys.ecdsa) = true;
+  }
+  // Without a loaded certificate (its errors are reported) the lists are only parsed.
+  const bool judged = keys.rsa || keys.ecdsa;
+  const config::TlsConfig& tls = settings.tls;
+  const auto check = [&](const config::CipherList& list, std::string_view name,
+                         std::optional<config::TlsVersion> lowest) {
+    std::string error;
+    const auto parsed = tls::parse_cipher_list(list.text, error);
+    if (!parsed) {
+      errors.push_back({list.where, std::move(error)});
+      return std::vector<config::CipherSuite>{};
+    }
+    std::vector<config::CipherSuite> suites = tls::usable_suites(*parsed, keys);
+    if (!lowest || !judged) return suites;
+    if (auto problem = tls::coverage_problem(name, suites, keys, *lowest, tls.max_version)) {
+      errors.push_back({list.where, std::move(*problem)});
+    }
+    return suites;
+  };
+  const std::size_t errors_before = errors.size();
+  route.floor_suites = check(tls.ciphers, "ciphers", tls.min_version);
+  // The listener's SSL_CTX holds its own list: a connection is only given a different one.
+  const std::string& context_list = listener.tls.ciphers.text;
+  if (tls.ciphers.text != context_list) route.floor_ciphers = tls.ciphers.text;
+  const std::optional<config::TlsVersion> lowest = lowest_let_in(settings);
+  if (tls.legacy_ciphers) {
+    check(*tls.legacy_ciphers, "legacy_ciphers", lowest);
+    if (tls.legacy_ciphers->text != context_list) route.legacy_ciphers = tls.legacy_ciphers->text;
+  } else if (lowest && *lowest < tls.min_version && errors.size() == errors_before) {
+    check(tls.ciphers, "ciphers (also the legacy clients' when legacy_ciphers is not set)", lowest);
+    route.legacy_ciphers = route.floor_ciphers;
+  } else {
+    route.legacy_ciphers = route.floor_ciphers;
+  }
+  for (const config::ExceptionConfig& exception : settings.exceptions) {
+    route.exception_ciphers.emplace_back();
+    if (!exception.ciphers) continue;
+    check(*exception.ciphers, "exception " + exception.name + "'s ciphers", exception.min_version);
+    route.exception_ciphers.back() = exception.ciphers->text;
+  }
+}
+
 void build_route(const config::Config& config, const config::ListenerConfig& listener,
                  const config::RouteSettings& settings, std::string name,
-                 const SharedRuntime& shared, const RouteRuntime* default_route,
-                 RouteRuntime& route, std::vector<config::ConfigError>& errors) {
+                 const SharedRuntime& shared, const tls::CertificateSet& listener_certificates,
+                 const RouteRuntime* default_route, RouteRuntime& route,
+                 std::vector<config::ConfigError>& errors) {
   route.settings = &settings;
   route.policy = policy::version_policy(settings);
   if (&settings != &listener && !settings.certificates.empty()) {
     route.certificates = tls::CertificateSet::load(settings.certificates, errors);
   }
+  build_ciphers(listener, settings,
+                route.certificates.empty() ? listener_certificates : route.certificates, route,
+                errors);
   if (settings.upstream.address.host_is_ip_literal()) {
     route.upstream_endpoint.emplace(boost::asio::ip::make_address(settings.upstream.address.host),
                                     settings.upstream.address.port);
@@ -136,18 +205,21 @@ std::shared_ptr<const ListenerRuntime> build_listener_runtime(
   const config::ListenerConfig& own = runtime->config;  // routes point into this copy
   runtime->certificates = tls::CertificateSet::load(own.certificates, errors);
   runtime->ssl_ctx = tls::make_server_context(own);
-  if (!runtime->ssl_ctx) {
+  std::string cipher_error;
+  if (!runtime->ssl_ctx && !tls::parse_cipher_list(own.tls.ciphers.text, cipher_error)) {
+    // Said at the list's position by build_ciphers() below.
+  } else if (!runtime->ssl_ctx) {
     errors.push_back({own.where, "cannot create a TLS context: " + tls::take_ssl_error()});
   } else if (shared.ticket_keys) {
     runtime->ticket_keys = shared.ticket_keys;
     runtime->ticket_keys->install(runtime->ssl_ctx.get());
   }
   runtime->routes.resize(own.routes.size() + 1);
-  build_route(config, own, own, std::string(config::kDefaultRouteName), shared, nullptr,
-              runtime->routes[0], errors);
+  build_route(config, own, own, std::string(config::kDefaultRouteName), shared,
+              runtime->certificates, nullptr, runtime->routes[0], errors);
   for (std::size_t i = 0; i < own.routes.size(); ++i) {
-    build_route(config, own, own.routes[i], own.routes[i].name, shared, &runtime->routes[0],
-                runtime->routes[i + 1], errors);
+    build_route(config, own, own.routes[i], own.routes[i].name, shared, runtime->certificates,
+                &runtime->routes[0], runtime->routes[i + 1], errors);
   }
   runtime->route_table = policy::RouteTable(own.routes);
   runtime->legacy_clients = shared.legacy_clients;
@@ -164,6 +236,23 @@ std::shared_ptr<const ListenerRuntime> build_listener_runtime(
   return runtime;
 }
 
+const char* RouteRuntime::ciphers_for(const policy::Decision& decision) const {
+  const auto or_context = [](const std::string& list) {
+    return list.empty() ? nullptr : list.c_str();
+  };
+  switch (decision.ciphers) {
+    case policy::CipherChoice::floor:
+      return or_context(floor_ciphers);
+    case policy::CipherChoice::legacy:
+      return or_context(legacy_ciphers);
+    case policy::CipherChoice::exception:
+      return or_context(exception_ciphers.at(decision.exception->index));
+    case policy::CipherChoice::any:
+      return tls::every_cipher_list();
+  }
+  return nullptr;
+}
+
 void publish(const ListenerRuntime& runtime, metrics::Metrics& metrics,
              state::ExceptionLedger& ledger) {
   const config::ListenerConfig& listener = runtime.config;
@@ -171,7 +260,8 @@ void publish(const ListenerRuntime& runtime, metrics::Metrics& metrics,
   for (const RouteRuntime& route : runtime.routes) {
     policies.push_back({route.name, config::to_string(route.settings->tls.min_version),
                         config::to_string(route.settings->tls.max_version),
-                        config::to_string(route.settings->enforcement.mode)});
+                        config::to_string(route.settings->enforcement.mode),
+                        config::to_string(route.settings->enforcement.cipher_mode)});
   }
   metrics.publish_policy(listener.name, policies);
   std::vector<metrics::CertificateSample> certificates;

@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "config/cipher_suite.h"
 #include "config/config.h"
 #include "metrics/handshake_log/handshake_log.h"
 #include "metrics/metrics.h"
@@ -19,6 +20,7 @@
 #include "proxy/policy/route_table.h"
 #include "proxy/state/exception_ledger.h"
 #include "proxy/tls/certificate_set.h"
+#include "proxy/tls/cipher_suites.h"
 #include "proxy/tls/server_context.h"
 #include "proxy/tls/ticket_key_ring.h"
 #include "proxy/tls/upstream_tls.h"
@@ -50,7 +52,19 @@ struct RouteRuntime {
   std::string alpn_protocols;
   /// What this route's brownout draws are seeded with (policy::brownout_draw_name()).
   std::string brownout_draw;
+  /// The cipher floor (tls.ciphers) as ClientHellos are judged against it: the suites this
+  /// route's certificates can use.
+  std::vector<config::CipherSuite> floor_suites;
+  /// The cipher strings a connection may be given (validated): tls.ciphers, empty when the
+  /// listener's SSL_CTX already has it; tls.legacy_ciphers (tls.ciphers when not set); each
+  /// exception's own (empty when it has none), in settings->exceptions' order.
+  std::string floor_ciphers;
+  std::string legacy_ciphers;
+  std::vector<std::string> exception_ciphers;
   metrics::RouteMetrics* metrics = nullptr;
+
+  /// The cipher string to set on a connection `decision` was made for; nullptr: the context's.
+  const char* ciphers_for(const policy::Decision& decision) const;
 };
 
 struct ListenerRuntime {

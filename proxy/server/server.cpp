@@ -251,19 +251,23 @@ state::ConfiguredListeners Server::configured_listeners(
 void Server::log_listener(const net::Listener& listener) const {
   const auto runtime = listener.runtime();
   spdlog::info(
-      "listener {} on {} -> {} ({}..{}, mode {}, {} exception(s))", listener.name(),
+      "listener {} on {} -> {} ({}..{}, mode {}, cipher_mode {}, {} exception(s))", listener.name(),
       config::Endpoint{runtime->config.listen.host, listener.local_endpoint().port()}.to_string(),
       runtime->config.upstream.address.to_string(),
       config::to_string(runtime->config.tls.min_version),
       config::to_string(runtime->config.tls.max_version),
-      config::to_string(runtime->config.enforcement.mode), runtime->config.exceptions.size());
+      config::to_string(runtime->config.enforcement.mode),
+      config::to_string(runtime->config.enforcement.cipher_mode),
+      runtime->config.exceptions.size());
   for (const config::RouteConfig& route : runtime->config.routes) {
     std::string names;
     for (const auto& name : route.server_names) names += (names.empty() ? "" : ", ") + name;
-    spdlog::info("listener {} route {} ({}) -> {} ({}..{}, mode {}, {} exception(s))",
-                 listener.name(), route.name, names, route.upstream.address.to_string(),
-                 config::to_string(route.tls.min_version), config::to_string(route.tls.max_version),
-                 config::to_string(route.enforcement.mode), route.exceptions.size());
+    spdlog::info(
+        "listener {} route {} ({}) -> {} ({}..{}, mode {}, cipher_mode {}, {} exception(s))",
+        listener.name(), route.name, names, route.upstream.address.to_string(),
+        config::to_string(route.tls.min_version), config::to_string(route.tls.max_version),
+        config::to_string(route.enforcement.mode), config::to_string(route.enforcement.cipher_mode),
+        route.exceptions.size());
   }
 }
 

@@ -1,5 +1,7 @@
 #include "proxy/tls/certificate_set.h"
 
+#include "proxy/tls/cipher_suites.h"
+
 #include <openssl/bn.h>
 #include <openssl/ec.h>
 #include <openssl/ec_key.h>
@@ -14,6 +16,7 @@
 #include <memory>
 #include <string>
 
+#include "proxy/tls/cipher_suites.h"
 #include "proxy/tls/ssl_error.h"
 #include "proxy/tls/upstream_tls.h"
 
@@ -166,6 +169,7 @@ void add_certificate_errors(config::ParseResult& parsed) {
   for (const config::UpstreamTlsConfig& tls : parsed.upstream_tls) {
     UpstreamTls::load(tls, parsed.errors);
   }
+  add_cipher_list_errors(parsed.cipher_lists, parsed.errors);
   config::sort_by_position(parsed.errors);
 }
 

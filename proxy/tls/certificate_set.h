@@ -91,9 +91,9 @@ class CertificateSet {
   std::vector<CertifiedKey> keys_;
 };
 
-/// For a configuration with errors: its certificates (and upstream TLS files) are still loaded
-/// and their problems added, all sorted by position, so that one run (start, --check, reload)
-/// lists every problem.
+/// For a configuration with errors: its certificates (and upstream TLS files) are still loaded,
+/// its cipher lists parsed, and their problems added, all sorted by position, so that one run
+/// (start, --check, reload) lists every problem.
 void add_certificate_errors(config::ParseResult& parsed);
 
 }  // namespace tlsfloor::tls

@@ -50,6 +50,12 @@ bssl::UniquePtr<SSL_CTX> make_server_context(const config::ListenerConfig& liste
   config::TlsVersion ceiling = listener.tls.max_version;
   for (const auto& route : listener.routes) ceiling = std::max(ceiling, route.tls.max_version);
   SSL_CTX_set_max_proto_version(ctx.get(), static_cast<uint16_t>(ceiling));
+  // The listener's cipher floor (validated by the runtime's build); routes and legacy clients
+  // that differ get theirs per connection in the early callback. The server's order decides.
+  if (SSL_CTX_set_strict_cipher_list(ctx.get(), listener.tls.ciphers.text.c_str()) != 1) {
+    return nullptr;
+  }
+  SSL_CTX_set_options(ctx.get(), SSL_OP_CIPHER_SERVER_PREFERENCE);
   SSL_CTX_set_select_certificate_cb(ctx.get(), dispatch_client_hello);
   SSL_CTX_set_alpn_select_cb(ctx.get(), select_alpn, nullptr);
   // SSL_write is retried with the same arguments after WANT_WRITE, but from a pooled buffer

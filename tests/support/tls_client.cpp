@@ -157,6 +157,11 @@ std::uint16_t TlsClient::version() const {
   return SSL_is_init_finished(ssl_.get()) ? static_cast<std::uint16_t>(SSL_version(ssl_.get())) : 0;
 }
 
+std::string TlsClient::cipher() const {
+  const SSL_CIPHER* cipher = SSL_get_current_cipher(ssl_.get());
+  return cipher != nullptr ? SSL_CIPHER_standard_name(cipher) : "";
+}
+
 std::string TlsClient::peer_common_name() const {
   bssl::UniquePtr<X509> cert(SSL_get_peer_certificate(ssl_.get()));
   if (!cert) return "";

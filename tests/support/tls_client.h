@@ -50,6 +50,8 @@ class TlsClient {
   bool handshake();
   /// The negotiated version (wire code), 0 before a handshake.
   std::uint16_t version() const;
+  /// The negotiated suite's IANA name, "" before a handshake.
+  std::string cipher() const;
   /// The alert description the server sent (70 = protocol_version), or -1 when none.
   int alert_received() const { return alert_; }
   /// The subject CN of the server's certificate ("" when none).

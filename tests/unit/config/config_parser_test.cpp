@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -347,12 +348,12 @@ INSTANTIATE_TEST_SUITE_P(
                   "t.yaml:5:46: unknown key \"chain\" in certificate (expected one of: cert, key)"},
         ErrorCase{"Tls", with_listeners("", "    tls: {min_verison: TLS1.3}\n"),
                   "t.yaml:6:11: unknown key \"min_verison\" in tls (expected one of: "
-                  "min_version, max_version, alpn)"},
+                  "min_version, max_version, alpn, ciphers, legacy_ciphers)"},
         ErrorCase{
             "Enforcement",
             with_listeners("", "    enforcement:\n      mode: enforce\n      dry_run: true\n"),
             "t.yaml:8:7: unknown key \"dry_run\" in enforcement (expected one of: mode, "
-            "brownout, on_reject, http)"},
+            "cipher_mode, brownout, on_reject, http)"},
         ErrorCase{"Timeouts", with_listeners("", "    timeouts: {handshake: 10s, idel: 300s}\n"),
                   "t.yaml:6:32: unknown key \"idel\" in timeouts (expected one of: handshake, "
                   "idle)"},
@@ -997,7 +998,8 @@ INSTANTIATE_TEST_SUITE_P(
                   "(when to refuse)"},
         ErrorCase{"BrownoutSectionUnused",
                   with_listeners("", "    enforcement: {brownout: {fraction: 0.5}}\n"),
-                  "t.yaml:6:29: brownout is only used with mode: brownout (mode is enforce)"},
+                  "t.yaml:6:29: brownout is only used with mode: brownout or cipher_mode: brownout "
+                  "(mode is enforce, cipher_mode enforce)"},
         ErrorCase{"BrownoutNoWhen",
                   with_listeners("",
                                  "    enforcement: {mode: brownout, brownout: {fraction: "
@@ -1031,6 +1033,104 @@ INSTANTIATE_TEST_SUITE_P(
                   with_listeners("", "    enforcement: {on_reject: http, http: {status: 99}}\n"),
                   "t.yaml:6:51: invalid status \"99\" (expected an integer from 200 to 599)"}),
     case_name);
+
+// --- cipher floor --------------------------------------------------------------------------------
+
+TEST(ConfigParserTest, CiphersDefaultToTheSecureListEnforced) {
+  const ParseResult result = parse(kMinimalListeners);
+  ASSERT_TRUE(result.config.has_value());
+  const ListenerConfig& listener = result.config->listeners.at(0);
+  EXPECT_EQ(listener.tls.ciphers.text, kDefaultCiphers);
+  EXPECT_FALSE(listener.tls.legacy_ciphers.has_value());
+  EXPECT_EQ(listener.enforcement.cipher_mode, EnforcementMode::enforce);
+  // No 3DES and no static-RSA key exchange: every entry is ECDHE.
+  for (std::string_view rest = kDefaultCiphers; !rest.empty();) {
+    const std::string_view entry = rest.substr(0, rest.find(':'));
+    EXPECT_EQ(entry.substr(0, 6), "ECDHE-") << entry;
+    EXPECT_EQ(entry.find("DES"), std::string_view::npos) << entry;
+    rest.remove_prefix(std::min(rest.size(), entry.size() + 1));
+  }
+}
+
+TEST(ConfigParserTest, CipherListsAreStringsOrListsOfNames) {
+  const ParseResult result = parse(with_listeners(
+      "",
+      "    tls:\n"
+      "      ciphers: [TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA]\n"
+      "      legacy_ciphers: \"ECDHE+AES:DES-CBC3-SHA\"\n"
+      "    enforcement: {cipher_mode: observe}\n"
+      "    exceptions:\n"
+      "      - {name: till, clients: [10.0.0.7/32], ciphers: [TLS_RSA_WITH_3DES_EDE_CBC_SHA],\n"
+      "         expires: 2027-01-01T00:00:00Z}\n"));
+  ASSERT_TRUE(result.config.has_value()) << testing::PrintToString(error_strings(result));
+  const ListenerConfig& listener = result.config->listeners.at(0);
+  EXPECT_EQ(listener.tls.ciphers.text,
+            "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256:TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA");
+  EXPECT_EQ(listener.tls.ciphers.where, (SourceMark{kSource, 7, 16}));
+  ASSERT_TRUE(listener.tls.legacy_ciphers.has_value());
+  EXPECT_EQ(listener.tls.legacy_ciphers->text, "ECDHE+AES:DES-CBC3-SHA");
+  EXPECT_EQ(listener.enforcement.cipher_mode, EnforcementMode::observe);
+  ASSERT_EQ(listener.exceptions.size(), 1u);
+  ASSERT_TRUE(listener.exceptions[0].ciphers.has_value());
+  EXPECT_EQ(listener.exceptions[0].ciphers->text, "TLS_RSA_WITH_3DES_EDE_CBC_SHA");
+  // Every list is handed to the TLS layer, which checks the names.
+  EXPECT_EQ(result.cipher_lists.size(), 3u);
+}
+
+TEST(ConfigParserTest, ARouteInheritsItsListenersCiphersKeyByKey) {
+  const ParseResult result = parse(with_listeners(
+      "",
+      "    tls: {ciphers: \"ECDHE+AESGCM:ECDHE+AES\", legacy_ciphers: \"ALL\"}\n"
+      "    routes:\n"
+      "      - {name: old, server_names: [old.example.com], tls: {ciphers: \"ECDHE+AES\"}}\n"));
+  ASSERT_TRUE(result.config.has_value()) << testing::PrintToString(error_strings(result));
+  const RouteConfig& route = result.config->listeners.at(0).routes.at(0);
+  EXPECT_EQ(route.tls.ciphers.text, "ECDHE+AES");
+  ASSERT_TRUE(route.tls.legacy_ciphers.has_value());
+  EXPECT_EQ(route.tls.legacy_ciphers->text, "ALL");
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    CipherFloor, SingleErrorTest,
+    testing::Values(
+        ErrorCase{"EmptyList", with_listeners("", "    tls: {ciphers: []}\n"),
+                  "t.yaml:6:20: ciphers must name at least one cipher suite (TLS 1.3 suites are "
+                  "fixed by BoringSSL and are not listed here)"},
+        ErrorCase{"EmptyString", with_listeners("", "    tls: {legacy_ciphers: \"\"}\n"),
+                  "t.yaml:6:27: legacy_ciphers must name at least one cipher suite (TLS 1.3 "
+                  "suites are fixed by BoringSSL and are not listed here)"},
+        ErrorCase{"TwoNamesInOneEntry",
+                  with_listeners("", "    tls: {ciphers: [\"AES128-SHA:AES256-SHA\"]}\n"),
+                  "t.yaml:6:21: invalid cipher suite name \"AES128-SHA:AES256-SHA\" (one name "
+                  "per entry, such as TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256)"},
+        ErrorCase{"ObserveWithoutLegacyCiphers",
+                  with_listeners("", "    enforcement: {cipher_mode: observe}\n"),
+                  "t.yaml:6:32: cipher_mode observe lets clients below the cipher floor in with "
+                  "tls.legacy_ciphers, which is not set (name the suites they may use)"},
+        ErrorCase{"CipherBrownoutWithoutWindows",
+                  with_listeners("",
+                                 "    tls: {legacy_ciphers: ALL}\n"
+                                 "    enforcement: {cipher_mode: brownout}\n"),
+                  "t.yaml:7:32: cipher_mode brownout needs a brownout section with windows or "
+                  "every (when to refuse)"},
+        ErrorCase{"CipherMode", with_listeners("", "    enforcement: {cipher_mode: warn}\n"),
+                  "t.yaml:6:32: invalid enforcement cipher_mode \"warn\" (expected one of: "
+                  "observe, brownout, enforce)"}),
+    case_name);
+
+TEST(ConfigParserTest, ACipherBrownoutSharesTheBrownoutSection) {
+  const ParseResult result =
+      parse(with_listeners("",
+                           "    tls: {legacy_ciphers: ALL}\n"
+                           "    enforcement:\n"
+                           "      cipher_mode: brownout\n"
+                           "      brownout: {every: {period: 1h, duration: 5m}}\n"));
+  ASSERT_TRUE(result.config.has_value()) << testing::PrintToString(error_strings(result));
+  const EnforcementConfig& enforcement = result.config->listeners.at(0).enforcement;
+  EXPECT_EQ(enforcement.mode, EnforcementMode::enforce);
+  EXPECT_EQ(enforcement.cipher_mode, EnforcementMode::brownout);
+  EXPECT_TRUE(enforcement.brownout.every.has_value());
+}
 
 TEST(ConfigParserTest, InputsThatMadeYamlCppLoopForEverAreErrors) {
   // Found by the config fuzzer: yaml-cpp 0.7's LoadAll allocates without end on these.

@@ -126,8 +126,8 @@ TEST(MetricsTest, PolicyInfoIsReplacedNotDuplicated) {
 
 TEST(MetricsTest, RoutesHaveTheirOwnSeriesAndPolicies) {
   Metrics metrics;
-  metrics.publish_policy("edge", {{"default", "TLS1.2", "TLS1.3", "enforce"},
-                                  {"legacy", "TLS1.0", "TLS1.3", "observe"}});
+  metrics.publish_policy("edge", {{"default", "TLS1.2", "TLS1.3", "enforce", "enforce"},
+                                  {"legacy", "TLS1.0", "TLS1.3", "observe", "observe"}});
   metrics.listener("edge").route("legacy").count_handshake(0x0301, HandshakeOutcome::accepted);
   metrics.listener("edge").route("default").count_handshake(0x0301, HandshakeOutcome::rejected);
   std::string text = metrics.render();
@@ -141,10 +141,13 @@ TEST(MetricsTest, RoutesHaveTheirOwnSeriesAndPolicies) {
                          {{"listener", "edge"}, {"route", "default"}, {"outcome", "rejected"}}),
             1.0);
   EXPECT_EQ(metric_value(text, "tlsfloor_policy_info",
-                         {{"listener", "edge"}, {"route", "legacy"}, {"mode", "observe"}}),
+                         {{"listener", "edge"},
+                          {"route", "legacy"},
+                          {"mode", "observe"},
+                          {"cipher_mode", "observe"}}),
             1.0);
   // A reload without the route: its policy goes, its counters stay.
-  metrics.publish_policy("edge", {{"default", "TLS1.2", "TLS1.3", "enforce"}});
+  metrics.publish_policy("edge", {{"default", "TLS1.2", "TLS1.3", "enforce", "enforce"}});
   text = metrics.render();
   EXPECT_EQ(metric_value(text, "tlsfloor_policy_info", {{"listener", "edge"}, {"route", "legacy"}}),
             std::nullopt);

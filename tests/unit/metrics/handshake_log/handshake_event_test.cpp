@@ -20,6 +20,7 @@ HandshakeEvent accepted_event() {
   event.highest_offered = 0x0304;
   event.negotiated_version = 0x0304;
   event.cipher = "TLS_AES_128_GCM_SHA256";
+  event.offered_ciphers = {0x1301, 0xc02f, 0x000a};
   event.server_name = "api.example.com";
   event.alpn = {"h2", "http/1.1"};
   event.alpn_selected = "h2";
@@ -51,12 +52,13 @@ TEST(HandshakeEvent, IsOneJsonLineWithEveryKeyInOrder) {
             R"("client_port":51234,"balancer":null,"vpce_id":null,)"
             R"("offered_versions":["TLS1.3","TLS1.2"],)"
             R"("highest_offered":"TLS1.3","negotiated_version":"TLS1.3",)"
-            R"("cipher":"TLS_AES_128_GCM_SHA256","sni":"api.example.com",)"
+            R"("cipher":"TLS_AES_128_GCM_SHA256","offered_ciphers":["1301","c02f","000a"],)"
+            R"("sni":"api.example.com",)"
             R"("alpn":["h2","http/1.1"],"alpn_offered":2,"alpn_selected":"h2",)"
             R"("certificate":"EC256","upstream_version":null,"upstream_cipher":null,)"
             R"("ja3":"0123456789abcdef0123456789abcdef",)"
             R"("ja4":"t13d1516h2_8daaf6152771_02713d6af862","outcome":"accepted",)"
-            R"("legacy":false,"decision":"allowed","reason":"offers TLS1.3"})"
+            R"("legacy":false,"below":null,"decision":"allowed","reason":"offers TLS1.3"})"
             "\n");
 }
 

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <optional>
 #include <string>
 
 #include "tests/unit/metrics/report/report_test_log.h"
@@ -237,6 +238,76 @@ TEST(HandshakeReportRoutes, ALineWithoutARouteIsTheDefaultRoute) {
       R"("highest_offered":"TLS1.0","sni":null,"ja4":"t10"})");
   EXPECT_FALSE(bad.record);
   EXPECT_EQ(bad.error, "\"route\" is 7, not a string");
+}
+
+}  // namespace
+}  // namespace tlsfloor::report
+
+namespace tlsfloor::report {
+namespace {
+
+using namespace test_log;
+
+// A log line whose client offered `suites` ("c02f"); nullopt: a line of a tlsfloor before the
+// cipher floor, without the key.
+std::string offering(const std::string& client, std::uint16_t version,
+                     const std::optional<Strings>& suites) {
+  const std::string line = log_line(client, version, 0, kJa4C);
+  auto json = nlohmann::ordered_json::parse(line);
+  if (suites) {
+    json["offered_ciphers"] = *suites;
+  } else {
+    json.erase("offered_ciphers");
+  }
+  return json.dump() + "\n";
+}
+
+HandshakeReport::Settings only_ciphers() {
+  HandshakeReport::Settings settings;
+  settings.floor.reset();
+  // ECDHE-RSA-AES128-GCM-SHA256 (TLS 1.2 only) and ECDHE-RSA-AES128-SHA (TLS 1.0 and up).
+  settings.ciphers =
+      std::vector<config::CipherSuite>{{0xc02f, 0x0303, 0x0303}, {0xc013, 0x0301, 0x0303}};
+  settings.ciphers_text = "ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-SHA";
+  return settings;
+}
+
+const std::vector<std::string> kCipherLog = {
+    offering("192.0.2.1", kTls1_2, Strings{"1301", "c02f", "000a"}),  // shares the GCM suite
+    offering("192.0.2.2", kTls1_2, Strings{"000a", "002f"}),          // 3DES and static RSA only
+    offering("192.0.2.3", kTls1_0, Strings{"c02f"}),          // GCM, but it cannot at TLS 1.0
+    offering("192.0.2.4", kTls1_0, Strings{"c013", "0035"}),  // ECDHE-CBC at TLS 1.0
+    offering("192.0.2.5", kTls1_3, Strings{"1301"}),          // TLS 1.3 suites are not in the list
+    offering("192.0.2.6", kTls1_2, std::nullopt),  // an older line: not judged by ciphers
+    offering("192.0.2.7", kUnknown, Strings{"000a"}),
+};
+
+TEST(HandshakeReportCiphers, AloneTheyJudgeTheSuitesAtEachClientsBestVersion) {
+  const HandshakeReport report = report_of(kCipherLog, only_ciphers());
+  EXPECT_EQ(client_texts(report), (Strings{"192.0.2.2", "192.0.2.3"}));
+  EXPECT_EQ(report.totals().affected, 2u);
+  EXPECT_EQ(report.totals().without_ciphers, 1u);
+  // A cipher list can strand clients at any version below TLS 1.3.
+  EXPECT_EQ(report.affected_versions(),
+            (std::vector<std::uint16_t>{kSsl3_0, kTls1_0, kTls1_1, kTls1_2, kUnknown}));
+}
+
+TEST(HandshakeReportCiphers, WithAFloorEitherAffects) {
+  HandshakeReport::Settings settings = only_ciphers();
+  settings.floor = config::TlsVersion::tls1_2;
+  const HandshakeReport report = report_of(kCipherLog, settings);
+  EXPECT_EQ(client_texts(report), (Strings{"192.0.2.2", "192.0.2.3", "192.0.2.4", "192.0.2.7"}));
+}
+
+TEST(HandshakeReportCiphers, AMalformedSuiteListIsAMalformedLine) {
+  auto json = nlohmann::ordered_json::parse(offering("192.0.2.1", kTls1_2, Strings{"c02f"}));
+  for (const auto& bad : {nlohmann::ordered_json("c02f"), nlohmann::ordered_json({"c02"}),
+                          nlohmann::ordered_json({"zz2f"}), nlohmann::ordered_json({47})}) {
+    json["offered_ciphers"] = bad;
+    const ParsedLine parsed = parse_handshake_line(json.dump());
+    EXPECT_FALSE(parsed.record.has_value()) << bad;
+    EXPECT_NE(parsed.error.find("offered_ciphers"), std::string::npos) << parsed.error;
+  }
 }
 
 }  // namespace

@@ -33,18 +33,21 @@ TEST(HandshakeReportJson, CarriesEveryTotalAndRow) {
   ASSERT_EQ(text.back(), '\n');
   const ordered_json json = ordered_json::parse(text);
 
-  EXPECT_EQ(keys_of(json), (Strings{"floor", "ipv4_prefix", "ipv6_prefix", "top", "route", "totals",
-                                    "clients", "routes", "fingerprints"}));
+  EXPECT_EQ(keys_of(json), (Strings{"floor", "ciphers", "ipv4_prefix", "ipv6_prefix", "top",
+                                    "route", "totals", "clients", "routes", "fingerprints"}));
   EXPECT_EQ(json["route"], nullptr);
+  EXPECT_EQ(json["ciphers"], nullptr);
   EXPECT_EQ(json["floor"], "TLS1.2");
   EXPECT_EQ(json["ipv4_prefix"], 32);
   EXPECT_EQ(json["ipv6_prefix"], 128);
   EXPECT_EQ(json["top"], 50);
 
   const ordered_json& totals = json["totals"];
-  EXPECT_EQ(keys_of(totals), (Strings{"files", "handshakes", "affected", "share", "malformed_lines",
-                                      "other_routes", "first_seen", "last_seen"}));
+  EXPECT_EQ(keys_of(totals),
+            (Strings{"files", "handshakes", "affected", "share", "malformed_lines", "other_routes",
+                     "without_ciphers", "first_seen", "last_seen"}));
   EXPECT_EQ(totals["other_routes"], 0);
+  EXPECT_EQ(totals["without_ciphers"], 0);
   EXPECT_EQ(totals["files"], 2);
   EXPECT_EQ(totals["handshakes"], 10);
   EXPECT_EQ(totals["affected"], 7);

@@ -172,5 +172,78 @@ TEST(PolicyTest, LegacyDecisionsPerMode) {
             "below_floor_outside_brownout");
 }
 
+// --- the cipher floor ------------------------------------------------------------------------
+
+VersionPolicy cipher_policy(EnforcementMode cipher_mode,
+                            EnforcementMode mode = EnforcementMode::enforce) {
+  return {TlsVersion::tls1_2, TlsVersion::tls1_3, mode, cipher_mode};
+}
+
+TEST(PolicyCipherTest, AClientSharingAFloorSuiteIsNotLegacy) {
+  const Decision decision = decide(kTls12, cipher_policy(EnforcementMode::enforce), {}, true);
+  EXPECT_FALSE(decision.legacy);
+  EXPECT_EQ(decision.ciphers, CipherChoice::floor);
+}
+
+TEST(PolicyCipherTest, TheCipherModeDecidesForAClientWithoutAFloorSuite) {
+  const Decision enforced = decide(kTls12, cipher_policy(EnforcementMode::enforce), {}, false);
+  EXPECT_TRUE(enforced.legacy);
+  EXPECT_EQ(enforced.below, Floor::ciphers);
+  EXPECT_TRUE(enforced.reject);
+  EXPECT_EQ(enforced.legacy_decision, LegacyDecision::rejected);
+  // Refused at its own version, by "no shared cipher": the floor suites stay.
+  EXPECT_EQ(enforced.min_version, kTls12);
+  EXPECT_EQ(enforced.ciphers, CipherChoice::floor);
+
+  const Decision observed = decide(kTls12, cipher_policy(EnforcementMode::observe), {}, false);
+  EXPECT_FALSE(observed.reject);
+  EXPECT_EQ(observed.legacy_decision, LegacyDecision::would_reject);
+  EXPECT_EQ(observed.ciphers, CipherChoice::legacy);
+
+  const VersionPolicy brownout = cipher_policy(EnforcementMode::brownout);
+  EXPECT_TRUE(decide(kTls12, brownout, {.brownout_refuses = true}, false).reject);
+  const Decision outside = decide(kTls12, brownout, {.brownout_refuses = false}, false);
+  EXPECT_FALSE(outside.reject);
+  EXPECT_EQ(outside.ciphers, CipherChoice::legacy);
+}
+
+TEST(PolicyCipherTest, EachFloorHasItsOwnStage) {
+  // Versions observed, ciphers enforced: a TLS 1.0 client is let in (with the legacy suites),
+  // a TLS 1.2 client without a floor suite is refused.
+  const VersionPolicy policy = cipher_policy(EnforcementMode::enforce, EnforcementMode::observe);
+  const Decision old = decide(kTls10, policy, {}, false);
+  EXPECT_EQ(old.below, Floor::version);
+  EXPECT_FALSE(old.reject);
+  EXPECT_EQ(old.ciphers, CipherChoice::legacy);
+  const Decision weak = decide(kTls12, policy, {}, false);
+  EXPECT_EQ(weak.below, Floor::ciphers);
+  EXPECT_TRUE(weak.reject);
+}
+
+TEST(PolicyCipherTest, AnExceptionLetsInWithItsOwnSuitesOrTheLegacyOnes) {
+  auto exception = exception_with_floor(TlsVersion::tls1_0);
+  const Decision plain = decide(kTls12, cipher_policy(EnforcementMode::enforce),
+                                {.exception = MatchedException{0, &exception}}, false);
+  EXPECT_FALSE(plain.reject);
+  EXPECT_EQ(plain.legacy_decision, LegacyDecision::allowed_exception);
+  EXPECT_EQ(plain.ciphers, CipherChoice::legacy);
+  EXPECT_EQ(plain.min_version, kTls12) << "the version floor still holds for it";
+  exception.ciphers = config::CipherList{"DES-CBC3-SHA", {}};
+  const Decision own = decide(kTls12, cipher_policy(EnforcementMode::enforce),
+                              {.exception = MatchedException{0, &exception}}, false);
+  EXPECT_EQ(own.ciphers, CipherChoice::exception);
+  // The same for a client below the version floor.
+  const Decision old = decide(kTls10, cipher_policy(EnforcementMode::enforce),
+                              {.exception = MatchedException{0, &exception}}, false);
+  EXPECT_EQ(old.below, Floor::version);
+  EXPECT_EQ(old.ciphers, CipherChoice::exception);
+  EXPECT_EQ(old.min_version, kTls10);
+}
+
+TEST(PolicyCipherTest, FloorNames) {
+  EXPECT_EQ(to_string(Floor::version), "version");
+  EXPECT_EQ(to_string(Floor::ciphers), "ciphers");
+}
+
 }  // namespace
 }  // namespace tlsfloor::policy

@@ -1,0 +1,114 @@
+#include "proxy/tls/cipher_suites.h"
+
+#include <algorithm>
+
+namespace tlsfloor::tls {
+namespace {
+
+// A scratch context to parse with: SSL_CTX_set_strict_cipher_list is the only parser BoringSSL
+// exposes. One per thread, as reloads and --check may run anywhere.
+SSL_CTX* scratch_context() {
+  thread_local bssl::UniquePtr<SSL_CTX> context(SSL_CTX_new(TLS_method()));
+  return context.get();
+}
+
+bool parses(std::string_view text) {
+  const std::string copy(text);
+  const bool ok = SSL_CTX_set_strict_cipher_list(scratch_context(), copy.c_str()) == 1;
+  ERR_clear_error();
+  return ok;
+}
+
+// The entry of a refused string that BoringSSL does not know: each ':'-separated entry alone,
+// without its operator ('!', '-', '+') or equal-preference brackets.
+std::string unknown_entry(std::string_view text) {
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    std::size_t end = text.find_first_of(":, ", start);
+    if (end == std::string_view::npos) end = text.size();
+    std::string_view entry = text.substr(start, end - start);
+    while (!entry.empty() && (entry.front() == '!' || entry.front() == '-' ||
+                              entry.front() == '+' || entry.front() == '[')) {
+      entry.remove_prefix(1);
+    }
+    while (!entry.empty() && entry.back() == ']') entry.remove_suffix(1);
+    if (!entry.empty() && entry.front() != '@' && entry.find('|') == std::string_view::npos &&
+        !parses(entry)) {
+      return std::string(entry);
+    }
+    start = end + 1;
+  }
+  return {};
+}
+
+}  // namespace
+
+std::optional<std::vector<const SSL_CIPHER*>> parse_cipher_list(std::string_view text,
+                                                                std::string& error) {
+  SSL_CTX* context = scratch_context();
+  const std::string copy(text);
+  if (context == nullptr || SSL_CTX_set_strict_cipher_list(context, copy.c_str()) != 1) {
+    ERR_clear_error();
+    const std::string entry = unknown_entry(text);
+    error = entry.empty() ? "invalid cipher string \"" + copy + "\""
+                          : "unknown cipher suite or rule \"" + entry +
+                                "\" (BoringSSL's names, such as ECDHE-RSA-AES128-GCM-SHA256, or "
+                                "IANA names, such as TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256)";
+    return std::nullopt;
+  }
+  const STACK_OF(SSL_CIPHER)* stack = SSL_CTX_get_ciphers(context);
+  std::vector<const SSL_CIPHER*> list;
+  for (std::size_t i = 0; i < sk_SSL_CIPHER_num(stack); ++i) {
+    list.push_back(sk_SSL_CIPHER_value(stack, i));
+  }
+  return list;
+}
+
+std::vector<config::CipherSuite> usable_suites(const std::vector<const SSL_CIPHER*>& list,
+                                               KeyTypes keys) {
+  std::vector<config::CipherSuite> suites;
+  for (const SSL_CIPHER* cipher : list) {
+    const int auth = SSL_CIPHER_get_auth_nid(cipher);
+    const bool usable =
+        (auth == NID_auth_rsa && keys.rsa) || (auth == NID_auth_ecdsa && keys.ecdsa);
+    if (!usable) continue;
+    suites.push_back({SSL_CIPHER_get_protocol_id(cipher), SSL_CIPHER_get_min_version(cipher),
+                      SSL_CIPHER_get_max_version(cipher)});
+  }
+  return suites;
+}
+
+const char* every_cipher_list() { return "ALL:!PSK"; }
+
+std::optional<std::string> coverage_problem(std::string_view name,
+                                            const std::vector<config::CipherSuite>& suites,
+                                            KeyTypes keys, config::TlsVersion lowest,
+                                            config::TlsVersion highest) {
+  const auto top = std::min<std::uint16_t>(static_cast<std::uint16_t>(highest), TLS1_2_VERSION);
+  std::string uncovered;
+  for (auto version = static_cast<std::uint16_t>(lowest); version <= top; ++version) {
+    const bool served = std::any_of(suites.begin(), suites.end(), [&](const auto& suite) {
+      return suite.min_version <= version && version <= suite.max_version;
+    });
+    if (served) continue;
+    uncovered += std::string(uncovered.empty() ? "" : " and ") +
+                 std::string(config::to_string(static_cast<config::TlsVersion>(version)));
+  }
+  if (uncovered.empty()) return std::nullopt;
+  const std::string certificates = keys.rsa && keys.ecdsa ? "RSA and ECDSA certificates"
+                                   : keys.rsa             ? "RSA certificate"
+                                                          : "ECDSA certificate";
+  return std::string(name) + " leave " + uncovered + " without a suite the " + certificates +
+         " can use (AEAD suites need TLS1.2; ECDHE-ECDSA suites need an ECDSA key, RSA and "
+         "ECDHE-RSA ones an RSA key)";
+}
+
+void add_cipher_list_errors(const std::vector<config::CipherList>& lists,
+                            std::vector<config::ConfigError>& errors) {
+  for (const config::CipherList& list : lists) {
+    std::string error;
+    if (!parse_cipher_list(list.text, error)) errors.push_back({list.where, error});
+  }
+}
+
+}  // namespace tlsfloor::tls

@@ -1,0 +1,53 @@
+#pragma once
+// Cipher lists (tls.ciphers, tls.legacy_ciphers, an exception's ciphers) as BoringSSL reads them:
+// parsed strictly, so that a misspelt suite is an error rather than silently dropped; turned
+// into the plain facts the policy judges ClientHellos with; and checked against the versions
+// and certificates they must serve.
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "config/cipher_suite.h"
+#include "config/config.h"
+#include "config/tls_version.h"
+#include "proxy/tls/boringssl.h"
+
+namespace tlsfloor::tls {
+
+/// The TLS 1.0-1.2 suites `text` selects, in the server's order. nullopt when BoringSSL refuses
+/// it, with `error` naming the first entry it does not know ("unknown cipher suite or rule
+/// \"TLS_RSA_WITH_RC4_128_SHA\"").
+std::optional<std::vector<const SSL_CIPHER*>> parse_cipher_list(std::string_view text,
+                                                                std::string& error);
+
+/// The key types of a route's certificates, which decide which suites it can use (ECDHE_ECDSA
+/// suites need a non-RSA key, RSA and ECDHE_RSA suites an RSA one).
+struct KeyTypes {
+  bool rsa = false;
+  bool ecdsa = false;  // ECDSA or Ed25519
+};
+
+/// The suites of `list` the keys can use, as the policy sees them. PSK suites are left out:
+/// tlsfloor configures no pre-shared keys.
+std::vector<config::CipherSuite> usable_suites(const std::vector<const SSL_CIPHER*>& list,
+                                               KeyTypes keys);
+
+/// Every suite BoringSSL implements for TLS 1.0-1.2 but PSK, in its default order: what a
+/// refusal answered over HTTP is negotiated with (the client is only told why, never proxied).
+const char* every_cipher_list();
+
+/// The versions from `lowest` to `highest` (capped at TLS 1.2) at which none of `suites` can be
+/// used, as a message for the list's `name` ("ciphers leave TLS1.0 and TLS1.1 without a suite
+/// the RSA certificate can use ..."); nullopt when every version is served.
+std::optional<std::string> coverage_problem(std::string_view name,
+                                            const std::vector<config::CipherSuite>& suites,
+                                            KeyTypes keys, config::TlsVersion lowest,
+                                            config::TlsVersion highest);
+
+/// Checks the names of every cipher list of a configuration that failed to parse (the lists of a
+/// valid one are checked as it is built, with their certificates); errors are appended.
+void add_cipher_list_errors(const std::vector<config::CipherList>& lists,
+                            std::vector<config::ConfigError>& errors);
+
+}  // namespace tlsfloor::tls
