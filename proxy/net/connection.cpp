@@ -592,9 +592,11 @@ awaitable<void> Connection::answer_http_refusal() {
                       static_cast<std::size_t>(outcome.value));
     }
   }
+  const bool weak_cipher = decision_.below == policy::Floor::ciphers;
   std::string response = policy::http_refusal_response(
       route_->settings->enforcement.http, route_->settings->tls.min_version,
-      static_cast<std::uint16_t>(SSL_version(ssl_.get())));
+      static_cast<std::uint16_t>(SSL_version(ssl_.get())),
+      weak_cipher ? SSL_CIPHER_standard_name(SSL_get_current_cipher(ssl_.get())) : "");
   co_await complete_ssl(Side::client, SslOp::write, response.data(),
                         static_cast<int>(response.size()));
 }

@@ -38,10 +38,16 @@ std::string spaced(std::string_view label, char separator) {
 }  // namespace
 
 std::string http_refusal_response(const config::HttpRefusalConfig& http,
-                                  config::TlsVersion required, std::uint16_t negotiated_wire) {
+                                  config::TlsVersion required, std::uint16_t negotiated_wire,
+                                  std::string_view weak_cipher) {
   const std::string_view required_label = config::to_string(required);
   std::string body = http.body;
-  if (body.empty()) {
+  if (body.empty() && !weak_cipher.empty()) {
+    body =
+        "This service no longer accepts the cipher suites your client offers (it connected "
+        "with " +
+        std::string(weak_cipher) + "): please update it or its TLS settings.\n";
+  } else if (body.empty()) {
     body = "This service requires " + spaced(required_label, ' ') +
            " or newer. Your client connected with " +
            spaced(config::wire_version_label(negotiated_wire), ' ') +

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "tests/integration/proxy_config.h"
+#include "tests/support/admin_client.h"
 #include "tests/support/child_process.h"
 #include "tests/support/running_proxy.h"
 #include "tests/support/tcp_upstream.h"
@@ -302,20 +303,77 @@ TEST_F(CipherPolicyTest, ARouteMayKeepAWeakerListForItsOwnName) {
 }
 
 TEST_F(CipherPolicyTest, ABrownoutRefusesWeakClientsOnlyInsideItsWindows) {
-  // A window that covers every moment (period 1m, duration 59s would still miss a second):
-  // one that started an hour ago and ends in a day.
-  RunningProxy proxy = start("legacy_ciphers: \"ECDHE+AES:DES-CBC3-SHA\"",
-                             "cipher_mode: brownout, brownout: {windows: [{start: "
-                             "2020-01-01T00:00:00Z, end: 2099-01-01T00:00:00Z}]}");
+  const auto with_window = [&](const std::string& from, const std::string& until) {
+    return start(
+        "legacy_ciphers: \"ECDHE+AES:DES-CBC3-SHA\"",
+        "cipher_mode: brownout, brownout: {windows: [{start: " + from + ", end: " + until + "}]}");
+  };
+  {
+    // Inside a window (one that spans the test): refused.
+    RunningProxy proxy = with_window("2020-01-01T00:00:00Z", "2099-01-01T00:00:00Z");
+    TlsClient triple_des(proxy.port(), offering("DES-CBC3-SHA"));
+    EXPECT_FALSE(triple_des.handshake());
+    EXPECT_EQ(weak(proxy, "rejected_brownout"), 1);
+    // The version floor is still enforced, as configured: its stage is its own.
+    ClientOptions tls10 = offering("DES-CBC3-SHA");
+    tls10.min_version = tls10.max_version = TLS1_VERSION;
+    TlsClient old(proxy.port(), tls10);
+    EXPECT_FALSE(old.handshake());
+    EXPECT_EQ(old.alert_received(), 70);
+  }
+  // Outside (the only window is years away): let in with the legacy suites.
+  RunningProxy proxy = with_window("2098-01-01T00:00:00Z", "2099-01-01T00:00:00Z");
   TlsClient triple_des(proxy.port(), offering("DES-CBC3-SHA"));
-  EXPECT_FALSE(triple_des.handshake());
-  EXPECT_EQ(weak(proxy, "rejected_brownout"), 1);
-  // The version floor is still enforced, as configured: its stage is its own.
-  ClientOptions tls10 = offering("DES-CBC3-SHA");
-  tls10.min_version = tls10.max_version = TLS1_VERSION;
-  TlsClient old(proxy.port(), tls10);
-  EXPECT_FALSE(old.handshake());
-  EXPECT_EQ(old.alert_received(), 70);
+  ASSERT_TRUE(triple_des.handshake());
+  EXPECT_EQ(triple_des.cipher(), "TLS_RSA_WITH_3DES_EDE_CBC_SHA");
+  EXPECT_EQ(weak(proxy, "would_reject"), 1);
+}
+
+TEST_F(CipherPolicyTest, AnHttpRefusalTellsAWeakClientWhyOverAHandshakeOfItsOwnSuites) {
+  RunningProxy proxy = start("", "on_reject: http");
+  TlsClient triple_des(proxy.port(), offering("DES-CBC3-SHA"));
+  ASSERT_TRUE(triple_des.handshake()) << "completed only to answer";
+  ASSERT_TRUE(triple_des.write_all("GET / HTTP/1.1\r\nHost: api.test\r\n\r\n"));
+  const std::string response = triple_des.read_to_end();
+  EXPECT_TRUE(response.starts_with("HTTP/1.1 426 Upgrade Required\r\n")) << response;
+  EXPECT_NE(response.find("(it connected with TLS_RSA_WITH_3DES_EDE_CBC_SHA)"), std::string::npos)
+      << response;
+  EXPECT_EQ(weak(proxy, "rejected"), 1);
+  EXPECT_EQ(proxy.metric("tlsfloor_negotiated_ciphers_total",
+                         {{"listener", "api"}, {"cipher", "TLS_RSA_WITH_3DES_EDE_CBC_SHA"}}),
+            std::nullopt)
+      << "a refusal is not an accepted handshake";
+}
+
+TEST(CipherPolicyReloadTest, ANewListServesNewHandshakesAndABadOneKeepsTheRunningList) {
+  TempDir dir;
+  TcpUpstream upstream(UpstreamMode::echo);
+  ListenerSpec spec;
+  spec.upstream_port = upstream.port();
+  spec.certificates = {make_self_signed(dir, "rsa", {"api.test"}, KeyType::rsa_2048)};
+  const auto write = [&](const std::string& tls) {
+    spec.tls_extra = tls;
+    return dir.write("tlsfloor.yaml", proxy_yaml({spec}));
+  };
+  auto proxy = RunningProxy::from_file(write(""));
+  TlsClient before(proxy->port(), offering("DES-CBC3-SHA"));
+  EXPECT_FALSE(before.handshake());
+
+  write("ciphers: \"ECDHE+AESGCM:DES-CBC3-SHA\"");
+  auto response = http_request(proxy->admin_port(), "POST", "/reload");
+  EXPECT_EQ(response.status, 200) << response.body;
+  TlsClient after(proxy->port(), offering("DES-CBC3-SHA"));
+  EXPECT_TRUE(after.handshake());
+
+  // A list BoringSSL does not know: refused with its position, the running list stays.
+  write("ciphers: \"ECDHE+AESGCM:TLS_RSA_WITH_IDEA_CBC_SHA\"");
+  response = http_request(proxy->admin_port(), "POST", "/reload");
+  EXPECT_NE(response.status, 200);
+  EXPECT_NE(response.body.find("unknown cipher suite or rule \"TLS_RSA_WITH_IDEA_CBC_SHA\""),
+            std::string::npos)
+      << response.body;
+  TlsClient still(proxy->port(), offering("DES-CBC3-SHA"));
+  EXPECT_TRUE(still.handshake());
 }
 
 TEST(CipherPolicyConfigTest, BadListsAreRefusedAtTheirPosition) {

@@ -30,6 +30,19 @@ TEST(HttpRefusalTest, AConfiguredStatusAndBody) {
   EXPECT_TRUE(response.ends_with("\r\n\r\nupgrade, see https://example.com/tls\n"));
 }
 
+TEST(HttpRefusalTest, ACipherRefusalNamesTheSuiteNotTheVersion) {
+  const std::string response = http_refusal_response({}, config::TlsVersion::tls1_2, 0x0303,
+                                                     "TLS_RSA_WITH_3DES_EDE_CBC_SHA");
+  EXPECT_TRUE(response.ends_with(
+      "\r\n\r\nThis service no longer accepts the cipher suites your client offers (it connected "
+      "with TLS_RSA_WITH_3DES_EDE_CBC_SHA): please update it or its TLS settings.\n"))
+      << response;
+  // A configured body is the operator's, whichever floor refused.
+  EXPECT_TRUE(http_refusal_response({426, "see the wiki\n"}, config::TlsVersion::tls1_2, 0x0303,
+                                    "TLS_RSA_WITH_3DES_EDE_CBC_SHA")
+                  .ends_with("\r\n\r\nsee the wiki\n"));
+}
+
 TEST(HttpRefusalTest, RequestHeadEndsAtTheEmptyLine) {
   EXPECT_FALSE(has_request_head("GET / HTTP/1.1\r\nHost: a\r\n"));
   EXPECT_TRUE(has_request_head("GET / HTTP/1.1\r\nHost: a\r\n\r\n"));
