@@ -289,6 +289,10 @@ struct Config {
   /// Worker threads, each with its own io_context and acceptors. 0 = one per core this
   /// process may run on (its CPU affinity).
   unsigned threads = 0;
+  /// Threads that make RSA signatures for full handshakes, at a lower scheduling priority than
+  /// the workers, so a reconnect storm does not stall established connections. Absent: as many
+  /// as worker threads; 0: each worker signs its own handshakes (the loop waits meanwhile).
+  std::optional<unsigned> signing_threads;
   /// On SIGTERM/SIGINT, how long open connections may take to finish before they are closed.
   Duration drain_timeout = std::chrono::seconds(30);
   LegacyClientsConfig legacy_clients;

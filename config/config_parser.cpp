@@ -58,8 +58,9 @@ constexpr unsigned kMaxMetricsTopN = 10000;
 
 using Keys = std::span<const std::string_view>;
 constexpr std::string_view kTopLevelKeys[] = {
-    "admin",      "threads", "drain_timeout",   "legacy_clients",     "access_log",
-    "state_file", "limits",  "session_tickets", "certificate_reload", "listeners"};
+    "admin",      "threads",    "signing_threads", "drain_timeout",   "legacy_clients",
+    "access_log", "state_file", "limits",          "session_tickets", "certificate_reload",
+    "listeners"};
 constexpr std::string_view kSessionTicketsKeys[] = {"keys_file", "rotation"};
 constexpr std::string_view kCertificateReloadKeys[] = {"interval"};
 constexpr std::string_view kAdminKeys[] = {"listen", "server_names", "token_file",
@@ -621,6 +622,13 @@ class Parser {
     if (const Value* threads = fields->find("threads")) {
       if (auto count = read_unsigned(*threads, 0, kMaxThreads, "; 0 means one per core")) {
         config.threads = *count;
+      }
+    }
+
+    if (const Value* signing = fields->find("signing_threads")) {
+      if (auto count = read_unsigned(*signing, 0, kMaxThreads,
+                                     "; 0 signs on the worker threads themselves")) {
+        config.signing_threads = *count;
       }
     }
 

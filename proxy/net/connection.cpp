@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 #include <sys/socket.h>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
@@ -102,6 +103,7 @@ void Connection::abort() {
   // The upstream gets a reset, not a FIN: a connection cut short must not look complete.
   reset_upstream();
   if (resolver_) resolver_->cancel();
+  if (signing_) signing_->posted.cancel();
 }
 
 enum ssl_select_cert_result_t Connection::on_client_hello(const SSL_CLIENT_HELLO& hello) {
@@ -161,7 +163,16 @@ enum ssl_select_cert_result_t Connection::on_client_hello(const SSL_CLIENT_HELLO
       &runtime_->certificate_for(*route_, parsed->server_name, [&](const tls::CertifiedKey& key) {
         return hello::can_verify_ecdsa(*parsed, tls13, key.ecdsa_group, key.ecdsa_scheme);
       });
-  if (!tls::CertificateSet::install(hello.ssl, *served_)) {
+  // An RSA signature (about 0.8 ms) goes to the signing pool; ECDSA's (about 0.09 ms) costs
+  // less than the hop to another thread and back.
+  const bool sign_elsewhere = worker_.signing_pool() != nullptr && !served_->ecdsa() &&
+                              EVP_PKEY_id(served_->key.get()) == EVP_PKEY_RSA;
+  if (sign_elsewhere &&
+      SSL_set_ex_data(hello.ssl, tls::signer_index(), static_cast<tls::AsyncSigner*>(this)) != 1) {
+    return ssl_select_cert_error;
+  }
+  if (!tls::CertificateSet::install(hello.ssl, *served_,
+                                    sign_elsewhere ? tls::async_key_method() : nullptr)) {
     spdlog::error("listener {}: cannot install the certificate: {}", runtime_->config.name,
                   tls::take_ssl_error());
     return ssl_select_cert_error;
@@ -305,6 +316,10 @@ awaitable<Connection::SslOutcome> Connection::complete_ssl(Side side, SslOp op, 
     const SslOutcome outcome = call_ssl(side, op, data, size);
     // After close_notify is out, a shutdown that wants to read would be reading (and dropping)
     // the client's data while waiting for its close_notify: stop there instead.
+    if (outcome.error == SSL_ERROR_WANT_PRIVATE_KEY_OPERATION) {
+      if (!co_await signature_made()) co_return SslOutcome{-1, SSL_ERROR_SYSCALL};
+      continue;
+    }
     const bool waits =
         op == SslOp::shutdown ? outcome.error == SSL_ERROR_WANT_WRITE : outcome.wants_io();
     if (!waits) co_return outcome;
@@ -397,8 +412,45 @@ awaitable<bool> Connection::read_proxy_header() {
   co_return true;
 }
 
+bool Connection::start_signature(std::uint16_t algorithm, const std::uint8_t* input,
+                                 std::size_t length) {
+  if (!signing_) signing_ = std::make_unique<PendingSignature>(client_.get_executor());
+  signing_->signature.reset();
+  tls::SignatureJob job;
+  job.key.reset(served_->key.get());
+  EVP_PKEY_up_ref(job.key.get());
+  job.algorithm = algorithm;
+  job.input.assign(input, input + length);
+  // Runs on a pool thread: hands the signature (and this reference) to the worker's thread,
+  // keeping none, so the connection is never destroyed off its worker.
+  job.done = [self = shared_from_this()](std::vector<std::uint8_t> signature) mutable {
+    const auto executor = self->client_.get_executor();
+    asio::post(executor, [self = std::move(self), signature = std::move(signature)]() mutable {
+      if (!self->signing_) return;  // the handshake already ended (timed out)
+      self->signing_->signature = std::move(signature);
+      self->signing_->posted.cancel();
+    });
+  };
+  worker_.signing_pool()->submit(std::move(job));
+  return true;
+}
+
+const std::vector<std::uint8_t>* Connection::finished_signature() const {
+  return signing_ && signing_->signature ? &*signing_->signature : nullptr;
+}
+
+awaitable<bool> Connection::signature_made() {
+  // Posted back on this thread: checked before each wait, so a post that came first is seen.
+  while (signing_ && !signing_->signature && !aborted_) {
+    error_code ec;
+    co_await signing_->posted.async_wait(redirect_error(use_awaitable, ec));
+  }
+  co_return signing_ && signing_->signature && !aborted_;
+}
+
 awaitable<bool> Connection::handshake() {
   const SslOutcome outcome = co_await complete_ssl(Side::client, SslOp::handshake);
+  signing_.reset();  // a handshake signs once
   if (!outcome.done()) log_tls_failure("handshake failed");
   co_return outcome.done();
 }

@@ -24,7 +24,8 @@
 namespace tlsfloor::net {
 
 class Connection final : public std::enable_shared_from_this<Connection>,
-                         private tls::ClientHelloHandler {
+                         private tls::ClientHelloHandler,
+                         private tls::AsyncSigner {
  public:
   using tcp = boost::asio::ip::tcp;
   using Clock = std::chrono::steady_clock;
@@ -50,6 +51,15 @@ class Connection final : public std::enable_shared_from_this<Connection>,
   enum ssl_select_cert_result_t on_client_hello(const SSL_CLIENT_HELLO& hello) override;
   void on_client_hello_error(const char* what) noexcept override;
   std::string_view alpn_protocols() const noexcept override { return route_->alpn_protocols; }
+
+  // The served key's signature, made by the worker's SigningPool (RSA keys): the handshake
+  // waits in signature_made() while this worker relays its other connections.
+  bool start_signature(std::uint16_t algorithm, const std::uint8_t* input,
+                       std::size_t length) override;
+  const std::vector<std::uint8_t>* finished_signature() const override;
+  EVP_PKEY* private_key() const override { return served_->key.get(); }
+  // False when the connection was aborted (the handshake timed out) first.
+  boost::asio::awaitable<bool> signature_made();
 
   static boost::asio::awaitable<void> run(std::shared_ptr<Connection> self);
   static boost::asio::awaitable<void> watchdog(std::shared_ptr<Connection> self);
@@ -187,6 +197,14 @@ class Connection final : public std::enable_shared_from_this<Connection>,
   std::unique_ptr<HandshakeEnd> pending_end_;
   // The certificate installed in the early callback (for the upstream's PROXY v2 SSL TLVs).
   const tls::CertifiedKey* served_ = nullptr;
+  // While the pool makes the handshake's signature (only then: 8 bytes otherwise).
+  struct PendingSignature {
+    explicit PendingSignature(const tcp::socket::executor_type& executor)
+        : posted(executor, Clock::time_point::max()) {}
+    boost::asio::steady_timer posted;  // cancelled when the signature is posted back
+    std::optional<std::vector<std::uint8_t>> signature;
+  };
+  std::unique_ptr<PendingSignature> signing_;
   // What the upstream's PROXY v2 header says of tlsfloor's judgement ("ja4=...;decision=...").
   std::string upstream_facts_;
   // The address the client connected to, when a balancer's PROXY header said it.

@@ -8,6 +8,7 @@
 #include <unordered_set>
 
 #include "proxy/net/buffer_pool.h"
+#include "proxy/tls/signing_pool.h"
 
 namespace tlsfloor::net {
 
@@ -15,13 +16,17 @@ class Connection;
 
 class Worker {
  public:
-  explicit Worker(unsigned index) : index_(index) {}
+  /// `signing_pool`: where this worker's connections send their RSA signatures; null: they sign
+  /// on this thread.
+  Worker(unsigned index, tls::SigningPool* signing_pool)
+      : index_(index), signing_pool_(signing_pool) {}
   Worker(const Worker&) = delete;
   Worker& operator=(const Worker&) = delete;
 
   unsigned index() const { return index_; }
   boost::asio::io_context& context() { return context_; }
   BufferPool& buffers() { return buffers_; }
+  tls::SigningPool* signing_pool() const { return signing_pool_; }
 
   void track(Connection& connection);
   void untrack(Connection& connection);
@@ -32,6 +37,7 @@ class Worker {
 
  private:
   unsigned index_;
+  tls::SigningPool* signing_pool_;  // outlives the worker's connections (Server owns it)
   BufferPool buffers_;
   std::unordered_set<Connection*> connections_;
   std::atomic<std::size_t> active_{0};

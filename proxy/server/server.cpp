@@ -107,9 +107,15 @@ void Server::start() {
   // one connection, not a SIGPIPE that kills the process.
   std::signal(SIGPIPE, SIG_IGN);
   const unsigned threads = config_.threads != 0 ? config_.threads : usable_cores();
+  const unsigned signers = config_.signing_threads.value_or(threads);
+  if (signers > 0) {
+    signing_pool_ = std::make_unique<tls::SigningPool>(signers);
+    spdlog::info("{} signing thread(s) at nice {} make RSA signatures off the event loops", signers,
+                 tls::SigningPool::kNice);
+  }
   std::vector<net::Worker*> workers;
   for (unsigned i = 0; i < threads; ++i) {
-    workers_.push_back(std::make_unique<net::Worker>(i));
+    workers_.push_back(std::make_unique<net::Worker>(i, signing_pool_.get()));
     workers.push_back(workers_.back().get());
   }
   for (const auto& runtime : runtimes_) {

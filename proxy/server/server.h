@@ -127,6 +127,9 @@ class Server {
   std::unique_ptr<state::ExceptionLedger> ledger_;
   std::vector<std::shared_ptr<const runtime::ListenerRuntime>> runtimes_;  // until start()
   std::vector<std::unique_ptr<net::Worker>> workers_;
+  // Declared after the workers, so destroyed (its queue finished, its threads joined) while
+  // their io_contexts, to which it posts finished signatures, still exist.
+  std::unique_ptr<tls::SigningPool> signing_pool_;
   // Replaced by reloads on the control thread; read by listener_port() from any thread.
   mutable std::mutex listeners_mutex_;
   std::vector<std::shared_ptr<net::Listener>> listeners_;

@@ -206,9 +206,13 @@ bool CertificateSet::names(const CertifiedKey& key, std::string_view server_name
   return X509_check_host(key.leaf.get(), server_name.data(), server_name.size(), 0, nullptr) == 1;
 }
 
-bool CertificateSet::install(SSL* ssl, const CertifiedKey& key) {
+bool CertificateSet::install(SSL* ssl, const CertifiedKey& key,
+                             const SSL_PRIVATE_KEY_METHOD* key_method) {
   const std::vector<CRYPTO_BUFFER*> chain = chain_of(key);
-  return SSL_set_chain_and_key(ssl, chain.data(), chain.size(), key.key.get(), nullptr) == 1;
+  // With a key method the key stays out of the SSL: the method signs (BoringSSL reads the key's
+  // type and size from the leaf).
+  return SSL_set_chain_and_key(ssl, chain.data(), chain.size(),
+                               key_method != nullptr ? nullptr : key.key.get(), key_method) == 1;
 }
 
 bool CertificateSet::install(SSL_CTX* context, const CertifiedKey& key) {

@@ -80,8 +80,10 @@ class CertificateSet {
   }
   const CertifiedKey& first() const { return keys_.front(); }
   const std::vector<CertifiedKey>& keys() const { return keys_; }
-  /// Installs `key` on a connection (from the early callback).
-  static bool install(SSL* ssl, const CertifiedKey& key);
+  /// Installs `key` on a connection (from the early callback); with `key_method`, the method
+  /// signs instead of the key (SigningPool's asynchronous one).
+  static bool install(SSL* ssl, const CertifiedKey& key,
+                      const SSL_PRIVATE_KEY_METHOD* key_method = nullptr);
   /// Installs `key` on every connection made from `context` (an upstream client certificate).
   static bool install(SSL_CTX* context, const CertifiedKey& key);
   bool empty() const { return keys_.empty(); }

@@ -322,8 +322,8 @@ INSTANTIATE_TEST_SUITE_P(
     testing::Values(
         ErrorCase{"TopLevel", with_listeners("thread: 4\n"),
                   "t.yaml:1:1: unknown key \"thread\" at the top level (expected one of: admin, "
-                  "threads, drain_timeout, legacy_clients, access_log, state_file, limits, "
-                  "session_tickets, certificate_reload, listeners)"},
+                  "threads, signing_threads, drain_timeout, legacy_clients, access_log, "
+                  "state_file, limits, session_tickets, certificate_reload, listeners)"},
         ErrorCase{"Admin", with_listeners("admin:\n  listen: 127.0.0.1:9901\n  lisen: x\n"),
                   "t.yaml:3:3: unknown key \"lisen\" in admin (expected one of: listen, "
                   "server_names, token_file, reloads_per_minute)"},
@@ -1035,6 +1035,15 @@ INSTANTIATE_TEST_SUITE_P(
     case_name);
 
 // --- cipher floor --------------------------------------------------------------------------------
+
+TEST(ConfigParserTest, SigningThreadsDefaultToTheWorkersAndZeroSignsInPlace) {
+  ParseResult result = parse(kMinimalListeners);
+  ASSERT_TRUE(result.config.has_value());
+  EXPECT_FALSE(result.config->signing_threads.has_value());
+  result = parse(with_listeners("signing_threads: 0\n"));
+  ASSERT_TRUE(result.config.has_value());
+  EXPECT_EQ(result.config->signing_threads, 0u);
+}
 
 TEST(ConfigParserTest, CiphersDefaultToTheSecureListEnforced) {
   const ParseResult result = parse(kMinimalListeners);

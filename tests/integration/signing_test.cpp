@@ -1,0 +1,107 @@
+// RSA signatures made off the event loop (tls::SigningPool): with the pool, the served key is
+// not in the SSL at all, so every completed RSA handshake below was signed by a pool thread and
+// posted back; at every version and signature scheme a client may ask for, and with
+// signing_threads: 0 (each worker signs its own) for comparison.
+#include <gtest/gtest.h>
+
+#include <dirent.h>
+
+#include <algorithm>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "tests/integration/proxy_config.h"
+#include "tests/support/running_proxy.h"
+#include "tests/support/tcp_upstream.h"
+#include "tests/support/tls_client.h"
+
+namespace tlsfloor::test {
+namespace {
+
+// The names of this process's threads (the proxy runs in-process).
+std::vector<std::string> thread_names() {
+  std::vector<std::string> names;
+  DIR* tasks = ::opendir("/proc/self/task");
+  if (tasks == nullptr) return names;
+  while (const dirent* entry = ::readdir(tasks)) {
+    if (entry->d_name[0] == '.') continue;
+    std::ifstream comm(std::string("/proc/self/task/") + entry->d_name + "/comm");
+    std::string name;
+    std::getline(comm, name);
+    names.push_back(name);
+  }
+  ::closedir(tasks);
+  return names;
+}
+
+class SigningTest : public testing::TestWithParam<const char*> {
+ protected:
+  RunningProxy start() {
+    ListenerSpec spec;
+    spec.upstream_port = upstream_.port();
+    spec.certificates = {make_self_signed(dir_, "rsa", {"api.test"}, KeyType::rsa_2048)};
+    spec.mode = "observe";  // TLS 1.0 and 1.1 clients too
+    return RunningProxy(proxy_yaml({spec}, "5s", GetParam()));
+  }
+
+  TempDir dir_;
+  TcpUpstream upstream_{UpstreamMode::echo};
+};
+
+TEST_P(SigningTest, RsaHandshakesCompleteAtEveryVersionAndScheme) {
+  RunningProxy proxy = start();
+  struct Offer {
+    std::uint16_t version;
+    std::vector<std::uint16_t> schemes;  // empty: the client's default
+  };
+  const Offer offers[] = {
+      {TLS1_VERSION, {}},  // MD5-SHA1 PKCS#1
+      {TLS1_1_VERSION, {}},
+      {TLS1_2_VERSION, {SSL_SIGN_RSA_PKCS1_SHA256}},
+      {TLS1_2_VERSION, {SSL_SIGN_RSA_PKCS1_SHA1}},
+      {TLS1_2_VERSION, {SSL_SIGN_RSA_PSS_RSAE_SHA384}},
+      {TLS1_3_VERSION, {SSL_SIGN_RSA_PSS_RSAE_SHA256}},
+      {TLS1_3_VERSION, {}},
+  };
+  for (const Offer& offer : offers) {
+    ClientOptions options;
+    options.min_version = options.max_version = offer.version;
+    options.signature_algorithms = offer.schemes;
+    TlsClient client(proxy.port(), options);
+    ASSERT_TRUE(client.handshake()) << std::hex << offer.version;
+    EXPECT_EQ(client.peer_key_type(), "RSA") << std::hex << offer.version;
+    ASSERT_TRUE(client.write_all("ping\n"));
+    EXPECT_EQ(client.read_exactly(5), "ping\n");
+  }
+  // Resumed handshakes sign nothing; they complete as before.
+  bssl::UniquePtr<SSL_SESSION> session;
+  {
+    ClientOptions options;
+    options.max_version = TLS1_2_VERSION;
+    TlsClient first(proxy.port(), options);
+    ASSERT_TRUE(first.handshake());
+    session = first.session();
+  }
+  ClientOptions again;
+  again.max_version = TLS1_2_VERSION;
+  again.resume = session.get();
+  TlsClient resumed(proxy.port(), again);
+  ASSERT_TRUE(resumed.handshake());
+  EXPECT_TRUE(resumed.session_reused());
+}
+
+TEST_P(SigningTest, ThePoolRunsOnlyWhenConfigured) {
+  RunningProxy proxy = start();
+  const auto names = thread_names();
+  const bool pool = std::find(names.begin(), names.end(), "tlsfloor-sign") != names.end();
+  EXPECT_EQ(pool, std::string(GetParam()).empty()) << testing::PrintToString(names);
+}
+
+INSTANTIATE_TEST_SUITE_P(Signers, SigningTest, testing::Values("", "signing_threads: 0\n"),
+                         [](const testing::TestParamInfo<const char*>& info) {
+                           return std::string(info.param).empty() ? "Pool" : "OnTheWorkers";
+                         });
+
+}  // namespace
+}  // namespace tlsfloor::test

@@ -1,0 +1,120 @@
+#include "proxy/tls/signing_pool.h"
+
+#include <gtest/gtest.h>
+#include <openssl/bn.h>
+#include <openssl/ec_key.h>
+#include <openssl/nid.h>
+#include <openssl/rsa.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <future>
+#include <vector>
+
+namespace tlsfloor::tls {
+namespace {
+
+bssl::UniquePtr<EVP_PKEY> rsa_key() {
+  bssl::UniquePtr<RSA> rsa(RSA_new());
+  bssl::UniquePtr<BIGNUM> exponent(BN_new());
+  BN_set_word(exponent.get(), RSA_F4);
+  EXPECT_EQ(RSA_generate_key_ex(rsa.get(), 2048, exponent.get(), nullptr), 1);
+  bssl::UniquePtr<EVP_PKEY> key(EVP_PKEY_new());
+  EVP_PKEY_assign_RSA(key.get(), rsa.release());
+  return key;
+}
+
+bssl::UniquePtr<EVP_PKEY> ec_key() {
+  bssl::UniquePtr<EC_KEY> ec(EC_KEY_new_by_curve_name(NID_X9_62_prime256v1));
+  EXPECT_EQ(EC_KEY_generate_key(ec.get()), 1);
+  bssl::UniquePtr<EVP_PKEY> key(EVP_PKEY_new());
+  EVP_PKEY_assign_EC_KEY(key.get(), ec.release());
+  return key;
+}
+
+// Verifies as a TLS peer would: the algorithm's digest, and PSS padding for rsa_pss_*.
+bool verifies(EVP_PKEY* key, std::uint16_t algorithm, const std::vector<std::uint8_t>& input,
+              const std::vector<std::uint8_t>& signature) {
+  bssl::ScopedEVP_MD_CTX context;
+  EVP_PKEY_CTX* key_context = nullptr;
+  if (EVP_DigestVerifyInit(context.get(), &key_context,
+                           SSL_get_signature_algorithm_digest(algorithm), nullptr, key) != 1) {
+    return false;
+  }
+  if (SSL_is_signature_algorithm_rsa_pss(algorithm)) {
+    EVP_PKEY_CTX_set_rsa_padding(key_context, RSA_PKCS1_PSS_PADDING);
+    EVP_PKEY_CTX_set_rsa_pss_saltlen(key_context, -1);
+  }
+  return EVP_DigestVerify(context.get(), signature.data(), signature.size(), input.data(),
+                          input.size()) == 1;
+}
+
+const std::vector<std::uint8_t> kInput(100, 0x5a);
+
+TEST(SigningPool, SignsWithEveryAlgorithmTlsAsksOfAnRsaKey) {
+  const auto key = rsa_key();
+  for (const std::uint16_t algorithm :
+       {SSL_SIGN_RSA_PSS_RSAE_SHA256, SSL_SIGN_RSA_PSS_RSAE_SHA384, SSL_SIGN_RSA_PKCS1_SHA256,
+        SSL_SIGN_RSA_PKCS1_SHA1, SSL_SIGN_RSA_PKCS1_MD5_SHA1}) {
+    const auto signature = SigningPool::sign(key.get(), algorithm, kInput);
+    ASSERT_EQ(signature.size(), 256u) << std::hex << algorithm;
+    EXPECT_TRUE(verifies(key.get(), algorithm, kInput, signature)) << std::hex << algorithm;
+  }
+}
+
+TEST(SigningPool, RefusesAnAlgorithmOfAnotherKeyType) {
+  EXPECT_TRUE(SigningPool::sign(rsa_key().get(), SSL_SIGN_ECDSA_SECP256R1_SHA256, kInput).empty());
+  const auto ec = ec_key();
+  const auto signature = SigningPool::sign(ec.get(), SSL_SIGN_ECDSA_SECP256R1_SHA256, kInput);
+  EXPECT_TRUE(verifies(ec.get(), SSL_SIGN_ECDSA_SECP256R1_SHA256, kInput, signature));
+}
+
+TEST(SigningPool, SignsOnThreadsThatYieldToTheWorkers) {
+  SigningPool pool(2);
+  EXPECT_EQ(pool.threads(), 2u);
+  const auto key = rsa_key();
+  std::vector<std::future<std::pair<std::vector<std::uint8_t>, int>>> results;
+  for (int i = 0; i < 8; ++i) {
+    auto promise = std::make_shared<std::promise<std::pair<std::vector<std::uint8_t>, int>>>();
+    results.push_back(promise->get_future());
+    SignatureJob job;
+    job.key.reset(key.get());
+    EVP_PKEY_up_ref(key.get());
+    job.algorithm = SSL_SIGN_RSA_PSS_RSAE_SHA256;
+    job.input = kInput;
+    job.done = [promise](std::vector<std::uint8_t> signature) {
+      // The nice value of the thread that signed.
+      const int nice = ::getpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()));
+      promise->set_value({std::move(signature), nice});
+    };
+    pool.submit(std::move(job));
+  }
+  for (auto& result : results) {
+    const auto [signature, nice] = result.get();
+    EXPECT_TRUE(verifies(key.get(), SSL_SIGN_RSA_PSS_RSAE_SHA256, kInput, signature));
+    EXPECT_EQ(nice, SigningPool::kNice);
+  }
+}
+
+TEST(SigningPool, FinishesItsQueueBeforeItStops) {
+  const auto key = rsa_key();
+  std::atomic<int> done{0};
+  {
+    SigningPool pool(1);
+    for (int i = 0; i < 4; ++i) {
+      SignatureJob job;
+      job.key.reset(key.get());
+      EVP_PKEY_up_ref(key.get());
+      job.algorithm = SSL_SIGN_RSA_PKCS1_SHA256;
+      job.input = kInput;
+      job.done = [&done](std::vector<std::uint8_t> signature) {
+        if (!signature.empty()) ++done;
+      };
+      pool.submit(std::move(job));
+    }
+  }
+  EXPECT_EQ(done.load(), 4);
+}
+
+}  // namespace
+}  // namespace tlsfloor::tls
