@@ -333,6 +333,9 @@ void Server::warn_of_restart_only_changes(const config::Config& next) const {
   if (next.threads != config_.threads) {
     spdlog::warn("reload: threads changed; takes effect at the next restart");
   }
+  if (next.signing_threads != config_.signing_threads) {
+    spdlog::warn("reload: signing_threads changed; takes effect at the next restart");
+  }
   if ((next.admin ? next.admin->listen.to_string() : "") !=
       (config_.admin ? config_.admin->listen.to_string() : "")) {
     spdlog::warn("reload: admin.listen changed; takes effect at the next restart");

@@ -33,7 +33,11 @@ are the point: a resumption the other replica cannot decrypt is a full handshake
 With --baseline BINARY, a second tlsfloor build runs beside the first in the same rounds (an A/B
 of a change), and a last table gives tlsfloor / baseline per column.
 
+With --storm N, only the reconnect-storm table: each server's keepalive p99 (64 connections)
+alone and while N `openssl s_time -new` loops make full handshakes against it.
+
 Usage: tests/bench/run.sh [--rounds N] [--seconds S] [--key rsa|ec] [--idle N] [--baseline BIN]
+                          [--storm N]
 """
 import argparse
 import os
@@ -82,6 +86,10 @@ SERVERS = {
                      ["sh", "-c", "{tlsfloor} --config {run}/fleet-shared-a.yaml --log-level warn & "
                       "{tlsfloor} --config {run}/fleet-shared-b.yaml --log-level warn & "
                       "exec haproxy -f {run}/fleet-shared-haproxy.cfg"]),
+    # Signing on the event loops, as before the signing pool (the storm table's reference).
+    "tlsfloor-inline": (9454, "tlsfloor-inline.yaml",
+                        ["{tlsfloor}", "--config", "{run}/tlsfloor-inline.yaml",
+                         "--log-level", "warn"]),
     # Only with --baseline: another tlsfloor build (say, main before a change) beside this one.
     "tlsfloor-baseline": (9448, "tlsfloor-baseline.yaml",
                           ["{baseline}", "--config", "{run}/tlsfloor-baseline.yaml",
@@ -95,7 +103,7 @@ PEERS = ["haproxy", "nginx-stream", "hitch", "stunnel"]
 # backend parses it) against tlsfloor without; tlsfloor re-encrypting to a TLS backend against
 # HAProxy doing the same.
 VARIANTS = [("tlsfloor-pp2", "tlsfloor"), ("tlsfloor-uptls", "haproxy-uptls"),
-            ("fleet-shared", "fleet-own")]
+            ("fleet-shared", "fleet-own"), ("tlsfloor", "tlsfloor-inline")]
 COLUMNS = [("keepalive_rps", "keepalive req/s", True), ("p99_ms", "p99 ms", False),
            ("cpu_us_per_request", "CPU us/req", False),
            ("handshakes_ps", "handshakes/s", True),
@@ -271,6 +279,49 @@ def measure_throughput(server, backend, seconds):
     return measured
 
 
+def measure_storm(server, seconds, clients):
+    """Keepalive p99 of 64 connections alone, then while `clients` `openssl s_time -new` loops
+    make full (never resumed) handshakes as fast as they can: what established connections feel
+    when a fleet reconnects. Returns (calm p99 ms, storm p99 ms, storm handshakes/s)."""
+    calm = wrk(server.port, seconds, 64)
+    storm = [subprocess.Popen(["openssl", "s_time", "-connect", f"127.0.0.1:{server.port}",
+                               "-new", "-time", str(seconds + 2)],
+                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+             for _ in range(clients)]
+    time.sleep(1)  # the storm is raging before the measurement starts
+    loaded = wrk(server.port, seconds, 64)
+    handshakes = 0.0
+    for process in storm:
+        out = process.communicate(timeout=seconds + 60)[0]
+        found = re.search(r"(\d+) connections in (\d+) real seconds", out)
+        if found and int(found.group(2)) > 0:
+            handshakes += int(found.group(1)) / int(found.group(2))
+    return calm.get("p99_ms"), loaded.get("p99_ms"), handshakes
+
+
+def run_storm(servers, args):
+    results = {server.name: {"calm": [], "storm": [], "handshakes": []} for server in servers}
+    for round_index in range(args.rounds):
+        shift = round_index % len(servers)
+        for server in servers[shift:] + servers[:shift]:
+            calm, stormy, handshakes = measure_storm(server, args.seconds, args.storm)
+            if calm and stormy:
+                results[server.name]["calm"].append(calm)
+                results[server.name]["storm"].append(stormy)
+                results[server.name]["handshakes"].append(handshakes)
+        print(f"storm round {round_index + 1}/{args.rounds} done", file=sys.stderr)
+    print(f"\nReconnect storm ({args.key.upper()} certificate): keepalive p99 of 64 connections, "
+          f"alone and while {args.storm} openssl s_time -new loops make full handshakes; medians "
+          f"of {args.rounds} rounds of {args.seconds} s")
+    print(f"{'server':<20}{'calm p99 ms':>14}{'storm p99 ms':>14}{'storm/calm':>12}"
+          f"{'storm hs/s':>12}")
+    for name, columns in results.items():
+        calm, stormy = median(columns["calm"]), median(columns["storm"])
+        ratio = stormy / calm if calm and stormy else None
+        print(f"{name:<20}{calm or 0:>14.2f}{stormy or 0:>14.2f}"
+              f"{(f'{ratio:.2f}' if ratio else '-'):>12}{median(columns['handshakes']) or 0:>12.0f}")
+
+
 def measure_idle(name, command, connections):
     server = Server(name, command)
     try:
@@ -300,6 +351,8 @@ def main():
     parser.add_argument("--tlsfloor", required=True, help="the tlsfloor binary")
     parser.add_argument("--baseline", help="another tlsfloor binary to run beside --tlsfloor")
     parser.add_argument("--only", nargs="*", help="servers to run (default: all)")
+    parser.add_argument("--storm", type=int, default=0, metavar="CLIENTS",
+                        help="only the reconnect-storm table, with this many s_time loops")
     args = parser.parse_args()
     if args.only is None:
         args.only = [name for name in SERVERS if name != "tlsfloor-baseline"]
@@ -345,6 +398,9 @@ def main():
             try:
                 for name in args.only:  # appended one by one: a failed start stops the others
                     servers.append(Server(name, commands[name]))
+                if args.storm:
+                    run_storm(servers, args)
+                    return
                 for round_index in range(args.rounds):
                     shift = round_index % len(servers)
                     for server in servers[shift:] + servers[:shift]:
