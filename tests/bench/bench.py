@@ -34,10 +34,11 @@ With --baseline BINARY, a second tlsfloor build runs beside the first in the sam
 of a change), and a last table gives tlsfloor / baseline per column.
 
 With --storm N, only the reconnect-storm table: each server's keepalive p99 (64 connections)
-alone and while N `openssl s_time -new` loops make full handshakes against it.
+alone and while N `openssl s_time -new` loops make full handshakes against it. With --scale
+64,1000,5000, only the server's CPU per keepalive request at each connection count.
 
 Usage: tests/bench/run.sh [--rounds N] [--seconds S] [--key rsa|ec] [--idle N] [--baseline BIN]
-                          [--storm N]
+                          [--storm N] [--scale COUNTS]
 """
 import argparse
 import os
@@ -322,6 +323,28 @@ def run_storm(servers, args):
               f"{(f'{ratio:.2f}' if ratio else '-'):>12}{median(columns['handshakes']) or 0:>12.0f}")
 
 
+def run_scale(servers, backend, args):
+    """CPU per keepalive request as the connection count grows: what a server spends per
+    request when it has many connections to watch, not just 64."""
+    counts = [int(count) for count in args.scale.split(",")]
+    results = {server.name: {count: [] for count in counts} for server in servers}
+    for round_index in range(args.rounds):
+        shift = round_index % len(servers)
+        for server in servers[shift:] + servers[:shift]:
+            for count in counts:
+                before = server.cpu_seconds()
+                result = wrk(server.port, args.seconds, count)
+                spent = server.cpu_seconds() - before
+                if result["requests"]:
+                    results[server.name][count].append(spent * 1e6 / result["requests"])
+        print(f"scale round {round_index + 1}/{args.rounds} done", file=sys.stderr)
+    print(f"\nCPU us per keepalive request by concurrent connections ({args.key.upper()}; "
+          f"medians of {args.rounds} rounds of {args.seconds} s)")
+    print(f"{'server':<16}" + "".join(f"{count:>12}" for count in counts))
+    for name, columns in results.items():
+        print(f"{name:<16}" + "".join(f"{median(columns[count]) or 0:>12.1f}" for count in counts))
+
+
 def measure_idle(name, command, connections):
     server = Server(name, command)
     try:
@@ -353,6 +376,9 @@ def main():
     parser.add_argument("--only", nargs="*", help="servers to run (default: all)")
     parser.add_argument("--storm", type=int, default=0, metavar="CLIENTS",
                         help="only the reconnect-storm table, with this many s_time loops")
+    parser.add_argument("--scale", metavar="COUNTS",
+                        help="only CPU per keepalive request at these connection counts "
+                             "(comma-separated, e.g. 64,1000,5000)")
     args = parser.parse_args()
     if args.only is None:
         args.only = [name for name in SERVERS if name != "tlsfloor-baseline"]
@@ -400,6 +426,9 @@ def main():
                     servers.append(Server(name, commands[name]))
                 if args.storm:
                     run_storm(servers, args)
+                    return
+                if args.scale:
+                    run_scale(servers, backend, args)
                     return
                 for round_index in range(args.rounds):
                     shift = round_index % len(servers)
