@@ -165,8 +165,8 @@ enum ssl_select_cert_result_t Connection::on_client_hello(const SSL_CLIENT_HELLO
       });
   // An RSA signature (about 0.8 ms) goes to the signing pool; ECDSA's (about 0.09 ms) costs
   // less than the hop to another thread and back.
-  const bool sign_elsewhere = worker_.signing_pool() != nullptr && !served_->ecdsa() &&
-                              EVP_PKEY_id(served_->key.get()) == EVP_PKEY_RSA;
+  const bool sign_elsewhere =
+      worker_.signing_pool() != nullptr && EVP_PKEY_id(served_->key.get()) == EVP_PKEY_RSA;
   if (sign_elsewhere &&
       SSL_set_ex_data(hello.ssl, tls::signer_index(), static_cast<tls::AsyncSigner*>(this)) != 1) {
     return ssl_select_cert_error;
@@ -314,12 +314,12 @@ awaitable<Connection::SslOutcome> Connection::complete_ssl(Side side, SslOp op, 
                                                            int size) {
   for (;;) {
     const SslOutcome outcome = call_ssl(side, op, data, size);
-    // After close_notify is out, a shutdown that wants to read would be reading (and dropping)
-    // the client's data while waiting for its close_notify: stop there instead.
-    if (outcome.error == SSL_ERROR_WANT_PRIVATE_KEY_OPERATION) {
+    if (outcome.error == SSL_ERROR_WANT_PRIVATE_KEY_OPERATION) {  // the signing pool's turn
       if (!co_await signature_made()) co_return SslOutcome{-1, SSL_ERROR_SYSCALL};
       continue;
     }
+    // After close_notify is out, a shutdown that wants to read would be reading (and dropping)
+    // the client's data while waiting for its close_notify: stop there instead.
     const bool waits =
         op == SslOp::shutdown ? outcome.error == SSL_ERROR_WANT_WRITE : outcome.wants_io();
     if (!waits) co_return outcome;

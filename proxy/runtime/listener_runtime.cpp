@@ -150,10 +150,12 @@ void build_ciphers(const config::ListenerConfig& listener, const config::RouteSe
   if (tls.legacy_ciphers) {
     check(*tls.legacy_ciphers, "legacy_ciphers", lowest);
     if (tls.legacy_ciphers->text != context_list) route.legacy_ciphers = tls.legacy_ciphers->text;
-  } else if (lowest && *lowest < tls.min_version && errors.size() == errors_before) {
-    check(tls.ciphers, "ciphers (also the legacy clients' when legacy_ciphers is not set)", lowest);
-    route.legacy_ciphers = route.floor_ciphers;
   } else {
+    // The floor's list serves the legacy clients too: then also below the floor.
+    if (lowest && *lowest < tls.min_version && errors.size() == errors_before) {
+      check(tls.ciphers, "ciphers (also the legacy clients' when legacy_ciphers is not set)",
+            lowest);
+    }
     route.legacy_ciphers = route.floor_ciphers;
   }
   for (const config::ExceptionConfig& exception : settings.exceptions) {

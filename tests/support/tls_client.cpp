@@ -10,7 +10,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <stdexcept>
 #include <thread>
 
@@ -38,6 +40,11 @@ int connect_tcp(std::uint16_t port, const std::string& host, const std::string& 
   const int fd = ::socket(found->ai_family, SOCK_STREAM, 0);
   bool bound = true;
   if (fd >= 0 && !source.empty()) {
+    // The port is chosen at connect() for the whole 4-tuple: bind(2) to port 0 alone would
+    // need a port free of every socket on the source address, TIME_WAIT ones included, and
+    // the suite's thousands of connections from 127.0.0.2 can use those up.
+    const int yes = 1;
+    ::setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &yes, sizeof yes);
     addrinfo* local = nullptr;
     if (::getaddrinfo(source.c_str(), "0", &hints, &local) != 0) {
       ::freeaddrinfo(found);
@@ -50,8 +57,11 @@ int connect_tcp(std::uint16_t port, const std::string& host, const std::string& 
   const bool connected = fd >= 0 && bound && ::connect(fd, found->ai_addr, found->ai_addrlen) == 0;
   ::freeaddrinfo(found);
   if (!connected) {
+    const std::string why = std::strerror(errno);
     if (fd >= 0) ::close(fd);
-    throw std::runtime_error("test client: cannot connect to port " + std::to_string(port));
+    throw std::runtime_error(bound ? "test client: cannot connect to port " + std::to_string(port) +
+                                         ": " + why
+                                   : "test client: cannot bind to " + source + ": " + why);
   }
   timeval timeout{kSocketTimeoutSeconds, 0};
   ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
