@@ -24,12 +24,15 @@ policy::Decision judge_hello(const runtime::ListenerRuntime& runtime,
                              std::unique_ptr<ObservedHandshake>& observed) {
   const std::uint16_t highest_offered = hello::highest_offered_version(hello);
   // Below the version floor, or meeting it without one of the floor's suites at the version
-  // it will negotiate (the route's ceiling may hold it below what it offers).
+  // it will negotiate (the route's ceiling may hold it below what it offers). The suites are
+  // only judged for a client the version floor lets through.
   const auto negotiates =
       std::min(highest_offered, static_cast<std::uint16_t>(route.policy.ceiling));
-  const bool legacy = route.policy.below_floor(highest_offered) ||
-                      (highest_offered != 0 &&
-                       !config::shares_suite(hello.cipher_suites, route.floor_suites, negotiates));
+  const bool below_version = route.policy.below_floor(highest_offered);
+  const bool shares_floor_cipher =
+      below_version || highest_offered == 0 ||
+      config::shares_suite(hello.cipher_suites, route.floor_suites, negotiates);
+  const bool legacy = below_version || !shares_floor_cipher;
   const bool for_log = route.access_log != nullptr && (legacy || !route.access_log_legacy_only);
   // The upstream's PROXY v2 header carries the JA4.
   const bool for_upstream =
@@ -55,8 +58,7 @@ policy::Decision judge_hello(const runtime::ListenerRuntime& runtime,
         runtime.clock());
   }
   const policy::Decision decision =
-      policy::decide(highest_offered, route.policy, circumstances,
-                     /*shares_floor_cipher=*/!legacy || route.policy.below_floor(highest_offered));
+      policy::decide(highest_offered, route.policy, circumstances, shares_floor_cipher);
   if (decision.legacy && decision.below == policy::Floor::version) {
     route.metrics->count_legacy_handshake(highest_offered, decision.legacy_decision);
   } else if (decision.legacy) {
