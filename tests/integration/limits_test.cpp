@@ -105,6 +105,9 @@ TEST_F(LimitsTest, HandshakesInFlightAreCappedAndCompletedOnesDoNotCount) {
   for (int i = 0; i < 4; ++i) {
     established.push_back(std::make_unique<TlsClient>(proxy_->port()));
     ASSERT_TRUE(established.back()->handshake());
+    // A round trip: the client's handshake ends when it sends its Finished, the proxy's (and
+    // its slot) only once it has read it; without this, a slot can still be held below.
+    ASSERT_TRUE(established.back()->write_all("hi") && established.back()->read_exactly(2) == "hi");
   }
   SilentClients silent(proxy_->port(), 5, "127.0.0.2");
   EXPECT_EQ(rejections("handshakes_in_flight", 2), 2);
