@@ -68,9 +68,11 @@ SigningPool::SigningPool(unsigned threads) {
     threads_.emplace_back([this] {
       // Linux's nice is per thread: only this signing thread yields to the event loops.
       ::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), kNice);
-      ::pthread_setname_np(::pthread_self(), "tlsfloor-sign");
       run();
     });
+    // Named here, not in the thread, so the name is in place once the pool is built: ps,
+    // top -H and the tests see it from the start.
+    ::pthread_setname_np(threads_.back().native_handle(), "tlsfloor-sign");
   }
 }
 
