@@ -34,7 +34,9 @@ With --baseline BINARY, a second tlsfloor build runs beside the first in the sam
 of a change), and a last table gives tlsfloor / baseline per column.
 
 With --storm N, only the reconnect-storm table: each server's keepalive p99 (64 connections)
-alone and while N `openssl s_time -new` loops make full handshakes against it. With --scale
+alone, while N `openssl s_time -new` loops make full handshakes against it, and while the same
+loops make them against nginx-direct beside it (the control: what the load generators alone do to
+the p99 on cores they share with everyone). With --scale
 64,1000,5000, only the server's CPU per keepalive request at each connection count.
 
 Usage: tests/bench/run.sh [--rounds N] [--seconds S] [--key rsa|ec] [--idle N] [--baseline BIN]
@@ -280,47 +282,59 @@ def measure_throughput(server, backend, seconds):
     return measured
 
 
-def measure_storm(server, seconds, clients):
+def measure_storm(server, seconds, clients, elsewhere):
     """Keepalive p99 of 64 connections alone, then while `clients` `openssl s_time -new` loops
     make full (never resumed) handshakes as fast as they can: what established connections feel
-    when a fleet reconnects. Returns (calm p99 ms, storm p99 ms, storm handshakes/s)."""
+    when a fleet reconnects. Then the same storm against `elsewhere`, another server on this
+    machine: what the storm's load generators alone do to the p99, since they share the cores.
+    Returns (calm p99 ms, storm p99 ms, storm handshakes/s, p99 ms with the storm elsewhere)."""
     calm = wrk(server.port, seconds, 64)
-    storm = [subprocess.Popen(["openssl", "s_time", "-connect", f"127.0.0.1:{server.port}",
+    loaded, handshakes = wrk_during_storm(server.port, server.port, seconds, clients)
+    aside, _ = wrk_during_storm(server.port, elsewhere.port, seconds, clients)
+    return calm.get("p99_ms"), loaded.get("p99_ms"), handshakes, aside.get("p99_ms")
+
+
+def wrk_during_storm(measured_port, storm_port, seconds, clients):
+    """wrk's keepalive run against `measured_port` while `clients` s_time loops make full
+    handshakes against `storm_port`. Returns (wrk's result, the storm's handshakes/s)."""
+    storm = [subprocess.Popen(["openssl", "s_time", "-connect", f"127.0.0.1:{storm_port}",
                                "-new", "-time", str(seconds + 2)],
                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
              for _ in range(clients)]
     time.sleep(1)  # the storm is raging before the measurement starts
-    loaded = wrk(server.port, seconds, 64)
+    loaded = wrk(measured_port, seconds, 64)
     handshakes = 0.0
     for process in storm:
         out = process.communicate(timeout=seconds + 60)[0]
         found = re.search(r"(\d+) connections in (\d+) real seconds", out)
         if found and int(found.group(2)) > 0:
             handshakes += int(found.group(1)) / int(found.group(2))
-    return calm.get("p99_ms"), loaded.get("p99_ms"), handshakes
+    return loaded, handshakes
 
 
-def run_storm(servers, args):
-    results = {server.name: {"calm": [], "storm": [], "handshakes": []} for server in servers}
+def run_storm(servers, elsewhere, args):
+    columns = ["calm", "storm", "handshakes", "elsewhere"]
+    results = {server.name: {column: [] for column in columns} for server in servers}
     for round_index in range(args.rounds):
         shift = round_index % len(servers)
         for server in servers[shift:] + servers[:shift]:
-            calm, stormy, handshakes = measure_storm(server, args.seconds, args.storm)
-            if calm and stormy:
-                results[server.name]["calm"].append(calm)
-                results[server.name]["storm"].append(stormy)
-                results[server.name]["handshakes"].append(handshakes)
+            measured = measure_storm(server, args.seconds, args.storm, elsewhere)
+            if all(measured):
+                for column, value in zip(columns, measured):
+                    results[server.name][column].append(value)
         print(f"storm round {round_index + 1}/{args.rounds} done", file=sys.stderr)
     print(f"\nReconnect storm ({args.key.upper()} certificate): keepalive p99 of 64 connections, "
-          f"alone and while {args.storm} openssl s_time -new loops make full handshakes; medians "
-          f"of {args.rounds} rounds of {args.seconds} s")
+          f"alone and while {args.storm} openssl s_time -new loops make full handshakes against "
+          f"it, or against {elsewhere.name} beside it; medians of {args.rounds} rounds of "
+          f"{args.seconds} s")
     print(f"{'server':<20}{'calm p99 ms':>14}{'storm p99 ms':>14}{'storm/calm':>12}"
-          f"{'storm hs/s':>12}")
-    for name, columns in results.items():
-        calm, stormy = median(columns["calm"]), median(columns["storm"])
-        ratio = stormy / calm if calm and stormy else None
-        print(f"{name:<20}{calm or 0:>14.2f}{stormy or 0:>14.2f}"
-              f"{(f'{ratio:.2f}' if ratio else '-'):>12}{median(columns['handshakes']) or 0:>12.0f}")
+          f"{'storm hs/s':>12}{'elsewhere p99':>15}{'elsewhere/calm':>16}")
+    for name, measured in results.items():
+        calm, stormy, aside = (median(measured[column]) for column in ["calm", "storm", "elsewhere"])
+        ratio = f"{stormy / calm:.2f}" if calm and stormy else "-"
+        aside_ratio = f"{aside / calm:.2f}" if calm and aside else "-"
+        print(f"{name:<20}{calm or 0:>14.2f}{stormy or 0:>14.2f}{ratio:>12}"
+              f"{median(measured['handshakes']) or 0:>12.0f}{aside or 0:>15.2f}{aside_ratio:>16}")
 
 
 def run_scale(servers, backend, args):
@@ -401,6 +415,8 @@ def main():
                                       capture_output=True, text=True, check=True).stdout + "\n")
         os.chmod(f"{run_dir}/ticket.keys", 0o600)
         templates = ["nginx-backend.conf"]
+        if args.storm and "nginx-direct" not in args.only:
+            templates.append(SERVERS["nginx-direct"][1])  # the storm's other target
         for name in args.only:
             named = SERVERS[name][1]
             templates += named if isinstance(named, list) else [named] if named else []
@@ -425,7 +441,15 @@ def main():
                 for name in args.only:  # appended one by one: a failed start stops the others
                     servers.append(Server(name, commands[name]))
                 if args.storm:
-                    run_storm(servers, args)
+                    # The storm's other target: nginx terminating TLS itself.
+                    elsewhere = next((server for server in servers
+                                      if server.name == "nginx-direct"), None)
+                    if elsewhere is None:
+                        elsewhere = Server("nginx-direct", [
+                            part.format(run=run_dir) for part in SERVERS["nginx-direct"][2]])
+                        servers.append(elsewhere)  # stopped with the others
+                    run_storm([server for server in servers if server is not elsewhere],
+                              elsewhere, args)
                     return
                 if args.scale:
                     run_scale(servers, backend, args)
