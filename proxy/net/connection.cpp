@@ -421,9 +421,14 @@ bool Connection::start_signature(std::uint16_t algorithm, const std::uint8_t* in
   EVP_PKEY_up_ref(job.key.get());
   job.algorithm = algorithm;
   job.input.assign(input, input + length);
-  // Runs on a pool thread: hands the signature (and this reference) to the worker's thread,
-  // keeping none, so the connection is never destroyed off its worker.
-  job.done = [self = shared_from_this()](std::vector<std::uint8_t> signature) mutable {
+  // The queued job holds no reference: a handshake that times out waiting ends at once, and
+  // the pool skips its signature.
+  job.requester = weak_from_this();
+  // Runs on a pool thread: hands the signature (and the reference it took) to the worker's
+  // thread, keeping none, so the connection is never destroyed off its worker.
+  job.done = [requester = weak_from_this()](std::vector<std::uint8_t> signature) {
+    std::shared_ptr<Connection> self = requester.lock();
+    if (!self) return;
     const auto executor = self->client_.get_executor();
     asio::post(executor, [self = std::move(self), signature = std::move(signature)]() mutable {
       if (!self->signing_) return;  // the handshake already ended (timed out)

@@ -70,6 +70,8 @@ class Server {
   std::uint16_t listener_port(std::string_view name) const;
   std::optional<std::uint16_t> admin_port() const;
   metrics::Metrics& metrics() { return *metrics_; }
+  /// The threads that make the workers' RSA signatures; null with signing_threads: 0.
+  tls::SigningPool* signing_pool() { return signing_pool_.get(); }
 
  private:
   // A configuration made ready to run: every listener's runtime built (certificates loaded,

@@ -103,6 +103,7 @@ void SigningPool::run() {
       job = std::move(jobs_.front());
       jobs_.pop_front();
     }
+    if (job.requester.expired()) continue;
     job.done(sign(job.key.get(), job.algorithm, job.input));
   }
 }

@@ -8,9 +8,12 @@
 
 #include <algorithm>
 #include <fstream>
+#include <future>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "proxy/tls/signing_pool.h"
 #include "tests/integration/proxy_config.h"
 #include "tests/support/running_proxy.h"
 #include "tests/support/tcp_upstream.h"
@@ -96,6 +99,64 @@ TEST_P(SigningTest, ThePoolRunsOnlyWhenConfigured) {
   const auto names = thread_names();
   const bool pool = std::find(names.begin(), names.end(), "tlsfloor-sign") != names.end();
   EXPECT_EQ(pool, std::string(GetParam()).empty()) << testing::PrintToString(names);
+}
+
+TEST(SigningPoolTest, AHandshakeThatTimesOutWaitingForItsSignatureEndsAndHarmsNoOne) {
+  TempDir dir;
+  TcpUpstream upstream(UpstreamMode::echo);
+  const PemFiles rsa = make_self_signed(dir, "rsa", {"api.test"}, KeyType::rsa_2048);
+  ListenerSpec spec;
+  spec.upstream_port = upstream.port();
+  spec.certificates = {rsa};
+  spec.handshake_timeout = "300ms";
+  RunningProxy proxy(proxy_yaml({spec}, "5s", "signing_threads: 1\n"));
+  tls::SigningPool* pool = proxy.server().signing_pool();
+  ASSERT_NE(pool, nullptr);
+
+  // Occupy the only signing thread until the test lets go: every signature queues behind.
+  std::promise<void> held;
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  struct LetGo {  // a failed assertion must not leave the pool's thread (and its join) stuck
+    std::promise<void>& release;
+    bool done = false;
+    void now() {
+      if (!std::exchange(done, true)) release.set_value();
+    }
+    ~LetGo() { now(); }
+  } let_go{release};
+  tls::SignatureJob blocker;
+  bssl::UniquePtr<BIO> key_file(BIO_new_file(rsa.key_path.c_str(), "r"));
+  ASSERT_TRUE(key_file);
+  blocker.key.reset(PEM_read_bio_PrivateKey(key_file.get(), nullptr, nullptr, nullptr));
+  ASSERT_TRUE(blocker.key);
+  blocker.algorithm = SSL_SIGN_RSA_PKCS1_SHA256;
+  blocker.input = {1, 2, 3};
+  const auto test_itself = std::make_shared<int>(0);
+  blocker.requester = test_itself;
+  blocker.done = [&held, released](std::vector<std::uint8_t>) {
+    held.set_value();
+    released.wait();
+  };
+  pool->submit(std::move(blocker));
+  held.get_future().wait();
+
+  // The handshake waits for a signature that cannot come: its deadline ends it, and the
+  // connection is gone while its signature job still waits in the queue.
+  {
+    TlsClient stuck(proxy.port());
+    EXPECT_FALSE(stuck.handshake());
+  }
+  EXPECT_EQ(proxy.metric_eventually("tlsfloor_connections_active", {{"listener", "api"}}, 0.0),
+            0.0);
+
+  // The pool drops that job unsigned and signs for the next client as usual.
+  let_go.now();
+  TlsClient next(proxy.port());
+  ASSERT_TRUE(next.handshake());
+  EXPECT_EQ(next.peer_key_type(), "RSA");
+  ASSERT_TRUE(next.write_all("ping\n"));
+  EXPECT_EQ(next.read_exactly(5), "ping\n");
 }
 
 INSTANTIATE_TEST_SUITE_P(Signers, SigningTest, testing::Values("", "signing_threads: 0\n"),

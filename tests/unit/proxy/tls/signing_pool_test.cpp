@@ -8,7 +8,10 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <functional>
 #include <future>
+#include <memory>
+#include <string>
 #include <vector>
 
 namespace tlsfloor::tls {
@@ -82,6 +85,7 @@ TEST(SigningPool, SignsOnThreadsThatYieldToTheWorkers) {
     EVP_PKEY_up_ref(key.get());
     job.algorithm = SSL_SIGN_RSA_PSS_RSAE_SHA256;
     job.input = kInput;
+    job.requester = promise;
     job.done = [promise](std::vector<std::uint8_t> signature) {
       // The nice value of the thread that signed.
       const int nice = ::getpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()));
@@ -99,6 +103,7 @@ TEST(SigningPool, SignsOnThreadsThatYieldToTheWorkers) {
 TEST(SigningPool, FinishesItsQueueBeforeItStops) {
   const auto key = rsa_key();
   std::atomic<int> done{0};
+  const auto requester = std::make_shared<int>(0);
   {
     SigningPool pool(1);
     for (int i = 0; i < 4; ++i) {
@@ -107,6 +112,7 @@ TEST(SigningPool, FinishesItsQueueBeforeItStops) {
       EVP_PKEY_up_ref(key.get());
       job.algorithm = SSL_SIGN_RSA_PKCS1_SHA256;
       job.input = kInput;
+      job.requester = requester;
       job.done = [&done](std::vector<std::uint8_t> signature) {
         if (!signature.empty()) ++done;
       };
@@ -114,6 +120,44 @@ TEST(SigningPool, FinishesItsQueueBeforeItStops) {
     }
   }
   EXPECT_EQ(done.load(), 4);
+}
+
+TEST(SigningPool, DropsTheJobsOfRequestersThatAreGone) {
+  const auto key = rsa_key();
+  const auto make_job = [&key](std::shared_ptr<const void> requester,
+                               std::function<void(std::vector<std::uint8_t>)> done) {
+    SignatureJob job;
+    job.key.reset(key.get());
+    EVP_PKEY_up_ref(key.get());
+    job.algorithm = SSL_SIGN_RSA_PKCS1_SHA256;
+    job.input = kInput;
+    job.requester = std::move(requester);
+    job.done = std::move(done);
+    return job;
+  };
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  std::promise<void> held;
+  std::vector<std::string> done;  // appended on the one pool thread, read after it stopped
+  const auto present = std::make_shared<int>(0);  // outlives the pool and its queue
+  {
+    SigningPool pool(1);
+    // The first job holds the only thread, so the others wait in the queue.
+    pool.submit(make_job(present, [&](std::vector<std::uint8_t>) {
+      held.set_value();
+      released.wait();
+      done.push_back("first");
+    }));
+    held.get_future().wait();
+    auto leaving = std::make_shared<int>(0);
+    pool.submit(make_job(leaving, [&](std::vector<std::uint8_t>) { done.push_back("gone"); }));
+    pool.submit(make_job(present, [&](std::vector<std::uint8_t> signature) {
+      done.push_back(signature.empty() ? "unsigned" : "signed");
+    }));
+    leaving.reset();  // its handshake timed out while the job waited
+    release.set_value();
+  }
+  EXPECT_EQ(done, (std::vector<std::string>{"first", "signed"}));
 }
 
 }  // namespace
