@@ -12,6 +12,7 @@
 #include <future>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace tlsfloor::tls {
@@ -54,6 +55,19 @@ bool verifies(EVP_PKEY* key, std::uint16_t algorithm, const std::vector<std::uin
 
 const std::vector<std::uint8_t> kInput(100, 0x5a);
 
+// A job signing kInput with `key` for `requester`, calling `done` with the signature.
+SignatureJob job_for(EVP_PKEY* key, std::uint16_t algorithm, std::shared_ptr<const void> requester,
+                     std::function<void(std::vector<std::uint8_t>)> done) {
+  SignatureJob job;
+  job.key.reset(key);
+  EVP_PKEY_up_ref(key);
+  job.algorithm = algorithm;
+  job.input = kInput;
+  job.requester = std::move(requester);
+  job.done = std::move(done);
+  return job;
+}
+
 TEST(SigningPool, SignsWithEveryAlgorithmTlsAsksOfAnRsaKey) {
   const auto key = rsa_key();
   for (const std::uint16_t algorithm :
@@ -80,18 +94,13 @@ TEST(SigningPool, SignsOnThreadsThatYieldToTheWorkers) {
   for (int i = 0; i < 8; ++i) {
     auto promise = std::make_shared<std::promise<std::pair<std::vector<std::uint8_t>, int>>>();
     results.push_back(promise->get_future());
-    SignatureJob job;
-    job.key.reset(key.get());
-    EVP_PKEY_up_ref(key.get());
-    job.algorithm = SSL_SIGN_RSA_PSS_RSAE_SHA256;
-    job.input = kInput;
-    job.requester = promise;
-    job.done = [promise](std::vector<std::uint8_t> signature) {
-      // The nice value of the thread that signed.
-      const int nice = ::getpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()));
-      promise->set_value({std::move(signature), nice});
-    };
-    pool.submit(std::move(job));
+    pool.submit(job_for(key.get(), SSL_SIGN_RSA_PSS_RSAE_SHA256, promise,
+                        [promise](std::vector<std::uint8_t> signature) {
+                          // The nice value of the thread that signed.
+                          const int nice =
+                              ::getpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()));
+                          promise->set_value({std::move(signature), nice});
+                        }));
   }
   for (auto& result : results) {
     const auto [signature, nice] = result.get();
@@ -107,16 +116,10 @@ TEST(SigningPool, FinishesItsQueueBeforeItStops) {
   {
     SigningPool pool(1);
     for (int i = 0; i < 4; ++i) {
-      SignatureJob job;
-      job.key.reset(key.get());
-      EVP_PKEY_up_ref(key.get());
-      job.algorithm = SSL_SIGN_RSA_PKCS1_SHA256;
-      job.input = kInput;
-      job.requester = requester;
-      job.done = [&done](std::vector<std::uint8_t> signature) {
-        if (!signature.empty()) ++done;
-      };
-      pool.submit(std::move(job));
+      pool.submit(job_for(key.get(), SSL_SIGN_RSA_PKCS1_SHA256, requester,
+                          [&done](std::vector<std::uint8_t> signature) {
+                            if (!signature.empty()) ++done;
+                          }));
     }
   }
   EXPECT_EQ(done.load(), 4);
@@ -126,14 +129,7 @@ TEST(SigningPool, DropsTheJobsOfRequestersThatAreGone) {
   const auto key = rsa_key();
   const auto make_job = [&key](std::shared_ptr<const void> requester,
                                std::function<void(std::vector<std::uint8_t>)> done) {
-    SignatureJob job;
-    job.key.reset(key.get());
-    EVP_PKEY_up_ref(key.get());
-    job.algorithm = SSL_SIGN_RSA_PKCS1_SHA256;
-    job.input = kInput;
-    job.requester = std::move(requester);
-    job.done = std::move(done);
-    return job;
+    return job_for(key.get(), SSL_SIGN_RSA_PKCS1_SHA256, std::move(requester), std::move(done));
   };
   std::promise<void> release;
   std::shared_future<void> released = release.get_future().share();
