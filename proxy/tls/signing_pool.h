@@ -28,9 +28,10 @@ struct SignatureJob {
   std::uint16_t algorithm = 0;
   std::vector<std::uint8_t> input;
   std::function<void(std::vector<std::uint8_t> signature)> done;
-  /// Who waits for it (a connection). If it is gone when the job's turn comes (its handshake
-  /// timed out in the queue), the job is dropped: neither signed nor `done`. In a storm, the
-  /// clients that gave up cost no signature, and the job keeps nothing of theirs alive.
+  /// Who waits for it (a connection); required. If it is gone when the job's turn comes (its
+  /// handshake timed out in the queue), the job is dropped: neither signed nor `done`. In a
+  /// storm, the clients that gave up cost no signature, and the job keeps nothing of theirs
+  /// alive. A job without a requester is dropped the same way.
   std::weak_ptr<const void> requester;
 };
 

@@ -35,9 +35,10 @@ of a change), and a last table gives tlsfloor / baseline per column.
 
 With --storm N, only the reconnect-storm table: each server's keepalive p99 (64 connections)
 alone, while N `openssl s_time -new` loops make full handshakes against it, and while the same
-loops make them against nginx-direct beside it (the control: what the load generators alone do to
-the p99 on cores they share with everyone). With --scale
-64,1000,5000, only the server's CPU per keepalive request at each connection count.
+loops make them against nginx-direct beside it (the control: what the load generators and
+another server's handshakes do to the p99 on cores they share with everyone; nginx-direct is then
+the control, not a measured server). With --scale 64,1000,5000, only the server's CPU per
+keepalive request at each connection count.
 
 Usage: tests/bench/run.sh [--rounds N] [--seconds S] [--key rsa|ec] [--idle N] [--baseline BIN]
                           [--storm N] [--scale COUNTS]
@@ -286,7 +287,8 @@ def measure_storm(server, seconds, clients, elsewhere):
     """Keepalive p99 of 64 connections alone, then while `clients` `openssl s_time -new` loops
     make full (never resumed) handshakes as fast as they can: what established connections feel
     when a fleet reconnects. Then the same storm against `elsewhere`, another server on this
-    machine: what the storm's load generators alone do to the p99, since they share the cores.
+    machine: what the load generators and another process's handshakes do to the p99 on the
+    cores they share, whoever serves the storm.
     Returns (calm p99 ms, storm p99 ms, storm handshakes/s, p99 ms with the storm elsewhere)."""
     calm = wrk(server.port, seconds, 64)
     loaded, handshakes = wrk_during_storm(server.port, server.port, seconds, clients)
@@ -441,7 +443,8 @@ def main():
                 for name in args.only:  # appended one by one: a failed start stops the others
                     servers.append(Server(name, commands[name]))
                 if args.storm:
-                    # The storm's other target: nginx terminating TLS itself.
+                    # The storm's other target, the control: nginx terminating TLS itself
+                    # (not measured, even when asked for with --only).
                     elsewhere = next((server for server in servers
                                       if server.name == "nginx-direct"), None)
                     if elsewhere is None:
