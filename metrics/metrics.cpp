@@ -21,6 +21,32 @@ auto& named(Builder builder, const char* name, const char* help, prometheus::Reg
 const prometheus::Histogram::BucketBoundaries kHandshakeBuckets{
     0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
 
+// From a free signing thread (well under a millisecond) to a queue that makes clients give up.
+const prometheus::Histogram::BucketBoundaries kSigningWaitBuckets{
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5};
+
+SigningCounters signing_counters(prometheus::Registry& registry) {
+  auto& signatures = named(prometheus::BuildCounter(), "tlsfloor_signatures_total",
+                           "Certificate signatures of the signing pool (signing_threads), by "
+                           "outcome: made, failed, or abandoned (the handshake had ended, e.g. "
+                           "timed out, before a signing thread took it).",
+                           registry);
+  return {
+      signatures.Add({{"outcome", "made"}}),
+      signatures.Add({{"outcome", "failed"}}),
+      signatures.Add({{"outcome", "abandoned"}}),
+      named(prometheus::BuildHistogram(), "tlsfloor_signing_queue_wait_seconds",
+            "Time each signature waited in the signing pool's queue for a thread.", registry)
+          .Add({}, kSigningWaitBuckets),
+      named(prometheus::BuildGauge(), "tlsfloor_signing_queue_length",
+            "Signatures waiting for a signing thread.", registry)
+          .Add({}),
+      named(prometheus::BuildGauge(), "tlsfloor_signing_threads",
+            "Threads of the signing pool (0: each worker signs on its own thread).", registry)
+          .Add({}),
+  };
+}
+
 }  // namespace
 
 std::string_view to_string(HandshakeOutcome outcome) {
@@ -154,6 +180,7 @@ Metrics::Metrics(const config::LegacyClientsConfig& legacy_clients)
           "When tlsfloor last read each certificate a listener serves, Unix time.", *registry_)),
       build_info_(named(prometheus::BuildGauge(), "tlsfloor_build_info",
                         "tlsfloor's version and TLS library (always 1).", *registry_)),
+      signing_(signing_counters(*registry_)),
       legacy_clients_config_(legacy_clients) {
   build_info_.Add({{"version", std::string(kVersion)}, {"tls_library", std::string(kTlsLibrary)}})
       .Set(1);

@@ -39,6 +39,17 @@ struct HandshakeLogCounters {
   prometheus::Counter& dropped_write_error;
 };
 
+/// The signing pool's series (Metrics::signing() gives them): Prometheus handles, safe from any
+/// thread.
+struct SigningCounters {
+  prometheus::Counter& made;
+  prometheus::Counter& failed;
+  prometheus::Counter& abandoned;
+  prometheus::Histogram& queue_wait;
+  prometheus::Gauge& queue_length;  // set at each scrape
+  prometheus::Gauge& threads;
+};
+
 /// One exception (override) of a listener as the metrics show it at a scrape. The use is kept
 /// elsewhere (the exception ledger); the metrics only report it.
 struct ExceptionSample {
@@ -232,6 +243,8 @@ class Metrics {
 
   /// The counters of the handshake log written to `path`.
   HandshakeLogCounters handshake_log(const std::string& path);
+  /// The signing pool's series; they exist from start, at 0 (also with no pool).
+  SigningCounters signing() { return signing_; }
 
   /// Everything, in the Prometheus text exposition format (version 0.0.4), with the exceptions
   /// in force as `exceptions` says. Not const: the per-client series remember which clients
@@ -278,6 +291,7 @@ class Metrics {
   prometheus::Family<prometheus::Gauge>& certificate_expiry_;
   prometheus::Family<prometheus::Gauge>& certificate_loaded_;
   prometheus::Family<prometheus::Gauge>& build_info_;
+  SigningCounters signing_;
   const config::LegacyClientsConfig legacy_clients_config_;
 
   // Built at each scrape from the trackers, not kept in the registry: the set of clients

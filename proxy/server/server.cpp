@@ -50,6 +50,24 @@ unsigned usable_cores() {
   return std::max(1u, std::thread::hardware_concurrency());
 }
 
+// The signing pool's job ends, counted where the metrics reference says.
+tls::SigningPool::JobReport count_into(metrics::SigningCounters counters) {
+  return [counters](tls::SignatureOutcome outcome, tls::SigningPool::Clock::duration queued) {
+    switch (outcome) {
+      case tls::SignatureOutcome::made:
+        counters.made.Increment();
+        break;
+      case tls::SignatureOutcome::failed:
+        counters.failed.Increment();
+        break;
+      case tls::SignatureOutcome::abandoned:
+        counters.abandoned.Increment();
+        break;
+    }
+    counters.queue_wait.Observe(std::chrono::duration<double>(queued).count());
+  };
+}
+
 }  // namespace
 
 std::unique_ptr<Server> Server::create(config::Config config,
@@ -109,7 +127,8 @@ void Server::start() {
   const unsigned threads = config_.threads != 0 ? config_.threads : usable_cores();
   const unsigned signers = config_.signing_threads.value_or(threads);
   if (signers > 0) {
-    signing_pool_ = std::make_unique<tls::SigningPool>(signers);
+    signing_pool_ = std::make_unique<tls::SigningPool>(signers, count_into(metrics_->signing()));
+    metrics_->signing().threads.Set(signers);
     spdlog::info("{} signing thread(s) at nice {} make RSA signatures off the event loops", signers,
                  tls::SigningPool::kNice);
   }
@@ -222,6 +241,9 @@ admin::AdminState Server::make_admin_state() {
             enforcement.mode == config::EnforcementMode::brownout &&
             policy::active_brownout_window(enforcement.brownout, now).has_value());
       }
+    }
+    if (signing_pool_) {
+      metrics_->signing().queue_length.Set(static_cast<double>(signing_pool_->queued()));
     }
     return metrics_->render(exception_samples());
   };

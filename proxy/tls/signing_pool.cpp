@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <utility>
 
 #include <openssl/evp.h>
 #include <openssl/rsa.h>
@@ -63,7 +64,7 @@ constexpr SSL_PRIVATE_KEY_METHOD kAsyncKeyMethod = {sign_later, decrypt_now, com
 
 }  // namespace
 
-SigningPool::SigningPool(unsigned threads) {
+SigningPool::SigningPool(unsigned threads, JobReport report) : report_(std::move(report)) {
   for (unsigned i = 0; i < std::max(threads, 1u); ++i) {
     threads_.emplace_back([this] {
       // Linux's nice is per thread: only this signing thread yields to the event loops.
@@ -88,23 +89,39 @@ SigningPool::~SigningPool() {
 void SigningPool::submit(SignatureJob job) {
   {
     std::lock_guard lock(mutex_);
-    jobs_.push_back(std::move(job));
+    jobs_.push_back({std::move(job), Clock::now()});
   }
   wake_.notify_one();
 }
 
+std::size_t SigningPool::queued() const {
+  std::lock_guard lock(mutex_);
+  return jobs_.size();
+}
+
 void SigningPool::run() {
   for (;;) {
-    SignatureJob job;
+    Queued next;
     {
       std::unique_lock lock(mutex_);
       wake_.wait(lock, [this] { return stopping_ || !jobs_.empty(); });
       if (jobs_.empty()) return;  // stopping, and every queued job is done
-      job = std::move(jobs_.front());
+      next = std::move(jobs_.front());
       jobs_.pop_front();
     }
-    if (job.requester.expired()) continue;
-    job.done(sign(job.key.get(), job.algorithm, job.input));
+    const Clock::duration queued = Clock::now() - next.since;
+    SignatureJob& job = next.job;
+    if (job.requester.expired()) {
+      if (report_) report_(SignatureOutcome::abandoned, queued);
+      continue;
+    }
+    std::vector<std::uint8_t> signature = sign(job.key.get(), job.algorithm, job.input);
+    // Reported before `done`: once the connection has its signature, whoever reads the
+    // metrics next (a test, a scrape) finds this job counted.
+    if (report_) {
+      report_(signature.empty() ? SignatureOutcome::failed : SignatureOutcome::made, queued);
+    }
+    job.done(std::move(signature));
   }
 }
 

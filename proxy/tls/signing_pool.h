@@ -8,6 +8,7 @@
 // The pool's threads run at a lower scheduling priority (nice kNice): when handshakes and relays
 // compete for the cores, the relays of established connections run first and new handshakes
 // take what is left; when the cores are free the pool gets them all.
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -35,12 +36,19 @@ struct SignatureJob {
   std::weak_ptr<const void> requester;
 };
 
+/// How a job ended: signed, signing failed, or dropped because its requester was gone.
+enum class SignatureOutcome { made, failed, abandoned };
+
 class SigningPool {
  public:
   static constexpr int kNice = 10;
+  using Clock = std::chrono::steady_clock;
+  /// Told of every job's end, on the pool thread that took it: how it ended and how long it
+  /// waited in the queue for a thread (what a reconnect storm makes handshakes wait).
+  using JobReport = std::function<void(SignatureOutcome outcome, Clock::duration queued)>;
 
-  /// Starts `threads` signing threads (at least one).
-  explicit SigningPool(unsigned threads);
+  /// Starts `threads` signing threads (at least one); `report` may be empty.
+  explicit SigningPool(unsigned threads, JobReport report = {});
   /// Finishes the queued jobs and joins the threads.
   ~SigningPool();
   SigningPool(const SigningPool&) = delete;
@@ -48,6 +56,8 @@ class SigningPool {
 
   void submit(SignatureJob job);
   unsigned threads() const { return static_cast<unsigned>(threads_.size()); }
+  /// Jobs waiting for a thread now. Any thread.
+  std::size_t queued() const;
 
   /// Signs `input` as BoringSSL would with the key itself: the algorithm's digest and padding
   /// (RSA-PSS for rsa_pss_* algorithms). Empty on failure.
@@ -55,12 +65,18 @@ class SigningPool {
                                         const std::vector<std::uint8_t>& input);
 
  private:
+  struct Queued {
+    SignatureJob job;
+    Clock::time_point since;
+  };
+
   void run();
 
-  std::mutex mutex_;
+  const JobReport report_;
+  mutable std::mutex mutex_;
   std::condition_variable wake_;
-  std::deque<SignatureJob> jobs_;  // guarded by mutex_
-  bool stopping_ = false;          // guarded by mutex_
+  std::deque<Queued> jobs_;  // guarded by mutex_
+  bool stopping_ = false;    // guarded by mutex_
   std::vector<std::thread> threads_;
 };
 

@@ -116,7 +116,9 @@ TEST_F(AdminTest, EveryFamilyIsDocumentedAndPromtoolFindsNothingWrong) {
         "tlsfloor_upstream_connect_failures_total", "tlsfloor_policy_info",
         "tlsfloor_accept_errors_total", "tlsfloor_build_info",
         "tlsfloor_legacy_client_handshakes_total", "tlsfloor_legacy_clients_tracked",
-        "tlsfloor_access_log_lines_total", "tlsfloor_access_log_dropped_total"}) {
+        "tlsfloor_access_log_lines_total", "tlsfloor_access_log_dropped_total",
+        "tlsfloor_signatures_total", "tlsfloor_signing_queue_wait_seconds",
+        "tlsfloor_signing_queue_length", "tlsfloor_signing_threads"}) {
     EXPECT_NE(text.find(std::string("# HELP ") + family + " "), std::string::npos) << family;
     EXPECT_NE(text.find(std::string("# TYPE ") + family + " "), std::string::npos) << family;
   }

@@ -101,6 +101,25 @@ TEST_P(SigningTest, ThePoolRunsOnlyWhenConfigured) {
   EXPECT_EQ(pool, std::string(GetParam()).empty()) << testing::PrintToString(names);
 }
 
+TEST_P(SigningTest, TheMetricsCountThePoolsSignatures) {
+  RunningProxy proxy = start();
+  TlsClient client(proxy.port());
+  ASSERT_TRUE(client.handshake());
+  ASSERT_TRUE(client.write_all("ping\n"));
+  EXPECT_EQ(client.read_exactly(5), "ping\n");
+
+  const tls::SigningPool* pool = proxy.server().signing_pool();
+  ASSERT_EQ(pool != nullptr, std::string(GetParam()).empty());
+  // Counted before the signature is handed back: no waiting for it.
+  const double signatures = pool != nullptr ? 1 : 0;
+  EXPECT_EQ(proxy.metric("tlsfloor_signing_threads", {}), pool != nullptr ? pool->threads() : 0);
+  EXPECT_EQ(proxy.metric("tlsfloor_signatures_total", {{"outcome", "made"}}), signatures);
+  EXPECT_EQ(proxy.metric("tlsfloor_signatures_total", {{"outcome", "failed"}}), 0);
+  EXPECT_EQ(proxy.metric("tlsfloor_signatures_total", {{"outcome", "abandoned"}}), 0);
+  EXPECT_EQ(proxy.metric("tlsfloor_signing_queue_wait_seconds_count", {}), signatures);
+  EXPECT_EQ(proxy.metric("tlsfloor_signing_queue_length", {}), 0);
+}
+
 TEST(SigningPoolTest, AHandshakeThatTimesOutWaitingForItsSignatureEndsAndHarmsNoOne) {
   TempDir dir;
   TcpUpstream upstream(UpstreamMode::echo);
@@ -149,6 +168,7 @@ TEST(SigningPoolTest, AHandshakeThatTimesOutWaitingForItsSignatureEndsAndHarmsNo
   }
   EXPECT_EQ(proxy.metric_eventually("tlsfloor_connections_active", {{"listener", "api"}}, 0.0),
             0.0);
+  EXPECT_EQ(proxy.metric("tlsfloor_signing_queue_length", {}), 1);
 
   // The pool drops that job unsigned and signs for the next client as usual.
   let_go.now();
@@ -157,6 +177,9 @@ TEST(SigningPoolTest, AHandshakeThatTimesOutWaitingForItsSignatureEndsAndHarmsNo
   EXPECT_EQ(next.peer_key_type(), "RSA");
   ASSERT_TRUE(next.write_all("ping\n"));
   EXPECT_EQ(next.read_exactly(5), "ping\n");
+  // The blocker and the next client's signatures were made; the gone client's was not.
+  EXPECT_EQ(proxy.metric("tlsfloor_signatures_total", {{"outcome", "abandoned"}}), 1);
+  EXPECT_EQ(proxy.metric("tlsfloor_signatures_total", {{"outcome", "made"}}), 2);
 }
 
 INSTANTIATE_TEST_SUITE_P(Signers, SigningTest, testing::Values("", "signing_threads: 0\n"),

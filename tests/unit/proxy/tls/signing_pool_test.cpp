@@ -8,10 +8,12 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <functional>
 #include <future>
 #include <memory>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -154,6 +156,45 @@ TEST(SigningPool, DropsTheJobsOfRequestersThatAreGone) {
     release.set_value();
   }
   EXPECT_EQ(done, (std::vector<std::string>{"first", "signed"}));
+}
+
+TEST(SigningPool, ReportsHowEachJobEndedAndHowLongItWaitedForAThread) {
+  const auto key = rsa_key();
+  std::vector<std::pair<SignatureOutcome, SigningPool::Clock::duration>> reports;  // pool thread
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  std::promise<void> held;
+  const auto present = std::make_shared<int>(0);
+  SigningPool::Clock::duration least_wait{};
+  {
+    SigningPool pool(1, [&reports](SignatureOutcome outcome, SigningPool::Clock::duration queued) {
+      reports.emplace_back(outcome, queued);
+    });
+    pool.submit(
+        job_for(key.get(), SSL_SIGN_RSA_PKCS1_SHA256, present, [&](std::vector<std::uint8_t>) {
+          held.set_value();
+          released.wait();
+        }));
+    held.get_future().wait();
+    auto leaving = std::make_shared<int>(0);
+    pool.submit(job_for(key.get(), SSL_SIGN_ECDSA_SECP256R1_SHA256, present,  // not an RSA one
+                        [](std::vector<std::uint8_t>) {}));
+    pool.submit(
+        job_for(key.get(), SSL_SIGN_RSA_PKCS1_SHA256, leaving, [](std::vector<std::uint8_t>) {}));
+    const auto queued_by = SigningPool::Clock::now();
+    EXPECT_EQ(pool.queued(), 2u);
+    leaving.reset();
+    // The two queued jobs wait at least from queued_by until the release.
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    least_wait = SigningPool::Clock::now() - queued_by;
+    release.set_value();
+  }
+  ASSERT_EQ(reports.size(), 3u);
+  EXPECT_EQ(reports[0].first, SignatureOutcome::made);
+  EXPECT_EQ(reports[1].first, SignatureOutcome::failed);
+  EXPECT_EQ(reports[2].first, SignatureOutcome::abandoned);
+  EXPECT_GE(reports[1].second, least_wait);
+  EXPECT_GE(reports[2].second, least_wait);
 }
 
 }  // namespace
