@@ -1,0 +1,99 @@
+#!/usr/bin/env python3
+"""The most that dedicated handshake threads could win in a reconnect storm.
+
+tlsfloor makes RSA signatures on signing threads at nice 10, but the rest of a full handshake
+(key exchange, key schedule, tickets, accept, the upstream connect) runs on the workers that
+also relay established connections. Moving all of it to threads of its own would at best make
+the storm's handshakes cost the workers nothing. This measures that best case directly: the
+keepalive p99 of 64 connections on tlsfloor A while N `openssl s_time -new` loops make full
+handshakes
+  - against A itself (what tlsfloor does today),
+  - against a second tlsfloor B beside it (none of the handshake work on A's threads),
+  - against B with every one of its threads at nice 10 (handshakes that always yield to A).
+If the last two are no better than the first, the storm's cost to established connections is
+the load generators' and the machine's, and handshake threads cannot remove it.
+
+Usage: tests/bench/storm_split.py --tlsfloor BIN [--rounds N] [--seconds S] [--clients N]
+"""
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import bench  # noqa: E402  (the same servers, certificate and wrk as the side-by-side table)
+
+
+def renice(server, nice):
+    """Every thread of the server's process tree (Linux's nice is per thread)."""
+    for pid in server.tree():
+        for thread in os.listdir(f"/proc/{pid}/task"):
+            subprocess.run(["renice", "-n", str(nice), "-p", thread], stdout=subprocess.DEVNULL,
+                           check=False)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--tlsfloor", required=True)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--seconds", type=int, default=8)
+    parser.add_argument("--clients", type=int, default=4, help="s_time loops")
+    args = parser.parse_args()
+
+    run_dir = tempfile.mkdtemp(prefix="tlsfloor-storm-split-")
+    os.chmod(run_dir, 0o755)  # nginx workers drop privileges
+    cert, key = bench.make_certificate(run_dir, "rsa")
+    subprocess.run(["chmod", "-R", "a+rX", run_dir], check=True)
+    with open(f"{run_dir}/ticket.keys", "w") as keys:
+        keys.write(subprocess.run(["sh", "-c", "openssl rand 80 | base64 -w0"],
+                                  capture_output=True, text=True, check=True).stdout + "\n")
+    os.chmod(f"{run_dir}/ticket.keys", 0o600)
+    for template in ["nginx-backend.conf", "tlsfloor.yaml", "tlsfloor-baseline.yaml"]:
+        bench.render(template, run_dir, cert, key)
+
+    def command(name):
+        return [part.format(run=run_dir, tlsfloor=args.tlsfloor, baseline=args.tlsfloor)
+                for part in bench.SERVERS[name][2]]
+
+    backend = subprocess.Popen(["nginx", "-c", f"{run_dir}/nginx-backend.conf"],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               start_new_session=True)
+    servers = []
+    columns = ["calm", "storm on A", "storm on B", "storm on B at nice 10"]
+    results = {column: [] for column in columns}
+    try:
+        if not bench.wait_for_port(9000):
+            raise RuntimeError("the nginx backend did not start")
+        servers.append(bench.Server("tlsfloor", command("tlsfloor")))
+        servers.append(bench.Server("tlsfloor-baseline", command("tlsfloor-baseline")))
+        measured, other = servers
+        for round_index in range(args.rounds):
+            results["calm"].append(bench.wrk(measured.port, args.seconds, 64).get("p99_ms"))
+            for column, target, nice in [("storm on A", measured, 0), ("storm on B", other, 0),
+                                         ("storm on B at nice 10", other, 10)]:
+                renice(other, nice)
+                loaded, _ = bench.wrk_during_storm(measured.port, target.port, args.seconds,
+                                                   args.clients)
+                results[column].append(loaded.get("p99_ms"))
+            print(f"round {round_index + 1}/{args.rounds} done", file=sys.stderr)
+    finally:
+        for server in servers:
+            server.stop()
+        backend.terminate()  # nginx's master stops its workers
+        backend.wait()
+        shutil.rmtree(run_dir, ignore_errors=True)
+
+    print(f"\nKeepalive p99 of 64 connections on tlsfloor A, {args.clients} s_time -new loops; "
+          f"medians of {args.rounds} rounds of {args.seconds} s")
+    calm = statistics.median(value for value in results["calm"] if value)
+    for column in columns:
+        values = [value for value in results[column] if value]
+        p99 = statistics.median(values) if values else 0
+        print(f"{column:<24}{p99:>8.2f} ms{p99 / calm:>8.2f}x")
+
+
+if __name__ == "__main__":
+    main()
