@@ -5,7 +5,6 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
-#include <boost/asio/use_awaitable.hpp>
 
 #include <array>
 #include <cerrno>
@@ -18,9 +17,7 @@
 
 namespace tlsfloor::net {
 namespace asio = boost::asio;
-using asio::awaitable;
 using asio::redirect_error;
-using asio::use_awaitable;
 using boost::system::error_code;
 
 namespace {
@@ -42,7 +39,7 @@ std::string peer_of(const ClientAddress& client) {
 
 }  // namespace
 
-Connection::Connection(tcp::socket client, const ClientAddress& address,
+Connection::Connection(Socket client, const ClientAddress& address,
                        std::shared_ptr<const runtime::ListenerRuntime> runtime, Worker& worker,
                        limits::AdmissionSlot slot)
     : client_(std::move(client)),
@@ -99,7 +96,7 @@ void Connection::abort() {
   // Shut down rather than close: the descriptor number stays ours until the destructor, so
   // BoringSSL (which holds the raw fd) can never touch a descriptor reused by someone else.
   client_.cancel(ec);
-  client_.shutdown(tcp::socket::shutdown_both, ec);
+  client_.shutdown(Socket::shutdown_both, ec);
   // The upstream gets a reset, not a FIN: a connection cut short must not look complete.
   reset_upstream();
   if (resolver_) resolver_->cancel();
@@ -191,7 +188,7 @@ void Connection::on_client_hello_error(const char* what) noexcept {
   }
 }
 
-awaitable<void> Connection::run(std::shared_ptr<Connection> self) {
+Awaitable<void> Connection::run(std::shared_ptr<Connection> self) {
   Connection& c = *self;
   if (c.runtime_->config.proxy_protocol && !co_await c.read_proxy_header()) {
     c.abort();  // a reset: nothing of this connection reaches the TLS stack or the upstream
@@ -227,7 +224,7 @@ awaitable<void> Connection::run(std::shared_ptr<Connection> self) {
   asio::co_spawn(executor, relay_down(std::move(self)), log_escaped_exception("relay"));
 }
 
-awaitable<void> Connection::watchdog(std::shared_ptr<Connection> self) {
+Awaitable<void> Connection::watchdog(std::shared_ptr<Connection> self) {
   Connection& c = *self;
   while (c.phase_ != Phase::done) {
     c.timer_.expires_at(c.deadline_);
@@ -274,13 +271,12 @@ void Connection::enter_phase(Phase phase, std::chrono::milliseconds timeout) {
   timer_.cancel();  // the watchdog wakes, re-arms for the new deadline or exits when done
 }
 
-awaitable<void> Connection::wait_client(tcp::socket::wait_type what, error_code& ec) {
+Awaitable<void> Connection::wait_client(Socket::wait_type what, error_code& ec) {
   return client_.async_wait(what, redirect_error(use_awaitable, ec));
 }
 
-awaitable<void> Connection::wait_as_ssl_asks(Side side, const SslOutcome& outcome, error_code& ec) {
-  const auto what =
-      outcome.error == SSL_ERROR_WANT_WRITE ? tcp::socket::wait_write : tcp::socket::wait_read;
+Awaitable<void> Connection::wait_as_ssl_asks(Side side, const SslOutcome& outcome, error_code& ec) {
+  const auto what = outcome.error == SSL_ERROR_WANT_WRITE ? Socket::wait_write : Socket::wait_read;
   if (side == Side::client) return wait_client(what, ec);
   return upstream_.async_wait(what, redirect_error(use_awaitable, ec));
 }
@@ -310,7 +306,7 @@ Connection::SslOutcome Connection::call_ssl(Side side, SslOp op, void* data, int
   return outcome;
 }
 
-awaitable<Connection::SslOutcome> Connection::complete_ssl(Side side, SslOp op, void* data,
+Awaitable<Connection::SslOutcome> Connection::complete_ssl(Side side, SslOp op, void* data,
                                                            int size) {
   for (;;) {
     const SslOutcome outcome = call_ssl(side, op, data, size);
@@ -333,7 +329,7 @@ void Connection::set_receive_low_water(int bytes) {
   ::setsockopt(client_.native_handle(), SOL_SOCKET, SO_RCVLOWAT, &bytes, sizeof bytes);
 }
 
-awaitable<bool> Connection::read_proxy_header() {
+Awaitable<bool> Connection::read_proxy_header() {
   const config::ProxyProtocolConfig& config = *runtime_->config.proxy_protocol;
   metrics::ListenerMetrics& metrics = *runtime_->metrics;
   const bool trusted = proxy_protocol::is_trusted(config, address_.address);
@@ -343,7 +339,7 @@ awaitable<bool> Connection::read_proxy_header() {
   std::array<std::uint8_t, proxy_protocol::kMaxHeader> peeked{};
   for (;;) {
     error_code ec;
-    co_await wait_client(tcp::socket::wait_read, ec);
+    co_await wait_client(Socket::wait_read, ec);
     if (!waited(ec)) {
       if (trusted && timed_out_) metrics.count_proxy_protocol_error("timeout");
       co_return false;
@@ -444,7 +440,7 @@ const std::vector<std::uint8_t>* Connection::finished_signature() const {
   return signing_ && signing_->signature ? &*signing_->signature : nullptr;
 }
 
-awaitable<bool> Connection::signature_made() {
+Awaitable<bool> Connection::signature_made() {
   // Posted back on this thread: checked before each wait, so a post that came first is seen.
   while (signing_ && !signing_->signature && !aborted_) {
     error_code ec;
@@ -453,7 +449,7 @@ awaitable<bool> Connection::signature_made() {
   co_return signing_ && signing_->signature && !aborted_;
 }
 
-awaitable<bool> Connection::handshake() {
+Awaitable<bool> Connection::handshake() {
   const SslOutcome outcome = co_await complete_ssl(Side::client, SslOp::handshake);
   signing_.reset();  // a handshake signs once
   if (!outcome.done()) log_tls_failure("handshake failed");
@@ -521,11 +517,11 @@ void Connection::account_observed(const HandshakeEnd& end) {
   pending_end_.reset();
 }
 
-awaitable<void> Connection::relay_up(std::shared_ptr<Connection> self) {
+Awaitable<void> Connection::relay_up(std::shared_ptr<Connection> self) {
   self->relay_finished(co_await self->client_to_upstream());
 }
 
-awaitable<void> Connection::relay_down(std::shared_ptr<Connection> self) {
+Awaitable<void> Connection::relay_down(std::shared_ptr<Connection> self) {
   self->relay_finished(co_await self->upstream_to_client());
 }
 
@@ -535,12 +531,12 @@ void Connection::relay_finished(bool clean) {
   if (relays_running_ == 0) enter_phase(Phase::done, {});
 }
 
-awaitable<bool> Connection::client_to_upstream() {
+Awaitable<bool> Connection::client_to_upstream() {
   for (;;) {
     // Hold no buffer while the client is quiet; bytes may already be buffered, though.
     if (client_input_drained()) {
       error_code ec;
-      co_await wait_client(tcp::socket::wait_read, ec);
+      co_await wait_client(Socket::wait_read, ec);
       if (!waited(ec)) co_return false;
     }
     BufferLease buffer = worker_.buffers().take();
@@ -585,12 +581,11 @@ awaitable<bool> Connection::client_to_upstream() {
   }
 }
 
-awaitable<bool> Connection::upstream_to_client() {
+Awaitable<bool> Connection::upstream_to_client() {
   for (;;) {
     error_code ec;
     if (upstream_input_drained()) {
-      const auto what =
-          upstream_read_wants_write_ ? tcp::socket::wait_write : tcp::socket::wait_read;
+      const auto what = upstream_read_wants_write_ ? Socket::wait_write : Socket::wait_read;
       co_await upstream_.async_wait(what, redirect_error(use_awaitable, ec));
       if (ec || aborted_) co_return false;
     }
@@ -630,7 +625,7 @@ bool Connection::refuses_with_http() const {
   return route_->settings->enforcement.on_reject == config::RejectStyle::http;
 }
 
-awaitable<void> Connection::answer_http_refusal() {
+Awaitable<void> Connection::answer_http_refusal() {
   // Read the request head first: answering before it arrives would make many clients report a
   // connection reset instead of showing the response. Still under the handshake deadline.
   constexpr std::size_t kMaxHead = 16 * 1024;
@@ -658,7 +653,7 @@ awaitable<void> Connection::answer_http_refusal() {
                         static_cast<int>(response.size()));
 }
 
-awaitable<void> Connection::send_close_notify() {
+Awaitable<void> Connection::send_close_notify() {
   // Called once per connection: a second successful SSL_shutdown would start reading and
   // discarding the client's data while it waits for the client's close_notify.
   const SslOutcome outcome = co_await complete_ssl(Side::client, SslOp::shutdown);
@@ -667,15 +662,15 @@ awaitable<void> Connection::send_close_notify() {
 
 void Connection::shutdown_client_send() {
   error_code ec;
-  client_.shutdown(tcp::socket::shutdown_send, ec);
+  client_.shutdown(Socket::shutdown_send, ec);
 }
 
-awaitable<void> Connection::linger_and_close() {
+Awaitable<void> Connection::linger_and_close() {
   enter_phase(Phase::linger, std::chrono::duration_cast<std::chrono::milliseconds>(kLingerTimeout));
   shutdown_client_send();
   for (;;) {
     error_code ec;
-    co_await wait_client(tcp::socket::wait_read, ec);
+    co_await wait_client(Socket::wait_read, ec);
     if (!waited(ec)) break;
     BufferLease scratch = worker_.buffers().take();
     client_.read_some(asio::buffer(scratch.data(), scratch.size()), ec);

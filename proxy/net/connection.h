@@ -3,9 +3,7 @@
 // decision in the early callback, the upstream connect, then two relays until both directions
 // are done. Runs entirely on its worker's thread. The upstream side (connect, PROXY header,
 // upstream TLS, its reads and writes) is defined in connection_upstream.cpp.
-#include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/steady_timer.hpp>
 
 #include <chrono>
 #include <cstdint>
@@ -14,6 +12,7 @@
 
 #include "config/duration.h"
 #include "proxy/limits/admission.h"
+#include "proxy/net/executor.h"
 #include "proxy/net/handshake_accounting.h"
 #include "proxy/net/socket_bio.h"
 #include "proxy/net/worker.h"
@@ -32,7 +31,7 @@ class Connection final : public std::enable_shared_from_this<Connection>,
 
   /// `slot` holds the connection's share of its listener's limits: the handshake part is given
   /// back when the handshake ends, the rest when the connection closes.
-  Connection(tcp::socket client, const ClientAddress& address,
+  Connection(Socket client, const ClientAddress& address,
              std::shared_ptr<const runtime::ListenerRuntime> runtime, Worker& worker,
              limits::AdmissionSlot slot);
   Connection(const Connection&) = delete;
@@ -59,50 +58,50 @@ class Connection final : public std::enable_shared_from_this<Connection>,
   const std::vector<std::uint8_t>* finished_signature() const override;
   EVP_PKEY* private_key() const override { return served_->key.get(); }
   // False when the connection was aborted (the handshake timed out) first.
-  boost::asio::awaitable<bool> signature_made();
+  Awaitable<bool> signature_made();
 
-  static boost::asio::awaitable<void> run(std::shared_ptr<Connection> self);
-  static boost::asio::awaitable<void> watchdog(std::shared_ptr<Connection> self);
-  static boost::asio::awaitable<void> relay_up(std::shared_ptr<Connection> self);
-  static boost::asio::awaitable<void> relay_down(std::shared_ptr<Connection> self);
+  static Awaitable<void> run(std::shared_ptr<Connection> self);
+  static Awaitable<void> watchdog(std::shared_ptr<Connection> self);
+  static Awaitable<void> relay_up(std::shared_ptr<Connection> self);
+  static Awaitable<void> relay_down(std::shared_ptr<Connection> self);
 
   // On a PROXY protocol listener, before TLS: reads a trusted balancer's header (the client's
   // address replaces the balancer's), or makes sure an untrusted client sends none. False (the
   // connection is to be closed, counted) when the header is wrong, missing or late.
-  boost::asio::awaitable<bool> read_proxy_header();
+  Awaitable<bool> read_proxy_header();
   // SO_RCVLOWAT: the socket reads as ready only once this many bytes are buffered (or at EOF).
   void set_receive_low_water(int bytes);
-  boost::asio::awaitable<bool> handshake();
-  boost::asio::awaitable<bool> connect_upstream();
+  Awaitable<bool> handshake();
+  Awaitable<bool> connect_upstream();
   // upstream.tls: tlsfloor's own handshake with the upstream, counted by outcome. False when
   // it failed (the reason is counted and logged).
-  boost::asio::awaitable<bool> upstream_handshake();
+  Awaitable<bool> upstream_handshake();
   // The PROXY protocol header for the upstream (upstream.proxy_protocol), written before any
   // client byte. False when it cannot be written.
-  boost::asio::awaitable<bool> send_proxy_header();
-  boost::asio::awaitable<bool> client_to_upstream();
-  boost::asio::awaitable<bool> upstream_to_client();
+  Awaitable<bool> send_proxy_header();
+  Awaitable<bool> client_to_upstream();
+  Awaitable<bool> upstream_to_client();
   // The upstream side of the relays, over TCP or (upstream.tls) TLS. Plain functions where
   // they can be (see wait_client()): the plain path costs one branch and no extra frame.
-  boost::asio::awaitable<std::size_t> write_upstream(const std::uint8_t* data, std::size_t size,
-                                                     boost::system::error_code& ec);
-  boost::asio::awaitable<std::size_t> write_upstream_tls(const std::uint8_t* data, std::size_t size,
-                                                         boost::system::error_code& ec);
+  Awaitable<std::size_t> write_upstream(const std::uint8_t* data, std::size_t size,
+                                        boost::system::error_code& ec);
+  Awaitable<std::size_t> write_upstream_tls(const std::uint8_t* data, std::size_t size,
+                                            boost::system::error_code& ec);
   // Reads what is there without waiting: would_block when nothing is, eof after the
   // upstream's clean end (a FIN; with TLS, close_notify).
   std::size_t read_upstream(std::uint8_t* data, std::size_t size, boost::system::error_code& ec);
   // The client said close_notify: the upstream gets its end (close_notify with TLS, and FIN).
-  boost::asio::awaitable<void> end_upstream_send();
+  Awaitable<void> end_upstream_send();
   // Nothing left to decrypt from the upstream without reading its socket again (always true
   // over TCP).
   bool upstream_input_drained() const {
     return !upstream_tls_ || nothing_to_read(upstream_tls_->ssl.get(), upstream_tls_->transport);
   }
-  boost::asio::awaitable<void> send_close_notify();
+  Awaitable<void> send_close_notify();
   // on_reject http: reads the request head and answers with the configured refusal.
-  boost::asio::awaitable<void> answer_http_refusal();
+  Awaitable<void> answer_http_refusal();
   bool refuses_with_http() const;
-  boost::asio::awaitable<void> linger_and_close();
+  Awaitable<void> linger_and_close();
 
   // The SSL_* calls a connection makes, and the one place their results are read. Each is made
   // on one side's SSL: the client's (tlsfloor is the server) or, with upstream.tls, the
@@ -122,16 +121,14 @@ class Connection final : public std::enable_shared_from_this<Connection>,
   // abort or timeout ends it with error SSL_ERROR_SYSCALL. A coroutine of its own (one more
   // frame), so only for once-per-connection calls; the relays call call_ssl() and
   // wait_as_ssl_asks() inline.
-  boost::asio::awaitable<SslOutcome> complete_ssl(Side side, SslOp op, void* data = nullptr,
-                                                  int size = 0);
+  Awaitable<SslOutcome> complete_ssl(Side side, SslOp op, void* data = nullptr, int size = 0);
   // Waits for the client socket. Plain functions returning Asio's awaitable, not coroutines:
   // Asio recycles one coroutine frame per thread, so a helper coroutine awaiting an operation
   // (two frames at once) would cost a malloc per wait.
-  boost::asio::awaitable<void> wait_client(tcp::socket::wait_type what,
-                                           boost::system::error_code& ec);
+  Awaitable<void> wait_client(Socket::wait_type what, boost::system::error_code& ec);
   // As BoringSSL asks after a call on `side` that wants_io().
-  boost::asio::awaitable<void> wait_as_ssl_asks(Side side, const SslOutcome& outcome,
-                                                boost::system::error_code& ec);
+  Awaitable<void> wait_as_ssl_asks(Side side, const SslOutcome& outcome,
+                                   boost::system::error_code& ec);
   // A wait ended with the socket ready, not with an error or an abort.
   bool waited(const boost::system::error_code& ec) const { return !ec && !aborted_; }
 
@@ -162,9 +159,9 @@ class Connection final : public std::enable_shared_from_this<Connection>,
     return SSL_pending(ssl) == 0 && transport.buffered() == 0;
   }
 
-  tcp::socket client_;
+  Socket client_;
   ClientAddress address_;  // the balancer's, until its PROXY header names the client
-  tcp::socket upstream_;
+  Socket upstream_;
   // With upstream.tls, once the upstream's TCP connection is up (a pointer: plain upstreams,
   // the common case, pay 8 bytes per connection for it).
   struct UpstreamTlsSide {
@@ -182,8 +179,8 @@ class Connection final : public std::enable_shared_from_this<Connection>,
   const runtime::RouteRuntime* route_;
   SocketBio transport_;  // declared before ssl_: the SSL's BIO refers to it
   bssl::UniquePtr<SSL> ssl_;
-  boost::asio::steady_timer timer_;
-  std::optional<tcp::resolver> resolver_;
+  Timer timer_;
+  std::optional<Resolver> resolver_;
   Clock::time_point accepted_at_;
   Clock::time_point deadline_;
   Phase phase_ = Phase::handshake;
@@ -199,9 +196,9 @@ class Connection final : public std::enable_shared_from_this<Connection>,
   const tls::CertifiedKey* served_ = nullptr;
   // While the pool makes the handshake's signature (only then: 8 bytes otherwise).
   struct PendingSignature {
-    explicit PendingSignature(const tcp::socket::executor_type& executor)
+    explicit PendingSignature(const Socket::executor_type& executor)
         : posted(executor, Clock::time_point::max()) {}
-    boost::asio::steady_timer posted;  // cancelled when the signature is posted back
+    Timer posted;  // cancelled when the signature is posted back
     std::optional<std::vector<std::uint8_t>> signature;
   };
   std::unique_ptr<PendingSignature> signing_;

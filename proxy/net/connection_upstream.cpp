@@ -4,7 +4,6 @@
 #include <spdlog/spdlog.h>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/redirect_error.hpp>
-#include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
 #include "proxy/net/connection.h"
@@ -14,12 +13,10 @@
 
 namespace tlsfloor::net {
 namespace asio = boost::asio;
-using asio::awaitable;
 using asio::redirect_error;
-using asio::use_awaitable;
 using boost::system::error_code;
 
-awaitable<bool> Connection::connect_upstream() {
+Awaitable<bool> Connection::connect_upstream() {
   const auto& upstream = route_->settings->upstream;
   enter_phase(Phase::connect, upstream.connect_timeout);
   error_code ec;
@@ -51,7 +48,7 @@ awaitable<bool> Connection::connect_upstream() {
   co_return true;
 }
 
-awaitable<bool> Connection::upstream_handshake() {
+Awaitable<bool> Connection::upstream_handshake() {
   const auto& upstream = route_->settings->upstream;
   upstream_tls_ = std::make_unique<UpstreamTlsSide>(upstream_.native_handle(), worker_.buffers());
   const std::uint8_t* alpn = nullptr;
@@ -97,7 +94,7 @@ awaitable<bool> Connection::upstream_handshake() {
   co_return false;
 }
 
-awaitable<bool> Connection::send_proxy_header() {
+Awaitable<bool> Connection::send_proxy_header() {
   proxy_protocol::OutgoingHeader header;
   header.source = address_.address;
   header.source_port = address_.peer.port();
@@ -136,13 +133,13 @@ awaitable<bool> Connection::send_proxy_header() {
   co_return !ec && !aborted_;
 }
 
-awaitable<std::size_t> Connection::write_upstream(const std::uint8_t* data, std::size_t size,
+Awaitable<std::size_t> Connection::write_upstream(const std::uint8_t* data, std::size_t size,
                                                   error_code& ec) {
   if (upstream_tls_) return write_upstream_tls(data, size, ec);
   return asio::async_write(upstream_, asio::buffer(data, size), redirect_error(use_awaitable, ec));
 }
 
-awaitable<std::size_t> Connection::write_upstream_tls(const std::uint8_t* data, std::size_t size,
+Awaitable<std::size_t> Connection::write_upstream_tls(const std::uint8_t* data, std::size_t size,
                                                       error_code& ec) {
   // SSL_write does not keep `data`; it is retried with the same arguments until it is done.
   const SslOutcome outcome = co_await complete_ssl(
@@ -179,19 +176,19 @@ std::size_t Connection::read_upstream(std::uint8_t* data, std::size_t size, erro
   return 0;
 }
 
-awaitable<void> Connection::end_upstream_send() {
+Awaitable<void> Connection::end_upstream_send() {
   if (upstream_tls_) {
     const SslOutcome outcome = co_await complete_ssl(Side::upstream, SslOp::shutdown);
     if (!outcome.done()) ERR_clear_error();
   }
   error_code ec;
-  upstream_.shutdown(tcp::socket::shutdown_send, ec);
+  upstream_.shutdown(Socket::shutdown_send, ec);
 }
 
 void Connection::reset_upstream() {
   error_code ec;
   // SO_LINGER with a zero timeout: close() sends RST instead of FIN.
-  upstream_.set_option(tcp::socket::linger(true, 0), ec);
+  upstream_.set_option(Socket::linger(true, 0), ec);
   close_upstream();
 }
 

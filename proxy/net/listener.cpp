@@ -4,8 +4,6 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/use_awaitable.hpp>
 
 #include <algorithm>
 #include <optional>
@@ -65,7 +63,7 @@ void Listener::close() {
       // At most a full backlog: clients still arriving must not hold the worker here forever.
       for (int queued = 0; queued < asio::socket_base::max_listen_connections; ++queued) {
         error_code ec;
-        tcp::socket socket(entry.worker->context());
+        Socket socket(entry.worker->context());
         tcp::endpoint peer;
         entry.acceptor.accept(socket, peer, ec);
         if (ec) break;
@@ -77,16 +75,15 @@ void Listener::close() {
   }
 }
 
-asio::awaitable<void> Listener::accept_loop(std::shared_ptr<Listener> self, Acceptor& entry) {
+Awaitable<void> Listener::accept_loop(std::shared_ptr<Listener> self, Acceptor& entry) {
   auto backoff = kFirstBackoff;
-  asio::steady_timer retry(entry.worker->context());
+  Timer retry(entry.worker->context());
   for (;;) {
     error_code ec;
-    tcp::socket socket(entry.worker->context());
+    Socket socket(entry.worker->context());
     // accept() reports the peer's address itself: no getpeername() per connection.
     tcp::endpoint peer;
-    co_await entry.acceptor.async_accept(socket, peer,
-                                         asio::redirect_error(asio::use_awaitable, ec));
+    co_await entry.acceptor.async_accept(socket, peer, asio::redirect_error(use_awaitable, ec));
     if (!entry.acceptor.is_open() || ec == asio::error::operation_aborted) co_return;
     auto runtime = self->runtime();
     if (ec) {
@@ -94,7 +91,7 @@ asio::awaitable<void> Listener::accept_loop(std::shared_ptr<Listener> self, Acce
       spdlog::warn("listener {}: accept failed: {} (retrying in {} ms)", self->name(), ec.message(),
                    backoff.count());
       retry.expires_after(backoff);
-      co_await retry.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      co_await retry.async_wait(asio::redirect_error(use_awaitable, ec));
       backoff = std::min(backoff * 2, kMaxBackoff);
       continue;
     }
@@ -103,7 +100,7 @@ asio::awaitable<void> Listener::accept_loop(std::shared_ptr<Listener> self, Acce
   }
 }
 
-void Listener::serve(tcp::socket socket, const tcp::endpoint& peer,
+void Listener::serve(Socket socket, const tcp::endpoint& peer,
                      std::shared_ptr<const runtime::ListenerRuntime> runtime, Worker& worker) {
   const ClientAddress client = client_address(peer);
   std::optional<config::Limit> refused;
@@ -128,7 +125,7 @@ void Listener::serve(tcp::socket socket, const tcp::endpoint& peer,
     runtime->metrics->count_limit_rejection(*refused);
     // A reset, not a FIN: the client learns at once, and no TIME_WAIT is left behind here.
     error_code ec;
-    socket.set_option(tcp::socket::linger(true, 0), ec);
+    socket.set_option(Socket::linger(true, 0), ec);
     socket.close(ec);
     return;
   }

@@ -1,7 +1,6 @@
 #pragma once
 // A listener's sockets: one acceptor per worker bound to the same address with SO_REUSEPORT,
 // so the kernel spreads new connections across workers without a shared accept lock.
-#include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
 
 #include <atomic>
@@ -9,6 +8,7 @@
 #include <vector>
 
 #include "proxy/limits/admission.h"
+#include "proxy/net/executor.h"
 #include "proxy/net/worker.h"
 #include "proxy/runtime/listener_runtime.h"
 
@@ -49,11 +49,10 @@ class Listener : public std::enable_shared_from_this<Listener> {
     Worker* worker;
     tcp::acceptor acceptor;
   };
-  static boost::asio::awaitable<void> accept_loop(std::shared_ptr<Listener> self,
-                                                  Acceptor& acceptor);
+  static Awaitable<void> accept_loop(std::shared_ptr<Listener> self, Acceptor& acceptor);
   // Starts a connection for an accepted client, or closes it at once (with a reset, counted)
   // when the descriptor reserve or one of the listener's limits refuses it.
-  void serve(tcp::socket socket, const tcp::endpoint& peer,
+  void serve(Socket socket, const tcp::endpoint& peer,
              std::shared_ptr<const runtime::ListenerRuntime> runtime, Worker& worker);
 
   std::atomic<std::shared_ptr<const runtime::ListenerRuntime>> runtime_;
