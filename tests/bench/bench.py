@@ -11,7 +11,9 @@ Columns: keepalive requests/s (64 connections), its p99 latency and the server's
 request; handshakes/s (`Connection: close`: every request a new TLS connection; wrk resumes
 sessions where the server allows) and CPU time per handshake; bulk MiB/s (1 MiB bodies, 8
 connections); KiB of RSS per idle TLS connection (the whole process tree, N connections held
-after their handshake, each with its upstream connection where the server opens one eagerly).
+after their handshake, each with its upstream connection where the server opens one eagerly),
+and the server's CPU time per such connection opened: a full handshake, never resumed, with
+its certificate signature (the handshakes column is mostly resumed ones: wrk resumes).
 Every server shares two cores with wrk and the backend, so rates depend on scheduling as much as
 on the server; CPU time per request is what the server itself spent, and varies far less.
 
@@ -112,7 +114,8 @@ COLUMNS = [("keepalive_rps", "keepalive req/s", True), ("p99_ms", "p99 ms", Fals
            ("cpu_us_per_request", "CPU us/req", False),
            ("handshakes_ps", "handshakes/s", True),
            ("cpu_us_per_handshake", "CPU us/handsh.", False), ("mib_s", "MiB/s", True),
-           ("idle_kib", "idle KiB/conn", False)]
+           ("idle_kib", "idle KiB/conn", False),
+           ("cpu_us_per_full_handshake", "CPU us/full hs", False)]
 # Keepalive CPU per request by party, and the rate if the server's own code cost nothing:
 # requests/s x machine / (machine - server user space).
 PARTY_COLUMNS = [("wrk_us", "wrk us/req", False), ("backend_us", "backend us/req", False),
@@ -362,21 +365,27 @@ def run_scale(servers, backend, args):
 
 
 def measure_idle(name, command, connections):
+    """Opens `connections` TLS connections one after another (hold.py: Python's ssl, which never
+    resumes a session) and holds them. Returns (KiB of RSS per held connection, the server's
+    CPU us per connection opened: a full handshake with its certificate signature, and the
+    upstream connect where the server makes one), or None."""
     server = Server(name, command)
     try:
         time.sleep(1)
         before = server.rss_kib()
+        cpu_before = server.cpu_seconds()
         holder = subprocess.Popen([sys.executable, os.path.join(HERE, "hold.py"),
                                    str(server.port), str(connections)],
                                   stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
         ready = holder.stdout.readline()
+        cpu_spent = server.cpu_seconds() - cpu_before
         time.sleep(1)
         after = server.rss_kib()
         holder.stdin.close()
         holder.wait(timeout=60)
         if not ready.startswith("ready"):
             return None
-        return (after - before) / connections
+        return (after - before) / connections, cpu_spent * 1e6 / connections
     finally:
         server.stop()
 
@@ -471,9 +480,10 @@ def main():
             if args.idle > 0:
                 for name in args.only:
                     for _ in range(max(1, args.rounds // 2)):
-                        kib = measure_idle(name, commands[name], args.idle)
-                        if kib is not None:
-                            results[name]["idle_kib"].append(kib)
+                        held = measure_idle(name, commands[name], args.idle)
+                        if held is not None:
+                            results[name]["idle_kib"].append(held[0])
+                            results[name]["cpu_us_per_full_handshake"].append(held[1])
         finally:
             backend.stop()
         print_table(results, args)
