@@ -146,6 +146,39 @@ def make_certificate(run_dir, key_type):
     return cert, key
 
 
+def prepare_run_dir(run_dir, key_type, templates):
+    """Fills `run_dir` for the servers: a certificate of `key_type`, the 1 MiB body the bulk
+    column fetches, the fleet's shared session-ticket keys, and the backend's configuration and
+    `templates` rendered. Returns (cert, key)."""
+    os.chmod(run_dir, 0o755)  # hitch and nginx workers drop privileges
+    cert, key = make_certificate(run_dir, key_type)
+    os.makedirs(f"{run_dir}/static")
+    with open(f"{run_dir}/static/1m", "wb") as body:
+        body.write(os.urandom(1 << 20))
+    subprocess.run(["chmod", "-R", "a+rX", run_dir], check=True)
+    # 80 random bytes, base64, owner-only.
+    with open(f"{run_dir}/ticket.keys", "w") as keys:
+        keys.write(subprocess.run(["sh", "-c", "openssl rand 80 | base64 -w0"],
+                                  capture_output=True, text=True, check=True).stdout + "\n")
+    os.chmod(f"{run_dir}/ticket.keys", 0o600)
+    for template in ["nginx-backend.conf"] + templates:
+        render(template, run_dir, cert, key)
+    return cert, key
+
+
+def start_backend(run_dir):
+    """The plain nginx backend every server fronts, on port 9000 (its stop() stops it)."""
+    backend = Server.__new__(Server)
+    backend.process = subprocess.Popen(["nginx", "-c", f"{run_dir}/nginx-backend.conf"],
+                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                       start_new_session=True)
+    backend.name, backend.port = "backend", 9000
+    if not wait_for_port(9000):
+        backend.stop()
+        raise RuntimeError("the nginx backend did not start")
+    return backend
+
+
 def wait_for_port(port, seconds=10):
     deadline = time.time() + seconds
     while time.time() < deadline:
@@ -412,38 +445,20 @@ def main():
     if "tlsfloor-baseline" in args.only and not args.baseline:
         parser.error("tlsfloor-baseline needs --baseline BINARY")
 
+    templates = []
+    if args.storm and "nginx-direct" not in args.only:
+        templates.append(SERVERS["nginx-direct"][1])  # the storm's other target
+    for name in args.only:
+        named = SERVERS[name][1]
+        templates += named if isinstance(named, list) else [named] if named else []
     run_dir = tempfile.mkdtemp(prefix="tlsfloor-bench-")
-    os.chmod(run_dir, 0o755)  # hitch and nginx workers drop privileges
     try:
-        cert, key = make_certificate(run_dir, args.key)
-        os.makedirs(f"{run_dir}/static")
-        with open(f"{run_dir}/static/1m", "wb") as body:
-            body.write(os.urandom(1 << 20))
-        subprocess.run(["chmod", "-R", "a+rX", run_dir], check=True)
-        # The fleet's shared session-ticket keys (80 random bytes, base64, owner-only).
-        with open(f"{run_dir}/ticket.keys", "w") as keys:
-            keys.write(subprocess.run(["sh", "-c", "openssl rand 80 | base64 -w0"],
-                                      capture_output=True, text=True, check=True).stdout + "\n")
-        os.chmod(f"{run_dir}/ticket.keys", 0o600)
-        templates = ["nginx-backend.conf"]
-        if args.storm and "nginx-direct" not in args.only:
-            templates.append(SERVERS["nginx-direct"][1])  # the storm's other target
-        for name in args.only:
-            named = SERVERS[name][1]
-            templates += named if isinstance(named, list) else [named] if named else []
-        for template in templates:
-            render(template, run_dir, cert, key)
+        cert, key = prepare_run_dir(run_dir, args.key, templates)
         commands = {name: [part.format(run=run_dir, tlsfloor=args.tlsfloor,
                                        baseline=args.baseline or "")
                            for part in SERVERS[name][2]] for name in args.only}
 
-        backend = Server.__new__(Server)
-        backend.process = subprocess.Popen(["nginx", "-c", f"{run_dir}/nginx-backend.conf"],
-                                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                           start_new_session=True)
-        backend.name, backend.port = "backend", 9000
-        if not wait_for_port(9000):
-            raise RuntimeError("the nginx backend did not start")
+        backend = start_backend(run_dir)
         results = {name: {column: [] for column, _, _ in COLUMNS + PARTY_COLUMNS}
                    for name in args.only}
         try:

@@ -54,32 +54,17 @@ def main():
     args = parser.parse_args()
 
     run_dir = tempfile.mkdtemp(prefix="tlsfloor-storm-split-")
-    os.chmod(run_dir, 0o755)  # nginx workers drop privileges
-    cert, key = bench.make_certificate(run_dir, "rsa")
-    subprocess.run(["chmod", "-R", "a+rX", run_dir], check=True)
-    with open(f"{run_dir}/ticket.keys", "w") as keys:
-        keys.write(subprocess.run(["sh", "-c", "openssl rand 80 | base64 -w0"],
-                                  capture_output=True, text=True, check=True).stdout + "\n")
-    os.chmod(f"{run_dir}/ticket.keys", 0o600)
-    for template in ["nginx-backend.conf", "tlsfloor.yaml", "tlsfloor-baseline.yaml"]:
-        bench.render(template, run_dir, cert, key)
-
-    def command(name):
-        return [part.format(run=run_dir, tlsfloor=args.tlsfloor, baseline=args.tlsfloor)
-                for part in bench.SERVERS[name][2]]
-
-    backend = subprocess.Popen(["nginx", "-c", f"{run_dir}/nginx-backend.conf"],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                               start_new_session=True)
     servers = []
     columns = ["calm", "storm on A", "storm on B", "storm on B at nice 10"]
     results = {column: [] for column in columns}
     try:
-        if not bench.wait_for_port(9000):
-            raise RuntimeError("the nginx backend did not start")
-        servers.append(bench.Server("tlsfloor", command("tlsfloor")))
-        servers.append(bench.Server("tlsfloor-baseline", command("tlsfloor-baseline")))
-        measured, other = servers
+        bench.prepare_run_dir(run_dir, "rsa", ["tlsfloor.yaml", "tlsfloor-baseline.yaml"])
+        servers.append(bench.start_backend(run_dir))
+        for name in ["tlsfloor", "tlsfloor-baseline"]:
+            servers.append(bench.Server(name, [
+                part.format(run=run_dir, tlsfloor=args.tlsfloor, baseline=args.tlsfloor)
+                for part in bench.SERVERS[name][2]]))
+        measured, other = servers[1:]
         for round_index in range(args.rounds):
             results["calm"].append(bench.wrk(measured.port, args.seconds, 64).get("p99_ms"))
             for column, target, nice in [("storm on A", measured, None),
@@ -93,8 +78,6 @@ def main():
     finally:
         for server in servers:
             server.stop()
-        backend.terminate()  # nginx's master stops its workers
-        backend.wait()
         shutil.rmtree(run_dir, ignore_errors=True)
 
     print(f"\nKeepalive p99 of 64 connections on tlsfloor A, {args.clients} s_time -new loops; "
