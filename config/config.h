@@ -293,6 +293,12 @@ struct Config {
   /// the workers, so a reconnect storm does not stall established connections. Absent: as many
   /// as worker threads; 0: each worker signs its own handshakes (the loop waits meanwhile).
   std::optional<unsigned> signing_threads;
+  /// Threads that accept connections and run everything up to the relay (PROXY header, TLS
+  /// handshake, upstream connect), then hand each established connection to a worker. A
+  /// reconnect storm's handshakes then compete with the relays for the cores in the kernel's
+  /// scheduler, instead of queueing ahead of them in the workers' event loops. Absent: as many
+  /// as worker threads; 0: each worker runs its own handshakes.
+  std::optional<unsigned> handshake_threads;
   /// On SIGTERM/SIGINT, how long open connections may take to finish before they are closed.
   Duration drain_timeout = std::chrono::seconds(30);
   LegacyClientsConfig legacy_clients;

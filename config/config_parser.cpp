@@ -58,9 +58,9 @@ constexpr unsigned kMaxMetricsTopN = 10000;
 
 using Keys = std::span<const std::string_view>;
 constexpr std::string_view kTopLevelKeys[] = {
-    "admin",      "threads",    "signing_threads", "drain_timeout",   "legacy_clients",
-    "access_log", "state_file", "limits",          "session_tickets", "certificate_reload",
-    "listeners"};
+    "admin",         "threads",         "signing_threads",    "handshake_threads",
+    "drain_timeout", "legacy_clients",  "access_log",         "state_file",
+    "limits",        "session_tickets", "certificate_reload", "listeners"};
 constexpr std::string_view kSessionTicketsKeys[] = {"keys_file", "rotation"};
 constexpr std::string_view kCertificateReloadKeys[] = {"interval"};
 constexpr std::string_view kAdminKeys[] = {"listen", "server_names", "token_file",
@@ -629,6 +629,13 @@ class Parser {
       if (auto count = read_unsigned(*signing, 0, kMaxThreads,
                                      "; 0 signs on the worker threads themselves")) {
         config.signing_threads = *count;
+      }
+    }
+
+    if (const Value* handshakes = fields->find("handshake_threads")) {
+      if (auto count = read_unsigned(*handshakes, 0, kMaxThreads,
+                                     "; 0 runs handshakes on the worker threads themselves")) {
+        config.handshake_threads = *count;
       }
     }
 

@@ -94,6 +94,15 @@ Metrics::Metrics(const config::LegacyClientsConfig& legacy_clients)
                                "Client connections accepted.", *registry_)),
       connections_active_(named(prometheus::BuildGauge(), "tlsfloor_connections_active",
                                 "Client connections currently open.", *registry_)),
+      handed_over_(named(prometheus::BuildCounter(), "tlsfloor_connections_handed_over_total",
+                         "Established connections a handshake thread handed to a worker "
+                         "(handshake_threads) to relay.",
+                         *registry_)),
+      handshake_threads_(named(prometheus::BuildGauge(), "tlsfloor_handshake_threads",
+                               "Threads that accept and run handshakes (0: each worker runs its "
+                               "own).",
+                               *registry_)
+                             .Add({})),
       bytes_(named(prometheus::BuildCounter(), "tlsfloor_bytes_total",
                    "Application bytes proxied, by direction.", *registry_)),
       upstream_connect_failures_(
@@ -355,6 +364,7 @@ ListenerMetrics::ListenerMetrics(Metrics& owner, const std::string& name)
       name_(name),
       connections_total_(owner.connections_total_.Add({{"listener", name}})),
       connections_active_(owner.connections_active_.Add({{"listener", name}})),
+      handed_over_(owner.handed_over_.Add({{"listener", name}})),
       accept_errors_(owner.accept_errors_.Add({{"listener", name}})),
       client_hello_errors_(owner.client_hello_errors_.Add({{"listener", name}})),
       legacy_clients_(LegacyClientTracker::Options{.top_k = owner.legacy_clients_config_.top_k}) {

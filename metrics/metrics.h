@@ -142,6 +142,8 @@ class ListenerMetrics {
     connections_active_.Increment();
   }
   void connection_closed() { connections_active_.Decrement(); }
+  /// A handshake thread handed an established connection to a worker.
+  void count_hand_over() { handed_over_.Increment(); }
   void count_accept_error() { accept_errors_.Increment(); }
   /// A client refused by one of the listener's limits (or the descriptor reserve).
   void count_limit_rejection(config::Limit limit) {
@@ -168,6 +170,7 @@ class ListenerMetrics {
   std::string name_;
   prometheus::Counter& connections_total_;
   prometheus::Gauge& connections_active_;
+  prometheus::Counter& handed_over_;
   prometheus::Counter& accept_errors_;
   std::array<prometheus::Counter*, config::kLimits.size()> limit_rejections_{};
   prometheus::Counter& client_hello_errors_;
@@ -245,6 +248,8 @@ class Metrics {
   HandshakeLogCounters handshake_log(const std::string& path);
   /// The signing pool's series; they exist from start, at 0 (also with no pool).
   SigningCounters signing() { return signing_; }
+  /// How many handshake threads there are (set once, at start).
+  void set_handshake_threads(unsigned threads) { handshake_threads_.Set(threads); }
 
   /// Everything, in the Prometheus text exposition format (version 0.0.4), with the exceptions
   /// in force as `exceptions` says. Not const: the per-client series remember which clients
@@ -268,6 +273,8 @@ class Metrics {
   prometheus::Family<prometheus::Counter>& resumed_handshakes_;
   prometheus::Family<prometheus::Counter>& connections_total_;
   prometheus::Family<prometheus::Gauge>& connections_active_;
+  prometheus::Family<prometheus::Counter>& handed_over_;
+  prometheus::Gauge& handshake_threads_;
   prometheus::Family<prometheus::Counter>& bytes_;
   prometheus::Family<prometheus::Counter>& upstream_connect_failures_;
   prometheus::Family<prometheus::Counter>& upstream_handshakes_;

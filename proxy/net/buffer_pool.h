@@ -29,6 +29,9 @@ class BufferLease {
   ~BufferLease();
   std::uint8_t* data() { return buffer_->data(); }
   static constexpr std::size_t size() { return kRelayBufferSize; }
+  /// From now on the buffer goes back to `pool` (a connection moving to another worker keeps
+  /// the bytes it holds). Touches neither pool.
+  void return_to(BufferPool& pool) { pool_ = &pool; }
 
  private:
   BufferPool* pool_;

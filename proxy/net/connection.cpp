@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 #include <sys/socket.h>
+#include <unistd.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
@@ -31,6 +32,31 @@ constexpr auto kLingerTimeout = std::chrono::seconds(2);
 // scanners cost no getpeername() and no string building in production.
 bool debug_enabled() { return spdlog::should_log(spdlog::level::debug); }
 
+// Re-registers an open socket's descriptor with `to`'s reactor. Nothing may be pending on it.
+// False when that fails: the descriptor is then closed (and must be forgotten by its SSL).
+bool move_socket(Socket& socket, Worker& to) {
+  if (!socket.is_open()) return true;
+  error_code ec;
+  const auto protocol = socket.local_endpoint(ec).protocol();
+  // Asio keeps this in its own state, not only on the descriptor: without it, a read that
+  // would block polls until data comes, stalling the whole worker.
+  const bool non_blocking = socket.non_blocking();
+  const Socket::native_handle_type fd = socket.release(ec);
+  if (!ec) {
+    Socket moved(to.context());
+    moved.assign(protocol, fd, ec);
+    if (!ec) moved.non_blocking(non_blocking, ec);
+    if (!ec) {
+      socket = std::move(moved);
+      return true;
+    }
+    ::close(fd);
+  }
+  socket.close(ec);
+  spdlog::error("cannot hand a connection over to a relay worker: {}", ec.message());
+  return false;
+}
+
 std::string peer_of(const ClientAddress& client) {
   const std::string address = config::to_string(client.address);
   const std::string port = std::to_string(client.peer.port());
@@ -46,19 +72,19 @@ Connection::Connection(Socket client, const ClientAddress& address,
       address_(address),
       upstream_(client_.get_executor()),
       runtime_(std::move(runtime)),
-      worker_(worker),
+      worker_(&worker),
       slot_(std::move(slot)),
       route_(&runtime_->default_route()),
       transport_(client_.native_handle(), worker.buffers()),
       timer_(client_.get_executor()),
       accepted_at_(Clock::now()) {
-  worker_.track(*this);
+  worker_->track(*this);
   runtime_->metrics->connection_opened();
 }
 
 Connection::~Connection() {
   runtime_->metrics->connection_closed();
-  worker_.untrack(*this);
+  worker_->untrack(*this);
 }
 
 void Connection::start() {
@@ -163,7 +189,7 @@ enum ssl_select_cert_result_t Connection::on_client_hello(const SSL_CLIENT_HELLO
   // An RSA signature (about 0.8 ms) goes to the signing pool; ECDSA's (about 0.09 ms) costs
   // less than the hop to another thread and back.
   const bool sign_elsewhere =
-      worker_.signing_pool() != nullptr && EVP_PKEY_id(served_->key.get()) == EVP_PKEY_RSA;
+      worker_->signing_pool() != nullptr && EVP_PKEY_id(served_->key.get()) == EVP_PKEY_RSA;
   if (sign_elsewhere &&
       SSL_set_ex_data(hello.ssl, tls::signer_index(), static_cast<tls::AsyncSigner*>(this)) != 1) {
     return ssl_select_cert_error;
@@ -217,11 +243,57 @@ Awaitable<void> Connection::run(std::shared_ptr<Connection> self) {
     co_await c.linger_and_close();
     co_return;
   }
+  if (Worker* relays = c.worker_->relay_worker(); relays != nullptr && !c.aborted_) {
+    // A handshake thread: the watchdog, the only other coroutine of this connection, wakes
+    // now and hands it over once this one has ended.
+    c.moving_to_ = relays;
+    c.enter_phase(Phase::moving, {});
+    co_return;
+  }
+  start_relays(std::move(self));
+}
+
+void Connection::start_relays(std::shared_ptr<Connection> self) {
+  Connection& c = *self;
   c.enter_phase(Phase::relay, c.route_->settings->timeouts.idle);
   c.relays_running_ = 2;
   const auto executor = c.client_.get_executor();
+  if (c.moving_to_ != nullptr) {
+    c.moving_to_ = nullptr;
+    asio::co_spawn(executor, watchdog(self), log_escaped_exception("watchdog"));
+  }
   asio::co_spawn(executor, relay_up(self), log_escaped_exception("relay"));
   asio::co_spawn(executor, relay_down(std::move(self)), log_escaped_exception("relay"));
+}
+
+void Connection::hand_over(std::shared_ptr<Connection> self) {
+  Connection& c = *self;
+  Worker& to = *c.moving_to_;
+  // Counted by the relay worker before this one lets go: a drain always sees it somewhere.
+  to.expect_arrival();
+  c.worker_->untrack(c);
+  // The same descriptors, now waited on by the relay worker's reactor. Nothing is pending on
+  // them (the handshake and the connect are over), and the timer's wait has just ended.
+  const bool moved = move_socket(c.client_, to) && move_socket(c.upstream_, to);
+  if (!moved) {
+    // A descriptor was closed: no SSL may reach its number again.
+    c.transport_.detach();
+    if (c.upstream_tls_) c.upstream_tls_->transport.detach();
+  }
+  c.timer_ = Timer(to.context());
+  c.resolver_.reset();  // its work is done, and it belongs to this thread's context
+  // Bytes read ahead (a request that came with the client's Finished) stay with the
+  // connection; the buffers holding them go back to the relay worker's pool.
+  c.transport_.use_pool(to.buffers());
+  if (c.upstream_tls_) c.upstream_tls_->transport.use_pool(to.buffers());
+  c.worker_ = &to;
+  c.runtime_->metrics->count_hand_over();
+  asio::post(to.context(), [self = std::move(self), moved]() mutable {
+    // Aborted when a socket could not move (its relay fails at once and the connection
+    // closes), or when the drain timeout passed meanwhile.
+    if (!self->worker_->arrived(*self) || !moved) self->abort();
+    start_relays(std::move(self));
+  });
 }
 
 Awaitable<void> Connection::watchdog(std::shared_ptr<Connection> self) {
@@ -231,6 +303,11 @@ Awaitable<void> Connection::watchdog(std::shared_ptr<Connection> self) {
     error_code ec;
     co_await c.timer_.async_wait(redirect_error(use_awaitable, ec));
     if (c.phase_ == Phase::done) break;
+    if (c.phase_ == Phase::moving) {
+      // run() has ended: nothing else of this connection is left on this thread.
+      hand_over(std::move(self));
+      co_return;
+    }
     // Woken early: a new phase, or activity moved the deadline. Re-arm.
     if (Clock::now() < c.deadline_) continue;
     switch (c.phase_) {
@@ -254,6 +331,7 @@ Awaitable<void> Connection::watchdog(std::shared_ptr<Connection> self) {
         }
         c.abort();
         break;
+      case Phase::moving:  // handed over before any deadline (enter_phase() sets none)
       case Phase::linger:
       case Phase::done:
         c.abort();
@@ -266,8 +344,9 @@ Awaitable<void> Connection::watchdog(std::shared_ptr<Connection> self) {
 
 void Connection::enter_phase(Phase phase, std::chrono::milliseconds timeout) {
   phase_ = phase;
-  deadline_ = phase == Phase::done ? Clock::time_point::max()
-                                   : config::saturating_add(Clock::now(), timeout);
+  deadline_ = phase == Phase::done || phase == Phase::moving
+                  ? Clock::time_point::max()
+                  : config::saturating_add(Clock::now(), timeout);
   timer_.cancel();  // the watchdog wakes, re-arms for the new deadline or exits when done
 }
 
@@ -432,7 +511,7 @@ bool Connection::start_signature(std::uint16_t algorithm, const std::uint8_t* in
       self->signing_->posted.cancel();
     });
   };
-  worker_.signing_pool()->submit(std::move(job));
+  worker_->signing_pool()->submit(std::move(job));
   return true;
 }
 
@@ -539,7 +618,7 @@ Awaitable<bool> Connection::client_to_upstream() {
       co_await wait_client(Socket::wait_read, ec);
       if (!waited(ec)) co_return false;
     }
-    BufferLease buffer = worker_.buffers().take();
+    BufferLease buffer = worker_->buffers().take();
     for (;;) {
       const SslOutcome outcome =
           call_ssl(Side::client, SslOp::read, buffer.data(), static_cast<int>(kRelayChunkSize));
@@ -589,7 +668,7 @@ Awaitable<bool> Connection::upstream_to_client() {
       co_await upstream_.async_wait(what, redirect_error(use_awaitable, ec));
       if (ec || aborted_) co_return false;
     }
-    BufferLease buffer = worker_.buffers().take();
+    BufferLease buffer = worker_->buffers().take();
     for (;;) {
       const std::size_t read = read_upstream(buffer.data(), kRelayChunkSize, ec);
       if (ec == asio::error::would_block) break;  // give the buffer back while waiting
@@ -631,7 +710,7 @@ Awaitable<void> Connection::answer_http_refusal() {
   constexpr std::size_t kMaxHead = 16 * 1024;
   std::string received;
   {
-    BufferLease buffer = worker_.buffers().take();
+    BufferLease buffer = worker_->buffers().take();
     while (!policy::has_request_head(received) && received.size() < kMaxHead) {
       const SslOutcome outcome = co_await complete_ssl(Side::client, SslOp::read, buffer.data(),
                                                        static_cast<int>(kRelayChunkSize));
@@ -672,7 +751,7 @@ Awaitable<void> Connection::linger_and_close() {
     error_code ec;
     co_await wait_client(Socket::wait_read, ec);
     if (!waited(ec)) break;
-    BufferLease scratch = worker_.buffers().take();
+    BufferLease scratch = worker_->buffers().take();
     client_.read_some(asio::buffer(scratch.data(), scratch.size()), ec);
     if (ec && ec != asio::error::would_block) break;  // EOF or reset: the client is gone
   }

@@ -1,8 +1,9 @@
 #pragma once
 // One client connection: TLS handshake (BoringSSL driven directly on the socket), the policy
 // decision in the early callback, the upstream connect, then two relays until both directions
-// are done. Runs entirely on its worker's thread. The upstream side (connect, PROXY header,
-// upstream TLS, its reads and writes) is defined in connection_upstream.cpp.
+// are done. Runs on one thread at a time: its worker's, or a handshake thread's until it is
+// established and a relay worker's from then on (see hand_over()). The upstream side (connect,
+// PROXY header, upstream TLS, its reads and writes) is defined in connection_upstream.cpp.
 #include <boost/asio/ip/tcp.hpp>
 
 #include <chrono>
@@ -39,13 +40,16 @@ class Connection final : public std::enable_shared_from_this<Connection>,
   ~Connection();
 
   /// Starts the connection's coroutines; they keep it alive until both directions are done.
+  /// They run on `worker`'s thread, or up to the relays when `worker` hands its established
+  /// connections to relay workers (Worker::relay_worker()).
   void start();
   /// Closes both sides now: pending waits fail and every coroutine unwinds.
   void abort();
 
  private:
   // What the watchdog does when the deadline passes, by phase.
-  enum class Phase { handshake, connect, relay, linger, done };
+  // `moving`: on its way to a relay worker (the watchdog hands it over).
+  enum class Phase { handshake, connect, moving, relay, linger, done };
 
   enum ssl_select_cert_result_t on_client_hello(const SSL_CLIENT_HELLO& hello) override;
   void on_client_hello_error(const char* what) noexcept override;
@@ -62,6 +66,12 @@ class Connection final : public std::enable_shared_from_this<Connection>,
 
   static Awaitable<void> run(std::shared_ptr<Connection> self);
   static Awaitable<void> watchdog(std::shared_ptr<Connection> self);
+  // On a handshake thread, once the connection is established: its sockets, timer and buffers
+  // move to moving_to_, whose thread runs the relays from then on. Called by the watchdog,
+  // the last of the connection's coroutines on this thread, with the last reference held here.
+  static void hand_over(std::shared_ptr<Connection> self);
+  // The idle phase, the watchdog and the two relays, on the connection's (new) worker.
+  static void start_relays(std::shared_ptr<Connection> self);
   static Awaitable<void> relay_up(std::shared_ptr<Connection> self);
   static Awaitable<void> relay_down(std::shared_ptr<Connection> self);
 
@@ -173,7 +183,9 @@ class Connection final : public std::enable_shared_from_this<Connection>,
   bool upstream_read_wants_write_ = false;  // its last SSL_read wants the socket writable
   bool upstream_timed_out_ = false;         // the connect phase's deadline passed
   std::shared_ptr<const runtime::ListenerRuntime> runtime_;
-  Worker& worker_;
+  Worker* worker_;  // the thread the connection runs on; changes once, at a hand-over
+  // Set when a handshake thread hands the established connection to this relay worker.
+  Worker* moving_to_ = nullptr;
   limits::AdmissionSlot slot_;
   // The listener's default route until the ClientHello names another; in runtime_.
   const runtime::RouteRuntime* route_;

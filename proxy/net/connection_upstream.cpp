@@ -50,7 +50,7 @@ Awaitable<bool> Connection::connect_upstream() {
 
 Awaitable<bool> Connection::upstream_handshake() {
   const auto& upstream = route_->settings->upstream;
-  upstream_tls_ = std::make_unique<UpstreamTlsSide>(upstream_.native_handle(), worker_.buffers());
+  upstream_tls_ = std::make_unique<UpstreamTlsSide>(upstream_.native_handle(), worker_->buffers());
   const std::uint8_t* alpn = nullptr;
   unsigned alpn_length = 0;
   SSL_get0_alpn_selected(ssl_.get(), &alpn, &alpn_length);

@@ -33,7 +33,7 @@ int SocketBio::read(BIO* bio, char* out, int length) {
   BIO_clear_retry_flags(bio);
   if (length <= 0) return 0;
   if (self->buffered() == 0) {
-    if (!self->buffer_) self->buffer_.emplace(self->pool_.take());
+    if (!self->buffer_) self->buffer_.emplace(self->pool_->take());
     const ssize_t received = ::recv(self->fd_, self->buffer_->data(), self->buffer_->size(), 0);
     if (received <= 0) {
       const int error = errno;

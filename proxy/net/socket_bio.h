@@ -15,7 +15,7 @@ namespace tlsfloor::net {
 
 class SocketBio {
  public:
-  SocketBio(int fd, BufferPool& pool) : fd_(fd), pool_(pool) {}
+  SocketBio(int fd, BufferPool& pool) : fd_(fd), pool_(&pool) {}
   SocketBio(const SocketBio&) = delete;
   SocketBio& operator=(const SocketBio&) = delete;
 
@@ -27,6 +27,12 @@ class SocketBio {
   /// The socket is about to be closed: from now on reads and writes fail (EBADF) instead of
   /// reaching whatever descriptor reuses the number.
   void detach() { fd_ = -1; }
+  /// The connection moves to another worker: buffers come from, and go back to, `pool` (the
+  /// bytes read ahead stay). Touches neither pool, so the old worker's thread may call it.
+  void use_pool(BufferPool& pool) {
+    pool_ = &pool;
+    if (buffer_) buffer_->return_to(pool);
+  }
 
  private:
   static int read(BIO* bio, char* out, int length);
@@ -35,7 +41,7 @@ class SocketBio {
   void release_if_empty();
 
   int fd_;
-  BufferPool& pool_;
+  BufferPool* pool_;
   std::optional<BufferLease> buffer_;
   std::size_t begin_ = 0;
   std::size_t end_ = 0;

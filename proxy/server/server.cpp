@@ -7,6 +7,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <pthread.h>
 #include <sched.h>
 
 #include <algorithm>
@@ -132,13 +133,24 @@ void Server::start() {
     spdlog::info("{} signing thread(s) at nice {} make RSA signatures off the event loops", signers,
                  tls::SigningPool::kNice);
   }
-  std::vector<net::Worker*> workers;
+  std::vector<net::Worker*> relays;
   for (unsigned i = 0; i < threads; ++i) {
     workers_.push_back(std::make_unique<net::Worker>(i, signing_pool_.get()));
-    workers.push_back(workers_.back().get());
+    relays.push_back(workers_.back().get());
+  }
+  relay_workers_ = workers_.size();
+  const unsigned handshake_threads = config_.handshake_threads.value_or(threads);
+  for (unsigned i = 0; i < handshake_threads; ++i) {
+    workers_.push_back(std::make_unique<net::Worker>(threads + i, signing_pool_.get(), relays));
+  }
+  metrics_->set_handshake_threads(handshake_threads);
+  if (handshake_threads > 0) {
+    spdlog::info("{} handshake thread(s) accept and run handshakes; {} worker(s) relay",
+                 handshake_threads, threads);
   }
   for (const auto& runtime : runtimes_) {
-    listeners_.push_back(std::make_shared<net::Listener>(runtime, workers, !share_ports_));
+    listeners_.push_back(
+        std::make_shared<net::Listener>(runtime, accepting_workers(), !share_ports_));
   }
   if (config_.admin) {
     const admin::AdminState state = make_admin_state();
@@ -172,9 +184,13 @@ void Server::start() {
       shared_.descriptors.first_refused + shared_.descriptors.reserve,
       shared_.descriptors.first_refused, shared_.descriptors.reserve);
   metrics_->config_loaded(std::chrono::system_clock::now(), /*reload=*/false);
-  for (auto& worker : workers_) {
-    worker_guards_.push_back(asio::make_work_guard(worker->context()));
-    worker_threads_.emplace_back([&context = worker->context()] { run_event_loop(context); });
+  for (std::size_t i = 0; i < workers_.size(); ++i) {
+    asio::io_context& context = workers_[i]->context();
+    worker_guards_.push_back(asio::make_work_guard(context));
+    worker_threads_.emplace_back([&context] { run_event_loop(context); });
+    // Named for top -H and perf: which threads relay and which run handshakes.
+    ::pthread_setname_np(worker_threads_.back().native_handle(),
+                         i < relay_workers_ ? "tlsfloor-work" : "tlsfloor-hshake");
   }
   control_guard_.emplace(asio::make_work_guard(control_));
   if (config_.state_file) {
@@ -355,6 +371,9 @@ void Server::warn_of_restart_only_changes(const config::Config& next) const {
   if (next.threads != config_.threads) {
     spdlog::warn("reload: threads changed; takes effect at the next restart");
   }
+  if (next.handshake_threads != config_.handshake_threads) {
+    spdlog::warn("reload: handshake_threads changed; takes effect at the next restart");
+  }
   if (next.signing_threads != config_.signing_threads) {
     spdlog::warn("reload: signing_threads changed; takes effect at the next restart");
   }
@@ -381,8 +400,7 @@ void Server::warn_of_restart_only_changes(const config::Config& next) const {
 
 Server::ListenerPlan Server::plan_listeners(const Candidate& candidate) {
   // Bind new sockets before anything changes, so a port in use refuses the whole reload.
-  std::vector<net::Worker*> workers;
-  for (auto& worker : workers_) workers.push_back(worker.get());
+  const std::vector<net::Worker*> workers = accepting_workers();
   std::vector<std::shared_ptr<net::Listener>> current;
   {
     const std::lock_guard lock(listeners_mutex_);
@@ -500,13 +518,21 @@ asio::awaitable<void> Server::drain() {
     listeners = listeners_;
   }
   for (const auto& listener : listeners) listener->close();
-  for (auto& guard : worker_guards_) guard.reset();
+  // A worker's thread ends once it has nothing left to do. The relay workers must outlive the
+  // handshakes, which may still hand them connections: they are let go once none is left.
+  const auto let_go = [this](std::size_t from, std::size_t to) {
+    for (std::size_t i = from; i < to; ++i) worker_guards_[i].reset();
+  };
+  let_go(relay_workers_, worker_guards_.size());
   asio::steady_timer timer(control_);
   drain_deadline_ = config::saturating_add(std::chrono::steady_clock::now(), config_.drain_timeout);
-  while (active_connections() > 0 && std::chrono::steady_clock::now() < drain_deadline_) {
+  for (;;) {
+    if (connections_to_hand_over() == 0) let_go(0, relay_workers_);
+    if (active_connections() == 0 || std::chrono::steady_clock::now() >= drain_deadline_) break;
     timer.expires_after(kDrainPoll);
     co_await timer.async_wait(asio::use_awaitable);
   }
+  let_go(0, relay_workers_);
   if (const auto left = active_connections(); left > 0) {
     spdlog::warn("drain timeout: closing {} open connection(s)", left);
     for (auto& worker : workers_) {
@@ -542,6 +568,21 @@ std::size_t Server::active_connections() const {
   std::size_t total = 0;
   for (const auto& worker : workers_) total += worker->active_connections();
   return total;
+}
+
+std::size_t Server::connections_to_hand_over() const {
+  std::size_t total = 0;
+  for (std::size_t i = relay_workers_; i < workers_.size(); ++i) {
+    total += workers_[i]->active_connections();
+  }
+  return total;
+}
+
+std::vector<net::Worker*> Server::accepting_workers() const {
+  const std::size_t first = relay_workers_ == workers_.size() ? 0 : relay_workers_;
+  std::vector<net::Worker*> accepting;
+  for (std::size_t i = first; i < workers_.size(); ++i) accepting.push_back(workers_[i].get());
+  return accepting;
 }
 
 std::uint16_t Server::listener_port(std::string_view name) const {

@@ -121,6 +121,10 @@ class Server {
   void log_listener(const net::Listener& listener) const;
   void wait_for_signal();
   std::size_t active_connections() const;
+  // Connections on the handshake threads: those that may still be handed to a relay worker.
+  std::size_t connections_to_hand_over() const;
+  // Where listeners accept: the handshake threads, or every worker when there are none.
+  std::vector<net::Worker*> accepting_workers() const;
 
   config::Config config_;
   // Metrics outlive everything that counts into them: declared before workers and listeners.
@@ -128,7 +132,10 @@ class Server {
   runtime::SharedRuntime shared_;
   std::unique_ptr<state::ExceptionLedger> ledger_;
   std::vector<std::shared_ptr<const runtime::ListenerRuntime>> runtimes_;  // until start()
+  // The relay workers first, then the handshake threads (if any), which accept and hand
+  // established connections to the relay workers.
   std::vector<std::unique_ptr<net::Worker>> workers_;
+  std::size_t relay_workers_ = 0;
   // Declared after the workers, so destroyed (its queue finished, its threads joined) while
   // their io_contexts, to which it posts finished signatures, still exist.
   std::unique_ptr<tls::SigningPool> signing_pool_;

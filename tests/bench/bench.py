@@ -92,10 +92,15 @@ SERVERS = {
                      ["sh", "-c", "{tlsfloor} --config {run}/fleet-shared-a.yaml --log-level warn & "
                       "{tlsfloor} --config {run}/fleet-shared-b.yaml --log-level warn & "
                       "exec haproxy -f {run}/fleet-shared-haproxy.cfg"]),
-    # Signing on the event loops, as before the signing pool (the storm table's reference).
+    # All of a handshake on the event loops, as before the signing pool (a storm reference).
     "tlsfloor-inline": (9454, "tlsfloor-inline.yaml",
                         ["{tlsfloor}", "--config", "{run}/tlsfloor-inline.yaml",
                          "--log-level", "warn"]),
+    # Signing threads, but the rest of each handshake on the relaying workers (a storm
+    # reference: what handshake threads change).
+    "tlsfloor-nohsthreads": (9455, "tlsfloor-nohsthreads.yaml",
+                             ["{tlsfloor}", "--config", "{run}/tlsfloor-nohsthreads.yaml",
+                              "--log-level", "warn"]),
     # Only with --baseline: another tlsfloor build (say, main before a change) beside this one.
     "tlsfloor-baseline": (9448, "tlsfloor-baseline.yaml",
                           ["{baseline}", "--config", "{run}/tlsfloor-baseline.yaml",
@@ -109,7 +114,8 @@ PEERS = ["haproxy", "nginx-stream", "hitch", "stunnel"]
 # backend parses it) against tlsfloor without; tlsfloor re-encrypting to a TLS backend against
 # HAProxy doing the same.
 VARIANTS = [("tlsfloor-pp2", "tlsfloor"), ("tlsfloor-uptls", "haproxy-uptls"),
-            ("fleet-shared", "fleet-own"), ("tlsfloor", "tlsfloor-inline")]
+            ("fleet-shared", "fleet-own"), ("tlsfloor", "tlsfloor-inline"),
+            ("tlsfloor", "tlsfloor-nohsthreads")]
 COLUMNS = [("keepalive_rps", "keepalive req/s", True), ("p99_ms", "p99 ms", False),
            ("cpu_us_per_request", "CPU us/req", False),
            ("handshakes_ps", "handshakes/s", True),

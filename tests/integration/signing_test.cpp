@@ -4,10 +4,7 @@
 // signing_threads: 0 (each worker signs its own) for comparison.
 #include <gtest/gtest.h>
 
-#include <dirent.h>
-
 #include <algorithm>
-#include <fstream>
 #include <future>
 #include <string>
 #include <utility>
@@ -17,26 +14,11 @@
 #include "tests/integration/proxy_config.h"
 #include "tests/support/running_proxy.h"
 #include "tests/support/tcp_upstream.h"
+#include "tests/support/thread_names.h"
 #include "tests/support/tls_client.h"
 
 namespace tlsfloor::test {
 namespace {
-
-// The names of this process's threads (the proxy runs in-process).
-std::vector<std::string> thread_names() {
-  std::vector<std::string> names;
-  DIR* tasks = ::opendir("/proc/self/task");
-  if (tasks == nullptr) return names;
-  while (const dirent* entry = ::readdir(tasks)) {
-    if (entry->d_name[0] == '.') continue;
-    std::ifstream comm(std::string("/proc/self/task/") + entry->d_name + "/comm");
-    std::string name;
-    std::getline(comm, name);
-    names.push_back(name);
-  }
-  ::closedir(tasks);
-  return names;
-}
 
 class SigningTest : public testing::TestWithParam<const char*> {
  protected:

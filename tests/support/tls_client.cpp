@@ -118,7 +118,15 @@ TlsClient::TlsClient(std::uint16_t port, ClientOptions options) {
   SSL_CTX_sess_set_new_cb(ctx_.get(), &TlsClient::on_new_session);
   ssl_.reset(SSL_new(ctx_.get()));
   SSL_set_ex_data(ssl_.get(), app_data_index(), this);
-  SSL_set_fd(ssl_.get(), fd_);
+  if (options.first_request_with_finished) {
+    held_ = std::make_unique<HeldWrites>(HeldWrites{fd_, {}});
+    BIO* bio = BIO_new(held_writes_method());
+    BIO_set_data(bio, held_.get());
+    BIO_set_init(bio, 1);
+    SSL_set_bio(ssl_.get(), bio, bio);  // one reference, for both directions
+  } else {
+    SSL_set_fd(ssl_.get(), fd_);
+  }
   SSL_set_connect_state(ssl_.get());
   if (!options.server_name.empty())
     SSL_set_tlsext_host_name(ssl_.get(), options.server_name.c_str());
@@ -133,6 +141,38 @@ TlsClient::TlsClient(std::uint16_t port, ClientOptions options) {
     SSL_set_alpn_protos(ssl_.get(), reinterpret_cast<const std::uint8_t*>(wire.data()),
                         wire.size());
   }
+}
+
+BIO_METHOD* TlsClient::held_writes_method() {
+  static BIO_METHOD* const method = [] {
+    BIO_METHOD* m = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "held writes");
+    BIO_meth_set_write(m, [](BIO* bio, const char* in, int length) {
+      static_cast<HeldWrites*>(BIO_get_data(bio))
+          ->bytes.append(in, static_cast<std::size_t>(length));
+      return length;
+    });
+    BIO_meth_set_read(m, [](BIO* bio, char* out, int length) {
+      auto* held = static_cast<HeldWrites*>(BIO_get_data(bio));
+      // The server answers only what it has received.
+      if (!held->bytes.empty() && !send_raw(held->fd, held->bytes)) return -1;
+      held->bytes.clear();
+      const ssize_t received = ::recv(held->fd, out, static_cast<std::size_t>(length), 0);
+      return static_cast<int>(received);
+    });
+    // BoringSSL flushes after each flight: that is what is held back.
+    BIO_meth_set_ctrl(m, [](BIO*, int command, long, void*) -> long {
+      return command == BIO_CTRL_FLUSH ? 1 : 0;
+    });
+    return m;
+  }();
+  return method;
+}
+
+bool TlsClient::send_held() {
+  if (!held_ || held_->bytes.empty()) return true;
+  const bool sent = send_raw(fd_, held_->bytes);
+  held_->bytes.clear();
+  return sent;
 }
 
 TlsClient::~TlsClient() {
@@ -215,7 +255,7 @@ bool TlsClient::write_all(std::string_view data) {
     }
     data.remove_prefix(static_cast<std::size_t>(written));
   }
-  return true;
+  return send_held();
 }
 
 std::string TlsClient::read_exactly(std::size_t size) {
@@ -257,6 +297,7 @@ std::string TlsClient::read_to_end(ReadEnd* how) {
 void TlsClient::finish_sending() {
   SSL_shutdown(ssl_.get());
   ERR_clear_error();
+  send_held();
   ::shutdown(fd_, SHUT_WR);
 }
 

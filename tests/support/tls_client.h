@@ -6,6 +6,7 @@
 #include <openssl/ssl.h>
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -33,6 +34,10 @@ struct ClientOptions {
   std::string cipher_list;
   /// The signature algorithms offered (0x0804: rsa_pss_rsae_sha256); empty: the default.
   std::vector<std::uint16_t> signature_algorithms;
+  /// Hold what the client writes until it next reads or a write_all() ends: the handshake's
+  /// last flight (a TLS 1.3 client's Finished) then leaves in one send() with the first
+  /// request, and the server reads both in one recv(), as with browsers' eager first requests.
+  bool first_request_with_finished = false;
 };
 
 /// How a read ended.
@@ -78,7 +83,15 @@ class TlsClient {
  private:
   static void on_info(const SSL* ssl, int where, int value);
   static int on_new_session(SSL* ssl, SSL_SESSION* session);
+  // What first_request_with_finished holds back; sent by send_held().
+  struct HeldWrites {
+    int fd = -1;
+    std::string bytes;
+  };
+  static BIO_METHOD* held_writes_method();
+  bool send_held();
   int fd_ = -1;
+  std::unique_ptr<HeldWrites> held_;
   bssl::UniquePtr<SSL_CTX> ctx_;
   bssl::UniquePtr<SSL> ssl_;
   int alert_ = -1;

@@ -320,10 +320,11 @@ std::string case_name(const testing::TestParamInfo<ErrorCase>& info) { return in
 INSTANTIATE_TEST_SUITE_P(
     UnknownKeys, SingleErrorTest,
     testing::Values(
-        ErrorCase{"TopLevel", with_listeners("thread: 4\n"),
-                  "t.yaml:1:1: unknown key \"thread\" at the top level (expected one of: admin, "
-                  "threads, signing_threads, drain_timeout, legacy_clients, access_log, "
-                  "state_file, limits, session_tickets, certificate_reload, listeners)"},
+        ErrorCase{
+            "TopLevel", with_listeners("thread: 4\n"),
+            "t.yaml:1:1: unknown key \"thread\" at the top level (expected one of: admin, "
+            "threads, signing_threads, handshake_threads, drain_timeout, legacy_clients, "
+            "access_log, state_file, limits, session_tickets, certificate_reload, listeners)"},
         ErrorCase{"Admin", with_listeners("admin:\n  listen: 127.0.0.1:9901\n  lisen: x\n"),
                   "t.yaml:3:3: unknown key \"lisen\" in admin (expected one of: listen, "
                   "server_names, token_file, reloads_per_minute)"},
@@ -1043,6 +1044,21 @@ TEST(ConfigParserTest, SigningThreadsDefaultToTheWorkersAndZeroSignsInPlace) {
   result = parse(with_listeners("signing_threads: 0\n"));
   ASSERT_TRUE(result.config.has_value());
   EXPECT_EQ(result.config->signing_threads, 0u);
+}
+
+TEST(ConfigParserTest, HandshakeThreadsDefaultToTheWorkersAndZeroKeepsHandshakesOnThem) {
+  ParseResult result = parse(kMinimalListeners);
+  ASSERT_TRUE(result.config.has_value());
+  EXPECT_FALSE(result.config->handshake_threads.has_value());
+  result = parse(with_listeners("handshake_threads: 0\n"));
+  ASSERT_TRUE(result.config.has_value());
+  EXPECT_EQ(result.config->handshake_threads, 0u);
+  result = parse(with_listeners("handshake_threads: 3\n"));
+  ASSERT_TRUE(result.config.has_value());
+  EXPECT_EQ(result.config->handshake_threads, 3u);
+  expect_errors(with_listeners("handshake_threads: -1\n"),
+                {"t.yaml:1:20: invalid handshake_threads \"-1\" (expected an integer from 0 to "
+                 "1024; 0 runs handshakes on the worker threads themselves)"});
 }
 
 TEST(ConfigParserTest, CiphersDefaultToTheSecureListEnforced) {
