@@ -103,8 +103,10 @@ TEST_F(CipherPolicyTest, TheDefaultRefuses3DesAndStaticRsaAndServesEcdheInItsOwn
     EXPECT_EQ(client.peer_common_name(), "") << "no certificate for a refused client";
   }
   EXPECT_EQ(weak(proxy, "rejected", 3), 3);
-  EXPECT_EQ(proxy.metric("tlsfloor_handshakes_total",
-                         {{"listener", "api"}, {"version", "TLS1.2"}, {"outcome", "rejected"}}),
+  // Counted when the handshake has ended, a moment after the judgement above.
+  EXPECT_EQ(proxy.metric_eventually(
+                "tlsfloor_handshakes_total",
+                {{"listener", "api"}, {"version", "TLS1.2"}, {"outcome", "rejected"}}, 3),
             3);
 
   // CBC with ECDHE is in the default, after the AEAD suites: a client that prefers CBC still
