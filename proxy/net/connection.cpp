@@ -52,8 +52,8 @@ bool move_socket(Socket& socket, Worker& to) {
     }
     ::close(fd);
   }
-  socket.close(ec);
   spdlog::error("cannot hand a connection over to a relay worker: {}", ec.message());
+  socket.close(ec);
   return false;
 }
 

@@ -184,7 +184,7 @@ class Connection final : public std::enable_shared_from_this<Connection>,
   bool upstream_timed_out_ = false;         // the connect phase's deadline passed
   std::shared_ptr<const runtime::ListenerRuntime> runtime_;
   Worker* worker_;  // the thread the connection runs on; changes once, at a hand-over
-  // Set when a handshake thread hands the established connection to this relay worker.
+  // While a handshake thread hands the established connection over: the relay worker it goes to.
   Worker* moving_to_ = nullptr;
   limits::AdmissionSlot slot_;
   // The listener's default route until the ClientHello names another; in runtime_.
