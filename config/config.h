@@ -120,8 +120,10 @@ struct TlsConfig {
   /// that offers none of them at its version is below the floor, like an old version.
   CipherList ciphers{std::string(kDefaultCiphers), {}};
   /// The suites for legacy clients that are let in (observe, outside a brownout, an exception
-  /// without ciphers of its own), set per connection. Absent: `ciphers`, so letting an old
-  /// client in never widens what modern clients get.
+  /// without ciphers of its own), set on their connections only, so letting an old client in
+  /// never widens what other clients get. Absent: the compatibility list, `ciphers` first and
+  /// then every other TLS 1.0-1.2 suite the library can negotiate with the certificates
+  /// (static RSA, 3DES): a client let in is served whenever the library can serve it.
   std::optional<CipherList> legacy_ciphers;
 };
 
@@ -157,11 +159,12 @@ struct HttpRefusalConfig {
 struct EnforcementConfig {
   EnforcementMode mode = EnforcementMode::enforce;
   /// How the cipher floor (tls.ciphers) is applied, staged like the version floor: observe and
-  /// brownout let clients that offer none of the ciphers in with tls.legacy_ciphers (which they
-  /// then require). Default enforce: those clients cannot agree on a suite anyway.
+  /// brownout let clients that offer none of the ciphers in with tls.legacy_ciphers. Unless
+  /// written, it follows `mode`, so that observing refuses nobody the library can serve.
   EnforcementMode cipher_mode = EnforcementMode::enforce;
-  SourceMark cipher_mode_where;  // where cipher_mode was written, for errors about it
-  BrownoutConfig brownout;       // used with mode brownout (which requires a window or `every`)
+  bool cipher_mode_written = false;  // false: cipher_mode follows mode
+  SourceMark cipher_mode_where;      // where cipher_mode was written, for errors about it
+  BrownoutConfig brownout;           // used with mode brownout (which requires a window or `every`)
   RejectStyle on_reject = RejectStyle::alert;
   HttpRefusalConfig http;  // used with on_reject http
 };

@@ -860,16 +860,6 @@ class Parser {
       settings.exceptions.clear();
       read_exceptions(*exceptions, settings);
     }
-    // Said where cipher_mode is written: a route that inherits it is not told again.
-    const EnforcementConfig& enforcement = settings.enforcement;
-    const Value* written = fields.find("enforcement");
-    if (enforcement.cipher_mode != EnforcementMode::enforce && !settings.tls.legacy_ciphers &&
-        written != nullptr && written->node.IsMap() && written->node["cipher_mode"]) {
-      error(enforcement.cipher_mode_where,
-            "cipher_mode " + std::string(to_string(enforcement.cipher_mode)) +
-                " lets clients below the cipher floor in with tls.legacy_ciphers, which "
-                "is not set (name the suites they may use)");
-    }
   }
 
   void read_routes(const Value& value, ListenerConfig& listener) {
@@ -1194,6 +1184,11 @@ class Parser {
     if (cipher_mode != nullptr) {
       read_mode(*cipher_mode, enforcement.cipher_mode);
       enforcement.cipher_mode_where = cipher_mode->where;
+      enforcement.cipher_mode_written = true;
+    } else if (!enforcement.cipher_mode_written) {
+      // Observing one floor while the other refuses would break the clients observe promises
+      // to leave alone: unless told otherwise, the cipher floor is staged with the version floor.
+      enforcement.cipher_mode = enforcement.mode;
     }
     // The version floor and the cipher floor share one brownout schedule.
     const bool browns_out = enforcement.mode == EnforcementMode::brownout ||

@@ -100,6 +100,24 @@ void LegacyClientTracker::describe(ClientStats& stats, const Observation& observ
   add_bounded(stats.server_names, observation.server_name, options_.max_server_names);
   add_bounded(stats.fingerprints, observation.ja4, options_.max_fingerprints);
   add_bounded(stats.routes, observation.route, options_.max_routes);
+  stats.below_version = stats.below_version || observation.below_version;
+  stats.below_ciphers = stats.below_ciphers || observation.below_ciphers;
+  if (!observation.failure.empty()) {
+    // At most max_failures reasons and "other": a client cannot grow its entry with them.
+    auto& failures = stats.failures;
+    const auto find = [&failures](std::string_view reason) {
+      return std::find_if(failures.begin(), failures.end(),
+                          [reason](const auto& entry) { return entry.first == reason; });
+    };
+    auto found = find(observation.failure);
+    if (found == failures.end() && failures.size() >= options_.max_failures) found = find("other");
+    if (found != failures.end()) {
+      ++found->second;
+    } else {
+      const bool room = failures.size() < options_.max_failures;
+      failures.emplace_back(room ? config::utf8_prefix(observation.failure) : "other", 1);
+    }
+  }
 }
 
 LegacyClientTracker::Contents LegacyClientTracker::contents() const {

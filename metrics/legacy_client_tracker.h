@@ -43,6 +43,9 @@ class LegacyClientTracker {
     std::size_t max_fingerprints = 8;
     /// Distinct routes kept per client: the first ones seen.
     std::size_t max_routes = 16;
+    /// Distinct handshake failure reasons counted per client: the first ones seen; the rest
+    /// are counted as "other".
+    std::size_t max_failures = 8;
   };
 
   /// What the policy did with the handshake. Spelled by to_string() as in metric labels.
@@ -63,6 +66,11 @@ class LegacyClientTracker {
     std::string_view ja4;
     std::string_view cipher;
     std::string_view certificate;  // the key type served ("RSA2048"); empty: none
+    /// The floors the client is below (at least one: only legacy handshakes are recorded).
+    bool below_version = true;
+    bool below_ciphers = false;
+    /// Why the handshake did not complete (tls/handshake_failure.h); empty when it did.
+    std::string_view failure;
     /// Injected so that the tracker never reads a clock (and tests control time).
     TimePoint when{};
   };
@@ -95,6 +103,12 @@ class LegacyClientTracker {
     /// `when` that named one.
     std::string last_cipher;
     std::string last_certificate;
+    /// Whether any of its handshakes was below the version floor, the cipher floor.
+    bool below_version = false;
+    bool below_ciphers = false;
+    /// Its handshakes that did not complete, by reason (the first Options::max_failures
+    /// reasons seen, then "other"); those that completed are count - error - their sum.
+    std::vector<std::pair<std::string, std::uint64_t>> failures;
   };
 
   /// Longest stored SNI / JA4 / cipher value: a DNS name is at most 253 characters, while the

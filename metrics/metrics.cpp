@@ -84,6 +84,13 @@ Metrics::Metrics(const config::LegacyClientsConfig& legacy_clients)
                                 "Accepted handshakes by negotiated version and cipher suite "
                                 "(IANA name).",
                                 *registry_)),
+      handshake_failures_(named(prometheus::BuildCounter(), "tlsfloor_handshake_failures_total",
+                                "Client handshakes that did not complete, refused ones "
+                                "included, by reason: no_shared_cipher, unsupported_version, "
+                                "no_shared_group, inappropriate_fallback, client_alert:<alert>, "
+                                "not_tls, closed, timeout, malformed_hello, internal_error, "
+                                "aborted or protocol_error.",
+                                *registry_)),
       handshake_duration_(named(prometheus::BuildHistogram(), "tlsfloor_handshake_duration_seconds",
                                 "Time from accept to a completed TLS handshake.", *registry_)),
       resumed_handshakes_(named(prometheus::BuildCounter(), "tlsfloor_resumed_handshakes_total",
@@ -103,6 +110,18 @@ Metrics::Metrics(const config::LegacyClientsConfig& legacy_clients)
                                "own).",
                                *registry_)
                              .Add({})),
+      admin_connections_(named(prometheus::BuildGauge(), "tlsfloor_admin_connections",
+                               "Connections open on the admin port (at most "
+                               "admin.max_connections).",
+                               *registry_)
+                             .Add({})),
+      admin_over_cap_(named(prometheus::BuildCounter(), "tlsfloor_admin_connections_closed_total",
+                            "Admin connections closed because admin.max_connections was "
+                            "reached, by reason: evicted (idle the longest, closed to make "
+                            "room) or refused (a new one, when none was idle).",
+                            *registry_)),
+      admin_evicted_(admin_over_cap_.Add({{"reason", "evicted"}})),
+      admin_refused_(admin_over_cap_.Add({{"reason", "refused"}})),
       bytes_(named(prometheus::BuildCounter(), "tlsfloor_bytes_total",
                    "Application bytes proxied, by direction.", *registry_)),
       upstream_connect_failures_(
@@ -117,6 +136,11 @@ Metrics::Metrics(const config::LegacyClientsConfig& legacy_clients)
                 "failed (certificate_untrusted, certificate_name_mismatch, certificate_expired, "
                 "certificate_invalid, version_mismatch, handshake_refused, certificate_required, "
                 "closed, timeout, protocol_error).",
+                *registry_)),
+      upstream_negotiated_ciphers_(
+          named(prometheus::BuildCounter(), "tlsfloor_upstream_negotiated_ciphers_total",
+                "Completed TLS handshakes with upstreams (upstream.tls) by negotiated version "
+                "and cipher suite (IANA name).",
                 *registry_)),
       upstream_resumed_handshakes_(
           named(prometheus::BuildCounter(), "tlsfloor_upstream_resumed_handshakes_total",
@@ -433,7 +457,17 @@ void RouteMetrics::count_handshake(std::uint16_t version_wire, HandshakeOutcome 
       .Increment();
 }
 
-void RouteMetrics::count_upstream_handshake(std::uint16_t version_wire, bool resumed) {
+void RouteMetrics::count_handshake_failure(std::string_view reason) {
+  owner_.handshake_failures_
+      .Add({{"listener", listener_}, {"route", route_}, {"reason", std::string(reason)}})
+      .Increment();
+}
+
+void RouteMetrics::count_upstream_handshake(std::uint16_t version_wire, bool resumed,
+                                            std::uint16_t code, std::string_view name) {
+  upstream_negotiated_
+      .get(owner_, owner_.upstream_negotiated_ciphers_, listener_, route_, version_wire, code, name)
+      .Increment();
   cached(upstream_handshakes_[config::wire_version_index(version_wire)],
          owner_.upstream_handshakes_,
          {{"listener", listener_},
@@ -479,40 +513,41 @@ void RouteMetrics::count_weak_cipher_handshake(std::uint16_t version_wire,
 
 void RouteMetrics::count_negotiated_cipher(std::uint16_t version_wire, std::uint16_t code,
                                            std::string_view name) {
+  negotiated_.get(owner_, owner_.negotiated_ciphers_, listener_, route_, version_wire, code, name)
+      .Increment();
+}
+
+prometheus::Counter& SuiteCounters::get(Metrics& owner,
+                                        prometheus::Family<prometheus::Counter>& family,
+                                        const std::string& listener, const std::string& route,
+                                        std::uint16_t version_wire, std::uint16_t code,
+                                        std::string_view name) {
   const std::uint32_t key = std::uint32_t{config::normalised_wire_version(version_wire)} << 16 |
                             code | 0x8000'0000u;  // never 0, whatever the version
-  const std::size_t start = (code * 31u + version_wire) % negotiated_.size();
-  for (std::size_t probe = 0; probe < negotiated_.size(); ++probe) {
-    NegotiatedSlot& slot = negotiated_[(start + probe) % negotiated_.size()];
+  const auto labels = [&] {
+    return prometheus::Labels{{"listener", listener},
+                              {"route", route},
+                              {"version", std::string(config::wire_version_label(version_wire))},
+                              {"cipher", std::string(name)}};
+  };
+  const std::size_t start = (code * 31u + version_wire) % slots_.size();
+  for (std::size_t probe = 0; probe < slots_.size(); ++probe) {
+    Slot& slot = slots_[(start + probe) % slots_.size()];
     const std::uint32_t seen = slot.key.load(std::memory_order_acquire);
-    if (seen == key) {
-      slot.counter.load(std::memory_order_relaxed)->Increment();
-      return;
-    }
+    if (seen == key) return *slot.counter.load(std::memory_order_relaxed);
     if (seen != 0) continue;
-    std::lock_guard lock(owner_.mutex_);
+    std::lock_guard lock(owner.mutex_);
     if (const std::uint32_t claimed = slot.key.load(std::memory_order_relaxed); claimed != 0) {
       if (claimed != key) continue;  // claimed meanwhile by another pair: probe on
-      slot.counter.load(std::memory_order_relaxed)->Increment();
-      return;
+      return *slot.counter.load(std::memory_order_relaxed);
     }
-    prometheus::Counter& counter = owner_.negotiated_ciphers_.Add(
-        {{"listener", listener_},
-         {"route", route_},
-         {"version", std::string(config::wire_version_label(version_wire))},
-         {"cipher", std::string(name)}});
+    prometheus::Counter& counter = family.Add(labels());
     slot.counter.store(&counter, std::memory_order_relaxed);
     slot.key.store(key, std::memory_order_release);
-    counter.Increment();
-    return;
+    return counter;
   }
   // Every slot taken (cannot happen with BoringSSL's suites): the family's own lookup.
-  owner_.negotiated_ciphers_
-      .Add({{"listener", listener_},
-            {"route", route_},
-            {"version", std::string(config::wire_version_label(version_wire))},
-            {"cipher", std::string(name)}})
-      .Increment();
+  return family.Add(labels());
 }
 
 }  // namespace tlsfloor::metrics

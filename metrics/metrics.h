@@ -32,6 +32,26 @@ enum class Direction { client_to_upstream, upstream_to_client };
 
 class Metrics;
 
+/// Counters of one family by (version, cipher suite), for one route: lock-free once a pair has
+/// been seen. Open addressing over the pairs BoringSSL can negotiate (about 25 suites, most at
+/// one version), which fit many times over. A slot is claimed under Metrics::mutex_ (counter
+/// stored before key); readers need no lock.
+class SuiteCounters {
+ public:
+  /// The counter of (`version_wire`, `code`) labelled `name` (the suite's IANA name), created on
+  /// first use.
+  prometheus::Counter& get(Metrics& owner, prometheus::Family<prometheus::Counter>& family,
+                           const std::string& listener, const std::string& route,
+                           std::uint16_t version_wire, std::uint16_t code, std::string_view name);
+
+ private:
+  struct Slot {
+    std::atomic<std::uint32_t> key{0};  // version << 16 | code | bit 31; 0 = free
+    std::atomic<prometheus::Counter*> counter{nullptr};
+  };
+  std::array<Slot, 128> slots_{};
+};
+
 /// Where a handshake log reports what it did (Metrics::handshake_log() makes these).
 struct HandshakeLogCounters {
   prometheus::Counter& written;
@@ -84,12 +104,17 @@ class RouteMetrics {
         .Increment(static_cast<double>(bytes));
   }
   void count_upstream_connect_failure() { upstream_connect_failures_.Increment(); }
-  /// A TLS handshake with the upstream (upstream.tls) completed at `version_wire`.
-  void count_upstream_handshake(std::uint16_t version_wire, bool resumed);
+  /// A TLS handshake with the upstream (upstream.tls) completed at `version_wire` with the suite
+  /// `code` named `name` (IANA name, static storage).
+  void count_upstream_handshake(std::uint16_t version_wire, bool resumed, std::uint16_t code,
+                                std::string_view name);
   /// One failed, for `reason` (tls::upstream_failure_reason(); a fixed set). `version_wire` is
   /// the version agreed before it failed (a refused certificate), else 0. Rare by design, so
   /// the series is looked up each time.
   void count_upstream_handshake_failure(std::uint16_t version_wire, std::string_view reason);
+  /// A handshake that did not complete, for `reason` (tls/handshake_failure.h's vocabulary,
+  /// bounded). The reasons a refusal or a common failure ends with exist from the start.
+  void count_handshake_failure(std::string_view reason);
   /// A client's stream ended without close_notify after the handshake; the upstream was reset.
   void count_client_truncation() { client_truncations_.Increment(); }
   void set_brownout_active(bool active) { brownout_active_.Set(active ? 1 : 0); }
@@ -113,14 +138,8 @@ class RouteMetrics {
   std::array<std::atomic<prometheus::Counter*>, config::kWireVersionLabels> upstream_handshakes_{};
   std::array<std::atomic<prometheus::Counter*>, config::kWireVersionLabels * kLegacyDecisionCount>
       weak_cipher_{};
-  // (version, suite) -> counter, open addressing: the pairs BoringSSL can negotiate (about 25
-  // suites, most at one version) fit many times over. A slot is claimed under Metrics::mutex_
-  // (counter stored before key); readers need no lock.
-  struct NegotiatedSlot {
-    std::atomic<std::uint32_t> key{0};  // version << 16 | code; 0 = free
-    std::atomic<prometheus::Counter*> counter{nullptr};
-  };
-  std::array<NegotiatedSlot, 128> negotiated_{};
+  SuiteCounters negotiated_;
+  SuiteCounters upstream_negotiated_;
   prometheus::Histogram& handshake_duration_;
   prometheus::Counter& resumed_handshakes_;
   prometheus::Counter& bytes_in_;
@@ -250,6 +269,15 @@ class Metrics {
   SigningCounters signing() { return signing_; }
   /// How many handshake threads there are (set once, at start).
   void set_handshake_threads(unsigned threads) { handshake_threads_.Set(threads); }
+  /// The admin port's open connections.
+  void set_admin_connections(std::size_t open) {
+    admin_connections_.Set(static_cast<double>(open));
+  }
+  /// An admin connection closed for admin.max_connections: `evicted` (it was idle and made room)
+  /// or `refused` (a newcomer found every connection busy).
+  void count_admin_over_cap(std::string_view how) {
+    (how == "evicted" ? admin_evicted_ : admin_refused_).Increment();
+  }
 
   /// Everything, in the Prometheus text exposition format (version 0.0.4), with the exceptions
   /// in force as `exceptions` says. Not const: the per-client series remember which clients
@@ -264,20 +292,27 @@ class Metrics {
  private:
   friend class ListenerMetrics;
   friend class RouteMetrics;
+  friend class SuiteCounters;
   std::shared_ptr<prometheus::Registry> registry_;
   prometheus::Family<prometheus::Counter>& handshakes_;
   prometheus::Family<prometheus::Counter>& legacy_handshakes_;
   prometheus::Family<prometheus::Counter>& weak_cipher_handshakes_;
   prometheus::Family<prometheus::Counter>& negotiated_ciphers_;
+  prometheus::Family<prometheus::Counter>& handshake_failures_;
   prometheus::Family<prometheus::Histogram>& handshake_duration_;
   prometheus::Family<prometheus::Counter>& resumed_handshakes_;
   prometheus::Family<prometheus::Counter>& connections_total_;
   prometheus::Family<prometheus::Gauge>& connections_active_;
   prometheus::Family<prometheus::Counter>& handed_over_;
   prometheus::Gauge& handshake_threads_;
+  prometheus::Gauge& admin_connections_;
+  prometheus::Family<prometheus::Counter>& admin_over_cap_;
+  prometheus::Counter& admin_evicted_;
+  prometheus::Counter& admin_refused_;
   prometheus::Family<prometheus::Counter>& bytes_;
   prometheus::Family<prometheus::Counter>& upstream_connect_failures_;
   prometheus::Family<prometheus::Counter>& upstream_handshakes_;
+  prometheus::Family<prometheus::Counter>& upstream_negotiated_ciphers_;
   prometheus::Family<prometheus::Counter>& upstream_resumed_handshakes_;
   prometheus::Family<prometheus::Counter>& client_truncations_;
   prometheus::Family<prometheus::Counter>& accept_errors_;

@@ -68,9 +68,14 @@ std::string to_json_line(const HandshakeEvent& event) {
   line["ja4"] = event.ja4;
   line["outcome"] = event.outcome;
   line["legacy"] = event.legacy;
-  line["below"] = text_or_null(event.below);
+  auto& below = line["below"] = nlohmann::ordered_json::array();
+  if (event.below_version) below.push_back("version");
+  if (event.below_ciphers) below.push_back("ciphers");
   line["decision"] = event.decision;
+  line["refused_by"] = text_or_null(event.refused_by);
   line["reason"] = event.reason;
+  line["failure"] = text_or_null(event.failure);
+  line["resumed"] = event.resumed;
   // A client controls SNI and ALPN bytes: replace invalid UTF-8 rather than throw.
   std::string out = line.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
   out += '\n';

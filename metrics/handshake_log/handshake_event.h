@@ -46,11 +46,16 @@ struct HandshakeEvent {
   std::string upstream_cipher;
   std::string ja3;
   std::string ja4;
-  std::string outcome;   // tlsfloor_handshakes_total's: accepted, rejected, failed
-  bool legacy = false;   // below the listener's version floor or its cipher floor
-  std::string below;     // which: "version" or "ciphers"; empty when not legacy
-  std::string decision;  // allowed, or the legacy decision (would_reject, rejected, ...)
-  std::string reason;    // the policy's words
+  std::string outcome;  // tlsfloor_handshakes_total's: accepted, rejected, failed
+  bool legacy = false;  // below the listener's version floor or its cipher floor
+  bool below_version = false;
+  bool below_ciphers = false;
+  std::string decision;    // allowed, or the legacy decision (would_reject, rejected, ...)
+  std::string refused_by;  // when refused: "version" or "ciphers"
+  std::string reason;      // the policy's words
+  /// Why the handshake did not complete (tls/handshake_failure.h); empty when it did.
+  std::string failure;
+  bool resumed = false;  // completed by resuming a session
 };
 
 /// The handshake log's line: one JSON object and a newline. Keys, always present, in this
@@ -60,10 +65,11 @@ struct HandshakeEvent {
 /// cipher (null unless completed), offered_ciphers (four hex digits each, "c02f"), sni (null when
 /// absent), alpn (list), alpn_offered (how many names the client offered; alpn lists at most the
 /// first 8), alpn_selected (null unless one was), certificate (the served certificate's key type,
-/// such as EC256 or RSA2048; null when none was), upstream_version and upstream_cipher (null unless
-/// a TLS handshake with the upstream completed), ja3, ja4, outcome, legacy, below (null, "version"
-/// or "ciphers"), decision, reason. Strings from the wire (SNI, ALPN) are escaped; bytes that are
-/// not UTF-8 become U+FFFD.
+/// such as EC256 or RSA2048; null when the client was shown none), upstream_version and
+/// upstream_cipher (null unless a TLS handshake with the upstream completed), ja3, ja4, outcome,
+/// legacy, below (the floors the client is under: [], ["version"], ["ciphers"] or both), decision,
+/// refused_by (null, "version" or "ciphers"), reason, failure (null when the handshake completed),
+/// resumed. Strings from the wire (SNI, ALPN) are escaped; bytes that are not UTF-8 become U+FFFD.
 std::string to_json_line(const HandshakeEvent& event);
 
 }  // namespace tlsfloor::handshake_log

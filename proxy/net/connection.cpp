@@ -14,6 +14,8 @@
 #include "proxy/net/spawn.h"
 #include "proxy/policy/http_refusal.h"
 #include "proxy/proxy_protocol/proxy_header.h"
+#include "proxy/tls/handshake_failure.h"
+#include "proxy/tls/session_binding.h"
 #include "proxy/tls/ssl_error.h"
 
 namespace tlsfloor::net {
@@ -27,6 +29,9 @@ namespace {
 // unread data makes the kernel send a reset, which can destroy the alert we just sent before
 // the client reads it; so read and drop for a short while first (a "lingering close").
 constexpr auto kLingerTimeout = std::chrono::seconds(2);
+
+// The ALPN offer of a refusal answered over HTTP, in wire format: the answer is HTTP/1.1.
+constexpr std::string_view kHttp1Alpn{"\x08http/1.1", 9};
 
 // Arguments are evaluated even when a level is off: check first, so refused clients and
 // scanners cost no getpeername() and no string building in production.
@@ -138,47 +143,47 @@ enum ssl_select_cert_result_t Connection::on_client_hello(const SSL_CLIENT_HELLO
       spdlog::debug("listener {}: malformed ClientHello from {}", runtime_->config.name,
                     peer_of(address_));
     }
+    failure_ = "malformed_hello";
     return ssl_select_cert_error;
   }
   highest_offered_ = hello::highest_offered_version(*parsed);
   route_ = &runtime_->route_for(parsed->server_name);
   if (route_ != &runtime_->default_route()) {
-    // The route's own handshake timeout, from accept; its own sessions; its own ceiling.
+    // The route's own handshake timeout, from accept; its own ceiling.
     deadline_ = config::saturating_add(accepted_at_, route_->settings->timeouts.handshake);
     timer_.cancel();
-    const auto& context = route_->session_context;
-    if (SSL_set_session_id_context(hello.ssl, reinterpret_cast<const uint8_t*>(context.data()),
-                                   context.size()) != 1) {
-      return ssl_select_cert_error;
-    }
   }
   if (SSL_set_max_proto_version(hello.ssl,
                                 static_cast<uint16_t>(route_->settings->tls.max_version)) != 1) {
     return ssl_select_cert_error;
   }
   decision_ = judge_hello(*runtime_, *route_, *parsed, address_, observed_);
+  // An `http` refusal completes the handshake so that the client can read why it is refused,
+  // but only through the route's own floor suites, and only for a client that can read an
+  // HTTP/1.1 answer: a readable refusal is never a weak handshake. Everyone else refused gets
+  // an alert. BoringSSL cannot speak SSL 3.0, so such a client gets the alert too.
+  answers_refusal_ = decision_.reject && refuses_with_http() && !decision_.below_ciphers &&
+                     highest_offered_ >= TLS1_VERSION &&
+                     policy::reads_http1(parsed->alpn, parsed->alpn_offered);
   // BoringSSL freezes the version range after this callback returns, so this floor applies to
-  // this connection's negotiation; for a refused client it is above everything the client
-  // offers, and BoringSSL answers with a protocol_version alert. An `http` refusal instead
-  // completes the legacy handshake so that the client can read why it is refused.
-  const bool alert = !decision_.reject || !refuses_with_http();
-  if (SSL_set_min_proto_version(hello.ssl, alert ? decision_.min_version : TLS1_VERSION) != 1) {
+  // this connection's negotiation; for a client refused by the version floor it is above
+  // everything the client offers, and BoringSSL answers with a protocol_version alert.
+  if (SSL_set_min_proto_version(hello.ssl,
+                                answers_refusal_ ? TLS1_VERSION : decision_.min_version) != 1) {
     return ssl_select_cert_error;
   }
-  if (!alert && highest_offered_ < TLS1_VERSION) {
-    // BoringSSL cannot speak SSL 3.0: no handshake to answer over, so the alert it is.
-    SSL_set_min_proto_version(hello.ssl, decision_.min_version);
-  }
-  // Refused without a certificate: a version below the floor fails on the protocol_version
-  // alert, one below the cipher floor on "no shared cipher" (handshake_failure).
-  if (decision_.reject && alert) return ssl_select_cert_success;
-  if (!alert) decision_.ciphers = policy::CipherChoice::any;  // only to say why, over HTTP
   // Only a legacy client let in, or a route whose floor differs from its listener's, gets a
   // list of its own (parsed here: rare, and a few microseconds against the handshake's cost).
+  // Refused clients get the floor's: one refused by the cipher floor fails on it
+  // (handshake_failure, no certificate sent).
   if (const char* ciphers = route_->ciphers_for(decision_);
       ciphers != nullptr && SSL_set_strict_cipher_list(hello.ssl, ciphers) != 1) {
     return ssl_select_cert_error;
   }
+  if (decision_.reject && !answers_refusal_) return ssl_select_cert_success;
+  // The protocols offered: the route's, or for a refusal answered over HTTP only http/1.1.
+  alpn_offer_ = answers_refusal_ ? std::string_view(kHttp1Alpn) : route_->alpn_protocols;
+  if (answers_refusal_) SSL_set_options(hello.ssl, SSL_OP_NO_TICKET);  // nothing to come back to
   // RSA or ECDSA: the cheap ECDSA signature for clients that can verify it.
   const bool tls13 = highest_offered_ >= TLS1_3_VERSION &&
                      route_->settings->tls.max_version >= config::TlsVersion::tls1_3;
@@ -209,6 +214,7 @@ void Connection::on_client_hello_error(const char* what) noexcept {
   runtime_->metrics->count_client_hello_error();
   observed_.reset();
   try {
+    failure_ = "internal_error";
     spdlog::error("listener {}: handling a ClientHello failed: {}", runtime_->config.name, what);
   } catch (...) {
   }
@@ -238,6 +244,12 @@ Awaitable<void> Connection::run(std::shared_ptr<Connection> self) {
   if (c.pending_end_) c.account_observed(*c.pending_end_);
   if (!connected) {
     c.route_->metrics->count_upstream_connect_failure();
+    // A listener that speaks HTTP to the clients it refuses tells an HTTP/1 client this too.
+    if (c.refuses_with_http() && c.speaks_http1() && !c.aborted_) {
+      c.enter_phase(Phase::linger,
+                    std::chrono::duration_cast<std::chrono::milliseconds>(kLingerTimeout));
+      co_await c.answer_http(policy::http_bad_gateway_response());
+    }
     // Tell the client we are done (close_notify, then FIN) rather than just vanishing.
     co_await c.send_close_notify();
     co_await c.linger_and_close();
@@ -531,7 +543,15 @@ Awaitable<bool> Connection::signature_made() {
 Awaitable<bool> Connection::handshake() {
   const SslOutcome outcome = co_await complete_ssl(Side::client, SslOp::handshake);
   signing_.reset();  // a handshake signs once
-  if (!outcome.done()) log_tls_failure("handshake failed");
+  if (!outcome.done()) {
+    // Named before the error queue is cleared; the early callback may have named it already.
+    if (failure_.empty()) {
+      failure_ = timed_out_ ? "timeout"
+                 : aborted_ ? "aborted"
+                            : tls::handshake_failure_reason(outcome.error, ERR_peek_error());
+    }
+    log_tls_failure("handshake failed");
+  }
   co_return outcome.done();
 }
 
@@ -548,20 +568,27 @@ void Connection::log_tls_failure(const char* what) const {
 void Connection::record_handshake(bool completed) {
   slot_.end_handshake();
   metrics::RouteMetrics& metrics = *route_->metrics;
+  const bool resumed = completed && SSL_session_reused(ssl_.get()) == 1;
   if (completed && !decision_.reject) {
     metrics.count_handshake(static_cast<std::uint16_t>(SSL_version(ssl_.get())),
                             metrics::HandshakeOutcome::accepted);
     metrics.observe_handshake_duration(
         std::chrono::duration<double>(Clock::now() - accepted_at_).count());
-    if (SSL_session_reused(ssl_.get()) == 1) metrics.count_resumed_handshake();
-    const SSL_CIPHER* cipher = SSL_get_current_cipher(ssl_.get());
-    metrics.count_negotiated_cipher(static_cast<std::uint16_t>(SSL_version(ssl_.get())),
-                                    SSL_CIPHER_get_protocol_id(cipher),
-                                    SSL_CIPHER_standard_name(cipher));
+    if (resumed) metrics.count_resumed_handshake();
   } else if (decision_.reject) {
     metrics.count_handshake(highest_offered_, metrics::HandshakeOutcome::rejected);
   } else {
     metrics.count_handshake(hello_seen_ ? highest_offered_ : 0, metrics::HandshakeOutcome::failed);
+  }
+  // Every completed handshake's suite, a refusal answered over HTTP's included: what was
+  // negotiated on the wire is what a scanner sees.
+  if (completed) {
+    const SSL_CIPHER* cipher = SSL_get_current_cipher(ssl_.get());
+    metrics.count_negotiated_cipher(static_cast<std::uint16_t>(SSL_version(ssl_.get())),
+                                    SSL_CIPHER_get_protocol_id(cipher),
+                                    SSL_CIPHER_standard_name(cipher));
+  } else {
+    metrics.count_handshake_failure(failure_);
   }
   if (observed_ && route_->settings->upstream.proxy_protocol == config::UpstreamProxyProtocol::v2) {
     upstream_facts_ = "ja4=" + observed_->hello.ja4 + ";decision=" +
@@ -573,6 +600,8 @@ void Connection::record_handshake(bool completed) {
     end.highest_offered = highest_offered_;
     end.decision = decision_;
     end.completed = completed;
+    end.resumed = resumed;
+    end.failure = failure_;
     if (completed) {
       end.negotiated_version = static_cast<std::uint16_t>(SSL_version(ssl_.get()));
       end.cipher = SSL_CIPHER_standard_name(SSL_get_current_cipher(ssl_.get()));
@@ -581,7 +610,11 @@ void Connection::record_handshake(bool completed) {
       SSL_get0_alpn_selected(ssl_.get(), &alpn, &alpn_length);
       end.alpn_selected = {reinterpret_cast<const char*>(alpn), alpn_length};
     }
-    if (served_ != nullptr) end.certificate = served_->key_algorithm;
+    // The certificate a client was shown: in a full handshake that completed, or that failed
+    // after the server's first flight (more than one alert record) went out.
+    constexpr std::uint32_t kAlertRecord = 7;
+    const bool shown = completed ? !resumed : transport_.written() > kAlertRecord;
+    if (served_ != nullptr && shown) end.certificate = served_->key_algorithm;
     if (route_->upstream_tls && completed && !decision_.reject) {
       pending_end_ = std::make_unique<HandshakeEnd>(end);  // until the upstream's handshake
     } else {
@@ -704,9 +737,17 @@ bool Connection::refuses_with_http() const {
   return route_->settings->enforcement.on_reject == config::RejectStyle::http;
 }
 
-Awaitable<void> Connection::answer_http_refusal() {
+bool Connection::speaks_http1() const {
+  const std::uint8_t* alpn = nullptr;
+  unsigned length = 0;
+  SSL_get0_alpn_selected(ssl_.get(), &alpn, &length);
+  const std::string_view selected(reinterpret_cast<const char*>(alpn), length);
+  return selected.empty() || selected == "http/1.1" || selected == "http/1.0";
+}
+
+Awaitable<void> Connection::answer_http(std::string response) {
   // Read the request head first: answering before it arrives would make many clients report a
-  // connection reset instead of showing the response. Still under the handshake deadline.
+  // connection reset instead of showing the response. Still under the phase's deadline.
   constexpr std::size_t kMaxHead = 16 * 1024;
   std::string received;
   {
@@ -716,20 +757,21 @@ Awaitable<void> Connection::answer_http_refusal() {
                                                        static_cast<int>(kRelayChunkSize));
       if (aborted_) co_return;
       if (!outcome.done()) {
-        log_tls_failure("reading the refused client's request");
+        log_tls_failure("reading the client's request head");
         break;  // the client closed or sent garbage: answer anyway, it may still read
       }
       received.append(reinterpret_cast<const char*>(buffer.data()),
                       static_cast<std::size_t>(outcome.value));
     }
   }
-  const bool weak_cipher = decision_.below == policy::Floor::ciphers;
-  std::string response = policy::http_refusal_response(
-      route_->settings->enforcement.http, route_->settings->tls.min_version,
-      static_cast<std::uint16_t>(SSL_version(ssl_.get())),
-      weak_cipher ? SSL_CIPHER_standard_name(SSL_get_current_cipher(ssl_.get())) : "");
   co_await complete_ssl(Side::client, SslOp::write, response.data(),
                         static_cast<int>(response.size()));
+}
+
+Awaitable<void> Connection::answer_http_refusal() {
+  co_await answer_http(policy::http_refusal_response(
+      route_->settings->enforcement.http, route_->settings->tls.min_version,
+      static_cast<std::uint16_t>(SSL_version(ssl_.get()))));
 }
 
 Awaitable<void> Connection::send_close_notify() {

@@ -53,7 +53,7 @@ class Connection final : public std::enable_shared_from_this<Connection>,
 
   enum ssl_select_cert_result_t on_client_hello(const SSL_CLIENT_HELLO& hello) override;
   void on_client_hello_error(const char* what) noexcept override;
-  std::string_view alpn_protocols() const noexcept override { return route_->alpn_protocols; }
+  std::string_view alpn_protocols() const noexcept override { return alpn_offer_; }
 
   // The served key's signature, made by the worker's SigningPool (RSA keys): the handshake
   // waits in signature_made() while this worker relays its other connections.
@@ -108,9 +108,13 @@ class Connection final : public std::enable_shared_from_this<Connection>,
     return !upstream_tls_ || nothing_to_read(upstream_tls_->ssl.get(), upstream_tls_->transport);
   }
   Awaitable<void> send_close_notify();
-  // on_reject http: reads the request head and answers with the configured refusal.
+  // Reads the request head (16 KiB at most) and writes `response`, over the client's TLS.
+  Awaitable<void> answer_http(std::string response);
+  // on_reject http: the configured refusal.
   Awaitable<void> answer_http_refusal();
   bool refuses_with_http() const;
+  // The client negotiated no ALPN, or HTTP/1: it can read an HTTP/1.1 answer of tlsfloor's.
+  bool speaks_http1() const;
   Awaitable<void> linger_and_close();
 
   // The SSL_* calls a connection makes, and the one place their results are read. Each is made
@@ -201,6 +205,13 @@ class Connection final : public std::enable_shared_from_this<Connection>,
   bool hello_seen_ = false;
   std::uint16_t highest_offered_ = 0;
   policy::Decision decision_;
+  // A refused client whose handshake completes for an HTTP answer (on_reject: http).
+  bool answers_refusal_ = false;
+  // The ALPN protocols this connection selects from (wire format): its route's, http/1.1 only
+  // for a refusal answered over HTTP, none before the hello.
+  std::string_view alpn_offer_;
+  // Why the handshake did not complete (tls/handshake_failure.h); empty while it has not failed.
+  std::string failure_;
   // Kept only when the per-client table or the handshake log will record this handshake.
   std::unique_ptr<ObservedHandshake> observed_;
   std::unique_ptr<HandshakeEnd> pending_end_;

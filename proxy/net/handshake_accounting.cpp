@@ -23,14 +23,14 @@ policy::Decision judge_hello(const runtime::ListenerRuntime& runtime,
                              const ClientAddress& client,
                              std::unique_ptr<ObservedHandshake>& observed) {
   const std::uint16_t highest_offered = hello::highest_offered_version(hello);
-  // Below the version floor, or meeting it without one of the floor's suites at the version
-  // it will negotiate (the route's ceiling may hold it below what it offers). The suites are
-  // only judged for a client the version floor lets through.
+  // The cipher floor is judged at the version the client will negotiate (the route's ceiling
+  // may hold it below what it offers), also for a client below the version floor: a refusal
+  // answered over HTTP may only use the floor's suites, and every view names both floors.
   const auto negotiates =
       std::min(highest_offered, static_cast<std::uint16_t>(route.policy.ceiling));
   const bool below_version = route.policy.below_floor(highest_offered);
   const bool shares_floor_cipher =
-      below_version || highest_offered == 0 ||
+      highest_offered == 0 ||
       config::shares_suite(hello.cipher_suites, route.floor_suites, negotiates);
   const bool legacy = below_version || !shares_floor_cipher;
   const bool for_log = route.access_log != nullptr && (legacy || !route.access_log_legacy_only);
@@ -59,9 +59,11 @@ policy::Decision judge_hello(const runtime::ListenerRuntime& runtime,
   }
   const policy::Decision decision =
       policy::decide(highest_offered, route.policy, circumstances, shares_floor_cipher);
-  if (decision.legacy && decision.below == policy::Floor::version) {
+  // A client below both floors is counted by both: each family says who its floor holds back.
+  if (decision.below_version) {
     route.metrics->count_legacy_handshake(highest_offered, decision.legacy_decision);
-  } else if (decision.legacy) {
+  }
+  if (decision.below_ciphers) {
     route.metrics->count_weak_cipher_handshake(negotiates, decision.legacy_decision);
   }
   return decision;
@@ -77,9 +79,8 @@ void account_handshake(const runtime::ListenerRuntime& runtime, const runtime::R
   if (end.decision.exception && end.completed && !end.decision.reject) {
     route.exception_uses[end.decision.exception->index]->record(runtime.clock());
   }
-  // The per-client table is the version floor's ("who is still on TLS 1.0"); clients below
-  // the cipher floor are in the log and tlsfloor_weak_cipher_handshakes_total.
-  if (end.decision.legacy && end.decision.below == policy::Floor::version) {
+  // Every legacy client, below either floor, with what then happened to it.
+  if (end.decision.legacy) {
     metrics::LegacyClientTracker::Observation observation;
     observation.client = observed.client_key;
     observation.version_wire = end.highest_offered;
@@ -89,6 +90,9 @@ void account_handshake(const runtime::ListenerRuntime& runtime, const runtime::R
     observation.ja4 = hello.ja4;
     observation.cipher = cipher;
     observation.certificate = end.certificate;
+    observation.below_version = end.decision.below_version;
+    observation.below_ciphers = end.decision.below_ciphers;
+    observation.failure = end.failure;
     observation.when = now;
     runtime.metrics->legacy_clients().record(observation);
   }
@@ -118,10 +122,14 @@ void account_handshake(const runtime::ListenerRuntime& runtime, const runtime::R
   // An http refusal completes the handshake but is a rejection all the same.
   event.outcome = end.decision.reject ? "rejected" : (end.completed ? "accepted" : "failed");
   event.legacy = end.decision.legacy;
-  if (end.decision.legacy) event.below = to_string(end.decision.below);
+  event.below_version = end.decision.below_version;
+  event.below_ciphers = end.decision.below_ciphers;
   event.decision = end.decision.legacy ? std::string(to_string(end.decision.legacy_decision))
                                        : std::string("allowed");
+  if (end.decision.reject) event.refused_by = to_string(end.decision.refused_by);
   event.reason = to_string(end.decision.reason);
+  event.failure = end.failure;
+  event.resumed = end.resumed;
   route.access_log->submit(std::move(event));
 }
 

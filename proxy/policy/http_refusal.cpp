@@ -19,6 +19,8 @@ std::string_view reason_phrase(unsigned status) {
       return "Upgrade Required";
     case 451:
       return "Unavailable For Legal Reasons";
+    case 502:
+      return "Bad Gateway";
     case 495:
       return "SSL Certificate Error";
     case 503:
@@ -38,16 +40,10 @@ std::string spaced(std::string_view label, char separator) {
 }  // namespace
 
 std::string http_refusal_response(const config::HttpRefusalConfig& http,
-                                  config::TlsVersion required, std::uint16_t negotiated_wire,
-                                  std::string_view weak_cipher) {
+                                  config::TlsVersion required, std::uint16_t negotiated_wire) {
   const std::string_view required_label = config::to_string(required);
   std::string body = http.body;
-  if (body.empty() && !weak_cipher.empty()) {
-    body =
-        "This service no longer accepts the cipher suites your client offers (it connected "
-        "with " +
-        std::string(weak_cipher) + "): please update it or its TLS settings.\n";
-  } else if (body.empty()) {
+  if (body.empty()) {
     body = "This service requires " + spaced(required_label, ' ') +
            " or newer. Your client connected with " +
            spaced(config::wire_version_label(negotiated_wire), ' ') +
@@ -62,6 +58,22 @@ std::string http_refusal_response(const config::HttpRefusalConfig& http,
   response += "Connection: close\r\n\r\n";
   response += body;
   return response;
+}
+
+std::string http_bad_gateway_response() {
+  const std::string body = "The service behind this address cannot be reached right now.\n";
+  return "HTTP/1.1 502 Bad Gateway\r\nContent-Type: text/plain; charset=utf-8\r\n"
+         "Content-Length: " +
+         std::to_string(body.size()) + "\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n" +
+         body;
+}
+
+bool reads_http1(const std::vector<std::string>& alpn, std::size_t offered) {
+  if (offered == 0) return true;
+  for (const std::string& protocol : alpn) {
+    if (protocol == "http/1.1" || protocol == "http/1.0") return true;
+  }
+  return false;
 }
 
 bool has_request_head(std::string_view received) {

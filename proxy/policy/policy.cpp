@@ -31,41 +31,26 @@ VersionPolicy version_policy(const config::RouteSettings& settings) {
 
 namespace {
 
-// A legacy client, below either floor, judged by that floor's `mode`: an exception lets it in,
-// else the mode decides. Let in, it is offered the legacy suites (or the exception's own).
-void judge_legacy(Decision& decision, std::uint16_t highest_offered, config::EnforcementMode mode,
-                  const LegacyCircumstances& circumstances) {
-  decision.legacy = true;
-  if (const auto& matched = circumstances.exception;
-      matched && highest_offered >= static_cast<std::uint16_t>(matched->exception->min_version)) {
-    if (decision.below == Floor::version) {
-      decision.min_version = static_cast<std::uint16_t>(matched->exception->min_version);
-    }
-    decision.reason = DecisionReason::exception;
-    decision.legacy_decision = LegacyDecision::allowed_exception;
-    decision.exception = matched;
-    decision.ciphers = matched->exception->ciphers ? CipherChoice::exception : CipherChoice::legacy;
-    return;
-  }
+// How one floor's mode treats a client below it (exceptions aside).
+struct Verdict {
+  bool reject = false;
+  DecisionReason reason = DecisionReason::below_floor_observed;
+  LegacyDecision legacy_decision = LegacyDecision::would_reject;
+};
+
+Verdict judge(config::EnforcementMode mode, const LegacyCircumstances& circumstances) {
   switch (mode) {
     case config::EnforcementMode::observe:
-      decision.reason = DecisionReason::below_floor_observed;
-      decision.legacy_decision = LegacyDecision::would_reject;
-      break;
+      return {false, DecisionReason::below_floor_observed, LegacyDecision::would_reject};
     case config::EnforcementMode::brownout:
-      decision.reject = circumstances.brownout_refuses;
-      decision.reason = decision.reject ? DecisionReason::below_floor_brownout
-                                        : DecisionReason::below_floor_outside_brownout;
-      decision.legacy_decision =
-          decision.reject ? LegacyDecision::rejected_brownout : LegacyDecision::would_reject;
-      break;
+      if (circumstances.brownout_refuses) {
+        return {true, DecisionReason::below_floor_brownout, LegacyDecision::rejected_brownout};
+      }
+      return {false, DecisionReason::below_floor_outside_brownout, LegacyDecision::would_reject};
     case config::EnforcementMode::enforce:
-      decision.reject = true;
-      decision.reason = DecisionReason::below_floor_enforced;
-      decision.legacy_decision = LegacyDecision::rejected;
-      break;
+      return {true, DecisionReason::below_floor_enforced, LegacyDecision::rejected};
   }
-  if (!decision.reject) decision.ciphers = CipherChoice::legacy;
+  return {true, DecisionReason::below_floor_enforced, LegacyDecision::rejected};
 }
 
 }  // namespace
@@ -84,18 +69,39 @@ Decision decide(std::uint16_t highest_offered, const VersionPolicy& policy,
     decision.reason = DecisionReason::no_known_version;
     return decision;
   }
-  if (!policy.below_floor(highest_offered)) {
-    if (shares_floor_cipher) {
-      decision.reason = DecisionReason::meets_floor;
-      return decision;
-    }
-    // Refused by the cipher floor, the client fails on "no shared cipher" at its own version.
-    decision.below = Floor::ciphers;
-    judge_legacy(decision, highest_offered, policy.cipher_mode, circumstances);
+  decision.below_version = policy.below_floor(highest_offered);
+  decision.below_ciphers = !shares_floor_cipher;
+  decision.legacy = decision.below_version || decision.below_ciphers;
+  if (!decision.legacy) {
+    decision.reason = DecisionReason::meets_floor;
     return decision;
   }
-  judge_legacy(decision, highest_offered, policy.mode, circumstances);
-  if (decision.reject) decision.min_version = floor;
+  if (const auto& matched = circumstances.exception;
+      matched && highest_offered >= static_cast<std::uint16_t>(matched->exception->min_version)) {
+    if (decision.below_version) {
+      decision.min_version = static_cast<std::uint16_t>(matched->exception->min_version);
+    }
+    decision.reason = DecisionReason::exception;
+    decision.legacy_decision = LegacyDecision::allowed_exception;
+    decision.exception = matched;
+    decision.ciphers = matched->exception->ciphers ? CipherChoice::exception : CipherChoice::legacy;
+    return decision;
+  }
+  const Verdict versions = decision.below_version ? judge(policy.mode, circumstances) : Verdict{};
+  const Verdict suites =
+      decision.below_ciphers ? judge(policy.cipher_mode, circumstances) : Verdict{};
+  // The version floor speaks first: its refusal (a protocol_version alert) is the one the
+  // client sees. A client the cipher floor refuses is given the floor's suites and fails on them.
+  const Verdict& decisive = versions.reject          ? versions
+                            : suites.reject          ? suites
+                            : decision.below_version ? versions
+                                                     : suites;
+  decision.reject = decisive.reject;
+  decision.refused_by = versions.reject || !suites.reject ? Floor::version : Floor::ciphers;
+  decision.reason = decisive.reason;
+  decision.legacy_decision = decisive.legacy_decision;
+  if (versions.reject) decision.min_version = floor;
+  if (!decision.reject) decision.ciphers = CipherChoice::legacy;
   return decision;
 }
 

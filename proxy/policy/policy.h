@@ -52,10 +52,10 @@ enum class DecisionReason {
 };
 std::string_view to_string(DecisionReason reason);
 
-/// Which floor a legacy client is below.
+/// The two floors a client can be below.
 enum class Floor {
   version,  // its best offered version is below tls.min_version
-  ciphers,  // it meets the version floor but offers none of tls.ciphers at that version
+  ciphers,  // it offers none of tls.ciphers usable at the version it will negotiate
 };
 std::string_view to_string(Floor floor);
 
@@ -64,17 +64,21 @@ enum class CipherChoice {
   floor,      // tls.ciphers: every client that meets both floors, and every refused one
   legacy,     // tls.legacy_ciphers: a legacy client let in
   exception,  // the matched exception's own ciphers
-  any,        // every suite: a refusal completed only to answer over HTTP
 };
 
 /// What to do with one ClientHello. By default (enforce) a legacy client is refused.
 struct Decision {
-  /// The client is below a floor: its best offered version, or (meeting that) the ciphers.
+  /// The client is below a floor: below_version, below_ciphers, or both.
   bool legacy = false;
-  Floor below = Floor::version;  // when legacy
-  /// Refuse the handshake: the connection's minimum version is raised above what the client
-  /// offers, so BoringSSL answers with a protocol_version alert before any certificate is sent.
+  bool below_version = false;
+  bool below_ciphers = false;
+  /// Refuse the handshake. Refused by the version floor, the connection's minimum version is
+  /// raised above what the client offers, so BoringSSL answers with a protocol_version alert
+  /// before any certificate is sent; refused by the cipher floor, it is given the floor's
+  /// suites, of which it offers none, and BoringSSL answers handshake_failure.
   bool reject = false;
+  /// When reject: the floor that refused it (the version floor when both do).
+  Floor refused_by = Floor::version;
   /// The minimum version to apply to this connection (a wire code).
   std::uint16_t min_version = 0;
   DecisionReason reason = DecisionReason::meets_floor;
@@ -99,9 +103,10 @@ struct LegacyCircumstances {
 
 /// Decides for a client whose best offered version is `highest_offered` (a wire code, 0 when
 /// none could be read; see highest_offered_version()). `shares_floor_cipher`: whether it offers
-/// one of tls.ciphers at the version it will negotiate (config::shares_suite()); a client that
-/// meets the version floor but not this one is judged by the cipher floor's mode, with the same
-/// exceptions and brownout windows.
+/// one of tls.ciphers usable at the version it will negotiate (config::shares_suite()). A client
+/// below either floor is legacy: the first matching exception lets it in below both; otherwise
+/// each floor it is below judges it by its own mode (`mode` for versions, `cipher_mode` for
+/// suites, with the same brownout windows), and it is refused if either refuses.
 Decision decide(std::uint16_t highest_offered, const VersionPolicy& policy,
                 const LegacyCircumstances& circumstances = {}, bool shares_floor_cipher = true);
 

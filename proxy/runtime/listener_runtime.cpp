@@ -99,8 +99,8 @@ void build_upstream_tls(const config::RouteSettings& settings, const RouteRuntim
   route.upstream_sessions = std::make_shared<tls::UpstreamSessions>();
 }
 
-// The lowest version a legacy client can be let in at, if any can: then the legacy suites must
-// serve it and every version above.
+// The lowest version a legacy client can be let in at with tls.legacy_ciphers, if any can:
+// then an explicit legacy list must serve it and every version above.
 std::optional<config::TlsVersion> lowest_let_in(const config::RouteSettings& settings) {
   const config::EnforcementConfig& enforcement = settings.enforcement;
   std::optional<config::TlsVersion> lowest;
@@ -146,17 +146,12 @@ void build_ciphers(const config::ListenerConfig& listener, const config::RouteSe
   // The listener's SSL_CTX holds its own list: a connection is only given a different one.
   const std::string& context_list = listener.tls.ciphers.text;
   if (tls.ciphers.text != context_list) route.floor_ciphers = tls.ciphers.text;
-  const std::optional<config::TlsVersion> lowest = lowest_let_in(settings);
   if (tls.legacy_ciphers) {
-    check(*tls.legacy_ciphers, "legacy_ciphers", lowest);
+    check(*tls.legacy_ciphers, "legacy_ciphers", lowest_let_in(settings));
     if (tls.legacy_ciphers->text != context_list) route.legacy_ciphers = tls.legacy_ciphers->text;
-  } else {
-    // The floor's list serves the legacy clients too: then also below the floor.
-    if (lowest && *lowest < tls.min_version && errors.size() == errors_before) {
-      check(tls.ciphers, "ciphers (also the legacy clients' when legacy_ciphers is not set)",
-            lowest);
-    }
-    route.legacy_ciphers = route.floor_ciphers;
+  } else if (errors.size() == errors_before) {
+    // Every suite the library has after the floor's: it serves every version by construction.
+    route.legacy_ciphers = tls::compatibility_cipher_list(tls.ciphers.text);
   }
   for (const config::ExceptionConfig& exception : settings.exceptions) {
     route.exception_ciphers.emplace_back();

@@ -78,7 +78,22 @@ std::vector<config::CipherSuite> usable_suites(const std::vector<const SSL_CIPHE
   return suites;
 }
 
-const char* every_cipher_list() { return "ALL:!PSK"; }
+std::string compatibility_cipher_list(std::string_view floor) {
+  std::string error;
+  const auto first = parse_cipher_list(floor, error);
+  const auto rest = parse_cipher_list("ALL:!PSK", error);
+  if (!first || !rest) return {};
+  std::string list;
+  const auto add = [&list](const SSL_CIPHER* cipher) {
+    if (!list.empty()) list += ':';
+    list += SSL_CIPHER_get_name(cipher);
+  };
+  for (const SSL_CIPHER* cipher : *first) add(cipher);
+  for (const SSL_CIPHER* cipher : *rest) {
+    if (std::find(first->begin(), first->end(), cipher) == first->end()) add(cipher);
+  }
+  return list;
+}
 
 std::optional<std::string> coverage_problem(std::string_view name,
                                             const std::vector<config::CipherSuite>& suites,

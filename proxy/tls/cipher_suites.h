@@ -33,9 +33,11 @@ struct KeyTypes {
 std::vector<config::CipherSuite> usable_suites(const std::vector<const SSL_CIPHER*>& list,
                                                KeyTypes keys);
 
-/// Every suite BoringSSL implements for TLS 1.0-1.2 but PSK, in its default order: what a
-/// refusal answered over HTTP is negotiated with (the client is only told why, never proxied).
-const char* every_cipher_list();
+/// The default tls.legacy_ciphers: the suites of `floor` (a valid cipher string) in its order,
+/// then every other TLS 1.0-1.2 suite BoringSSL implements but PSK (static RSA, 3DES), in
+/// BoringSSL's order. Legacy clients that are let in are served by whatever they can speak;
+/// nobody else is ever given this list. Empty when `floor` does not parse.
+std::string compatibility_cipher_list(std::string_view floor);
 
 /// The versions from `lowest` to `highest` (capped at TLS 1.2) at which none of `suites` can be
 /// used, as a message for the list's `name` ("ciphers leave TLS1.0 and TLS1.1 without a suite

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <exception>
+#include <string_view>
 
 namespace tlsfloor::tls {
 namespace {
@@ -21,21 +22,43 @@ enum ssl_select_cert_result_t dispatch_client_hello(const SSL_CLIENT_HELLO* hell
   return ssl_select_cert_error;
 }
 
+// Whether `list` (ALPN wire format) holds `protocol`; where, through `at`.
+bool find_protocol(std::string_view list, std::string_view protocol, std::size_t& at) {
+  for (std::size_t i = 0; i < list.size();) {
+    const std::size_t length = static_cast<std::uint8_t>(list[i]);
+    if (i + 1 + length > list.size()) return false;
+    if (list.substr(i + 1, length) == protocol) {
+      at = i + 1;
+      return true;
+    }
+    i += 1 + length;
+  }
+  return false;
+}
+
 // The first of the connection's protocols (its route's, in the server's order) that the client
-// offers. None in common, or none configured: the handshake goes on without ALPN.
+// offers. None in common, or none configured: the handshake goes on without ALPN. h2 is never
+// selected below TLS 1.2 (RFC 9113 section 9.2): the version is negotiated by now.
 int select_alpn(SSL* ssl, const std::uint8_t** out, std::uint8_t* out_length,
                 const std::uint8_t* offered, unsigned offered_length, void*) {
   const auto* handler = static_cast<const ClientHelloHandler*>(SSL_get_app_data(ssl));
   if (handler == nullptr) return SSL_TLSEXT_ERR_NOACK;
   const std::string_view ours = handler->alpn_protocols();
-  if (ours.empty()) return SSL_TLSEXT_ERR_NOACK;
-  std::uint8_t* selected = nullptr;
-  const int result = SSL_select_next_proto(
-      &selected, out_length, reinterpret_cast<const std::uint8_t*>(ours.data()),
-      static_cast<unsigned>(ours.size()), offered, offered_length);
-  if (result != OPENSSL_NPN_NEGOTIATED) return SSL_TLSEXT_ERR_NOACK;
-  *out = selected;
-  return SSL_TLSEXT_ERR_OK;
+  const std::string_view theirs(reinterpret_cast<const char*>(offered), offered_length);
+  const bool h2_allowed = SSL_version(ssl) >= TLS1_2_VERSION;
+  for (std::size_t i = 0; i < ours.size();) {
+    const std::size_t length = static_cast<std::uint8_t>(ours[i]);
+    const std::string_view protocol = ours.substr(i + 1, length);
+    i += 1 + length;
+    if (protocol == "h2" && !h2_allowed) continue;
+    std::size_t at = 0;
+    if (!find_protocol(theirs, protocol, at)) continue;
+    // Pointing into the client's list, which BoringSSL copies from when the callback returns.
+    *out = offered + at;
+    *out_length = static_cast<std::uint8_t>(protocol.size());
+    return SSL_TLSEXT_ERR_OK;
+  }
+  return SSL_TLSEXT_ERR_NOACK;
 }
 
 }  // namespace

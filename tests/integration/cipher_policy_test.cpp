@@ -143,13 +143,17 @@ TEST_F(CipherPolicyTest, TheDefaultRefuses3DesAndStaticRsaAndServesEcdheInItsOwn
     return json();
   };
   const json triple_des = line_offering(json::array({"000a"}));
-  EXPECT_EQ(triple_des["below"], "ciphers");
+  EXPECT_EQ(triple_des["below"], json::array({"ciphers"}));
+  EXPECT_EQ(triple_des["refused_by"], "ciphers");
+  EXPECT_EQ(triple_des["failure"], "no_shared_cipher");
+  EXPECT_EQ(triple_des["certificate"], nullptr) << "refused before any certificate";
   EXPECT_EQ(triple_des["decision"], "rejected");
   EXPECT_EQ(triple_des["outcome"], "rejected");
   EXPECT_EQ(triple_des["legacy"], true);
-  EXPECT_EQ(line_offering(json::array({"002f", "0035"}))["below"], "ciphers");
+  EXPECT_EQ(line_offering(json::array({"002f", "0035"}))["below"], json::array({"ciphers"}));
   const json cbc_first = line_offering(json::array({"c013", "c02f"}));
-  EXPECT_EQ(cbc_first["below"], nullptr);
+  EXPECT_EQ(cbc_first["below"], json::array());
+  EXPECT_EQ(cbc_first["failure"], nullptr);
   EXPECT_EQ(cbc_first["decision"], "allowed");
   EXPECT_EQ(cbc_first["cipher"], "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256");
 }
@@ -232,10 +236,10 @@ TEST_F(CipherPolicyTest, ObserveLetsWeakClientsInWithTheLegacySuitesAndCountsThe
   std::map<std::string, json> by_cipher;
   for (const json& line : lines) by_cipher[line["cipher"].get<std::string>()] = line;
   const json& weak_line = by_cipher["TLS_RSA_WITH_3DES_EDE_CBC_SHA"];
-  EXPECT_EQ(weak_line["below"], "ciphers");
+  EXPECT_EQ(weak_line["below"], json::array({"ciphers"}));
   EXPECT_EQ(weak_line["decision"], "would_reject");
   EXPECT_EQ(weak_line["outcome"], "accepted");
-  EXPECT_EQ(by_cipher["TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384"]["below"], nullptr);
+  EXPECT_EQ(by_cipher["TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384"]["below"], json::array());
   proxy.stop();
 
   // Who would break if the floor became AES-GCM with ECDHE only: the two weak clients, from the
@@ -310,20 +314,55 @@ TEST_F(CipherPolicyTest, ABrownoutRefusesWeakClientsOnlyInsideItsWindows) {
   EXPECT_EQ(weak(proxy, "would_reject"), 1);
 }
 
-TEST_F(CipherPolicyTest, AnHttpRefusalTellsAWeakClientWhyOverAHandshakeOfItsOwnSuites) {
+TEST_F(CipherPolicyTest, AReadableRefusalIsNeverAWeakHandshake) {
   RunningProxy proxy = start("", "on_reject: http");
+  // Below the cipher floor: refused at the TLS layer, whatever on_reject says.
   TlsClient triple_des(proxy.port(), offering("DES-CBC3-SHA"));
-  ASSERT_TRUE(triple_des.handshake()) << "completed only to answer";
-  ASSERT_TRUE(triple_des.write_all("GET / HTTP/1.1\r\nHost: api.test\r\n\r\n"));
-  const std::string response = triple_des.read_to_end();
+  EXPECT_FALSE(triple_des.handshake());
+  EXPECT_EQ(triple_des.alert_received(), SSL_AD_HANDSHAKE_FAILURE);
+  // Below the version floor, but offering a floor suite its version can use: its 426 comes
+  // over that suite.
+  ClientOptions tls10 = offering("ECDHE-RSA-AES128-SHA:DES-CBC3-SHA");
+  tls10.min_version = tls10.max_version = TLS1_VERSION;
+  TlsClient old(proxy.port(), tls10);
+  ASSERT_TRUE(old.handshake()) << "completed only to answer";
+  EXPECT_EQ(old.cipher(), "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA");
+  ASSERT_TRUE(old.write_all("GET / HTTP/1.1\r\nHost: api.test\r\n\r\n"));
+  const std::string response = old.read_to_end();
   EXPECT_TRUE(response.starts_with("HTTP/1.1 426 Upgrade Required\r\n")) << response;
-  EXPECT_NE(response.find("(it connected with TLS_RSA_WITH_3DES_EDE_CBC_SHA)"), std::string::npos)
-      << response;
+  // Below both: the version floor's alert.
+  ClientOptions old_and_weak = offering("DES-CBC3-SHA");
+  old_and_weak.min_version = old_and_weak.max_version = TLS1_VERSION;
+  TlsClient neither(proxy.port(), old_and_weak);
+  EXPECT_FALSE(neither.handshake());
+  EXPECT_EQ(neither.alert_received(), SSL_AD_PROTOCOL_VERSION);
+
+  // Each floor counts the clients below it: the one below both, in both families.
   EXPECT_EQ(weak(proxy, "rejected"), 1);
+  EXPECT_EQ(proxy.metric_eventually(
+                "tlsfloor_weak_cipher_handshakes_total",
+                {{"listener", "api"}, {"version", "TLS1.0"}, {"decision", "rejected"}}, 1),
+            1);
+  EXPECT_EQ(proxy.metric_eventually(
+                "tlsfloor_legacy_handshakes_total",
+                {{"listener", "api"}, {"version", "TLS1.0"}, {"decision", "rejected"}}, 2),
+            2);
+  // What a scanner saw negotiated is counted, the refusal's suite included; 3DES never was.
+  EXPECT_EQ(proxy.metric_eventually("tlsfloor_negotiated_ciphers_total",
+                                    {{"listener", "api"},
+                                     {"version", "TLS1.0"},
+                                     {"cipher", "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA"}},
+                                    1),
+            1);
   EXPECT_EQ(proxy.metric("tlsfloor_negotiated_ciphers_total",
                          {{"listener", "api"}, {"cipher", "TLS_RSA_WITH_3DES_EDE_CBC_SHA"}}),
-            std::nullopt)
-      << "a refusal is not an accepted handshake";
+            std::nullopt);
+  EXPECT_EQ(proxy.metric_eventually("tlsfloor_handshake_failures_total",
+                                    {{"listener", "api"}, {"reason", "no_shared_cipher"}}, 1),
+            1);
+  EXPECT_EQ(proxy.metric_eventually("tlsfloor_handshake_failures_total",
+                                    {{"listener", "api"}, {"reason", "unsupported_version"}}, 1),
+            1);
 }
 
 TEST(CipherPolicyReloadTest, ANewListServesNewHandshakesAndABadOneKeepsTheRunningList) {
@@ -375,9 +414,10 @@ TEST(CipherPolicyConfigTest, BadListsAreRefusedAtTheirPosition) {
           listener("one", "    tls: {ciphers: \"ECDHE-ECDSA-AES128-GCM-SHA256\"}\n") +
           // Line 11: a name BoringSSL does not know.
           listener("two", "    tls: {ciphers: [TLS_RSA_WITH_RC4_128_SHA]}\n") +
-          // Line 16: AES-GCM only, while observe lets TLS 1.0 clients in with the same list.
+          // Line 16: legacy suites of AES-GCM only, while observe lets TLS 1.0 clients in.
           listener("three",
-                   "    tls: {ciphers: \"ECDHE+AESGCM\"}\n    enforcement: {mode: observe}\n"));
+                   "    tls: {legacy_ciphers: \"ECDHE+AESGCM\"}\n"
+                   "    enforcement: {mode: observe}\n"));
   const auto check = run_command({kBinary, "--config", path, "--check"});
   EXPECT_EQ(check.exit_code, 1);
   EXPECT_NE(check.output.find(path + ":6:20: ciphers leave TLS1.2 without a suite the RSA "
@@ -388,8 +428,7 @@ TEST(CipherPolicyConfigTest, BadListsAreRefusedAtTheirPosition) {
                                      "\"TLS_RSA_WITH_RC4_128_SHA\""),
             std::string::npos)
       << check.output;
-  EXPECT_NE(check.output.find(path + ":16:20: ciphers (also the legacy clients' when "
-                                     "legacy_ciphers is not set) leave TLS1.0 and TLS1.1 "
+  EXPECT_NE(check.output.find(path + ":16:27: legacy_ciphers leave TLS1.0 and TLS1.1 "
                                      "without"),
             std::string::npos)
       << check.output;

@@ -3,7 +3,6 @@
 // handshakes that never complete.
 #include <fcntl.h>
 #include <gtest/gtest.h>
-#include <malloc.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -20,13 +19,9 @@
 #include <thread>
 #include <vector>
 
-#if defined(__SANITIZE_ADDRESS__)
-// The sanitizer runtime's own count; GCC ships no header that declares it.
-extern "C" std::size_t __sanitizer_get_current_allocated_bytes();
-#endif
-
 #include "tests/integration/proxy_config.h"
 #include "tests/support/admin_client.h"
+#include "tests/support/heap.h"
 #include "tests/support/running_proxy.h"
 #include "tests/support/tcp_upstream.h"
 #include "tests/support/tls_client.h"
@@ -38,17 +33,6 @@ using nlohmann::json;
 
 constexpr int kAlertProtocolVersion = 70;
 constexpr int kAlertInappropriateFallback = 86;
-
-// Bytes the allocator has handed out and not had back: what the proxy holds, without the
-// noise of freed pages the allocator keeps (or ASan's quarantine).
-std::size_t heap_in_use() {
-#if defined(__SANITIZE_ADDRESS__)
-  return __sanitizer_get_current_allocated_bytes();
-#else
-  const struct mallinfo2 info = mallinfo2();
-  return info.uordblks + info.hblkhd;
-#endif
-}
 
 class HardeningTest : public testing::Test {
  protected:

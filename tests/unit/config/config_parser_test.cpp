@@ -1208,6 +1208,8 @@ TEST(ConfigParserRoutesTest, ARouteTakesWhatItDoesNotSetFromItsListener) {
   EXPECT_EQ(legacy.upstream.address, (Endpoint{"10.0.0.7", 9000}));
   EXPECT_EQ(legacy.upstream.connect_timeout, 2s);  // inherited key by key
   EXPECT_EQ(legacy.enforcement.mode, EnforcementMode::observe);
+  // Not written anywhere: the cipher floor is staged with the route's own mode.
+  EXPECT_EQ(legacy.enforcement.cipher_mode, EnforcementMode::observe);
   EXPECT_TRUE(legacy.certificates.empty());  // the listener's are used
   ASSERT_EQ(legacy.exceptions.size(), 1u);   // the listener's
   EXPECT_EQ(legacy.exceptions[0].name, "old-pos");

@@ -4,10 +4,12 @@
 
 #include "config/bounded_text.h"
 #include "config/tls_version.h"
+#include "tests/support/heap.h"
 
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
+#include <cstdio>
 #include <map>
 #include <string>
 #include <thread>
@@ -311,6 +313,65 @@ TEST(LegacyClientTrackerTest, MemoryIsBoundedByTopK) {
   EXPECT_EQ(tracker.total(), 10'000u);
   EXPECT_EQ(tracker.other().count, 9'900u);
   expect_conserved(tracker, recorded);
+}
+
+TEST(LegacyClientTrackerTest, SaysWhichFloorsAndHowHandshakesFailed) {
+  LegacyClientTracker tracker(LegacyClientTracker::Options{.max_failures = 2});
+  Observation first = seen(client(1));
+  first.failure = "unsupported_version";
+  tracker.record(first);
+  Observation second = seen(client(1), config::wire::kTls1_2, Decision::would_reject, 1);
+  second.below_version = false;
+  second.below_ciphers = true;
+  tracker.record(second);  // completed: no failure
+  for (const char* failure : {"no_shared_cipher", "closed", "timeout", "unsupported_version"}) {
+    Observation more = seen(client(1));
+    more.failure = failure;
+    tracker.record(more);
+  }
+  const ClientStats stats = tracker.snapshot().at(0);
+  EXPECT_TRUE(stats.below_version);
+  EXPECT_TRUE(stats.below_ciphers);
+  // The first two reasons by name, the rest as "other": a client cannot grow its entry with them.
+  using Failures = std::vector<std::pair<std::string, std::uint64_t>>;
+  EXPECT_EQ(stats.failures,
+            (Failures{{"unsupported_version", 2}, {"no_shared_cipher", 1}, {"other", 2}}));
+}
+
+// The worst case a client can make of its entry (what the README states): every version and
+// decision, the most names, fingerprints, routes and failure reasons, each at its longest.
+TEST(LegacyClientTrackerTest, AClientsEntryHoldsAtMostAFewKibibytes) {
+  constexpr std::size_t kClients = 2000;
+  const auto heap = [] { return test::heap_in_use(); };
+  const std::size_t before = heap();
+  {
+    LegacyClientTracker tracker(LegacyClientTracker::Options{.top_k = kClients});
+    std::vector<std::string> values;
+    for (int i = 0; i < 16; ++i) values.push_back(std::string(300, static_cast<char>('a' + i)));
+    const std::size_t after_values = heap();
+    for (std::uint32_t n = 0; n < kClients; ++n) {
+      int k = 0;
+      for (std::uint16_t version : {0, 0x0300, 0x0301, 0x0302, 0x0303, 0x0304}) {
+        for (Decision decision : {Decision::allowed_exception, Decision::rejected,
+                                  Decision::rejected_brownout, Decision::would_reject}) {
+          Observation observation = seen(client(n), version, decision, k);
+          observation.server_name = values[k % 16];
+          observation.ja4 = values[(k + 1) % 16].substr(0, 36);
+          observation.route = values[(k + 2) % 16].substr(0, 64);
+          observation.cipher = "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256";
+          observation.certificate = "RSA4096";
+          observation.below_ciphers = true;
+          observation.failure = values[(k + 3) % 16].substr(0, 32);
+          tracker.record(observation);
+          ++k;
+        }
+      }
+    }
+    const std::size_t per_client = (heap() - after_values) / kClients;
+    std::printf("worst-case entry: %zu bytes per client\n", per_client);
+    EXPECT_LE(per_client, 8u * 1024 + 512) << "the README states about 8 KiB per client";
+  }
+  EXPECT_LE(heap(), before + 64 * 1024) << "everything is given back";
 }
 
 TEST(LegacyClientTrackerTest, HeavyClientsSurviveAFloodOfOneOffClients) {

@@ -58,8 +58,28 @@ TEST(HandshakeEvent, IsOneJsonLineWithEveryKeyInOrder) {
             R"("certificate":"EC256","upstream_version":null,"upstream_cipher":null,)"
             R"("ja3":"0123456789abcdef0123456789abcdef",)"
             R"("ja4":"t13d1516h2_8daaf6152771_02713d6af862","outcome":"accepted",)"
-            R"("legacy":false,"below":null,"decision":"allowed","reason":"offers TLS1.3"})"
+            R"("legacy":false,"below":[],"decision":"allowed","refused_by":null,)"
+            R"("reason":"offers TLS1.3","failure":null,"resumed":false})"
             "\n");
+}
+
+TEST(HandshakeEvent, SaysEveryFloorARefusedClientIsUnderAndWhyItFailed) {
+  HandshakeEvent event = accepted_event();
+  event.negotiated_version = 0;
+  event.cipher.clear();
+  event.certificate.clear();
+  event.outcome = "rejected";
+  event.legacy = true;
+  event.below_version = true;
+  event.below_ciphers = true;
+  event.decision = "rejected";
+  event.refused_by = "ciphers";
+  event.failure = "no_shared_cipher";
+  const auto line = nlohmann::json::parse(to_json_line(event));
+  EXPECT_EQ(line["below"], nlohmann::json::parse(R"(["version","ciphers"])"));
+  EXPECT_EQ(line["refused_by"], "ciphers");
+  EXPECT_EQ(line["failure"], "no_shared_cipher");
+  EXPECT_TRUE(line["certificate"].is_null()) << "no certificate was shown";
 }
 
 TEST(HandshakeEvent, NamesWhatTheUpstreamNegotiated) {

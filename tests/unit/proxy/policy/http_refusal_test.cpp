@@ -30,17 +30,24 @@ TEST(HttpRefusalTest, AConfiguredStatusAndBody) {
   EXPECT_TRUE(response.ends_with("\r\n\r\nupgrade, see https://example.com/tls\n"));
 }
 
-TEST(HttpRefusalTest, ACipherRefusalNamesTheSuiteNotTheVersion) {
-  const std::string response = http_refusal_response({}, config::TlsVersion::tls1_2, 0x0303,
-                                                     "TLS_RSA_WITH_3DES_EDE_CBC_SHA");
-  EXPECT_TRUE(response.ends_with(
-      "\r\n\r\nThis service no longer accepts the cipher suites your client offers (it connected "
-      "with TLS_RSA_WITH_3DES_EDE_CBC_SHA): please update it or its TLS settings.\n"))
+TEST(HttpRefusalTest, ABadGatewayIsAClosingHttp1Answer) {
+  const std::string response = http_bad_gateway_response();
+  EXPECT_TRUE(response.starts_with("HTTP/1.1 502 Bad Gateway\r\n")) << response;
+  EXPECT_NE(response.find("Connection: close\r\n"), std::string::npos) << response;
+  const std::size_t body = response.find("\r\n\r\n") + 4;
+  EXPECT_NE(response.find("Content-Length: " + std::to_string(response.size() - body) + "\r\n"),
+            std::string::npos)
       << response;
-  // A configured body is the operator's, whichever floor refused.
-  EXPECT_TRUE(http_refusal_response({426, "see the wiki\n"}, config::TlsVersion::tls1_2, 0x0303,
-                                    "TLS_RSA_WITH_3DES_EDE_CBC_SHA")
-                  .ends_with("\r\n\r\nsee the wiki\n"));
+}
+
+TEST(HttpRefusalTest, OnlyAClientThatReadsHttp1IsAnsweredOverHttp) {
+  EXPECT_TRUE(reads_http1({}, 0));  // no ALPN at all
+  EXPECT_TRUE(reads_http1({"h2", "http/1.1"}, 2));
+  EXPECT_TRUE(reads_http1({"http/1.0"}, 1));
+  EXPECT_FALSE(reads_http1({"h2"}, 1));  // gRPC, an h2-only client
+  EXPECT_FALSE(reads_http1({"acme-tls/1"}, 1));
+  // Names beyond those kept were offered too; only the kept ones can be looked at.
+  EXPECT_FALSE(reads_http1({"h2"}, 9));
 }
 
 TEST(HttpRefusalTest, RequestHeadEndsAtTheEmptyLine) {

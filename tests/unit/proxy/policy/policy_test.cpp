@@ -188,8 +188,10 @@ TEST(PolicyCipherTest, AClientSharingAFloorSuiteIsNotLegacy) {
 TEST(PolicyCipherTest, TheCipherModeDecidesForAClientWithoutAFloorSuite) {
   const Decision enforced = decide(kTls12, cipher_policy(EnforcementMode::enforce), {}, false);
   EXPECT_TRUE(enforced.legacy);
-  EXPECT_EQ(enforced.below, Floor::ciphers);
+  EXPECT_FALSE(enforced.below_version);
+  EXPECT_TRUE(enforced.below_ciphers);
   EXPECT_TRUE(enforced.reject);
+  EXPECT_EQ(enforced.refused_by, Floor::ciphers);
   EXPECT_EQ(enforced.legacy_decision, LegacyDecision::rejected);
   // Refused at its own version, by "no shared cipher": the floor suites stay.
   EXPECT_EQ(enforced.min_version, kTls12);
@@ -208,16 +210,54 @@ TEST(PolicyCipherTest, TheCipherModeDecidesForAClientWithoutAFloorSuite) {
 }
 
 TEST(PolicyCipherTest, EachFloorHasItsOwnStage) {
-  // Versions observed, ciphers enforced: a TLS 1.0 client is let in (with the legacy suites),
-  // a TLS 1.2 client without a floor suite is refused.
+  // Versions observed, ciphers enforced: a TLS 1.0 client that offers a floor suite is let in
+  // (with the legacy suites); one that offers none, or a TLS 1.2 client without one, is refused
+  // by the cipher floor, at its own version.
   const VersionPolicy policy = cipher_policy(EnforcementMode::enforce, EnforcementMode::observe);
-  const Decision old = decide(kTls10, policy, {}, false);
-  EXPECT_EQ(old.below, Floor::version);
+  const Decision old = decide(kTls10, policy, {}, true);
+  EXPECT_TRUE(old.below_version);
+  EXPECT_FALSE(old.below_ciphers);
   EXPECT_FALSE(old.reject);
   EXPECT_EQ(old.ciphers, CipherChoice::legacy);
+  const Decision old_and_weak = decide(kTls10, policy, {}, false);
+  EXPECT_TRUE(old_and_weak.below_version);
+  EXPECT_TRUE(old_and_weak.below_ciphers);
+  EXPECT_TRUE(old_and_weak.reject);
+  EXPECT_EQ(old_and_weak.refused_by, Floor::ciphers);
+  EXPECT_EQ(old_and_weak.reason, DecisionReason::below_floor_enforced);
+  EXPECT_EQ(old_and_weak.min_version, kTls10) << "the version floor only observes";
+  EXPECT_EQ(old_and_weak.ciphers, CipherChoice::floor);
   const Decision weak = decide(kTls12, policy, {}, false);
-  EXPECT_EQ(weak.below, Floor::ciphers);
+  EXPECT_FALSE(weak.below_version);
+  EXPECT_TRUE(weak.below_ciphers);
   EXPECT_TRUE(weak.reject);
+}
+
+TEST(PolicyCipherTest, AClientBelowBothFloorsIsLetInOnlyIfBothLetItIn) {
+  const Decision observed =
+      decide(kTls10, cipher_policy(EnforcementMode::observe, EnforcementMode::observe), {}, false);
+  EXPECT_TRUE(observed.below_version);
+  EXPECT_TRUE(observed.below_ciphers);
+  EXPECT_FALSE(observed.reject);
+  EXPECT_EQ(observed.reason, DecisionReason::below_floor_observed);
+  EXPECT_EQ(observed.ciphers, CipherChoice::legacy);
+  // Both refuse: the version floor's refusal is the one on the wire (protocol_version).
+  const Decision enforced = decide(kTls10, cipher_policy(EnforcementMode::enforce), {}, false);
+  EXPECT_TRUE(enforced.reject);
+  EXPECT_EQ(enforced.refused_by, Floor::version);
+  EXPECT_GT(enforced.min_version, kTls10);
+  // Versions enforced, ciphers observed: refused by the version floor all the same.
+  const Decision versions =
+      decide(kTls10, cipher_policy(EnforcementMode::observe, EnforcementMode::enforce), {}, false);
+  EXPECT_TRUE(versions.reject);
+  EXPECT_EQ(versions.refused_by, Floor::version);
+  // Inside a brownout window, refused by whichever floor browns out.
+  const Decision browned =
+      decide(kTls10, cipher_policy(EnforcementMode::brownout, EnforcementMode::observe),
+             {.brownout_refuses = true}, false);
+  EXPECT_TRUE(browned.reject);
+  EXPECT_EQ(browned.refused_by, Floor::ciphers);
+  EXPECT_EQ(browned.legacy_decision, LegacyDecision::rejected_brownout);
 }
 
 TEST(PolicyCipherTest, AnExceptionLetsInWithItsOwnSuitesOrTheLegacyOnes) {
@@ -235,7 +275,9 @@ TEST(PolicyCipherTest, AnExceptionLetsInWithItsOwnSuitesOrTheLegacyOnes) {
   // The same for a client below the version floor.
   const Decision old = decide(kTls10, cipher_policy(EnforcementMode::enforce),
                               {.exception = MatchedException{0, &exception}}, false);
-  EXPECT_EQ(old.below, Floor::version);
+  EXPECT_TRUE(old.below_version);
+  EXPECT_TRUE(old.below_ciphers);
+  EXPECT_FALSE(old.reject);
   EXPECT_EQ(old.ciphers, CipherChoice::exception);
   EXPECT_EQ(old.min_version, kTls10);
 }
