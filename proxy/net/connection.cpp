@@ -191,6 +191,12 @@ enum ssl_select_cert_result_t Connection::on_client_hello(const SSL_CLIENT_HELLO
       &runtime_->certificate_for(*route_, parsed->server_name, [&](const tls::CertifiedKey& key) {
         return hello::can_verify_ecdsa(*parsed, tls13, key.ecdsa_group, key.ecdsa_scheme);
       });
+  // Sessions resume only where they were issued: this listener and route, this policy and the
+  // way it admitted the client, this certificate (see tls/session_binding.h).
+  if (!tls::bind_session(hello.ssl, tls::session_context(route_->session_scope_for(decision_),
+                                                         served_->fingerprint))) {
+    return ssl_select_cert_error;
+  }
   // An RSA signature (about 0.8 ms) goes to the signing pool; ECDSA's (about 0.09 ms) costs
   // less than the hop to another thread and back.
   const bool sign_elsewhere =

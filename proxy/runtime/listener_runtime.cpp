@@ -15,8 +15,6 @@
 #include "proxy/tls/alpn.h"
 #include "proxy/tls/ssl_error.h"
 
-#include <openssl/sha.h>
-
 namespace tlsfloor::runtime {
 
 SharedRuntime build_shared_runtime(const config::Config& config, metrics::Metrics& metrics,
@@ -73,16 +71,33 @@ SharedRuntime build_shared_runtime(const config::Config& config, metrics::Metric
 
 namespace {
 
-// Sessions are bound to their route (SSL_set_session_id_context): the default route keeps the
-// context tlsfloor always used, so sessions survive the upgrade to routes; a route's is derived
-// from its name, which survives reloads (an index would not).
-std::string session_context_of(std::string_view route) {
-  if (route == config::kDefaultRouteName) return "tlsfloor";
-  std::array<std::uint8_t, SHA256_DIGEST_LENGTH> digest{};
-  const std::string input = "tlsfloor route " + std::string(route);
-  SHA256(reinterpret_cast<const std::uint8_t*>(input.data()), input.size(), digest.data());
-  static_assert(SHA256_DIGEST_LENGTH <= SSL_MAX_SID_CTX_LENGTH);
-  return std::string(reinterpret_cast<const char*>(digest.data()), digest.size());
+// See RouteRuntime::SessionScopes. Everything that decides how a client of this route is
+// judged and served goes in, as configured text, so that equal policies give equal scopes.
+RouteRuntime::SessionScopes session_scopes_of(const config::ListenerConfig& listener,
+                                              const config::RouteSettings& settings,
+                                              std::string_view route, const RouteRuntime& built) {
+  const config::TlsConfig& tls = settings.tls;
+  const std::string_view min_version = config::to_string(tls.min_version);
+  const std::string_view max_version = config::to_string(tls.max_version);
+  const auto scope = [&](std::string_view admission, std::string_view ciphers,
+                         std::string_view detail = {}) {
+    return tls::session_scope(
+        {listener.name, route, min_version, max_version, admission, ciphers, detail});
+  };
+  RouteRuntime::SessionScopes scopes;
+  scopes.floor = scope("floors", tls.ciphers.text);
+  const std::string& legacy =
+      built.legacy_ciphers.empty() ? listener.tls.ciphers.text : built.legacy_ciphers;
+  scopes.legacy = scope("legacy", legacy);
+  scopes.refused = scope("refused", tls.ciphers.text);
+  for (std::size_t i = 0; i < settings.exceptions.size(); ++i) {
+    const config::ExceptionConfig& exception = settings.exceptions[i];
+    const std::string& own = built.exception_ciphers.at(i);
+    scopes.exceptions.push_back(
+        scope("exception", own.empty() ? legacy : own,
+              exception.name + "@" + std::string(config::to_string(exception.min_version))));
+  }
+  return scopes;
 }
 
 // A route that keeps its listener's upstream.tls shares the default route's context: loaded
@@ -184,7 +199,7 @@ void build_route(const config::Config& config, const config::ListenerConfig& lis
     if (it != shared.access_logs.end()) route.access_log = it->second;
     route.access_log_legacy_only = log->legacy_only;
   }
-  route.session_context = session_context_of(name);
+  route.session_scopes = session_scopes_of(listener, settings, name, route);
   route.alpn_protocols = tls::alpn_wire_format(settings.tls.alpn);
   route.brownout_draw = policy::brownout_draw_name(listener.name, name);
   route.name = std::move(name);
@@ -243,11 +258,25 @@ const char* RouteRuntime::ciphers_for(const policy::Decision& decision) const {
     case policy::CipherChoice::legacy:
       return or_context(legacy_ciphers);
     case policy::CipherChoice::exception:
-      return or_context(exception_ciphers.at(decision.exception->index));
-    case policy::CipherChoice::any:
-      return tls::every_cipher_list();
+      if (const std::string& own = exception_ciphers.at(decision.exception->index); !own.empty()) {
+        return own.c_str();
+      }
+      return or_context(legacy_ciphers);
   }
   return nullptr;
+}
+
+const tls::SessionDigest& RouteRuntime::session_scope_for(const policy::Decision& decision) const {
+  if (decision.reject) return session_scopes.refused;
+  switch (decision.ciphers) {
+    case policy::CipherChoice::floor:
+      return session_scopes.floor;
+    case policy::CipherChoice::legacy:
+      return session_scopes.legacy;
+    case policy::CipherChoice::exception:
+      return session_scopes.exceptions.at(decision.exception->index);
+  }
+  return session_scopes.refused;
 }
 
 void publish(const ListenerRuntime& runtime, metrics::Metrics& metrics,

@@ -22,6 +22,7 @@
 #include "proxy/tls/certificate_set.h"
 #include "proxy/tls/cipher_suites.h"
 #include "proxy/tls/server_context.h"
+#include "proxy/tls/session_binding.h"
 #include "proxy/tls/ticket_key_ring.h"
 #include "proxy/tls/upstream_tls.h"
 
@@ -45,9 +46,19 @@ struct RouteRuntime {
   bool access_log_legacy_only = false;
   /// Where the use of settings->exceptions is recorded, in the same order.
   std::vector<std::shared_ptr<state::ExceptionUse>> exception_uses;
-  /// The session-ID context of this route's connections: sessions never resume across routes,
-  /// whose certificates and policies differ.
-  std::string session_context;
+  /// What this route's sessions are bound to (proxy/tls/session_binding.h), by how a client
+  /// was admitted: meeting both floors, as a legacy client let in, by each exception (in
+  /// settings->exceptions' order), or refused and answered over HTTP. Each names the listener,
+  /// the route, the versions and the suites the connection is given; the connection adds the
+  /// certificate it serves. Digests of configuration: equal across reloads and replicas that
+  /// keep the same policy, different as soon as any of it changes.
+  struct SessionScopes {
+    tls::SessionDigest floor{};
+    tls::SessionDigest legacy{};
+    tls::SessionDigest refused{};
+    std::vector<tls::SessionDigest> exceptions;
+  };
+  SessionScopes session_scopes;
   /// settings->tls.alpn in ALPN's wire format (each name after its length byte).
   std::string alpn_protocols;
   /// What this route's brownout draws are seeded with (policy::brownout_draw_name()).
@@ -65,6 +76,8 @@ struct RouteRuntime {
 
   /// The cipher string to set on a connection `decision` was made for; nullptr: the context's.
   const char* ciphers_for(const policy::Decision& decision) const;
+  /// The session scope of a connection `decision` was made for.
+  const tls::SessionDigest& session_scope_for(const policy::Decision& decision) const;
 };
 
 struct ListenerRuntime {

@@ -8,8 +8,10 @@
 #include <openssl/evp.h>
 #include <openssl/obj.h>
 #include <openssl/pem.h>
+#include <openssl/sha.h>
 #include <openssl/x509v3.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -195,6 +197,8 @@ CertificateSet CertificateSet::load(const std::vector<config::CertificateConfig>
     key.serial = serial_of(key.leaf.get());
     key.not_after = time_of(X509_get0_notAfter(key.leaf.get()));
     key.loaded_at = std::chrono::system_clock::now();
+    SHA256(CRYPTO_BUFFER_data(key.chain.front().get()), CRYPTO_BUFFER_len(key.chain.front().get()),
+           key.fingerprint.data());
     if (type == EVP_PKEY_EC) set_ecdsa_facts(key);
     set.keys_.push_back(std::move(key));
   }

@@ -1,6 +1,7 @@
 #pragma once
 // A listener's certificates: read from their files, checked (parsable, key matching) once at
 // load, and chosen per connection by SNI. Loading is kept apart from the SSL_CTX that uses them.
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <string>
@@ -28,6 +29,8 @@ struct CertifiedKey {
   std::string serial;
   std::chrono::system_clock::time_point not_after{};
   std::chrono::system_clock::time_point loaded_at{};
+  /// SHA-256 of the leaf's DER: what sessions served this certificate are bound to.
+  std::array<std::uint8_t, 32> fingerprint{};
   /// For an ECDSA key: its curve as a TLS group (23: P-256, 24: P-384, 25: P-521) and the TLS
   /// 1.3 signature scheme it signs with (0x0403, 0x0503, 0x0603); 0 for other keys.
   std::uint16_t ecdsa_group = 0;

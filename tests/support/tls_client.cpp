@@ -115,6 +115,7 @@ TlsClient::TlsClient(std::uint16_t port, ClientOptions options) {
   // Keep sessions so tests can offer them again for resumption. In TLS 1.3 a resumable session
   // only exists once a NewSessionTicket arrives, and only this callback sees it.
   SSL_CTX_set_session_cache_mode(ctx_.get(), SSL_SESS_CACHE_CLIENT);
+  if (options.no_tickets) SSL_CTX_set_options(ctx_.get(), SSL_OP_NO_TICKET);
   SSL_CTX_sess_set_new_cb(ctx_.get(), &TlsClient::on_new_session);
   ssl_.reset(SSL_new(ctx_.get()));
   SSL_set_ex_data(ssl_.get(), app_data_index(), this);

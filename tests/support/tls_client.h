@@ -23,6 +23,9 @@ struct ClientOptions {
   std::string source;
   std::vector<std::string> alpn;  // protocols to offer, in order
   SSL_SESSION* resume = nullptr;  // offer this session (not owned)
+  /// Refuse session tickets: a TLS 1.2 session then resumes by its session ID, from the
+  /// server's cache.
+  bool no_tickets = false;
   /// Send TLS_FALLBACK_SCSV, as a client retrying with a lower version after a failure does.
   bool fallback_scsv = false;
   /// Raw bytes sent before the ClientHello, as a load balancer sends its PROXY header.
