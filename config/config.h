@@ -272,6 +272,9 @@ struct AdminConfig {
   std::optional<std::string> token;
   /// POST /reload at most this often (a burst of this many, refilled over a minute).
   unsigned reloads_per_minute = 12;
+  /// Admin connections open at once; beyond, the one idle the longest is closed, or the new
+  /// one when none is idle. The descriptor reserve always covers them.
+  unsigned max_connections = 32;
 };
 
 /// Session-ticket keys (top-level session_tickets).

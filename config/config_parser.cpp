@@ -53,7 +53,9 @@ constexpr std::string_view kTimestampHint =
     "(expected an RFC 3339 time such as 2027-03-31T00:00:00Z)";
 constexpr unsigned kMaxThreads = 1024;
 // Beyond these the table or the series count is a memory problem, not a useful view.
-constexpr unsigned kMaxTopK = 1000000;
+// At about 8 KiB per client in the worst case (see the README), 10,000 clients are about 80 MiB
+// per listener; the long tail belongs in the handshake log and the report.
+constexpr unsigned kMaxTopK = 10000;
 constexpr unsigned kMaxMetricsTopN = 10000;
 
 using Keys = std::span<const std::string_view>;
@@ -64,7 +66,7 @@ constexpr std::string_view kTopLevelKeys[] = {
 constexpr std::string_view kSessionTicketsKeys[] = {"keys_file", "rotation"};
 constexpr std::string_view kCertificateReloadKeys[] = {"interval"};
 constexpr std::string_view kAdminKeys[] = {"listen", "server_names", "token_file",
-                                           "reloads_per_minute"};
+                                           "reloads_per_minute", "max_connections"};
 constexpr std::string_view kListenerKeys[] = {
     "name",     "listen",     "upstream",   "certificates", "tls",    "enforcement",
     "timeouts", "access_log", "exceptions", "limits",       "routes", "proxy_protocol"};
@@ -93,10 +95,15 @@ constexpr std::string_view kEnforcementKeys[] = {"mode", "cipher_mode", "brownou
                                                  "http"};
 constexpr std::string_view kTimeoutsKeys[] = {"handshake", "idle"};
 constexpr std::string_view kLimitsKeys[] = {"max_connections", "max_handshakes_in_flight",
-                                            "max_handshakes_per_source"};
-constexpr std::string_view kTopLevelLimitsKeys[] = {"max_connections", "max_handshakes_in_flight",
-                                                    "max_handshakes_per_source",
-                                                    "descriptor_reserve"};
+                                            "max_handshakes_per_source", "source_ipv4_prefix",
+                                            "source_ipv6_prefix"};
+constexpr std::string_view kTopLevelLimitsKeys[] = {
+    "max_connections",    "max_handshakes_in_flight", "max_handshakes_per_source",
+    "source_ipv4_prefix", "source_ipv6_prefix",       "descriptor_reserve"};
+// An admin token shorter than this (but at least 16 characters) is warned about.
+constexpr std::size_t kGoodTokenLength = 32;
+// Scrapers and health checks need a handful; each connection may hold about 12 KiB.
+constexpr unsigned kMaxAdminConnections = 1000;
 // A reserve beyond this is a typo: no process needs a million spare descriptors.
 constexpr unsigned kMaxDescriptorReserve = 1'000'000;
 
@@ -713,6 +720,11 @@ class Parser {
     }
     if (const Value* rate = fields->find("reloads_per_minute")) {
       if (auto count = read_unsigned(*rate, 1, 600)) admin.reloads_per_minute = *count;
+    }
+    if (const Value* connections = fields->find("max_connections")) {
+      if (auto count = read_unsigned(*connections, 1, kMaxAdminConnections)) {
+        admin.max_connections = *count;
+      }
     }
     config.admin = std::move(admin);
   }
@@ -1484,6 +1496,12 @@ class Parser {
       if (const Value* limit = fields.find(key)) {
         if (auto count = read_unsigned(*limit, 1, kMaxLimit)) limits.*member = *count;
       }
+    }
+    if (const Value* prefix = fields.find("source_ipv4_prefix")) {
+      if (auto bits = read_unsigned(*prefix, 0, 32)) limits.source_ipv4_prefix = *bits;
+    }
+    if (const Value* prefix = fields.find("source_ipv6_prefix")) {
+      if (auto bits = read_unsigned(*prefix, 0, 128)) limits.source_ipv6_prefix = *bits;
     }
   }
 

@@ -18,10 +18,12 @@ std::string_view to_string(Limit limit) {
   return "unknown";
 }
 
-DescriptorReserve descriptor_reserve(unsigned long limit, std::optional<unsigned> configured) {
-  // Enough for the admin port and the upstream connects of handshakes already admitted; never
-  // so much that a small limit leaves clients nothing.
-  const unsigned long automatic = std::clamp(limit / 10, 16UL, 1000UL);
+DescriptorReserve descriptor_reserve(unsigned long limit, std::optional<unsigned> configured,
+                                     unsigned admin_connections) {
+  // Enough for the admin port and what the process opens besides clients; never so much that
+  // a small limit leaves clients nothing.
+  const unsigned long automatic =
+      std::max(std::clamp(limit / 10, 16UL, 1000UL), admin_connections + 16UL);
   const unsigned long reserve = std::min(configured.value_or(automatic) + 0UL, limit / 2);
   return DescriptorReserve{static_cast<unsigned>(reserve), limit - reserve};
 }

@@ -17,17 +17,23 @@ struct LimitsConfig {
   /// Connections that have not finished their handshake: bounds the memory and the CPU that
   /// silent or slow clients can claim (each holds a descriptor and an SSL until its timeout).
   unsigned max_handshakes_in_flight = 2000;
-  /// The same, per source: the client address masked like `legacy_clients` (/32 and /128 by
-  /// default), so one host, or one network, cannot take the whole handshake allowance.
+  /// The same, per source: the client address masked to source_ipv4_prefix /
+  /// source_ipv6_prefix, so one host, or one network, cannot take the whole handshake allowance.
   unsigned max_handshakes_per_source = 100;
+  /// What one source is: /32 for IPv4 and /64 for IPv6 by default, since a single IPv6 host is
+  /// routinely given a whole /64 and could otherwise walk past the per-source limit by changing
+  /// its address. Independent of legacy_clients' grouping, which is for reporting.
+  unsigned source_ipv4_prefix = 32;
+  unsigned source_ipv6_prefix = 64;
   friend bool operator==(const LimitsConfig&, const LimitsConfig&) = default;
 };
 
 /// The largest value any of the limits above accepts.
 inline constexpr unsigned kMaxLimit = 10'000'000;
 
-/// Which limit refused a client. `descriptors`: the process is within its descriptor reserve
-/// (see DescriptorReserve), which is kept for the admin port and upstream connections.
+/// Which limit refused a client. `descriptors`: the process's descriptors for clients are spent
+/// (two per client, its own and its upstream's; see DescriptorReserve), or its socket already
+/// got a number within the reserve kept for the admin port, logs and DNS.
 enum class Limit { connections, handshakes_in_flight, handshakes_per_source, descriptors };
 inline constexpr std::array kLimits = {Limit::connections, Limit::handshakes_in_flight,
                                        Limit::handshakes_per_source, Limit::descriptors};
@@ -45,8 +51,11 @@ struct DescriptorReserve {
 };
 
 /// The reserve for a process whose descriptor limit (RLIMIT_NOFILE, soft) is `limit`:
-/// `configured` when set, else a tenth of the limit, at least 16 and at most 1000 (never more
-/// than half the limit).
-DescriptorReserve descriptor_reserve(unsigned long limit, std::optional<unsigned> configured);
+/// `configured` when set, else a tenth of the limit, at least 16 and at most 1000, and at least
+/// `admin_connections` + 16 (the admin port's connections, logs, DNS); never more than half the
+/// limit. Clients' upstream connections are not in it: each admitted client is counted for two
+/// descriptors below `first_refused` (proxy/limits/descriptor_budget.h).
+DescriptorReserve descriptor_reserve(unsigned long limit, std::optional<unsigned> configured,
+                                     unsigned admin_connections = 0);
 
 }  // namespace tlsfloor::config

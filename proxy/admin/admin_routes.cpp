@@ -56,6 +56,20 @@ std::optional<Parameters> parse_query(std::string_view query) {
   return parameters;
 }
 
+// Beyond any table's size (top_k is capped well below it).
+constexpr std::size_t kMaxOffset = 10'000'000;
+
+// A decimal count without sign or spaces, at most 9 digits.
+std::optional<std::size_t> parse_count(std::string_view text) {
+  if (text.empty() || text.size() > 9) return std::nullopt;
+  std::size_t value = 0;
+  for (const char c : text) {
+    if (c < '0' || c > '9') return std::nullopt;
+    value = value * 10 + static_cast<std::size_t>(c - '0');
+  }
+  return value;
+}
+
 AdminResponse bad_request(std::string message) {
   return {400, kText, std::move(message) + "\n", {}};
 }
@@ -76,8 +90,17 @@ AdminResponse legacy_clients(const AdminState& state, std::string_view query) {
         return bad_request("invalid version \"" + value +
                            "\" (expected one of: SSL3.0, TLS1.0, TLS1.1, TLS1.2, TLS1.3)");
       }
+    } else if (name == "limit" || name == "offset") {
+      const std::optional<std::size_t> number = parse_count(value);
+      const std::size_t most = name == "limit" ? LegacyClientsFilter::kMaxPage : kMaxOffset;
+      if (!number || *number > most || (name == "limit" && *number == 0)) {
+        return bad_request("invalid " + name + " \"" + value + "\" (expected " +
+                           (name == "limit" ? "1 to " : "0 to ") + std::to_string(most) + ")");
+      }
+      (name == "limit" ? filter.limit : filter.offset) = *number;
     } else {
-      return bad_request("unknown parameter \"" + name + "\" (expected: listener, route, version)");
+      return bad_request("unknown parameter \"" + name +
+                         "\" (expected: listener, route, version, limit, offset)");
     }
   }
   std::optional<std::string> body = state.legacy_clients(filter);
@@ -101,6 +124,12 @@ AdminResponse route(const AdminState& state, std::string_view method, std::strin
     if (!get) return {405, kText, "method not allowed\n", "GET"};
     if (!state.serving()) return {503, kText, "draining\n", {}};
     return {200, kText, "ok\n", {}};
+  }
+  if (path == "/livez") {
+    // Alive while the process answers, draining included: a liveness probe that failed during
+    // a drain would have the process killed before its connections finish.
+    if (!get) return {405, kText, "method not allowed\n", "GET"};
+    return {200, kText, state.serving() ? "ok\n" : "ok (draining)\n", {}};
   }
   if (path == "/legacy-clients") {
     if (!get) return {405, kText, "method not allowed\n", "GET"};

@@ -21,18 +21,14 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 using boost::system::error_code;
 
-namespace {
-// A scraper that connects and says nothing must not hold a session forever.
-constexpr auto kSessionTimeout = std::chrono::seconds(30);
-constexpr std::size_t kMaxRequestBytes = 64 * 1024;
-}  // namespace
-
 AdminServer::AdminServer(asio::io_context& context, const config::Endpoint& listen,
-                         AdminHandler handler)
+                         AdminHandler handler, AdminLimits limits, AdminObserver observer)
     : acceptor_(net::bind_acceptor(context,
                                    tcp::endpoint(asio::ip::make_address(listen.host), listen.port),
                                    /*reuse_port=*/false, "admin", listen.to_string())),
-      handler_(std::move(handler)) {
+      handler_(std::move(handler)),
+      limits_(limits),
+      observer_(std::move(observer)) {
   port_ = acceptor_.local_endpoint().port();
 }
 
@@ -45,6 +41,30 @@ void AdminServer::close() {
   closed_ = true;
   error_code ec;
   acceptor_.close(ec);
+  for (Session& session : sessions_) {
+    if (session.idle) session.socket->close(ec);
+  }
+}
+
+void AdminServer::report_connections() const {
+  if (observer_.connections) observer_.connections(sessions_.size());
+}
+
+bool AdminServer::make_room() {
+  if (sessions_.size() < limits_.max_connections) return true;
+  Session* oldest = nullptr;
+  for (Session& session : sessions_) {
+    if (session.idle && (oldest == nullptr || session.idle_since < oldest->idle_since)) {
+      oldest = &session;
+    }
+  }
+  if (oldest == nullptr) return false;
+  // Its coroutine sees the read fail, ends and leaves the list; the newcomer counts meanwhile.
+  error_code ec;
+  oldest->socket->close(ec);
+  oldest->idle = false;  // not chosen twice
+  if (observer_.over_cap) observer_.over_cap("evicted");
+  return true;
 }
 
 asio::awaitable<void> AdminServer::accept_loop(std::shared_ptr<AdminServer> self) {
@@ -60,6 +80,14 @@ asio::awaitable<void> AdminServer::accept_loop(std::shared_ptr<AdminServer> self
       co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ec));
       continue;
     }
+    if (!self->make_room()) {
+      // Every connection is in the middle of a request: a reset, at once, keeps the
+      // descriptor and the memory bound.
+      socket.set_option(tcp::socket::linger(true, 0), ec);
+      socket.close(ec);
+      if (self->observer_.over_cap) self->observer_.over_cap("refused");
+      continue;
+    }
     asio::co_spawn(self->acceptor_.get_executor(), session(self, std::move(socket)),
                    net::log_escaped_exception("admin session"));
   }
@@ -67,14 +95,39 @@ asio::awaitable<void> AdminServer::accept_loop(std::shared_ptr<AdminServer> self
 
 asio::awaitable<void> AdminServer::session(std::shared_ptr<AdminServer> self, tcp::socket socket) {
   beast::tcp_stream stream(std::move(socket));
-  beast::flat_buffer buffer(kMaxRequestBytes);
+  self->sessions_.push_back({&stream.socket(), true, std::chrono::steady_clock::now()});
+  // Listed for exactly as long as the stream lives, however the coroutine ends.
+  struct Listed {
+    AdminServer& server;
+    std::list<Session>::iterator entry;
+    ~Listed() {
+      server.sessions_.erase(entry);
+      server.report_connections();
+    }
+  } listed{*self, std::prev(self->sessions_.end())};
+  const auto entry = listed.entry;
+  self->report_connections();
+  const AdminLimits& limits = self->limits_;
+  beast::flat_buffer buffer(limits.max_header_bytes + limits.max_body_bytes);
+  bool first = true;
   for (;;) {
     error_code ec;
-    stream.expires_after(kSessionTimeout);
+    // A connection that says nothing, or sends its request slowly, must not hold its place.
+    stream.expires_after(first ? limits.request_timeout : limits.idle_timeout);
+    first = false;
     http::request_parser<http::string_body> parser;
-    parser.body_limit(kMaxRequestBytes);
-    co_await http::async_read(stream, buffer, parser,
-                              asio::redirect_error(asio::use_awaitable, ec));
+    parser.header_limit(static_cast<std::uint32_t>(limits.max_header_bytes));
+    parser.body_limit(limits.max_body_bytes);
+    entry->idle = true;
+    entry->idle_since = std::chrono::steady_clock::now();
+    co_await http::async_read_header(stream, buffer, parser,
+                                     asio::redirect_error(asio::use_awaitable, ec));
+    entry->idle = false;
+    if (!ec && !parser.is_done()) {
+      stream.expires_after(limits.request_timeout);
+      co_await http::async_read(stream, buffer, parser,
+                                asio::redirect_error(asio::use_awaitable, ec));
+    }
     if (ec) break;
     const auto& request = parser.get();
     const auto header = [&](http::field field) -> std::optional<std::string_view> {
@@ -97,6 +150,8 @@ asio::awaitable<void> AdminServer::session(std::shared_ptr<AdminServer> self, tc
     response.keep_alive(request.keep_alive() && !self->closed_);
     response.body() = answer.body;
     response.prepare_payload();
+    // A client that does not read its answer is cut off like one that does not send.
+    stream.expires_after(limits.request_timeout);
     co_await http::async_write(stream, response, asio::redirect_error(asio::use_awaitable, ec));
     if (ec || !response.keep_alive()) break;
   }

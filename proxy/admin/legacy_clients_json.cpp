@@ -61,6 +61,13 @@ Json client_json(const std::string& listener, const ClientStats& stats) {
   json["last_cipher"] = stats.last_cipher.empty() ? Json(nullptr) : Json(stats.last_cipher);
   json["last_certificate"] =
       stats.last_certificate.empty() ? Json(nullptr) : Json(stats.last_certificate);
+  Json below = Json::array();
+  if (stats.below_version) below.push_back("version");
+  if (stats.below_ciphers) below.push_back("ciphers");
+  json["below"] = std::move(below);
+  Json failures = Json::object();
+  for (const auto& [reason, n] : stats.failures) failures[reason] = n;
+  json["failures"] = std::move(failures);
   return json;
 }
 
@@ -100,12 +107,21 @@ std::optional<std::string> legacy_clients_json(
     return std::tie(b.weight, *a.listener, a.stats->client) <
            std::tie(a.weight, *b.listener, b.stats->client);
   });
+  const std::size_t limit = std::min(filter.limit, LegacyClientsFilter::kMaxPage);
+  const std::size_t begin = std::min(filter.offset, rows.size());
+  const std::size_t end = begin + std::min(limit, rows.size() - begin);
   Json clients = Json::array();
-  for (const Row& row : rows) clients.push_back(client_json(*row.listener, *row.stats));
+  for (std::size_t i = begin; i < end; ++i) {
+    clients.push_back(client_json(*rows[i].listener, *rows[i].stats));
+  }
 
   Json document;
   document["generated_at"] = config::format_timestamp(now);
   document["listeners"] = std::move(listeners);
+  document["total_clients"] = rows.size();
+  document["offset"] = begin;
+  document["limit"] = limit;
+  document["next_offset"] = end < rows.size() ? Json(end) : Json(nullptr);
   document["clients"] = std::move(clients);
   // SNI values come from clients: replace invalid UTF-8 rather than fail the whole view.
   return document.dump(2, ' ', false, Json::error_handler_t::replace) + "\n";

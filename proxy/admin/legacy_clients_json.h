@@ -1,6 +1,7 @@
 #pragma once
 // GET /legacy-clients: the per-client legacy tables as JSON, heaviest first. Pure: the tables
 // and the time come in, text goes out.
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -17,11 +18,20 @@ struct LegacyClientsFilter {
   std::optional<std::string> route;
   /// A wire code: only clients with handshakes at this version, ordered by those.
   std::optional<std::uint16_t> version;
+  /// The page: at most `limit` clients (kMaxPage at most), after skipping `offset`.
+  std::size_t limit = kDefaultPage;
+  std::size_t offset = 0;
+  /// Clients in one answer by default, and at most: an unauthenticated view must not answer
+  /// with the whole table (top_k may be tens of thousands) in one response.
+  static constexpr std::size_t kDefaultPage = 100;
+  static constexpr std::size_t kMaxPage = 1000;
 };
 
 /// {"generated_at", "listeners": [{listener, top_k, tracked, handshakes, other}],
+///  "total_clients", "offset", "limit", "next_offset" (null on the last page),
 ///  "clients": [{listener, client, handshakes, overcount_bound, by_version, first_seen,
-///  last_seen, server_names, routes, ja4, last_cipher}]}. `routes` lists the routes the
+///  last_seen, server_names, routes, ja4, last_cipher}]}: the page of clients the filter asks
+///  for, `total_clients` of them in all. `routes` lists the routes the
 /// client's legacy handshakes went to (its counts are over all of them). `by_version` maps a
 /// version label to counts by decision. `handshakes` is Space-Saving's estimate (never below the
 /// true count since the client was first tracked); the true count is at least handshakes -

@@ -9,6 +9,7 @@ AdmissionSlot& AdmissionSlot::operator=(AdmissionSlot&& other) noexcept {
   if (this != &other) {
     release();
     owner_ = std::move(other.owner_);
+    descriptors_ = std::move(other.descriptors_);
     source_ = other.source_;
     handshake_ = std::exchange(other.handshake_, false);
     source_held_ = std::exchange(other.source_held_, false);
@@ -37,6 +38,8 @@ void AdmissionSlot::release() {
   end_handshake();
   owner_->connections_.fetch_sub(1, std::memory_order_relaxed);
   owner_.reset();
+  if (descriptors_) descriptors_->give_back();
+  descriptors_.reset();
 }
 
 bool Admission::take(std::atomic<unsigned>& counter, unsigned limit) {
@@ -47,20 +50,27 @@ bool Admission::take(std::atomic<unsigned>& counter, unsigned limit) {
   return false;
 }
 
-std::variant<AdmissionSlot, config::Limit> Admission::admit(const config::LimitsConfig& limits,
-                                                            const config::AddressPrefix* source) {
-  if (!take(connections_, limits.max_connections)) return config::Limit::connections;
+std::variant<AdmissionSlot, config::Limit> Admission::admit(
+    const config::LimitsConfig& limits, const config::AddressPrefix* source,
+    const std::shared_ptr<DescriptorBudget>& descriptors, unsigned long descriptor_capacity) {
+  if (!descriptors->take(descriptor_capacity)) return config::Limit::descriptors;
+  const auto refuse = [&](config::Limit limit) {
+    descriptors->give_back();
+    return limit;
+  };
+  if (!take(connections_, limits.max_connections)) return refuse(config::Limit::connections);
   if (!take(handshakes_, limits.max_handshakes_in_flight)) {
     connections_.fetch_sub(1, std::memory_order_relaxed);
-    return config::Limit::handshakes_in_flight;
+    return refuse(config::Limit::handshakes_in_flight);
   }
   if (source != nullptr && !take_source(*source, limits.max_handshakes_per_source)) {
     handshakes_.fetch_sub(1, std::memory_order_relaxed);
     connections_.fetch_sub(1, std::memory_order_relaxed);
-    return config::Limit::handshakes_per_source;
+    return refuse(config::Limit::handshakes_per_source);
   }
   AdmissionSlot slot;
   slot.owner_ = shared_from_this();
+  slot.descriptors_ = descriptors;
   slot.handshake_ = true;
   if (source != nullptr) {
     slot.source_ = *source;

@@ -16,6 +16,7 @@
 
 #include "config/address_prefix.h"
 #include "config/limits.h"
+#include "proxy/limits/descriptor_budget.h"
 
 namespace tlsfloor::limits {
 
@@ -43,6 +44,7 @@ class AdmissionSlot {
  private:
   friend class Admission;
   std::shared_ptr<Admission> owner_;
+  std::shared_ptr<DescriptorBudget> descriptors_;  // the process's, given back on release
   config::AddressPrefix source_;
   bool handshake_ = false;
   bool source_held_ = false;
@@ -50,11 +52,13 @@ class AdmissionSlot {
 
 class Admission : public std::enable_shared_from_this<Admission> {
  public:
-  /// Takes a connection, a handshake and a `source` slot under `limits`, or takes nothing and
-  /// names the first limit that refuses. `source` is the client's key (its address masked);
-  /// null when not known yet (see AdmissionSlot::take_source()).
-  std::variant<AdmissionSlot, config::Limit> admit(const config::LimitsConfig& limits,
-                                                   const config::AddressPrefix* source);
+  /// Takes a connection, a handshake and a `source` slot under `limits`, and the client's
+  /// descriptors from `descriptors` within `descriptor_capacity`, or takes nothing and names
+  /// the first limit that refuses. `source` is the client's key (its address masked); null
+  /// when not known yet (see AdmissionSlot::take_source()).
+  std::variant<AdmissionSlot, config::Limit> admit(
+      const config::LimitsConfig& limits, const config::AddressPrefix* source,
+      const std::shared_ptr<DescriptorBudget>& descriptors, unsigned long descriptor_capacity);
 
   /// Open connections holding a slot.
   unsigned connections() const { return connections_.load(std::memory_order_relaxed); }

@@ -422,10 +422,6 @@ Awaitable<Connection::SslOutcome> Connection::complete_ssl(Side side, SslOp op, 
   }
 }
 
-void Connection::set_receive_low_water(int bytes) {
-  ::setsockopt(client_.native_handle(), SOL_SOCKET, SO_RCVLOWAT, &bytes, sizeof bytes);
-}
-
 Awaitable<bool> Connection::read_proxy_header() {
   const config::ProxyProtocolConfig& config = *runtime_->config.proxy_protocol;
   metrics::ListenerMetrics& metrics = *runtime_->metrics;
@@ -433,7 +429,12 @@ Awaitable<bool> Connection::read_proxy_header() {
   // A balancer's header must be complete within its timeout; the TLS handshake's own timeout
   // starts after it. A direct client is on its handshake timeout from the start.
   enter_phase(Phase::handshake, trusted ? config.timeout : route_->settings->timeouts.handshake);
-  std::array<std::uint8_t, proxy_protocol::kMaxHeader> peeked{};
+  // Read, not peeked: every wake-up then consumes at least one byte or sees the end of the
+  // stream, so a header cut short by a FIN fails at once and the reads a connection can cause
+  // are bounded by the header's size. What follows the header (the ClientHello's start) is
+  // handed to the TLS transport.
+  std::array<std::uint8_t, proxy_protocol::kMaxHeader> received{};
+  std::size_t have = 0;
   for (;;) {
     error_code ec;
     co_await wait_client(Socket::wait_read, ec);
@@ -441,44 +442,42 @@ Awaitable<bool> Connection::read_proxy_header() {
       if (trusted && timed_out_) metrics.count_proxy_protocol_error("timeout");
       co_return false;
     }
-    // Peek: the bytes after the header are the ClientHello, which BoringSSL reads itself.
-    const ssize_t n = ::recv(client_.native_handle(), peeked.data(), peeked.size(), MSG_PEEK);
+    const ssize_t n =
+        ::recv(client_.native_handle(), received.data() + have, received.size() - have, 0);
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) continue;
     if (!trusted) {
-      // A direct client: served as usual, unless it claims to speak for someone else.
-      if (n > 0 && proxy_protocol::starts_a_header(peeked[0])) {
+      // A direct client: served as usual, unless it claims to speak for someone else. (Its
+      // end of stream, if that is what this is, is the TLS handshake's to find.)
+      if (n > 0 && proxy_protocol::starts_a_header(received[0])) {
         metrics.count_proxy_protocol_error("untrusted");
         co_return false;
       }
+      if (n > 0) transport_.preload(received.data(), static_cast<std::size_t>(n));
       break;
     }
     if (n <= 0) {
-      metrics.count_proxy_protocol_error("missing");  // closed (or reset) before a header
+      // Closed (or reset) before a header, or in the middle of one.
+      metrics.count_proxy_protocol_error(have == 0 ? "missing" : "truncated");
       co_return false;
     }
-    const auto parsed =
-        proxy_protocol::parse_proxy_header({peeked.data(), static_cast<std::size_t>(n)});
+    have += static_cast<std::size_t>(n);
+    const auto parsed = proxy_protocol::parse_proxy_header({received.data(), have});
     if (!parsed.header) {
-      if (parsed.error == proxy_protocol::ProxyHeaderError::incomplete) {
-        // The peeked bytes stay readable: wake only when more than these have arrived (or
-        // the stream ends), not at once and again, spinning until the timeout.
-        set_receive_low_water(static_cast<int>(n) + 1);
+      if (parsed.error == proxy_protocol::ProxyHeaderError::incomplete && have < received.size()) {
         continue;
       }
-      metrics.count_proxy_protocol_error(proxy_protocol::to_string(parsed.error));
+      const auto error = parsed.error == proxy_protocol::ProxyHeaderError::incomplete
+                             ? proxy_protocol::ProxyHeaderError::oversized
+                             : parsed.error;
+      metrics.count_proxy_protocol_error(proxy_protocol::to_string(error));
       if (debug_enabled()) {
         spdlog::debug("listener {}: PROXY header from {} refused: {}", runtime_->config.name,
                       peer_of(address_), parsed.detail);
       }
       co_return false;
     }
-    set_receive_low_water(1);
-    // Consume exactly the header; the kernel holds at least that much (it was just peeked).
     const proxy_protocol::ProxyHeader& header = *parsed.header;
-    if (::recv(client_.native_handle(), peeked.data(), header.length, 0) !=
-        static_cast<ssize_t>(header.length)) {
-      co_return false;
-    }
+    transport_.preload(received.data() + header.length, have - header.length);
     if (!header.local) {
       conveyed_destination_.emplace(header.destination, header.destination_port);
       address_.balancer = peer_of(address_);
@@ -492,10 +491,10 @@ Awaitable<bool> Connection::read_proxy_header() {
           header.source_port);
     }
     // The client is known now: its handshake counts against its own per-source limit.
+    const config::LimitsConfig& limits = runtime_->config.limits;
     const config::AddressPrefix source =
-        config::masked(address_.address, runtime_->legacy_clients.ipv4_prefix,
-                       runtime_->legacy_clients.ipv6_prefix);
-    if (!slot_.take_source(runtime_->config.limits, source)) {
+        config::masked(address_.address, limits.source_ipv4_prefix, limits.source_ipv6_prefix);
+    if (!slot_.take_source(limits, source)) {
       metrics.count_limit_rejection(config::Limit::handshakes_per_source);
       co_return false;
     }

@@ -79,8 +79,6 @@ class Connection final : public std::enable_shared_from_this<Connection>,
   // address replaces the balancer's), or makes sure an untrusted client sends none. False (the
   // connection is to be closed, counted) when the header is wrong, missing or late.
   Awaitable<bool> read_proxy_header();
-  // SO_RCVLOWAT: the socket reads as ready only once this many bytes are buffered (or at EOF).
-  void set_receive_low_water(int bytes);
   Awaitable<bool> handshake();
   Awaitable<bool> connect_upstream();
   // upstream.tls: tlsfloor's own handshake with the upstream, counted by outcome. False when

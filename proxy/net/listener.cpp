@@ -29,8 +29,9 @@ constexpr auto kMaxBackoff = std::chrono::milliseconds(1000);
 }  // namespace
 
 Listener::Listener(std::shared_ptr<const runtime::ListenerRuntime> runtime,
-                   const std::vector<Worker*>& workers, bool exclusive)
-    : runtime_(runtime) {
+                   const std::vector<Worker*>& workers, bool exclusive,
+                   std::shared_ptr<limits::DescriptorBudget> descriptors)
+    : runtime_(runtime), descriptors_(std::move(descriptors)) {
   const std::string owner = "listener " + runtime->config.name;
   const auto& listen = runtime->config.listen;
   const std::string address = listen.to_string();
@@ -108,13 +109,15 @@ void Listener::serve(Socket socket, const tcp::endpoint& peer,
   if (static_cast<unsigned long>(socket.native_handle()) >= runtime->descriptors.first_refused) {
     refused = config::Limit::descriptors;
   } else {
-    const config::AddressPrefix source = config::masked(
-        client.address, runtime->legacy_clients.ipv4_prefix, runtime->legacy_clients.ipv6_prefix);
+    const config::LimitsConfig& limits = runtime->config.limits;
+    const config::AddressPrefix source =
+        config::masked(client.address, limits.source_ipv4_prefix, limits.source_ipv6_prefix);
     // A balancer's connection names its client in its PROXY header: its source slot waits.
     const auto& proxy_protocol = runtime->config.proxy_protocol;
     const bool balancer =
         proxy_protocol && proxy_protocol::is_trusted(*proxy_protocol, client.address);
-    auto admitted = admission_->admit(runtime->config.limits, balancer ? nullptr : &source);
+    auto admitted = admission_->admit(runtime->config.limits, balancer ? nullptr : &source,
+                                      descriptors_, runtime->descriptors.first_refused);
     if (auto* limit = std::get_if<config::Limit>(&admitted)) {
       refused = *limit;
     } else {

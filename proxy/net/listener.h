@@ -20,9 +20,11 @@ class Listener : public std::enable_shared_from_this<Listener> {
 
   /// Opens and binds one acceptor per worker. Throws std::system_error naming the listener
   /// and address when it cannot (address in use, permission denied, ...). `exclusive` first
-  /// checks that no other process holds the address (see ensure_address_free()).
+  /// checks that no other process holds the address (see ensure_address_free()). Admitted
+  /// clients count against `descriptors`, the process's descriptor budget.
   Listener(std::shared_ptr<const runtime::ListenerRuntime> runtime,
-           const std::vector<Worker*>& workers, bool exclusive);
+           const std::vector<Worker*>& workers, bool exclusive,
+           std::shared_ptr<limits::DescriptorBudget> descriptors);
 
   /// Starts accepting on every worker.
   void start();
@@ -58,6 +60,8 @@ class Listener : public std::enable_shared_from_this<Listener> {
   std::atomic<std::shared_ptr<const runtime::ListenerRuntime>> runtime_;
   // The limits' counts: kept across reloads, shared with the connections holding slots.
   const std::shared_ptr<limits::Admission> admission_ = std::make_shared<limits::Admission>();
+  // The process's: every listener's clients count against one descriptor limit.
+  const std::shared_ptr<limits::DescriptorBudget> descriptors_;
   std::vector<std::unique_ptr<Acceptor>> acceptors_;
   tcp::endpoint local_endpoint_;
 };

@@ -2,6 +2,7 @@
 
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -53,6 +54,16 @@ int SocketBio::read(BIO* bio, char* out, int length) {
   return static_cast<int>(taken);
 }
 
+void SocketBio::preload(const std::uint8_t* data, std::size_t size) {
+  if (size == 0) return;
+  if (!buffer_) buffer_.emplace(pool_->take());
+  // Called before the SSL has read anything, with at most a PROXY header's read (kMaxHeader
+  // bytes), which a relay buffer always holds.
+  size = std::min(size, buffer_->size() - end_);
+  std::memcpy(buffer_->data() + end_, data, size);
+  end_ += size;
+}
+
 void SocketBio::release_if_empty() {
   if (buffered() != 0) return;
   buffer_.reset();
@@ -64,6 +75,10 @@ int SocketBio::write(BIO* bio, const char* in, int length) {
   BIO_clear_retry_flags(bio);
   const ssize_t sent = ::send(self->fd_, in, static_cast<std::size_t>(length), MSG_NOSIGNAL);
   if (sent < 0 && would_block(errno)) BIO_set_retry_write(bio);
+  if (sent > 0) {
+    self->written_ = static_cast<std::uint32_t>(std::min<std::uint64_t>(
+        std::uint64_t{self->written_} + static_cast<std::uint64_t>(sent), UINT32_MAX));
+  }
   return static_cast<int>(sent);
 }
 

@@ -6,6 +6,7 @@
 // header, the body and often the next records, into a buffer borrowed from the worker's pool
 // only while it holds bytes (an idle connection holds none). Writes use send(MSG_NOSIGNAL).
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 
 #include "proxy/net/buffer_pool.h"
@@ -24,6 +25,12 @@ class SocketBio {
   /// Bytes read from the socket that BoringSSL has not taken yet. While this is non-zero,
   /// waiting for the socket to become readable could wait forever for bytes already here.
   std::size_t buffered() const { return end_ - begin_; }
+  /// Bytes written to the socket so far (saturating): more than one alert record means the
+  /// server's first flight (and so its certificate, in a full handshake) went out.
+  std::uint32_t written() const { return written_; }
+  /// Bytes read from the socket before this BIO took it over (a PROXY header's reader reads
+  /// past the header): they are what the SSL reads first. Takes a buffer from the pool.
+  void preload(const std::uint8_t* data, std::size_t size);
   /// The socket is about to be closed: from now on reads and writes fail (EBADF) instead of
   /// reaching whatever descriptor reuses the number.
   void detach() { fd_ = -1; }
@@ -45,6 +52,7 @@ class SocketBio {
   std::optional<BufferLease> buffer_;
   std::size_t begin_ = 0;
   std::size_t end_ = 0;
+  std::uint32_t written_ = 0;
 };
 
 }  // namespace tlsfloor::net

@@ -34,7 +34,8 @@ SharedRuntime build_shared_runtime(const config::Config& config, metrics::Metric
   }
   rlimit descriptors{};
   ::getrlimit(RLIMIT_NOFILE, &descriptors);
-  shared.descriptors = config::descriptor_reserve(descriptors.rlim_cur, config.descriptor_reserve);
+  shared.descriptors = config::descriptor_reserve(descriptors.rlim_cur, config.descriptor_reserve,
+                                                  config.admin ? config.admin->max_connections : 0);
   std::set<std::string> seen;  // each path once: listeners inheriting one log share its error
   const auto open = [&](const std::optional<config::AccessLogConfig>& log) {
     if (!log || !seen.insert(log->path).second) return;

@@ -149,8 +149,8 @@ void Server::start() {
                  handshake_threads, threads);
   }
   for (const auto& runtime : runtimes_) {
-    listeners_.push_back(
-        std::make_shared<net::Listener>(runtime, accepting_workers(), !share_ports_));
+    listeners_.push_back(std::make_shared<net::Listener>(runtime, accepting_workers(),
+                                                         !share_ports_, descriptor_budget_));
   }
   if (config_.admin) {
     const admin::AdminState state = make_admin_state();
@@ -160,16 +160,25 @@ void Server::start() {
     policy.reloads_per_minute = config_.admin->reloads_per_minute;
     // Used on the control thread only, like the admin server itself.
     auto access = std::make_shared<admin::AdminAccess>(std::move(policy));
+    admin::AdminLimits limits;
+    limits.max_connections = config_.admin->max_connections;
+    metrics::Metrics* metrics = metrics_.get();
+    admin::AdminObserver observer{
+        [metrics](std::size_t open) { metrics->set_admin_connections(open); },
+        [metrics](std::string_view how) { metrics->count_admin_over_cap(how); }};
     admin_ = std::make_shared<admin::AdminServer>(
-        control_, config_.admin->listen, [state, access](const admin::AdminRequest& request) {
+        control_, config_.admin->listen,
+        [state, access](const admin::AdminRequest& request) {
           if (auto refused = access->check(request, std::chrono::steady_clock::now())) {
             return std::move(*refused);
           }
           return admin::route(state, request.method, request.target);
-        });
+        },
+        limits, std::move(observer));
     admin_->start();
     spdlog::info(
-        "admin listening on {} (/metrics, /healthz, /legacy-clients, /exceptions, /reload)",
+        "admin listening on {} (/metrics, /healthz, /livez, /legacy-clients, /exceptions, "
+        "/reload)",
         config::Endpoint{config_.admin->listen.host, admin_->port()}.to_string());
   } else {
     spdlog::warn("no admin listener configured: metrics are not exposed");
@@ -384,7 +393,8 @@ void Server::warn_of_restart_only_changes(const config::Config& next) const {
   if (next.admin && config_.admin &&
       (next.admin->token != config_.admin->token ||
        next.admin->server_names != config_.admin->server_names ||
-       next.admin->reloads_per_minute != config_.admin->reloads_per_minute)) {
+       next.admin->reloads_per_minute != config_.admin->reloads_per_minute ||
+       next.admin->max_connections != config_.admin->max_connections)) {
     spdlog::warn("reload: admin access settings changed; take effect at the next restart");
   }
   if (next.legacy_clients.top_k != config_.legacy_clients.top_k ||
@@ -423,7 +433,8 @@ Server::ListenerPlan Server::plan_listeners(const Candidate& candidate) {
     }
     // A new address (listen addresses are unique in a configuration, so every one this
     // process holds was matched above): no other process may hold it either.
-    plan.opened.push_back(std::make_shared<net::Listener>(runtime, workers, !share_ports_));
+    plan.opened.push_back(
+        std::make_shared<net::Listener>(runtime, workers, !share_ports_, descriptor_budget_));
     plan.next.push_back(plan.opened.back());
   }
   for (const auto& listener : current) {

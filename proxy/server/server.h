@@ -19,6 +19,7 @@
 #include "metrics/metrics.h"
 #include "proxy/admin/admin_routes.h"
 #include "proxy/admin/admin_server.h"
+#include "proxy/limits/descriptor_budget.h"
 #include "proxy/net/listener.h"
 #include "proxy/net/worker.h"
 #include "proxy/runtime/listener_runtime.h"
@@ -139,6 +140,10 @@ class Server {
   // Declared after the workers, so destroyed (its queue finished, its threads joined) while
   // their io_contexts, to which it posts finished signatures, still exist.
   std::unique_ptr<tls::SigningPool> signing_pool_;
+  // Two descriptors for every admitted client, whichever listener admitted it (kept across
+  // reloads: connections of closed listeners still hold theirs).
+  const std::shared_ptr<limits::DescriptorBudget> descriptor_budget_ =
+      std::make_shared<limits::DescriptorBudget>();
   // Replaced by reloads on the control thread; read by listener_port() from any thread.
   mutable std::mutex listeners_mutex_;
   std::vector<std::shared_ptr<net::Listener>> listeners_;

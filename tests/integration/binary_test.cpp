@@ -404,6 +404,78 @@ TEST_F(BinaryTest, TheDescriptorReserveKeepsTheAdminPortAndUpstreamConnects) {
   stop_cleanly();
 }
 
+// The review's admin flood: more idle admin connections than the process has descriptors, and
+// POSTs that each try to hold a 64 KB body. The admin port keeps its cap (the connection idle
+// the longest makes room), /healthz and TLS clients are served, and memory stays put.
+TEST_F(BinaryTest, TheAdminPortHoldsItsCapUnderAFlood) {
+  start(write_config(), 600u);
+  const std::size_t resident_before = proxy_->resident_kib();
+  std::vector<int> idle;
+  for (int i = 0; i < 650; ++i) idle.push_back(connect_tcp(admin_port_));
+  EXPECT_EQ(http_get(admin_port_, "/healthz").status, 200) << proxy_->output();
+  EXPECT_LE(metric("tlsfloor_admin_connections", {}).value_or(1000), 32);
+  EXPECT_GE(metric("tlsfloor_admin_connections_closed_total", {{"reason", "evicted"}}).value_or(0),
+            600);
+  {
+    TlsClient client(port_);
+    EXPECT_TRUE(client.handshake() && client.write_all("alive") &&
+                client.read_exactly(5) == "alive");
+  }
+  for (int fd : idle) ::close(fd);
+  // Bodies over the admin port's bound are refused as soon as their header says so.
+  const std::string head =
+      "POST /reload HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 65536\r\n\r\n";
+  const std::string body(60 * 1024, 'x');
+  for (int wave = 0; wave < 4; ++wave) {
+    std::vector<int> posting;
+    for (int i = 0; i < 500; ++i) {
+      const int fd = connect_tcp(admin_port_);
+      send_raw(fd, head);
+      send_raw(fd, body);  // may fail once the admin port has closed it: that is the point
+      posting.push_back(fd);
+    }
+    for (int fd : posting) ::close(fd);
+  }
+  EXPECT_EQ(http_get(admin_port_, "/healthz").status, 200);
+  const std::size_t resident_after = proxy_->resident_kib();
+  EXPECT_LT(resident_after, resident_before + 16 * 1024)
+      << "resident memory grew from " << resident_before << " to " << resident_after << " KiB";
+  stop_cleanly();
+}
+
+// Every admitted client is counted for its upstream's descriptor too: under a small descriptor
+// limit, a flood of handshakes admitted at once is cut short at admission (a reset, counted),
+// and every client whose handshake completes reaches its upstream; none fails with EMFILE.
+TEST_F(BinaryTest, EveryAdmittedClientHasADescriptorForItsUpstream) {
+  const std::string config =
+      dir_.write("budget.yaml",
+                 proxy_yaml({api_spec()}, "5s", "limits: { max_handshakes_per_source: 1000 }\n"));
+  start(config, 256u);
+  // All connected before any handshake: they are admitted (or not) together.
+  std::vector<std::unique_ptr<TlsClient>> clients;
+  for (int i = 0; i < 180; ++i) clients.push_back(std::make_unique<TlsClient>(port_));
+  int relayed = 0;
+  int refused = 0;
+  for (auto& client : clients) {
+    if (!client->handshake()) {
+      ++refused;
+      continue;
+    }
+    if (client->write_all("up") && client->read_exactly(2) == "up") ++relayed;
+  }
+  EXPECT_GT(relayed, 50) << proxy_->output();
+  EXPECT_EQ(relayed + refused, 180);
+  EXPECT_EQ(metric("tlsfloor_upstream_connect_failures_total",
+                   {{"listener", "api"}, {"route", "default"}}),
+            0)
+      << proxy_->output();
+  EXPECT_EQ(
+      metric("tlsfloor_limit_rejections_total", {{"listener", "api"}, {"limit", "descriptors"}}),
+      refused);
+  clients.clear();
+  stop_cleanly();
+}
+
 }  // namespace
 }  // namespace tlsfloor::test
 

@@ -170,7 +170,7 @@ TEST_F(ProxyProtocolTest, AnIpv6ClientConveyedInVersion2IsThatClient) {
 
 TEST_F(ProxyProtocolTest, AHeaderArrivingInPiecesIsReadWhole) {
   start();
-  // The proxy sees the first half, waits (without spinning: SO_RCVLOWAT) for the rest.
+  // The proxy reads the first half and waits for the rest (each wake-up reads new bytes).
   ClientOptions options = through_balancer("PROXY TCP4 192.0.2.", TLS1_VERSION);
   options.before_hello_later = "10 127.0.0.1 40001 443\r\n";
   EXPECT_TRUE(served(options));  // 192.0.2.10 is exempt: the whole header was read
@@ -218,6 +218,18 @@ TEST_F(ProxyProtocolTest, BadHeadersCloseTheConnectionAndReachNothing) {
     EXPECT_EQ(errors("timeout", 1), 1);
     ::close(fd);
   }
+  // Half a header, then the end of the stream: an error at once, not at the timeout (the
+  // proxy once spun on it until then). The header timeout is 300 ms here; this is told apart
+  // by the reason, whatever the machine's speed.
+  {
+    const int fd = connect_tcp(proxy_->port(), "127.0.0.1", kBalancer);
+    ASSERT_TRUE(send_raw(fd, "PROXY TCP4 192.0.2"));
+    ::shutdown(fd, SHUT_WR);
+    EXPECT_EQ(read_raw_to_end(fd), "");
+    EXPECT_EQ(errors("truncated", 1), 1);
+    ::close(fd);
+  }
+  EXPECT_EQ(errors("timeout", 1), 1) << "the truncated header was not left to time out";
   EXPECT_EQ(upstream_.accepted(), accepted_before);
   // Nothing of them reached the TLS stack either.
   EXPECT_EQ(proxy_->metric("tlsfloor_handshakes_total", {{"listener", "api"}}), std::nullopt);
@@ -239,6 +251,24 @@ TEST_F(ProxyProtocolTest, PerSourceLimitsCountTheConveyedClient) {
             1);
   EXPECT_TRUE(served(through_balancer(v1("192.0.2.11"))));
   for (int fd : pending) ::close(fd);
+}
+
+// An IPv6 source is its /64 by default: a host given a /64 cannot walk past the per-source
+// limit by changing its address, while another /64 counts on its own.
+TEST_F(ProxyProtocolTest, AnIpv6SourceIsItsSlash64) {
+  start("[127.0.0.2/32]", "    limits: { max_handshakes_per_source: 1 }\n");
+  const auto v1_ipv6 = [](const std::string& client) {
+    return "PROXY TCP6 " + client + " 2001:db8::1 40001 443\r\n";
+  };
+  const int pending = connect_tcp(proxy_->port(), "127.0.0.1", kBalancer);
+  ASSERT_TRUE(send_raw(pending, v1_ipv6("2001:db8:0:7::1")));
+  EXPECT_EQ(proxy_->metric_eventually("tlsfloor_connections_active", {{"listener", "api"}}, 1), 1);
+  EXPECT_FALSE(served(through_balancer(v1_ipv6("2001:db8:0:7::2"))));
+  EXPECT_EQ(proxy_->metric_eventually("tlsfloor_limit_rejections_total",
+                                      {{"listener", "api"}, {"limit", "handshakes_per_source"}}, 1),
+            1);
+  EXPECT_TRUE(served(through_balancer(v1_ipv6("2001:db8:0:8::1"))));
+  ::close(pending);
 }
 
 // A real HAProxy in TCP mode in front, connecting from 127.0.0.2 with send-proxy-v2 (and v1).

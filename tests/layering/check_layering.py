@@ -30,7 +30,7 @@ ALLOWED = {
     "proxy/net": {"config", "metrics", "metrics/handshake_log", "proxy/hello", "proxy/limits",
                   "proxy/policy", "proxy/proxy_protocol", "proxy/runtime", "proxy/tls"},
     "proxy/admin": {"config", "metrics", "proxy/net", "proxy/policy", "proxy/state"},
-    "proxy/server": {"config", "metrics", "proxy/admin", "proxy/net", "proxy/policy",
+    "proxy/server": {"config", "metrics", "proxy/admin", "proxy/limits", "proxy/net", "proxy/policy",
                      "proxy/runtime", "proxy/state", "proxy/tls"},
     "proxy": {"config", "metrics", "metrics/report", "proxy/server", "proxy/tls"},
 }

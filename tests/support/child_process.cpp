@@ -8,7 +8,9 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <fstream>
 #include <stdexcept>
+#include <string>
 
 namespace tlsfloor::test {
 namespace {
@@ -99,9 +101,11 @@ void ChildProcess::close_stdin() {
 
 void ChildProcess::signal(int signal_number) { ::kill(pid_, signal_number); }
 
-int ChildProcess::wait_exit() {
+int ChildProcess::wait_exit() { return wait_exit(kPatience); }
+
+int ChildProcess::wait_exit(std::chrono::seconds patience) {
   if (exit_code_) return *exit_code_;
-  const auto deadline = std::chrono::steady_clock::now() + kPatience;
+  const auto deadline = std::chrono::steady_clock::now() + patience;
   int status = 0;
   for (;;) {
     while (read_some(0)) {
@@ -110,6 +114,7 @@ int ChildProcess::wait_exit() {
     if (std::chrono::steady_clock::now() > deadline) {
       ::kill(pid_, SIGKILL);
       ::waitpid(pid_, &status, 0);
+      timed_out_ = true;
       break;
     }
     read_some(20);
@@ -126,13 +131,32 @@ std::string ChildProcess::output() {
   return output_;
 }
 
-CommandResult run_command(const std::vector<std::string>& argv) {
+CommandResult run_command(const std::vector<std::string>& argv, std::chrono::seconds patience) {
   ChildProcess child(argv);
   child.close_stdin();
   CommandResult result;
-  result.exit_code = child.wait_exit();
+  const auto started = std::chrono::steady_clock::now();
+  result.exit_code = child.wait_exit(patience);
   result.output = child.output();
+  if (child.timed_out()) {
+    // Say what was slow: a killed tool's exit code alone (137) names nothing.
+    std::string command;
+    for (const std::string& word : argv) command += (command.empty() ? "" : " ") + word;
+    result.output = "killed after " +
+                    std::to_string(std::chrono::duration_cast<std::chrono::seconds>(
+                                       std::chrono::steady_clock::now() - started)
+                                       .count()) +
+                    " s (its limit): " + command + "\n" + result.output;
+  }
   return result;
+}
+
+std::size_t ChildProcess::resident_kib() const {
+  std::ifstream status("/proc/" + std::to_string(pid_) + "/status");
+  for (std::string line; std::getline(status, line);) {
+    if (line.rfind("VmRSS:", 0) == 0) return std::stoul(line.substr(6));
+  }
+  return 0;
 }
 
 }  // namespace tlsfloor::test

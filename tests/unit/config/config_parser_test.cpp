@@ -128,7 +128,8 @@ TEST(ConfigParserTest, LimitErrorsNameTheirPosition) {
                  "t.yaml:7:40: invalid max_handshakes_in_flight \"20000000\" (expected an "
                  "integer from 1 to 10000000)",
                  "t.yaml:7:50: unknown key \"descriptor_reserve\" in limits (expected one of: "
-                 "max_connections, max_handshakes_in_flight, max_handshakes_per_source)"});
+                 "max_connections, max_handshakes_in_flight, max_handshakes_per_source, "
+                 "source_ipv4_prefix, source_ipv6_prefix)"});
 }
 
 TEST(ConfigParserTest, TheDescriptorReserveIsAShareOfTheLimit) {
@@ -141,6 +142,12 @@ TEST(ConfigParserTest, TheDescriptorReserveIsAShareOfTheLimit) {
   EXPECT_EQ(descriptor_reserve(1024, 50u).reserve, 50u);
   EXPECT_EQ(descriptor_reserve(1024, 0u).first_refused, 1024u);
   EXPECT_EQ(descriptor_reserve(1024, 900u).reserve, 512u);
+  // The admin port's connections always fit in the automatic reserve (not in a configured one:
+  // the operator said how many).
+  EXPECT_EQ(descriptor_reserve(256, std::nullopt, 32).reserve, 48u);
+  EXPECT_EQ(descriptor_reserve(1024, std::nullopt, 32).reserve, 102u);
+  EXPECT_EQ(descriptor_reserve(1024, 20u, 32).reserve, 20u);
+  EXPECT_EQ(descriptor_reserve(64, std::nullopt, 100).reserve, 32u) << "half the limit at most";
 }
 
 TEST(ConfigParserTest, LegacyClientsAndAccessLogs) {
@@ -327,7 +334,7 @@ INSTANTIATE_TEST_SUITE_P(
             "access_log, state_file, limits, session_tickets, certificate_reload, listeners)"},
         ErrorCase{"Admin", with_listeners("admin:\n  listen: 127.0.0.1:9901\n  lisen: x\n"),
                   "t.yaml:3:3: unknown key \"lisen\" in admin (expected one of: listen, "
-                  "server_names, token_file, reloads_per_minute)"},
+                  "server_names, token_file, reloads_per_minute, max_connections)"},
         ErrorCase{"Listener", with_listeners("", "    timeout: {idle: 5s}\n"),
                   "t.yaml:6:5: unknown key \"timeout\" in listener (expected one of: name, "
                   "listen, upstream, certificates, tls, enforcement, timeouts, access_log, "
@@ -487,9 +494,9 @@ INSTANTIATE_TEST_SUITE_P(
                   "t.yaml:1:31: invalid ipv4_prefix \"33\" (expected an integer from 0 to 32)"},
         ErrorCase{"Ipv6PrefixNegative", with_listeners("legacy_clients: {ipv6_prefix: -1}\n"),
                   "t.yaml:1:31: invalid ipv6_prefix \"-1\" (expected an integer from 0 to 128)"},
-        ErrorCase{"TopKTooLarge", with_listeners("legacy_clients: {top_k: 1000001}\n"),
-                  "t.yaml:1:25: invalid top_k \"1000001\" (expected an integer from 0 to "
-                  "1000000)"},
+        ErrorCase{"TopKTooLarge", with_listeners("legacy_clients: {top_k: 10001}\n"),
+                  "t.yaml:1:25: invalid top_k \"10001\" (expected an integer from 0 to "
+                  "10000)"},
         ErrorCase{"TopNAboveTopK",
                   with_listeners("legacy_clients: {top_k: 10, metrics_top_n: 11}\n"),
                   "t.yaml:1:44: metrics_top_n 11 is above top_k 10 (only tracked clients can be "
@@ -1128,10 +1135,13 @@ INSTANTIATE_TEST_SUITE_P(
                   with_listeners("", "    tls: {ciphers: [\"AES128-SHA:AES256-SHA\"]}\n"),
                   "t.yaml:6:21: invalid cipher suite name \"AES128-SHA:AES256-SHA\" (one name "
                   "per entry, such as TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256)"},
-        ErrorCase{"ObserveWithoutLegacyCiphers",
-                  with_listeners("", "    enforcement: {cipher_mode: observe}\n"),
-                  "t.yaml:6:32: cipher_mode observe lets clients below the cipher floor in with "
-                  "tls.legacy_ciphers, which is not set (name the suites they may use)"},
+        ErrorCase{"AdminConnectionsZero",
+                  with_listeners("admin: {listen: 127.0.0.1:9901, max_connections: 0}\n"),
+                  "t.yaml:1:50: invalid max_connections \"0\" (expected an integer from 1 to "
+                  "1000)"},
+        ErrorCase{"SourcePrefixTooLong", with_listeners("limits: {source_ipv6_prefix: 129}\n"),
+                  "t.yaml:1:30: invalid source_ipv6_prefix \"129\" (expected an integer from 0 "
+                  "to 128)"},
         ErrorCase{"CipherBrownoutWithoutWindows",
                   with_listeners("",
                                  "    tls: {legacy_ciphers: ALL}\n"

@@ -70,6 +70,16 @@ TEST_F(AdminRoutesTest, LegacyClientsPassesTheFilter) {
   EXPECT_EQ(filters_seen_[2].version, 0x0300);
 }
 
+TEST_F(AdminRoutesTest, LegacyClientsArePagedByLimitAndOffset) {
+  EXPECT_EQ(route(state_, "GET", "/legacy-clients").status, 200u);
+  EXPECT_EQ(route(state_, "GET", "/legacy-clients?limit=1000&offset=2000").status, 200u);
+  ASSERT_EQ(filters_seen_.size(), 2u);
+  EXPECT_EQ(filters_seen_[0].limit, LegacyClientsFilter::kDefaultPage);
+  EXPECT_EQ(filters_seen_[0].offset, 0u);
+  EXPECT_EQ(filters_seen_[1].limit, 1000u);
+  EXPECT_EQ(filters_seen_[1].offset, 2000u);
+}
+
 TEST_F(AdminRoutesTest, LegacyClientsRefusesWhatItCannotAnswer) {
   const auto unknown_listener = route(state_, "GET", "/legacy-clients?listener=web");
   EXPECT_EQ(unknown_listener.status, 404u);
@@ -81,7 +91,13 @@ TEST_F(AdminRoutesTest, LegacyClientsRefusesWhatItCannotAnswer) {
             "TLS1.3)\n");
   const auto unknown = route(state_, "GET", "/legacy-clients?clients=10");
   EXPECT_EQ(unknown.status, 400u);
-  EXPECT_EQ(unknown.body, "unknown parameter \"clients\" (expected: listener, route, version)\n");
+  EXPECT_EQ(unknown.body,
+            "unknown parameter \"clients\" (expected: listener, route, version, limit, offset)\n");
+  EXPECT_EQ(route(state_, "GET", "/legacy-clients?limit=0").status, 400u);
+  EXPECT_EQ(route(state_, "GET", "/legacy-clients?limit=1001").body,
+            "invalid limit \"1001\" (expected 1 to 1000)\n");
+  EXPECT_EQ(route(state_, "GET", "/legacy-clients?offset=-1").status, 400u);
+  EXPECT_EQ(route(state_, "GET", "/legacy-clients?offset=1e3").status, 400u);
   EXPECT_EQ(route(state_, "GET", "/legacy-clients?listener=%6").status, 400u);
   EXPECT_EQ(route(state_, "GET", "/legacy-clients?listener=%zz").status, 400u);
   EXPECT_EQ(route(state_, "POST", "/legacy-clients").status, 405u);
@@ -105,6 +121,16 @@ TEST_F(AdminRoutesTest, HealthTurnsUnavailableWhileDraining) {
   const auto response = route(state_, "GET", "/healthz");
   EXPECT_EQ(response.status, 503u);
   EXPECT_EQ(response.body, "draining\n");
+}
+
+TEST_F(AdminRoutesTest, LivenessHoldsWhileDraining) {
+  // A liveness probe must not fail during a drain, or the process is killed mid-drain.
+  EXPECT_EQ(route(state_, "GET", "/livez").status, 200u);
+  serving_ = false;
+  const auto draining = route(state_, "GET", "/livez");
+  EXPECT_EQ(draining.status, 200u);
+  EXPECT_EQ(draining.body, "ok (draining)\n");
+  EXPECT_EQ(route(state_, "POST", "/livez").status, 405u);
 }
 
 TEST_F(AdminRoutesTest, OtherMethodsAndPathsAreRefused) {

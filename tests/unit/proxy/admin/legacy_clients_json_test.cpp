@@ -18,8 +18,9 @@ config::Timestamp at(int second) {
 
 void record(LegacyClientTracker& tracker, const char* address, std::uint16_t version,
             LegacyDecision decision, int second, const char* sni = "", const char* ja4 = "",
-            const char* cipher = "", const char* route = "default") {
+            const char* cipher = "", const char* route = "default", const char* failure = "") {
   LegacyClientTracker::Observation observation;
+  observation.failure = failure;
   observation.client = config::parse_address(address).value();
   observation.version_wire = version;
   observation.decision = decision;
@@ -34,9 +35,10 @@ void record(LegacyClientTracker& tracker, const char* address, std::uint16_t ver
 class LegacyClientsJsonTest : public testing::Test {
  protected:
   void SetUp() override {
-    record(api_, "192.0.2.1", 0x0301, LegacyDecision::rejected, 1, "a.example", "t10d1", "");
-    record(api_, "192.0.2.1", 0x0301, LegacyDecision::rejected, 5, "b.example", "t10d1", "",
-           "shop");
+    record(api_, "192.0.2.1", 0x0301, LegacyDecision::rejected, 1, "a.example", "t10d1", "",
+           "default", "unsupported_version");
+    record(api_, "192.0.2.1", 0x0301, LegacyDecision::rejected, 5, "b.example", "t10d1", "", "shop",
+           "unsupported_version");
     record(api_, "192.0.2.2", 0x0302, LegacyDecision::would_reject, 2, "", "t11i2",
            "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA");
     record(web_, "2001:db8::7", 0x0302, LegacyDecision::would_reject, 3);
@@ -70,10 +72,16 @@ TEST_F(LegacyClientsJsonTest, EveryFieldOfEveryClientHeaviestFirst) {
                 "overcount_bound":0,"by_version":{"TLS1.0":{"rejected":2}},
                 "first_seen":"2026-11-22T10:00:01.000Z","last_seen":"2026-11-22T10:00:05.000Z",
                 "server_names":["a.example","b.example"],"routes":["default","shop"],
-                "ja4":["t10d1"],"last_cipher":null,"last_certificate":null})"));
+                "ja4":["t10d1"],"last_cipher":null,"last_certificate":null,
+                "below":["version"],"failures":{"unsupported_version":2}})"));
   EXPECT_EQ(doc["clients"][2]["client"], "192.0.2.2");
   EXPECT_EQ(doc["clients"][2]["last_cipher"], "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA");
   EXPECT_EQ(doc["clients"][2]["server_names"], json::array());
+  EXPECT_EQ(doc["clients"][2]["failures"], json::object()) << "its handshake completed";
+  EXPECT_EQ(doc["total_clients"], 3);
+  EXPECT_EQ(doc["offset"], 0);
+  EXPECT_EQ(doc["limit"], LegacyClientsFilter::kDefaultPage);
+  EXPECT_EQ(doc["next_offset"], nullptr);
   EXPECT_EQ(doc["clients"][0]["by_version"],
             json::parse(R"({"TLS1.0":{"would_reject":1},"TLS1.1":{"would_reject":2}})"));
 }
@@ -105,6 +113,21 @@ TEST_F(LegacyClientsJsonTest, FiltersAndOrdersByVersion) {
   EXPECT_EQ(doc["clients"][0]["client"], "192.0.2.1");
   EXPECT_EQ(doc["clients"][1]["client"], "2001:db8::7");
   EXPECT_EQ(query({.version = 0x0300})["clients"], json::array());
+}
+
+TEST_F(LegacyClientsJsonTest, PagesThroughTheClientsInOrder) {
+  const json first = query({.limit = 2});
+  ASSERT_EQ(first["clients"].size(), 2u);
+  EXPECT_EQ(first["total_clients"], 3);
+  EXPECT_EQ(first["next_offset"], 2);
+  EXPECT_EQ(first["clients"][0]["client"], "2001:db8::7");
+  const json second = query({.limit = 2, .offset = 2});
+  ASSERT_EQ(second["clients"].size(), 1u);
+  EXPECT_EQ(second["clients"][0]["client"], "192.0.2.2");
+  EXPECT_EQ(second["next_offset"], nullptr);
+  // Past the end: an empty page, not an error. Over the most a page holds: the most.
+  EXPECT_EQ(query({.offset = 9})["clients"], json::array());
+  EXPECT_EQ(query({.limit = 5000})["limit"], LegacyClientsFilter::kMaxPage);
 }
 
 TEST_F(LegacyClientsJsonTest, OtherHoldsEvictedClients) {

@@ -12,6 +12,10 @@ namespace {
 
 using config::Limit;
 
+// Descriptors are not what these tests are about (those below that are say so): plenty.
+constexpr unsigned long kPlenty = 1'000'000;
+const auto kBudget = std::make_shared<DescriptorBudget>();
+
 config::AddressPrefix address(std::uint8_t last) {
   return config::ipv4_address(std::array<std::uint8_t, 4>{192, 0, 2, last});
 }
@@ -19,7 +23,7 @@ config::AddressPrefix address(std::uint8_t last) {
 // Admits or fails the test; the slot is returned so the caller decides how long it is held.
 AdmissionSlot admit(Admission& admission, const config::LimitsConfig& limits,
                     const config::AddressPrefix& source) {
-  auto result = admission.admit(limits, &source);
+  auto result = admission.admit(limits, &source, kBudget, kPlenty);
   EXPECT_TRUE(std::holds_alternative<AdmissionSlot>(result));
   if (!std::holds_alternative<AdmissionSlot>(result)) return {};
   return std::move(std::get<AdmissionSlot>(result));
@@ -27,7 +31,7 @@ AdmissionSlot admit(Admission& admission, const config::LimitsConfig& limits,
 
 std::optional<Limit> refusal(Admission& admission, const config::LimitsConfig& limits,
                              const config::AddressPrefix& source) {
-  auto result = admission.admit(limits, &source);
+  auto result = admission.admit(limits, &source, kBudget, kPlenty);
   if (const auto* limit = std::get_if<Limit>(&result)) return *limit;
   return std::nullopt;
 }
@@ -94,8 +98,8 @@ TEST(AdmissionTest, ASourceNamedLaterCountsFromThen) {
   // Behind a PROXY protocol balancer the source is known only once the header is read.
   auto admission = std::make_shared<Admission>();
   const config::LimitsConfig limits{.max_handshakes_per_source = 1};
-  auto first = admission->admit(limits, nullptr);
-  auto second = admission->admit(limits, nullptr);
+  auto first = admission->admit(limits, nullptr, kBudget, kPlenty);
+  auto second = admission->admit(limits, nullptr, kBudget, kPlenty);
   ASSERT_TRUE(std::holds_alternative<AdmissionSlot>(first));
   ASSERT_TRUE(std::holds_alternative<AdmissionSlot>(second));
   EXPECT_EQ(admission->sources(), 0u);
@@ -147,7 +151,7 @@ TEST(AdmissionTest, ConcurrentClientsNeverExceedTheLimits) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < 20000; ++i) {
         const config::AddressPrefix source = address(static_cast<std::uint8_t>((i + t) % 3));
-        auto result = admission->admit(limits, &source);
+        auto result = admission->admit(limits, &source, kBudget, kPlenty);
         if (auto* slot = std::get_if<AdmissionSlot>(&result)) {
           const unsigned handshakes = admission->handshakes();
           unsigned seen = peak_handshakes.load();
@@ -169,6 +173,41 @@ TEST(AdmissionTest, ConcurrentClientsNeverExceedTheLimits) {
   EXPECT_EQ(admission->connections(), 0u);
   EXPECT_EQ(admission->handshakes(), 0u);
   EXPECT_EQ(admission->sources(), 0u);
+}
+
+TEST(AdmissionTest, EveryClientIsCountedForTwoDescriptorsUntilItCloses) {
+  // Its own socket and its upstream's: admitted only when both fit.
+  auto admission = std::make_shared<Admission>();
+  auto descriptors = std::make_shared<DescriptorBudget>();
+  const config::LimitsConfig limits;
+  const config::AddressPrefix first_source = address(1);
+  auto first = admission->admit(limits, &first_source, descriptors, 5);
+  auto second = admission->admit(limits, &first_source, descriptors, 5);
+  ASSERT_TRUE(std::holds_alternative<AdmissionSlot>(first));
+  ASSERT_TRUE(std::holds_alternative<AdmissionSlot>(second));
+  EXPECT_EQ(descriptors->in_use(), 4u);
+  auto third = admission->admit(limits, &first_source, descriptors, 5);
+  ASSERT_TRUE(std::holds_alternative<Limit>(third));
+  EXPECT_EQ(std::get<Limit>(third), Limit::descriptors);
+  EXPECT_EQ(descriptors->in_use(), 4u);  // the refusal took nothing
+  EXPECT_EQ(admission->connections(), 2u);
+  // Its handshake over, a client still holds its descriptors: they are given back on close.
+  std::get<AdmissionSlot>(first).end_handshake();
+  EXPECT_EQ(descriptors->in_use(), 4u);
+  std::get<AdmissionSlot>(first).release();
+  EXPECT_EQ(descriptors->in_use(), 2u);
+}
+
+TEST(AdmissionTest, ARefusalByAnotherLimitGivesTheDescriptorsBack) {
+  auto admission = std::make_shared<Admission>();
+  auto descriptors = std::make_shared<DescriptorBudget>();
+  const config::LimitsConfig limits{.max_handshakes_per_source = 1};
+  const config::AddressPrefix source = address(1);
+  auto first = admission->admit(limits, &source, descriptors, 100);
+  auto second = admission->admit(limits, &source, descriptors, 100);
+  ASSERT_TRUE(std::holds_alternative<Limit>(second));
+  EXPECT_EQ(std::get<Limit>(second), Limit::handshakes_per_source);
+  EXPECT_EQ(descriptors->in_use(), 2u);
 }
 
 }  // namespace
