@@ -31,6 +31,7 @@ struct ConfigError {
   SourceMark where;
   std::string message;
   std::string to_string() const;
+  friend bool operator==(const ConfigError&, const ConfigError&) = default;
 };
 
 /// How the floor is applied. Default: enforce (a legacy client is refused). brownout refuses
@@ -53,41 +54,6 @@ struct CertificateConfig {
 /// What tlsfloor tells its upstream before the client's bytes (see proxy/proxy_protocol/).
 enum class UpstreamProxyProtocol { none, v1, v2, v2_addresses };
 
-/// TLS from tlsfloor to its upstream (upstream.tls). Verification is on unless written off.
-struct UpstreamTlsConfig {
-  /// Sent as SNI and checked against the upstream's certificate. Empty: the upstream's host
-  /// (a DNS name; an IP literal is checked as an address and no SNI is sent).
-  std::string server_name;
-  /// PEM certificates of the CAs to trust. Empty: the system store (kSystemCaFile).
-  std::string ca_file;
-  bool verify = true;
-  /// May go down to TLS1.0: the upstream side of a deprecation is often a service that speaks
-  /// nothing newer.
-  TlsVersion min_version = TlsVersion::tls1_2;
-  TlsVersion max_version = TlsVersion::tls1_3;
-  /// A client certificate for upstreams that ask for one (cert and key, or neither).
-  std::optional<CertificateConfig> client_certificate;
-  /// ALPN offered to the upstream. Empty: the protocol the client negotiated, if any.
-  std::vector<std::string> alpn;
-  SourceMark where;          // the `tls` mapping
-  SourceMark ca_file_where;  // the `ca_file` value, or the mapping when it is left out
-  friend bool operator==(const UpstreamTlsConfig&, const UpstreamTlsConfig&) = default;
-};
-
-/// Debian's bundle of the system's trusted CAs (package ca-certificates).
-inline constexpr std::string_view kSystemCaFile = "/etc/ssl/certs/ca-certificates.crt";
-
-struct UpstreamConfig {
-  Endpoint address;
-  Duration connect_timeout = std::chrono::seconds(5);
-  /// v1: the client's address in a text line; v2: binary, with the SNI, the TLS facts and
-  /// tlsfloor's own (JA4 and decision) as TLVs; v2-addresses: binary without TLVs (28 bytes,
-  /// for receivers that read at most 107 bytes of header, such as nginx 1.22's stream module).
-  UpstreamProxyProtocol proxy_protocol = UpstreamProxyProtocol::none;
-  /// Absent: plain TCP to the upstream.
-  std::optional<UpstreamTlsConfig> tls;
-};
-
 /// TLS 1.0-1.2 cipher suites, in BoringSSL's cipher-string syntax ("ECDHE+AESGCM:ECDHE+AES");
 /// a YAML list of IANA names ("TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256") is joined with ':'.
 /// The order is the server's preference. TLS 1.3 suites are not configurable: BoringSSL fixes
@@ -107,6 +73,45 @@ inline constexpr std::string_view kDefaultCiphers =
     "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
     "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305:"
     "ECDHE-ECDSA-AES128-SHA:ECDHE-RSA-AES128-SHA:ECDHE-ECDSA-AES256-SHA:ECDHE-RSA-AES256-SHA";
+
+/// TLS from tlsfloor to its upstream (upstream.tls). Verification is on unless written off.
+struct UpstreamTlsConfig {
+  /// Sent as SNI and checked against the upstream's certificate. Empty: the upstream's host
+  /// (a DNS name; an IP literal is checked as an address and no SNI is sent).
+  std::string server_name;
+  /// PEM certificates of the CAs to trust. Empty: the system store (kSystemCaFile).
+  std::string ca_file;
+  bool verify = true;
+  /// May go down to TLS1.0: the upstream side of a deprecation is often a service that speaks
+  /// nothing newer.
+  TlsVersion min_version = TlsVersion::tls1_2;
+  TlsVersion max_version = TlsVersion::tls1_3;
+  /// A client certificate for upstreams that ask for one (cert and key, or neither).
+  std::optional<CertificateConfig> client_certificate;
+  /// ALPN offered to the upstream. Empty: the protocol the client negotiated, if any.
+  std::vector<std::string> alpn;
+  /// The TLS 1.0-1.2 suites offered to the upstream (like tls.ciphers; default the same secure
+  /// list): the upstream leg gets a cipher floor too, so no 3DES or static RSA is negotiated
+  /// with an upstream unless written here.
+  CipherList ciphers{std::string(kDefaultCiphers), {}};
+  SourceMark where;          // the `tls` mapping
+  SourceMark ca_file_where;  // the `ca_file` value, or the mapping when it is left out
+  friend bool operator==(const UpstreamTlsConfig&, const UpstreamTlsConfig&) = default;
+};
+
+/// Debian's bundle of the system's trusted CAs (package ca-certificates).
+inline constexpr std::string_view kSystemCaFile = "/etc/ssl/certs/ca-certificates.crt";
+
+struct UpstreamConfig {
+  Endpoint address;
+  Duration connect_timeout = std::chrono::seconds(5);
+  /// v1: the client's address in a text line; v2: binary, with the SNI, the TLS facts and
+  /// tlsfloor's own (JA4 and decision) as TLVs; v2-addresses: binary without TLVs (28 bytes,
+  /// for receivers that read at most 107 bytes of header, such as nginx 1.22's stream module).
+  UpstreamProxyProtocol proxy_protocol = UpstreamProxyProtocol::none;
+  /// Absent: plain TCP to the upstream.
+  std::optional<UpstreamTlsConfig> tls;
+};
 
 struct TlsConfig {
   /// Clients whose best offered version is below this are legacy. Default TLS1.2.

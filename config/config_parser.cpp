@@ -20,6 +20,7 @@
 
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -86,8 +87,9 @@ constexpr std::string_view kLegacyClientsKeys[] = {"ipv4_prefix", "ipv6_prefix",
 constexpr std::string_view kAccessLogKeys[] = {"path", "legacy_only", "follow_symlinks"};
 constexpr std::string_view kUpstreamKeys[] = {"address", "connect_timeout", "proxy_protocol",
                                               "tls"};
-constexpr std::string_view kUpstreamTlsKeys[] = {"server_name", "ca_file", "verify", "min_version",
-                                                 "max_version", "cert",    "key",    "alpn"};
+constexpr std::string_view kUpstreamTlsKeys[] = {"server_name", "ca_file",     "verify",
+                                                 "min_version", "max_version", "cert",
+                                                 "key",         "alpn",        "ciphers"};
 constexpr std::string_view kCertificateKeys[] = {"cert", "key"};
 constexpr std::string_view kTlsKeys[] = {"min_version", "max_version", "alpn", "ciphers",
                                          "legacy_ciphers"};
@@ -172,17 +174,87 @@ std::string route_name_problem(std::string_view name) {
   return "";
 }
 
-// The lowest version a route lets in, exceptions aside: its floor when it enforces; otherwise
-// (observe, or brownout outside a window) anything.
-TlsVersion lowest_admitted(const RouteSettings& settings) {
-  return settings.enforcement.mode == EnforcementMode::enforce ? settings.tls.min_version
-                                                               : TlsVersion::tls1_0;
+// How lax a route is towards its upstream, exceptions aside: the lowest version it lets in (its
+// floor when it enforces; otherwise, observe or brownout between windows, anything) and the
+// suites it lets a client in with (its floor's when the cipher floor enforces; otherwise the
+// legacy list, by default every suite the library has).
+constexpr std::string_view kCompatibilitySuites = "every suite the library has";
+
+struct Laxness {
+  TlsVersion lowest = TlsVersion::tls1_0;
+  std::string suites;
+  friend bool operator==(const Laxness&, const Laxness&) = default;
+};
+
+Laxness laxness_of(const RouteSettings& settings) {
+  const EnforcementConfig& enforcement = settings.enforcement;
+  Laxness laxness;
+  laxness.lowest =
+      enforcement.mode == EnforcementMode::enforce ? settings.tls.min_version : TlsVersion::tls1_0;
+  const bool ciphers_enforced = enforcement.cipher_mode == EnforcementMode::enforce &&
+                                enforcement.mode == EnforcementMode::enforce;
+  laxness.suites = ciphers_enforced              ? settings.tls.ciphers.text
+                   : settings.tls.legacy_ciphers ? settings.tls.legacy_ciphers->text
+                                                 : std::string(kCompatibilitySuites);
+  return laxness;
 }
 
-std::string describe_floor(const RouteSettings& settings) {
-  return std::string(to_string(settings.tls.min_version)) + " " +
-         std::string(to_string(settings.enforcement.mode));
+// "TLS1.2 enforce"; when only the suites differ, ", suites <which> (cipher_mode <mode>)" too.
+std::string describe_floor(const RouteSettings& settings, bool with_ciphers) {
+  std::string text = std::string(to_string(settings.tls.min_version)) + " " +
+                     std::string(to_string(settings.enforcement.mode));
+  if (with_ciphers) {
+    const std::string suites = laxness_of(settings).suites;
+    const std::string which = suites == kDefaultCiphers        ? "of the default list"
+                              : suites == kCompatibilitySuites ? std::string(suites)
+                                                               : quoted(suites);
+    text += ", suites " + which + " (cipher_mode " +
+            std::string(to_string(settings.enforcement.cipher_mode)) + ")";
+  }
+  return text;
 }
+
+// The addresses an upstream name stands for (an IP literal is itself), so that "localhost:80"
+// and "127.0.0.1:80" are known to be one upstream. A name that does not resolve here stands for
+// itself. Resolved once per name, and only for routes whose floors differ.
+class UpstreamIdentities {
+ public:
+  bool same(const Endpoint& a, const Endpoint& b) {
+    if (a.port != b.port) return false;
+    if (a == b) return true;
+    const std::vector<std::string>& first = addresses(a.host);
+    const std::vector<std::string>& second = addresses(b.host);
+    return std::any_of(first.begin(), first.end(), [&](const std::string& address) {
+      return std::find(second.begin(), second.end(), address) != second.end();
+    });
+  }
+
+ private:
+  const std::vector<std::string>& addresses(const std::string& host) {
+    const auto known = resolved_.find(host);
+    if (known != resolved_.end()) return known->second;
+    std::vector<std::string>& out = resolved_[host];
+    addrinfo hints{};
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    addrinfo* found = nullptr;
+    if (::getaddrinfo(host.c_str(), nullptr, &hints, &found) == 0) {
+      for (const addrinfo* entry = found; entry != nullptr; entry = entry->ai_next) {
+        char text[INET6_ADDRSTRLEN] = {};
+        const void* raw = entry->ai_family == AF_INET
+                              ? static_cast<const void*>(
+                                    &reinterpret_cast<sockaddr_in*>(entry->ai_addr)->sin_addr)
+                              : static_cast<const void*>(
+                                    &reinterpret_cast<sockaddr_in6*>(entry->ai_addr)->sin6_addr);
+        if (::inet_ntop(entry->ai_family, raw, text, sizeof text) != nullptr) out.push_back(text);
+      }
+      ::freeaddrinfo(found);
+    }
+    if (out.empty()) out.push_back(ascii_lowercase(host));
+    return out;
+  }
+  std::map<std::string, std::vector<std::string>> resolved_;
+};
 
 // verify: false is allowed (a legacy service with a certificate nobody can check), but it is
 // said every time: the upstream leg is then open to anyone on its path.
@@ -206,32 +278,56 @@ std::vector<ConfigError> unverified_upstream_warnings(const Config& config) {
   return warnings;
 }
 
-// A route's floor protects its upstream only if no laxer route of the same listener reaches the
-// same upstream: a client picks the route by the SNI it sends.
+// A route's floor protects its upstream only if no laxer route reaches the same upstream: a
+// client picks the route by the SNI it sends, and the listener by the port it connects to.
+// Every pair of routes of every listener is compared (each pair once, said at the later one).
 std::vector<ConfigError> shared_upstream_warnings(const Config& config) {
-  std::vector<ConfigError> warnings;
+  struct Site {
+    const ListenerConfig* listener;
+    std::string_view route;
+    const RouteSettings* settings;
+    SourceMark where;
+  };
+  std::vector<Site> sites;
   for (const ListenerConfig& listener : config.listeners) {
+    sites.push_back({&listener, kDefaultRouteName, &listener, listener.where});
     for (const RouteConfig& route : listener.routes) {
-      // Against the default route and every route before this one: each pair once.
-      std::vector<std::pair<std::string_view, const RouteSettings*>> others{
-          {kDefaultRouteName, &listener}};
-      for (const RouteConfig& other : listener.routes) {
-        if (&other == &route) break;
-        others.emplace_back(other.name, &other);
+      sites.push_back({&listener, route.name, &route, route.where});
+    }
+  }
+  UpstreamIdentities identities;
+  std::vector<ConfigError> warnings;
+  for (std::size_t i = 0; i < sites.size(); ++i) {
+    for (std::size_t j = 0; j < i; ++j) {
+      const Site& site = sites[i];
+      const Site& other = sites[j];
+      const Laxness ours = laxness_of(*site.settings);
+      const Laxness theirs = laxness_of(*other.settings);
+      if (ours == theirs) continue;
+      const Endpoint& upstream = site.settings->upstream.address;
+      const Endpoint& other_upstream = other.settings->upstream.address;
+      if (!identities.same(upstream, other_upstream)) continue;
+      // The suites are named only when the versions do not already tell the floors apart.
+      const bool with_ciphers = ours.lowest == theirs.lowest;
+      const std::string what = upstream == other_upstream
+                                   ? "upstream " + upstream.to_string()
+                                   : "upstream " + upstream.to_string() + " (also reached as " +
+                                         other_upstream.to_string() + ")";
+      std::string pair;
+      if (site.listener == other.listener) {
+        pair = "routes " + quoted(site.route) + " (" +
+               describe_floor(*site.settings, with_ciphers) + ") and " + quoted(other.route) +
+               " (" + describe_floor(*other.settings, with_ciphers) + ") of listener " +
+               quoted(site.listener->name) + " share " + what;
+      } else {
+        pair = "route " + quoted(site.route) + " of listener " + quoted(site.listener->name) +
+               " (" + describe_floor(*site.settings, with_ciphers) + ") and route " +
+               quoted(other.route) + " of listener " + quoted(other.listener->name) + " (" +
+               describe_floor(*other.settings, with_ciphers) + ") share " + what;
       }
-      for (const auto& [other_name, other] : others) {
-        if (!(other->upstream.address == route.upstream.address) ||
-            lowest_admitted(*other) == lowest_admitted(route)) {
-          continue;
-        }
-        warnings.push_back(
-            {route.where, "routes " + quoted(route.name) + " (" + describe_floor(route) + ") and " +
-                              quoted(other_name) + " (" + describe_floor(*other) +
-                              ") of listener " + quoted(listener.name) + " share upstream " +
-                              route.upstream.address.to_string() +
-                              ": a client reaches it through the laxer route by sending that "
-                              "route's SNI, so the stricter floor does not protect it"});
-      }
+      warnings.push_back({site.where, pair + ": a client reaches it through the laxer route by "
+                                             "sending that route's SNI or connecting to its "
+                                             "port, so the stricter floor does not protect it"});
     }
   }
   return warnings;
@@ -422,6 +518,7 @@ class Parser {
       for (ConfigError& warning : unverified_upstream_warnings(config)) {
         result.warnings.push_back(std::move(warning));
       }
+      for (ConfigError& warning : warnings_) result.warnings.push_back(std::move(warning));
       sort_by_position(result.warnings);
       result.config = std::move(config);
     } else {
@@ -438,6 +535,10 @@ class Parser {
 
   void error(SourceMark where, std::string message) {
     errors_.push_back(ConfigError{std::move(where), std::move(message)});
+  }
+  // Valid, but probably not meant or not safe: said at start, by --check and on reload.
+  void warn(SourceMark where, std::string message) {
+    warnings_.push_back(ConfigError{std::move(where), std::move(message)});
   }
 
   // --- generic readers -------------------------------------------------------------------------
@@ -768,6 +869,17 @@ class Parser {
     tickets.keys = std::move(parsed.keys);
   }
 
+  // A secret anyone on the machine may read (a key file left 0644 by a deployment tool) is not
+  // refused, since the TLS layer can still use it, but said every time it is loaded.
+  void warn_if_readable_by_others(const SourceMark& where, std::string_view what,
+                                  const std::string& path) {
+    struct stat status {};
+    if (::stat(path.c_str(), &status) == 0 && (status.st_mode & S_IROTH) != 0) {
+      warn(where, std::string(what) + " " + path +
+                      " is readable by every user of this machine (chmod o-rwx)");
+    }
+  }
+
   // The admin token: the file's first line, which must be at least 16 characters, and the file
   // must not be readable by others (it is a secret).
   std::optional<std::string> read_token_file(const Value& value, const std::string& path) {
@@ -790,6 +902,13 @@ class Parser {
     if (::stat(path.c_str(), &status) == 0 && (status.st_mode & S_IRWXO) != 0) {
       error(value.where, "admin token file " + path + " is readable by others (chmod o-rwx)");
       return std::nullopt;
+    }
+    if (token.size() < kGoodTokenLength) {
+      // Accepted: a shorter one may be all a deployment can change now. But it is guessed
+      // sooner than it should be, and POST /reload is worth guessing.
+      warn(value.where, "admin token in " + path + " is " + std::to_string(token.size()) +
+                            " characters; use " + std::to_string(kGoodTokenLength) +
+                            " or more random ones (openssl rand -hex 32 > FILE)");
     }
     return token;
   }
@@ -915,6 +1034,12 @@ class Parser {
         if (!text) continue;
         std::string problem;
         if (auto prefix = parse_address_prefix(*text, &problem)) {
+          if (prefix->length == 0) {
+            // Every address may then claim to speak for any client: its header is believed.
+            warn(entry.where, "trusted " + quoted(*text) +
+                                  " trusts every address to send a PROXY header: any client can "
+                                  "then name any source address (list the balancers' addresses)");
+          }
           proxy_protocol.trusted.push_back(*prefix);
         } else {
           error(entry.where, "invalid trusted address " + quoted(*text) + ": " + problem +
@@ -1051,11 +1176,16 @@ class Parser {
     } else if (cert && key) {
       auto cert_path = read_path(*cert);
       auto key_path = read_path(*key);
+      if (key_path) warn_if_readable_by_others(key->where, "private key", *key_path);
       if (cert_path && key_path) {
         read.client_certificate = CertificateConfig{*cert_path, *key_path, cert->where};
       }
     }
     if (const Value* alpn = fields->find("alpn")) read.alpn = read_alpn(*alpn);
+    if (const Value* ciphers = fields->find("ciphers")) {
+      // Its names are checked when the upstream's TLS context is made (tls/upstream_tls.h).
+      if (auto list = read_cipher_list(*ciphers)) read.ciphers = std::move(*list);
+    }
     all_upstream_tls_.push_back(read);
     tls = std::move(read);
   }
@@ -1079,7 +1209,10 @@ class Parser {
         if (auto path = read_path(*cert)) certificate.cert_path = *path;
       }
       if (const Value* key = require(*fields, "key")) {
-        if (auto path = read_path(*key)) certificate.key_path = *path;
+        if (auto path = read_path(*key)) {
+          certificate.key_path = *path;
+          warn_if_readable_by_others(key->where, "private key", *path);
+        }
       }
       if (!certificate.cert_path.empty() && !certificate.key_path.empty()) {
         all_certificates_.push_back(certificate);
@@ -1583,6 +1716,7 @@ class Parser {
   std::string source_name_;
   std::string base_dir_;
   std::vector<ConfigError> errors_;
+  std::vector<ConfigError> warnings_;
   std::vector<std::pair<std::string, SourceMark>> names_;
   std::vector<ListenSite> listen_sites_;
   std::vector<CertificateConfig> all_certificates_;

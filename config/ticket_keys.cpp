@@ -81,10 +81,29 @@ TicketKeysParse parse_ticket_keys(std::string_view text) {
     std::copy_n(bytes->begin(), key.name.size(), key.name.begin());
     key.hmac_key.assign(bytes->begin() + 16, bytes->begin() + 16 + secret);
     key.aes_key.assign(bytes->begin() + 16 + secret, bytes->end());
-    const bool repeated = std::any_of(result.keys.begin(), result.keys.end(),
-                                      [&](const TicketKey& seen) { return seen.name == key.name; });
-    if (repeated) {
+    // A zero key is a placeholder or a broken generator, not a secret; a repeated secret is
+    // a copy-paste slip that halves what a rotation achieves. Neither is ever meant.
+    const auto all_zero = [](const auto& bytes) {
+      return std::all_of(bytes.begin(), bytes.end(), [](std::uint8_t b) { return b == 0; });
+    };
+    if (all_zero(key.hmac_key) || all_zero(key.aes_key)) {
+      result.error =
+          where + "the key is all zero bytes (make one with openssl rand 80 | base64 -w0)";
+      return result;
+    }
+    const bool repeated_name =
+        std::any_of(result.keys.begin(), result.keys.end(),
+                    [&](const TicketKey& seen) { return seen.name == key.name; });
+    if (repeated_name) {
       result.error = where + "a key with this name (its first 16 bytes) is already listed";
+      return result;
+    }
+    const bool repeated_secret =
+        std::any_of(result.keys.begin(), result.keys.end(), [&](const TicketKey& seen) {
+          return seen.hmac_key == key.hmac_key || seen.aes_key == key.aes_key;
+        });
+    if (repeated_secret) {
+      result.error = where + "this key's secret is already listed under another name";
       return result;
     }
     result.keys.push_back(std::move(key));

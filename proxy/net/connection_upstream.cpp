@@ -6,6 +6,7 @@
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/write.hpp>
 
+#include "config/bounded_text.h"
 #include "proxy/net/connection.h"
 #include "proxy/proxy_protocol/proxy_header_writer.h"
 #include "proxy/tls/ssl_error.h"
@@ -70,7 +71,10 @@ Awaitable<bool> Connection::upstream_handshake() {
   const SslOutcome outcome = co_await complete_ssl(Side::upstream, SslOp::handshake);
   if (outcome.done()) {
     const auto version = static_cast<std::uint16_t>(SSL_version(ssl));
-    route_->metrics->count_upstream_handshake(version, SSL_session_reused(ssl) == 1);
+    const SSL_CIPHER* cipher = SSL_get_current_cipher(ssl);
+    route_->metrics->count_upstream_handshake(version, SSL_session_reused(ssl) == 1,
+                                              SSL_CIPHER_get_protocol_id(cipher),
+                                              SSL_CIPHER_standard_name(cipher));
     if (pending_end_) {
       pending_end_->upstream_version = version;
       pending_end_->upstream_cipher = SSL_CIPHER_standard_name(SSL_get_current_cipher(ssl));
@@ -114,7 +118,9 @@ Awaitable<bool> Connection::send_proxy_header() {
     unsigned alpn_length = 0;
     SSL_get0_alpn_selected(ssl, &alpn, &alpn_length);
     header.alpn.assign(reinterpret_cast<const char*>(alpn), alpn_length);
-    if (const char* name = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name)) {
+    // The client's SNI, only when it is a host name: its bytes are the client's to choose.
+    if (const char* name = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
+        name != nullptr && config::is_host_name(name)) {
       header.authority = name;
     }
     header.tls_version = SSL_get_version(ssl);

@@ -336,7 +336,7 @@ admin::ReloadOutcome Server::reload() {
   return future.get();
 }
 
-admin::ReloadOutcome Server::reload_now() {
+admin::ReloadOutcome Server::reload_now(ReloadAttempt attempt) {
   if (stopping_) return {false, "stopping: not reloading\n"};
   auto parsed = config::load_config_file(config_.source_path);
   // Read before building, so that a file changing meanwhile shows as a change next time rather
@@ -350,7 +350,8 @@ admin::ReloadOutcome Server::reload_now() {
   if (!candidate) {
     std::string text;
     for (const auto& error : errors) text += error.to_string() + "\n";
-    return refuse_reload(text + std::to_string(errors.size()) + " configuration error(s)\n");
+    return refuse_reload(text + std::to_string(errors.size()) + " configuration error(s)\n",
+                         attempt);
   }
   warn_of_restart_only_changes(candidate->config);
   for (const auto& warning : parsed.warnings) spdlog::warn("{}", warning.to_string());
@@ -358,7 +359,7 @@ admin::ReloadOutcome Server::reload_now() {
   try {
     plan = plan_listeners(*candidate);
   } catch (const std::system_error& e) {
-    return refuse_reload(std::string(e.what()) + "\n");
+    return refuse_reload(std::string(e.what()) + "\n", attempt);
   }
   commit(std::move(*candidate), plan);
   metrics_->config_loaded(std::chrono::system_clock::now(), /*reload=*/true);
@@ -369,7 +370,11 @@ admin::ReloadOutcome Server::reload_now() {
   return {true, summary + "\n"};
 }
 
-admin::ReloadOutcome Server::refuse_reload(const std::string& why) {
+admin::ReloadOutcome Server::refuse_reload(const std::string& why, ReloadAttempt attempt) {
+  if (attempt == ReloadAttempt::tentative) {
+    spdlog::info("changed files not applied yet (they may still be being written): {}", why);
+    return {false, why};
+  }
   spdlog::error("reload refused, the running configuration stays: {}", why);
   metrics_->config_reload_failed();
   return {false, "reload refused, the running configuration stays:\n" + why};
@@ -503,22 +508,50 @@ asio::awaitable<void> Server::persist_state() {
 asio::awaitable<void> Server::watch_files() {
   // While the checks are off (interval 0s), look again now and then: a reload may turn them on.
   constexpr auto kWhileOff = std::chrono::seconds(5);
+  // Writers are rarely caught at one instant: a certificate is renewed a moment before its key,
+  // a ticket keys file is written in two steps. A change is applied once the files have held
+  // still for kSettle, and a reload that fails is tried again while they may still be settling
+  // (kSettleWindow); only then is it a failure, counted and alerted on.
+  constexpr auto kSettle = std::chrono::seconds(1);
+  constexpr auto kSettleWindow = std::chrono::seconds(10);
   asio::steady_timer timer(control_);
-  while (!stopping_) {
-    const auto interval = config_.certificate_reload_interval;
-    timer.expires_after(interval.count() > 0 ? std::chrono::milliseconds(interval) : kWhileOff);
+  const auto pause = [&](auto duration) -> asio::awaitable<void> {
+    timer.expires_after(duration);
     boost::system::error_code ec;
     co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  };
+  while (!stopping_) {
+    const auto interval = config_.certificate_reload_interval;
+    co_await pause(interval.count() > 0 ? std::chrono::milliseconds(interval) : kWhileOff);
     if (stopping_ || config_.certificate_reload_interval.count() == 0) continue;
     const auto changed =
         WatchedFiles::read(config_.reloadable_files()).changed_since(watched_files_);
     if (changed.empty()) continue;
     std::string names;
     for (const std::string& path : changed) names += (names.empty() ? "" : ", ") + path;
-    spdlog::info("certificate files changed ({}): reloading", names);
-    // A half-written or broken file fails the reload: the running certificates stay, and the
-    // same contents are not tried again (reload_now() took them as the files' state).
-    metrics_->certificate_reloaded(reload_now().ok);
+    spdlog::info("certificate files changed ({}): reloading once they hold still", names);
+    const auto window_ends = std::chrono::steady_clock::now() + kSettleWindow;
+    const auto settling = [&] { return std::chrono::steady_clock::now() < window_ends; };
+    WatchedFiles seen = WatchedFiles::read(config_.reloadable_files());
+    while (settling() && !stopping_) {
+      co_await pause(kSettle);
+      WatchedFiles again = WatchedFiles::read(config_.reloadable_files());
+      const bool still = again.changed_since(seen).empty();
+      seen = std::move(again);
+      if (still) break;
+    }
+    // A broken file fails the reload: the running certificates stay, and the same contents
+    // are not tried again (reload_now() took them as the files' state); a later change is.
+    admin::ReloadOutcome outcome = reload_now(ReloadAttempt::tentative);
+    while (!outcome.ok && settling() && !stopping_) {
+      co_await pause(kSettle);
+      if (WatchedFiles::read(config_.reloadable_files()).changed_since(watched_files_).empty()) {
+        continue;
+      }
+      outcome = reload_now(ReloadAttempt::tentative);
+    }
+    if (!outcome.ok && !stopping_) outcome = refuse_reload(outcome.message, ReloadAttempt::final);
+    metrics_->certificate_reloaded(outcome.ok);
   }
 }
 

@@ -102,8 +102,11 @@ class Server {
 
   // Reload, in steps, all on the control thread: parse and build the candidate, bind what is
   // new, then commit (which cannot fail). Anything refused before the commit changes nothing.
-  admin::ReloadOutcome reload_now();
-  admin::ReloadOutcome refuse_reload(const std::string& why);
+  // A tentative attempt (changed files that may still be being written) that is refused is
+  // neither logged as an error nor counted: its caller tries again, and decides when it failed.
+  enum class ReloadAttempt { final, tentative };
+  admin::ReloadOutcome reload_now(ReloadAttempt attempt = ReloadAttempt::final);
+  admin::ReloadOutcome refuse_reload(const std::string& why, ReloadAttempt attempt);
   void warn_of_restart_only_changes(const config::Config& next) const;
   // Throws std::system_error when a new address cannot be bound.
   ListenerPlan plan_listeners(const Candidate& candidate);

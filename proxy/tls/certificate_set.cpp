@@ -173,6 +173,8 @@ void add_certificate_errors(config::ParseResult& parsed) {
   }
   add_cipher_list_errors(parsed.cipher_lists, parsed.errors);
   config::sort_by_position(parsed.errors);
+  // A list checked twice (an upstream's ciphers: as a list and by its context) is said once.
+  parsed.errors.erase(std::unique(parsed.errors.begin(), parsed.errors.end()), parsed.errors.end());
 }
 
 CertificateSet CertificateSet::load(const std::vector<config::CertificateConfig>& certificates,

@@ -8,6 +8,7 @@
 
 #include "proxy/tls/alpn.h"
 #include "proxy/tls/certificate_set.h"
+#include "proxy/tls/cipher_suites.h"
 #include "proxy/tls/ssl_error.h"
 
 namespace tlsfloor::tls {
@@ -86,6 +87,13 @@ std::shared_ptr<const UpstreamTls> UpstreamTls::load(const config::UpstreamTlsCo
       SSL_CTX_set_max_proto_version(context, static_cast<uint16_t>(config.max_version)) != 1) {
     errors.push_back({config.where, "cannot create a TLS context: " + take_ssl_error()});
     return nullptr;
+  }
+  if (SSL_CTX_set_strict_cipher_list(context, config.ciphers.text.c_str()) != 1) {
+    // Named at the list's position (cipher_suites.h says which entry is unknown).
+    std::string error;
+    parse_cipher_list(config.ciphers.text, error);
+    errors.push_back({config.ciphers.where.file.empty() ? config.where : config.ciphers.where,
+                      error.empty() ? "invalid cipher list" : error});
   }
   if (config.verify || !config.ca_file.empty()) load_trust(context, config, errors);
   SSL_CTX_set_verify(context, config.verify ? SSL_VERIFY_PEER : SSL_VERIFY_NONE, nullptr);

@@ -12,6 +12,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "tests/integration/proxy_config.h"
 #include "tests/support/admin_client.h"
@@ -187,7 +188,8 @@ std::string served_name(std::uint16_t port) {
 
 // certbot writes in place or renames over; Kubernetes swaps a `..data` symlink. Either way the
 // change is picked up within certificate_reload.interval, and a half-written file is never
-// served: the reload fails, is counted, and the running certificate stays.
+// served: the reload fails (counted once the ten-second settle window has passed without the
+// write completing), and the running certificate stays.
 TEST(CertificateReloadTest, ChangedFilesAreServedAndAHalfWrittenOneNever) {
   TempDir dir;
   TcpUpstream upstream(UpstreamMode::echo);
@@ -249,6 +251,34 @@ TEST(CertificateReloadTest, ChangedFilesAreServedAndAHalfWrittenOneNever) {
   EXPECT_EQ(open_before.peer_common_name(), "first.test");
   ASSERT_TRUE(open_before.write_all("still here"));
   EXPECT_EQ(open_before.read_exactly(10), "still here");
+}
+
+// Renewals are often written in two steps (the certificate, a moment later its key). Between
+// them the pair does not match: the changed files are retried for a settle window before the
+// reload counts as failed, so the renewal is served and nothing fires the reload alert.
+TEST(CertificateReloadTest, ACertificateWrittenBeforeItsKeyIsNoFailure) {
+  TempDir dir;
+  TcpUpstream upstream(UpstreamMode::echo);
+  const PemFiles first = make_self_signed(dir, "first", {"first.test"});
+  const PemFiles renewed = make_self_signed(dir, "renewed", {"renewed.test"});
+  dir.write("tls.crt", contents_of(first.cert_path));
+  dir.write("tls.key", contents_of(first.key_path));
+  ListenerSpec spec;
+  spec.upstream_port = upstream.port();
+  spec.certificates = {{(dir.path() / "tls.crt").string(), (dir.path() / "tls.key").string()}};
+  const std::string path = dir.write(
+      "tlsfloor.yaml", proxy_yaml({spec}, "5s", "certificate_reload: {interval: 200ms}\n"));
+  auto proxy = RunningProxy::from_file(path);
+  dir.write("tls.crt", contents_of(renewed.cert_path));
+  // Well past the check interval and the settle second, well within the ten-second window.
+  std::this_thread::sleep_for(std::chrono::milliseconds(2500));
+  EXPECT_EQ(served_name(proxy->port()), "first.test") << "a mismatched pair is never served";
+  dir.write("tls.key", contents_of(renewed.key_path));
+  EXPECT_EQ(eventually_equals([&] { return served_name(proxy->port()); }, "renewed.test"),
+            "renewed.test");
+  EXPECT_EQ(proxy->metric("tlsfloor_certificate_reloads_total", {{"result", "failure"}}), 0);
+  EXPECT_EQ(proxy->metric("tlsfloor_config_reloads_total", {{"result", "failure"}}), 0);
+  EXPECT_EQ(proxy->metric("tlsfloor_certificate_reloads_total", {{"result", "success"}}), 1);
 }
 
 }  // namespace

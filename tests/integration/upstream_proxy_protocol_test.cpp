@@ -7,9 +7,12 @@
 #include <gtest/gtest.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "proxy/proxy_protocol/proxy_header.h"
 #include "tests/integration/proxy_config.h"
@@ -27,6 +30,19 @@ std::uint16_t local_port(int fd) {
   socklen_t length = sizeof address;
   ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
   return ntohs(address.sin_port);
+}
+
+// A top-level TLV of a version 2 header over IPv4, found by walking the TLVs after the 16-byte
+// preamble and the 12 bytes of addresses: searching for the type byte alone could land in a
+// port number.
+std::optional<std::string> top_level_tlv(const std::string& header, std::uint8_t type) {
+  for (std::size_t at = 28; at + 3 <= header.size();) {
+    const std::size_t length =
+        static_cast<std::uint8_t>(header[at + 1]) << 8 | static_cast<std::uint8_t>(header[at + 2]);
+    if (static_cast<std::uint8_t>(header[at]) == type) return header.substr(at + 3, length);
+    at += 3 + length;
+  }
+  return std::nullopt;
 }
 
 std::unique_ptr<RunningProxy> start(TempDir& dir, std::uint16_t upstream_port,
@@ -80,17 +96,40 @@ TEST(UpstreamProxyProtocolTest, V2NamesTheClientAndHowItSpokeTls) {
   EXPECT_NE(header.find(tlv(0x23, "TLS_AES_128_GCM_SHA256")), std::string::npos);
   EXPECT_NE(header.find(tlv(0x24, "ecdsa-with-SHA256")), std::string::npos);
   EXPECT_NE(header.find(tlv(0x25, "EC256")), std::string::npos);
-  // tlsfloor's facts, found by walking the top-level TLVs after the 16-byte preamble and the
-  // 12 bytes of IPv4 addresses: searching for the type byte alone could land in a port number.
-  std::string facts;
-  for (std::size_t at = 28; at + 3 <= header.size();) {
-    const std::size_t length =
-        static_cast<std::uint8_t>(header[at + 1]) << 8 | static_cast<std::uint8_t>(header[at + 2]);
-    if (static_cast<std::uint8_t>(header[at]) == 0xE0) facts = header.substr(at + 3, length);
-    at += 3 + length;
-  }
+  const std::string facts = top_level_tlv(header, 0xE0).value_or("");
   EXPECT_EQ(facts.substr(0, 8), "ja4=t13d") << facts;
   EXPECT_NE(facts.find(";decision=allowed"), std::string::npos) << facts;
+}
+
+// The AUTHORITY TLV carries the client's SNI only when it is a host name: a client that sends
+// CR, LF or bytes that are not ASCII there must not reach whatever parses the header upstream.
+TEST(UpstreamProxyProtocolTest, AnSniThatIsNoHostNameIsNotPassedOn) {
+  TempDir dir;
+  TcpUpstream upstream(UpstreamMode::greet_then_collect, "");
+  auto proxy = start(dir, upstream.port(), "v2");
+  for (const std::string sni : {std::string("evil\r\nX-Injected: 1\r\n\x7f\xc3("),
+                                std::string("-leading.example"), std::string("good.example")}) {
+    ClientOptions options;
+    options.server_name = sni;
+    TlsClient client(proxy->port(), options);
+    ASSERT_TRUE(client.handshake()) << sni;
+    ASSERT_TRUE(client.write_all("x"));
+    client.finish_sending();
+    client.read_to_end();
+  }
+  const auto received = upstream.wait_for_finished(3);
+  ASSERT_EQ(received.size(), 3u);
+  std::vector<std::optional<std::string>> authorities;
+  for (const std::string& bytes : received) {
+    const auto parsed = proxy_protocol::parse_proxy_header(
+        {reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()});
+    ASSERT_TRUE(parsed.header) << parsed.detail;
+    authorities.push_back(top_level_tlv(bytes.substr(0, parsed.header->length), 0x02));
+  }
+  // Connections may finish in any order: what matters is which names went through.
+  std::sort(authorities.begin(), authorities.end());
+  EXPECT_EQ(authorities,
+            (std::vector<std::optional<std::string>>{std::nullopt, std::nullopt, "good.example"}));
 }
 
 // nginx behind tlsfloor reads the header and answers with the client it names.

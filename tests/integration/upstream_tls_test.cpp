@@ -173,6 +173,42 @@ TEST(UpstreamTlsTest, AnUpstreamThatSpeaksNoCommonVersionIsAVersionMismatch) {
             1);
 }
 
+// The upstream leg has a cipher floor of its own: an upstream that offers only static RSA (no
+// forward secrecy) is refused with the defaults, and reached only when its suite is written into
+// upstream.tls.ciphers, where what was negotiated is counted. (Debian's OpenSSL has no 3DES left
+// to play an older upstream with.)
+TEST(UpstreamTlsTest, TheUpstreamLegHasACipherFloor) {
+  TempDir dir;
+  const PemFiles certificate =
+      make_self_signed(dir, "legacy", {"legacy.internal"}, KeyType::rsa_2048);
+  const std::uint16_t port = unused_port();
+  const auto server = start_s_server(port, certificate, {"-tls1_2", "-cipher", "AES128-SHA"});
+  ASSERT_TRUE(wait_for_listener(port)) << server->output();
+  ListenerSpec spec;
+  spec.upstream_port = port;
+  spec.certificates = {make_self_signed(dir, "api", {"localhost"})};
+  const std::string trust =
+      "tls: {server_name: legacy.internal, ca_file: \"" + certificate.cert_path + "\"";
+  spec.upstream_extra = trust + "}";
+  {
+    RunningProxy proxy(proxy_yaml({spec}));
+    EXPECT_EQ(get_page(proxy.port()), "");
+    EXPECT_EQ(proxy.metric_eventually("tlsfloor_upstream_handshakes_total",
+                                      {{"listener", "api"}, {"outcome", "handshake_refused"}}, 1),
+              1);
+  }
+  spec.upstream_extra = trust + ", ciphers: \"ECDHE+AESGCM:AES128-SHA\"}";
+  RunningProxy proxy(proxy_yaml({spec}));
+  const std::string page = get_page(proxy.port());
+  EXPECT_NE(page.find("Cipher is AES128-SHA"), std::string::npos) << page;
+  EXPECT_EQ(
+      proxy.metric_eventually(
+          "tlsfloor_upstream_negotiated_ciphers_total",
+          {{"listener", "api"}, {"version", "TLS1.2"}, {"cipher", "TLS_RSA_WITH_AES_128_CBC_SHA"}},
+          1),
+      1);
+}
+
 TEST(UpstreamTlsTest, TheClientsAlpnReachesAnHttp2UpstreamOverTls) {
   TempDir dir;
   const PemFiles service = make_self_signed(dir, "service", {"service.internal"});

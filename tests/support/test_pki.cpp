@@ -1,5 +1,7 @@
 #include "tests/support/test_pki.h"
 
+#include <sys/stat.h>
+
 #include <openssl/base.h>
 #if !defined(OPENSSL_IS_BORINGSSL)
 #error "tests are built against BoringSSL"
@@ -106,6 +108,8 @@ PemFiles make_self_signed(const TempDir& dir, const std::string& stem,
                                                       nullptr, 0, nullptr, nullptr);
                                                 },
                                                 key.get()));
+  // As a private key should be: tlsfloor warns about one any user may read.
+  ::chmod(files.key_path.c_str(), 0600);
   return files;
 }
 

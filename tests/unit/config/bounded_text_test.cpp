@@ -7,6 +7,24 @@
 namespace tlsfloor::config {
 namespace {
 
+TEST(HostNameTest, OnlyDotSeparatedLabelsOfNameCharactersAreHostNames) {
+  for (const char* good : {"example.com", "a", "api-1.Example.COM", "_dmarc.example.com",
+                           "example.com.", "xn--bcher-kva.example"}) {
+    EXPECT_TRUE(is_host_name(good)) << good;
+  }
+  const std::string label63(63, 'a');
+  EXPECT_TRUE(is_host_name(label63 + ".example"));
+  EXPECT_FALSE(is_host_name(label63 + "a.example")) << "a label of 64";
+  std::string long_name;
+  while (long_name.size() < 254) long_name += "abcdefghi.";
+  EXPECT_FALSE(is_host_name(long_name.substr(0, 254)));
+  for (const char* bad :
+       {"", ".", "a..b", ".example.com", "-a.example", "a-.example", "evil\r\nX-Injected: 1", "a b",
+        "a/b", "caf\xc3\xa9.example", "1.2.3.4:80", "*.example.com"}) {
+    EXPECT_FALSE(is_host_name(bad)) << bad;
+  }
+}
+
 TEST(Utf8PrefixTest, ShortTextIsKeptWhole) {
   EXPECT_EQ(utf8_prefix("api.example.com"), "api.example.com");
   EXPECT_EQ(utf8_prefix(""), "");

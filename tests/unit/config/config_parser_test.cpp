@@ -1290,15 +1290,52 @@ TEST(ConfigParserRoutesTest, RoutesWithDifferentFloorsSharingAnUpstreamAreWarned
   ASSERT_TRUE(result.config.has_value()) << testing::PrintToString(error_strings(result));
   std::vector<std::string> warnings;
   for (const auto& warning : result.warnings) warnings.push_back(warning.to_string());
+  const std::string tail =
+      ": a client reaches it through the laxer route by sending that route's SNI or connecting "
+      "to its port, so the stricter floor does not protect it";
   EXPECT_EQ(warnings,
             (Strings{"t.yaml:9:9: routes \"legacy\" (TLS1.2 observe) and \"default\" (TLS1.2 "
-                     "enforce) of listener \"edge\" share upstream 127.0.0.1:8080: a client "
-                     "reaches it through the laxer route by sending that route's SNI, so the "
-                     "stricter floor does not protect it",
+                     "enforce) of listener \"edge\" share upstream 127.0.0.1:8080" +
+                         tail,
                      "t.yaml:15:9: routes \"lax\" (TLS1.0 enforce) and \"strict\" (TLS1.2 "
-                     "enforce) of listener \"edge\" share upstream 10.0.0.7:9000: a client "
-                     "reaches it through the laxer route by sending that route's SNI, so the "
-                     "stricter floor does not protect it"}));
+                     "enforce) of listener \"edge\" share upstream 10.0.0.7:9000" +
+                         tail}));
+}
+
+TEST(ConfigParserRoutesTest, ListenersReachingOneUpstreamByAnotherNameAreComparedToo) {
+  // Another listener, the same upstream under its name (localhost resolves to 127.0.0.1 here,
+  // as everywhere /etc/hosts says so), a floor that differs only in its suites.
+  const ParseResult result = parse(
+      "listeners:\n"
+      "  - name: edge\n"
+      "    listen: 0.0.0.0:8443\n"
+      "    upstream: { address: 127.0.0.1:8080 }\n"
+      "    certificates: [{ cert: c.crt, key: c.key }]\n"
+      "  - name: legacy-port\n"
+      "    listen: 0.0.0.0:9443\n"
+      "    upstream: { address: localhost:8080 }\n"
+      "    certificates: [{ cert: c.crt, key: c.key }]\n"
+      "    tls: { ciphers: \"ECDHE+AESGCM:RSA+AES\" }\n");
+  ASSERT_TRUE(result.config.has_value()) << testing::PrintToString(error_strings(result));
+  ASSERT_EQ(result.warnings.size(), 1u);
+  EXPECT_EQ(result.warnings[0].to_string(),
+            "t.yaml:6:5: route \"default\" of listener \"legacy-port\" (TLS1.2 enforce, suites "
+            "\"ECDHE+AESGCM:RSA+AES\" (cipher_mode enforce)) and route \"default\" of listener "
+            "\"edge\" (TLS1.2 enforce, suites of the default list (cipher_mode enforce)) share "
+            "upstream localhost:8080 (also reached as 127.0.0.1:8080): a client reaches it through "
+            "the laxer route by sending that route's SNI or connecting to its port, so the "
+            "stricter floor does not protect it");
+  // The same floor on both: nothing to say.
+  EXPECT_TRUE(parse("listeners:\n"
+                    "  - name: edge\n"
+                    "    listen: 0.0.0.0:8443\n"
+                    "    upstream: { address: 127.0.0.1:8080 }\n"
+                    "    certificates: [{ cert: c.crt, key: c.key }]\n"
+                    "  - name: other\n"
+                    "    listen: 0.0.0.0:9443\n"
+                    "    upstream: { address: localhost:8080 }\n"
+                    "    certificates: [{ cert: c.crt, key: c.key }]\n")
+                  .warnings.empty());
 }
 
 }  // namespace
@@ -1456,7 +1493,7 @@ TEST(ConfigParserUpstreamTlsTest, ErrorsNameTheirPositionAllAtOnce) {
        "t.yaml:4:129: invalid ALPN protocol \"\" (1 to 255 bytes, such as h2 or http/1.1)",
        "t.yaml:4:147: invalid server_name \"a b\" (a host name such as backend.example.com)",
        "t.yaml:4:154: unknown key \"sni\" in upstream tls (expected one of: server_name, ca_file, "
-       "verify, min_version, max_version, cert, key, alpn)"});
+       "verify, min_version, max_version, cert, key, alpn, ciphers)"});
 }
 
 }  // namespace
@@ -1533,6 +1570,83 @@ TEST(ConfigParserCertificateReloadTest, IntervalAndTheFilesItWatches) {
   EXPECT_EQ(routed.config->reloadable_files(),
             (Strings{"/a.crt", "/a.key", "/a2.key", "/b.crt", "/b.key", "/c.crt", "/c.key",
                      "/etc/ca.pem"}));
+}
+
+}  // namespace
+}  // namespace tlsfloor::config
+
+namespace tlsfloor::config {
+namespace {
+
+// What is accepted but unsafe is said, with its position, every time it is loaded.
+class ConfigParserWarningsTest : public testing::Test {
+ protected:
+  void SetUp() override {
+    std::string pattern = (std::filesystem::temp_directory_path() / "tlsfloor-warnings-XXXXXX");
+    ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
+    dir_ = pattern;
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  std::string write(const std::string& name, std::string_view text, mode_t mode) {
+    const std::string path = (dir_ / name).string();
+    std::ofstream(path) << text;
+    ::chmod(path.c_str(), mode);
+    return path;
+  }
+  Strings warnings_of(const std::string& yaml) {
+    const ParseResult result = parse(yaml);
+    EXPECT_TRUE(result.config.has_value()) << testing::PrintToString(error_strings(result));
+    Strings warnings;
+    for (const auto& warning : result.warnings) warnings.push_back(warning.to_string());
+    return warnings;
+  }
+  std::filesystem::path dir_;
+};
+
+TEST_F(ConfigParserWarningsTest, APrivateKeyAnyUserMayReadIsWarnedAbout) {
+  const std::string open_key = write("open.key", "not checked here", 0644);
+  const std::string closed_key = write("closed.key", "not checked here", 0640);
+  const std::string listener =
+      "listeners:\n"
+      "  - name: api\n"
+      "    listen: 127.0.0.1:8443\n"
+      "    upstream: {address: 127.0.0.1:8080, tls: {cert: c.crt, key: " +
+      open_key +
+      "}}\n"
+      "    certificates:\n"
+      "      - {cert: a.crt, key: " +
+      open_key +
+      "}\n"
+      "      - {cert: b.crt, key: " +
+      closed_key + "}\n";
+  EXPECT_EQ(warnings_of(listener),
+            (Strings{"t.yaml:4:65: private key " + open_key +
+                         " is readable by every user of this machine (chmod o-rwx)",
+                     "t.yaml:6:28: private key " + open_key +
+                         " is readable by every user of this machine (chmod o-rwx)"}));
+}
+
+TEST_F(ConfigParserWarningsTest, AShortAdminTokenIsWarnedAbout) {
+  const std::string short_token = write("short", "0123456789abcdef\n", 0600);
+  const std::string long_token =
+      write("long", "0123456789abcdef0123456789abcdef0123456789abcdef\n", 0600);
+  EXPECT_EQ(warnings_of(with_listeners(
+                "admin: {listen: 127.0.0.1:9901, token_file: " + short_token + "}\n")),
+            Strings{"t.yaml:1:45: admin token in " + short_token +
+                    " is 16 characters; use 32 or more random ones (openssl rand -hex 32 > FILE)"});
+  EXPECT_EQ(warnings_of(with_listeners("admin: {listen: 127.0.0.1:9901, token_file: " + long_token +
+                                       "}\n")),
+            Strings{});
+}
+
+TEST_F(ConfigParserWarningsTest, TrustingEveryAddressWithAProxyHeaderIsWarnedAbout) {
+  EXPECT_EQ(
+      warnings_of(with_listeners(
+          "", "    proxy_protocol: { trusted: [10.0.0.0/8, 0.0.0.0/0, \"::/0\"] }\n")),
+      (Strings{"t.yaml:6:45: trusted \"0.0.0.0/0\" trusts every address to send a PROXY header: "
+               "any client can then name any source address (list the balancers' addresses)",
+               "t.yaml:6:56: trusted \"::/0\" trusts every address to send a PROXY header: any "
+               "client can then name any source address (list the balancers' addresses)"}));
 }
 
 }  // namespace

@@ -7,12 +7,9 @@
 namespace tlsfloor::config {
 namespace {
 
-// The base64 of `size` bytes counting up from `start` (a stand-in for `openssl rand 80 | base64`).
-std::string base64_of_counting(std::size_t size, int start = 0) {
+std::string base64_of(const std::string& bytes) {
   static constexpr char kAlphabet[] =
       "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string bytes;
-  for (std::size_t i = 0; i < size; ++i) bytes += static_cast<char>(start + static_cast<int>(i));
   std::string out;
   for (std::size_t i = 0; i < bytes.size(); i += 3) {
     const std::size_t left = bytes.size() - i;
@@ -25,6 +22,13 @@ std::string base64_of_counting(std::size_t size, int start = 0) {
     out += left > 2 ? kAlphabet[group & 63] : '=';
   }
   return out;
+}
+
+// The base64 of `size` bytes counting up from `start` (a stand-in for `openssl rand 80 | base64`).
+std::string base64_of_counting(std::size_t size, int start = 0) {
+  std::string bytes;
+  for (std::size_t i = 0; i < size; ++i) bytes += static_cast<char>(start + static_cast<int>(i));
+  return base64_of(bytes);
 }
 
 TEST(Base64Test, DecodesWithAndWithoutPadding) {
@@ -68,6 +72,20 @@ TEST(TicketKeysTest, NamesTheLineOfWhatIsWrong) {
             "line 1: a key is 80 bytes (or 48), this one is 32");
   EXPECT_EQ(parse_ticket_keys(key + "\n" + key + "\n").error,
             "line 2: a key with this name (its first 16 bytes) is already listed");
+}
+
+TEST(TicketKeysTest, AZeroOrRepeatedSecretIsNoKey) {
+  // A placeholder of zeros, or zeros where the HMAC or AES key goes.
+  EXPECT_EQ(parse_ticket_keys(base64_of(std::string(80, '\0'))).error,
+            "line 1: the key is all zero bytes (make one with openssl rand 80 | base64 -w0)");
+  std::string zero_aes(80, '\0');
+  for (int i = 0; i < 48; ++i) zero_aes[i] = static_cast<char>(i + 1);
+  EXPECT_NE(parse_ticket_keys(base64_of(zero_aes)).error.find("all zero bytes"), std::string::npos);
+  // The same secret under a new name: a copy, not a second key.
+  std::string renamed;
+  for (int i = 0; i < 80; ++i) renamed += static_cast<char>(i < 16 ? 200 + i : i);
+  EXPECT_EQ(parse_ticket_keys(base64_of_counting(80) + "\n" + base64_of(renamed) + "\n").error,
+            "line 2: this key's secret is already listed under another name");
 }
 
 }  // namespace
