@@ -2,8 +2,8 @@
 # Installs everything tlsfloor needs to build and test on Debian 12, from Debian's packages only.
 #   deploy/install-deps.sh          build dependencies
 #   deploy/install-deps.sh --test   plus what the test suite drives (openssl s_client, promtool,
-#                                   curl, haproxy, nginx, testssl.sh, gnutls-cli) and clang's
-#                                   libFuzzer for the fuzz targets
+#                                   curl, haproxy, nginx, testssl.sh, gnutls-cli, kubectl) and
+#                                   clang's libFuzzer for the fuzz targets
 set -euo pipefail
 packages=(
   cmake ninja-build g++ pkg-config
@@ -22,6 +22,7 @@ if [[ "${1:-}" == "--test" ]]; then
   packages+=(haproxy)                   # a real load balancer sending the PROXY protocol
   packages+=(nginx-light libnginx-mod-stream)  # a real upstream reading it
   packages+=(testssl.sh gnutls-bin)     # the scanner judging what is offered; a GnuTLS client
+  packages+=(kubernetes-client python3-yaml)  # kubectl kustomize renders deploy/kubernetes
 fi
 sudo=""
 [[ $(id -u) -eq 0 ]] || sudo="sudo"
@@ -29,6 +30,15 @@ missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# Google's Cloud SDK packages its own kubectl, which owns /usr/bin/kubectl, and Debian's
+# kubernetes-client would then fail to unpack. Leave that kubectl where it is and divert
+# Debian's to /usr/bin/kubectl.debian, the name the kubernetes_manifests test looks for first.
+if [[ " ${missing[*]} " == *" kubernetes-client "* && -z "$(dpkg-divert --listpackage /usr/bin/kubectl)" ]]; then
+  owner=$(dpkg-query -S /usr/bin/kubectl 2>/dev/null | cut -d: -f1 || true)
+  if [[ -n "$owner" ]]; then
+    $sudo dpkg-divert --package "$owner" --no-rename --divert /usr/bin/kubectl.debian --add /usr/bin/kubectl
+  fi
+fi
 if ((${#missing[@]})); then
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
