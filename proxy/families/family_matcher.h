@@ -2,8 +2,9 @@
 // Which software a ClientHello comes from: a pure matcher over the parsed hello and the generated
 // family table (family_table.cpp, built by tests/families/build_family_table.py from testssl.sh's
 // client simulations and from captures of real clients). No I/O, no allocation, no locks: it
-// runs in the TLS early callback. Cost: one pass over the hello's lists plus a comparison with
-// every table entry made of bit operations and short byte walks (tests/bench/README.md).
+// runs in the TLS early callback. Cost: one pass over the hello's lists and a binary search,
+// about 0.6 us, for a hello the table holds; otherwise also a comparison with every entry made
+// of bit operations and short byte walks, about 6 us (measured: tests/families/README.md).
 #include <span>
 #include <string_view>
 
