@@ -1,8 +1,10 @@
 // libFuzzer target for the ClientHello parser: it reads bytes from unauthenticated peers, so any
 // input must either parse or be rejected, never crash, hang or read out of bounds; and what it
-// keeps must stay within the stated bounds. A structure-aware mutator (below) edits parsed
-// hellos field by field and writes them back, so the fuzzer spends its time past the framing,
-// in the extensions, versions and names, instead of on inputs the first length check rejects.
+// keeps must stay within the stated bounds. Every hello that parses also goes through the client
+// family matcher, which runs on the same untrusted facts. A structure-aware mutator (below) edits
+// parsed hellos field by field and writes them back, so the fuzzer spends its time past the
+// framing, in the extensions, versions and names, instead of on inputs the first length check
+// rejects.
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
@@ -14,6 +16,7 @@
 #include <vector>
 
 #include "config/tls_version.h"
+#include "proxy/families/family_matcher.h"
 #include "proxy/hello/client_hello.h"
 #include "proxy/hello/fingerprint.h"
 #include "proxy/hello/hello_facts.h"
@@ -203,5 +206,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   // The fingerprints and the kept facts work on anything that parses.
   const tlsfloor::hello::HelloFacts facts = tlsfloor::hello::hello_facts(*hello, true);
   if (facts.ja3.size() != 32 || facts.ja4.empty()) __builtin_trap();
+  // The family matcher answers for anything that parses: a family exactly when the kind says so,
+  // and a confidence in [0, 1] that is 1 only for an exact match.
+  using tlsfloor::families::MatchKind;
+  const tlsfloor::families::FamilyMatch match = tlsfloor::families::match_family(*hello);
+  if ((match.family == nullptr) != (match.kind == MatchKind::unknown) || match.confidence < 0 ||
+      match.confidence > 1 || (match.confidence == 1) != (match.kind == MatchKind::exact)) {
+    __builtin_trap();
+  }
   return 0;
 }

@@ -17,6 +17,7 @@ import sys
 ALLOWED = {
     "config": set(),
     "proxy/hello": {"config"},
+    "proxy/families": {"config", "proxy/hello"},
     "proxy/policy": {"config"},
     "proxy/limits": {"config"},
     "proxy/proxy_protocol": {"config"},
@@ -36,7 +37,7 @@ ALLOWED = {
 }
 
 # Pure folders: no sockets, no SSL*, no metrics, no logging.
-PURE = {"config", "proxy/hello", "proxy/policy", "proxy/limits", "proxy/proxy_protocol",
+PURE = {"config", "proxy/hello", "proxy/families", "proxy/policy", "proxy/limits", "proxy/proxy_protocol",
         "metrics/report"}
 IMPURE_HEADERS = re.compile(
     r"^(boost/asio|boost/beast|openssl/ssl\.h|openssl/x509|prometheus/|spdlog/|sys/socket\.h)")
