@@ -28,16 +28,18 @@ void DistinctValues::add(std::string_view value) {
   more_hashes_.insert(position, hash);
 }
 
-void AffectedHandshakes::add(std::uint16_t highest_offered, config::Timestamp time) {
+void AffectedHandshakes::add(const HandshakeRecord& record) {
   if (count == 0) {
-    first_seen = time;
-    last_seen = time;
+    first_seen = record.time;
+    last_seen = record.time;
   }
   // min/max rather than first/last: rotated logs can be given in any order.
-  first_seen = std::min(first_seen, time);
-  last_seen = std::max(last_seen, time);
+  first_seen = std::min(first_seen, record.time);
+  last_seen = std::max(last_seen, record.time);
   ++count;
-  ++by_version[config::wire_version_index(highest_offered)];
+  ++by_version[config::wire_version_index(record.highest_offered)];
+  ++by_decision[static_cast<std::size_t>(record.decision)];
+  if (record.failed) ++failing;
 }
 
 std::uint64_t AffectedHandshakes::with_version(std::uint16_t wire) const {
@@ -87,7 +89,8 @@ void HandshakeReport::add(const HandshakeRecord& record) {
   if (settings_.ciphers && !record.offered_ciphers) ++totals_.without_ciphers;
   if (!is_affected(record)) return;
   ++totals_.affected;
-  route.affected.add(record.highest_offered, record.time);
+  totals_.affected_detail.add(record);
+  route.affected.add(record);
 
   const config::AddressPrefix key =
       config::masked(record.client, settings_.ipv4_prefix, settings_.ipv6_prefix);
@@ -101,11 +104,12 @@ void HandshakeReport::add(const HandshakeRecord& record) {
     client = clients_.emplace(key, std::move(entry)).first;
   }
   ClientRow& client_row = client->second.row;
-  client_row.affected.add(record.highest_offered, record.time);
+  client_row.affected.add(record);
   client_row.server_names.add(record.server_name);
   client_row.fingerprints.add(record.ja4);
   client_row.listeners.add(record.listener);
   client_row.routes.add(record.route);
+  client_row.failures.add(record.failure);
 
   // Cut like the values in DistinctValues, so that a row's size is bounded whatever the log.
   const std::string_view ja4 = config::utf8_prefix(record.ja4);
@@ -118,7 +122,7 @@ void HandshakeReport::add(const HandshakeRecord& record) {
     fingerprint = fingerprints_.emplace(std::string(ja4), std::move(entry)).first;
   }
   FingerprintRow& fingerprint_row = fingerprint->second.row;
-  fingerprint_row.affected.add(record.highest_offered, record.time);
+  fingerprint_row.affected.add(record);
   fingerprint_row.server_names.add(record.server_name);
   const std::uint64_t pair = std::uint64_t{client->second.id} << 32 | fingerprint->second.id;
   if (client_fingerprint_pairs_.insert(pair).second) ++fingerprint_row.clients;
@@ -132,6 +136,18 @@ std::vector<const ClientRow*> HandshakeReport::clients() const {
     return std::tie(b->affected.count, a->client_text) <
            std::tie(a->affected.count, b->client_text);
   });
+  return rows;
+}
+
+std::vector<const ClientRow*> HandshakeReport::clients_that_would_break() const {
+  std::vector<const ClientRow*> rows = clients();
+  std::erase_if(rows, [](const ClientRow* row) { return !row->would_break(); });
+  return rows;
+}
+
+std::vector<const ClientRow*> HandshakeReport::clients_failing_today() const {
+  std::vector<const ClientRow*> rows = clients();
+  std::erase_if(rows, [](const ClientRow* row) { return row->would_break(); });
   return rows;
 }
 

@@ -49,17 +49,27 @@ class DistinctValues {
   bool saturated_ = false;
 };
 
-/// Affected handshakes by their best offered version, with the time span they cover.
+/// Affected handshakes by their best offered version, by what the policy decided and whether
+/// they completed, with the time span they cover.
 struct AffectedHandshakes {
   std::uint64_t count = 0;
   /// Counts by config::wire_version_index(): unknown, SSL3.0, TLS1.0, TLS1.1, TLS1.2, TLS1.3.
   std::array<std::uint64_t, config::kWireVersionLabels> by_version{};
+  /// Counts by Decision (let in, exempt, refused, brownout).
+  std::array<std::uint64_t, kDecisions> by_decision{};
+  /// Those that did not complete: these clients already fail today, whatever the floor.
+  std::uint64_t failing = 0;
   config::Timestamp first_seen{};
   config::Timestamp last_seen{};
 
-  void add(std::uint16_t highest_offered, config::Timestamp time);
+  void add(const HandshakeRecord& record);
   /// The count for a wire code (0 for unknown); codes other than 0x0300 .. 0x0304 count as 0.
   std::uint64_t with_version(std::uint16_t wire) const;
+  std::uint64_t with_decision(Decision decision) const {
+    return by_decision[static_cast<std::size_t>(decision)];
+  }
+  /// Those served today that the candidate floor would refuse.
+  std::uint64_t would_break() const { return count - failing; }
 };
 
 /// One client (address masked to the report's prefix) with at least one affected handshake.
@@ -72,6 +82,9 @@ struct ClientRow {
   DistinctValues fingerprints;
   DistinctValues listeners;
   DistinctValues routes;
+  DistinctValues failures;  // why its handshakes did not complete
+  /// Served today at least once: the floor would break it. Otherwise it already fails.
+  bool would_break() const { return affected.would_break() > 0; }
 };
 
 /// One route of one listener: how many of its handshakes were read and how many are affected
@@ -96,6 +109,8 @@ struct ReportTotals {
   std::uint64_t files = 0;
   std::uint64_t handshakes = 0;  // lines parsed, affected or not
   std::uint64_t affected = 0;
+  /// The affected handshakes, as the tables count them.
+  AffectedHandshakes affected_detail;
   std::uint64_t malformed_lines = 0;
   /// Handshakes of other routes, left out by Settings::route.
   std::uint64_t other_routes = 0;
@@ -150,6 +165,10 @@ class HandshakeReport {
   const ReportTotals& totals() const { return totals_; }
   /// Affected clients, heaviest first; equal counts by client text.
   std::vector<const ClientRow*> clients() const;
+  /// Of those, the ones the candidate floor would break (served today at least once), and the
+  /// ones that already fail today (none of their affected handshakes completed), in that order.
+  std::vector<const ClientRow*> clients_that_would_break() const;
+  std::vector<const ClientRow*> clients_failing_today() const;
   /// Affected fingerprints, heaviest first; equal counts by JA4 text.
   std::vector<const FingerprintRow*> fingerprints() const;
   /// Every route read, most affected first; equal counts by listener, then route.

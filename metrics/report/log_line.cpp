@@ -93,6 +93,16 @@ ParsedLine parse_handshake_line(std::string_view line) {
     route = string_member(object, "route", false, error);
     if (!route) return failure(error);
   }
+  // What happened: optional, so that a log of any tlsfloor reports.
+  const std::string* decision = nullptr;
+  const std::string* outcome = nullptr;
+  const std::string* failure_reason = nullptr;
+  for (auto [key, value] : {std::pair{"decision", &decision}, std::pair{"outcome", &outcome},
+                            std::pair{"failure", &failure_reason}}) {
+    if (!object.contains(key)) continue;
+    *value = string_member(object, key, true, error);
+    if (*value == nullptr) return failure(error);
+  }
 
   HandshakeRecord record;
   if (object.contains("offered_ciphers")) {
@@ -127,6 +137,18 @@ ParsedLine parse_handshake_line(std::string_view line) {
   if (route != nullptr) record.route = *route;
   record.server_name = *server_name;
   record.ja4 = *ja4;
+  if (decision != nullptr) {
+    if (*decision == "rejected") {
+      record.decision = Decision::refused;
+    } else if (*decision == "rejected_brownout") {
+      record.decision = Decision::brownout;
+    } else if (*decision == "allowed_exception") {
+      record.decision = Decision::exempt;
+    }
+  }
+  record.failed = (outcome != nullptr && (*outcome == "rejected" || *outcome == "failed")) ||
+                  record.decision == Decision::refused || record.decision == Decision::brownout;
+  if (failure_reason != nullptr) record.failure = *failure_reason;
 
   ParsedLine result;
   result.record = std::move(record);

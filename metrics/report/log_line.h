@@ -2,6 +2,7 @@
 // Reading the handshake log back: one JSON line (metrics/handshake_log/handshake_event.h) into
 // the facts `tlsfloor report` uses. Pure and strict: the log may come from anywhere, so every
 // value is checked and every rejection says why. Fuzzed.
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -13,6 +14,10 @@
 #include "config/timestamp.h"
 
 namespace tlsfloor::report {
+
+/// What the policy did with a handshake, as the report's columns name it.
+enum class Decision { let_in, exempt, refused, brownout };
+inline constexpr std::size_t kDecisions = 4;
 
 /// The facts of one handshake-log line that the report uses; the line's other keys are not
 /// read, so a log with more keys (a later tlsfloor) still reports.
@@ -28,6 +33,13 @@ struct HandshakeRecord {
   std::string ja4;
   /// The suites the client offered; absent in lines of a tlsfloor before the cipher floor.
   std::optional<std::vector<std::uint16_t>> offered_ciphers;
+  /// What the policy decided: let in (allowed, or would_reject under observe), let in by an
+  /// exception, refused, or refused inside a brownout window. Lines without `decision` are let in.
+  Decision decision = Decision::let_in;
+  /// The handshake did not complete (outcome rejected or failed): the client fails today.
+  bool failed = false;
+  /// Why it did not complete (the line's `failure`, from tlsfloor 0.2 on); empty otherwise.
+  std::string failure;
 };
 
 /// One line parsed: a record, or why the line is not one.
@@ -39,7 +51,8 @@ struct ParsedLine {
 /// Parses one handshake-log line (without its newline). Rejected, with a reason: text that is
 /// not one JSON object; a missing or mistyped key among time, listener, client, highest_offered,
 /// sni, ja4 (and route, when present, must be a string; offered_ciphers, when present, a list of
-/// four-hex-digit strings); a time that is not RFC 3339; a client that
+/// four-hex-digit strings; decision, outcome and failure, when present, strings or null); a time
+/// that is not RFC 3339; a client that
 /// is not an IP address; a highest_offered other than SSL3.0, TLS1.0 .. TLS1.3 or unknown. Values
 /// quoted in a reason are JSON-escaped and ASCII only, so a hostile log cannot send escape
 /// sequences to a terminal.

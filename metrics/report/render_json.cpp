@@ -25,10 +25,18 @@ ordered_json values_json(const DistinctValues& values) {
   return json;
 }
 
+// `whole`: what `share` is a share of (a route's own handshakes, or all).
 void add_affected_json(const HandshakeReport& report, const AffectedHandshakes& affected,
-                       ordered_json& row) {
+                       std::uint64_t whole, ordered_json& row) {
   row["affected"] = affected.count;
-  row["share"] = fraction(affected.count, report.totals().handshakes);
+  row["share"] = fraction(affected.count, whole);
+  row["would_break"] = affected.would_break();
+  row["failing"] = affected.failing;
+  auto& by_decision = row["by_decision"] = ordered_json::object();
+  by_decision["let_in"] = affected.with_decision(Decision::let_in);
+  by_decision["exempt"] = affected.with_decision(Decision::exempt);
+  by_decision["brownout"] = affected.with_decision(Decision::brownout);
+  by_decision["refused"] = affected.with_decision(Decision::refused);
   auto& by_version = row["by_version"] = ordered_json::object();
   for (const std::uint16_t version : report.affected_versions()) {
     by_version[std::string(config::wire_version_label(version))] = affected.with_version(version);
@@ -74,6 +82,8 @@ std::string render_json(const HandshakeReport& report, const RenderOptions& opti
   totals_json["handshakes"] = totals.handshakes;
   totals_json["affected"] = totals.affected;
   totals_json["share"] = fraction(totals.affected, totals.handshakes);
+  totals_json["would_break"] = totals.affected_detail.would_break();
+  totals_json["failing"] = totals.affected_detail.failing;
   totals_json["malformed_lines"] = totals.malformed_lines;
   totals_json["other_routes"] = totals.other_routes;
   totals_json["without_ciphers"] = totals.without_ciphers;
@@ -84,11 +94,13 @@ std::string render_json(const HandshakeReport& report, const RenderOptions& opti
       table_json<ClientRow>(report.clients(), options.top, [&](const ClientRow& client) {
         ordered_json row;
         row["client"] = client.client_text;
-        add_affected_json(report, client.affected, row);
+        row["today"] = client.would_break() ? "would_break" : "failing";
+        add_affected_json(report, client.affected, report.totals().handshakes, row);
         row["listeners"] = values_json(client.listeners);
         row["routes"] = values_json(client.routes);
         row["sni"] = values_json(client.server_names);
         row["ja4"] = values_json(client.fingerprints);
+        row["failures"] = values_json(client.failures);
         return row;
       });
   auto& routes = document["routes"] = ordered_json::array();
@@ -97,14 +109,14 @@ std::string render_json(const HandshakeReport& report, const RenderOptions& opti
     row["listener"] = route->listener;
     row["route"] = route->route;
     row["handshakes"] = route->handshakes;
-    add_affected_json(report, route->affected, row);
+    add_affected_json(report, route->affected, route->handshakes, row);
     routes.push_back(std::move(row));
   }
   document["fingerprints"] = table_json<FingerprintRow>(
       report.fingerprints(), options.top, [&](const FingerprintRow& fingerprint) {
         ordered_json row;
         row["ja4"] = fingerprint.ja4;
-        add_affected_json(report, fingerprint.affected, row);
+        add_affected_json(report, fingerprint.affected, report.totals().handshakes, row);
         row["clients"] = fingerprint.clients;
         row["sni"] = values_json(fingerprint.server_names);
         return row;

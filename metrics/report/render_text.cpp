@@ -113,10 +113,18 @@ void write_table_title(std::ostream& out, std::string_view title, std::size_t to
   out << '\n';
 }
 
-// The per-version columns, then first and last seen: shared by both tables.
+// What was affected and how it fares today (would break: served now; failing: refused or failed
+// already), what the policy decided, by version, then first and last seen: shared by every
+// table.
 void add_affected_columns(const HandshakeReport& report, std::vector<Column>& columns) {
   columns.push_back({"AFFECTED", true});
   columns.push_back({"SHARE", true});
+  columns.push_back({"WOULD BREAK", true});
+  columns.push_back({"FAILING", true});
+  columns.push_back({"LET IN", true});
+  columns.push_back({"EXEMPT", true});
+  columns.push_back({"BROWNOUT", true});
+  columns.push_back({"REFUSED", true});
   for (const std::uint16_t version : report.affected_versions()) {
     columns.push_back({std::string(config::wire_version_label(version)), true});
   }
@@ -124,10 +132,17 @@ void add_affected_columns(const HandshakeReport& report, std::vector<Column>& co
   columns.push_back({"LAST SEEN"});
 }
 
+// `whole`: what SHARE is a share of (a route's own handshakes, or all).
 void add_affected_cells(const HandshakeReport& report, const AffectedHandshakes& affected,
-                        std::vector<std::string>& cells) {
+                        std::uint64_t whole, std::vector<std::string>& cells) {
   cells.push_back(std::to_string(affected.count));
-  cells.push_back(percent(affected.count, report.totals().handshakes));
+  cells.push_back(percent(affected.count, whole));
+  cells.push_back(std::to_string(affected.would_break()));
+  cells.push_back(std::to_string(affected.failing));
+  for (const Decision decision :
+       {Decision::let_in, Decision::exempt, Decision::brownout, Decision::refused}) {
+    cells.push_back(std::to_string(affected.with_decision(decision)));
+  }
   for (const std::uint16_t version : report.affected_versions()) {
     cells.push_back(std::to_string(affected.with_version(version)));
   }
@@ -136,11 +151,33 @@ void add_affected_cells(const HandshakeReport& report, const AffectedHandshakes&
   cells.push_back(affected.count == 0 ? "-" : config::format_timestamp(affected.last_seen));
 }
 
+void write_clients(std::ostream& out, const HandshakeReport& report, std::string_view title,
+                   const std::vector<const ClientRow*>& clients, std::size_t top) {
+  const std::size_t shown = rows_shown(clients.size(), top);
+  write_table_title(out, title, clients.size(), shown);
+  if (clients.empty()) return;
+  std::vector<Column> columns{{"CLIENT"}};
+  add_affected_columns(report, columns);
+  columns.insert(columns.end(), {{"LISTENERS"}, {"ROUTES"}, {"SNI"}, {"JA4"}, {"FAILURES"}});
+  std::vector<std::vector<std::string>> rows;
+  for (std::size_t i = 0; i < shown; ++i) {
+    const ClientRow& client = *clients[i];
+    auto& cells = rows.emplace_back();
+    cells.push_back(client.client_text);
+    add_affected_cells(report, client.affected, report.totals().handshakes, cells);
+    cells.push_back(values_cell(client.listeners));
+    cells.push_back(values_cell(client.routes));
+    cells.push_back(values_cell(client.server_names));
+    cells.push_back(values_cell(client.fingerprints));
+    cells.push_back(values_cell(client.failures));
+  }
+  write_table(out, columns, rows);
+}
+
 }  // namespace
 
 void render_text(const HandshakeReport& report, const RenderOptions& options, std::ostream& out) {
   const ReportTotals& totals = report.totals();
-  const auto clients = report.clients();
   const auto fingerprints = report.fingerprints();
   const auto when = [](const std::optional<config::Timestamp>& time) {
     return time ? config::format_timestamp(*time) : std::string("-");
@@ -158,6 +195,10 @@ void render_text(const HandshakeReport& report, const RenderOptions& options, st
   out << "  handshakes       " << totals.handshakes << '\n';
   out << "  affected         " << totals.affected << " ("
       << percent(totals.affected, totals.handshakes) << ")\n";
+  out << "    would break    " << totals.affected_detail.would_break()
+      << " (served today, refused at this floor)\n";
+  out << "    failing today  " << totals.affected_detail.failing
+      << " (refused or failed already, whatever the floor)\n";
   out << "  malformed lines  " << totals.malformed_lines << " (skipped)\n";
   if (settings.ciphers) {
     out << "  no cipher facts  " << totals.without_ciphers
@@ -183,31 +224,17 @@ void render_text(const HandshakeReport& report, const RenderOptions& options, st
       cells.push_back(printable(route->listener));
       cells.push_back(printable(route->route));
       cells.push_back(std::to_string(route->handshakes));
-      add_affected_cells(report, route->affected, cells);
+      add_affected_cells(report, route->affected, route->handshakes, cells);
     }
     write_table(out, columns, rows);
   }
 
   out << '\n';
-  const std::size_t clients_shown = rows_shown(clients.size(), options.top);
-  write_table_title(out, "Clients", clients.size(), clients_shown);
-  if (!clients.empty()) {
-    std::vector<Column> columns{{"CLIENT"}};
-    add_affected_columns(report, columns);
-    columns.insert(columns.end(), {{"LISTENERS"}, {"ROUTES"}, {"SNI"}, {"JA4"}});
-    std::vector<std::vector<std::string>> rows;
-    for (std::size_t i = 0; i < clients_shown; ++i) {
-      const ClientRow& client = *clients[i];
-      auto& cells = rows.emplace_back();
-      cells.push_back(client.client_text);
-      add_affected_cells(report, client.affected, cells);
-      cells.push_back(values_cell(client.listeners));
-      cells.push_back(values_cell(client.routes));
-      cells.push_back(values_cell(client.server_names));
-      cells.push_back(values_cell(client.fingerprints));
-    }
-    write_table(out, columns, rows);
-  }
+  write_clients(out, report, "Clients that would break", report.clients_that_would_break(),
+                options.top);
+  out << '\n';
+  write_clients(out, report, "Clients already failing today", report.clients_failing_today(),
+                options.top);
 
   out << '\n';
   const std::size_t fingerprints_shown = rows_shown(fingerprints.size(), options.top);
@@ -221,7 +248,7 @@ void render_text(const HandshakeReport& report, const RenderOptions& options, st
       const FingerprintRow& fingerprint = *fingerprints[i];
       auto& cells = rows.emplace_back();
       cells.push_back(fingerprint.ja4.empty() ? "(none)" : printable(fingerprint.ja4));
-      add_affected_cells(report, fingerprint.affected, cells);
+      add_affected_cells(report, fingerprint.affected, report.totals().handshakes, cells);
       cells.push_back(std::to_string(fingerprint.clients));
       cells.push_back(values_cell(fingerprint.server_names));
     }

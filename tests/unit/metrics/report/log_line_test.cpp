@@ -23,6 +23,40 @@ TEST(HandshakeReportParse, ReadsTheFieldsTheProxyWrites) {
   EXPECT_EQ(parsed.record->ja4, kJa4B);
 }
 
+TEST(HandshakeReportParse, ReadsWhatHappenedToTheHandshake) {
+  const auto record_of = [](const std::optional<Fate>& fate) {
+    return parse_handshake_line(
+               log_line("192.0.2.1", kTls1_0, 0, kJa4A, "", "api", "default", fate))
+        .record.value();
+  };
+  const HandshakeRecord refused = record_of(std::nullopt);
+  EXPECT_EQ(refused.decision, Decision::refused);
+  EXPECT_TRUE(refused.failed);
+  EXPECT_EQ(refused.failure, "unsupported_version");
+  const HandshakeRecord let_in = record_of(kLetIn);
+  EXPECT_EQ(let_in.decision, Decision::let_in);
+  EXPECT_FALSE(let_in.failed);
+  EXPECT_EQ(let_in.failure, "");
+  EXPECT_EQ(record_of(kExempt).decision, Decision::exempt);
+  EXPECT_EQ(record_of(kBrownout).decision, Decision::brownout);
+  const HandshakeRecord closed = record_of(kLetInButClosed);
+  EXPECT_EQ(closed.decision, Decision::let_in);
+  EXPECT_TRUE(closed.failed) << "let in, but its handshake did not complete";
+  // An older log without these keys: let in, and served.
+  const ParsedLine old = parse_handshake_line(
+      R"({"time":"2026-11-22T10:00:00Z","listener":"api","client":"192.0.2.1",)"
+      R"("highest_offered":"TLS1.0","sni":null,"ja4":""})");
+  ASSERT_TRUE(old.record) << old.error;
+  EXPECT_EQ(old.record->decision, Decision::let_in);
+  EXPECT_FALSE(old.record->failed);
+  // Present, they must be strings (or null).
+  EXPECT_EQ(parse_handshake_line(
+                R"({"time":"2026-11-22T10:00:00Z","listener":"api","client":"192.0.2.1",)"
+                R"("highest_offered":"TLS1.0","sni":null,"ja4":"","decision":7})")
+                .error,
+            "\"decision\" is 7, not a string");
+}
+
 TEST(HandshakeReportParse, NullSniIsEmptyAndEveryVersionLabelIsRead) {
   const std::vector<std::pair<std::uint16_t, std::string>> versions = {
       {kUnknown, "unknown"}, {kSsl3_0, "SSL3.0"}, {kTls1_0, "TLS1.0"},

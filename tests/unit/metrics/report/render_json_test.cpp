@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <map>
+
 #include "tests/unit/metrics/report/report_test_log.h"
 
 namespace tlsfloor::report {
@@ -43,9 +45,12 @@ TEST(HandshakeReportJson, CarriesEveryTotalAndRow) {
   EXPECT_EQ(json["top"], 50);
 
   const ordered_json& totals = json["totals"];
-  EXPECT_EQ(keys_of(totals),
-            (Strings{"files", "handshakes", "affected", "share", "malformed_lines", "other_routes",
-                     "without_ciphers", "first_seen", "last_seen"}));
+  EXPECT_EQ(keys_of(totals), (Strings{"files", "handshakes", "affected", "share", "would_break",
+                                      "failing", "malformed_lines", "other_routes",
+                                      "without_ciphers", "first_seen", "last_seen"}));
+  // kLog's legacy clients were all refused: they fail today, none would break.
+  EXPECT_EQ(totals["would_break"], 0);
+  EXPECT_EQ(totals["failing"], 7);
   EXPECT_EQ(totals["other_routes"], 0);
   EXPECT_EQ(totals["without_ciphers"], 0);
   EXPECT_EQ(totals["files"], 2);
@@ -62,9 +67,15 @@ TEST(HandshakeReportJson, CarriesEveryTotalAndRow) {
   EXPECT_EQ(clients["omitted"], 0);
   ASSERT_EQ(clients["rows"].size(), 4u);
   const ordered_json& client = clients["rows"][0];
-  EXPECT_EQ(keys_of(client), (Strings{"client", "affected", "share", "by_version", "first_seen",
-                                      "last_seen", "listeners", "routes", "sni", "ja4"}));
+  EXPECT_EQ(keys_of(client),
+            (Strings{"client", "today", "affected", "share", "would_break", "failing",
+                     "by_decision", "by_version", "first_seen", "last_seen", "listeners", "routes",
+                     "sni", "ja4", "failures"}));
   EXPECT_EQ(client["client"], "192.0.2.10");
+  EXPECT_EQ(client["today"], "failing");
+  EXPECT_EQ(client["by_decision"],
+            ordered_json::parse(R"({"let_in":0,"exempt":0,"brownout":0,"refused":3})"));
+  EXPECT_EQ(client["failures"], values_json({"unsupported_version"}));
   EXPECT_EQ(client["affected"], 3);
   EXPECT_DOUBLE_EQ(client["share"].get<double>(), 0.3);
   EXPECT_EQ(client["by_version"],
@@ -77,12 +88,14 @@ TEST(HandshakeReportJson, CarriesEveryTotalAndRow) {
   // Every route read, each listener's own: the log has two listeners, both default routes.
   ASSERT_EQ(json["routes"].size(), 2u);
   EXPECT_EQ(keys_of(json["routes"][0]),
-            (Strings{"listener", "route", "handshakes", "affected", "share", "by_version",
-                     "first_seen", "last_seen"}));
+            (Strings{"listener", "route", "handshakes", "affected", "share", "would_break",
+                     "failing", "by_decision", "by_version", "first_seen", "last_seen"}));
   EXPECT_EQ(json["routes"][0]["listener"], "api");
   EXPECT_EQ(json["routes"][0]["route"], "default");
   EXPECT_EQ(json["routes"][0]["handshakes"], 9);
   EXPECT_EQ(json["routes"][0]["affected"], 6);
+  // A route's share is of its own handshakes.
+  EXPECT_DOUBLE_EQ(json["routes"][0]["share"].get<double>(), 6.0 / 9.0);
   EXPECT_EQ(json["routes"][1]["listener"], "partners");
   EXPECT_EQ(json["routes"][1]["affected"], 1);
   EXPECT_EQ(client["sni"], values_json({"a.example", "b.example"}));
@@ -98,8 +111,9 @@ TEST(HandshakeReportJson, CarriesEveryTotalAndRow) {
   EXPECT_EQ(fingerprints["omitted"], 0);
   ASSERT_EQ(fingerprints["rows"].size(), 3u);
   const ordered_json& fingerprint = fingerprints["rows"][0];
-  EXPECT_EQ(keys_of(fingerprint), (Strings{"ja4", "affected", "share", "by_version", "first_seen",
-                                           "last_seen", "clients", "sni"}));
+  EXPECT_EQ(keys_of(fingerprint),
+            (Strings{"ja4", "affected", "share", "would_break", "failing", "by_decision",
+                     "by_version", "first_seen", "last_seen", "clients", "sni"}));
   EXPECT_EQ(fingerprint["ja4"], kJa4A);
   EXPECT_EQ(fingerprint["affected"], 4);
   EXPECT_DOUBLE_EQ(fingerprint["share"].get<double>(), 0.4);
@@ -111,6 +125,31 @@ TEST(HandshakeReportJson, CarriesEveryTotalAndRow) {
   EXPECT_EQ(fingerprint["sni"], values_json({"a.example", "b.example"}));
   EXPECT_EQ(fingerprints["rows"][2]["ja4"], "");
   EXPECT_EQ(fingerprints["rows"][2]["by_version"]["unknown"], 1);
+}
+
+TEST(HandshakeReportJson, SeparatesWhoWouldBreakFromWhoFailsToday) {
+  const HandshakeReport report = report_of({
+      log_line("192.0.2.1", kTls1_0, 0, kJa4A, "", "api", "default", kLetIn),
+      log_line("192.0.2.2", kTls1_0, 1, kJa4A, "", "api", "default", kExempt),
+      log_line("192.0.2.3", kTls1_1, 2, kJa4B, "", "api", "default", kBrownout),
+      log_line("192.0.2.4", kTls1_1, 3, kJa4B, "", "api", "default", kLetInButClosed),
+      log_line("192.0.2.5", kTls1_0, 4, kJa4B),  // refused
+  });
+  const ordered_json json = ordered_json::parse(render_json(report, RenderOptions{}));
+  EXPECT_EQ(json["totals"]["would_break"], 2);
+  EXPECT_EQ(json["totals"]["failing"], 3);
+  std::map<std::string, std::string> today;
+  for (const auto& row : json["clients"]["rows"]) today[row["client"]] = row["today"];
+  EXPECT_EQ(today, (std::map<std::string, std::string>{{"192.0.2.1", "would_break"},
+                                                       {"192.0.2.2", "would_break"},
+                                                       {"192.0.2.3", "failing"},
+                                                       {"192.0.2.4", "failing"},
+                                                       {"192.0.2.5", "failing"}}));
+  EXPECT_EQ(json["routes"][0]["by_decision"],
+            ordered_json::parse(R"({"let_in":2,"exempt":1,"brownout":1,"refused":1})"));
+  const std::vector<const ClientRow*> breaking = report.clients_that_would_break();
+  ASSERT_EQ(breaking.size(), 2u);
+  EXPECT_EQ(report.clients_failing_today().size(), 3u);
 }
 
 TEST(HandshakeReportJson, TopLimitsTheRowsAndCountsTheRest) {

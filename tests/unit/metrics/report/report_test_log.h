@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -37,10 +38,23 @@ inline std::string at_text(int offset) { return config::format_timestamp(at(offs
 
 // A line as the proxy writes it (handshake_log::to_json_line), so the parser is tested against the
 // writer rather than against hand-typed JSON.
+// What happened to the handshake, as the proxy logs it. By default a legacy client is refused
+// (unsupported_version), and any other accepted.
+struct Fate {
+  std::string decision;
+  std::string outcome;
+  std::string failure;
+};
+inline const Fate kLetIn{"would_reject", "accepted", ""};
+inline const Fate kExempt{"allowed_exception", "accepted", ""};
+inline const Fate kBrownout{"rejected_brownout", "rejected", "unsupported_version"};
+inline const Fate kLetInButClosed{"would_reject", "failed", "closed"};
+
 inline std::string log_line(const std::string& client, std::uint16_t highest_offered, int offset,
                             const std::string& ja4, const std::string& server_name = "",
                             const std::string& listener = "api",
-                            const std::string& route = "default") {
+                            const std::string& route = "default",
+                            const std::optional<Fate>& fate = std::nullopt) {
   HandshakeEvent event;
   event.time = at(offset);
   event.listener = listener;
@@ -53,9 +67,17 @@ inline std::string log_line(const std::string& client, std::uint16_t highest_off
   event.alpn = {"http/1.1"};
   event.ja3 = "0123456789abcdef0123456789abcdef";
   event.ja4 = ja4;
-  event.outcome = "rejected";
   event.legacy = highest_offered < kTls1_2;
-  event.decision = event.legacy ? "rejected" : "allowed";
+  event.below_version = event.legacy;
+  const Fate refused{"rejected", "rejected", "unsupported_version"};
+  const Fate allowed{"allowed", "accepted", ""};
+  const Fate& what = fate ? *fate : event.legacy ? refused : allowed;
+  event.decision = what.decision;
+  event.outcome = what.outcome;
+  event.failure = what.failure;
+  if (what.decision == "rejected" || what.decision == "rejected_brownout") {
+    event.refused_by = "version";
+  }
   event.reason = "test";
   return to_json_line(event);
 }
