@@ -446,21 +446,69 @@ prometheus::Counter& RouteMetrics::cached(std::atomic<prometheus::Counter*>& slo
   return *counter;
 }
 
-void RouteMetrics::count_handshake(std::uint16_t version_wire, HandshakeOutcome outcome) {
+prometheus::Counter& RouteMetrics::handshakes(std::uint16_t version_wire,
+                                              HandshakeOutcome outcome) {
   const std::size_t index =
       config::wire_version_index(version_wire) * 3 + static_cast<std::size_t>(outcome);
-  cached(handshakes_[index], owner_.handshakes_,
-         {{"listener", listener_},
-          {"route", route_},
-          {"version", std::string(config::wire_version_label(version_wire))},
-          {"outcome", std::string(to_string(outcome))}})
-      .Increment();
+  return cached(handshakes_[index], owner_.handshakes_,
+                {{"listener", listener_},
+                 {"route", route_},
+                 {"version", std::string(config::wire_version_label(version_wire))},
+                 {"outcome", std::string(to_string(outcome))}});
+}
+
+void RouteMetrics::count_handshake(std::uint16_t version_wire, HandshakeOutcome outcome) {
+  handshakes(version_wire, outcome).Increment();
+}
+
+void RouteMetrics::prepare(const RouteSeriesPlan& plan) {
+  constexpr std::uint16_t kEveryVersion[] = {0,
+                                             config::wire::kSsl3_0,
+                                             config::wire::kTls1_0,
+                                             config::wire::kTls1_1,
+                                             config::wire::kTls1_2,
+                                             config::wire::kTls1_3};
+  constexpr LegacyDecision kEveryDecision[] = {
+      LegacyDecision::allowed_exception, LegacyDecision::rejected,
+      LegacyDecision::rejected_brownout, LegacyDecision::would_reject};
+  // Refusals and failures are counted by the version offered, which may be any.
+  for (const std::uint16_t version : kEveryVersion) {
+    handshakes(version, HandshakeOutcome::rejected);
+    handshakes(version, HandshakeOutcome::failed);
+  }
+  for (const std::uint16_t version : plan.accepted_versions) {
+    handshakes(version, HandshakeOutcome::accepted);
+  }
+  for (const LegacyDecision decision : kEveryDecision) {
+    for (const std::uint16_t version : plan.legacy_versions) legacy(version, decision);
+    for (const std::uint16_t version : plan.weak_versions) weak_cipher(version, decision);
+  }
+  for (const auto& suite : plan.suites) {
+    negotiated_.get(owner_, owner_.negotiated_ciphers_, listener_, route_, suite.version_wire,
+                    suite.code, suite.name);
+  }
+  for (const std::string_view reason : plan.failures) handshake_failure(reason);
+  for (const std::uint16_t version : plan.upstream_versions) {
+    cached(upstream_handshakes_[config::wire_version_index(version)], owner_.upstream_handshakes_,
+           {{"listener", listener_},
+            {"route", route_},
+            {"version", std::string(config::wire_version_label(version))},
+            {"outcome", "completed"}});
+  }
+  for (const auto& suite : plan.upstream_suites) {
+    upstream_negotiated_.get(owner_, owner_.upstream_negotiated_ciphers_, listener_, route_,
+                             suite.version_wire, suite.code, suite.name);
+  }
+  for (const std::string_view reason : plan.upstream_failures) upstream_failure(0, reason);
+}
+
+prometheus::Counter& RouteMetrics::handshake_failure(std::string_view reason) {
+  return owner_.handshake_failures_.Add(
+      {{"listener", listener_}, {"route", route_}, {"reason", std::string(reason)}});
 }
 
 void RouteMetrics::count_handshake_failure(std::string_view reason) {
-  owner_.handshake_failures_
-      .Add({{"listener", listener_}, {"route", route_}, {"reason", std::string(reason)}})
-      .Increment();
+  handshake_failure(reason).Increment();
 }
 
 void RouteMetrics::count_upstream_handshake(std::uint16_t version_wire, bool resumed,
@@ -478,37 +526,48 @@ void RouteMetrics::count_upstream_handshake(std::uint16_t version_wire, bool res
   if (resumed) upstream_resumed_handshakes_.Increment();
 }
 
+prometheus::Counter& RouteMetrics::upstream_failure(std::uint16_t version_wire,
+                                                    std::string_view reason) {
+  return owner_.upstream_handshakes_.Add(
+      {{"listener", listener_},
+       {"route", route_},
+       {"version", std::string(config::wire_version_label(version_wire))},
+       {"outcome", std::string(reason)}});
+}
+
 void RouteMetrics::count_upstream_handshake_failure(std::uint16_t version_wire,
                                                     std::string_view reason) {
-  owner_.upstream_handshakes_
-      .Add({{"listener", listener_},
-            {"route", route_},
-            {"version", std::string(config::wire_version_label(version_wire))},
-            {"outcome", std::string(reason)}})
-      .Increment();
+  upstream_failure(version_wire, reason).Increment();
+}
+
+prometheus::Counter& RouteMetrics::legacy(std::uint16_t version_wire, LegacyDecision decision) {
+  const std::size_t index = config::wire_version_index(version_wire) * kLegacyDecisionCount +
+                            static_cast<std::size_t>(decision);
+  return cached(legacy_[index], owner_.legacy_handshakes_,
+                {{"listener", listener_},
+                 {"route", route_},
+                 {"version", std::string(config::wire_version_label(version_wire))},
+                 {"decision", std::string(to_string(decision))}});
 }
 
 void RouteMetrics::count_legacy_handshake(std::uint16_t version_wire, LegacyDecision decision) {
+  legacy(version_wire, decision).Increment();
+}
+
+prometheus::Counter& RouteMetrics::weak_cipher(std::uint16_t version_wire,
+                                               LegacyDecision decision) {
   const std::size_t index = config::wire_version_index(version_wire) * kLegacyDecisionCount +
                             static_cast<std::size_t>(decision);
-  cached(legacy_[index], owner_.legacy_handshakes_,
-         {{"listener", listener_},
-          {"route", route_},
-          {"version", std::string(config::wire_version_label(version_wire))},
-          {"decision", std::string(to_string(decision))}})
-      .Increment();
+  return cached(weak_cipher_[index], owner_.weak_cipher_handshakes_,
+                {{"listener", listener_},
+                 {"route", route_},
+                 {"version", std::string(config::wire_version_label(version_wire))},
+                 {"decision", std::string(to_string(decision))}});
 }
 
 void RouteMetrics::count_weak_cipher_handshake(std::uint16_t version_wire,
                                                LegacyDecision decision) {
-  const std::size_t index = config::wire_version_index(version_wire) * kLegacyDecisionCount +
-                            static_cast<std::size_t>(decision);
-  cached(weak_cipher_[index], owner_.weak_cipher_handshakes_,
-         {{"listener", listener_},
-          {"route", route_},
-          {"version", std::string(config::wire_version_label(version_wire))},
-          {"decision", std::string(to_string(decision))}})
-      .Increment();
+  weak_cipher(version_wire, decision).Increment();
 }
 
 void RouteMetrics::count_negotiated_cipher(std::uint16_t version_wire, std::uint16_t code,

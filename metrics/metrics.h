@@ -81,12 +81,43 @@ struct ExceptionSample {
   std::chrono::system_clock::time_point expiry;  // when it stops matching
 };
 
+/// The label values of a route's series that are made at 0 when its configuration is put in
+/// force (at start and by every reload), so that increase() and rate() count the first event of
+/// each: Prometheus cannot see the first increment of a series that appears with it. Filled
+/// from the route's configuration (proxy/runtime/), so bounded by it.
+struct RouteSeriesPlan {
+  struct Suite {
+    std::uint16_t version_wire = 0;
+    std::uint16_t code = 0;
+    std::string name;  // IANA name
+  };
+  /// tlsfloor_handshakes_total{outcome="accepted"}: the versions the route can negotiate.
+  std::vector<std::uint16_t> accepted_versions;
+  /// tlsfloor_legacy_handshakes_total, for every decision: the versions below the floor.
+  std::vector<std::uint16_t> legacy_versions;
+  /// tlsfloor_weak_cipher_handshakes_total, for every decision: the versions below TLS 1.3 the
+  /// route can negotiate.
+  std::vector<std::uint16_t> weak_versions;
+  /// tlsfloor_negotiated_ciphers_total: every suite of the route's lists at every version it can
+  /// be negotiated at.
+  std::vector<Suite> suites;
+  /// tlsfloor_handshake_failures_total: the reasons refusals and common failures end with.
+  std::vector<std::string_view> failures;
+  /// With upstream.tls: the upstream leg's completed versions, its suites, and its failure
+  /// reasons (tlsfloor_upstream_handshakes_total at version "unknown").
+  std::vector<std::uint16_t> upstream_versions;
+  std::vector<Suite> upstream_suites;
+  std::vector<std::string_view> upstream_failures;
+};
+
 /// The series of one route of a listener (the listener's own keys are route "default"): what
 /// happens once a client has named its host. Obtained from ListenerMetrics::route(); lives as
 /// long as the Metrics. Counting is lock-free.
 class RouteMetrics {
  public:
   /// `version_wire`: negotiated version when accepted, else the highest offered (0: unknown).
+  /// Makes the plan's series (those that do not exist yet) at 0.
+  void prepare(const RouteSeriesPlan& plan);
   void count_handshake(std::uint16_t version_wire, HandshakeOutcome outcome);
   void count_legacy_handshake(std::uint16_t version_wire, LegacyDecision decision);
   /// A client that meets the version floor but offers none of tls.ciphers at `version_wire`
@@ -128,6 +159,11 @@ class RouteMetrics {
   prometheus::Counter& cached(std::atomic<prometheus::Counter*>& slot,
                               prometheus::Family<prometheus::Counter>& family,
                               const prometheus::Labels& labels);
+  prometheus::Counter& handshakes(std::uint16_t version_wire, HandshakeOutcome outcome);
+  prometheus::Counter& legacy(std::uint16_t version_wire, LegacyDecision decision);
+  prometheus::Counter& weak_cipher(std::uint16_t version_wire, LegacyDecision decision);
+  prometheus::Counter& handshake_failure(std::string_view reason);
+  prometheus::Counter& upstream_failure(std::uint16_t version_wire, std::string_view reason);
 
   Metrics& owner_;
   std::string listener_;

@@ -13,6 +13,7 @@
 
 #include "proxy/policy/legacy_circumstances.h"
 #include "proxy/tls/alpn.h"
+#include "proxy/tls/handshake_failure.h"
 #include "proxy/tls/ssl_error.h"
 
 namespace tlsfloor::runtime {
@@ -280,9 +281,65 @@ const tls::SessionDigest& RouteRuntime::session_scope_for(const policy::Decision
   return session_scopes.refused;
 }
 
+namespace {
+
+// The label values of `route`'s series to make at 0 (metrics::RouteSeriesPlan): everything its
+// configuration lets happen, bounded by that configuration.
+metrics::RouteSeriesPlan series_plan_of(const ListenerRuntime& runtime, const RouteRuntime& route) {
+  const config::RouteSettings& settings = *route.settings;
+  const auto floor = static_cast<std::uint16_t>(settings.tls.min_version);
+  const auto ceiling = static_cast<std::uint16_t>(settings.tls.max_version);
+  metrics::RouteSeriesPlan plan;
+  for (std::uint16_t version = TLS1_VERSION; version <= ceiling; ++version) {
+    plan.accepted_versions.push_back(version);
+    if (version < TLS1_3_VERSION) plan.weak_versions.push_back(version);
+  }
+  for (std::uint16_t version = SSL3_VERSION; version < floor; ++version) {
+    plan.legacy_versions.push_back(version);
+  }
+  const tls::CertificateSet& certificates =
+      route.certificates.empty() ? runtime.certificates : route.certificates;
+  tls::KeyTypes keys;
+  for (const tls::CertifiedKey& key : certificates.keys()) {
+    (EVP_PKEY_id(key.key.get()) == EVP_PKEY_RSA ? keys.rsa : keys.ecdsa) = true;
+  }
+  std::vector<std::string> lists{settings.tls.ciphers.text};
+  for (const std::string& list : {route.legacy_ciphers, route.floor_ciphers}) {
+    if (!list.empty()) lists.push_back(list);
+  }
+  for (const std::string& list : route.exception_ciphers) {
+    if (!list.empty()) lists.push_back(list);
+  }
+  for (const auto& suite :
+       tls::negotiable_suites(lists, keys, config::TlsVersion::tls1_0, settings.tls.max_version)) {
+    plan.suites.push_back({suite.version_wire, suite.code, suite.name});
+  }
+  plan.failures.assign(std::begin(tls::kCommonHandshakeFailures),
+                       std::end(tls::kCommonHandshakeFailures));
+  if (const auto& upstream = settings.upstream.tls) {
+    for (auto version = static_cast<std::uint16_t>(upstream->min_version);
+         version <= static_cast<std::uint16_t>(upstream->max_version); ++version) {
+      plan.upstream_versions.push_back(version);
+    }
+    for (const auto& suite : tls::negotiable_suites({upstream->ciphers.text}, {},
+                                                    upstream->min_version, upstream->max_version)) {
+      plan.upstream_suites.push_back({suite.version_wire, suite.code, suite.name});
+    }
+    plan.upstream_failures.assign(std::begin(tls::kUpstreamFailureReasons),
+                                  std::end(tls::kUpstreamFailureReasons));
+  }
+  return plan;
+}
+
+}  // namespace
+
 void publish(const ListenerRuntime& runtime, metrics::Metrics& metrics,
              state::ExceptionLedger& ledger) {
   const config::ListenerConfig& listener = runtime.config;
+  // Before the policy is shown in force: every series an alert reads exists, at 0.
+  for (const RouteRuntime& route : runtime.routes) {
+    route.metrics->prepare(series_plan_of(runtime, route));
+  }
   std::vector<metrics::RoutePolicySample> policies;
   for (const RouteRuntime& route : runtime.routes) {
     policies.push_back({route.name, config::to_string(route.settings->tls.min_version),

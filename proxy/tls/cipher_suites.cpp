@@ -78,10 +78,52 @@ std::vector<config::CipherSuite> usable_suites(const std::vector<const SSL_CIPHE
   return suites;
 }
 
+std::vector<SuiteAtVersion> negotiable_suites(const std::vector<std::string>& lists, KeyTypes keys,
+                                              config::TlsVersion lowest,
+                                              config::TlsVersion highest) {
+  std::vector<SuiteAtVersion> suites;
+  const auto add = [&suites](std::uint16_t version, const SSL_CIPHER* cipher) {
+    const SuiteAtVersion suite{version, SSL_CIPHER_get_protocol_id(cipher),
+                               SSL_CIPHER_standard_name(cipher)};
+    const bool known = std::any_of(suites.begin(), suites.end(), [&](const auto& seen) {
+      return seen.version_wire == suite.version_wire && seen.code == suite.code;
+    });
+    if (!known) suites.push_back(suite);
+  };
+  const bool any_key = !keys.rsa && !keys.ecdsa;
+  const auto top = std::min<std::uint16_t>(static_cast<std::uint16_t>(highest), TLS1_2_VERSION);
+  for (const std::string& list : lists) {
+    std::string error;
+    const auto parsed = parse_cipher_list(list, error);
+    if (!parsed) continue;
+    for (const SSL_CIPHER* cipher : *parsed) {
+      const int auth = SSL_CIPHER_get_auth_nid(cipher);
+      const bool usable =
+          any_key ? auth != NID_auth_psk
+                  : (auth == NID_auth_rsa && keys.rsa) || (auth == NID_auth_ecdsa && keys.ecdsa);
+      if (!usable) continue;
+      for (auto version = static_cast<std::uint16_t>(lowest); version <= top; ++version) {
+        if (SSL_CIPHER_get_min_version(cipher) <= version &&
+            version <= SSL_CIPHER_get_max_version(cipher)) {
+          add(version, cipher);
+        }
+      }
+    }
+  }
+  if (highest >= config::TlsVersion::tls1_3) {
+    // TLS 1.3's suites are not configurable: BoringSSL offers these three.
+    for (const std::uint16_t code : {0x1301, 0x1302, 0x1303}) {
+      if (const SSL_CIPHER* cipher = SSL_get_cipher_by_value(code)) add(TLS1_3_VERSION, cipher);
+    }
+  }
+  return suites;
+}
+
 std::string compatibility_cipher_list(std::string_view floor) {
   std::string error;
   const auto first = parse_cipher_list(floor, error);
-  const auto rest = parse_cipher_list("ALL:!PSK", error);
+  // aPSK: every suite authenticated by a pre-shared key (ECDHE-PSK ones too: !PSK leaves them).
+  const auto rest = parse_cipher_list("ALL:!aPSK", error);
   if (!first || !rest) return {};
   std::string list;
   const auto add = [&list](const SSL_CIPHER* cipher) {

@@ -3,6 +3,7 @@
 // parsed strictly, so that a misspelt suite is an error rather than silently dropped; turned
 // into the plain facts the policy judges ClientHellos with; and checked against the versions
 // and certificates they must serve.
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -32,6 +33,22 @@ struct KeyTypes {
 /// tlsfloor configures no pre-shared keys.
 std::vector<config::CipherSuite> usable_suites(const std::vector<const SSL_CIPHER*>& list,
                                                KeyTypes keys);
+
+/// A suite at a version it can be negotiated at, with its IANA code point and name.
+struct SuiteAtVersion {
+  std::uint16_t version_wire = 0;
+  std::uint16_t code = 0;
+  const char* name = "";  // static storage
+};
+
+/// Every suite of the cipher strings `lists` (valid ones; others are skipped) that `keys` can
+/// use (every suite when `keys` is empty: an upstream's key is not known), at every version from
+/// `lowest` to `highest` it can be negotiated at, each pair once; and with `highest` TLS 1.3,
+/// TLS 1.3's three suites. What a route or an upstream leg can ever negotiate, for the metrics
+/// made at 0.
+std::vector<SuiteAtVersion> negotiable_suites(const std::vector<std::string>& lists, KeyTypes keys,
+                                              config::TlsVersion lowest,
+                                              config::TlsVersion highest);
 
 /// The default tls.legacy_ciphers: the suites of `floor` (a valid cipher string) in its order,
 /// then every other TLS 1.0-1.2 suite BoringSSL implements but PSK (static RSA, 3DES), in

@@ -13,8 +13,13 @@
 // The connection adds its own: timeout, malformed_hello, internal_error, aborted.
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 namespace tlsfloor::tls {
+
+/// The reasons refusals and common failures end with: their series exist from the start.
+inline constexpr std::string_view kCommonHandshakeFailures[] = {
+    "unsupported_version", "no_shared_cipher", "closed", "timeout", "protocol_error"};
 
 /// From the failed SSL_do_handshake()'s SSL_get_error() value and the first error on the
 /// thread's queue (ERR_peek_error(); 0 for none).

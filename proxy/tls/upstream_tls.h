@@ -52,10 +52,18 @@ class UpstreamTls {
   std::string alpn_;  // config_.alpn in wire format
 };
 
+/// Every value upstream_failure_reason() returns.
+inline constexpr std::string_view kUpstreamFailureReasons[] = {
+    "certificate_untrusted", "certificate_name_mismatch", "certificate_expired",
+    "certificate_invalid",   "version_mismatch",          "handshake_refused",
+    "certificate_required",  "closed",                    "timeout",
+    "protocol_error"};
+
 /// Why a handshake with an upstream failed, as tlsfloor_upstream_handshakes_total's outcome:
 /// certificate_untrusted, certificate_name_mismatch, certificate_expired, certificate_invalid
 /// (the chain was checked and refused), version_mismatch (no version in common),
-/// cipher_mismatch, certificate_required (the upstream wants a client certificate), closed (the
+/// handshake_refused (no suite in common, or another handshake_failure alert),
+/// certificate_required (the upstream wants a client certificate), closed (the
 /// upstream closed or reset the connection), timeout (not done within connect_timeout), or
 /// protocol_error. From the failed call's SSL_get_error() value, the connection's
 /// SSL_get_verify_result() and the first error on BoringSSL's queue.

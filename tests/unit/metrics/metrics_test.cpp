@@ -206,3 +206,71 @@ TEST(MetricsTest, CertificateSeriesAreReplacedAndWithdrawnWithTheirListener) {
 
 }  // namespace
 }  // namespace tlsfloor::metrics
+
+namespace tlsfloor::metrics {
+namespace {
+
+// What a configuration lets happen exists at 0 before it happens, so that increase() counts its
+// first occurrence (a series that appears with its first increment reads as no increase).
+TEST(MetricsPrepareTest, ThePlansSeriesExistAtZeroAndCountOnFromThere) {
+  Metrics metrics;
+  RouteMetrics& route = metrics.listener("api", "TLS1.2", "TLS1.3", "enforce");
+  RouteSeriesPlan plan;
+  plan.accepted_versions = {0x0301, 0x0302, 0x0303, 0x0304};
+  plan.legacy_versions = {0x0300, 0x0301, 0x0302};
+  plan.weak_versions = {0x0301, 0x0302, 0x0303};
+  plan.suites = {{0x0303, 0xc02f, "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"}};
+  plan.failures = {"unsupported_version"};
+  plan.upstream_versions = {0x0303};
+  plan.upstream_suites = {{0x0303, 0xc02f, "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"}};
+  plan.upstream_failures = {"timeout"};
+  route.prepare(plan);
+  route.prepare(plan);  // a reload with the same plan: the same series, not new ones
+  const auto value = [&](const char* name, const test::Labels& labels) {
+    test::Labels all = labels;
+    all.emplace("listener", "api");
+    return metric_value(metrics.render(), name, all);
+  };
+  EXPECT_EQ(
+      value("tlsfloor_legacy_handshakes_total", {{"version", "TLS1.1"}, {"decision", "rejected"}}),
+      0.0);
+  EXPECT_EQ(value("tlsfloor_legacy_handshakes_total",
+                  {{"version", "SSL3.0"}, {"decision", "rejected_brownout"}}),
+            0.0);
+  EXPECT_EQ(
+      value("tlsfloor_legacy_handshakes_total", {{"version", "TLS1.2"}, {"decision", "rejected"}}),
+      std::nullopt)
+      << "not below this floor";
+  EXPECT_EQ(value("tlsfloor_weak_cipher_handshakes_total",
+                  {{"version", "TLS1.2"}, {"decision", "would_reject"}}),
+            0.0);
+  EXPECT_EQ(value("tlsfloor_handshakes_total", {{"version", "TLS1.0"}, {"outcome", "rejected"}}),
+            0.0);
+  EXPECT_EQ(value("tlsfloor_handshakes_total", {{"version", "TLS1.3"}, {"outcome", "accepted"}}),
+            0.0);
+  EXPECT_EQ(value("tlsfloor_negotiated_ciphers_total",
+                  {{"version", "TLS1.2"}, {"cipher", "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"}}),
+            0.0);
+  EXPECT_EQ(value("tlsfloor_handshake_failures_total", {{"reason", "unsupported_version"}}), 0.0);
+  EXPECT_EQ(value("tlsfloor_upstream_handshakes_total",
+                  {{"version", "TLS1.2"}, {"outcome", "completed"}}),
+            0.0);
+  EXPECT_EQ(
+      value("tlsfloor_upstream_handshakes_total", {{"version", "unknown"}, {"outcome", "timeout"}}),
+      0.0);
+  EXPECT_EQ(value("tlsfloor_upstream_negotiated_ciphers_total",
+                  {{"cipher", "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"}}),
+            0.0);
+  // Counting goes on in the same series.
+  route.count_legacy_handshake(0x0302, LegacyDecision::rejected);
+  route.count_negotiated_cipher(0x0303, 0xc02f, "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256");
+  EXPECT_EQ(
+      value("tlsfloor_legacy_handshakes_total", {{"version", "TLS1.1"}, {"decision", "rejected"}}),
+      1.0);
+  EXPECT_EQ(value("tlsfloor_negotiated_ciphers_total",
+                  {{"cipher", "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"}}),
+            1.0);
+}
+
+}  // namespace
+}  // namespace tlsfloor::metrics

@@ -99,5 +99,38 @@ TEST(AddCipherListErrors, ReportsEachBadListAtItsPosition) {
   EXPECT_EQ(errors[0].where, (config::SourceMark{"t.yaml", 9, 7}));
 }
 
+TEST(NegotiableSuitesTest, EverySuiteAtEveryVersionItCanBeNegotiatedAt) {
+  const auto suites = negotiable_suites(
+      {"ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-SHA", "ECDHE-ECDSA-AES128-GCM-SHA256"},
+      KeyTypes{.rsa = true}, config::TlsVersion::tls1_0, config::TlsVersion::tls1_3);
+  std::vector<std::pair<std::uint16_t, std::string>> pairs;
+  for (const auto& suite : suites) pairs.emplace_back(suite.version_wire, suite.name);
+  using Pairs = std::vector<std::pair<std::uint16_t, std::string>>;
+  // AEAD at TLS 1.2 only, CBC at 1.0 to 1.2, no ECDSA suite behind an RSA key, TLS 1.3's three.
+  EXPECT_EQ(pairs, (Pairs{{0x0303, "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"},
+                          {0x0301, "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA"},
+                          {0x0302, "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA"},
+                          {0x0303, "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA"},
+                          {0x0304, "TLS_AES_128_GCM_SHA256"},
+                          {0x0304, "TLS_AES_256_GCM_SHA384"},
+                          {0x0304, "TLS_CHACHA20_POLY1305_SHA256"}}));
+  // Capped at TLS 1.2: no TLS 1.3 suite; an unknown key type: every suite of the list.
+  const auto upstream = negotiable_suites({"ECDHE-ECDSA-AES128-GCM-SHA256"}, {},
+                                          config::TlsVersion::tls1_2, config::TlsVersion::tls1_2);
+  ASSERT_EQ(upstream.size(), 1u);
+  EXPECT_EQ(std::string(upstream[0].name), "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256");
+}
+
+TEST(CompatibilityListTest, TheFloorFirstThenEverySuiteTheLibraryHas) {
+  const std::string list = compatibility_cipher_list("ECDHE-RSA-AES256-GCM-SHA384");
+  EXPECT_EQ(list.rfind("ECDHE-RSA-AES256-GCM-SHA384:", 0), 0u) << list;
+  for (const char* weak : {"DES-CBC3-SHA", "AES128-SHA", "AES256-GCM-SHA384"}) {
+    EXPECT_NE((":" + list + ":").find(std::string(":") + weak + ":"), std::string::npos)
+        << weak << " in " << list;
+  }
+  EXPECT_EQ(list.find("PSK"), std::string::npos) << list;
+  EXPECT_EQ(compatibility_cipher_list("NOT-A-SUITE"), "");
+}
+
 }  // namespace
 }  // namespace tlsfloor::tls
