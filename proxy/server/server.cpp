@@ -14,6 +14,7 @@
 #include <csignal>
 #include <future>
 
+#include "config/config_changes.h"
 #include "config/config_parser.h"
 #include "config/duration.h"
 #include "proxy/admin/admin_routes.h"
@@ -206,6 +207,7 @@ void Server::start() {
     asio::co_spawn(control_, persist_state(), net::log_escaped_exception("state file"));
   }
   asio::co_spawn(control_, watch_files(), net::log_escaped_exception("certificate reload"));
+  asio::co_spawn(control_, watch_clock(), net::log_escaped_exception("clock"));
 
   control_thread_ = std::thread([this] { run_event_loop(control_); });
 }
@@ -361,6 +363,10 @@ admin::ReloadOutcome Server::reload_now(ReloadAttempt attempt) {
   } catch (const std::system_error& e) {
     return refuse_reload(std::string(e.what()) + "\n", attempt);
   }
+  // What the reload does to enforcement, before the running configuration is replaced.
+  for (const std::string& change : config::describe_changes(config_, candidate->config)) {
+    spdlog::info("reload: {}", change);
+  }
   commit(std::move(*candidate), plan);
   metrics_->config_loaded(std::chrono::system_clock::now(), /*reload=*/true);
   const std::string summary = "configuration reloaded: " + std::to_string(plan.next.size()) +
@@ -502,6 +508,30 @@ asio::awaitable<void> Server::persist_state() {
     boost::system::error_code ec;
     co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
     if (!stopping_) ledger_->save(configured_listeners(current_runtimes()));
+  }
+}
+
+asio::awaitable<void> Server::watch_clock() {
+  asio::steady_timer timer(control_);
+  config::Timestamp last = shared_.clock();
+  while (!stopping_) {
+    timer.expires_after(std::chrono::seconds(1));
+    boost::system::error_code ec;
+    co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    const config::Timestamp now = shared_.clock();
+    for (const auto& runtime : current_runtimes()) {
+      for (const config::ExceptionConfig* exception :
+           state::configured_exceptions(runtime->config)) {
+        if (exception->expires > last && exception->expires <= now) {
+          spdlog::warn(
+              "listener {} route {}: exception {} expired at {}; it matches no client "
+              "from now on",
+              runtime->config.name, exception->route, exception->name,
+              config::format_timestamp(exception->expires));
+        }
+      }
+    }
+    last = std::max(last, now);
   }
 }
 

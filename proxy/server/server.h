@@ -117,6 +117,9 @@ class Server {
   // Every certificate_reload.interval, reloads when a file the configuration names has changed
   // since the last reload (control thread).
   boost::asio::awaitable<void> watch_files();
+  // Every second, what time alone changes: an exception that expires is said when it does
+  // (not only at the next load), by the clock exceptions are judged by (control thread).
+  boost::asio::awaitable<void> watch_clock();
   std::vector<std::shared_ptr<const runtime::ListenerRuntime>> current_runtimes() const;
   // The configurations of the listeners in force, for the exception ledger.
   state::ConfiguredListeners configured_listeners(

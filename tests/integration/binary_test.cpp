@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "config/timestamp.h"
 #include "tests/integration/proxy_config.h"
 #include "tests/support/admin_client.h"
 #include "tests/support/child_process.h"
@@ -314,12 +315,34 @@ TEST_F(BinaryTest, SighupReloadsTheConfiguration) {
   spec.min_version = "TLS1.2";
   dir_.write("reloaded.yaml", proxy_yaml({spec}));
   proxy_->signal(SIGHUP);
+  // The reload says what it does to enforcement, then that it is done.
+  EXPECT_NE(proxy_->wait_for_line("reload: listener api route default: min_version TLS1.1 -> "
+                                  "TLS1.2"),
+            "")
+      << proxy_->output();
   ASSERT_NE(proxy_->wait_for_line("configuration reloaded"), "") << proxy_->output();
   {
     TlsClient client(port_, tls11);
     EXPECT_FALSE(client.handshake());
   }
   EXPECT_EQ(metric("tlsfloor_config_reloads_total", {{"result", "success"}}), 1.0);
+  stop_cleanly();
+}
+
+// An exception is said to expire when it does, not only at the next load or reload.
+TEST_F(BinaryTest, AnExpiringExceptionIsLoggedWhenItExpires) {
+  ListenerSpec spec = api_spec();
+  const auto expires =
+      std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now()) +
+      std::chrono::seconds(3);
+  spec.extra_yaml = "    exceptions: [{name: soon, clients: [192.0.2.0/24], expires: " +
+                    config::format_timestamp(expires) + "}]\n";
+  start(dir_.write("expiring.yaml", proxy_yaml({spec})));
+  const std::string line = proxy_->wait_for_line("exception soon expired at");
+  EXPECT_NE(line.find("listener api route default: exception soon expired at " +
+                      config::format_timestamp(expires) + "; it matches no client from now on"),
+            std::string::npos)
+      << proxy_->output();
   stop_cleanly();
 }
 

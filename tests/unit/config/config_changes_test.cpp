@@ -1,0 +1,70 @@
+#include "config/config_changes.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "config/config_parser.h"
+
+namespace tlsfloor::config {
+namespace {
+
+using Strings = std::vector<std::string>;
+
+Config parsed(const std::string& yaml) {
+  ParseResult result = parse_config(yaml, "t.yaml");
+  EXPECT_TRUE(result.config.has_value())
+      << (result.errors.empty() ? "" : result.errors[0].to_string());
+  return result.config.value_or(Config{});
+}
+
+std::string listener(const std::string& name, const std::string& more = "") {
+  return "  - name: " + name +
+         "\n    listen: 127.0.0.1:8443\n    upstream: {address: 127.0.0.1:8080}\n"
+         "    certificates: [{cert: c.crt, key: c.key}]\n" +
+         more;
+}
+
+TEST(ConfigChangesTest, SaysWhatAReloadDoesToEnforcement) {
+  const Config before =
+      parsed("listeners:\n" +
+             listener("api",
+                      "    enforcement: {mode: observe}\n"
+                      "    exceptions: [{name: old-pos, clients: [10.0.0.0/8], "
+                      "expires: 2027-01-01T00:00:00Z}]\n"
+                      "    routes: [{name: shop, server_names: [shop.test]}]\n") +
+             "  - name: gone\n    listen: 127.0.0.1:9443\n    upstream: {address: 127.0.0.1:8080}\n"
+             "    certificates: [{cert: c.crt, key: c.key}]\n");
+  const Config after =
+      parsed("listeners:\n" + listener("api",
+                                       "    tls: {min_version: TLS1.3}\n"
+                                       "    enforcement: {mode: enforce}\n"
+                                       "    exceptions: [{name: batch, clients: [192.0.2.1], "
+                                       "expires: 2027-02-01T00:00:00Z}]\n"
+                                       "    routes: [{name: pos, server_names: [pos.test]}]\n"));
+  EXPECT_EQ(describe_changes(before, after),
+            (Strings{"listener api route default: min_version TLS1.2 -> TLS1.3",
+                     "listener api route default: mode observe -> enforce",
+                     "listener api route default: cipher_mode observe -> enforce",
+                     "listener api route default: exception batch added (until "
+                     "2027-02-01T00:00:00.000Z)",
+                     "listener api route default: exception old-pos removed",
+                     "listener api: route pos added", "listener api: route shop removed",
+                     "listener gone removed"}));
+}
+
+TEST(ConfigChangesTest, NothingToSayWhenTheJudgementIsTheSame) {
+  const std::string yaml = "listeners:\n" + listener("api");
+  EXPECT_EQ(describe_changes(parsed(yaml), parsed(yaml)), Strings{});
+  // A new listener is said with its address.
+  EXPECT_EQ(describe_changes(parsed(yaml), parsed(yaml + "  - name: web\n    listen: "
+                                                         "127.0.0.1:9443\n    upstream: "
+                                                         "{address: 127.0.0.1:8080}\n    "
+                                                         "certificates: [{cert: c.crt, key: "
+                                                         "c.key}]\n")),
+            Strings{"listener web added on 127.0.0.1:9443"});
+}
+
+}  // namespace
+}  // namespace tlsfloor::config
