@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "proxy/hello/client_hello.h"
+#include "tests/support/client_simulation.h"
 
 // The matcher against real hellos. Which capture goes into the table and which is held out is
 // decided by tests/families/build_family_table.py and written to tests/families/evaluation.tsv;
@@ -44,51 +45,12 @@ std::vector<std::string> split(const std::string& line, char separator) {
   return fields;
 }
 
-// A V2ClientHello record (first byte's top bit set) as the TLS ClientHello body BoringSSL's
-// server builds from it before its early callback runs (ssl/s3_both.cc, read_v2_client_hello):
-// the version, the challenge as the random (left-padded to 32 bytes), no session id, the 3-byte
-// cipher specs whose first byte is 0 as suites, null compression, no extensions.
-Bytes v2_to_client_hello(const Bytes& record) {
-  const std::size_t length = ((record.at(0) & 0x7f) << 8) | record.at(1);
-  const Bytes message(record.begin() + 2, record.begin() + 2 + static_cast<long>(length));
-  const auto u16 = [&](std::size_t at) { return (message.at(at) << 8) | message.at(at + 1); };
-  const std::size_t specs = u16(3);
-  const std::size_t session = u16(5);
-  const std::size_t challenge = u16(7);
-  Bytes suites;
-  for (std::size_t at = 9; at < 9 + specs; at += 3) {
-    if (message.at(at) == 0) suites.insert(suites.end(), {message.at(at + 1), message.at(at + 2)});
-  }
-  Bytes body = {message.at(1), message.at(2)};
-  Bytes random(32, 0);
-  const std::size_t kept = std::min<std::size_t>(challenge, 32);
-  std::copy_n(message.begin() + static_cast<long>(9 + specs + session + challenge - kept), kept,
-              random.end() - static_cast<long>(kept));
-  body.insert(body.end(), random.begin(), random.end());
-  body.push_back(0);
-  body.push_back(static_cast<std::uint8_t>(suites.size() >> 8));
-  body.push_back(static_cast<std::uint8_t>(suites.size()));
-  body.insert(body.end(), suites.begin(), suites.end());
-  body.insert(body.end(), {1, 0});
-  return body;
-}
-
 // testssl's client simulations: name -> ClientHello body (record and handshake headers off).
 const std::map<std::string, Bytes>& testssl_hellos() {
   static const std::map<std::string, Bytes> hellos = [] {
     std::map<std::string, Bytes> out;
-    std::ifstream file(TLSFLOOR_TESTSSL_CLIENTS);
-    const std::regex name(R"re(^\s*names\+=\("(.*)"\))re");
-    const std::regex bytes(R"re(^\s*handshakebytes\+=\("(.*)"\))re");
-    std::string current;
-    std::smatch match;
-    for (std::string line; std::getline(file, line);) {
-      if (std::regex_search(line, match, name)) current = match[1];
-      if (std::regex_search(line, match, bytes)) {
-        const Bytes record = from_hex(match[1]);
-        out[current] = (record.at(0) & 0x80) != 0 ? v2_to_client_hello(record)
-                                                  : Bytes(record.begin() + 9, record.end());
-      }
+    for (const test::SimulatedClient& client : test::load_client_simulation()) {
+      out[client.name] = test::client_hello_body(client.record);
     }
     return out;
   }();
