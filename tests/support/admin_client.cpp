@@ -3,6 +3,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
+#include <exception>
 #include <sstream>
 
 #include "tests/support/tls_client.h"
@@ -37,6 +39,27 @@ std::optional<Labels> parse_labels(const std::string& text) {
   return labels;
 }
 
+// A chunked body (Prometheus' API answers so) as the bytes it carries; what cannot be read is
+// cut off.
+std::string dechunked(const std::string& chunked) {
+  std::string body;
+  std::size_t at = 0;
+  for (;;) {
+    const std::size_t line_end = chunked.find("\r\n", at);
+    if (line_end == std::string::npos) break;
+    std::size_t size = 0;
+    try {
+      size = std::stoul(chunked.substr(at, line_end - at), nullptr, 16);
+    } catch (const std::exception&) {
+      break;
+    }
+    if (size == 0 || line_end + 2 + size > chunked.size()) break;
+    body += chunked.substr(line_end + 2, size);
+    at = line_end + 2 + size + 2;
+  }
+  return body;
+}
+
 }  // namespace
 
 HttpResponse http_request(std::uint16_t port, const std::string& method, const std::string& target,
@@ -60,6 +83,12 @@ HttpResponse http_request(std::uint16_t port, const std::string& method, const s
   response.status = std::stoi(raw.substr(9, 3));
   response.headers = raw.substr(0, head_end);
   response.body = raw.substr(head_end + 4);
+  std::string lower = response.headers;
+  std::transform(lower.begin(), lower.end(), lower.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  if (lower.find("\r\ntransfer-encoding: chunked") != std::string::npos) {
+    response.body = dechunked(response.body);
+  }
   return response;
 }
 

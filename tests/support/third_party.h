@@ -3,7 +3,9 @@
 // from a configuration the test writes, and waited for until they accept connections.
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "tests/support/child_process.h"
 #include "tests/support/test_pki.h"
@@ -22,5 +24,19 @@ std::unique_ptr<ChildProcess> start_nginx(const TempDir& dir, std::uint16_t port
 /// HAProxy in the foreground running `config` (written to `dir`); returned once `port` accepts.
 std::unique_ptr<ChildProcess> start_haproxy(const TempDir& dir, std::uint16_t port,
                                             const std::string& config);
+
+/// A real Prometheus (Debian's prometheus package) scraping `targets` (host:port of admin
+/// listeners, job "tlsfloor") every second and evaluating `rule_files` every second, with its
+/// storage in `dir`; returned once its HTTP API answers.
+struct RunningPrometheus {
+  std::unique_ptr<ChildProcess> process;
+  std::uint16_t port = 0;
+  /// The `data.result` of an instant query (a JSON array as text); nullopt when it failed.
+  std::optional<std::string> query(const std::string& promql) const;
+  /// The alerts Prometheus holds now (/api/v1/alerts `data.alerts`, as JSON text).
+  std::optional<std::string> alerts() const;
+};
+RunningPrometheus start_prometheus(const TempDir& dir, const std::vector<std::string>& targets,
+                                   const std::vector<std::string>& rule_files);
 
 }  // namespace tlsfloor::test
