@@ -43,6 +43,8 @@ class LegacyClientTracker {
     std::size_t max_fingerprints = 8;
     /// Distinct routes kept per client: the first ones seen.
     std::size_t max_routes = 16;
+    /// Distinct client families kept per client: the first ones seen.
+    std::size_t max_families = 8;
     /// Distinct handshake failure reasons counted per client: the first ones seen; the rest
     /// are counted as "other".
     std::size_t max_failures = 8;
@@ -64,6 +66,8 @@ class LegacyClientTracker {
     /// The listener's route the handshake went to ("default": none matched).
     std::string_view route;
     std::string_view ja4;
+    /// The client family its hello matches (proxy/families' label; "unknown" when none).
+    std::string_view family;
     std::string_view cipher;
     std::string_view certificate;  // the key type served ("RSA2048"); empty: none
     /// The floors the client is below (at least one: only legacy handshakes are recorded).
@@ -99,6 +103,9 @@ class LegacyClientTracker {
     std::vector<std::string> fingerprints;
     /// The routes its handshakes went to, in the order first seen (at most Options::max_routes).
     std::vector<std::string> routes;
+    /// The client families its hellos matched, in the order first seen (at most
+    /// Options::max_families): one address may be a NAT in front of several stacks.
+    std::vector<std::string> families;
     /// The cipher, and the served certificate's key type, of the handshake with the latest
     /// `when` that named one.
     std::string last_cipher;

@@ -80,6 +80,12 @@ Metrics::Metrics(const config::LegacyClientsConfig& legacy_clients)
                 "Handshakes from clients that meet the version floor but offer none of the "
                 "listener's ciphers (tls.ciphers) at the version they negotiate, by decision.",
                 *registry_)),
+      legacy_handshakes_by_family_(
+          named(prometheus::BuildCounter(), "tlsfloor_legacy_handshakes_by_family_total",
+                "Legacy handshakes (below the version floor or the cipher floor, each counted "
+                "once) by the client family their ClientHello matches (unknown: none), by "
+                "decision.",
+                *registry_)),
       negotiated_ciphers_(named(prometheus::BuildCounter(), "tlsfloor_negotiated_ciphers_total",
                                 "Accepted handshakes by negotiated version and cipher suite "
                                 "(IANA name).",
@@ -552,6 +558,29 @@ prometheus::Counter& RouteMetrics::legacy(std::uint16_t version_wire, LegacyDeci
 
 void RouteMetrics::count_legacy_handshake(std::uint16_t version_wire, LegacyDecision decision) {
   legacy(version_wire, decision).Increment();
+}
+
+prometheus::Labels RouteMetrics::family_labels(std::string_view family,
+                                               LegacyDecision decision) const {
+  return {{"listener", listener_},
+          {"route", route_},
+          {"family", std::string(family)},
+          {"decision", std::string(to_string(decision))}};
+}
+
+void RouteMetrics::count_legacy_family(std::size_t slot, std::string_view family,
+                                       LegacyDecision decision) {
+  // Family::Add is thread-safe; the labels are only built when the series is not cached.
+  if (slot >= kFamilySlots) {
+    owner_.legacy_handshakes_by_family_.Add(family_labels(family, decision)).Increment();
+    return;
+  }
+  auto& cache = by_family_[slot * kLegacyDecisionCount + static_cast<std::size_t>(decision)];
+  prometheus::Counter* counter = cache.load(std::memory_order_acquire);
+  if (counter == nullptr) {
+    counter = &cached(cache, owner_.legacy_handshakes_by_family_, family_labels(family, decision));
+  }
+  counter->Increment();
 }
 
 prometheus::Counter& RouteMetrics::weak_cipher(std::uint16_t version_wire,

@@ -32,6 +32,10 @@ enum class Direction { client_to_upstream, upstream_to_client };
 
 class Metrics;
 
+/// Client families whose legacy-handshake series a route caches (the family table holds 34
+/// and "unknown"; more are still counted, looked up each time).
+inline constexpr std::size_t kFamilySlots = 64;
+
 /// Counters of one family by (version, cipher suite), for one route: lock-free once a pair has
 /// been seen. Open addressing over the pairs BoringSSL can negotiate (about 25 suites, most at
 /// one version), which fit many times over. A slot is claimed under Metrics::mutex_ (counter
@@ -123,6 +127,11 @@ class RouteMetrics {
   /// A client that meets the version floor but offers none of tls.ciphers at `version_wire`
   /// (the version it negotiates), and what the cipher floor did with it.
   void count_weak_cipher_handshake(std::uint16_t version_wire, LegacyDecision decision);
+  /// A legacy handshake (below either floor, counted once) from a client of family `family`
+  /// (proxy/families' label, "unknown" included), and what the policy did with it. `slot`
+  /// caches the series: a family's fixed position below kFamilySlots, the same for every call
+  /// with that family (families::family_slot()); a slot beyond is looked up each time.
+  void count_legacy_family(std::size_t slot, std::string_view family, LegacyDecision decision);
   /// An accepted handshake's suite: `code` (IANA code point) named `name` (IANA name, static
   /// storage), at `version_wire`. Lock-free once a (version, suite) pair has been seen.
   void count_negotiated_cipher(std::uint16_t version_wire, std::uint16_t code,
@@ -162,6 +171,7 @@ class RouteMetrics {
   prometheus::Counter& handshakes(std::uint16_t version_wire, HandshakeOutcome outcome);
   prometheus::Counter& legacy(std::uint16_t version_wire, LegacyDecision decision);
   prometheus::Counter& weak_cipher(std::uint16_t version_wire, LegacyDecision decision);
+  prometheus::Labels family_labels(std::string_view family, LegacyDecision decision) const;
   prometheus::Counter& handshake_failure(std::string_view reason);
   prometheus::Counter& upstream_failure(std::uint16_t version_wire, std::string_view reason);
 
@@ -174,6 +184,7 @@ class RouteMetrics {
   std::array<std::atomic<prometheus::Counter*>, config::kWireVersionLabels> upstream_handshakes_{};
   std::array<std::atomic<prometheus::Counter*>, config::kWireVersionLabels * kLegacyDecisionCount>
       weak_cipher_{};
+  std::array<std::atomic<prometheus::Counter*>, kFamilySlots * kLegacyDecisionCount> by_family_{};
   SuiteCounters negotiated_;
   SuiteCounters upstream_negotiated_;
   prometheus::Histogram& handshake_duration_;
@@ -333,6 +344,7 @@ class Metrics {
   prometheus::Family<prometheus::Counter>& handshakes_;
   prometheus::Family<prometheus::Counter>& legacy_handshakes_;
   prometheus::Family<prometheus::Counter>& weak_cipher_handshakes_;
+  prometheus::Family<prometheus::Counter>& legacy_handshakes_by_family_;
   prometheus::Family<prometheus::Counter>& negotiated_ciphers_;
   prometheus::Family<prometheus::Counter>& handshake_failures_;
   prometheus::Family<prometheus::Histogram>& handshake_duration_;

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 
 #include "config/cipher_suite.h"
@@ -66,6 +67,8 @@ std::string to_json_line(const HandshakeEvent& event) {
   line["upstream_cipher"] = text_or_null(event.upstream_cipher);
   line["ja3"] = event.ja3;
   line["ja4"] = event.ja4;
+  line["family"] = event.family;
+  line["family_confidence"] = std::round(event.family_confidence * 100) / 100;
   line["outcome"] = event.outcome;
   line["legacy"] = event.legacy;
   auto& below = line["below"] = nlohmann::ordered_json::array();

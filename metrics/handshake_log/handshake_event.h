@@ -46,6 +46,10 @@ struct HandshakeEvent {
   std::string upstream_cipher;
   std::string ja3;
   std::string ja4;
+  /// The client family the hello matches (proxy/families' label; "unknown" when none), and how
+  /// sure: 1 for an exact match, else the similarity of the closest entry.
+  std::string family = "unknown";
+  double family_confidence = 0;
   std::string outcome;  // tlsfloor_handshakes_total's: accepted, rejected, failed
   bool legacy = false;  // below the listener's version floor or its cipher floor
   bool below_version = false;
@@ -66,7 +70,9 @@ struct HandshakeEvent {
 /// absent), alpn (list), alpn_offered (how many names the client offered; alpn lists at most the
 /// first 8), alpn_selected (null unless one was), certificate (the served certificate's key type,
 /// such as EC256 or RSA2048; null when the client was shown none), upstream_version and
-/// upstream_cipher (null unless a TLS handshake with the upstream completed), ja3, ja4, outcome,
+/// upstream_cipher (null unless a TLS handshake with the upstream completed), ja3, ja4, family
+/// (the client family's id, "unknown" when none is close enough), family_confidence (1 for an
+/// exact match, else the similarity in [0, 1] to the closest entry, two decimals), outcome,
 /// legacy, below (the floors the client is under: [], ["version"], ["ciphers"] or both), decision,
 /// refused_by (null, "version" or "ciphers"), reason, failure (null when the handshake completed),
 /// resumed. Strings from the wire (SNI, ALPN) are escaped; bytes that are not UTF-8 become U+FFFD.

@@ -4,6 +4,8 @@
 #include <vector>
 
 #include "config/tls_version.h"
+#include "proxy/admin/families_json.h"
+#include "proxy/families/family_matcher.h"
 
 namespace tlsfloor::admin {
 namespace {
@@ -90,6 +92,11 @@ AdminResponse legacy_clients(const AdminState& state, std::string_view query) {
         return bad_request("invalid version \"" + value +
                            "\" (expected one of: SSL3.0, TLS1.0, TLS1.1, TLS1.2, TLS1.3)");
       }
+    } else if (name == "family") {
+      if (value != families::kUnknownFamily && families::find_family(value) == nullptr) {
+        return bad_request("unknown family \"" + value + "\" (GET /families lists them)");
+      }
+      filter.family = value;
     } else if (name == "limit" || name == "offset") {
       const std::optional<std::size_t> number = parse_count(value);
       const std::size_t most = name == "limit" ? LegacyClientsFilter::kMaxPage : kMaxOffset;
@@ -100,7 +107,7 @@ AdminResponse legacy_clients(const AdminState& state, std::string_view query) {
       (name == "limit" ? filter.limit : filter.offset) = *number;
     } else {
       return bad_request("unknown parameter \"" + name +
-                         "\" (expected: listener, route, version, limit, offset)");
+                         "\" (expected: listener, route, version, family, limit, offset)");
     }
   }
   std::optional<std::string> body = state.legacy_clients(filter);
@@ -134,6 +141,10 @@ AdminResponse route(const AdminState& state, std::string_view method, std::strin
   if (path == "/legacy-clients") {
     if (!get) return {405, kText, "method not allowed\n", "GET"};
     return legacy_clients(state, query);
+  }
+  if (path == "/families") {
+    if (!get) return {405, kText, "method not allowed\n", "GET"};
+    return {200, kJson, families_json(), {}};
   }
   if (path == "/exceptions") {
     if (!get) return {405, kText, "method not allowed\n", "GET"};

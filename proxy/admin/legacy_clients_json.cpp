@@ -6,6 +6,7 @@
 #include <tuple>
 
 #include "config/tls_version.h"
+#include "proxy/admin/families_json.h"
 
 namespace tlsfloor::admin {
 namespace {
@@ -58,6 +59,9 @@ Json client_json(const std::string& listener, const ClientStats& stats) {
   json["server_names"] = stats.server_names;
   json["routes"] = stats.routes;
   json["ja4"] = stats.fingerprints;
+  Json families = Json::array();
+  for (const std::string& family : stats.families) families.push_back(family_json(family));
+  json["families"] = std::move(families);
   json["last_cipher"] = stats.last_cipher.empty() ? Json(nullptr) : Json(stats.last_cipher);
   json["last_certificate"] =
       stats.last_certificate.empty() ? Json(nullptr) : Json(stats.last_certificate);
@@ -97,6 +101,10 @@ std::optional<std::string> legacy_clients_json(
       if (filter.version && weight == 0) continue;
       if (filter.route && std::find(stats.routes.begin(), stats.routes.end(), *filter.route) ==
                               stats.routes.end()) {
+        continue;
+      }
+      if (filter.family && std::find(stats.families.begin(), stats.families.end(),
+                                     *filter.family) == stats.families.end()) {
         continue;
       }
       rows.push_back({&table.listener, &stats, weight});

@@ -254,6 +254,22 @@ FamilyMatch match_family(const hello::ClientHello& hello) {
 
 std::span<const Family> all_families() { return table::kTable.families; }
 
+const Family* find_family(std::string_view id) {
+  for (const Family& family : table::kTable.families) {
+    if (family.id == id) return &family;
+  }
+  return nullptr;
+}
+
+std::size_t family_slot(const FamilyMatch& match) {
+  if (match.family == nullptr) return 0;
+  return static_cast<std::size_t>(match.family - table::kTable.families.data()) + 1;
+}
+
+std::string_view family_label(const FamilyMatch& match) {
+  return match.family != nullptr ? match.family->id : kUnknownFamily;
+}
+
 std::string_view to_string(MatchKind kind) {
   switch (kind) {
     case MatchKind::exact:

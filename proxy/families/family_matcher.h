@@ -5,6 +5,7 @@
 // runs in the TLS early callback. Cost: one pass over the hello's lists and a binary search,
 // about 0.6 us, for a hello the table holds; otherwise also a comparison with every entry made
 // of bit operations and short byte walks, about 6 us (measured: tests/families/README.md).
+#include <cstddef>
 #include <span>
 #include <string_view>
 
@@ -46,5 +47,18 @@ std::span<const Family> all_families();
 
 /// "exact", "closest" or "unknown".
 std::string_view to_string(MatchKind kind);
+
+/// The family labelled `id`, or null (also for "unknown").
+const Family* find_family(std::string_view id);
+
+/// The label every view gives a handshake no family names.
+inline constexpr std::string_view kUnknownFamily = "unknown";
+
+/// Where a match sits in a list of every label a family view can show: 0 for unknown, then the
+/// position in all_families() plus one. Lets a counter per family be an array slot.
+std::size_t family_slot(const FamilyMatch& match);
+
+/// The label of a match: the family's id, or kUnknownFamily.
+std::string_view family_label(const FamilyMatch& match);
 
 }  // namespace tlsfloor::families

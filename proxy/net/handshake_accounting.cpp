@@ -50,6 +50,9 @@ policy::Decision judge_hello(const runtime::ListenerRuntime& runtime,
     observed->client_key = config::masked(observed->client, runtime.legacy_clients.ipv4_prefix,
                                           runtime.legacy_clients.ipv6_prefix);
     observed->hello = hello::hello_facts(hello, for_log);
+    // Which software it is, for whoever will act on it: 1-6 us, so only for handshakes a view
+    // records (not for one that only sends its JA4 upstream).
+    if (legacy || for_log) observed->family = families::match_family(hello);
   }
   if (legacy) {
     circumstances = policy::legacy_circumstances(
@@ -65,6 +68,11 @@ policy::Decision judge_hello(const runtime::ListenerRuntime& runtime,
   }
   if (decision.below_ciphers) {
     route.metrics->count_weak_cipher_handshake(negotiates, decision.legacy_decision);
+  }
+  if (decision.legacy) {
+    route.metrics->count_legacy_family(families::family_slot(observed->family),
+                                       families::family_label(observed->family),
+                                       decision.legacy_decision);
   }
   return decision;
 }
@@ -88,6 +96,7 @@ void account_handshake(const runtime::ListenerRuntime& runtime, const runtime::R
     observation.server_name = hello.server_name;
     observation.route = route.name;
     observation.ja4 = hello.ja4;
+    observation.family = families::family_label(observed.family);
     observation.cipher = cipher;
     observation.certificate = end.certificate;
     observation.below_version = end.decision.below_version;
@@ -119,6 +128,8 @@ void account_handshake(const runtime::ListenerRuntime& runtime, const runtime::R
   if (end.upstream_cipher != nullptr) event.upstream_cipher = end.upstream_cipher;
   event.ja3 = std::move(hello.ja3);
   event.ja4 = std::move(hello.ja4);
+  event.family = families::family_label(observed.family);
+  event.family_confidence = observed.family.confidence;
   // An http refusal completes the handshake but is a rejection all the same.
   event.outcome = end.decision.reject ? "rejected" : (end.completed ? "accepted" : "failed");
   event.legacy = end.decision.legacy;

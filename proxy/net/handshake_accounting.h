@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "config/address_prefix.h"
+#include "proxy/families/family_matcher.h"
 #include "proxy/hello/client_hello.h"
 #include "proxy/hello/hello_facts.h"
 #include "proxy/policy/policy.h"
@@ -39,6 +40,9 @@ struct ObservedHandshake {
   config::AddressPrefix client;      // the client's address, IPv4-mapped as IPv4
   config::AddressPrefix client_key;  // masked to legacy_clients' prefixes
   hello::HelloFacts hello;
+  /// The client family its hello matches: for the legacy views and the log only (unknown when
+  /// neither records the handshake).
+  families::FamilyMatch family;
 };
 
 /// The decision of `route`'s policy on `hello` from `client`. When the handshake will be recorded

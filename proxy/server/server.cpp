@@ -178,7 +178,8 @@ void Server::start() {
         limits, std::move(observer));
     admin_->start();
     spdlog::info(
-        "admin listening on {} (/metrics, /healthz, /livez, /legacy-clients, /exceptions, "
+        "admin listening on {} (/metrics, /healthz, /livez, /legacy-clients, /families, "
+        "/exceptions, "
         "/reload)",
         config::Endpoint{config_.admin->listen.host, admin_->port()}.to_string());
   } else {

@@ -179,6 +179,17 @@ TEST(LegacyClientTrackerTest, KeepsTheFirstDistinctServerNamesAndFingerprints) {
   EXPECT_EQ(snapshot[0].count, values.size());
 }
 
+TEST(LegacyClientTrackerTest, KeepsTheFirstDistinctFamilies) {
+  LegacyClientTracker tracker({.top_k = 10, .max_families = 2});
+  for (std::string_view family : {"java6", "unknown", "java6", "schannel-win7", ""}) {
+    Observation observation = seen(client(1));
+    observation.family = family;
+    tracker.record(observation);
+  }
+  // One address may be a NAT in front of several stacks; the first ones seen are kept.
+  EXPECT_EQ(tracker.snapshot().at(0).families, (std::vector<std::string>{"java6", "unknown"}));
+}
+
 TEST(LegacyClientTrackerTest, LongValuesAreCut) {
   LegacyClientTracker tracker;
   const std::string long_name(1000, 'x');
@@ -346,8 +357,20 @@ TEST(LegacyClientTrackerTest, AClientsEntryHoldsAtMostAFewKibibytes) {
   const std::size_t before = heap();
   {
     LegacyClientTracker tracker(LegacyClientTracker::Options{.top_k = kClients});
+    // The observation holds views: every value it points at lives as long as the loop.
     std::vector<std::string> values;
-    for (int i = 0; i < 16; ++i) values.push_back(std::string(300, static_cast<char>('a' + i)));
+    std::vector<std::string> ja4s;
+    std::vector<std::string> routes;
+    std::vector<std::string> failures;
+    std::vector<std::string> families;
+    for (int i = 0; i < 16; ++i) {
+      values.push_back(std::string(300, static_cast<char>('a' + i)));
+      ja4s.push_back(values.back().substr(0, 36));
+      routes.push_back(values.back().substr(0, 64));
+      failures.push_back(values.back().substr(0, 32));
+      // Family ids come from the fixed table: none is longer than 24 characters.
+      families.push_back(values.back().substr(0, 24));
+    }
     const std::size_t after_values = heap();
     for (std::uint32_t n = 0; n < kClients; ++n) {
       int k = 0;
@@ -356,12 +379,13 @@ TEST(LegacyClientTrackerTest, AClientsEntryHoldsAtMostAFewKibibytes) {
                                   Decision::rejected_brownout, Decision::would_reject}) {
           Observation observation = seen(client(n), version, decision, k);
           observation.server_name = values[k % 16];
-          observation.ja4 = values[(k + 1) % 16].substr(0, 36);
-          observation.route = values[(k + 2) % 16].substr(0, 64);
+          observation.ja4 = ja4s[(k + 1) % 16];
+          observation.route = routes[(k + 2) % 16];
           observation.cipher = "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256";
           observation.certificate = "RSA4096";
           observation.below_ciphers = true;
-          observation.failure = values[(k + 3) % 16].substr(0, 32);
+          observation.failure = failures[(k + 3) % 16];
+          observation.family = families[(k + 4) % 16];
           tracker.record(observation);
           ++k;
         }

@@ -27,6 +27,8 @@ HandshakeEvent accepted_event() {
   event.certificate = "EC256";
   event.ja3 = "0123456789abcdef0123456789abcdef";
   event.ja4 = "t13d1516h2_8daaf6152771_02713d6af862";
+  event.family = "chromium";
+  event.family_confidence = 0.8765;  // two decimals in the line
   event.outcome = "accepted";
   event.legacy = false;
   event.decision = "allowed";
@@ -57,7 +59,8 @@ TEST(HandshakeEvent, IsOneJsonLineWithEveryKeyInOrder) {
             R"("alpn":["h2","http/1.1"],"alpn_offered":2,"alpn_selected":"h2",)"
             R"("certificate":"EC256","upstream_version":null,"upstream_cipher":null,)"
             R"("ja3":"0123456789abcdef0123456789abcdef",)"
-            R"("ja4":"t13d1516h2_8daaf6152771_02713d6af862","outcome":"accepted",)"
+            R"("ja4":"t13d1516h2_8daaf6152771_02713d6af862","family":"chromium",)"
+            R"("family_confidence":0.88,"outcome":"accepted",)"
             R"("legacy":false,"below":[],"decision":"allowed","refused_by":null,)"
             R"("reason":"offers TLS1.3","failure":null,"resumed":false})"
             "\n");

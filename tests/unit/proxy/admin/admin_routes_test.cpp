@@ -1,6 +1,9 @@
 #include "proxy/admin/admin_routes.h"
 
+#include "proxy/families/family_matcher.h"
+
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include <vector>
 
@@ -68,6 +71,10 @@ TEST_F(AdminRoutesTest, LegacyClientsPassesTheFilter) {
   EXPECT_EQ(route(state_, "GET", "/legacy-clients?listener=%61pi&version=SSL3.0").status, 200u);
   EXPECT_EQ(filters_seen_[2].listener, "api");
   EXPECT_EQ(filters_seen_[2].version, 0x0300);
+  EXPECT_EQ(route(state_, "GET", "/legacy-clients?family=java6").status, 200u);
+  EXPECT_EQ(filters_seen_[3].family, "java6");
+  EXPECT_EQ(route(state_, "GET", "/legacy-clients?family=unknown").status, 200u);
+  EXPECT_EQ(filters_seen_[4].family, "unknown");
 }
 
 TEST_F(AdminRoutesTest, LegacyClientsArePagedByLimitAndOffset) {
@@ -78,6 +85,21 @@ TEST_F(AdminRoutesTest, LegacyClientsArePagedByLimitAndOffset) {
   EXPECT_EQ(filters_seen_[0].offset, 0u);
   EXPECT_EQ(filters_seen_[1].limit, 1000u);
   EXPECT_EQ(filters_seen_[1].offset, 2000u);
+}
+
+TEST_F(AdminRoutesTest, FamiliesListsTheWholeTableWithWhatToDo) {
+  const auto answer = route(state_, "GET", "/families");
+  EXPECT_EQ(answer.status, 200u);
+  EXPECT_EQ(answer.content_type, "application/json");
+  const auto doc = nlohmann::json::parse(answer.body);
+  ASSERT_EQ(doc["families"].size(), families::all_families().size());
+  for (const auto& family : doc["families"]) {
+    EXPECT_FALSE(family["name"].get<std::string>().empty()) << family;
+    EXPECT_FALSE(family["advice"].get<std::string>().empty()) << family;
+    EXPECT_TRUE(family["link"].get<std::string>().starts_with("https://")) << family;
+  }
+  EXPECT_EQ(doc["unknown_below"], families::kUnknownBelow);
+  EXPECT_EQ(route(state_, "POST", "/families").status, 405u);
 }
 
 TEST_F(AdminRoutesTest, LegacyClientsRefusesWhatItCannotAnswer) {
@@ -92,7 +114,11 @@ TEST_F(AdminRoutesTest, LegacyClientsRefusesWhatItCannotAnswer) {
   const auto unknown = route(state_, "GET", "/legacy-clients?clients=10");
   EXPECT_EQ(unknown.status, 400u);
   EXPECT_EQ(unknown.body,
-            "unknown parameter \"clients\" (expected: listener, route, version, limit, offset)\n");
+            "unknown parameter \"clients\" (expected: listener, route, version, family, limit, "
+            "offset)\n");
+  const auto bad_family = route(state_, "GET", "/legacy-clients?family=windows");
+  EXPECT_EQ(bad_family.status, 400u);
+  EXPECT_EQ(bad_family.body, "unknown family \"windows\" (GET /families lists them)\n");
   EXPECT_EQ(route(state_, "GET", "/legacy-clients?limit=0").status, 400u);
   EXPECT_EQ(route(state_, "GET", "/legacy-clients?limit=1001").body,
             "invalid limit \"1001\" (expected 1 to 1000)\n");

@@ -1,4 +1,5 @@
 #include "proxy/admin/legacy_clients_json.h"
+#include "proxy/families/family_matcher.h"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -18,8 +19,10 @@ config::Timestamp at(int second) {
 
 void record(LegacyClientTracker& tracker, const char* address, std::uint16_t version,
             LegacyDecision decision, int second, const char* sni = "", const char* ja4 = "",
-            const char* cipher = "", const char* route = "default", const char* failure = "") {
+            const char* cipher = "", const char* route = "default", const char* failure = "",
+            const char* family = "") {
   LegacyClientTracker::Observation observation;
+  observation.family = family;
   observation.failure = failure;
   observation.client = config::parse_address(address).value();
   observation.version_wire = version;
@@ -36,9 +39,9 @@ class LegacyClientsJsonTest : public testing::Test {
  protected:
   void SetUp() override {
     record(api_, "192.0.2.1", 0x0301, LegacyDecision::rejected, 1, "a.example", "t10d1", "",
-           "default", "unsupported_version");
+           "default", "unsupported_version", "schannel-win7");
     record(api_, "192.0.2.1", 0x0301, LegacyDecision::rejected, 5, "b.example", "t10d1", "", "shop",
-           "unsupported_version");
+           "unsupported_version", "unknown");
     record(api_, "192.0.2.2", 0x0302, LegacyDecision::would_reject, 2, "", "t11i2",
            "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA");
     record(web_, "2001:db8::7", 0x0302, LegacyDecision::would_reject, 3);
@@ -68,12 +71,23 @@ TEST_F(LegacyClientsJsonTest, EveryFieldOfEveryClientHeaviestFirst) {
   // Ties on handshakes (two each) are ordered by listener, then client.
   EXPECT_EQ(doc["clients"][0]["client"], "2001:db8::7");
   EXPECT_EQ(doc["clients"][0]["handshakes"], 3);
-  EXPECT_EQ(doc["clients"][1], json::parse(R"({"listener":"api","client":"192.0.2.1","handshakes":2,
+  json expected = json::parse(R"({"listener":"api","client":"192.0.2.1","handshakes":2,
                 "overcount_bound":0,"by_version":{"TLS1.0":{"rejected":2}},
                 "first_seen":"2026-11-22T10:00:01.000Z","last_seen":"2026-11-22T10:00:05.000Z",
                 "server_names":["a.example","b.example"],"routes":["default","shop"],
-                "ja4":["t10d1"],"last_cipher":null,"last_certificate":null,
-                "below":["version"],"failures":{"unsupported_version":2}})"));
+                "ja4":["t10d1"],"families":[
+                  {"family":"schannel-win7","name":"FAMILY_NAME","advice":"FAMILY_ADVICE",
+                   "link":"FAMILY_LINK"},
+                  {"family":"unknown","name":null,"advice":null,"link":null}],
+                "last_cipher":null,"last_certificate":null,
+                "below":["version"],"failures":{"unsupported_version":2}})");
+  // A family is named with what to do about it, from the table.
+  const families::Family* win7 = families::find_family("schannel-win7");
+  ASSERT_NE(win7, nullptr);
+  expected["families"][0]["name"] = win7->name;
+  expected["families"][0]["advice"] = win7->advice;
+  expected["families"][0]["link"] = win7->link;
+  EXPECT_EQ(doc["clients"][1], expected);
   EXPECT_EQ(doc["clients"][2]["client"], "192.0.2.2");
   EXPECT_EQ(doc["clients"][2]["last_cipher"], "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA");
   EXPECT_EQ(doc["clients"][2]["server_names"], json::array());
@@ -92,6 +106,15 @@ TEST_F(LegacyClientsJsonTest, FiltersByRoute) {
   EXPECT_EQ(doc["clients"][0]["client"], "192.0.2.1");
   EXPECT_EQ(query({.route = "default"})["clients"].size(), 3u);
   EXPECT_EQ(query({.route = "nowhere"})["clients"].size(), 0u);
+}
+
+TEST_F(LegacyClientsJsonTest, FiltersByFamily) {
+  const json doc = query({.family = "schannel-win7"});
+  ASSERT_EQ(doc["clients"].size(), 1u);
+  EXPECT_EQ(doc["clients"][0]["client"], "192.0.2.1");
+  EXPECT_EQ(doc["total_clients"], 1);
+  EXPECT_EQ(query({.family = "unknown"})["clients"].size(), 1u);
+  EXPECT_EQ(query({.family = "java6"})["clients"].size(), 0u);
 }
 
 TEST_F(LegacyClientsJsonTest, FiltersByListener) {
