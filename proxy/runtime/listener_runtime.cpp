@@ -138,7 +138,7 @@ void build_ciphers(const config::ListenerConfig& listener, const config::RouteSe
                    std::vector<config::ConfigError>& errors) {
   tls::KeyTypes keys;
   for (const tls::CertifiedKey& key : certificates.keys()) {
-    (EVP_PKEY_id(key.key.get()) == EVP_PKEY_RSA ? keys.rsa : keys.ecdsa) = true;
+    (key.key_type == EVP_PKEY_RSA ? keys.rsa : keys.ecdsa) = true;
   }
   // Without a loaded certificate (its errors are reported) the lists are only parsed.
   const bool judged = keys.rsa || keys.ecdsa;
