@@ -67,17 +67,25 @@ KeyServer::KeyServer(const KeyServerConfig& config, const KeyStore& keys)
   sockaddr_un address{};
   address.sun_family = AF_UNIX;
   std::memcpy(address.sun_path, config_.socket.c_str(), config_.socket.size() + 1);
-  // A socket file left by a key server that was killed: replaced. Anything else is not ours.
+  listen_fd_ = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (listen_fd_ < 0) fail("socket");
+  // A socket file left by a key server that was killed (nobody accepts on it) is replaced; a
+  // live one is another key server's, and anything else is not ours.
   struct stat existing {};
   if (::lstat(config_.socket.c_str(), &existing) == 0) {
     if (!S_ISSOCK(existing.st_mode)) {
       errno = EEXIST;
       fail(config_.socket + " exists and is not a socket");
     }
+    if (::connect(listen_fd_, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0) {
+      errno = EADDRINUSE;
+      fail("another key server is listening on " + config_.socket);
+    }
+    ::close(listen_fd_);
+    listen_fd_ = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (listen_fd_ < 0) fail("socket");
     ::unlink(config_.socket.c_str());
   }
-  listen_fd_ = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (listen_fd_ < 0) fail("socket");
   // Made with no permission at all, then opened to exactly the configured mode: no moment in
   // which another user could connect.
   const mode_t old_mask = ::umask(0777);
