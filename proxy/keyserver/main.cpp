@@ -3,6 +3,7 @@
 // network cannot leak them. Built against OpenSSL 3 alone; shares only the wire format with
 // tlsfloor (which is built against BoringSSL: the two never link into one binary).
 #include <spdlog/spdlog.h>
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <CLI/CLI.hpp>
 
@@ -45,6 +46,9 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   spdlog::set_level(spdlog::level::from_str(log_level));
 
+  // No core dump holds the keys, and no other process of this user may read this one's memory
+  // (ptrace, /proc/PID/mem): a compromised tlsfloor running as the same user included.
+  ::prctl(PR_SET_DUMPABLE, 0);
   // Before any thread exists, so that every thread inherits the mask and only the signalfd sees
   // these signals.
   sigset_t signals;
