@@ -98,6 +98,22 @@ bool key_id_of(EVP_PKEY* key, protocol::KeyId& id) {
   return ok;
 }
 
+// Runs `operation`, an OpenSSL call that writes at most the key's size and says how much, into
+// `output`; empty when it fails.
+template <typename Operation>
+protocol::Status written(const HeldKey& key, std::vector<std::uint8_t>& output,
+                         Operation operation) {
+  std::size_t length = static_cast<std::size_t>(EVP_PKEY_get_size(key.key));
+  output.resize(length);
+  if (operation(output.data(), &length) != 1) {
+    ERR_clear_error();
+    output.clear();
+    return protocol::Status::failed;
+  }
+  output.resize(length);
+  return protocol::Status::ok;
+}
+
 protocol::Status sign(const HeldKey& key, std::uint16_t algorithm,
                       std::span<const std::uint8_t> input, std::vector<std::uint8_t>& output) {
   const protocol::Scheme* scheme = protocol::find_scheme(algorithm);
@@ -115,15 +131,9 @@ protocol::Status sign(const HeldKey& key, std::uint16_t algorithm,
     ERR_clear_error();
     return protocol::Status::failed;
   }
-  std::size_t length = static_cast<std::size_t>(EVP_PKEY_get_size(key.key));
-  output.resize(length);
-  if (EVP_DigestSign(context.get(), output.data(), &length, input.data(), input.size()) != 1) {
-    ERR_clear_error();
-    output.clear();
-    return protocol::Status::failed;
-  }
-  output.resize(length);
-  return protocol::Status::ok;
+  return written(key, output, [&](std::uint8_t* out, std::size_t* length) {
+    return EVP_DigestSign(context.get(), out, length, input.data(), input.size());
+  });
 }
 
 protocol::Status decrypt(const HeldKey& key, std::span<const std::uint8_t> input,
@@ -138,15 +148,9 @@ protocol::Status decrypt(const HeldKey& key, std::span<const std::uint8_t> input
     ERR_clear_error();
     return protocol::Status::failed;
   }
-  std::size_t length = static_cast<std::size_t>(EVP_PKEY_get_size(key.key));
-  output.resize(length);
-  if (EVP_PKEY_decrypt(context.get(), output.data(), &length, input.data(), input.size()) != 1) {
-    ERR_clear_error();
-    output.clear();
-    return protocol::Status::failed;
-  }
-  output.resize(length);
-  return protocol::Status::ok;
+  return written(key, output, [&](std::uint8_t* out, std::size_t* length) {
+    return EVP_PKEY_decrypt(context.get(), out, length, input.data(), input.size());
+  });
 }
 
 }  // namespace
