@@ -17,15 +17,20 @@ bool Connection::ask_key_server(keyserver_protocol::Operation operation, std::ui
   signing_->signature.reset();
   const keyserver_client::KeyRef key{served_->key_id, served_->subject, served_->key_algorithm};
   // Keeps no reference: a handshake that times out ends at once; its answer is then dropped.
-  key_server->submit(
-      key, operation, algorithm, {input, length},
-      [requester = weak_from_this()](keyserver_client::Outcome, std::vector<std::uint8_t> output) {
-        const std::shared_ptr<Connection> self = requester.lock();
-        if (!self || !self->signing_) return;  // the handshake already ended
-        // Empty when it failed: the handshake then fails (counted as failed).
-        self->signing_->signature = std::move(output);
-        self->signing_->posted.cancel();
-      });
+  key_server->submit(key, operation, algorithm, {input, length},
+                     [requester = weak_from_this()](keyserver_client::Outcome outcome,
+                                                    std::vector<std::uint8_t> output) {
+                       const std::shared_ptr<Connection> self = requester.lock();
+                       if (!self || !self->signing_) return;  // the handshake already ended
+                       // Empty when it failed: the handshake then fails, and every view (log,
+                       // metrics, report) says why in the key server's words.
+                       if (outcome != keyserver_client::Outcome::made) {
+                         self->failure_ =
+                             "keyserver:" + std::string(keyserver_client::to_string(outcome));
+                       }
+                       self->signing_->signature = std::move(output);
+                       self->signing_->posted.cancel();
+                     });
   return true;
 }
 

@@ -164,6 +164,14 @@ class KeyServerTest : public testing::Test {
         .value_or(0);
   }
 
+  // Handshakes that failed for `reason`, as every view names it (the log's `failure` too).
+  static double failures(const RunningProxy& proxy, const std::string& reason) {
+    return proxy
+        .metric_eventually("tlsfloor_handshake_failures_total",
+                           {{"listener", "api"}, {"route", "default"}, {"reason", reason}}, 1)
+        .value_or(0);
+  }
+
   static bool echoes(TlsClient& client) {
     return client.write_all("ping\n") && client.read_exactly(5) == "ping\n";
   }
@@ -248,6 +256,7 @@ TEST_F(KeyServerTest, StaticRsaIsDecryptedOnlyForAKeyThatAllowsIt) {
   ASSERT_TRUE(served.handshake());
   EXPECT_TRUE(echoes(served));
   EXPECT_EQ(operations(proxy, "RSA2048", "decrypt", "denied"), 1);
+  EXPECT_EQ(failures(proxy, "keyserver:denied"), 1);
   EXPECT_EQ(operations(proxy, "RSA2048", "sign", "made"), 1);
 }
 
@@ -271,6 +280,7 @@ TEST_F(KeyServerTest, AKilledKeyServerFailsOnlyTheHandshakesInFlightAndIsReconne
   EXPECT_FALSE(in_flight.get());
   EXPECT_EQ(operations(proxy, "RSA2048", "sign", "disconnected"), 1);
   EXPECT_GE(proxy.metric("tlsfloor_keyserver_disconnects_total", {}).value_or(0), 1);
+  EXPECT_EQ(failures(proxy, "keyserver:disconnected"), 1);
 
   // A handshake that starts while no key server runs waits for the next one (within the
   // timeout), which replaces the dead one's socket file; tlsfloor is not restarted.
@@ -296,6 +306,7 @@ TEST_F(KeyServerTest, WithoutAKeyServerAHandshakeWaitsOnlyUpToTheTimeout) {
   EXPECT_FALSE(client.handshake());
   EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(5));
   EXPECT_EQ(operations(proxy, "RSA2048", "sign", "unavailable"), 1);
+  EXPECT_EQ(failures(proxy, "keyserver:unavailable"), 1);
   EXPECT_EQ(proxy.metric("tlsfloor_keyserver_connections_open", {}), 0);
   EXPECT_GE(proxy.metric("tlsfloor_keyserver_connects_total", {{"result", "failure"}}).value_or(0),
             1);
