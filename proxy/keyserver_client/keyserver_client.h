@@ -41,7 +41,8 @@ struct KeyRef {
   std::string_view key_type;  // "RSA2048", "EC256"
 };
 
-/// How a request ended (the metric's `outcome`).
+/// How a request ended (the metric's `outcome`). `timeout` is the last: the server makes every
+/// series from `made` to it at 0.
 enum class Outcome {
   made,
   unknown_key,

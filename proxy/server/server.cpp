@@ -111,6 +111,27 @@ std::optional<Server::Candidate> Server::build(config::Config config,
 
 void Server::publish(const runtime::ListenerRuntime& runtime) {
   runtime::publish(runtime, *metrics_, *ledger_);
+  publish_key_series(runtime);
+}
+
+void Server::publish_key_series(const runtime::ListenerRuntime& runtime) {
+  if (!keyserver_metrics_) return;  // before start(), which publishes them all
+  const auto publish_set = [this](const tls::CertificateSet& certificates) {
+    for (const tls::CertifiedKey& key : certificates.keys()) {
+      if (!key.held_by_keyserver()) continue;
+      for (const std::string_view operation : {"sign", "decrypt"}) {
+        if (operation == "decrypt" && key.key_type != EVP_PKEY_RSA) continue;
+        for (int outcome = 0; outcome <= static_cast<int>(keyserver_client::Outcome::timeout);
+             ++outcome) {
+          keyserver_metrics_->operations(
+              key.subject, key.key_algorithm, operation,
+              keyserver_client::to_string(static_cast<keyserver_client::Outcome>(outcome)));
+        }
+      }
+    }
+  };
+  publish_set(runtime.certificates);
+  for (const runtime::RouteRuntime& route : runtime.routes) publish_set(route.certificates);
 }
 
 Server::Server(config::Config config)
@@ -385,6 +406,7 @@ admin::ReloadOutcome Server::reload_now(ReloadAttempt attempt) {
 
 void Server::start_key_servers() {
   keyserver_metrics_ = std::make_unique<metrics::KeyServerMetrics>(metrics_->registry());
+  for (const auto& runtime : runtimes_) publish_key_series(*runtime);
   const keyserver_client::Settings settings{config_.keyserver->socket, config_.keyserver->timeout};
   const std::vector<net::Worker*> workers = accepting_workers();
   for (net::Worker* worker : workers) {

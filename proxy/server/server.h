@@ -131,6 +131,9 @@ class Server {
   void start_key_servers();
   // Once no connection is left: the clients let their event loops end.
   void stop_key_servers();
+  // Every operation's series at 0 for each key the key server holds in `runtime`: an alert's
+  // increase() sees the first failure only of a series that existed before it.
+  void publish_key_series(const runtime::ListenerRuntime& runtime);
   void wait_for_signal();
   std::size_t active_connections() const;
   // Connections on the handshake threads: those that may still be handed to a relay worker.

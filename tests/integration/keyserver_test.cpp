@@ -245,6 +245,18 @@ TEST_F(KeyServerTest, HandshakesAtEveryVersionAndSchemeAreMadeByTheKeyServer) {
 TEST_F(KeyServerTest, StaticRsaIsDecryptedOnlyForAKeyThatAllowsIt) {
   auto key_server = start_key_server(dir_, key_server_yaml(/*decrypt=*/false));
   RunningProxy proxy(proxy_config());
+  // Every key's series exist at 0 before its first operation (so an alert sees the first
+  // failure); decryptions only for the RSA key.
+  const auto series = [&](const char* key_type, const char* operation, const char* outcome) {
+    return proxy.metric("tlsfloor_keyserver_operations_total", {{"subject", kSubject},
+                                                                {"key_type", key_type},
+                                                                {"operation", operation},
+                                                                {"outcome", outcome}});
+  };
+  EXPECT_EQ(series("RSA2048", "decrypt", "denied"), 0.0);
+  EXPECT_EQ(series("RSA2048", "sign", "unknown_key"), 0.0);
+  EXPECT_EQ(series("EC256", "sign", "disconnected"), 0.0);
+  EXPECT_EQ(series("EC256", "decrypt", "made"), std::nullopt);
   ClientOptions static_rsa;
   static_rsa.max_version = TLS1_2_VERSION;
   static_rsa.cipher_list = "AES128-SHA";
