@@ -30,7 +30,7 @@ std::vector<std::string> Config::reloadable_files() const {
   const auto add_settings = [&files](const RouteSettings& settings) {
     for (const CertificateConfig& certificate : settings.certificates) {
       files.push_back(certificate.cert_path);
-      files.push_back(certificate.key_path);
+      if (!certificate.keyserver) files.push_back(certificate.key_path);
     }
     if (const auto& tls = settings.upstream.tls) {
       if (!tls->ca_file.empty()) files.push_back(tls->ca_file);

@@ -46,8 +46,11 @@ std::string_view to_string(RejectStyle style);
 
 struct CertificateConfig {
   std::string cert_path;  // PEM chain, leaf first
-  std::string key_path;   // PEM private key matching the leaf
+  std::string key_path;   // PEM private key matching the leaf; empty with `keyserver`
   SourceMark where;       // the list entry, for certificate errors
+  /// The key is held by the key server (top-level `keyserver`), never read by tlsfloor: its
+  /// signatures and decryptions are asked of the key server. Off by default.
+  bool keyserver = false;
   friend bool operator==(const CertificateConfig&, const CertificateConfig&) = default;
 };
 
@@ -293,6 +296,18 @@ struct SessionTicketsConfig {
   Duration rotation = std::chrono::hours(12);
 };
 
+/// The key server tlsfloor asks for the signatures of certificates listed with `keyserver:
+/// true` (top-level `keyserver`; see proxy/keyserver_client/).
+struct KeyServerClientConfig {
+  /// Its Unix socket (absolute).
+  std::string socket;
+  /// How long a signature may take, from the request: waiting for a connection to the key
+  /// server (while it restarts) and for its answer. Then that handshake fails, counted.
+  Duration timeout = std::chrono::seconds(2);
+  SourceMark where;
+  friend bool operator==(const KeyServerClientConfig&, const KeyServerClientConfig&) = default;
+};
+
 struct Config {
   std::string source_path;
   /// Absent: no admin listener (no /metrics); the server says so at start.
@@ -328,6 +343,8 @@ struct Config {
   /// for changes (any change reloads the configuration); 0: never.
   Duration certificate_reload_interval = std::chrono::seconds(60);
   std::vector<ListenerConfig> listeners;  // at least one
+  /// Absent: every certificate has its key file, and none may say `keyserver: true`.
+  std::optional<KeyServerClientConfig> keyserver;
 
   /// Every file whose change certificate_reload picks up: certificates and keys (listeners'
   /// and routes'), upstream.tls CA files and client certificates, the session-ticket keys

@@ -63,7 +63,9 @@ using Keys = std::span<const std::string_view>;
 constexpr std::string_view kTopLevelKeys[] = {
     "admin",         "threads",         "signing_threads",    "handshake_threads",
     "drain_timeout", "legacy_clients",  "access_log",         "state_file",
-    "limits",        "session_tickets", "certificate_reload", "listeners"};
+    "limits",        "session_tickets", "certificate_reload", "listeners",
+    "keyserver"};
+constexpr std::string_view kKeyServerKeys[] = {"socket", "timeout"};
 constexpr std::string_view kSessionTicketsKeys[] = {"keys_file", "rotation"};
 constexpr std::string_view kCertificateReloadKeys[] = {"interval"};
 constexpr std::string_view kAdminKeys[] = {"listen", "server_names", "token_file",
@@ -90,7 +92,7 @@ constexpr std::string_view kUpstreamKeys[] = {"address", "connect_timeout", "pro
 constexpr std::string_view kUpstreamTlsKeys[] = {"server_name", "ca_file",     "verify",
                                                  "min_version", "max_version", "cert",
                                                  "key",         "alpn",        "ciphers"};
-constexpr std::string_view kCertificateKeys[] = {"cert", "key"};
+constexpr std::string_view kCertificateKeys[] = {"cert", "key", "keyserver"};
 constexpr std::string_view kTlsKeys[] = {"min_version", "max_version", "alpn", "ciphers",
                                          "legacy_ciphers"};
 constexpr std::string_view kEnforcementKeys[] = {"mode", "cipher_mode", "brownout", "on_reject",
@@ -792,6 +794,41 @@ class Parser {
     for (const YAML::Node& item : listeners->node) {
       read_listener(Value{item, mark_of(item), "listener"}, config);
     }
+    check_keyserver_users(fields->find("keyserver"), config);
+  }
+
+  // The top-level `keyserver` section.
+  void read_keyserver(const Value& value, Config& config) {
+    const std::optional<Fields> fields = read_map(value, "keyserver", kKeyServerKeys);
+    if (!fields) return;
+    KeyServerClientConfig keyserver;
+    keyserver.where = value.where;
+    if (const Value* socket = require(*fields, "socket")) {
+      if (auto path = read_path(*socket)) {
+        if (path->front() != '/') {
+          error(socket->where, "keyserver socket must be an absolute path");
+        } else if (path->size() > 107) {
+          error(socket->where, "keyserver socket path longer than a Unix socket allows (107)");
+        } else {
+          keyserver.socket = *path;
+        }
+      }
+    }
+    if (const Value* timeout = fields->find("timeout")) {
+      if (auto duration = read_duration(*timeout, /*allow_zero=*/false)) {
+        keyserver.timeout = *duration;
+      }
+    }
+    config.keyserver = std::move(keyserver);
+  }
+
+  // A certificate whose key is with the key server needs one to ask.
+  void check_keyserver_users(const Value* section, Config& config) {
+    if (const Value* keyserver = section) read_keyserver(*keyserver, config);
+    if (section != nullptr) return;
+    for (const SourceMark& where : keyserver_certificates_) {
+      error(where, "keyserver: true needs the top-level keyserver section (its socket)");
+    }
   }
 
   void read_admin(const Value& value, Config& config) {
@@ -1208,13 +1245,22 @@ class Parser {
       if (const Value* cert = require(*fields, "cert")) {
         if (auto path = read_path(*cert)) certificate.cert_path = *path;
       }
-      if (const Value* key = require(*fields, "key")) {
-        if (auto path = read_path(*key)) {
+      const Value* keyserver = fields->find("keyserver");
+      if (keyserver != nullptr) {
+        if (auto flag = read_bool(*keyserver)) certificate.keyserver = *flag;
+      }
+      if (const Value* key =
+              certificate.keyserver ? fields->find("key") : require(*fields, "key")) {
+        if (certificate.keyserver) {
+          error(key->where, "a certificate has a key file or keyserver: true, not both");
+        } else if (auto path = read_path(*key)) {
           certificate.key_path = *path;
           warn_if_readable_by_others(key->where, "private key", *path);
         }
       }
-      if (!certificate.cert_path.empty() && !certificate.key_path.empty()) {
+      if (certificate.keyserver) keyserver_certificates_.push_back(entry.where);
+      if (!certificate.cert_path.empty() &&
+          (certificate.keyserver || !certificate.key_path.empty())) {
         all_certificates_.push_back(certificate);
       }
       certificates.push_back(std::move(certificate));
@@ -1720,6 +1766,7 @@ class Parser {
   std::vector<std::pair<std::string, SourceMark>> names_;
   std::vector<ListenSite> listen_sites_;
   std::vector<CertificateConfig> all_certificates_;
+  std::vector<SourceMark> keyserver_certificates_;  // entries with keyserver: true
   std::vector<UpstreamTlsConfig> all_upstream_tls_;
   std::vector<CipherList> all_cipher_lists_;
 };

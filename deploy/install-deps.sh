@@ -2,8 +2,8 @@
 # Installs everything tlsfloor needs to build and test on Debian 12, from Debian's packages only.
 #   deploy/install-deps.sh          build dependencies
 #   deploy/install-deps.sh --test   plus what the test suite drives (openssl s_client, promtool,
-#                                   curl, haproxy, nginx, testssl.sh, gnutls-cli, kubectl) and
-#                                   clang's libFuzzer for the fuzz targets
+#                                   curl, haproxy, nginx, testssl.sh, gnutls-cli, kubectl, SoftHSM
+#                                   and OpenSSL's pkcs11 engine) and clang's libFuzzer
 set -euo pipefail
 packages=(
   cmake ninja-build g++ pkg-config
@@ -15,6 +15,7 @@ packages=(
   libcli11-dev                # command-line parsing with generated --help
   nlohmann-json3-dev          # JSON for /legacy-clients, the handshake log and reports
   openssl                     # the quick start makes a self-signed certificate with it
+  libssl-dev                  # OpenSSL 3, for tlsfloor-keyserver only (never linked into tlsfloor)
 )
 if [[ "${1:-}" == "--test" ]]; then
   packages+=(libgtest-dev libgmock-dev curl prometheus python3)   # prometheus ships promtool
@@ -23,6 +24,7 @@ if [[ "${1:-}" == "--test" ]]; then
   packages+=(nginx-light libnginx-mod-stream)  # a real upstream reading it
   packages+=(testssl.sh gnutls-bin)     # the scanner judging what is offered; a GnuTLS client
   packages+=(kubernetes-client python3-yaml)  # kubectl kustomize renders deploy/kubernetes
+  packages+=(softhsm2 libengine-pkcs11-openssl)  # a PKCS#11 token, reached by the key server
 fi
 sudo=""
 [[ $(id -u) -eq 0 ]] || sudo="sudo"

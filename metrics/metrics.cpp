@@ -95,7 +95,7 @@ Metrics::Metrics(const config::LegacyClientsConfig& legacy_clients)
                                 "included, by reason: no_shared_cipher, unsupported_version, "
                                 "no_shared_group, inappropriate_fallback, client_alert:<alert>, "
                                 "not_tls, closed, timeout, malformed_hello, internal_error, "
-                                "aborted or protocol_error.",
+                                "aborted, keyserver:<outcome> or protocol_error.",
                                 *registry_)),
       handshake_duration_(named(prometheus::BuildHistogram(), "tlsfloor_handshake_duration_seconds",
                                 "Time from accept to a completed TLS handshake.", *registry_)),

@@ -199,8 +199,9 @@ enum ssl_select_cert_result_t Connection::on_client_hello(const SSL_CLIENT_HELLO
   }
   // An RSA signature (about 0.8 ms) goes to the signing pool; ECDSA's (about 0.09 ms) costs
   // less than the hop to another thread and back.
-  const bool sign_elsewhere =
-      worker_->signing_pool() != nullptr && EVP_PKEY_id(served_->key.get()) == EVP_PKEY_RSA;
+  // A key the key server holds signs there, whatever its type.
+  const bool sign_elsewhere = served_->held_by_keyserver() || (worker_->signing_pool() != nullptr &&
+                                                               served_->key_type == EVP_PKEY_RSA);
   if (sign_elsewhere &&
       SSL_set_ex_data(hello.ssl, tls::signer_index(), static_cast<tls::AsyncSigner*>(this)) != 1) {
     return ssl_select_cert_error;
@@ -506,6 +507,9 @@ Awaitable<bool> Connection::read_proxy_header() {
 
 bool Connection::start_signature(std::uint16_t algorithm, const std::uint8_t* input,
                                  std::size_t length) {
+  if (served_->held_by_keyserver()) {
+    return ask_key_server(keyserver_protocol::Operation::sign, algorithm, input, length);
+  }
   if (!signing_) signing_ = std::make_unique<PendingSignature>(client_.get_executor());
   signing_->signature.reset();
   tls::SignatureJob job;

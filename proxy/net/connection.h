@@ -61,6 +61,11 @@ class Connection final : public std::enable_shared_from_this<Connection>,
                        std::size_t length) override;
   const std::vector<std::uint8_t>* finished_signature() const override;
   EVP_PKEY* private_key() const override { return served_->key.get(); }
+  // A key the key server holds: its signatures and decryptions are asked of the worker's key
+  // server connection (connection_keyserver.cpp), and the handshake waits as for the pool.
+  bool start_decryption(const std::uint8_t* input, std::size_t length) override;
+  bool ask_key_server(keyserver_protocol::Operation operation, std::uint16_t algorithm,
+                      const std::uint8_t* input, std::size_t length);
   // False when the connection was aborted (the handshake timed out) first.
   Awaitable<bool> signature_made();
 
@@ -215,7 +220,8 @@ class Connection final : public std::enable_shared_from_this<Connection>,
   std::unique_ptr<HandshakeEnd> pending_end_;
   // The certificate installed in the early callback (for the upstream's PROXY v2 SSL TLVs).
   const tls::CertifiedKey* served_ = nullptr;
-  // While the pool makes the handshake's signature (only then: 8 bytes otherwise).
+  // While the pool or the key server makes the handshake's signature (only then: 8 bytes
+  // otherwise).
   struct PendingSignature {
     explicit PendingSignature(const Socket::executor_type& executor)
         : posted(executor, Clock::time_point::max()) {}

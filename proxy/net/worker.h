@@ -12,6 +12,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "proxy/keyserver_client/keyserver_client.h"
 #include "proxy/net/buffer_pool.h"
 #include "proxy/tls/signing_pool.h"
 
@@ -32,6 +33,13 @@ class Worker {
   boost::asio::io_context& context() { return context_; }
   BufferPool& buffers() { return buffers_; }
   tls::SigningPool* signing_pool() const { return signing_pool_; }
+  /// This worker's connection to the key server (on this worker's event loop); null without a
+  /// top-level `keyserver` or on a worker that runs no handshakes.
+  keyserver_client::KeyServerClient* key_server() const { return key_server_.get(); }
+  /// Set once, before the worker's thread starts.
+  void set_key_server(std::shared_ptr<keyserver_client::KeyServerClient> client) {
+    key_server_ = std::move(client);
+  }
 
   /// Where an established connection of this worker is to run its relays: the relay worker with
   /// the fewest connections, or null when this worker relays its own.
@@ -67,6 +75,9 @@ class Worker {
   // destructors, which still use the registry and the buffer pool above.
   // Hint 1: one thread runs this context, so Asio can skip most of its internal locking.
   boost::asio::io_context context_{1};
+  // After the context, so destroyed before it (its socket belongs to the context). Stopped by
+  // the server's drain, so that the event loop can run out of work and end.
+  std::shared_ptr<keyserver_client::KeyServerClient> key_server_;
 };
 
 }  // namespace tlsfloor::net

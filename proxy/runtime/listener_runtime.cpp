@@ -131,15 +131,22 @@ std::optional<config::TlsVersion> lowest_let_in(const config::RouteSettings& set
   return lowest;
 }
 
+// Which key types the certificates have: from each certificate's public key, since the key
+// server may hold the private one.
+tls::KeyTypes key_types_of(const tls::CertificateSet& certificates) {
+  tls::KeyTypes keys;
+  for (const tls::CertifiedKey& key : certificates.keys()) {
+    (key.key_type == EVP_PKEY_RSA ? keys.rsa : keys.ecdsa) = true;
+  }
+  return keys;
+}
+
 // The route's cipher lists, parsed and checked against the versions they serve and the
 // certificates that serve them.
 void build_ciphers(const config::ListenerConfig& listener, const config::RouteSettings& settings,
                    const tls::CertificateSet& certificates, RouteRuntime& route,
                    std::vector<config::ConfigError>& errors) {
-  tls::KeyTypes keys;
-  for (const tls::CertifiedKey& key : certificates.keys()) {
-    (EVP_PKEY_id(key.key.get()) == EVP_PKEY_RSA ? keys.rsa : keys.ecdsa) = true;
-  }
+  const tls::KeyTypes keys = key_types_of(certificates);
   // Without a loaded certificate (its errors are reported) the lists are only parsed.
   const bool judged = keys.rsa || keys.ecdsa;
   const config::TlsConfig& tls = settings.tls;
@@ -299,10 +306,7 @@ metrics::RouteSeriesPlan series_plan_of(const ListenerRuntime& runtime, const Ro
   }
   const tls::CertificateSet& certificates =
       route.certificates.empty() ? runtime.certificates : route.certificates;
-  tls::KeyTypes keys;
-  for (const tls::CertifiedKey& key : certificates.keys()) {
-    (EVP_PKEY_id(key.key.get()) == EVP_PKEY_RSA ? keys.rsa : keys.ecdsa) = true;
-  }
+  const tls::KeyTypes keys = key_types_of(certificates);
   std::vector<std::string> lists{settings.tls.ciphers.text};
   for (const std::string& list : {route.legacy_ciphers, route.floor_ciphers}) {
     if (!list.empty()) lists.push_back(list);

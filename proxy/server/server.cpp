@@ -111,6 +111,27 @@ std::optional<Server::Candidate> Server::build(config::Config config,
 
 void Server::publish(const runtime::ListenerRuntime& runtime) {
   runtime::publish(runtime, *metrics_, *ledger_);
+  publish_key_series(runtime);
+}
+
+void Server::publish_key_series(const runtime::ListenerRuntime& runtime) {
+  if (!keyserver_metrics_) return;  // before start(), which publishes them all
+  const auto publish_set = [this](const tls::CertificateSet& certificates) {
+    for (const tls::CertifiedKey& key : certificates.keys()) {
+      if (!key.held_by_keyserver()) continue;
+      for (const std::string_view operation : {"sign", "decrypt"}) {
+        if (operation == "decrypt" && key.key_type != EVP_PKEY_RSA) continue;
+        for (int outcome = 0; outcome <= static_cast<int>(keyserver_client::Outcome::timeout);
+             ++outcome) {
+          keyserver_metrics_->operations(
+              key.subject, key.key_algorithm, operation,
+              keyserver_client::to_string(static_cast<keyserver_client::Outcome>(outcome)));
+        }
+      }
+    }
+  };
+  publish_set(runtime.certificates);
+  for (const runtime::RouteRuntime& route : runtime.routes) publish_set(route.certificates);
 }
 
 Server::Server(config::Config config)
@@ -145,6 +166,7 @@ void Server::start() {
     workers_.push_back(std::make_unique<net::Worker>(threads + i, signing_pool_.get(), relays));
   }
   metrics_->set_handshake_threads(handshake_threads);
+  if (config_.keyserver) start_key_servers();
   if (handshake_threads > 0) {
     spdlog::info("{} handshake thread(s) accept and run handshakes; {} worker(s) relay",
                  handshake_threads, threads);
@@ -356,6 +378,12 @@ admin::ReloadOutcome Server::reload_now(ReloadAttempt attempt) {
     return refuse_reload(text + std::to_string(errors.size()) + " configuration error(s)\n",
                          attempt);
   }
+  // The key server connections are made at start: a configuration that needs others would
+  // fail its handshakes.
+  if (candidate->config.keyserver != config_.keyserver) {
+    return refuse_reload(
+        "the keyserver section changed; it is read at start only: restart tlsfloor\n", attempt);
+  }
   warn_of_restart_only_changes(candidate->config);
   for (const auto& warning : parsed.warnings) spdlog::warn("{}", warning.to_string());
   ListenerPlan plan;
@@ -375,6 +403,27 @@ admin::ReloadOutcome Server::reload_now(ReloadAttempt attempt) {
                               std::to_string(plan.closing.size()) + " closed";
   spdlog::info("{}", summary);
   return {true, summary + "\n"};
+}
+
+void Server::start_key_servers() {
+  keyserver_metrics_ = std::make_unique<metrics::KeyServerMetrics>(metrics_->registry());
+  for (const auto& runtime : runtimes_) publish_key_series(*runtime);
+  const keyserver_client::Settings settings{config_.keyserver->socket, config_.keyserver->timeout};
+  const std::vector<net::Worker*> workers = accepting_workers();
+  for (net::Worker* worker : workers) {
+    auto client = std::make_shared<keyserver_client::KeyServerClient>(worker->context(), settings,
+                                                                      *keyserver_metrics_);
+    worker->set_key_server(client);
+    client->start();
+  }
+  spdlog::info("keys held by the key server are signed through {} ({} connection(s))",
+               settings.socket, workers.size());
+}
+
+void Server::stop_key_servers() {
+  for (const auto& worker : workers_) {
+    if (worker->key_server() != nullptr) worker->key_server()->stop();
+  }
 }
 
 admin::ReloadOutcome Server::refuse_reload(const std::string& why, ReloadAttempt attempt) {
@@ -607,6 +656,7 @@ asio::awaitable<void> Server::drain() {
     timer.expires_after(kDrainPoll);
     co_await timer.async_wait(asio::use_awaitable);
   }
+  stop_key_servers();
   let_go(0, relay_workers_);
   if (const auto left = active_connections(); left > 0) {
     spdlog::warn("drain timeout: closing {} open connection(s)", left);

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "config/config.h"
+#include "metrics/keyserver_metrics.h"
 #include "metrics/metrics.h"
 #include "proxy/admin/admin_routes.h"
 #include "proxy/admin/admin_server.h"
@@ -126,6 +127,13 @@ class Server {
       const std::vector<std::shared_ptr<const runtime::ListenerRuntime>>& runtimes) const;
   std::vector<metrics::ExceptionSample> exception_samples();
   void log_listener(const net::Listener& listener) const;
+  // A key server client on each worker that runs handshakes (`keyserver`); at start.
+  void start_key_servers();
+  // Once no connection is left: the clients let their event loops end.
+  void stop_key_servers();
+  // Every operation's series at 0 for each key the key server holds in `runtime`: an alert's
+  // increase() sees the first failure only of a series that existed before it.
+  void publish_key_series(const runtime::ListenerRuntime& runtime);
   void wait_for_signal();
   std::size_t active_connections() const;
   // Connections on the handshake threads: those that may still be handed to a relay worker.
@@ -136,6 +144,8 @@ class Server {
   config::Config config_;
   // Metrics outlive everything that counts into them: declared before workers and listeners.
   std::unique_ptr<metrics::Metrics> metrics_;
+  // With a top-level `keyserver`: its series, used by the workers' key server clients.
+  std::unique_ptr<metrics::KeyServerMetrics> keyserver_metrics_;
   runtime::SharedRuntime shared_;
   std::unique_ptr<state::ExceptionLedger> ledger_;
   std::vector<std::shared_ptr<const runtime::ListenerRuntime>> runtimes_;  // until start()

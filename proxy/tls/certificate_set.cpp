@@ -75,7 +75,20 @@ bool load_chain(const config::CertificateConfig& entry, CertifiedKey& out, std::
   return true;
 }
 
+// Every client would refuse it: a renewal dropped in early (or a clock far behind) must not
+// replace the certificate in service.
+bool check_not_before(const config::CertificateConfig& entry, const CertifiedKey& out,
+                      std::string& error) {
+  if (X509_cmp_current_time(X509_get0_notBefore(out.leaf.get())) > 0) {
+    error = "certificate " + entry.cert_path + " is not valid yet (notBefore is in the future)";
+    return false;
+  }
+  return true;
+}
+
 bool load_key(const config::CertificateConfig& entry, CertifiedKey& out, std::string& error) {
+  // The key server's key is never opened here, so never in this process's memory.
+  if (entry.keyserver) return check_not_before(entry, out, error);
   File file = open_for_reading(entry.key_path, error);
   if (!file) {
     error = "cannot read key file " + entry.key_path + ": " + error;
@@ -91,13 +104,7 @@ bool load_key(const config::CertificateConfig& entry, CertifiedKey& out, std::st
     error = "key " + entry.key_path + " does not match certificate " + entry.cert_path;
     return false;
   }
-  // Every client would refuse it: a renewal dropped in early (or a clock far behind) must not
-  // replace the certificate in service.
-  if (X509_cmp_current_time(X509_get0_notBefore(out.leaf.get())) > 0) {
-    error = "certificate " + entry.cert_path + " is not valid yet (notBefore is in the future)";
-    return false;
-  }
-  return true;
+  return check_not_before(entry, out, error);
 }
 
 // The name a person would call the certificate by: its CN, else its first DNS name.
@@ -125,8 +132,8 @@ std::string serial_of(X509* leaf) {
   return hex ? std::string(hex.get()) : std::string();
 }
 
-void set_ecdsa_facts(CertifiedKey& key) {
-  const EC_KEY* ec = EVP_PKEY_get0_EC_KEY(key.key.get());
+void set_ecdsa_facts(EVP_PKEY* public_key, CertifiedKey& key) {
+  const EC_KEY* ec = EVP_PKEY_get0_EC_KEY(public_key);
   switch (ec != nullptr ? EC_GROUP_get_curve_name(EC_KEY_get0_group(ec)) : NID_undef) {
     case NID_X9_62_prime256v1:
       key.ecdsa_group = 23;
@@ -143,6 +150,16 @@ void set_ecdsa_facts(CertifiedKey& key) {
     default:
       break;  // a curve TLS does not use: treated like a key of another type
   }
+}
+
+// SHA-256 of the SubjectPublicKeyInfo, as the key server computes it from the private key.
+bool key_id_of(EVP_PKEY* public_key, std::array<std::uint8_t, 32>& id) {
+  std::uint8_t* der = nullptr;
+  const int length = i2d_PUBKEY(public_key, &der);
+  if (length <= 0) return false;
+  bssl::UniquePtr<std::uint8_t> owned(der);
+  SHA256(der, static_cast<std::size_t>(length), id.data());
+  return true;
 }
 
 // ASN1_TIME has no direct conversion here: the difference from the epoch is one.
@@ -190,18 +207,27 @@ CertificateSet CertificateSet::load(const std::vector<config::CertificateConfig>
       continue;
     }
     key.signature_algorithm = OBJ_nid2sn(X509_get_signature_nid(key.leaf.get()));
-    const int type = EVP_PKEY_id(key.key.get());
+    // From the certificate's public key: the same whether tlsfloor or the key server holds
+    // the private one.
+    const bssl::UniquePtr<EVP_PKEY> public_key(X509_get_pubkey(key.leaf.get()));
+    if (!public_key || !key_id_of(public_key.get(), key.key_id)) {
+      errors.push_back({entry.where, "cannot read the public key of " + entry.cert_path});
+      ok = false;
+      continue;
+    }
+    const int type = EVP_PKEY_id(public_key.get());
+    key.key_type = type;
     key.key_algorithm = std::string(type == EVP_PKEY_RSA  ? "RSA"
                                     : type == EVP_PKEY_EC ? "EC"
                                                           : OBJ_nid2sn(type)) +
-                        std::to_string(EVP_PKEY_bits(key.key.get()));
+                        std::to_string(EVP_PKEY_bits(public_key.get()));
     key.subject = subject_of(key.leaf.get());
     key.serial = serial_of(key.leaf.get());
     key.not_after = time_of(X509_get0_notAfter(key.leaf.get()));
     key.loaded_at = std::chrono::system_clock::now();
     SHA256(CRYPTO_BUFFER_data(key.chain.front().get()), CRYPTO_BUFFER_len(key.chain.front().get()),
            key.fingerprint.data());
-    if (type == EVP_PKEY_EC) set_ecdsa_facts(key);
+    if (type == EVP_PKEY_EC) set_ecdsa_facts(public_key.get(), key);
     set.keys_.push_back(std::move(key));
   }
   if (!ok) set.keys_.clear();

@@ -18,7 +18,14 @@ namespace tlsfloor::tls {
 struct CertifiedKey {
   std::vector<bssl::UniquePtr<CRYPTO_BUFFER>> chain;  // leaf first
   bssl::UniquePtr<X509> leaf;                         // for host name matching
+  /// The private key; null when the key server holds it (`keyserver: true`): tlsfloor never
+  /// reads that key, and asks the key server for its signatures.
   bssl::UniquePtr<EVP_PKEY> key;
+  /// The type of the leaf's public key (EVP_PKEY_RSA, EVP_PKEY_EC), with or without `key`.
+  int key_type = EVP_PKEY_NONE;
+  /// SHA-256 of the leaf's SubjectPublicKeyInfo (DER): how the key server names the key.
+  std::array<std::uint8_t, 32> key_id{};
+  bool held_by_keyserver() const { return !key; }
   /// As the PROXY protocol's SSL TLVs name them: the leaf's signature algorithm
   /// ("ecdsa-with-SHA256", "RSA-SHA256") and its key ("EC256", "RSA2048").
   std::string signature_algorithm;

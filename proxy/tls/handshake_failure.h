@@ -10,7 +10,10 @@
 //   not_tls                plaintext (an HTTP request) on the TLS port
 //   closed                 the client closed or reset the connection
 //   protocol_error         anything else the library refused (a malformed record or message)
-// The connection adds its own: timeout, malformed_hello, internal_error, aborted.
+// The connection adds its own: timeout, malformed_hello, internal_error, aborted, and
+// keyserver:<outcome> when the key server did not make the signature or decryption
+// (keyserver:disconnected, keyserver:unavailable, keyserver:unknown_key, ...: the outcomes of
+// tlsfloor_keyserver_operations_total).
 #include <cstdint>
 #include <string>
 #include <string_view>

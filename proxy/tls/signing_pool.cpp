@@ -47,11 +47,16 @@ enum ssl_private_key_result_t complete(SSL* ssl, std::uint8_t* out, std::size_t*
 }
 
 // Static-RSA key exchange (only with a legacy or exception list that allows it): decrypted at
-// once on the event loop, as before. Rare by design, and a raw RSA decryption.
+// once on the event loop, as before. Rare by design, and a raw RSA decryption. A key the key
+// server holds is decrypted there, and the handshake waits as for a signature.
 enum ssl_private_key_result_t decrypt_now(SSL* ssl, std::uint8_t* out, std::size_t* out_length,
                                           std::size_t max_out, const std::uint8_t* input,
                                           std::size_t length) {
   AsyncSigner* signer = signer_of(ssl);
+  if (signer != nullptr && signer->private_key() == nullptr) {
+    return signer->start_decryption(input, length) ? ssl_private_key_retry
+                                                   : ssl_private_key_failure;
+  }
   RSA* rsa = signer != nullptr ? EVP_PKEY_get0_RSA(signer->private_key()) : nullptr;
   if (rsa == nullptr ||
       RSA_decrypt(rsa, out_length, out, max_out, input, length, RSA_NO_PADDING) != 1) {

@@ -89,8 +89,12 @@ class AsyncSigner {
                                std::size_t length) = 0;
   /// The signature once made: null while it is being made; an empty vector when it failed.
   virtual const std::vector<std::uint8_t>* finished_signature() const = 0;
-  /// The key, for the rare static-RSA decryption, which is done at once.
+  /// The key, for the rare static-RSA decryption, which is done at once; null when the key
+  /// server holds the key (the decryption is then asked of it, as a signature is).
   virtual EVP_PKEY* private_key() const = 0;
+  /// Starts decrypting `input` elsewhere (a key without private_key()); the plaintext comes
+  /// back through finished_signature(). False when it cannot (the handshake fails).
+  virtual bool start_decryption(const std::uint8_t* input, std::size_t length) = 0;
 
  protected:
   ~AsyncSigner() = default;

@@ -42,8 +42,11 @@ another server's handshakes do to the p99 on cores they share with everyone; ngi
 the control, not a measured server). With --scale 64,1000,5000, only the server's CPU per
 keepalive request at each connection count.
 
+tlsfloor-keyserver is tlsfloor with its key in tlsfloor-keyserver (OpenSSL 3), which makes the
+signatures; its CPU is both processes', and it is judged against tlsfloor and every peer.
+
 Usage: tests/bench/run.sh [--rounds N] [--seconds S] [--key rsa|ec] [--idle N] [--baseline BIN]
-                          [--storm N] [--scale COUNTS]
+                          [--storm N] [--scale COUNTS] [--keyserver BIN]
 """
 import argparse
 import os
@@ -101,6 +104,12 @@ SERVERS = {
     "tlsfloor-nohsthreads": (9455, "tlsfloor-nohsthreads.yaml",
                              ["{tlsfloor}", "--config", "{run}/tlsfloor-nohsthreads.yaml",
                               "--log-level", "warn"]),
+    # The key held by tlsfloor-keyserver (OpenSSL 3), which makes the signatures: CPU is both
+    # processes' (the key server is started by the same shell, so it is in the process tree).
+    "tlsfloor-keyserver": (9456, ["tlsfloor-keyserver.yaml", "keyserver.yaml"],
+                           ["sh", "-c", "{keyserver} --config {run}/keyserver.yaml --log-level warn & "
+                            "exec {tlsfloor} --config {run}/tlsfloor-keyserver.yaml "
+                            "--log-level warn"]),
     # Only with --baseline: another tlsfloor build (say, main before a change) beside this one.
     "tlsfloor-baseline": (9448, "tlsfloor-baseline.yaml",
                           ["{baseline}", "--config", "{run}/tlsfloor-baseline.yaml",
@@ -116,6 +125,10 @@ PEERS = ["haproxy", "nginx-stream", "hitch", "stunnel"]
 VARIANTS = [("tlsfloor-pp2", "tlsfloor"), ("tlsfloor-uptls", "haproxy-uptls"),
             ("fleet-shared", "fleet-own"), ("tlsfloor", "tlsfloor-inline"),
             ("tlsfloor", "tlsfloor-nohsthreads")]
+# tlsfloor with its keys in the key server, against tlsfloor signing itself and every peer (its
+# goal: CPU per full RSA handshake, both processes together, at or below the best peer's).
+VARIANTS += [("tlsfloor-keyserver", reference)
+             for reference in ["tlsfloor", "haproxy", "nginx-stream", "hitch", "stunnel"]]
 COLUMNS = [("keepalive_rps", "keepalive req/s", True), ("p99_ms", "p99 ms", False),
            ("cpu_us_per_request", "CPU us/req", False),
            ("handshakes_ps", "handshakes/s", True),
@@ -437,6 +450,9 @@ def main():
     parser.add_argument("--idle", type=int, default=2000, help="connections held for memory")
     parser.add_argument("--tlsfloor", required=True, help="the tlsfloor binary")
     parser.add_argument("--baseline", help="another tlsfloor binary to run beside --tlsfloor")
+    parser.add_argument("--keyserver",
+                        help="the tlsfloor-keyserver binary (default: the one built beside "
+                             "--tlsfloor, BUILD/proxy/keyserver/tlsfloor-keyserver)")
     parser.add_argument("--only", nargs="*", help="servers to run (default: all)")
     parser.add_argument("--storm", type=int, default=0, metavar="CLIENTS",
                         help="only the reconnect-storm table, with this many s_time loops")
@@ -450,6 +466,12 @@ def main():
             args.only.insert(1, "tlsfloor-baseline")
     if "tlsfloor-baseline" in args.only and not args.baseline:
         parser.error("tlsfloor-baseline needs --baseline BINARY")
+    if args.keyserver is None:
+        args.keyserver = os.path.join(os.path.dirname(args.tlsfloor), "keyserver",
+                                      "tlsfloor-keyserver")
+    if "tlsfloor-keyserver" in args.only and not os.access(args.keyserver, os.X_OK):
+        parser.error(f"tlsfloor-keyserver needs the key server binary ({args.keyserver}): "
+                     "build it, or give --keyserver")
 
     templates = []
     if args.storm and "nginx-direct" not in args.only:
@@ -461,7 +483,7 @@ def main():
     try:
         cert, key = prepare_run_dir(run_dir, args.key, templates)
         commands = {name: [part.format(run=run_dir, tlsfloor=args.tlsfloor,
-                                       baseline=args.baseline or "")
+                                       baseline=args.baseline or "", keyserver=args.keyserver)
                            for part in SERVERS[name][2]] for name in args.only}
 
         backend = start_backend(run_dir)

@@ -27,8 +27,11 @@ std::string proxy_yaml(const std::vector<ListenerSpec>& listeners, const std::st
         l.enforcement_extra.empty() ? "" : ", " + l.enforcement_extra, l.handshake_timeout,
         l.idle_timeout);
     for (const auto& cert : l.certificates) {
-      yaml +=
-          fmt::format("      - {{ cert: \"{}\", key: \"{}\" }}\n", cert.cert_path, cert.key_path);
+      // Without a key file: the key server holds the key.
+      yaml += cert.key_path.empty()
+                  ? fmt::format("      - {{ cert: \"{}\", keyserver: true }}\n", cert.cert_path)
+                  : fmt::format("      - {{ cert: \"{}\", key: \"{}\" }}\n", cert.cert_path,
+                                cert.key_path);
     }
     yaml += l.extra_yaml;
   }

@@ -12,6 +12,7 @@ struct ListenerSpec {
   std::string name = "api";
   std::string listen = "127.0.0.1:0";
   std::uint16_t upstream_port = 0;
+  /// A certificate without a key_path is listed with `keyserver: true`.
   std::vector<PemFiles> certificates;
   std::string min_version = "TLS1.2";
   std::string max_version = "TLS1.3";

@@ -21,6 +21,11 @@ ALLOWED = {
     "proxy/policy": {"config"},
     "proxy/limits": {"config"},
     "proxy/proxy_protocol": {"config"},
+    # The key server's wire format: shared by tlsfloor and the key server, so it needs nothing.
+    "proxy/keyserver_protocol": set(),
+    # The key server (OpenSSL 3): never a folder that brings BoringSSL (see below).
+    "proxy/keyserver": {"config", "proxy/keyserver_protocol"},
+    "proxy/keyserver_client": {"metrics", "proxy/keyserver_protocol"},
     "metrics": {"config"},
     "metrics/handshake_log": {"config", "metrics"},
     "metrics/report": {"config"},
@@ -29,23 +34,31 @@ ALLOWED = {
     "proxy/runtime": {"config", "metrics", "metrics/handshake_log", "proxy/policy", "proxy/state",
                       "proxy/tls"},
     "proxy/net": {"config", "metrics", "metrics/handshake_log", "proxy/families", "proxy/hello",
-                  "proxy/limits",
-                  "proxy/policy", "proxy/proxy_protocol", "proxy/runtime", "proxy/tls"},
+                  "proxy/limits", "proxy/policy", "proxy/proxy_protocol", "proxy/runtime",
+                  "proxy/tls", "proxy/keyserver_client", "proxy/keyserver_protocol"},
     "proxy/admin": {"config", "metrics", "proxy/families", "proxy/net", "proxy/policy",
                     "proxy/state"},
     "proxy/server": {"config", "metrics", "proxy/admin", "proxy/limits", "proxy/net", "proxy/policy",
-                     "proxy/runtime", "proxy/state", "proxy/tls"},
+                     "proxy/runtime", "proxy/state", "proxy/tls", "proxy/keyserver_client"},
     "proxy": {"config", "metrics", "metrics/report", "proxy/server", "proxy/tls"},
 }
 
 # Pure folders: no sockets, no SSL*, no metrics, no logging.
 PURE = {"config", "proxy/hello", "proxy/families", "proxy/policy", "proxy/limits", "proxy/proxy_protocol",
-        "metrics/report"}
+        "metrics/report", "proxy/keyserver_protocol"}
 IMPURE_HEADERS = re.compile(
     r"^(boost/asio|boost/beast|openssl/ssl\.h|openssl/x509|prometheus/|spdlog/|sys/socket\.h)")
 # libssl's headers only where TLS connections are made.
 SSL_FOLDERS = {"proxy/tls", "proxy/net", "proxy/runtime", "proxy/server", "proxy/admin"}
 SSL_HEADER = re.compile(r"^(openssl/ssl\.h|proxy/tls/boringssl\.h)")
+
+# The key server is built against OpenSSL 3: BoringSSL's headers (ours, or any openssl/ header
+# through a folder that links BoringSSL) must not reach it, and it links no network proxy code.
+OPENSSL3_FOLDERS = {"proxy/keyserver"}
+BORINGSSL_ONLY = re.compile(r"^(proxy/tls/|openssl/base\.h|boost/asio)")
+# The wire format both sides link uses no TLS library at all.
+NO_TLS_FOLDERS = {"proxy/keyserver_protocol", "proxy/keyserver_client"}
+ANY_TLS = re.compile(r"^(openssl/|proxy/tls/)")
 
 INCLUDE = re.compile(r'^\s*#\s*include\s*([<"])([^>"]+)[>"]')
 
@@ -69,6 +82,11 @@ def check(root: pathlib.Path) -> list[str]:
                     problems.append(f"{where}: {folder}/ is pure and may not include {header}")
                 if folder not in SSL_FOLDERS and SSL_HEADER.match(header):
                     problems.append(f"{where}: {folder}/ may not use libssl ({header})")
+                if folder in OPENSSL3_FOLDERS and BORINGSSL_ONLY.match(header):
+                    problems.append(f"{where}: {folder}/ is built against OpenSSL 3 and may not "
+                                    f"include {header}")
+                if folder in NO_TLS_FOLDERS and ANY_TLS.match(header):
+                    problems.append(f"{where}: {folder}/ uses no TLS library ({header})")
     # Every source folder is in the table, so a new one cannot escape the check.
     for path in sorted(list(root.glob("proxy/**/*.cpp")) + list(root.glob("metrics/**/*.cpp")) +
                        list(root.glob("config/**/*.cpp"))):

@@ -327,11 +327,11 @@ std::string case_name(const testing::TestParamInfo<ErrorCase>& info) { return in
 INSTANTIATE_TEST_SUITE_P(
     UnknownKeys, SingleErrorTest,
     testing::Values(
-        ErrorCase{
-            "TopLevel", with_listeners("thread: 4\n"),
-            "t.yaml:1:1: unknown key \"thread\" at the top level (expected one of: admin, "
-            "threads, signing_threads, handshake_threads, drain_timeout, legacy_clients, "
-            "access_log, state_file, limits, session_tickets, certificate_reload, listeners)"},
+        ErrorCase{"TopLevel", with_listeners("thread: 4\n"),
+                  "t.yaml:1:1: unknown key \"thread\" at the top level (expected one of: admin, "
+                  "threads, signing_threads, handshake_threads, drain_timeout, legacy_clients, "
+                  "access_log, state_file, limits, session_tickets, certificate_reload, listeners, "
+                  "keyserver)"},
         ErrorCase{"Admin", with_listeners("admin:\n  listen: 127.0.0.1:9901\n  lisen: x\n"),
                   "t.yaml:3:3: unknown key \"lisen\" in admin (expected one of: listen, "
                   "server_names, token_file, reloads_per_minute, max_connections)"},
@@ -353,7 +353,8 @@ INSTANTIATE_TEST_SUITE_P(
                   "    listen: 0.0.0.0:8443\n"
                   "    upstream: {address: 127.0.0.1:8080}\n"
                   "    certificates: [{cert: a.crt, key: a.key, chain: b.crt}]\n",
-                  "t.yaml:5:46: unknown key \"chain\" in certificate (expected one of: cert, key)"},
+                  "t.yaml:5:46: unknown key \"chain\" in certificate (expected one of: cert, key, "
+                  "keyserver)"},
         ErrorCase{"Tls", with_listeners("", "    tls: {min_verison: TLS1.3}\n"),
                   "t.yaml:6:11: unknown key \"min_verison\" in tls (expected one of: "
                   "min_version, max_version, alpn, ciphers, legacy_ciphers)"},
