@@ -62,7 +62,8 @@ struct HandshakeEvent {
 };
 
 /// The handshake log's line: one JSON object and a newline. Keys, always present, in this
-/// order: time (RFC 3339 UTC), host (the writer's host name, null when unknown), listener, route, client, client_port, balancer and vpce_id (null
+/// order: time (RFC 3339 UTC), host (the writer's host name; null when unknown),
+/// listener, route, client, client_port, balancer and vpce_id (null
 /// unless behind a PROXY protocol balancer), offered_versions ("TLS1.2", or
 /// hex such as "0x7f1c" for drafts), highest_offered, negotiated_version (null unless completed),
 /// cipher (null unless completed), offered_ciphers (four hex digits each, "c02f"), sni (null when
