@@ -285,6 +285,31 @@ void HandshakeReport::add(const HandshakeRecord& record) {
   if (client_fingerprint_pairs_.insert(pair).second) ++fingerprint_row.clients;
 }
 
+namespace {
+
+// Moves `theirs`' rows into `mine`, merging (with `merge_row`) those both have; returns the id
+// each of theirs has in `mine`, by its old id.
+template <typename Map, typename MergeRow>
+std::vector<std::uint32_t> merge_rows(Map& mine, Map& theirs, MergeRow merge_row) {
+  std::vector<std::uint32_t> ids(theirs.size());
+  for (auto& [key, entry] : theirs) {
+    const auto found = mine.find(key);
+    if (found != mine.end()) {
+      ids[entry.id] = found->second.id;
+      merge_row(found->second.row, entry.row);
+      continue;
+    }
+    assert(mine.size() < std::numeric_limits<std::uint32_t>::max());
+    const std::uint32_t old_id = entry.id;
+    entry.id = static_cast<std::uint32_t>(mine.size());
+    ids[old_id] = entry.id;
+    mine.emplace(key, std::move(entry));
+  }
+  return ids;
+}
+
+}  // namespace
+
 void HandshakeReport::merge(HandshakeReport&& later) {
   ReportTotals& totals = totals_;
   const ReportTotals& other = later.totals_;
@@ -324,42 +349,21 @@ void HandshakeReport::merge(HandshakeReport&& later) {
   hosts_named_ = hosts_named_ || later.hosts_named_;
 
   // Rows are renumbered: `later`'s ids become this report's.
-  std::vector<std::uint32_t> client_ids(later.clients_.size());
-  for (auto& [key, entry] : later.clients_) {
-    const auto client = clients_.find(key);
-    if (client == clients_.end()) {
-      assert(clients_.size() < std::numeric_limits<std::uint32_t>::max());
-      ClientEntry moved{std::move(entry.row), static_cast<std::uint32_t>(clients_.size())};
-      client_ids[entry.id] = moved.id;
-      clients_.emplace(key, std::move(moved));
-      continue;
-    }
-    client_ids[entry.id] = client->second.id;
-    ClientRow& row = client->second.row;
-    row.affected.merge(entry.row.affected);
-    row.server_names.merge(entry.row.server_names);
-    row.fingerprints.merge(entry.row.fingerprints);
-    row.listeners.merge(entry.row.listeners);
-    row.routes.merge(entry.row.routes);
-    row.failures.merge(entry.row.failures);
-  }
-  std::vector<std::uint32_t> fingerprint_ids(later.fingerprints_.size());
-  for (auto& [ja4, entry] : later.fingerprints_) {
-    const auto fingerprint = fingerprints_.find(ja4);
-    if (fingerprint == fingerprints_.end()) {
-      assert(fingerprints_.size() < std::numeric_limits<std::uint32_t>::max());
-      FingerprintEntry moved{std::move(entry.row),
-                             static_cast<std::uint32_t>(fingerprints_.size())};
-      moved.row.clients = 0;  // counted again below, from the pairs
-      fingerprint_ids[entry.id] = moved.id;
-      fingerprints_.emplace(ja4, std::move(moved));
-      continue;
-    }
-    fingerprint_ids[entry.id] = fingerprint->second.id;
-    FingerprintRow& row = fingerprint->second.row;
-    row.affected.merge(entry.row.affected);
-    row.server_names.merge(entry.row.server_names);
-  }
+  const std::vector<std::uint32_t> client_ids =
+      merge_rows(clients_, later.clients_, [](ClientRow& row, const ClientRow& other) {
+        row.affected.merge(other.affected);
+        row.server_names.merge(other.server_names);
+        row.fingerprints.merge(other.fingerprints);
+        row.listeners.merge(other.listeners);
+        row.routes.merge(other.routes);
+        row.failures.merge(other.failures);
+      });
+  for (auto& [ja4, entry] : later.fingerprints_) entry.row.clients = 0;  // counted from pairs
+  const std::vector<std::uint32_t> fingerprint_ids = merge_rows(
+      fingerprints_, later.fingerprints_, [](FingerprintRow& row, const FingerprintRow& other) {
+        row.affected.merge(other.affected);
+        row.server_names.merge(other.server_names);
+      });
   // The distinct clients of a fingerprint: the union of both reports' (client, fingerprint)
   // pairs, so a client seen by both counts once.
   std::vector<FingerprintRow*> fingerprint_rows(fingerprints_.size());

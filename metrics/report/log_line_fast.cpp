@@ -61,6 +61,25 @@ Key key_of(std::string_view key) {
   return kOtherKey;
 }
 
+// Where each key read as text goes, and whether it may be null (read as "").
+struct TextKey {
+  std::string_view LineFields::*field;
+  bool null_allowed;
+};
+constexpr std::array<TextKey, kOfferedCiphers> kTextKeys = {{
+    {&LineFields::time, false},
+    {&LineFields::host, true},
+    {&LineFields::listener, false},
+    {nullptr, false},  // route: optional, read apart
+    {&LineFields::client, false},
+    {&LineFields::highest_offered, false},
+    {&LineFields::server_name, true},
+    {&LineFields::ja4, false},
+    {&LineFields::decision, true},
+    {&LineFields::outcome, true},
+    {&LineFields::failure, true},
+}};
+
 // True when `value` holds no number with a fraction or an exponent. simdjson and nlohmann-json
 // both read those correctly rounded and both refuse an overflow, but the log never holds one,
 // so such a line is left to the exact reader rather than to that agreement.
@@ -147,45 +166,13 @@ bool FastLineParser::parse_padded(std::string_view line, HandshakeRecord& record
     if ((seen & 1u << key) != 0) return exact();
     seen |= 1u << key;
     bool ok = true;
-    switch (key) {
-      case kTime:
-        ok = text_of(field.value, false, fields.time);
-        break;
-      case kHost:
-        ok = text_of(field.value, true, fields.host);
-        break;
-      case kListener:
-        ok = text_of(field.value, false, fields.listener);
-        break;
-      case kRoute:
-        ok = text_of(field.value, false, fields.route.emplace());
-        break;
-      case kClient:
-        ok = text_of(field.value, false, fields.client);
-        break;
-      case kHighestOffered:
-        ok = text_of(field.value, false, fields.highest_offered);
-        break;
-      case kSni:
-        ok = text_of(field.value, true, fields.server_name);
-        break;
-      case kJa4:
-        ok = text_of(field.value, false, fields.ja4);
-        break;
-      case kDecision:
-        ok = text_of(field.value, true, fields.decision);
-        break;
-      case kOutcome:
-        ok = text_of(field.value, true, fields.outcome);
-        break;
-      case kFailure:
-        ok = text_of(field.value, true, fields.failure);
-        break;
-      case kOfferedCiphers:
-        ok = field.value.get_array().get(ciphers) == simdjson::SUCCESS;
-        break;
-      case kOtherKey:
-        break;
+    if (key == kOfferedCiphers) {
+      ok = field.value.get_array().get(ciphers) == simdjson::SUCCESS;
+    } else if (key == kRoute) {
+      ok = text_of(field.value, false, fields.route.emplace());
+    } else {
+      const TextKey& text = kTextKeys[key];
+      ok = text_of(field.value, text.null_allowed, fields.*text.field);
     }
     if (!ok) return exact();
   }
