@@ -292,18 +292,21 @@ namespace {
 template <typename Map, typename MergeRow>
 std::vector<std::uint32_t> merge_rows(Map& mine, Map& theirs, MergeRow merge_row) {
   std::vector<std::uint32_t> ids(theirs.size());
-  for (auto& [key, entry] : theirs) {
-    const auto found = mine.find(key);
+  for (auto it = theirs.begin(); it != theirs.end();) {
+    auto& entry = it->second;
+    const auto found = mine.find(it->first);
     if (found != mine.end()) {
       ids[entry.id] = found->second.id;
       merge_row(found->second.row, entry.row);
+      ++it;
       continue;
     }
     assert(mine.size() < std::numeric_limits<std::uint32_t>::max());
     const std::uint32_t old_id = entry.id;
     entry.id = static_cast<std::uint32_t>(mine.size());
     ids[old_id] = entry.id;
-    mine.emplace(key, std::move(entry));
+    // The node itself moves over: no row is ever held twice.
+    mine.insert(theirs.extract(it++));
   }
   return ids;
 }

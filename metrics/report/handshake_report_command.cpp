@@ -289,7 +289,11 @@ int run_report(const ReportOptions& options, std::ostream& out, std::ostream& er
         return kReportUnreadable;
       }
       base += result->lines;
-      report.merge(std::move(result->report));
+      if (i == 0) {
+        report = std::move(result->report);  // the first needs no merge
+      } else {
+        report.merge(std::move(result->report));
+      }
     }
   }
   summarise_malformed(report.totals().malformed_lines, err);
