@@ -14,6 +14,8 @@ packages=(
   libspdlog-dev               # leveled, thread-safe logging
   libcli11-dev                # command-line parsing with generated --help
   nlohmann-json3-dev          # JSON for /legacy-clients, the handshake log and reports
+  libsimdjson-dev             # tlsfloor report's fast log-line reader
+  zlib1g-dev                  # tlsfloor report reads rotated .gz logs directly
   openssl                     # the quick start makes a self-signed certificate with it
   libssl-dev                  # OpenSSL 3, for tlsfloor-keyserver only (never linked into tlsfloor)
 )

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "config/config_parser.h"
+#include "config/duration.h"
 #include "config/tls_version.h"
 #include "metrics/build_info.h"
 #include "metrics/report/handshake_report_command.h"
@@ -35,6 +36,7 @@ struct ReportCommandLine {
   const CLI::Option* floor_option = nullptr;  // to tell --floor given from its default
   std::optional<std::string> ciphers;
   std::string format = "text";
+  std::string gap = "1h";
 };
 
 // `tlsfloor report` reads handshake logs and needs no configuration.
@@ -43,7 +45,10 @@ CLI::App* add_report_command(CLI::App& app, ReportCommandLine& line) {
   CLI::App* report = app.add_subcommand(
       "report", "who would break at a floor: affected handshakes by client and JA4, from logs");
   report
-      ->add_option("--log", options.log_paths, "handshake log (JSON lines); repeatable, - is stdin")
+      ->add_option("--log", options.log_paths,
+                   "handshake log (JSON lines, plain or .gz): a file, a glob (quoted: expanded by "
+                   "tlsfloor), a directory (its *.log, *.log.N, *.log.N.gz); repeatable, - is "
+                   "stdin")
       ->required();
   line.floor_option =
       report
@@ -71,6 +76,16 @@ CLI::App* add_report_command(CLI::App& app, ReportCommandLine& line) {
   report->add_option("--route", options.settings.route,
                      "only handshakes of routes with this name (\"default\": clients that "
                      "matched no route)");
+  report
+      ->add_option("--threads", options.threads,
+                   "threads that read the logs (0: one per usable processor)")
+      ->check(CLI::Range(0, 256))
+      ->capture_default_str();
+  report
+      ->add_option("--gap", line.gap,
+                   "warn about a replica (the lines' host) without a line for longer than "
+                   "this (30m, 2h, up to 7d; 0 looks for no gaps)")
+      ->capture_default_str();
   report->footer(
       "Malformed lines are skipped and counted; the first ones are shown on stderr as "
       "FILE:LINE: reason.\n"
@@ -97,6 +112,15 @@ int run_report_command(ReportCommandLine& line) {
     if (line.floor_option->count() == 0) settings.floor.reset();
   }
   line.options.format = line.format == "json" ? Format::json : Format::text;
+  // At most a week: a gap is looked for around every line's time, which must stay in range.
+  const auto gap = line.gap == "0" ? std::optional<tlsfloor::config::Duration>(0)
+                                   : tlsfloor::config::parse_duration(line.gap);
+  if (!gap || *gap > std::chrono::days(7)) {
+    std::fprintf(stderr, "tlsfloor report: --gap: %s is not a duration up to 7d (30m, 2h, 0)\n",
+                 line.gap.c_str());
+    return 2;
+  }
+  settings.gap = std::chrono::duration_cast<std::chrono::seconds>(*gap);
   return tlsfloor::report::run_report(line.options, std::cout, std::cerr);
 }
 

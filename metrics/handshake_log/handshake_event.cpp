@@ -33,6 +33,7 @@ std::string offered_label(std::uint16_t version) {
 std::string to_json_line(const HandshakeEvent& event) {
   nlohmann::ordered_json line;
   line["time"] = config::format_timestamp(event.time);
+  line["host"] = text_or_null(event.host);
   line["listener"] = event.listener;
   line["route"] = event.route;
   line["client"] = event.client_address;

@@ -15,6 +15,9 @@ namespace tlsfloor::handshake_log {
 
 struct HandshakeEvent {
   std::chrono::system_clock::time_point time{};
+  /// The machine that wrote the line (its host name), so that a fleet's logs merged into one
+  /// report still say which replica each line came from. Empty: null in the line.
+  std::string host;
   std::string listener;
   // The listener's route that served the client.
   std::string route = std::string(config::kDefaultRouteName);
@@ -63,7 +66,8 @@ struct HandshakeEvent {
 };
 
 /// The handshake log's line: one JSON object and a newline. Keys, always present, in this
-/// order: time (RFC 3339 UTC), listener, route, client, client_port, balancer and vpce_id (null
+/// order: time (RFC 3339 UTC), host (the writer's host name; null when unknown),
+/// listener, route, client, client_port, balancer and vpce_id (null
 /// unless behind a PROXY protocol balancer), offered_versions ("TLS1.2", or
 /// hex such as "0x7f1c" for drafts), highest_offered, negotiated_version (null unless completed),
 /// cipher (null unless completed), offered_ciphers (four hex digits each, "c02f"), sni (null when

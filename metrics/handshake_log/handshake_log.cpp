@@ -32,6 +32,14 @@ int open_for_append(const std::string& path, bool follow_symlinks) {
   return ::open(path.c_str(), flags | O_CREAT, kLogMode);
 }
 
+// gethostname() at start: a host renamed while tlsfloor runs keeps its old name in the log until
+// a restart, as its other start-time facts do.
+std::string local_host_name() {
+  char name[256] = {};
+  if (::gethostname(name, sizeof name - 1) != 0) return {};
+  return name;
+}
+
 std::string open_error(const std::string& path) {
   if (errno == ELOOP) {
     return "access log " + path +
@@ -64,7 +72,7 @@ std::optional<std::string> check_writable(const std::string& path, bool follow_s
 
 HandshakeLog::HandshakeLog(std::string path, metrics::HandshakeLogCounters counters,
                            Options options)
-    : path_(std::move(path)), counters_(counters), options_(options) {
+    : path_(std::move(path)), host_(local_host_name()), counters_(counters), options_(options) {
   fd_ = open_for_append(path_, options_.follow_symlinks);
   if (fd_ < 0) {
     throw std::system_error(errno, std::generic_category(), open_error(path_));
@@ -154,6 +162,10 @@ void HandshakeLog::run() {
     batch.swap(queue_);  // both keep their capacity: no allocation in steady state
     queued_bytes_ = 0;
     lock.unlock();
+    // Here, on the writer's thread, rather than by the workers that build the events.
+    for (HandshakeEvent& event : batch) {
+      if (event.host.empty()) event.host = host_;
+    }
     const bool ok = write_batch(batch, buffer);
     (ok ? counters_.written : counters_.dropped_write_error)
         .Increment(static_cast<double>(batch.size()));

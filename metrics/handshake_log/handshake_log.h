@@ -75,6 +75,9 @@ class HandshakeLog {
   void reopen_now();
 
   const std::string path_;
+  // This machine's host name, written into every line (`host`) so that replicas' logs can be
+  // told apart once merged; read once, at start.
+  const std::string host_;
   metrics::HandshakeLogCounters counters_;
   const Options options_;
   int fd_ = -1;  // writer thread only, after construction

@@ -18,7 +18,10 @@ void DistinctValues::add(std::string_view value) {
     kept_.emplace_back(value);
     return;
   }
-  const std::uint64_t hash = std::hash<std::string_view>{}(value);
+  add_hash(std::hash<std::string_view>{}(value));
+}
+
+void DistinctValues::add_hash(std::uint64_t hash) {
   const auto position = std::lower_bound(more_hashes_.begin(), more_hashes_.end(), hash);
   if (position != more_hashes_.end() && *position == hash) return;
   if (more_hashes_.size() >= kMaxCounted) {
@@ -26,6 +29,39 @@ void DistinctValues::add(std::string_view value) {
     return;
   }
   more_hashes_.insert(position, hash);
+}
+
+void DistinctValues::merge(const DistinctValues& later) {
+  // `later`'s distinct values, in the order it first saw them, are its kept ones and then those
+  // it only hashed. Its kept ones go first, as add() would take them. They always fill kept_
+  // when `later` hashed any: of its kMaxKept kept values at most kept_.size() were kept here.
+  for (const std::string& value : later.kept_) add(value);
+  if (!later.more_hashes_.empty()) {
+    // The values it hashed count here unless they are kept here (known by their hash only).
+    std::array<std::uint64_t, kMaxKept> kept_hashes{};
+    for (std::size_t i = 0; i < kept_.size(); ++i) {
+      kept_hashes[i] = std::hash<std::string_view>{}(kept_[i]);
+    }
+    const auto kept_end = kept_hashes.begin() + static_cast<std::ptrdiff_t>(kept_.size());
+    std::vector<std::uint64_t> merged;
+    merged.reserve(more_hashes_.size() + later.more_hashes_.size());
+    auto mine = more_hashes_.begin();
+    for (const std::uint64_t hash : later.more_hashes_) {
+      if (std::find(kept_hashes.begin(), kept_end, hash) != kept_end) continue;
+      while (mine != more_hashes_.end() && *mine < hash) merged.push_back(*mine++);
+      if (mine != more_hashes_.end() && *mine == hash) ++mine;
+      merged.push_back(hash);
+    }
+    merged.insert(merged.end(), mine, more_hashes_.end());
+    // Which kMaxCounted are kept no longer matters once counting has stopped.
+    if (merged.size() > kMaxCounted) {
+      saturated_ = true;
+      merged.resize(kMaxCounted);
+    }
+    more_hashes_ = std::move(merged);
+  }
+  // More than kMaxCounted beyond its kept ones stay more than that beyond kept_.
+  saturated_ = saturated_ || later.saturated_;
 }
 
 void AffectedHandshakes::add(const HandshakeRecord& record) {
@@ -42,8 +78,113 @@ void AffectedHandshakes::add(const HandshakeRecord& record) {
   if (record.failed) ++failing;
 }
 
+void AffectedHandshakes::merge(const AffectedHandshakes& other) {
+  if (other.count == 0) return;
+  if (count == 0) {
+    first_seen = other.first_seen;
+    last_seen = other.last_seen;
+  }
+  first_seen = std::min(first_seen, other.first_seen);
+  last_seen = std::max(last_seen, other.last_seen);
+  count += other.count;
+  for (std::size_t i = 0; i < by_version.size(); ++i) by_version[i] += other.by_version[i];
+  for (std::size_t i = 0; i < by_decision.size(); ++i) by_decision[i] += other.by_decision[i];
+  failing += other.failing;
+}
+
 std::uint64_t AffectedHandshakes::with_version(std::uint16_t wire) const {
   return by_version[config::wire_version_index(wire)];
+}
+
+void ReplicaRow::add(config::Timestamp time, std::chrono::seconds gap) {
+  first_seen_ = lines_ == 0 ? time : std::min(first_seen_, time);
+  last_seen_ = lines_ == 0 ? time : std::max(last_seen_, time);
+  ++lines_;
+  if (gap.count() <= 0) return;
+  // Lines mostly come in time order: the newest span just grows.
+  if (!spans_.empty() && last_span_ + 1 == spans_.size()) {
+    Span& span = spans_.back();
+    if (time >= span.begin && time <= span.end + gap) {
+      span.end = std::max(span.end, time);
+      return;
+    }
+  }
+  add_span({time, time}, gap);
+}
+
+void ReplicaRow::add_span(Span span, std::chrono::seconds gap) {
+  // Spans are sorted by begin and by end alike (they are disjoint): the first that comes within
+  // the threshold of `span`, and every one after it that does, become one.
+  auto first = std::lower_bound(spans_.begin(), spans_.end(), span.begin - gap,
+                                [](const Span& s, config::Timestamp t) { return s.end < t; });
+  auto last = first;
+  while (last != spans_.end() && last->begin <= span.end + gap) {
+    span.begin = std::min(span.begin, last->begin);
+    span.end = std::max(span.end, last->end);
+    ++last;
+  }
+  if (first == last) {
+    first = spans_.insert(first, span);
+  } else {
+    *first = span;
+    first = spans_.erase(first + 1, last) - 1;
+  }
+  last_span_ = static_cast<std::size_t>(first - spans_.begin());
+  if (spans_.size() > 2 * kMaxSpans) join_closest();
+}
+
+void ReplicaRow::join_closest() {
+  // The kMaxSpans - 1 longest gaps stay; the shorter ones are joined (the count becomes a lower
+  // bound, the longest gap stays exact). Amortised: this runs once per kMaxSpans new spans.
+  std::vector<config::Timestamp::duration> gaps;
+  gaps.reserve(spans_.size() - 1);
+  for (std::size_t i = 1; i < spans_.size(); ++i) {
+    gaps.push_back(spans_[i].begin - spans_[i - 1].end);
+  }
+  const std::size_t keep = kMaxSpans - 1;
+  std::nth_element(gaps.begin(), gaps.end() - static_cast<std::ptrdiff_t>(keep), gaps.end());
+  const auto shortest_kept = *(gaps.end() - static_cast<std::ptrdiff_t>(keep));
+  // Of the gaps as long as the shortest kept one, keep only as many as fit.
+  std::size_t equal_kept = static_cast<std::size_t>(
+      std::count(gaps.end() - static_cast<std::ptrdiff_t>(keep), gaps.end(), shortest_kept));
+  std::vector<Span> joined;
+  joined.reserve(kMaxSpans);
+  joined.push_back(spans_.front());
+  for (std::size_t i = 1; i < spans_.size(); ++i) {
+    const auto gap = spans_[i].begin - joined.back().end;
+    bool kept = gap > shortest_kept;
+    if (gap == shortest_kept && equal_kept > 0) {
+      kept = true;
+      --equal_kept;
+    }
+    if (kept) {
+      joined.push_back(spans_[i]);
+    } else {
+      joined.back().end = spans_[i].end;
+    }
+  }
+  spans_ = std::move(joined);
+  last_span_ = spans_.size() - 1;
+  spans_joined_ = true;
+}
+
+void ReplicaRow::merge(const ReplicaRow& other, std::chrono::seconds gap) {
+  if (other.lines_ == 0) return;
+  first_seen_ = lines_ == 0 ? other.first_seen_ : std::min(first_seen_, other.first_seen_);
+  last_seen_ = lines_ == 0 ? other.last_seen_ : std::max(last_seen_, other.last_seen_);
+  lines_ += other.lines_;
+  for (const Span& span : other.spans_) add_span(span, gap);
+  spans_joined_ = spans_joined_ || other.spans_joined_;
+}
+
+std::optional<ReplicaRow::Gap> ReplicaRow::longest_gap() const {
+  std::optional<Gap> longest;
+  for (std::size_t i = 1; i < spans_.size(); ++i) {
+    if (!longest || spans_[i].begin - spans_[i - 1].end > longest->to - longest->from) {
+      longest = Gap{spans_[i - 1].end, spans_[i].begin};
+    }
+  }
+  return longest;
 }
 
 HandshakeReport::HandshakeReport(Settings settings) : settings_(settings) {}
@@ -71,18 +212,34 @@ std::vector<std::uint16_t> HandshakeReport::affected_versions() const {
 }
 
 void HandshakeReport::add(const HandshakeRecord& record) {
+  // Every line counts for its replica, whatever its route: a gap is the log's, not a route's.
+  const std::string_view host = config::utf8_prefix(record.host);
+  if (last_replica_ == nullptr || last_replica_->host() != host) {
+    auto replica = replicas_.find(host);
+    if (replica == replicas_.end()) {
+      hosts_named_ = hosts_named_ || !host.empty();
+      replica = replicas_.emplace(std::string(host), ReplicaRow(std::string(host))).first;
+    }
+    last_replica_ = &replica->second;
+  }
+  last_replica_->add(record.time, settings_.gap);
+
   if (settings_.route && record.route != *settings_.route) {
     ++totals_.other_routes;
     return;
   }
   ++totals_.handshakes;
   // Cut like DistinctValues: names come from the log, which may come from anywhere.
-  RouteRow& route = routes_[{std::string(config::utf8_prefix(record.listener)),
-                             std::string(config::utf8_prefix(record.route))}];
-  if (route.handshakes++ == 0) {
-    route.listener = config::utf8_prefix(record.listener);
-    route.route = config::utf8_prefix(record.route);
+  const std::pair<std::string_view, std::string_view> route_key{
+      config::utf8_prefix(record.listener), config::utf8_prefix(record.route)};
+  auto route_entry = routes_.find(route_key);
+  if (route_entry == routes_.end()) {
+    route_entry = routes_.emplace(std::pair<std::string, std::string>(route_key), RouteRow{}).first;
+    route_entry->second.listener = route_key.first;
+    route_entry->second.route = route_key.second;
   }
+  RouteRow& route = route_entry->second;
+  ++route.handshakes;
   totals_.first_seen =
       totals_.first_seen ? std::min(*totals_.first_seen, record.time) : record.time;
   totals_.last_seen = totals_.last_seen ? std::max(*totals_.last_seen, record.time) : record.time;
@@ -126,6 +283,109 @@ void HandshakeReport::add(const HandshakeRecord& record) {
   fingerprint_row.server_names.add(record.server_name);
   const std::uint64_t pair = std::uint64_t{client->second.id} << 32 | fingerprint->second.id;
   if (client_fingerprint_pairs_.insert(pair).second) ++fingerprint_row.clients;
+}
+
+namespace {
+
+// Moves `theirs`' rows into `mine`, merging (with `merge_row`) those both have; returns the id
+// each of theirs has in `mine`, by its old id.
+template <typename Map, typename MergeRow>
+std::vector<std::uint32_t> merge_rows(Map& mine, Map& theirs, MergeRow merge_row) {
+  std::vector<std::uint32_t> ids(theirs.size());
+  for (auto it = theirs.begin(); it != theirs.end();) {
+    auto& entry = it->second;
+    const auto found = mine.find(it->first);
+    if (found != mine.end()) {
+      ids[entry.id] = found->second.id;
+      merge_row(found->second.row, entry.row);
+      ++it;
+      continue;
+    }
+    assert(mine.size() < std::numeric_limits<std::uint32_t>::max());
+    const std::uint32_t old_id = entry.id;
+    entry.id = static_cast<std::uint32_t>(mine.size());
+    ids[old_id] = entry.id;
+    // The node itself moves over: no row is ever held twice.
+    mine.insert(theirs.extract(it++));
+  }
+  return ids;
+}
+
+}  // namespace
+
+void HandshakeReport::merge(HandshakeReport&& later) {
+  ReportTotals& totals = totals_;
+  const ReportTotals& other = later.totals_;
+  totals.files += other.files;
+  totals.handshakes += other.handshakes;
+  totals.affected += other.affected;
+  totals.affected_detail.merge(other.affected_detail);
+  totals.malformed_lines += other.malformed_lines;
+  totals.other_routes += other.other_routes;
+  totals.without_ciphers += other.without_ciphers;
+  if (other.first_seen) {
+    totals.first_seen =
+        totals.first_seen ? std::min(*totals.first_seen, *other.first_seen) : *other.first_seen;
+  }
+  if (other.last_seen) {
+    totals.last_seen =
+        totals.last_seen ? std::max(*totals.last_seen, *other.last_seen) : *other.last_seen;
+  }
+
+  for (auto& [key, row] : later.routes_) {
+    const auto route = routes_.find(key);
+    if (route == routes_.end()) {
+      routes_.emplace(key, std::move(row));
+    } else {
+      route->second.handshakes += row.handshakes;
+      route->second.affected.merge(row.affected);
+    }
+  }
+
+  for (auto& [host, row] : later.replicas_) {
+    auto replica = replicas_.find(host);
+    if (replica == replicas_.end()) {
+      replica = replicas_.emplace(host, ReplicaRow(host)).first;
+    }
+    replica->second.merge(row, settings_.gap);
+  }
+  hosts_named_ = hosts_named_ || later.hosts_named_;
+
+  // Rows are renumbered: `later`'s ids become this report's.
+  const std::vector<std::uint32_t> client_ids =
+      merge_rows(clients_, later.clients_, [](ClientRow& row, const ClientRow& other) {
+        row.affected.merge(other.affected);
+        row.server_names.merge(other.server_names);
+        row.fingerprints.merge(other.fingerprints);
+        row.listeners.merge(other.listeners);
+        row.routes.merge(other.routes);
+        row.failures.merge(other.failures);
+      });
+  for (auto& [ja4, entry] : later.fingerprints_) entry.row.clients = 0;  // counted from pairs
+  const std::vector<std::uint32_t> fingerprint_ids = merge_rows(
+      fingerprints_, later.fingerprints_, [](FingerprintRow& row, const FingerprintRow& other) {
+        row.affected.merge(other.affected);
+        row.server_names.merge(other.server_names);
+      });
+  // The distinct clients of a fingerprint: the union of both reports' (client, fingerprint)
+  // pairs, so a client seen by both counts once.
+  std::vector<FingerprintRow*> fingerprint_rows(fingerprints_.size());
+  for (auto& [ja4, entry] : fingerprints_) fingerprint_rows[entry.id] = &entry.row;
+  for (const std::uint64_t pair : later.client_fingerprint_pairs_) {
+    const std::uint32_t fingerprint = fingerprint_ids[pair & 0xffffffffu];
+    const std::uint64_t renumbered = std::uint64_t{client_ids[pair >> 32]} << 32 | fingerprint;
+    if (client_fingerprint_pairs_.insert(renumbered).second) {
+      ++fingerprint_rows[fingerprint]->clients;
+    }
+  }
+  later = HandshakeReport(settings_);
+}
+
+std::vector<const ReplicaRow*> HandshakeReport::replicas() const {
+  std::vector<const ReplicaRow*> rows;
+  rows.reserve(replicas_.size());
+  for (const auto& [host, row] : replicas_) rows.push_back(&row);
+  return rows;
 }
 
 std::vector<const ClientRow*> HandshakeReport::clients() const {

@@ -4,6 +4,7 @@
 // candidate minimum version. Pure: records in, tables out; reading files is the command's job
 // (handshake_report_command.h), printing is render.h's.
 #include <array>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <map>
@@ -39,8 +40,15 @@ class DistinctValues {
   std::size_t more() const { return more_hashes_.size(); }
   /// True once more than kMaxCounted distinct values were seen: more() stopped counting.
   bool more_is_lower_bound() const { return saturated_; }
+  /// Adds the values `later` counted, as if they had been added here after this one's: the
+  /// result is what adding both sequences in order gives (tests/unit/metrics/report/
+  /// report_merge_test.cpp). One caveat, of the same kind as the hashes' own: a value beyond
+  /// `later`'s kept ones whose 64-bit hash equals that of a value kept here counts once.
+  void merge(const DistinctValues& later);
 
  private:
+  void add_hash(std::uint64_t hash);
+
   std::vector<std::string> kept_;
   // Hashes, not the values, of the distinct values beyond kept_: 8 bytes each whatever their
   // length. Sorted for binary search. Two values with the same 64-bit hash count once, which
@@ -63,6 +71,8 @@ struct AffectedHandshakes {
   config::Timestamp last_seen{};
 
   void add(const HandshakeRecord& record);
+  /// Adds `other`'s counts and widens the time span to cover both.
+  void merge(const AffectedHandshakes& other);
   /// The count for a wire code (0 for unknown); codes other than 0x0300 .. 0x0304 count as 0.
   std::uint64_t with_version(std::uint16_t wire) const;
   std::uint64_t with_decision(Decision decision) const {
@@ -105,6 +115,59 @@ struct FingerprintRow {
   DistinctValues server_names;
 };
 
+/// The lines of one replica (the `host` that wrote them), with the stretches of time it wrote
+/// none: a replica down, or a log file left out of the report, undercounts its clients.
+class ReplicaRow {
+ public:
+  /// Stretches without a line longer than the report's gap threshold are counted; the spans
+  /// between them are kept (at most kMaxSpans; beyond, the closest are joined and gaps() becomes
+  /// a lower bound), not the lines.
+  static constexpr std::size_t kMaxSpans = 1024;
+
+  struct Gap {
+    config::Timestamp from{};  // the last line before it
+    config::Timestamp to{};    // the first line after it
+  };
+
+  ReplicaRow() = default;
+  explicit ReplicaRow(std::string host) : host_(std::move(host)) {}
+
+  /// One line written at `time`; `gap`: the threshold (0: gaps are not looked for).
+  void add(config::Timestamp time, std::chrono::seconds gap);
+  /// Adds `other`'s lines (any order gives the same result).
+  void merge(const ReplicaRow& other, std::chrono::seconds gap);
+
+  /// The line's `host`; "" for lines without one.
+  const std::string& host() const { return host_; }
+  std::uint64_t lines() const { return lines_; }
+  config::Timestamp first_seen() const { return first_seen_; }
+  config::Timestamp last_seen() const { return last_seen_; }
+  /// Stretches between two of its lines, in time order whatever the order of the lines, longer
+  /// than the gap threshold.
+  std::size_t gaps() const { return spans_.empty() ? 0 : spans_.size() - 1; }
+  bool gaps_is_lower_bound() const { return spans_joined_; }
+  /// The longest of them; nullopt when there is none.
+  std::optional<Gap> longest_gap() const;
+
+ private:
+  struct Span {
+    config::Timestamp begin{};
+    config::Timestamp end{};
+  };
+  // Spans are sorted, and apart by more than the threshold: adding a time joins the span it is
+  // within the threshold of (and that span its neighbours, when they come within it).
+  void add_span(Span span, std::chrono::seconds gap);
+  void join_closest();
+
+  std::string host_;
+  std::uint64_t lines_ = 0;
+  config::Timestamp first_seen_{};
+  config::Timestamp last_seen_{};
+  std::vector<Span> spans_;
+  std::size_t last_span_ = 0;  // where the previous line went: the next one usually goes there
+  bool spans_joined_ = false;
+};
+
 struct ReportTotals {
   std::uint64_t files = 0;
   std::uint64_t handshakes = 0;  // lines parsed, affected or not
@@ -143,12 +206,20 @@ class HandshakeReport {
     unsigned ipv6_prefix = 128;
     /// Only handshakes of routes with this name (any listener); absent: every route.
     std::optional<std::string> route;
+    /// A replica without a line for longer than this has a gap (0: not looked for). An hour:
+    /// an edge that serves traffic logs handshakes every few seconds, a quiet one every few
+    /// minutes at night; an hour without one is a replica that was down or a file left out.
+    std::chrono::seconds gap = std::chrono::hours(1);
   };
 
   HandshakeReport() : HandshakeReport(Settings{}) {}
   explicit HandshakeReport(Settings settings);
 
   void add(const HandshakeRecord& record);
+  /// Adds the report of the lines read after this one's (same settings): the result is the
+  /// report of both in that order, as if one HandshakeReport had read them all (see
+  /// DistinctValues::merge for its one caveat). For files and pieces of files read in parallel.
+  void merge(HandshakeReport&& later);
   void count_malformed_line() { ++totals_.malformed_lines; }
   void count_file() { ++totals_.files; }
 
@@ -173,6 +244,11 @@ class HandshakeReport {
   std::vector<const FingerprintRow*> fingerprints() const;
   /// Every route read, most affected first; equal counts by listener, then route.
   std::vector<const RouteRow*> routes() const;
+  /// Every replica read, by host name ("" first); only once a line named its host
+  /// (hosts_named()), otherwise one row for all lines.
+  std::vector<const ReplicaRow*> replicas() const;
+  /// True once a line carried a `host`: the report then has a replicas table.
+  bool hosts_named() const { return hosts_named_; }
 
  private:
   // Ids number the rows so that (client, fingerprint) pairs can be remembered compactly.
@@ -191,7 +267,19 @@ class HandshakeReport {
   // holds, where a hash table could be driven into long collision chains by chosen JA4s.
   std::map<config::AddressPrefix, ClientEntry> clients_;
   std::map<std::string, FingerprintEntry, std::less<>> fingerprints_;
-  std::map<std::pair<std::string, std::string>, RouteRow> routes_;  // by (listener, route)
+  // By (listener, route); looked up by views, without building the key's strings.
+  struct RouteKeyLess {
+    using is_transparent = void;
+    template <typename A, typename B>
+    bool operator()(const A& a, const B& b) const {
+      return std::pair<std::string_view, std::string_view>(a.first, a.second) <
+             std::pair<std::string_view, std::string_view>(b.first, b.second);
+    }
+  };
+  std::map<std::pair<std::string, std::string>, RouteRow, RouteKeyLess> routes_;
+  std::map<std::string, ReplicaRow, std::less<>> replicas_;  // by host
+  ReplicaRow* last_replica_ = nullptr;  // the previous line's: most lines are its neighbour's
+  bool hosts_named_ = false;
   // (client id << 32 | fingerprint id) of every pair seen, for the exact distinct-client count
   // per fingerprint. Ids are sequential, so the identity hash spreads them well.
   std::unordered_set<std::uint64_t> client_fingerprint_pairs_;

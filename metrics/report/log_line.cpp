@@ -45,8 +45,9 @@ const std::string* string_member(const nlohmann::json& object, const char* key, 
   return nullptr;
 }
 
-// "c02f": exactly four hex digits, as the log writes a suite's code.
-std::optional<std::uint16_t> cipher_code(const std::string& text) {
+}  // namespace
+
+std::optional<std::uint16_t> cipher_code(std::string_view text) {
   if (text.size() != 4) return std::nullopt;
   std::uint16_t code = 0;
   for (const char c : text) {
@@ -60,7 +61,30 @@ std::optional<std::uint16_t> cipher_code(const std::string& text) {
   return code;
 }
 
-}  // namespace
+FieldError fill_record(const LineFields& fields, HandshakeRecord& record) {
+  const auto time = config::parse_timestamp(fields.time);
+  if (!time) return FieldError::time;
+  const auto client = config::parse_address(fields.client);
+  if (!client) return FieldError::client;
+  const auto version = config::wire_version_from_label(fields.highest_offered);
+  if (!version) return FieldError::highest_offered;
+  record.time = *time;
+  record.client = *client;
+  record.highest_offered = *version;
+  record.host.assign(fields.host);
+  record.listener.assign(fields.listener);
+  record.route.assign(fields.route ? *fields.route : config::kDefaultRouteName);
+  record.server_name.assign(fields.server_name);
+  record.ja4.assign(fields.ja4);
+  record.decision = fields.decision == "rejected"            ? Decision::refused
+                    : fields.decision == "rejected_brownout" ? Decision::brownout
+                    : fields.decision == "allowed_exception" ? Decision::exempt
+                                                             : Decision::let_in;
+  record.failed = fields.outcome == "rejected" || fields.outcome == "failed" ||
+                  record.decision == Decision::refused || record.decision == Decision::brownout;
+  record.failure.assign(fields.failure);
+  return FieldError::none;
+}
 
 ParsedLine parse_handshake_line(std::string_view line) {
   nlohmann::json object;
@@ -93,12 +117,13 @@ ParsedLine parse_handshake_line(std::string_view line) {
     route = string_member(object, "route", false, error);
     if (!route) return failure(error);
   }
-  // What happened: optional, so that a log of any tlsfloor reports.
+  // What happened, and where: optional, so that a log of any tlsfloor reports.
   const std::string* decision = nullptr;
   const std::string* outcome = nullptr;
   const std::string* failure_reason = nullptr;
+  const std::string* host = nullptr;
   for (auto [key, value] : {std::pair{"decision", &decision}, std::pair{"outcome", &outcome},
-                            std::pair{"failure", &failure_reason}}) {
+                            std::pair{"failure", &failure_reason}, std::pair{"host", &host}}) {
     if (!object.contains(key)) continue;
     *value = string_member(object, key, true, error);
     if (*value == nullptr) return failure(error);
@@ -118,37 +143,32 @@ ParsedLine parse_handshake_line(std::string_view line) {
       record.offered_ciphers->push_back(*code);
     }
   }
-  const auto time = config::parse_timestamp(*time_text);
-  if (!time)
-    return failure("\"time\" is " + json_quoted(*time_text) + ", not an RFC 3339 timestamp");
-  record.time = *time;
-  const auto client = config::parse_address(*client_text);
-  if (!client) {
-    return failure("\"client\" is " + json_quoted(*client_text) + ", not an IP address");
+  const auto text = [](const std::string* value) {
+    return value != nullptr ? std::string_view(*value) : std::string_view();
+  };
+  LineFields fields;
+  fields.time = *time_text;
+  fields.host = text(host);
+  fields.listener = *listener;
+  fields.client = *client_text;
+  fields.highest_offered = *highest_offered;
+  fields.server_name = *server_name;
+  fields.ja4 = *ja4;
+  if (route != nullptr) fields.route = *route;
+  fields.decision = text(decision);
+  fields.outcome = text(outcome);
+  fields.failure = text(failure_reason);
+  switch (fill_record(fields, record)) {
+    case FieldError::none:
+      break;
+    case FieldError::time:
+      return failure("\"time\" is " + json_quoted(*time_text) + ", not an RFC 3339 timestamp");
+    case FieldError::client:
+      return failure("\"client\" is " + json_quoted(*client_text) + ", not an IP address");
+    case FieldError::highest_offered:
+      return failure("\"highest_offered\" is " + json_quoted(*highest_offered) +
+                     ", not SSL3.0, TLS1.0 .. TLS1.3 or unknown");
   }
-  record.client = *client;
-  const auto version = config::wire_version_from_label(*highest_offered);
-  if (!version) {
-    return failure("\"highest_offered\" is " + json_quoted(*highest_offered) +
-                   ", not SSL3.0, TLS1.0 .. TLS1.3 or unknown");
-  }
-  record.highest_offered = *version;
-  record.listener = *listener;
-  if (route != nullptr) record.route = *route;
-  record.server_name = *server_name;
-  record.ja4 = *ja4;
-  if (decision != nullptr) {
-    if (*decision == "rejected") {
-      record.decision = Decision::refused;
-    } else if (*decision == "rejected_brownout") {
-      record.decision = Decision::brownout;
-    } else if (*decision == "allowed_exception") {
-      record.decision = Decision::exempt;
-    }
-  }
-  record.failed = (outcome != nullptr && (*outcome == "rejected" || *outcome == "failed")) ||
-                  record.decision == Decision::refused || record.decision == Decision::brownout;
-  if (failure_reason != nullptr) record.failure = *failure_reason;
 
   ParsedLine result;
   result.record = std::move(record);

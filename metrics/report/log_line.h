@@ -23,6 +23,9 @@ inline constexpr std::size_t kDecisions = 4;
 /// read, so a log with more keys (a later tlsfloor) still reports.
 struct HandshakeRecord {
   config::Timestamp time{};
+  /// The replica that wrote the line (`host`, its host name); empty when the line has none
+  /// (a tlsfloor before `host`, or null).
+  std::string host;
   std::string listener;
   /// The listener's route; "default" when the line has none (logs from before routes).
   std::string route = std::string(config::kDefaultRouteName);
@@ -51,11 +54,38 @@ struct ParsedLine {
 /// Parses one handshake-log line (without its newline). Rejected, with a reason: text that is
 /// not one JSON object; a missing or mistyped key among time, listener, client, highest_offered,
 /// sni, ja4 (and route, when present, must be a string; offered_ciphers, when present, a list of
-/// four-hex-digit strings; decision, outcome and failure, when present, strings or null); a time
-/// that is not RFC 3339; a client that
-/// is not an IP address; a highest_offered other than SSL3.0, TLS1.0 .. TLS1.3 or unknown. Values
-/// quoted in a reason are JSON-escaped and ASCII only, so a hostile log cannot send escape
-/// sequences to a terminal.
+/// four-hex-digit strings; decision, outcome, failure and host, when present, strings or null); a
+/// time that is not RFC 3339; a client that is not an IP address; a highest_offered other than
+/// SSL3.0, TLS1.0 .. TLS1.3 or unknown. Values quoted in a reason are JSON-escaped and ASCII only,
+/// so a hostile log cannot send escape sequences to a terminal.
 ParsedLine parse_handshake_line(std::string_view line);
+
+/// The text values of the keys a record is made of, as a reader found them (views into its
+/// parsed line): what parse_handshake_line and FastLineParser (log_line_fast.h) share, so that
+/// both turn the same values into the same record.
+struct LineFields {
+  std::string_view time;
+  std::string_view host;  // "" when absent or null
+  std::string_view listener;
+  std::string_view client;
+  std::string_view highest_offered;
+  std::string_view server_name;  // "" when null
+  std::string_view ja4;
+  std::optional<std::string_view> route;  // absent: the default route
+  std::string_view decision;              // "" when absent or null
+  std::string_view outcome;               // "" when absent or null
+  std::string_view failure;               // "" when absent or null
+};
+
+/// Which value fill_record() could not read (nothing when it read them all).
+enum class FieldError { none, time, client, highest_offered };
+
+/// Fills `record` (every member but offered_ciphers, which the reader fills) from `fields`,
+/// reusing its strings' memory; checks the time, the client and the version in that order and
+/// stops at the first that is not one.
+FieldError fill_record(const LineFields& fields, HandshakeRecord& record);
+
+/// "c02f": exactly four hex digits, as the log writes a suite's code.
+std::optional<std::uint16_t> cipher_code(std::string_view text);
 
 }  // namespace tlsfloor::report

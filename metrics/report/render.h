@@ -1,6 +1,7 @@
 #pragma once
 // Printing a report: aligned tables for terminals, or one JSON document for programs.
 #include <algorithm>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <ostream>
@@ -20,6 +21,13 @@ struct RenderOptions {
 /// aligned columns. Control characters in values from the log are printed as \xNN or \u00NN
 /// escapes, so a hostile SNI cannot drive the terminal.
 void render_text(const HandshakeReport& report, const RenderOptions& options, std::ostream& out);
+
+/// On `err`: a warning for each replica (in the replicas table's order) whose lines have gaps
+/// longer than the report's threshold, the first `shown` of them, then how many more have.
+void write_gap_warnings(const HandshakeReport& report, std::size_t shown, std::ostream& err);
+
+/// A span of time for people: "45s", "12m05s", "3h02m", "2d04h30m".
+std::string format_span(std::chrono::seconds span);
 
 /// The same report as one JSON document (indented, newline-terminated); the schema is in the
 /// README ("Who would break: tlsfloor report").

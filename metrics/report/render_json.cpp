@@ -121,6 +121,37 @@ std::string render_json(const HandshakeReport& report, const RenderOptions& opti
         row["sni"] = values_json(fingerprint.server_names);
         return row;
       });
+  // Who wrote the lines: once the lines name their host, as in the text.
+  if (report.hosts_named()) {
+    const auto replicas = report.replicas();
+    const std::size_t shown = rows_shown(replicas.size(), options.top);
+    auto& table = document["replicas"];
+    table["gap_seconds"] = settings.gap.count();
+    table["total"] = replicas.size();
+    table["omitted"] = replicas.size() - shown;
+    auto& rows = table["rows"] = ordered_json::array();
+    for (std::size_t i = 0; i < shown; ++i) {
+      const ReplicaRow& replica = *replicas[i];
+      ordered_json row;
+      row["host"] = replica.host().empty() ? ordered_json(nullptr) : ordered_json(replica.host());
+      row["lines"] = replica.lines();
+      row["first_seen"] = config::format_timestamp(replica.first_seen());
+      row["last_seen"] = config::format_timestamp(replica.last_seen());
+      row["gaps"] = replica.gaps();
+      row["gaps_is_lower_bound"] = replica.gaps_is_lower_bound();
+      const auto longest = replica.longest_gap();
+      if (longest) {
+        auto& gap = row["longest_gap"];
+        gap["seconds"] =
+            std::chrono::duration_cast<std::chrono::seconds>(longest->to - longest->from).count();
+        gap["from"] = config::format_timestamp(longest->from);
+        gap["to"] = config::format_timestamp(longest->to);
+      } else {
+        row["longest_gap"] = nullptr;
+      }
+      rows.push_back(std::move(row));
+    }
+  }
   // Values are cut at character boundaries and parsed from valid JSON, so replacement should
   // never happen; it keeps one odd byte from turning the whole report into an exception.
   std::string text = document.dump(2, ' ', false, ordered_json::error_handler_t::replace);

@@ -174,7 +174,97 @@ void write_clients(std::ostream& out, const HandshakeReport& report, std::string
   write_table(out, columns, rows);
 }
 
+std::string replica_name(const ReplicaRow& replica) {
+  return replica.host().empty() ? "-" : printable(replica.host());
+}
+
+std::chrono::seconds whole_seconds(config::Timestamp::duration span) {
+  return std::chrono::duration_cast<std::chrono::seconds>(span);
+}
+
+std::string gaps_cell(const ReplicaRow& replica) {
+  return std::to_string(replica.gaps()) + (replica.gaps_is_lower_bound() ? " or more" : "");
+}
+
+// Who wrote the lines: shown once the lines name their host, so that a report of logs from
+// before `host` reads as it did.
+void write_replicas(std::ostream& out, const HandshakeReport& report, std::size_t top) {
+  const auto replicas = report.replicas();
+  const std::size_t shown = rows_shown(replicas.size(), top);
+  const std::chrono::seconds gap = report.settings().gap;
+  out << "Replicas: " << replicas.size() << " read, by host";
+  if (shown < replicas.size()) out << " (showing " << shown << "; --top 0 shows all)";
+  out << '\n';
+  std::vector<Column> columns{{"HOST"}, {"LINES", true}, {"FIRST SEEN"}, {"LAST SEEN"}};
+  if (gap.count() > 0) {
+    columns.push_back({"GAPS > " + format_span(gap), true});
+    columns.push_back({"LONGEST GAP"});
+  }
+  std::vector<std::vector<std::string>> rows;
+  for (std::size_t i = 0; i < shown; ++i) {
+    const ReplicaRow& replica = *replicas[i];
+    auto& cells = rows.emplace_back();
+    cells.push_back(replica_name(replica));
+    cells.push_back(std::to_string(replica.lines()));
+    cells.push_back(config::format_timestamp(replica.first_seen()));
+    cells.push_back(config::format_timestamp(replica.last_seen()));
+    if (gap.count() > 0) {
+      cells.push_back(gaps_cell(replica));
+      const auto longest = replica.longest_gap();
+      cells.push_back(longest ? format_span(whole_seconds(longest->to - longest->from)) + " (" +
+                                    config::format_timestamp(longest->from) + " to " +
+                                    config::format_timestamp(longest->to) + ")"
+                              : "-");
+    }
+  }
+  write_table(out, columns, rows);
+}
+
 }  // namespace
+
+std::string format_span(std::chrono::seconds span) {
+  const long long total = span.count();
+  const long long days = total / 86400;
+  const long long hours = total % 86400 / 3600;
+  const long long minutes = total % 3600 / 60;
+  const long long seconds = total % 60;
+  char text[48];
+  if (days > 0) {
+    std::snprintf(text, sizeof text, "%lldd%02lldh%02lldm", days, hours, minutes);
+  } else if (hours > 0) {
+    std::snprintf(text, sizeof text, "%lldh%02lldm", hours, minutes);
+  } else if (minutes > 0) {
+    std::snprintf(text, sizeof text, "%lldm%02llds", minutes, seconds);
+  } else {
+    std::snprintf(text, sizeof text, "%llds", seconds);
+  }
+  return text;
+}
+
+void write_gap_warnings(const HandshakeReport& report, std::size_t shown, std::ostream& err) {
+  std::size_t warned = 0;
+  std::size_t more = 0;
+  for (const ReplicaRow* replica : report.replicas()) {
+    const auto longest = replica->longest_gap();
+    if (!longest) continue;
+    if (warned == shown) {
+      ++more;
+      continue;
+    }
+    ++warned;
+    err << "tlsfloor report: replica " << replica_name(*replica) << ": no line for "
+        << format_span(whole_seconds(longest->to - longest->from)) << " ("
+        << config::format_timestamp(longest->from) << " to "
+        << config::format_timestamp(longest->to) << "), the longest of " << gaps_cell(*replica)
+        << " gap" << (replica->gaps() == 1 && !replica->gaps_is_lower_bound() ? "" : "s")
+        << " over " << format_span(report.settings().gap)
+        << ": was it down, or is one of its logs missing?\n";
+  }
+  if (more > 0) {
+    err << "tlsfloor report: " << more << " more replica" << (more == 1 ? " has" : "s have")
+        << " gaps (see the replicas table)\n";
+  }
+}
 
 void render_text(const HandshakeReport& report, const RenderOptions& options, std::ostream& out) {
   const ReportTotals& totals = report.totals();
@@ -253,6 +343,11 @@ void render_text(const HandshakeReport& report, const RenderOptions& options, st
       cells.push_back(values_cell(fingerprint.server_names));
     }
     write_table(out, columns, rows);
+  }
+
+  if (report.hosts_named()) {
+    out << '\n';
+    write_replicas(out, report, options.top);
   }
 }
 

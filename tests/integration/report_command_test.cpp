@@ -4,8 +4,13 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <zlib.h>
+
 #include <chrono>
 #include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -22,10 +27,12 @@ const std::string kModernJa4 = "t13d1516h2_8daaf6152771_e5627efa2ab1";
 
 // One line as the proxy logs it; `minute` past 2026-11-22T10:00Z.
 std::string log_line(const std::string& client, std::uint16_t highest_offered, int minute,
-                     const std::string& server_name = "legacy.example.com") {
+                     const std::string& server_name = "legacy.example.com",
+                     const std::string& host = "") {
   using namespace std::chrono;
   handshake_log::HandshakeEvent event;
   event.time = sys_days{year{2026} / 11 / 22} + hours{10} + minutes{minute};
+  event.host = host;
   event.listener = "api";
   event.client_address = client;
   event.client_port = 50000;
@@ -56,6 +63,16 @@ std::string newer_log() {
 
 class ReportCommandTest : public testing::Test {
  protected:
+  // `text` gzip-compressed, as logrotate's `compress` leaves a rotated log.
+  std::string write_gzip(const std::string& name, const std::string& text) {
+    const std::string path = (dir_.path() / name).string();
+    const gzFile file = gzopen(path.c_str(), "wb");
+    EXPECT_NE(file, nullptr);
+    gzwrite(file, text.data(), static_cast<unsigned>(text.size()));
+    EXPECT_EQ(gzclose(file), Z_OK);
+    return path;
+  }
+
   TempDir dir_;
 };
 
@@ -159,6 +176,77 @@ TEST_F(ReportCommandTest, AnUnopenableLogIsExitCode1AndNoReport) {
   EXPECT_EQ(result.exit_code, 1) << result.output;
   EXPECT_EQ(result.output,
             "tlsfloor report: cannot open " + missing + ": No such file or directory\n");
+}
+
+// A fleet's rotated logs as they lie on disk: several files, one compressed, found through a
+// directory or a quoted glob, on one or two threads: one report, the same every way.
+TEST_F(ReportCommandTest, ReadsAFleetsLogsFromFilesDirectoriesGlobsGzipAndStdin) {
+  std::filesystem::create_directory(dir_.path() / "logs");
+  const std::string plain = dir_.write("logs/handshakes.log", newer_log());
+  const std::string rotated = write_gzip("logs/handshakes.log.1.gz", older_log());
+  dir_.write("logs/README", "not a log\n");
+  const auto report = [&](std::vector<std::string> logs, const std::string& threads) {
+    std::vector<std::string> argv = {kBinary, "report", "--format", "json", "--threads", threads};
+    for (const std::string& log : logs) argv.insert(argv.end(), {"--log", log});
+    return run_command(argv);
+  };
+  const auto files = report({plain, rotated}, "1");
+  ASSERT_EQ(files.exit_code, 0) << files.output;
+  const auto json = nlohmann::ordered_json::parse(files.output);
+  EXPECT_EQ(json["totals"]["files"], 2);
+  EXPECT_EQ(json["totals"]["handshakes"], 7);
+  EXPECT_EQ(json["totals"]["affected"], 4);
+  EXPECT_EQ(report({plain, rotated}, "2").output, files.output);
+  EXPECT_EQ(report({(dir_.path() / "logs").string()}, "2").output, files.output);
+  EXPECT_EQ(report({(dir_.path() / "logs" / "handshakes.log*").string()}, "0").output,
+            files.output);
+  // Standard input, compressed, beside a file.
+  ChildProcess piped({kBinary, "report", "--format", "json", "--log", plain, "--log", "-"});
+  std::ifstream in(rotated, std::ios::binary);
+  std::ostringstream bytes;
+  bytes << in.rdbuf();
+  piped.write_stdin(bytes.str());
+  piped.close_stdin();
+  EXPECT_EQ(piped.wait_exit(), 0) << piped.output();
+  EXPECT_EQ(piped.output(), files.output);
+}
+
+TEST_F(ReportCommandTest, NamesEachReplicaAndWarnsAboutAGap) {
+  const std::string edge1 =
+      dir_.write("edge-1.log", log_line("192.0.2.10", 0x0301, 0, "a", "edge-1") +
+                                   log_line("192.0.2.10", 0x0301, 30, "a", "edge-1") +
+                                   log_line("192.0.2.10", 0x0301, 60, "a", "edge-1"));
+  const std::string edge2 =
+      dir_.write("edge-2.log", log_line("192.0.2.11", 0x0301, 0, "b", "edge-2") +
+                                   log_line("192.0.2.11", 0x0301, 200, "b", "edge-2"));
+  const auto result = run_command({kBinary, "report", "--log", edge1, "--log", edge2});
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_NE(result.output.find("tlsfloor report: replica edge-2: no line for 3h20m "
+                               "(2026-11-22T10:00:00.000Z to 2026-11-22T13:20:00.000Z), the "
+                               "longest of 1 gap over 1h00m"),
+            std::string::npos)
+      << result.output;
+  EXPECT_NE(result.output.find("\nReplicas: 2 read, by host\n"), std::string::npos)
+      << result.output;
+  EXPECT_NE(result.output.find("\nedge-1      3  2026-11-22T10:00:00.000Z"), std::string::npos)
+      << result.output;
+  // A longer threshold: no warning; a threshold that is not a duration: a usage error.
+  const auto quiet = run_command({kBinary, "report", "--log", edge2, "--gap", "4h"});
+  EXPECT_EQ(quiet.exit_code, 0);
+  EXPECT_EQ(quiet.output.find("no line for"), std::string::npos) << quiet.output;
+  EXPECT_EQ(run_command({kBinary, "report", "--log", edge2, "--gap", "soon"}).exit_code, 2);
+}
+
+TEST_F(ReportCommandTest, AnUnreadableGlobDirectoryOrGzipIsExitCode1) {
+  EXPECT_EQ(
+      run_command({kBinary, "report", "--log", (dir_.path() / "none*.log").string()}).exit_code, 1);
+  EXPECT_EQ(run_command({kBinary, "report", "--log", dir_.path().string()}).exit_code, 1);
+  const std::string cut = write_gzip("handshakes.log.2.gz", older_log() + newer_log());
+  std::filesystem::resize_file(cut, std::filesystem::file_size(cut) - 12);
+  const auto result = run_command({kBinary, "report", "--log", cut});
+  EXPECT_EQ(result.exit_code, 1) << result.output;
+  EXPECT_NE(result.output.find("tlsfloor report: cannot read " + cut), std::string::npos)
+      << result.output;
 }
 
 TEST_F(ReportCommandTest, NeedsALogButNoConfiguration) {

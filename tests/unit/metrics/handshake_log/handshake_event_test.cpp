@@ -12,6 +12,7 @@ HandshakeEvent accepted_event() {
   HandshakeEvent event;
   event.time =
       sys_days{year{2026} / 11 / 22} + hours{10} + minutes{4} + seconds{5} + milliseconds{123};
+  event.host = "edge-1";
   event.listener = "api";
   event.route = "shop";
   event.client_address = "192.0.2.10";
@@ -49,7 +50,7 @@ TEST(HandshakeEvent, NamesTheBalancerAClientCameThrough) {
 
 TEST(HandshakeEvent, IsOneJsonLineWithEveryKeyInOrder) {
   EXPECT_EQ(to_json_line(accepted_event()),
-            R"({"time":"2026-11-22T10:04:05.123Z","listener":"api","route":"shop",)"
+            R"({"time":"2026-11-22T10:04:05.123Z","host":"edge-1","listener":"api","route":"shop",)"
             R"("client":"192.0.2.10",)"
             R"("client_port":51234,"balancer":null,"vpce_id":null,)"
             R"("offered_versions":["TLS1.3","TLS1.2"],)"

@@ -71,6 +71,10 @@ TEST_F(HandshakeLogTest, WritesOneLinePerEventInOrder) {
     EXPECT_EQ(lines[i - 1]["client"], "192.0.2." + std::to_string(i));
     EXPECT_EQ(lines[i - 1]["client_port"], 40000 + i);
   }
+  // Every line names the machine that wrote it, so a fleet's logs can be merged into one report.
+  char host[256] = {};
+  ASSERT_EQ(::gethostname(host, sizeof host - 1), 0);
+  EXPECT_EQ(lines[0]["host"], std::string(host));
   EXPECT_EQ(c.dropped_queue_full.Value(), 0.0);
   EXPECT_EQ(fs::status(path).permissions() & fs::perms::others_all, fs::perms::none);
 }
