@@ -10,6 +10,7 @@
 #include <string>
 
 #include "config/config_parser.h"
+#include "config/enforcement_schedule.h"
 #include "config/tls_version.h"
 #include "metrics/build_info.h"
 #include "metrics/report/handshake_report_command.h"
@@ -141,6 +142,10 @@ int main(int argc, char** argv) {
   for (const auto& warning : parsed.warnings) {
     std::fprintf(stderr, "warning: %s\n", warning.to_string().c_str());
   }
+  const std::vector<std::string> schedules =
+      check_only
+          ? tlsfloor::config::describe_schedules(*parsed.config, std::chrono::system_clock::now())
+          : std::vector<std::string>{};
   std::vector<ConfigError> errors;
   // Before building: the descriptor reserve is a share of the limit in force.
   if (!check_only) tlsfloor::server::raise_descriptor_limit();
@@ -152,6 +157,9 @@ int main(int argc, char** argv) {
   if (!server) return report_errors(errors);
   if (check_only) {
     std::printf("%s: configuration OK\n", config_path.c_str());
+    // Dated steps are easy to get wrong by a year: show when each takes effect, and which is
+    // in force now.
+    for (const std::string& line : schedules) std::printf("%s\n", line.c_str());
     return 0;
   }
   server->set_share_ports(share_ports);
