@@ -72,6 +72,9 @@ CLI::App* add_report_command(CLI::App& app, ReportCommandLine& line) {
   report->add_option("--route", options.settings.route,
                      "only handshakes of routes with this name (\"default\": clients that "
                      "matched no route)");
+  report->add_option("--config", options.config_path,
+                     "a tlsfloor configuration: each route's mode in force and next scheduled "
+                     "step, and the day each client would break (enforcement.schedule)");
   report->footer(
       "Malformed lines are skipped and counted; the first ones are shown on stderr as "
       "FILE:LINE: reason.\n"

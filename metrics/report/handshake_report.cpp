@@ -82,6 +82,11 @@ void HandshakeReport::add(const HandshakeRecord& record) {
   if (route.handshakes++ == 0) {
     route.listener = config::utf8_prefix(record.listener);
     route.route = config::utf8_prefix(record.route);
+    if (settings_.deadlines) {
+      if (const RouteDeadline* deadline = settings_.deadlines->find(route.listener, route.route)) {
+        route.deadline = *deadline;
+      }
+    }
   }
   totals_.first_seen =
       totals_.first_seen ? std::min(*totals_.first_seen, record.time) : record.time;
@@ -110,6 +115,10 @@ void HandshakeReport::add(const HandshakeRecord& record) {
   client_row.listeners.add(record.listener);
   client_row.routes.add(record.route);
   client_row.failures.add(record.failure);
+  // A route that serves it today breaks it on the day its schedule starts refusing.
+  if (route.deadline && !record.failed) {
+    client_row.breaks = earliest(client_row.breaks, route.deadline->breaks);
+  }
 
   // Cut like the values in DistinctValues, so that a row's size is bounded whatever the log.
   const std::string_view ja4 = config::utf8_prefix(record.ja4);

@@ -8,6 +8,8 @@
 #include <memory>
 #include <string_view>
 
+#include "config/config_parser.h"
+
 namespace tlsfloor::report {
 namespace {
 
@@ -141,6 +143,21 @@ class LogReader {
 }  // namespace
 
 int run_report(const ReportOptions& options, std::ostream& out, std::ostream& err) {
+  HandshakeReport::Settings settings = options.settings;
+  if (options.config_path) {
+    // A schedule read wrong would put a wrong date in front of the people to tell: a
+    // configuration with errors gives no report.
+    const config::ParseResult parsed = config::load_config_file(*options.config_path);
+    if (!parsed.config) {
+      for (const config::ConfigError& error : parsed.errors) err << error.to_string() << '\n';
+      err << "tlsfloor report: " << *options.config_path << ": " << parsed.errors.size()
+          << " configuration error" << (parsed.errors.size() == 1 ? "" : "s") << '\n';
+      return kReportUnreadable;
+    }
+    settings.deadlines =
+        deadlines_of(*parsed.config, options.now,
+                     settings.floor ? config::StagedFloor::version : config::StagedFloor::ciphers);
+  }
   // Every log is checked before any is read: a report that silently left out one of several
   // rotated logs would undercount exactly the clients the operator is looking for.
   bool all_open = true;
@@ -149,7 +166,7 @@ int run_report(const ReportOptions& options, std::ostream& out, std::ostream& er
   }
   if (!all_open) return kReportUnreadable;
 
-  HandshakeReport report(options.settings);
+  HandshakeReport report(settings);
   LogReader reader(report, err);
   for (const std::string& path : options.log_paths) {
     bool read = false;

@@ -1,7 +1,9 @@
 #pragma once
 // `tlsfloor report`: reads handshake logs (files or standard input) line by line into a
 // HandshakeReport and prints it. The I/O half of metrics/handshake_report.h.
+#include <chrono>
 #include <cstddef>
+#include <optional>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -18,6 +20,10 @@ struct ReportOptions {
   RenderOptions render;
   enum class Format { text, json };
   Format format = Format::text;
+  /// A tlsfloor configuration whose enforcement schedules the report shows (--config): each
+  /// route's mode and next step, each client's day it breaks, as of `now`. Absent: none.
+  std::optional<std::string> config_path;
+  config::Timestamp now = std::chrono::system_clock::now();
 };
 
 /// Exit codes of run_report(), as documented in `tlsfloor report --help` and the README.
@@ -36,6 +42,8 @@ inline constexpr std::size_t kMalformedLinesShown = 10;
 /// a log.
 inline constexpr std::size_t kMaxLineLength = 4 * 1024 * 1024;
 
+/// With `config_path`, first reads that configuration (as --check parses it, without the
+/// certificates): its errors go to `err` and nothing is written (kReportUnreadable).
 /// Checks that every log can be opened, then streams them into a report (memory grows with
 /// the distinct affected clients and fingerprints, never with the lines) and writes it to
 /// `out`. Problems go to `err`: every log that cannot be opened, the first malformed lines as
