@@ -164,6 +164,18 @@ struct HttpRefusalConfig {
   std::string body;
 };
 
+/// One dated step of an enforcement schedule (enforcement.schedule[]): from `at` on, the route
+/// is enforced as `mode`, `cipher_mode` and `brownout` say, as if they were its enforcement
+/// section's own keys, until the next step's `at`. Read like those keys: cipher_mode follows the
+/// step's mode unless the step writes it, and a brownout step carries its own windows.
+struct ScheduleStep {
+  Timestamp at;
+  EnforcementMode mode = EnforcementMode::enforce;
+  EnforcementMode cipher_mode = EnforcementMode::enforce;
+  BrownoutConfig brownout;  // used when mode or cipher_mode is brownout
+  SourceMark where;         // the step's list entry
+};
+
 struct EnforcementConfig {
   EnforcementMode mode = EnforcementMode::enforce;
   /// How the cipher floor (tls.ciphers) is applied, staged like the version floor: observe and
@@ -175,6 +187,10 @@ struct EnforcementConfig {
   BrownoutConfig brownout;           // used with mode brownout (which requires a window or `every`)
   RejectStyle on_reject = RejectStyle::alert;
   HttpRefusalConfig http;  // used with on_reject http
+  /// Dated changes of mode, cipher_mode and brownout, in strictly increasing order of `at`:
+  /// the keys above are in force until the first step's `at`, then each step's until the next
+  /// (config/enforcement_schedule.h). Empty: the keys above for good.
+  std::vector<ScheduleStep> schedule;
 };
 
 /// The name of a listener's default route (its own keys), for clients that match no route.

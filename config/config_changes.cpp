@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <string_view>
 
+#include "config/enforcement_schedule.h"
+
 namespace tlsfloor::config {
 namespace {
 
@@ -28,6 +30,17 @@ std::string arrow(std::string_view what, std::string_view before, std::string_vi
   return std::string(what) + " " + std::string(before) + " -> " + std::string(after);
 }
 
+// "2027-01-01T00:00:00.000Z mode brownout, ...; 2027-01-15T00:00:00.000Z mode enforce, ...":
+// every step, so that a changed date or mode reads in the log as what is now planned.
+std::string schedule_text(const EnforcementConfig& enforcement) {
+  std::string text;
+  for (std::size_t i = 0; i < enforcement.schedule.size(); ++i) {
+    if (!text.empty()) text += "; ";
+    text += format_timestamp(enforcement.schedule[i].at) + " " + describe_stage(enforcement, i + 1);
+  }
+  return text;
+}
+
 void compare_routes(const std::string& where, const RouteSettings& before,
                     const RouteSettings& after, std::vector<std::string>& changes) {
   const auto said = [&](const std::string& change) { changes.push_back(where + ": " + change); };
@@ -47,6 +60,12 @@ void compare_routes(const std::string& where, const RouteSettings& before,
   if (before.enforcement.on_reject != after.enforcement.on_reject) {
     said(arrow("on_reject", to_string(before.enforcement.on_reject),
                to_string(after.enforcement.on_reject)));
+  }
+  if (const std::string was = schedule_text(before.enforcement),
+      now = schedule_text(after.enforcement);
+      was != now) {
+    said(now.empty() ? "schedule removed"
+                     : (was.empty() ? "schedule added: " : "schedule changed: ") + now);
   }
   if (before.tls.ciphers.text != after.tls.ciphers.text) said("ciphers changed");
   if (before.tls.legacy_ciphers != after.tls.legacy_ciphers) said("legacy_ciphers changed");

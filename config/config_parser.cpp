@@ -42,6 +42,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "config/bounded_text.h"
+#include "config/enforcement_schedule.h"
 
 namespace tlsfloor::config {
 namespace {
@@ -95,8 +96,9 @@ constexpr std::string_view kUpstreamTlsKeys[] = {"server_name", "ca_file",     "
 constexpr std::string_view kCertificateKeys[] = {"cert", "key", "keyserver"};
 constexpr std::string_view kTlsKeys[] = {"min_version", "max_version", "alpn", "ciphers",
                                          "legacy_ciphers"};
-constexpr std::string_view kEnforcementKeys[] = {"mode", "cipher_mode", "brownout", "on_reject",
-                                                 "http"};
+constexpr std::string_view kEnforcementKeys[] = {"mode",      "cipher_mode", "brownout",
+                                                 "on_reject", "http",        "schedule"};
+constexpr std::string_view kScheduleStepKeys[] = {"at", "mode", "cipher_mode", "brownout"};
 constexpr std::string_view kTimeoutsKeys[] = {"handshake", "idle"};
 constexpr std::string_view kLimitsKeys[] = {"max_connections", "max_handshakes_in_flight",
                                             "max_handshakes_per_source", "source_ipv4_prefix",
@@ -189,12 +191,17 @@ struct Laxness {
 };
 
 Laxness laxness_of(const RouteSettings& settings) {
-  const EnforcementConfig& enforcement = settings.enforcement;
+  // A scheduled route is as lax as the laxest of its stages: it is that lax at some time.
+  bool versions_enforced = true;
+  bool ciphers_enforced = true;
+  for (std::size_t stage = 0; stage < stage_count(settings.enforcement); ++stage) {
+    const EnforcementConfig in_stage = enforcement_in_stage(settings.enforcement, stage);
+    versions_enforced = versions_enforced && in_stage.mode == EnforcementMode::enforce;
+    ciphers_enforced = ciphers_enforced && in_stage.mode == EnforcementMode::enforce &&
+                       in_stage.cipher_mode == EnforcementMode::enforce;
+  }
   Laxness laxness;
-  laxness.lowest =
-      enforcement.mode == EnforcementMode::enforce ? settings.tls.min_version : TlsVersion::tls1_0;
-  const bool ciphers_enforced = enforcement.cipher_mode == EnforcementMode::enforce &&
-                                enforcement.mode == EnforcementMode::enforce;
+  laxness.lowest = versions_enforced ? settings.tls.min_version : TlsVersion::tls1_0;
   laxness.suites = ciphers_enforced              ? settings.tls.ciphers.text
                    : settings.tls.legacy_ciphers ? settings.tls.legacy_ciphers->text
                                                  : std::string(kCompatibilitySuites);
@@ -1422,6 +1429,64 @@ class Parser {
         read_http_refusal(*http, enforcement.http);
       }
     }
+    // A route's list replaces its listener's; an empty one leaves the route without a schedule.
+    if (const Value* schedule = fields->find("schedule")) {
+      enforcement.schedule = read_schedule(*schedule);
+    }
+  }
+
+  // Dated steps, each read like the section's own mode, cipher_mode and brownout, in the order
+  // they take effect: a list read top to bottom is the timeline, so a step out of order is an
+  // error rather than sorted away (it is most likely a typo in a year).
+  std::vector<ScheduleStep> read_schedule(const Value& value) {
+    std::vector<ScheduleStep> steps;
+    std::optional<std::pair<Timestamp, int>> latest;  // the latest `at` so far, and its line
+    for (const Value& item : read_list(value)) {
+      const std::optional<Fields> fields = read_map(item, "schedule step", kScheduleStepKeys);
+      if (!fields) continue;
+      ScheduleStep step;
+      step.where = item.where;
+      const Value* at = require(*fields, "at");
+      const Value* mode = require(*fields, "mode");
+      if (mode != nullptr) read_mode(*mode, step.mode);
+      const Value* cipher_mode = fields->find("cipher_mode");
+      // As for the section: the cipher floor is staged with the version floor unless told.
+      step.cipher_mode = step.mode;
+      if (cipher_mode != nullptr) read_mode(*cipher_mode, step.cipher_mode);
+      const bool browns_out =
+          step.mode == EnforcementMode::brownout || step.cipher_mode == EnforcementMode::brownout;
+      const Value* brownout = fields->find("brownout");
+      if (brownout != nullptr && !browns_out) {
+        error(brownout->where,
+              "brownout is only used with mode: brownout or cipher_mode: brownout (this step's "
+              "mode is " +
+                  std::string(to_string(step.mode)) + ", cipher_mode " +
+                  std::string(to_string(step.cipher_mode)) + ")");
+      } else if (brownout != nullptr) {
+        read_brownout(*brownout, step.brownout);
+      } else if (browns_out && mode != nullptr) {
+        // Each step says when it refuses: the section's windows belong to its own mode.
+        const Value* named = step.mode == EnforcementMode::brownout ? mode : cipher_mode;
+        error(named->where, std::string(named == cipher_mode ? "cipher_mode" : "mode") +
+                                " brownout in a schedule step needs the step's own brownout "
+                                "section with windows or every (when to refuse)");
+      }
+      const std::optional<Timestamp> when = at != nullptr ? read_timestamp(*at) : std::nullopt;
+      if (when) {
+        step.at = *when;
+        if (latest && *when <= latest->first) {
+          error(at->where, "schedule step at " + format_timestamp(*when) +
+                               " must be after the step before it (" +
+                               format_timestamp(latest->first) + ", line " +
+                               std::to_string(latest->second) +
+                               "): steps are listed in the order they take effect");
+        } else {
+          latest.emplace(*when, at->where.line);
+        }
+      }
+      steps.push_back(std::move(step));
+    }
+    return steps;
   }
 
   void read_mode(const Value& value, EnforcementMode& mode) {

@@ -210,6 +210,11 @@ Metrics::Metrics(const config::LegacyClientsConfig& legacy_clients)
                          "The policy in force on each listener and route: version range, mode "
                          "and cipher_mode (always 1).",
                          *registry_)),
+      enforcement_next_change_(
+          named(prometheus::BuildGauge(), "tlsfloor_enforcement_next_change_timestamp_seconds",
+                "When the next step of each route's enforcement schedule takes effect, Unix time, "
+                "labelled with the mode it sets; absent when no step is left.",
+                *registry_)),
       certificate_expiry_(
           named(prometheus::BuildGauge(), "tlsfloor_certificate_expiry_timestamp_seconds",
                 "When each certificate a listener serves expires (its notAfter), Unix time.",
@@ -245,6 +250,8 @@ void Metrics::publish_policy(const std::string& name,
   for (auto& [route_name, route] : listener.routes_) {
     if (route->policy_info_ != nullptr) policy_info_.Remove(route->policy_info_);
     route->policy_info_ = nullptr;
+    if (route->next_change_ != nullptr) enforcement_next_change_.Remove(route->next_change_);
+    route->next_change_ = nullptr;
   }
   for (std::size_t i = 0; i < routes.size(); ++i) {
     const RoutePolicySample& sample = routes[i];
@@ -256,6 +263,11 @@ void Metrics::publish_policy(const std::string& name,
                            {"mode", std::string(sample.mode)},
                            {"cipher_mode", std::string(sample.cipher_mode)}});
     handles[i]->policy_info_->Set(1);
+    if (sample.next_change_seconds) {
+      handles[i]->next_change_ = &enforcement_next_change_.Add(
+          {{"listener", name}, {"route", sample.route}, {"mode", std::string(sample.next_mode)}});
+      handles[i]->next_change_->Set(*sample.next_change_seconds);
+    }
   }
 }
 

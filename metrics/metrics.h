@@ -196,6 +196,7 @@ class RouteMetrics {
   prometheus::Counter& client_truncations_;
   prometheus::Gauge& brownout_active_;
   prometheus::Gauge* policy_info_ = nullptr;  // guarded by Metrics::mutex_
+  prometheus::Gauge* next_change_ = nullptr;  // guarded by Metrics::mutex_
 };
 
 /// The series of one listener that are counted before a client names its host (connections,
@@ -254,6 +255,10 @@ struct RoutePolicySample {
   std::string_view max_version;
   std::string_view mode;
   std::string_view cipher_mode;
+  /// The next step of the route's enforcement schedule: its Unix time and the mode it sets.
+  /// Absent when no step is left (tlsfloor_enforcement_next_change_timestamp_seconds has none).
+  std::optional<double> next_change_seconds;
+  std::string_view next_mode;
 };
 
 /// One certificate a listener serves, as the certificate metrics show it.
@@ -283,8 +288,9 @@ class Metrics {
 
   /// The handles of listener `name`, created on first call.
   ListenerMetrics& listener(const std::string& name);
-  /// Publishes the listener's `tlsfloor_policy_info` series, one per route, replacing all it
-  /// had (a route removed by a reload loses its series; its counters stay).
+  /// Publishes the listener's `tlsfloor_policy_info` series, one per route, and the next change
+  /// of each scheduled route, replacing all it had (a route removed by a reload loses its
+  /// series; its counters stay).
   void publish_policy(const std::string& name, const std::vector<RoutePolicySample>& routes);
   /// Publishes the listener's certificate series (expiry and load time, one pair per
   /// certificate), replacing all it had: a reload that changes a certificate replaces its series.
@@ -296,7 +302,7 @@ class Metrics {
   /// A listener with only its default route and that policy (tests).
   RouteMetrics& listener(const std::string& name, std::string_view min_version,
                          std::string_view max_version, std::string_view mode) {
-    publish_policy(name, {{"default", min_version, max_version, mode, "enforce"}});
+    publish_policy(name, {{"default", min_version, max_version, mode, "enforce", {}, {}}});
     return listener(name).route("default");
   }
 
@@ -378,6 +384,7 @@ class Metrics {
   prometheus::Family<prometheus::Counter>& access_log_lines_;
   prometheus::Family<prometheus::Counter>& access_log_dropped_;
   prometheus::Family<prometheus::Gauge>& policy_info_;
+  prometheus::Family<prometheus::Gauge>& enforcement_next_change_;
   prometheus::Family<prometheus::Gauge>& certificate_expiry_;
   prometheus::Family<prometheus::Gauge>& certificate_loaded_;
   prometheus::Family<prometheus::Gauge>& build_info_;

@@ -11,6 +11,7 @@
 
 #include "config/config_parser.h"
 #include "config/duration.h"
+#include "config/enforcement_schedule.h"
 #include "config/tls_version.h"
 #include "metrics/build_info.h"
 #include "metrics/report/handshake_report_command.h"
@@ -86,6 +87,9 @@ CLI::App* add_report_command(CLI::App& app, ReportCommandLine& line) {
                    "warn about a replica (the lines' host) without a line for longer than "
                    "this (30m, 2h, up to 7d; 0 looks for no gaps)")
       ->capture_default_str();
+  report->add_option("--config", options.config_path,
+                     "a tlsfloor configuration: each route's mode in force and next scheduled "
+                     "step, and the day each client would break (enforcement.schedule)");
   report->footer(
       "Malformed lines are skipped and counted; the first ones are shown on stderr as "
       "FILE:LINE: reason.\n"
@@ -165,6 +169,10 @@ int main(int argc, char** argv) {
   for (const auto& warning : parsed.warnings) {
     std::fprintf(stderr, "warning: %s\n", warning.to_string().c_str());
   }
+  const std::vector<std::string> schedules =
+      check_only
+          ? tlsfloor::config::describe_schedules(*parsed.config, std::chrono::system_clock::now())
+          : std::vector<std::string>{};
   std::vector<ConfigError> errors;
   // Before building: the descriptor reserve is a share of the limit in force.
   if (!check_only) tlsfloor::server::raise_descriptor_limit();
@@ -176,6 +184,9 @@ int main(int argc, char** argv) {
   if (!server) return report_errors(errors);
   if (check_only) {
     std::printf("%s: configuration OK\n", config_path.c_str());
+    // Dated steps are easy to get wrong by a year: show when each takes effect, and which is
+    // in force now.
+    for (const std::string& line : schedules) std::printf("%s\n", line.c_str());
     return 0;
   }
   server->set_share_ports(share_ports);

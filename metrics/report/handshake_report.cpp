@@ -237,6 +237,12 @@ void HandshakeReport::add(const HandshakeRecord& record) {
     route_entry = routes_.emplace(std::pair<std::string, std::string>(route_key), RouteRow{}).first;
     route_entry->second.listener = route_key.first;
     route_entry->second.route = route_key.second;
+    if (settings_.deadlines) {
+      if (const RouteDeadline* deadline =
+              settings_.deadlines->find(route_entry->second.listener, route_entry->second.route)) {
+        route_entry->second.deadline = *deadline;
+      }
+    }
   }
   RouteRow& route = route_entry->second;
   ++route.handshakes;
@@ -267,6 +273,10 @@ void HandshakeReport::add(const HandshakeRecord& record) {
   client_row.listeners.add(record.listener);
   client_row.routes.add(record.route);
   client_row.failures.add(record.failure);
+  // A route that serves it today breaks it on the day its schedule starts refusing.
+  if (route.deadline && !record.failed) {
+    client_row.breaks = earliest(client_row.breaks, route.deadline->breaks);
+  }
 
   // Cut like the values in DistinctValues, so that a row's size is bounded whatever the log.
   const std::string_view ja4 = config::utf8_prefix(record.ja4);
@@ -360,6 +370,7 @@ void HandshakeReport::merge(HandshakeReport&& later) {
         row.listeners.merge(other.listeners);
         row.routes.merge(other.routes);
         row.failures.merge(other.failures);
+        row.breaks = earliest(row.breaks, other.breaks);
       });
   for (auto& [ja4, entry] : later.fingerprints_) entry.row.clients = 0;  // counted from pairs
   const std::vector<std::uint32_t> fingerprint_ids = merge_rows(

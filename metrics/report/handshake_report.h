@@ -18,6 +18,7 @@
 #include "config/cipher_suite.h"
 #include "config/timestamp.h"
 #include "config/tls_version.h"
+#include "metrics/report/deadlines.h"
 #include "metrics/report/log_line.h"
 
 namespace tlsfloor::report {
@@ -93,6 +94,9 @@ struct ClientRow {
   DistinctValues listeners;
   DistinctValues routes;
   DistinctValues failures;  // why its handshakes did not complete
+  /// With Settings::deadlines: the earliest scheduled step that refuses it on a route that
+  /// serves it today (absent: none is scheduled).
+  std::optional<ScheduledChange> breaks;
   /// Served today at least once: the floor would break it. Otherwise it already fails.
   bool would_break() const { return affected.would_break() > 0; }
 };
@@ -104,6 +108,9 @@ struct RouteRow {
   std::string route;
   std::uint64_t handshakes = 0;
   AffectedHandshakes affected;
+  /// With Settings::deadlines: the route's schedule (absent: the configuration has no such
+  /// route).
+  std::optional<RouteDeadline> deadline;
 };
 
 /// One JA4 fingerprint with at least one affected handshake ("" when the log had none, e.g.
@@ -210,6 +217,9 @@ class HandshakeReport {
     /// an edge that serves traffic logs handshakes every few seconds, a quiet one every few
     /// minutes at night; an hour without one is a replica that was down or a file left out.
     std::chrono::seconds gap = std::chrono::hours(1);
+    /// The routes' enforcement schedules (--config): each route says its mode and next step,
+    /// each client the day it breaks. Absent: the report says nothing of schedules.
+    std::optional<Deadlines> deadlines;
   };
 
   HandshakeReport() : HandshakeReport(Settings{}) {}

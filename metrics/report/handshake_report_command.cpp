@@ -13,6 +13,8 @@
 #include "metrics/report/log_line_fast.h"
 #include "metrics/report/log_sources.h"
 
+#include "config/config_parser.h"
+
 namespace tlsfloor::report {
 namespace {
 
@@ -261,6 +263,21 @@ void summarise_malformed(std::uint64_t skipped, std::ostream& err) {
 }  // namespace
 
 int run_report(const ReportOptions& options, std::ostream& out, std::ostream& err) {
+  HandshakeReport::Settings settings = options.settings;
+  if (options.config_path) {
+    // A schedule read wrong would put a wrong date in front of the people to tell: a
+    // configuration with errors gives no report.
+    const config::ParseResult parsed = config::load_config_file(*options.config_path);
+    if (!parsed.config) {
+      for (const config::ConfigError& error : parsed.errors) err << error.to_string() << '\n';
+      err << "tlsfloor report: " << *options.config_path << ": " << parsed.errors.size()
+          << " configuration error" << (parsed.errors.size() == 1 ? "" : "s") << '\n';
+      return kReportUnreadable;
+    }
+    settings.deadlines =
+        deadlines_of(*parsed.config, options.now,
+                     settings.floor ? config::StagedFloor::version : config::StagedFloor::ciphers);
+  }
   // Every log is checked before any is read: a report that silently left out one of several
   // rotated logs would undercount exactly the clients the operator is looking for.
   const auto sources = find_logs(options.log_paths, err);
@@ -268,9 +285,9 @@ int run_report(const ReportOptions& options, std::ostream& out, std::ostream& er
   const unsigned threads = options.threads > 0 ? options.threads : usable_processors();
   const std::vector<Piece> pieces = plan(*sources, threads, options.piece_bytes);
 
-  HandshakeReport report(options.settings);
+  HandshakeReport report(settings);
   {
-    ParallelRead read(*sources, pieces, options.settings,
+    ParallelRead read(*sources, pieces, settings,
                       static_cast<unsigned>(std::min<std::size_t>(threads, pieces.size())));
     std::vector<std::uint64_t> lines_before(sources->size());  // of each log, in pieces merged
     for (std::size_t i = 0; i < pieces.size(); ++i) {

@@ -8,6 +8,7 @@
 // their FILE:LINE are those of reading everything in order on one thread.
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -30,6 +31,10 @@ struct ReportOptions {
   RenderOptions render;
   enum class Format { text, json };
   Format format = Format::text;
+  /// A tlsfloor configuration whose enforcement schedules the report shows (--config): each
+  /// route's mode and next step, each client's day it breaks, as of `now`. Absent: none.
+  std::optional<std::string> config_path;
+  config::Timestamp now = std::chrono::system_clock::now();
 };
 
 /// Exit codes of run_report(), as documented in `tlsfloor report --help` and the README.
@@ -51,6 +56,8 @@ inline constexpr std::size_t kGapWarningsShown = 10;
 /// a log.
 inline constexpr std::size_t kMaxLineLength = 4 * 1024 * 1024;
 
+/// With `config_path`, first reads that configuration (as --check parses it, without the
+/// certificates): its errors go to `err` and nothing is written (kReportUnreadable).
 /// Checks that every log can be opened, then streams them into a report (memory grows with
 /// the distinct affected clients, fingerprints and replicas, never with the lines: each thread
 /// holds a buffer of at most kMaxLineLength, and at most two pieces' reports per thread wait to

@@ -17,6 +17,15 @@ ordered_json timestamp_or_null(const std::optional<config::Timestamp>& when) {
   return config::format_timestamp(*when);
 }
 
+// {"at": "2027-01-15T00:00:00.000Z", "mode": "enforce"}, or null.
+ordered_json change_json(const std::optional<ScheduledChange>& change) {
+  if (!change) return nullptr;
+  ordered_json json;
+  json["at"] = config::format_timestamp(change->at);
+  json["mode"] = config::to_string(change->mode);
+  return json;
+}
+
 ordered_json values_json(const DistinctValues& values) {
   ordered_json json;
   json["values"] = values.kept();
@@ -76,6 +85,12 @@ std::string render_json(const HandshakeReport& report, const RenderOptions& opti
   document["ipv6_prefix"] = settings.ipv6_prefix;
   document["top"] = options.top;
   document["route"] = settings.route ? ordered_json(*settings.route) : ordered_json(nullptr);
+  // Only with --config, so that the document without it stays as it was.
+  const std::optional<Deadlines>& deadlines = settings.deadlines;
+  if (deadlines) {
+    document["config"] = deadlines->source;
+    document["schedules_as_of"] = config::format_timestamp(deadlines->as_of);
+  }
 
   auto& totals_json = document["totals"];
   totals_json["files"] = totals.files;
@@ -101,6 +116,7 @@ std::string render_json(const HandshakeReport& report, const RenderOptions& opti
         row["sni"] = values_json(client.server_names);
         row["ja4"] = values_json(client.fingerprints);
         row["failures"] = values_json(client.failures);
+        if (deadlines) row["breaks_on"] = change_json(client.breaks);
         return row;
       });
   auto& routes = document["routes"] = ordered_json::array();
@@ -110,6 +126,11 @@ std::string render_json(const HandshakeReport& report, const RenderOptions& opti
     row["route"] = route->route;
     row["handshakes"] = route->handshakes;
     add_affected_json(report, route->affected, route->handshakes, row);
+    if (deadlines) {
+      row["mode"] = route->deadline ? ordered_json(config::to_string(route->deadline->mode))
+                                    : ordered_json(nullptr);
+      row["next_change"] = route->deadline ? change_json(route->deadline->next) : nullptr;
+    }
     routes.push_back(std::move(row));
   }
   document["fingerprints"] = table_json<FingerprintRow>(

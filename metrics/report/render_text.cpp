@@ -151,14 +151,23 @@ void add_affected_cells(const HandshakeReport& report, const AffectedHandshakes&
   cells.push_back(affected.count == 0 ? "-" : config::format_timestamp(affected.last_seen));
 }
 
+// "2027-01-15 (enforce)": when a scheduled step starts refusing, or "-" for none.
+std::string change_cell(const std::optional<ScheduledChange>& change) {
+  if (!change) return "-";
+  return change_date(*change) + " (" + std::string(config::to_string(change->mode)) + ")";
+}
+
+// `with_breaks`: the table of clients the floor would break, when schedules were read.
 void write_clients(std::ostream& out, const HandshakeReport& report, std::string_view title,
-                   const std::vector<const ClientRow*>& clients, std::size_t top) {
+                   const std::vector<const ClientRow*>& clients, std::size_t top,
+                   bool with_breaks = false) {
   const std::size_t shown = rows_shown(clients.size(), top);
   write_table_title(out, title, clients.size(), shown);
   if (clients.empty()) return;
   std::vector<Column> columns{{"CLIENT"}};
   add_affected_columns(report, columns);
   columns.insert(columns.end(), {{"LISTENERS"}, {"ROUTES"}, {"SNI"}, {"JA4"}, {"FAILURES"}});
+  if (with_breaks) columns.push_back({"BREAKS ON"});
   std::vector<std::vector<std::string>> rows;
   for (std::size_t i = 0; i < shown; ++i) {
     const ClientRow& client = *clients[i];
@@ -170,6 +179,7 @@ void write_clients(std::ostream& out, const HandshakeReport& report, std::string
     cells.push_back(values_cell(client.server_names));
     cells.push_back(values_cell(client.fingerprints));
     cells.push_back(values_cell(client.failures));
+    if (with_breaks) cells.push_back(change_cell(client.breaks));
   }
   write_table(out, columns, rows);
 }
@@ -302,12 +312,18 @@ void render_text(const HandshakeReport& report, const RenderOptions& options, st
   out << "  last seen        " << when(totals.last_seen) << '\n';
   out << "  clients grouped  IPv4 /" << report.settings().ipv4_prefix << ", IPv6 /"
       << report.settings().ipv6_prefix << '\n';
+  const std::optional<Deadlines>& deadlines = settings.deadlines;
+  if (deadlines) {
+    out << "  schedules        " << printable(deadlines->source) << " as of "
+        << config::format_timestamp(deadlines->as_of) << '\n';
+  }
 
   const auto routes = report.routes();
   out << '\n' << "Routes: " << routes.size() << " read, most affected first\n";
   if (!routes.empty()) {
     std::vector<Column> columns{{"LISTENER"}, {"ROUTE"}, {"HANDSHAKES", true}};
     add_affected_columns(report, columns);
+    if (deadlines) columns.insert(columns.end(), {{"MODE"}, {"NEXT CHANGE"}});
     std::vector<std::vector<std::string>> rows;
     for (const RouteRow* route : routes) {
       auto& cells = rows.emplace_back();
@@ -315,13 +331,21 @@ void render_text(const HandshakeReport& report, const RenderOptions& options, st
       cells.push_back(printable(route->route));
       cells.push_back(std::to_string(route->handshakes));
       add_affected_cells(report, route->affected, route->handshakes, cells);
+      if (deadlines) {
+        const auto& deadline = route->deadline;
+        cells.push_back(deadline ? std::string(config::to_string(deadline->mode)) : "-");
+        cells.push_back(deadline && deadline->next
+                            ? config::format_timestamp(deadline->next->at) + " " +
+                                  std::string(config::to_string(deadline->next->mode))
+                            : "-");
+      }
     }
     write_table(out, columns, rows);
   }
 
   out << '\n';
   write_clients(out, report, "Clients that would break", report.clients_that_would_break(),
-                options.top);
+                options.top, deadlines.has_value());
   out << '\n';
   write_clients(out, report, "Clients already failing today", report.clients_failing_today(),
                 options.top);

@@ -23,12 +23,14 @@ policy::Decision judge_hello(const runtime::ListenerRuntime& runtime,
                              const ClientAddress& client,
                              std::unique_ptr<ObservedHandshake>& observed) {
   const std::uint16_t highest_offered = hello::highest_offered_version(hello);
+  // The stage of the route's schedule in force (one atomic load): its modes and brownouts.
+  const runtime::EnforcementStage& stage = route.in_force();
   // The cipher floor is judged at the version the client will negotiate (the route's ceiling
   // may hold it below what it offers), also for a client below the version floor: a refusal
   // answered over HTTP may only use the floor's suites, and every view names both floors.
   const auto negotiates =
-      std::min(highest_offered, static_cast<std::uint16_t>(route.policy.ceiling));
-  const bool below_version = route.policy.below_floor(highest_offered);
+      std::min(highest_offered, static_cast<std::uint16_t>(stage.policy.ceiling));
+  const bool below_version = stage.policy.below_floor(highest_offered);
   const bool shares_floor_cipher =
       highest_offered == 0 ||
       config::shares_suite(hello.cipher_suites, route.floor_suites, negotiates);
@@ -56,12 +58,12 @@ policy::Decision judge_hello(const runtime::ListenerRuntime& runtime,
   }
   if (legacy) {
     circumstances = policy::legacy_circumstances(
-        *route.settings, route.brownout_draw,
+        route.settings->exceptions, stage.enforcement, route.brownout_draw,
         {observed->client, observed->hello.server_name, observed->hello.ja4}, observed->client_key,
         runtime.clock());
   }
   const policy::Decision decision =
-      policy::decide(highest_offered, route.policy, circumstances, shares_floor_cipher);
+      policy::decide(highest_offered, stage.policy, circumstances, shares_floor_cipher);
   // A client below both floors is counted by both: each family says who its floor holds back.
   if (decision.below_version) {
     route.metrics->count_legacy_handshake(highest_offered, decision.legacy_decision);

@@ -9,13 +9,13 @@ std::string brownout_draw_name(std::string_view listener, std::string_view route
   return std::string(listener) + "/" + std::string(route);
 }
 
-LegacyCircumstances legacy_circumstances(const config::RouteSettings& listener,
+LegacyCircumstances legacy_circumstances(const std::vector<config::ExceptionConfig>& exceptions,
+                                         const config::EnforcementConfig& enforcement,
                                          std::string_view draw_name, const ClientIdentity& client,
                                          const config::AddressPrefix& client_key,
                                          config::Timestamp now) {
   LegacyCircumstances circumstances;
-  circumstances.exception = match_exception(listener.exceptions, client, now);
-  const config::EnforcementConfig& enforcement = listener.enforcement;
+  circumstances.exception = match_exception(exceptions, client, now);
   if (enforcement.mode == config::EnforcementMode::brownout ||
       enforcement.cipher_mode == config::EnforcementMode::brownout) {
     if (const auto window = active_brownout_window(enforcement.brownout, now)) {

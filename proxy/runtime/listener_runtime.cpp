@@ -11,6 +11,7 @@
 #include <set>
 #include <system_error>
 
+#include "config/enforcement_schedule.h"
 #include "proxy/policy/legacy_circumstances.h"
 #include "proxy/tls/alpn.h"
 #include "proxy/tls/handshake_failure.h"
@@ -117,17 +118,23 @@ void build_upstream_tls(const config::RouteSettings& settings, const RouteRuntim
 }
 
 // The lowest version a legacy client can be let in at with tls.legacy_ciphers, if any can:
-// then an explicit legacy list must serve it and every version above.
+// then an explicit legacy list must serve it and every version above. In any stage of the
+// route's schedule: the list must serve whoever any of them lets in.
 std::optional<config::TlsVersion> lowest_let_in(const config::RouteSettings& settings) {
-  const config::EnforcementConfig& enforcement = settings.enforcement;
+  bool ciphers_observed = false;
+  bool versions_observed = false;
+  for (std::size_t stage = 0; stage < config::stage_count(settings.enforcement); ++stage) {
+    const auto enforcement = config::enforcement_in_stage(settings.enforcement, stage);
+    ciphers_observed |= enforcement.cipher_mode != config::EnforcementMode::enforce;
+    versions_observed |= enforcement.mode != config::EnforcementMode::enforce;
+  }
   std::optional<config::TlsVersion> lowest;
-  if (enforcement.cipher_mode != config::EnforcementMode::enforce)
-    lowest = settings.tls.min_version;
+  if (ciphers_observed) lowest = settings.tls.min_version;
   for (const auto& exception : settings.exceptions) {
     if (!exception.ciphers)
       lowest = std::min(lowest.value_or(exception.min_version), exception.min_version);
   }
-  if (enforcement.mode != config::EnforcementMode::enforce) lowest = config::TlsVersion::tls1_0;
+  if (versions_observed) lowest = config::TlsVersion::tls1_0;
   return lowest;
 }
 
@@ -191,7 +198,7 @@ void build_route(const config::Config& config, const config::ListenerConfig& lis
                  const RouteRuntime* default_route, RouteRuntime& route,
                  std::vector<config::ConfigError>& errors) {
   route.settings = &settings;
-  route.policy = policy::version_policy(settings);
+  route.stages = std::make_unique<EnforcementStages>(settings, shared.clock());
   if (&settings != &listener && !settings.certificates.empty()) {
     route.certificates = tls::CertificateSet::load(settings.certificates, errors);
   }
@@ -344,14 +351,7 @@ void publish(const ListenerRuntime& runtime, metrics::Metrics& metrics,
   for (const RouteRuntime& route : runtime.routes) {
     route.metrics->prepare(series_plan_of(runtime, route));
   }
-  std::vector<metrics::RoutePolicySample> policies;
-  for (const RouteRuntime& route : runtime.routes) {
-    policies.push_back({route.name, config::to_string(route.settings->tls.min_version),
-                        config::to_string(route.settings->tls.max_version),
-                        config::to_string(route.settings->enforcement.mode),
-                        config::to_string(route.settings->enforcement.cipher_mode)});
-  }
-  metrics.publish_policy(listener.name, policies);
+  publish_policy(runtime, metrics);
   std::vector<metrics::CertificateSample> certificates;
   const auto add = [&certificates](const std::string& route, const tls::CertificateSet& set) {
     for (const tls::CertifiedKey& key : set.keys()) {
@@ -372,6 +372,104 @@ void publish(const ListenerRuntime& runtime, metrics::Metrics& metrics,
                    state::ledger_name(*exception), config::format_timestamp(exception->expires));
     }
   }
+  // Said at every load: which step is in force since when (a past step applies at once), and
+  // what comes next.
+  for (const RouteRuntime& route : runtime.routes) {
+    const config::EnforcementConfig& enforcement = route.settings->enforcement;
+    if (enforcement.schedule.empty()) continue;
+    const std::size_t stage = route.stages->in_force_index();
+    std::string text = stage == 0
+                           ? "schedule: its own keys until " +
+                                 config::format_timestamp(enforcement.schedule.front().at) + ": "
+                           : "schedule step " +
+                                 config::format_timestamp(enforcement.schedule[stage - 1].at) +
+                                 " in force since then: ";
+    text += config::describe_stage(enforcement, stage);
+    if (stage < enforcement.schedule.size()) {
+      text += "; next step " + config::format_timestamp(enforcement.schedule[stage].at) + ": " +
+              config::describe_stage(enforcement, stage + 1);
+    } else {
+      text += "; no step left";
+    }
+    spdlog::info("listener {} route {}: {}", listener.name, route.name, text);
+  }
+}
+
+void publish_policy(const ListenerRuntime& runtime, metrics::Metrics& metrics) {
+  std::vector<metrics::RoutePolicySample> policies;
+  for (const RouteRuntime& route : runtime.routes) {
+    const std::size_t stage = route.stages->in_force_index();
+    const policy::VersionPolicy& policy = route.stages->stage(stage).policy;
+    metrics::RoutePolicySample sample;
+    sample.route = route.name;
+    sample.min_version = config::to_string(policy.floor);
+    sample.max_version = config::to_string(policy.ceiling);
+    sample.mode = config::to_string(policy.mode);
+    sample.cipher_mode = config::to_string(policy.cipher_mode);
+    // The step after the one in force (not after the clock): what the handshakes get next.
+    const auto& schedule = route.settings->enforcement.schedule;
+    if (stage < schedule.size()) {
+      sample.next_change_seconds = config::to_unix_seconds(schedule[stage].at);
+      sample.next_mode = config::to_string(schedule[stage].mode);
+    }
+    policies.push_back(std::move(sample));
+  }
+  metrics.publish_policy(runtime.config.name, policies);
+}
+
+namespace {
+
+// "mode enforce (was brownout)", and the cipher floor's mode when it changes too, and when the
+// new stage browns out, its windows.
+std::string describe_change(const RouteRuntime& route, const StageChange& change) {
+  const config::EnforcementConfig& was = route.stages->stage(change.from).enforcement;
+  const config::EnforcementConfig& now = route.stages->stage(change.to).enforcement;
+  std::string text = "mode " + std::string(config::to_string(now.mode)) + " (was " +
+                     std::string(config::to_string(was.mode)) + ")";
+  if (now.cipher_mode != was.cipher_mode) {
+    text += ", cipher_mode " + std::string(config::to_string(now.cipher_mode)) + " (was " +
+            std::string(config::to_string(was.cipher_mode)) + ")";
+  }
+  if (now.mode == config::EnforcementMode::brownout ||
+      now.cipher_mode == config::EnforcementMode::brownout) {
+    const std::string stage = config::describe_stage(route.settings->enforcement, change.to);
+    text += stage.substr(stage.find(", brownout"));
+  }
+  return text;
+}
+
+}  // namespace
+
+bool advance_schedules(const ListenerRuntime& runtime, config::Timestamp now) {
+  bool changed = false;
+  for (const RouteRuntime& route : runtime.routes) {
+    const auto change = route.stages->advance(now);
+    if (!change) continue;
+    changed = true;
+    const auto& schedule = route.settings->enforcement.schedule;
+    std::string step;
+    if (change->to == 0) {
+      // Only a clock set back goes before the first step.
+      step = "schedule: before step " + config::format_timestamp(schedule.front().at) + " again";
+    } else {
+      step = "schedule step " + config::format_timestamp(schedule[change->to - 1].at) +
+             (change->to < change->from ? " again" : "");
+    }
+    spdlog::info("listener {} route {}: {}: {}", runtime.config.name, route.name, step,
+                 describe_change(route, *change));
+  }
+  return changed;
+}
+
+std::optional<config::Timestamp> next_schedule_change(const ListenerRuntime& runtime,
+                                                      config::Timestamp now) {
+  std::optional<config::Timestamp> next;
+  for (const RouteRuntime& route : runtime.routes) {
+    if (const config::ScheduleStep* step = config::next_step(route.settings->enforcement, now)) {
+      next = std::min(next.value_or(step->at), step->at);
+    }
+  }
+  return next;
 }
 
 }  // namespace tlsfloor::runtime

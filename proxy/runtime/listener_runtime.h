@@ -1,7 +1,8 @@
 #pragma once
 // What a listener needs at run time, built once from its validated config: the policy, the
-// loaded certificates, the SSL_CTX and its metric handles. Immutable once built; connections
-// keep the snapshot they started with.
+// loaded certificates, the SSL_CTX and its metric handles. Immutable once built, but for which
+// stage of each route's enforcement schedule is in force; connections keep the snapshot they
+// started with.
 #include <boost/asio/ip/tcp.hpp>
 
 #include <functional>
@@ -18,6 +19,7 @@
 #include "metrics/metrics.h"
 #include "proxy/policy/policy.h"
 #include "proxy/policy/route_table.h"
+#include "proxy/runtime/enforcement_stages.h"
 #include "proxy/state/exception_ledger.h"
 #include "proxy/tls/certificate_set.h"
 #include "proxy/tls/cipher_suites.h"
@@ -32,7 +34,10 @@ namespace tlsfloor::runtime {
 struct RouteRuntime {
   std::string name;                                 // "default", or the route's name
   const config::RouteSettings* settings = nullptr;  // in ListenerRuntime::config
-  policy::VersionPolicy policy;
+  /// The route's policy in each stage of its enforcement schedule (one stage without one), and
+  /// the stage in force: moved by the control thread at each step's instant, read by the early
+  /// callback through in_force().
+  std::unique_ptr<EnforcementStages> stages;
   /// The route's own certificates (empty: the listener's serve it).
   tls::CertificateSet certificates;
   /// Set when the upstream is an IP literal; otherwise the name is resolved per connection.
@@ -74,6 +79,8 @@ struct RouteRuntime {
   std::vector<std::string> exception_ciphers;
   metrics::RouteMetrics* metrics = nullptr;
 
+  /// The policy (floors, modes) and enforcement (brownout windows) in force now.
+  const EnforcementStage& in_force() const { return stages->in_force(); }
   /// The cipher string to set on a connection `decision` was made for; nullptr: the context's.
   const char* ciphers_for(const policy::Decision& decision) const;
   /// The session scope of a connection `decision` was made for.
@@ -151,8 +158,21 @@ std::shared_ptr<const ListenerRuntime> build_listener_runtime(
     std::vector<config::ConfigError>& errors);
 
 /// Once the runtime is in force: its policy becomes a metric, its exceptions are adopted by the
-/// ledger, and expired exceptions are logged.
+/// ledger, expired exceptions are logged, and so is the schedule step in force.
 void publish(const ListenerRuntime& runtime, metrics::Metrics& metrics,
              state::ExceptionLedger& ledger);
+
+/// The policy in force on each route (tlsfloor_policy_info), and the next step of its schedule
+/// (tlsfloor_enforcement_next_change_timestamp_seconds, absent when none is left).
+void publish_policy(const ListenerRuntime& runtime, metrics::Metrics& metrics);
+
+/// Puts in force, on every route, the stage of its schedule in force at `now`, and logs each
+/// change ("listener api route default: schedule step 2027-01-15T00:00:00.000Z: mode enforce
+/// (was brownout)"). True when any route changed: its policy is then to be published again.
+bool advance_schedules(const ListenerRuntime& runtime, config::Timestamp now);
+
+/// The earliest instant after `now` at which a route's schedule takes its next step, if any.
+std::optional<config::Timestamp> next_schedule_change(const ListenerRuntime& runtime,
+                                                      config::Timestamp now);
 
 }  // namespace tlsfloor::runtime

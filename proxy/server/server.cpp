@@ -286,7 +286,7 @@ admin::AdminState Server::make_admin_state() {
     const config::Timestamp now = shared_.clock();
     for (const auto& runtime : current_runtimes()) {
       for (const auto& route : runtime->routes) {
-        const config::EnforcementConfig& enforcement = route.settings->enforcement;
+        const config::EnforcementConfig& enforcement = route.in_force().enforcement;
         route.metrics->set_brownout_active(
             enforcement.mode == config::EnforcementMode::brownout &&
             policy::active_brownout_window(enforcement.brownout, now).has_value());
@@ -328,24 +328,29 @@ state::ConfiguredListeners Server::configured_listeners(
 
 void Server::log_listener(const net::Listener& listener) const {
   const auto runtime = listener.runtime();
+  // The modes in force: a schedule's step may have replaced the configured ones.
+  const auto mode_of = [&](std::size_t route) {
+    return config::to_string(runtime->routes[route].in_force().policy.mode);
+  };
+  const auto cipher_mode_of = [&](std::size_t route) {
+    return config::to_string(runtime->routes[route].in_force().policy.cipher_mode);
+  };
   spdlog::info(
       "listener {} on {} -> {} ({}..{}, mode {}, cipher_mode {}, {} exception(s))", listener.name(),
       config::Endpoint{runtime->config.listen.host, listener.local_endpoint().port()}.to_string(),
       runtime->config.upstream.address.to_string(),
       config::to_string(runtime->config.tls.min_version),
-      config::to_string(runtime->config.tls.max_version),
-      config::to_string(runtime->config.enforcement.mode),
-      config::to_string(runtime->config.enforcement.cipher_mode),
+      config::to_string(runtime->config.tls.max_version), mode_of(0), cipher_mode_of(0),
       runtime->config.exceptions.size());
-  for (const config::RouteConfig& route : runtime->config.routes) {
+  for (std::size_t i = 0; i < runtime->config.routes.size(); ++i) {
+    const config::RouteConfig& route = runtime->config.routes[i];
     std::string names;
     for (const auto& name : route.server_names) names += (names.empty() ? "" : ", ") + name;
     spdlog::info(
         "listener {} route {} ({}) -> {} ({}..{}, mode {}, cipher_mode {}, {} exception(s))",
         listener.name(), route.name, names, route.upstream.address.to_string(),
         config::to_string(route.tls.min_version), config::to_string(route.tls.max_version),
-        config::to_string(route.enforcement.mode), config::to_string(route.enforcement.cipher_mode),
-        route.exceptions.size());
+        mode_of(i + 1), cipher_mode_of(i + 1), route.exceptions.size());
   }
 }
 
@@ -562,14 +567,27 @@ asio::awaitable<void> Server::persist_state() {
 }
 
 asio::awaitable<void> Server::watch_clock() {
+  constexpr auto kTick = std::chrono::seconds(1);
   asio::steady_timer timer(control_);
   config::Timestamp last = shared_.clock();
   while (!stopping_) {
-    timer.expires_after(std::chrono::seconds(1));
+    // Every second, or at the instant a schedule takes its next step if that comes sooner, so
+    // that handshakes from that instant on get the step's mode (to the timer's precision).
+    using Wait = std::chrono::steady_clock::duration;
+    Wait wait = std::chrono::duration_cast<Wait>(kTick);
+    const config::Timestamp before = shared_.clock();
+    for (const auto& runtime : current_runtimes()) {
+      if (const auto next = runtime::next_schedule_change(*runtime, before)) {
+        wait = std::clamp(std::chrono::duration_cast<Wait>(*next - before), Wait::zero(), wait);
+      }
+    }
+    timer.expires_after(wait);
     boost::system::error_code ec;
     co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
     const config::Timestamp now = shared_.clock();
     for (const auto& runtime : current_runtimes()) {
+      // A step's instant has come: new handshakes get its policy now, without a reload.
+      if (runtime::advance_schedules(*runtime, now)) runtime::publish_policy(*runtime, *metrics_);
       for (const config::ExceptionConfig* exception :
            state::configured_exceptions(runtime->config)) {
         if (exception->expires > last && exception->expires <= now) {

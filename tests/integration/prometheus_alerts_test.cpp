@@ -11,6 +11,7 @@
 #include <string>
 #include <thread>
 
+#include "config/timestamp.h"
 #include "tests/integration/proxy_config.h"
 #include "tests/support/admin_client.h"
 #include "tests/support/running_proxy.h"
@@ -28,19 +29,22 @@ const std::string kRules =
 
 class PrometheusAlertsTest : public testing::Test {
  protected:
-  // Listener api observes; route shop observes (until a reload enforces it); route pos browns
-  // out, inside a window that covers the whole test.
+  // Listener api observes until its scheduled step to enforce, 3 days from now; route shop
+  // observes (until a reload enforces it), with no schedule; route pos browns out, inside a
+  // window that covers the whole test.
   std::string yaml(const std::string& shop_mode) {
     ListenerSpec spec;
     spec.upstream_port = upstream_.port();
     spec.certificates = {
         make_self_signed(dir_, "rsa", {"api.test", "shop.test", "pos.test"}, KeyType::rsa_2048)};
     spec.mode = "observe";
+    spec.enforcement_extra =
+        "schedule: [{at: " + config::format_timestamp(enforced_on_) + ", mode: enforce}]";
     spec.extra_yaml =
         "    routes:\n"
         "      - name: shop\n"
         "        server_names: [shop.test]\n"
-        "        enforcement: {mode: " +
+        "        enforcement: {schedule: [], mode: " +
         shop_mode +
         "}\n"
         "      - name: pos\n"
@@ -91,6 +95,9 @@ class PrometheusAlertsTest : public testing::Test {
     return client.handshake();
   }
 
+  const config::Timestamp enforced_on_ =
+      std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now()) +
+      std::chrono::days(3);
   TempDir dir_;
   TcpUpstream upstream_{UpstreamMode::echo};
   std::unique_ptr<RunningProxy> proxy_;
@@ -115,6 +122,8 @@ TEST_F(PrometheusAlertsTest, EachAlertFiresOnTheFirstEventOfItsKind) {
   EXPECT_TRUE(handshake("api.test", TLS1_VERSION));
   EXPECT_TRUE(
       fires("TlsfloorLegacyClientsWouldBeRejected", {{"route", "default"}, {"version", "TLS1.0"}}));
+  // ... and its route is enforced in 3 days: that client breaks then.
+  EXPECT_TRUE(fires("TlsfloorEnforcementInSevenDays", {{"route", "default"}, {"mode", "enforce"}}));
 
   // The first weak suite: a client that offers only 3DES, let in by observe.
   EXPECT_TRUE(handshake("api.test", TLS1_2_VERSION, "DES-CBC3-SHA"));

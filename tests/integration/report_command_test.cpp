@@ -256,5 +256,38 @@ TEST_F(ReportCommandTest, NeedsALogButNoConfiguration) {
   EXPECT_EQ(result.output.find("--config"), std::string::npos) << result.output;
 }
 
+// With the configuration, the report says when: the route's mode now, its next step, and the
+// day the clients it lets in break. (The log's clients were let in by an observing route.)
+TEST_F(ReportCommandTest, TheConfigurationsScheduleSaysWhenClientsBreak) {
+  std::string log = older_log();
+  const auto replace_all = [&log](const std::string& from, const std::string& to) {
+    for (std::size_t at = log.find(from); at != std::string::npos; at = log.find(from, at)) {
+      log.replace(at, from.size(), to);
+    }
+  };
+  replace_all("\"outcome\":\"rejected\"", "\"outcome\":\"accepted\"");
+  replace_all("\"decision\":\"rejected\"", "\"decision\":\"would_reject\"");
+  const std::string config =
+      dir_.write("tlsfloor.yaml",
+                 "listeners:\n"
+                 "  - name: api\n"
+                 "    listen: 127.0.0.1:0\n"
+                 "    upstream: {address: 127.0.0.1:1}\n"
+                 "    certificates: [{cert: a.crt, key: a.key}]\n"
+                 "    enforcement:\n"
+                 "      mode: observe\n"
+                 "      schedule: [{at: 2099-01-15T00:00:00Z, mode: enforce}]\n");
+  const auto result = run_command({kBinary, "report", "--log", dir_.write("handshakes.log", log),
+                                   "--config", config, "--format", "json"});
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  const auto json = nlohmann::ordered_json::parse(result.output);
+  EXPECT_EQ(json["config"], config);
+  ASSERT_EQ(json["routes"].size(), 1u);
+  EXPECT_EQ(json["routes"][0]["mode"], "observe");
+  EXPECT_EQ(json["routes"][0]["next_change"]["at"], "2099-01-15T00:00:00.000Z");
+  EXPECT_EQ(json["clients"]["rows"][0]["breaks_on"]["at"], "2099-01-15T00:00:00.000Z");
+  EXPECT_EQ(json["clients"]["rows"][0]["breaks_on"]["mode"], "enforce");
+}
+
 }  // namespace
 }  // namespace tlsfloor::test

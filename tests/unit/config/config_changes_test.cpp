@@ -66,5 +66,31 @@ TEST(ConfigChangesTest, NothingToSayWhenTheJudgementIsTheSame) {
             Strings{"listener web added on 127.0.0.1:9443"});
 }
 
+// A reload that moves a deadline says what is now planned, step by step.
+TEST(ConfigChangesTest, SaysWhatAReloadDoesToASchedule) {
+  const auto with = [](const std::string& schedule) {
+    return parsed("listeners:\n" +
+                  listener("api", "    enforcement: {mode: observe" + schedule + "}\n"));
+  };
+  const Config none = with("");
+  const Config planned = with(
+      ", schedule: [{at: 2027-01-01T00:00:00Z, mode: brownout, brownout: {every: {period: 1h, "
+      "duration: 10m}}}, {at: 2027-01-15T00:00:00Z, mode: enforce}]");
+  const Config postponed = with(
+      ", schedule: [{at: 2027-01-01T00:00:00Z, mode: brownout, brownout: {every: {period: 1h, "
+      "duration: 10m}}}, {at: 2027-02-15T00:00:00Z, mode: enforce}]");
+  EXPECT_EQ(describe_changes(none, planned),
+            (Strings{"listener api route default: schedule added: 2027-01-01T00:00:00.000Z mode "
+                     "brownout, cipher_mode brownout, brownout every 1h for 10m; "
+                     "2027-01-15T00:00:00.000Z mode enforce, cipher_mode enforce"}));
+  EXPECT_EQ(describe_changes(planned, postponed),
+            (Strings{"listener api route default: schedule changed: 2027-01-01T00:00:00.000Z "
+                     "mode brownout, cipher_mode brownout, brownout every 1h for 10m; "
+                     "2027-02-15T00:00:00.000Z mode enforce, cipher_mode enforce"}));
+  EXPECT_EQ(describe_changes(postponed, none),
+            (Strings{"listener api route default: schedule removed"}));
+  EXPECT_EQ(describe_changes(planned, planned), Strings{});
+}
+
 }  // namespace
 }  // namespace tlsfloor::config

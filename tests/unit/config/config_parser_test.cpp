@@ -362,7 +362,7 @@ INSTANTIATE_TEST_SUITE_P(
             "Enforcement",
             with_listeners("", "    enforcement:\n      mode: enforce\n      dry_run: true\n"),
             "t.yaml:8:7: unknown key \"dry_run\" in enforcement (expected one of: mode, "
-            "cipher_mode, brownout, on_reject, http)"},
+            "cipher_mode, brownout, on_reject, http, schedule)"},
         ErrorCase{"Timeouts", with_listeners("", "    timeouts: {handshake: 10s, idel: 300s}\n"),
                   "t.yaml:6:32: unknown key \"idel\" in timeouts (expected one of: handshake, "
                   "idle)"},

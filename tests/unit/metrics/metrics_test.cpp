@@ -162,6 +162,36 @@ TEST(MetricsTest, RoutesHaveTheirOwnSeriesAndPolicies) {
             std::nullopt);
 }
 
+// A scheduled route shows its next step with the mode it sets; once none is left, nothing.
+TEST(MetricsTest, TheNextScheduledChangeComesAndGoesWithThePolicy) {
+  Metrics metrics;
+  RoutePolicySample shop{"shop", "TLS1.2", "TLS1.3", "brownout", "brownout"};
+  shop.next_change_seconds = 1'800'000'000;
+  shop.next_mode = "enforce";
+  metrics.publish_policy("edge", {{"default", "TLS1.2", "TLS1.3", "enforce", "enforce"}, shop});
+  std::string text = metrics.render();
+  const test::Labels next{{"listener", "edge"}, {"route", "shop"}, {"mode", "enforce"}};
+  EXPECT_EQ(metric_value(text, "tlsfloor_enforcement_next_change_timestamp_seconds", next),
+            1'800'000'000.0);
+  EXPECT_EQ(metric_value(text, "tlsfloor_enforcement_next_change_timestamp_seconds",
+                         {{"route", "default"}}),
+            std::nullopt)
+      << "no schedule, no series";
+  // The step came: enforce in force, none left.
+  metrics.publish_policy("edge", {{"default", "TLS1.2", "TLS1.3", "enforce", "enforce"},
+                                  {"shop", "TLS1.2", "TLS1.3", "enforce", "enforce"}});
+  text = metrics.render();
+  EXPECT_EQ(metric_value(text, "tlsfloor_enforcement_next_change_timestamp_seconds", next),
+            std::nullopt);
+  EXPECT_EQ(metric_value(text, "tlsfloor_policy_info", {{"route", "shop"}, {"mode", "enforce"}}),
+            1.0);
+  metrics.publish_policy("edge", {shop});
+  metrics.withdraw_policy("edge");
+  EXPECT_EQ(metric_value(metrics.render(), "tlsfloor_enforcement_next_change_timestamp_seconds",
+                         {{"listener", "edge"}}),
+            std::nullopt);
+}
+
 TEST(MetricsTest, BuildInfoNamesTheTlsLibrary) {
   Metrics metrics;
   const std::string text = metrics.render();

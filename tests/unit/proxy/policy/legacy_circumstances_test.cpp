@@ -30,20 +30,21 @@ config::ListenerConfig listener_with_exceptions() {
 TEST(LegacyCircumstancesTest, NamesTheMatchedExceptionByItsPosition) {
   const config::ListenerConfig listener = listener_with_exceptions();
   const auto client = address("10.1.2.3");
-  const LegacyCircumstances found =
-      legacy_circumstances(listener, listener.name, {client, "", ""}, client, kNow);
+  const LegacyCircumstances found = legacy_circumstances(
+      listener.exceptions, listener.enforcement, listener.name, {client, "", ""}, client, kNow);
   ASSERT_TRUE(found.exception.has_value());
   EXPECT_EQ(found.exception->index, 1u) << "the expired one before it does not match";
   EXPECT_EQ(found.exception->exception, &listener.exceptions[1]);
   EXPECT_FALSE(found.brownout_refuses) << "not in mode brownout";
 
-  const LegacyCircumstances by_name = legacy_circumstances(
-      listener, listener.name, {address("192.0.2.1"), "scan.example.com", ""}, client, kNow);
+  const LegacyCircumstances by_name =
+      legacy_circumstances(listener.exceptions, listener.enforcement, listener.name,
+                           {address("192.0.2.1"), "scan.example.com", ""}, client, kNow);
   ASSERT_TRUE(by_name.exception.has_value());
   EXPECT_EQ(by_name.exception->index, 2u);
-  EXPECT_FALSE(
-      legacy_circumstances(listener, listener.name, {address("192.0.2.1"), "", ""}, client, kNow)
-          .exception);
+  EXPECT_FALSE(legacy_circumstances(listener.exceptions, listener.enforcement, listener.name,
+                                    {address("192.0.2.1"), "", ""}, client, kNow)
+                   .exception);
 }
 
 TEST(LegacyCircumstancesTest, ABrownoutDrawsByTheClientKeyOnlyInsideAWindow) {
@@ -59,13 +60,15 @@ TEST(LegacyCircumstancesTest, ABrownoutDrawsByTheClientKeyOnlyInsideAWindow) {
     const auto key_of = [&](const char* host) {
       return config::masked(address((net + host).c_str()), 24, 64);
     };
-    const auto first = legacy_circumstances(
-        listener, listener.name, {address((net + "1").c_str()), "", ""}, key_of("1"), kNow + 1min);
-    const auto second = legacy_circumstances(
-        listener, listener.name, {address((net + "2").c_str()), "", ""}, key_of("2"), kNow + 30min);
+    const auto first =
+        legacy_circumstances(listener.exceptions, listener.enforcement, listener.name,
+                             {address((net + "1").c_str()), "", ""}, key_of("1"), kNow + 1min);
+    const auto second =
+        legacy_circumstances(listener.exceptions, listener.enforcement, listener.name,
+                             {address((net + "2").c_str()), "", ""}, key_of("2"), kNow + 30min);
     EXPECT_EQ(first.brownout_refuses, second.brownout_refuses) << net;
     refused += first.brownout_refuses ? 1 : 0;
-    EXPECT_FALSE(legacy_circumstances(listener, listener.name,
+    EXPECT_FALSE(legacy_circumstances(listener.exceptions, listener.enforcement, listener.name,
                                       {address((net + "1").c_str()), "", ""}, key_of("1"),
                                       kNow + 2h)
                      .brownout_refuses)
@@ -73,6 +76,24 @@ TEST(LegacyCircumstancesTest, ABrownoutDrawsByTheClientKeyOnlyInsideAWindow) {
   }
   EXPECT_GT(refused, 60);
   EXPECT_LT(refused, 140);
+}
+
+// The enforcement in force (a schedule step's) decides, not the section the route was written
+// with: a step into brownout brings its own windows.
+TEST(LegacyCircumstancesTest, TheEnforcementInForceDecides) {
+  config::ListenerConfig listener;
+  listener.name = "edge";
+  listener.enforcement.mode = config::EnforcementMode::observe;
+  config::EnforcementConfig step = listener.enforcement;
+  step.mode = config::EnforcementMode::brownout;
+  step.brownout.windows = {{kNow, kNow + 1h}};
+  const auto client = address("192.0.2.1");
+  EXPECT_FALSE(legacy_circumstances(listener.exceptions, listener.enforcement, listener.name,
+                                    {client, "", ""}, client, kNow)
+                   .brownout_refuses);
+  EXPECT_TRUE(
+      legacy_circumstances(listener.exceptions, step, listener.name, {client, "", ""}, client, kNow)
+          .brownout_refuses);
 }
 
 }  // namespace
