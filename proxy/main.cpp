@@ -15,6 +15,8 @@
 #include "config/tls_version.h"
 #include "metrics/build_info.h"
 #include "metrics/report/handshake_report_command.h"
+#include "metrics/report/render.h"
+#include "proxy/families/family_matcher.h"
 #include "proxy/server/descriptor_limit.h"
 #include "proxy/server/server.h"
 #include "proxy/tls/certificate_set.h"
@@ -116,6 +118,13 @@ int run_report_command(ReportCommandLine& line) {
     if (line.floor_option->count() == 0) settings.floor.reset();
   }
   line.options.format = line.format == "json" ? Format::json : Format::text;
+  // The report reads logs; what a family is and how to fix it comes from the proxy's table.
+  line.options.render.describe_family = [](std::string_view id) {
+    const tlsfloor::families::Family* family = tlsfloor::families::find_family(id);
+    return family == nullptr
+               ? std::optional<tlsfloor::report::FamilyDescription>()
+               : tlsfloor::report::FamilyDescription{family->name, family->advice, family->link};
+  };
   // At most a week: a gap is looked for around every line's time, which must stay in range.
   const auto gap = line.gap == "0" ? std::optional<tlsfloor::config::Duration>(0)
                                    : tlsfloor::config::parse_duration(line.gap);

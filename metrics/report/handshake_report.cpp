@@ -273,6 +273,7 @@ void HandshakeReport::add(const HandshakeRecord& record) {
   client_row.listeners.add(record.listener);
   client_row.routes.add(record.route);
   client_row.failures.add(record.failure);
+  client_row.families.add(record.family);
   // A route that serves it today breaks it on the day its schedule starts refusing.
   if (route.deadline && !record.failed) {
     client_row.breaks = earliest(client_row.breaks, route.deadline->breaks);
@@ -293,6 +294,23 @@ void HandshakeReport::add(const HandshakeRecord& record) {
   fingerprint_row.server_names.add(record.server_name);
   const std::uint64_t pair = std::uint64_t{client->second.id} << 32 | fingerprint->second.id;
   if (client_fingerprint_pairs_.insert(pair).second) ++fingerprint_row.clients;
+
+  std::string_view family = config::utf8_prefix(record.family);
+  auto family_entry = families_.find(family);
+  if (family_entry == families_.end()) {
+    if (families_.size() >= kMaxFamilies) family = kOtherFamilies;
+    family_entry = families_.find(family);
+    if (family_entry == families_.end()) {
+      FamilyEntry entry;
+      entry.row.family = family;
+      entry.id = static_cast<std::uint32_t>(families_.size());
+      family_entry = families_.emplace(std::string(family), std::move(entry)).first;
+    }
+  }
+  family_entry->second.row.affected.add(record);
+  const std::uint64_t family_pair =
+      std::uint64_t{client->second.id} << 32 | family_entry->second.id;
+  if (client_family_pairs_.insert(family_pair).second) ++family_entry->second.row.clients;
 }
 
 namespace {
@@ -370,6 +388,7 @@ void HandshakeReport::merge(HandshakeReport&& later) {
         row.listeners.merge(other.listeners);
         row.routes.merge(other.routes);
         row.failures.merge(other.failures);
+        row.families.merge(other.families);
         row.breaks = earliest(row.breaks, other.breaks);
       });
   for (auto& [ja4, entry] : later.fingerprints_) entry.row.clients = 0;  // counted from pairs
@@ -388,6 +407,32 @@ void HandshakeReport::merge(HandshakeReport&& later) {
     if (client_fingerprint_pairs_.insert(renumbered).second) {
       ++fingerprint_rows[fingerprint]->clients;
     }
+  }
+
+  // Families likewise, kept to kMaxFamilies rows: the later report's rows beyond it join
+  // kOtherFamilies, as its lines would have.
+  std::vector<std::uint32_t> family_ids(later.families_.size());
+  for (auto& [family, entry] : later.families_) {
+    auto mine = families_.find(family);
+    if (mine == families_.end() && families_.size() >= kMaxFamilies) {
+      mine = families_.find(kOtherFamilies);
+    }
+    if (mine == families_.end()) {
+      const std::string_view key = families_.size() >= kMaxFamilies ? kOtherFamilies : family;
+      FamilyEntry fresh;
+      fresh.row.family = key;
+      fresh.id = static_cast<std::uint32_t>(families_.size());
+      mine = families_.emplace(std::string(key), std::move(fresh)).first;
+    }
+    mine->second.row.affected.merge(entry.row.affected);
+    family_ids[entry.id] = mine->second.id;
+  }
+  std::vector<FamilyRow*> family_rows(families_.size());
+  for (auto& [family, entry] : families_) family_rows[entry.id] = &entry.row;
+  for (const std::uint64_t pair : later.client_family_pairs_) {
+    const std::uint32_t family = family_ids[pair & 0xffffffffu];
+    const std::uint64_t renumbered = std::uint64_t{client_ids[pair >> 32]} << 32 | family;
+    if (client_family_pairs_.insert(renumbered).second) ++family_rows[family]->clients;
   }
   later = HandshakeReport(settings_);
 }
@@ -428,6 +473,16 @@ std::vector<const FingerprintRow*> HandshakeReport::fingerprints() const {
   for (const auto& [ja4, entry] : fingerprints_) rows.push_back(&entry.row);
   std::sort(rows.begin(), rows.end(), [](const FingerprintRow* a, const FingerprintRow* b) {
     return std::tie(b->affected.count, a->ja4) < std::tie(a->affected.count, b->ja4);
+  });
+  return rows;
+}
+
+std::vector<const FamilyRow*> HandshakeReport::families() const {
+  std::vector<const FamilyRow*> rows;
+  rows.reserve(families_.size());
+  for (const auto& [family, entry] : families_) rows.push_back(&entry.row);
+  std::sort(rows.begin(), rows.end(), [](const FamilyRow* a, const FamilyRow* b) {
+    return std::tie(b->affected.count, a->family) < std::tie(a->affected.count, b->family);
   });
   return rows;
 }

@@ -94,6 +94,7 @@ struct ClientRow {
   DistinctValues listeners;
   DistinctValues routes;
   DistinctValues failures;  // why its handshakes did not complete
+  DistinctValues families;  // the client families the proxy named (GET /families)
   /// With Settings::deadlines: the earliest scheduled step that refuses it on a route that
   /// serves it today (absent: none is scheduled).
   std::optional<ScheduledChange> breaks;
@@ -120,6 +121,15 @@ struct FingerprintRow {
   AffectedHandshakes affected;
   std::uint64_t clients = 0;  // distinct clients (after prefix grouping), exact
   DistinctValues server_names;
+};
+
+/// One client family (the log's `family`: an id of GET /families, or "unknown"; "" for lines
+/// of a tlsfloor before families) with at least one affected handshake. Everything in it
+/// describes its affected handshakes only.
+struct FamilyRow {
+  std::string family;
+  AffectedHandshakes affected;
+  std::uint64_t clients = 0;  // distinct clients (after prefix grouping), exact
 };
 
 /// The lines of one replica (the `host` that wrote them), with the stretches of time it wrote
@@ -252,6 +262,12 @@ class HandshakeReport {
   std::vector<const ClientRow*> clients_failing_today() const;
   /// Affected fingerprints, heaviest first; equal counts by JA4 text.
   std::vector<const FingerprintRow*> fingerprints() const;
+  /// Affected client families, heaviest first; equal counts by family id.
+  std::vector<const FamilyRow*> families() const;
+  /// Distinct family values a report keeps rows for: the proxy's table has fewer than 100, so
+  /// only a log written by something else reaches it; further values count as kOtherFamilies.
+  static constexpr std::size_t kMaxFamilies = 256;
+  static constexpr std::string_view kOtherFamilies = "(other)";
   /// Every route read, most affected first; equal counts by listener, then route.
   std::vector<const RouteRow*> routes() const;
   /// Every replica read, by host name ("" first); only once a line named its host
@@ -268,6 +284,10 @@ class HandshakeReport {
   };
   struct FingerprintEntry {
     FingerprintRow row;
+    std::uint32_t id = 0;
+  };
+  struct FamilyEntry {
+    FamilyRow row;
     std::uint32_t id = 0;
   };
 
@@ -293,6 +313,8 @@ class HandshakeReport {
   // (client id << 32 | fingerprint id) of every pair seen, for the exact distinct-client count
   // per fingerprint. Ids are sequential, so the identity hash spreads them well.
   std::unordered_set<std::uint64_t> client_fingerprint_pairs_;
+  std::map<std::string, FamilyEntry, std::less<>> families_;
+  std::unordered_set<std::uint64_t> client_family_pairs_;  // likewise, per family
 };
 
 }  // namespace tlsfloor::report

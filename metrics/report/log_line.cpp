@@ -83,6 +83,7 @@ FieldError fill_record(const LineFields& fields, HandshakeRecord& record) {
   record.failed = fields.outcome == "rejected" || fields.outcome == "failed" ||
                   record.decision == Decision::refused || record.decision == Decision::brownout;
   record.failure.assign(fields.failure);
+  record.family.assign(fields.family);
   return FieldError::none;
 }
 
@@ -122,8 +123,10 @@ ParsedLine parse_handshake_line(std::string_view line) {
   const std::string* outcome = nullptr;
   const std::string* failure_reason = nullptr;
   const std::string* host = nullptr;
+  const std::string* family = nullptr;
   for (auto [key, value] : {std::pair{"decision", &decision}, std::pair{"outcome", &outcome},
-                            std::pair{"failure", &failure_reason}, std::pair{"host", &host}}) {
+                            std::pair{"failure", &failure_reason}, std::pair{"host", &host},
+                            std::pair{"family", &family}}) {
     if (!object.contains(key)) continue;
     *value = string_member(object, key, true, error);
     if (*value == nullptr) return failure(error);
@@ -158,6 +161,7 @@ ParsedLine parse_handshake_line(std::string_view line) {
   fields.decision = text(decision);
   fields.outcome = text(outcome);
   fields.failure = text(failure_reason);
+  fields.family = text(family);
   switch (fill_record(fields, record)) {
     case FieldError::none:
       break;

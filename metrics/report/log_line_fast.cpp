@@ -3,6 +3,7 @@
 #include <simdjson.h>
 
 #include <array>
+#include <cmath>
 #include <cstring>
 
 namespace tlsfloor::report {
@@ -23,6 +24,7 @@ enum Key : int {
   kDecision,
   kOutcome,
   kFailure,
+  kFamily,
   kOfferedCiphers,
   kOtherKey,
 };
@@ -42,6 +44,7 @@ Key key_of(std::string_view key) {
       break;
     case 6:
       if (key == "client") return kClient;
+      if (key == "family") return kFamily;
       break;
     case 7:
       if (key == "outcome") return kOutcome;
@@ -78,20 +81,27 @@ constexpr std::array<TextKey, kOfferedCiphers> kTextKeys = {{
     {&LineFields::decision, true},
     {&LineFields::outcome, true},
     {&LineFields::failure, true},
+    {&LineFields::family, true},
 }};
 
-// True when `value` holds no number with a fraction or an exponent. simdjson and nlohmann-json
-// both read those correctly rounded and both refuse an overflow, but the log never holds one,
-// so such a line is left to the exact reader rather than to that agreement.
-bool integers_only(simdjson::dom::element value) {
+// True when every number in `value` is an integer or a fraction of moderate size (zero, or a
+// magnitude between 1e-300 and 1e300), like the log's family_confidence. simdjson and
+// nlohmann-json both read those correctly rounded; near the ends of a double's range (an
+// overflow, an underflow to a subnormal) their agreement is not something to rely on, so such
+// a line is left to the exact reader.
+bool moderate_numbers_only(simdjson::dom::element value) {
   switch (value.type()) {
-    case simdjson::dom::element_type::DOUBLE:
-      return false;
+    case simdjson::dom::element_type::DOUBLE: {
+      double number = 0;
+      if (value.get_double().get(number) != simdjson::SUCCESS) return false;
+      const double magnitude = std::fabs(number);
+      return magnitude == 0 || (magnitude >= 1e-300 && magnitude <= 1e300);
+    }
     case simdjson::dom::element_type::ARRAY: {
       simdjson::dom::array items;
       if (value.get_array().get(items) != simdjson::SUCCESS) return false;
       for (const simdjson::dom::element item : items) {
-        if (!integers_only(item)) return false;
+        if (!moderate_numbers_only(item)) return false;
       }
       return true;
     }
@@ -99,7 +109,7 @@ bool integers_only(simdjson::dom::element value) {
       simdjson::dom::object fields;
       if (value.get_object().get(fields) != simdjson::SUCCESS) return false;
       for (const simdjson::dom::key_value_pair field : fields) {
-        if (!integers_only(field.value)) return false;
+        if (!moderate_numbers_only(field.value)) return false;
       }
       return true;
     }
@@ -159,7 +169,7 @@ bool FastLineParser::parse_padded(std::string_view line, HandshakeRecord& record
   for (const simdjson::dom::key_value_pair field : object) {
     const Key key = key_of(field.key);
     if (key == kOtherKey) {
-      if (!integers_only(field.value)) return exact();
+      if (!moderate_numbers_only(field.value)) return exact();
       continue;
     }
     // nlohmann-json keeps the last of duplicate keys: leave such a line to it.

@@ -5,11 +5,12 @@
 // of values the report does not keep and no allocation once the record's strings have grown.
 //
 // It never decides alone that a line is malformed: any line it is not certain to read exactly
-// as parse_handshake_line does (any simdjson error, a backslash anywhere, a non-integer number,
-// a key the report reads given twice, a value of the wrong type or content, a line longer than
-// kMaxFastLineLength) goes to parse_handshake_line, which gives the record or the reason. So
-// records and reasons are parse_handshake_line's, byte for byte (tests/unit/metrics/report/
-// log_line_fast_test.cpp compares both over a corpus of valid, malformed and hostile lines).
+// as parse_handshake_line does (any simdjson error, a backslash anywhere, a number near the
+// ends of a double's range, a key the report reads given twice, a value of the wrong type or
+// content, a line longer than kMaxFastLineLength) goes to parse_handshake_line, which gives the
+// record or the reason. So records and reasons are parse_handshake_line's, byte for byte
+// (tests/unit/metrics/report/ log_line_fast_test.cpp compares both over a corpus of valid,
+// malformed and hostile lines).
 #include <cstddef>
 #include <cstdint>
 #include <memory>

@@ -4,20 +4,34 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
+#include <optional>
 #include <ostream>
 #include <string>
+#include <string_view>
 
 #include "metrics/report/handshake_report.h"
 
 namespace tlsfloor::report {
 
+/// What the families table says of a family id: the software, and what its users must change.
+struct FamilyDescription {
+  std::string_view name;
+  std::string_view advice;
+  std::string_view link;
+};
+
 /// How the tables are printed.
 struct RenderOptions {
   /// Rows per table; 0 prints all. The rows left out are counted in the output.
   std::size_t top = 50;
+  /// The families table's description of an id (the proxy's, given by the command: the
+  /// report reads logs and knows no table); nothing for ids it does not hold.
+  std::function<std::optional<FamilyDescription>(std::string_view family)> describe_family;
 };
 
-/// A report for terminals: the totals, then the "Clients" and "Fingerprints (JA4)" tables with
+/// A report for terminals: the totals, then the routes, clients, "Client families" and
+/// "Fingerprints (JA4)" tables with
 /// aligned columns. Control characters in values from the log are printed as \xNN or \u00NN
 /// escapes, so a hostile SNI cannot drive the terminal.
 void render_text(const HandshakeReport& report, const RenderOptions& options, std::ostream& out);

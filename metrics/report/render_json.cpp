@@ -115,6 +115,7 @@ std::string render_json(const HandshakeReport& report, const RenderOptions& opti
         row["routes"] = values_json(client.routes);
         row["sni"] = values_json(client.server_names);
         row["ja4"] = values_json(client.fingerprints);
+        row["families"] = values_json(client.families);
         row["failures"] = values_json(client.failures);
         if (deadlines) row["breaks_on"] = change_json(client.breaks);
         return row;
@@ -140,6 +141,20 @@ std::string render_json(const HandshakeReport& report, const RenderOptions& opti
         add_affected_json(report, fingerprint.affected, report.totals().handshakes, row);
         row["clients"] = fingerprint.clients;
         row["sni"] = values_json(fingerprint.server_names);
+        return row;
+      });
+  document["families"] =
+      table_json<FamilyRow>(report.families(), options.top, [&](const FamilyRow& family) {
+        ordered_json row;
+        // Lines of a tlsfloor before families name none.
+        row["family"] = family.family.empty() ? ordered_json(nullptr) : ordered_json(family.family);
+        add_affected_json(report, family.affected, report.totals().handshakes, row);
+        row["clients"] = family.clients;
+        const auto description = options.describe_family ? options.describe_family(family.family)
+                                                         : std::optional<FamilyDescription>();
+        row["name"] = description ? ordered_json(description->name) : ordered_json(nullptr);
+        row["advice"] = description ? ordered_json(description->advice) : ordered_json(nullptr);
+        row["link"] = description ? ordered_json(description->link) : ordered_json(nullptr);
         return row;
       });
   // Who wrote the lines: once the lines name their host, as in the text.

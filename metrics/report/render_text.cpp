@@ -166,7 +166,8 @@ void write_clients(std::ostream& out, const HandshakeReport& report, std::string
   if (clients.empty()) return;
   std::vector<Column> columns{{"CLIENT"}};
   add_affected_columns(report, columns);
-  columns.insert(columns.end(), {{"LISTENERS"}, {"ROUTES"}, {"SNI"}, {"JA4"}, {"FAILURES"}});
+  columns.insert(columns.end(),
+                 {{"LISTENERS"}, {"ROUTES"}, {"SNI"}, {"JA4"}, {"FAMILIES"}, {"FAILURES"}});
   if (with_breaks) columns.push_back({"BREAKS ON"});
   std::vector<std::vector<std::string>> rows;
   for (std::size_t i = 0; i < shown; ++i) {
@@ -178,8 +179,37 @@ void write_clients(std::ostream& out, const HandshakeReport& report, std::string
     cells.push_back(values_cell(client.routes));
     cells.push_back(values_cell(client.server_names));
     cells.push_back(values_cell(client.fingerprints));
+    cells.push_back(values_cell(client.families));
     cells.push_back(values_cell(client.failures));
     if (with_breaks) cells.push_back(change_cell(client.breaks));
+  }
+  write_table(out, columns, rows);
+}
+
+// Which software the affected clients run, and what to change: the table an operator takes to
+// the owners of those clients.
+void write_families(std::ostream& out, const HandshakeReport& report,
+                    const RenderOptions& options) {
+  const auto families = report.families();
+  const std::size_t shown = rows_shown(families.size(), options.top);
+  write_table_title(out, "Client families", families.size(), shown);
+  if (families.empty()) return;
+  std::vector<Column> columns{{"FAMILY"}};
+  add_affected_columns(report, columns);
+  columns.insert(columns.end(), {{"CLIENTS", true}, {"SOFTWARE"}, {"FIX"}});
+  std::vector<std::vector<std::string>> rows;
+  for (std::size_t i = 0; i < shown; ++i) {
+    const FamilyRow& family = *families[i];
+    auto& cells = rows.emplace_back();
+    cells.push_back(family.family.empty() ? "(not logged)" : printable(family.family));
+    add_affected_cells(report, family.affected, report.totals().handshakes, cells);
+    cells.push_back(std::to_string(family.clients));
+    const auto description = options.describe_family ? options.describe_family(family.family)
+                                                     : std::optional<FamilyDescription>();
+    cells.push_back(description ? std::string(description->name) : "-");
+    cells.push_back(description
+                        ? std::string(description->advice) + " " + std::string(description->link)
+                        : "-");
   }
   write_table(out, columns, rows);
 }
@@ -349,6 +379,9 @@ void render_text(const HandshakeReport& report, const RenderOptions& options, st
   out << '\n';
   write_clients(out, report, "Clients already failing today", report.clients_failing_today(),
                 options.top);
+
+  out << '\n';
+  write_families(out, report, options);
 
   out << '\n';
   const std::size_t fingerprints_shown = rows_shown(fingerprints.size(), options.top);

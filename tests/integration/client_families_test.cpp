@@ -110,6 +110,20 @@ TEST_F(ClientFamiliesTest, RealLegacyClientsAreNamedByTheirSoftwareInEveryView) 
   EXPECT_EQ(family_metric("curl", "would_reject"), 1);
   EXPECT_EQ(family_metric("gnutls", "would_reject"), 1);
   EXPECT_EQ(family_metric("unknown", "would_reject"), -1) << "no such series yet";
+  // The report, from the same log: the three families with their fix, each one client.
+  const CommandResult report =
+      run_command({TLSFLOOR_BINARY, "report", "--log", log_path().string(), "--format", "json"});
+  ASSERT_EQ(report.exit_code, 0) << report.output;
+  const json rows = json::parse(report.output)["families"]["rows"];
+  ASSERT_EQ(rows.size(), 3u) << report.output;
+  for (const json& row : rows) {
+    const families::Family* family = families::find_family(row["family"].get<std::string>());
+    ASSERT_NE(family, nullptr) << row;
+    EXPECT_EQ(row["clients"], 1) << row;
+    EXPECT_EQ(row["would_break"], 1) << row;
+    EXPECT_EQ(row["advice"], std::string(family->advice)) << row;
+    EXPECT_EQ(row["link"], std::string(family->link)) << row;
+  }
 }
 
 }  // namespace

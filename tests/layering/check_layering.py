@@ -40,7 +40,7 @@ ALLOWED = {
                     "proxy/state"},
     "proxy/server": {"config", "metrics", "proxy/admin", "proxy/limits", "proxy/net", "proxy/policy",
                      "proxy/runtime", "proxy/state", "proxy/tls", "proxy/keyserver_client"},
-    "proxy": {"config", "metrics", "metrics/report", "proxy/server", "proxy/tls"},
+    "proxy": {"config", "metrics", "metrics/report", "proxy/families", "proxy/server", "proxy/tls"},
 }
 
 # Pure folders: no sockets, no SSL*, no metrics, no logging.

@@ -194,6 +194,7 @@ void expect_same_record(const HandshakeRecord& exact, const HandshakeRecord& fas
   EXPECT_EQ(exact.decision, fast.decision) << line;
   EXPECT_EQ(exact.failed, fast.failed) << line;
   EXPECT_EQ(exact.failure, fast.failure) << line;
+  EXPECT_EQ(exact.family, fast.family) << line;
 }
 
 // Both readers over `lines`: the same records and the same reasons, with one record reused
@@ -251,6 +252,29 @@ TEST(FastLineParser, ALineBeyondItsBoundIsReadByTheExactReader) {
   EXPECT_EQ(parsed.record->host, "edge-1");
   EXPECT_EQ(parser.exact_fallbacks(), 1u);
   EXPECT_EQ(parse_handshake_line(line).record->host, "edge-1");
+}
+
+// The writer's family_confidence is a fraction: read fast, like every other line the writer
+// makes. Numbers near the ends of a double's range are left to the exact reader.
+TEST(FastLineParser, ReadsTheFamilyAndTheConfidenceFractionFast) {
+  FastLineParser parser;
+  std::string line = hosted(kLog[0]);
+  const std::string unknown = R"("family":"unknown","family_confidence":0.0)";
+  ASSERT_NE(line.find(unknown), std::string::npos) << line;
+  line.replace(line.find(unknown), unknown.size(), R"("family":"java-8","family_confidence":0.87)");
+  const ParsedLine parsed = parser.parse(line);
+  ASSERT_TRUE(parsed.record) << parsed.error;
+  EXPECT_EQ(parsed.record->family, "java-8");
+  EXPECT_EQ(parser.exact_fallbacks(), 0u);
+  for (const std::string number : {"1e-320", "1.5e305", "-2e-301"}) {
+    std::string edge = line;
+    edge.replace(edge.find("0.87"), 4, number);
+    const std::uint64_t before = parser.exact_fallbacks();
+    const ParsedLine read = parser.parse(edge);
+    EXPECT_EQ(parser.exact_fallbacks() - before, 1u) << edge;
+    EXPECT_EQ(read.record.has_value(), parse_handshake_line(edge).record.has_value()) << edge;
+  }
+  EXPECT_EQ(parser.parse(without_newline(kLog[4])).record->family, "unknown");
 }
 
 TEST(FastLineParser, ReadsTheHostTheWriterNames) {

@@ -35,8 +35,9 @@ TEST(HandshakeReportJson, CarriesEveryTotalAndRow) {
   ASSERT_EQ(text.back(), '\n');
   const ordered_json json = ordered_json::parse(text);
 
-  EXPECT_EQ(keys_of(json), (Strings{"floor", "ciphers", "ipv4_prefix", "ipv6_prefix", "top",
-                                    "route", "totals", "clients", "routes", "fingerprints"}));
+  EXPECT_EQ(keys_of(json),
+            (Strings{"floor", "ciphers", "ipv4_prefix", "ipv6_prefix", "top", "route", "totals",
+                     "clients", "routes", "fingerprints", "families"}));
   EXPECT_EQ(json["route"], nullptr);
   EXPECT_EQ(json["ciphers"], nullptr);
   EXPECT_EQ(json["floor"], "TLS1.2");
@@ -70,7 +71,7 @@ TEST(HandshakeReportJson, CarriesEveryTotalAndRow) {
   EXPECT_EQ(keys_of(client),
             (Strings{"client", "today", "affected", "share", "would_break", "failing",
                      "by_decision", "by_version", "first_seen", "last_seen", "listeners", "routes",
-                     "sni", "ja4", "failures"}));
+                     "sni", "ja4", "families", "failures"}));
   EXPECT_EQ(client["client"], "192.0.2.10");
   EXPECT_EQ(client["today"], "failing");
   EXPECT_EQ(client["by_decision"],

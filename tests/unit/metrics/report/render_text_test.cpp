@@ -56,19 +56,29 @@ TEST(HandshakeReportText, IsAnAlignedTableWithTotals) {
             "Clients that would break: 1 affected, heaviest first\n"
             "CLIENT      AFFECTED   SHARE  WOULD BREAK  FAILING  LET IN  EXEMPT  BROWNOUT  REFUSED "
             " SSL3.0  TLS1.0  TLS1.1  unknown  FIRST SEEN                LAST SEEN                 "
-            "LISTENERS  ROUTES   SNI                  JA4                                   FAILURE"
-            "S\n"
+            "LISTENERS  ROUTES   SNI                  JA4                                   FAMILIE"
+            "S  FAILURES\n"
             "192.0.2.10         2  50.00%            2        0       2       0         0        0 "
             "      0       1       1        0  2026-11-22T10:00:00.000Z  2026-11-22T10:00:10.000Z  "
-            "api        default  a.example,b.example  t10d1310h1_a8d2b5cbd1b5_0aa7a8b4ac2b  -\n"
+            "api        default  a.example,b.example  t10d1310h1_a8d2b5cbd1b5_0aa7a8b4ac2b  unknown"
+            "   -\n"
             "\n"
             "Clients already failing today: 1 affected, heaviest first\n"
             "CLIENT       AFFECTED   SHARE  WOULD BREAK  FAILING  LET IN  EXEMPT  BROWNOUT  REFUSED"
             "  SSL3.0  TLS1.0  TLS1.1  unknown  FIRST SEEN                LAST SEEN                "
-            " LISTENERS  ROUTES   SNI  JA4                                   FAILURES\n"
+            " LISTENERS  ROUTES   SNI  JA4                                   FAMILIES  FAILURES\n"
             "2001:db8::1         1  25.00%            0        1       0       0         0        1"
             "       1       0       0        0  2026-11-22T10:00:30.000Z  2026-11-22T10:00:30.000Z "
-            " api        default  -    t11d0912h1_5f2b7a6dbd6c_1e1c3f0e4b2a  unsupported_version\n"
+            " api        default  -    t11d0912h1_5f2b7a6dbd6c_1e1c3f0e4b2a  unknown   unsupported_"
+            "version\n"
+            "\n"
+            "Client families: 1 affected, heaviest first\n"
+            "FAMILY   AFFECTED   SHARE  WOULD BREAK  FAILING  LET IN  EXEMPT  BROWNOUT  REFUSED  SS"
+            "L3.0  TLS1.0  TLS1.1  unknown  FIRST SEEN                LAST SEEN                 CLI"
+            "ENTS  SOFTWARE  FIX\n"
+            "unknown         3  75.00%            2        1       2       0         0        1    "
+            "   1       1       1        0  2026-11-22T10:00:00.000Z  2026-11-22T10:00:30.000Z     "
+            "   2  -         -\n"
             "\n"
             "Fingerprints (JA4): 2 affected, heaviest first\n"
             "JA4                                   AFFECTED   SHARE  WOULD BREAK  FAILING  LET IN  "
@@ -147,6 +157,78 @@ TEST(HandshakeReportText, SharesNeverRoundToNoneOrAll) {
   EXPECT_NE(text_of(all).find("  affected         20001 (100.00%)\n"), std::string::npos);
   all.add(record("192.0.2.3", kTls1_3));
   EXPECT_NE(text_of(all).find("  affected         20001 (>99.99%)\n"), std::string::npos);
+}
+
+// The families table: which software the affected clients run, how many of them, and the fix
+// the proxy's table gives (the command passes that table; the report knows ids only).
+TEST(HandshakeReportText, SaysWhichSoftwareTheAffectedClientsRunAndTheFix) {
+  const auto with_family = [](std::string line, const std::string& family) {
+    const std::string unknown = R"("family":"unknown")";
+    return line.replace(line.find(unknown), unknown.size(), R"("family":")" + family + "\"");
+  };
+  HandshakeReport report = report_of({
+      with_family(log_line("192.0.2.1", kTls1_0, 0, kJa4A, "", "api", "default", kLetIn), "java-7"),
+      with_family(log_line("192.0.2.2", kTls1_0, 1, kJa4A, "", "api", "default", kLetIn), "java-7"),
+      with_family(log_line("192.0.2.2", kTls1_1, 2, kJa4A, "", "api", "default", kLetIn), "java-7"),
+      with_family(log_line("192.0.2.3", kTls1_0, 3, kJa4B), "schannel-xp"),
+      log_line("192.0.2.4", kTls1_3, 4, kJa4D),
+  });
+  RenderOptions options;
+  options.describe_family = [](std::string_view id) -> std::optional<FamilyDescription> {
+    if (id != "java-7") return std::nullopt;
+    return FamilyDescription{"Java 7 (JSSE)", "Update to Java 8.", "https://example.test/java"};
+  };
+  std::ostringstream out;
+  render_text(report, options, out);
+  const std::string text = out.str();
+  EXPECT_NE(text.find("Client families: 2 affected, heaviest first\n"), std::string::npos) << text;
+  const std::size_t java = text.find("\njava-7 ");
+  const std::size_t schannel = text.find("\nschannel-xp ");
+  ASSERT_NE(java, std::string::npos) << text;
+  ASSERT_NE(schannel, std::string::npos) << text;
+  EXPECT_LT(java, schannel) << "heaviest first";
+  const std::string java_row = text.substr(java + 1, text.find('\n', java + 1) - java - 1);
+  // 3 affected handshakes from 2 clients, and what to do about them.
+  EXPECT_NE(java_row.find("        3 "), std::string::npos) << java_row;
+  EXPECT_NE(java_row.find("  2  Java 7 (JSSE)  Update to Java 8. https://example.test/java"),
+            std::string::npos)
+      << java_row;
+  const std::string schannel_row =
+      text.substr(schannel + 1, text.find('\n', schannel + 1) - schannel - 1);
+  // A family the table does not describe: its counts, and no software or fix to print.
+  EXPECT_NE(schannel_row.find("  1  -  "), std::string::npos) << schannel_row;
+  EXPECT_TRUE(schannel_row.ends_with("  -")) << schannel_row;
+
+  const nlohmann::json json = nlohmann::json::parse(render_json(report, options));
+  const nlohmann::json& rows = json["families"]["rows"];
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0]["family"], "java-7");
+  EXPECT_EQ(rows[0]["affected"], 3);
+  EXPECT_EQ(rows[0]["clients"], 2);
+  EXPECT_EQ(rows[0]["would_break"], 3);
+  EXPECT_EQ(rows[0]["name"], "Java 7 (JSSE)");
+  EXPECT_EQ(rows[0]["advice"], "Update to Java 8.");
+  EXPECT_EQ(rows[0]["link"], "https://example.test/java");
+  EXPECT_EQ(rows[1]["family"], "schannel-xp");
+  EXPECT_EQ(rows[1]["name"], nullptr);
+  EXPECT_EQ(rows[1]["failing"], 1);
+  EXPECT_EQ(json["clients"]["rows"][0]["families"]["values"], nlohmann::json({"java-7"}));
+}
+
+// A log from anywhere cannot grow the families table: beyond kMaxFamilies distinct values,
+// the rest is one row.
+TEST(HandshakeReportText, KeepsAtMostABoundedNumberOfFamilies) {
+  HandshakeReport report;
+  for (std::size_t i = 0; i < HandshakeReport::kMaxFamilies + 50; ++i) {
+    std::string line = log_line("192.0.2.1", kTls1_0, 0, kJa4A);
+    const std::string unknown = R"("family":"unknown")";
+    line.replace(line.find(unknown), unknown.size(), R"("family":"f)" + std::to_string(i) + "\"");
+    report.add(*parse_handshake_line(line).record);
+  }
+  const auto families = report.families();
+  ASSERT_EQ(families.size(), HandshakeReport::kMaxFamilies + 1);
+  EXPECT_EQ(families[0]->family, HandshakeReport::kOtherFamilies);
+  EXPECT_EQ(families[0]->affected.count, 50u);
 }
 
 }  // namespace
