@@ -45,6 +45,8 @@ std::vector<std::string> Config::reloadable_files() const {
     for (const RouteConfig& route : listener.routes) add_settings(route);
   }
   if (!session_tickets.keys_file.empty()) files.push_back(session_tickets.keys_file);
+  // The owner directory is edited by other people than the configuration: picked up the same way.
+  if (owners_file) files.push_back(*owners_file);
   std::sort(files.begin(), files.end());
   files.erase(std::unique(files.begin(), files.end()), files.end());
   return files;

@@ -2,6 +2,7 @@
 // The whole configuration as plain values. Nothing outside config/ sees YAML types: the parser
 // turns a file into these structs once, and the server works from an immutable snapshot of them.
 #include <chrono>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -16,6 +17,8 @@
 #include "config/tls_version.h"
 
 namespace tlsfloor::config {
+
+struct OwnerDirectory;  // config/owner_directory.h
 
 /// A position in a configuration file (1-based line and column), kept on the values that are
 /// checked after parsing (certificates) so their errors can still point at the YAML node.
@@ -352,6 +355,13 @@ struct Config {
   /// Where exceptions' first-loaded and last-used times are kept across restarts; absent:
   /// remembered for the process's life only.
   std::optional<std::string> state_file;
+  /// The owner directory's file (config/owner_directory.h), resolved against the
+  /// configuration's directory; absent: every legacy client is "unowned".
+  std::optional<std::string> owners_file;
+  SourceMark owners_file_where;
+  /// Read from owners_file by load_config_file (parse_config reads no file): shared, since
+  /// every listener's runtime holds it and reloads replace it whole.
+  std::shared_ptr<const OwnerDirectory> owners;
   /// The handshake log of every listener that does not set its own.
   std::optional<AccessLogConfig> access_log;
   SessionTicketsConfig session_tickets;
@@ -364,7 +374,7 @@ struct Config {
 
   /// Every file whose change certificate_reload picks up: certificates and keys (listeners'
   /// and routes'), upstream.tls CA files and client certificates, the session-ticket keys
-  /// file. Sorted, each once.
+  /// file, the owners file. Sorted, each once.
   std::vector<std::string> reloadable_files() const;
 
   /// The handshake log that applies to a listener or route, if any.

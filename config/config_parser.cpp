@@ -43,6 +43,8 @@
 
 #include "config/bounded_text.h"
 #include "config/enforcement_schedule.h"
+#include "config/name_checks.h"
+#include "config/owner_directory.h"
 
 namespace tlsfloor::config {
 namespace {
@@ -65,7 +67,7 @@ constexpr std::string_view kTopLevelKeys[] = {
     "admin",         "threads",         "signing_threads",    "handshake_threads",
     "drain_timeout", "legacy_clients",  "access_log",         "state_file",
     "limits",        "session_tickets", "certificate_reload", "listeners",
-    "keyserver"};
+    "keyserver",     "owners_file"};
 constexpr std::string_view kKeyServerKeys[] = {"socket", "timeout"};
 constexpr std::string_view kSessionTicketsKeys[] = {"keys_file", "rotation"};
 constexpr std::string_view kCertificateReloadKeys[] = {"interval"};
@@ -141,41 +143,6 @@ std::string describe(const YAML::Node& node) {
 
 bool before(const SourceMark& a, const SourceMark& b) {
   return std::pair(a.line, a.column) < std::pair(b.line, b.column);
-}
-
-// Label values and log keys: the characters Prometheus and log processors never need escaped.
-bool is_valid_name(std::string_view name) {
-  return std::all_of(name.begin(), name.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-           c == '.' || c == '-';
-  });
-}
-
-// What is wrong with a route's server name (lower case, trailing dot removed), or "" when it is a
-// host name or "*." and a domain.
-std::string route_name_problem(std::string_view name) {
-  const std::string_view host = name.starts_with("*.") ? name.substr(2) : name;
-  if (host.empty()) return "expected a host name or *.domain";
-  if (host.size() > 253) return "longer than a host name can be (253 characters)";
-  if (host.find('*') != std::string_view::npos) {
-    return "a wildcard is only allowed as the whole first label (*.example.com)";
-  }
-  in6_addr ipv6{};
-  in_addr ipv4{};
-  const std::string text(host);
-  if (::inet_pton(AF_INET, text.c_str(), &ipv4) == 1 ||
-      ::inet_pton(AF_INET6, text.c_str(), &ipv6) == 1) {
-    return "an IP address is never sent as SNI (clients that connect by address get the "
-           "default route)";
-  }
-  const bool valid_characters = std::all_of(host.begin(), host.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.';
-  });
-  if (!valid_characters || host.starts_with('.') || host.find("..") != std::string_view::npos ||
-      host.ends_with('.')) {
-    return "expected a host name (letters, digits, '-' and '_' in dot-separated labels)";
-  }
-  return "";
 }
 
 // How lax a route is towards its upstream, exceptions aside: the lowest version it lets in (its
@@ -340,17 +307,6 @@ std::vector<ConfigError> shared_upstream_warnings(const Config& config) {
     }
   }
   return warnings;
-}
-
-// The shape of a JA4 TLS fingerprint: a 10-character prefix and two 12-digit hex hashes.
-bool looks_like_ja4(std::string_view text) {
-  if (text.size() != 36 || text[10] != '_' || text[23] != '_') return false;
-  const auto hex = [](std::string_view part) {
-    return part.find_first_not_of("0123456789abcdef") == std::string_view::npos;
-  };
-  return text.substr(0, 10).find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789") ==
-             std::string_view::npos &&
-         hex(text.substr(11, 12)) && hex(text.substr(24, 12));
 }
 
 std::string_view line_at(std::string_view text, int index) {
@@ -770,6 +726,10 @@ class Parser {
     }
     if (const Value* state_file = fields->find("state_file")) {
       config.state_file = read_path(*state_file);
+    }
+    if (const Value* owners_file = fields->find("owners_file")) {
+      config.owners_file = read_path(*owners_file);
+      config.owners_file_where = owners_file->where;
     }
     // Before the listeners: they start from these.
     if (const Value* limits = fields->find("limits")) read_top_level_limits(*limits, config);
@@ -1873,7 +1833,20 @@ ParseResult load_config_file(const std::string& path) {
     text.append(buffer, static_cast<std::size_t>(n));
   }
   ::close(fd);
-  return parse_config(text, path);
+  ParseResult result = parse_config(text, path);
+  // The owner directory is part of the configuration: a reload reads both, and a broken
+  // directory refuses the reload like a broken configuration (the running one stays).
+  if (result.config && result.config->owners_file) {
+    OwnerDirectoryParse owners = load_owner_directory(*result.config->owners_file);
+    if (owners.directory) {
+      result.config->owners = std::make_shared<const OwnerDirectory>(std::move(*owners.directory));
+    } else {
+      result.config.reset();
+      result.warnings.clear();
+      result.errors = std::move(owners.errors);
+    }
+  }
+  return result;
 }
 
 }  // namespace tlsfloor::config

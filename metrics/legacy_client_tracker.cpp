@@ -101,6 +101,7 @@ void LegacyClientTracker::describe(ClientStats& stats, const Observation& observ
   add_bounded(stats.fingerprints, observation.ja4, options_.max_fingerprints);
   add_bounded(stats.routes, observation.route, options_.max_routes);
   add_bounded(stats.families, observation.family, options_.max_families);
+  add_bounded(stats.owners, observation.owner, options_.max_owners);
   stats.below_version = stats.below_version || observation.below_version;
   stats.below_ciphers = stats.below_ciphers || observation.below_ciphers;
   if (!observation.failure.empty()) {

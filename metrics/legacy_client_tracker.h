@@ -45,6 +45,8 @@ class LegacyClientTracker {
     std::size_t max_routes = 16;
     /// Distinct client families kept per client: the first ones seen.
     std::size_t max_families = 8;
+    /// Distinct owners kept per client (one address behind a NAT may serve several teams).
+    std::size_t max_owners = 4;
     /// Distinct handshake failure reasons counted per client: the first ones seen; the rest
     /// are counted as "other".
     std::size_t max_failures = 8;
@@ -68,6 +70,8 @@ class LegacyClientTracker {
     std::string_view ja4;
     /// The client family its hello matches (proxy/families' label; "unknown" when none).
     std::string_view family;
+    /// The owner the owner directory gives the client; empty when none does.
+    std::string_view owner;
     std::string_view cipher;
     std::string_view certificate;  // the key type served ("RSA2048"); empty: none
     /// The floors the client is below (at least one: only legacy handshakes are recorded).
@@ -106,6 +110,9 @@ class LegacyClientTracker {
     /// The client families its hellos matched, in the order first seen (at most
     /// Options::max_families): one address may be a NAT in front of several stacks.
     std::vector<std::string> families;
+    /// The owners its handshakes were given, in the order first seen (at most
+    /// Options::max_owners); empty when no owner matched.
+    std::vector<std::string> owners;
     /// The cipher, and the served certificate's key type, of the handshake with the latest
     /// `when` that named one.
     std::string last_cipher;

@@ -86,6 +86,11 @@ Metrics::Metrics(const config::LegacyClientsConfig& legacy_clients)
                 "once) by the client family their ClientHello matches (unknown: none), by "
                 "decision.",
                 *registry_)),
+      legacy_handshakes_by_owner_(
+          named(prometheus::BuildCounter(), "tlsfloor_legacy_handshakes_by_owner_total",
+                "Legacy handshakes (below either floor, each counted once) by the owner the "
+                "owner directory gives their client (unowned: none), by decision.",
+                *registry_)),
       negotiated_ciphers_(named(prometheus::BuildCounter(), "tlsfloor_negotiated_ciphers_total",
                                 "Accepted handshakes by negotiated version and cipher suite "
                                 "(IANA name).",
@@ -518,6 +523,24 @@ void RouteMetrics::prepare(const RouteSeriesPlan& plan) {
                              suite.version_wire, suite.code, suite.name);
   }
   for (const std::string_view reason : plan.upstream_failures) upstream_failure(0, reason);
+  for (const std::string& owner : plan.owners) {
+    for (const LegacyDecision decision : kEveryDecision) {
+      owner_.legacy_handshakes_by_owner_.Add(owner_labels(owner, decision));
+    }
+  }
+}
+
+prometheus::Labels RouteMetrics::owner_labels(std::string_view owner,
+                                              LegacyDecision decision) const {
+  return {{"listener", listener_},
+          {"route", route_},
+          {"owner", std::string(owner)},
+          {"decision", std::string(to_string(decision))}};
+}
+
+void RouteMetrics::count_legacy_owner(std::string_view owner, LegacyDecision decision) {
+  // Family::Add finds the series made at 0 by prepare(); legacy handshakes only.
+  owner_.legacy_handshakes_by_owner_.Add(owner_labels(owner, decision)).Increment();
 }
 
 prometheus::Counter& RouteMetrics::handshake_failure(std::string_view reason) {

@@ -112,6 +112,9 @@ struct RouteSeriesPlan {
   std::vector<std::uint16_t> upstream_versions;
   std::vector<Suite> upstream_suites;
   std::vector<std::string_view> upstream_failures;
+  /// tlsfloor_legacy_handshakes_by_owner_total, for every decision: the owners that can own a
+  /// client of the route, and "unowned".
+  std::vector<std::string> owners;
 };
 
 /// The series of one route of a listener (the listener's own keys are route "default"): what
@@ -132,6 +135,9 @@ class RouteMetrics {
   /// caches the series: a family's fixed position below kFamilySlots, the same for every call
   /// with that family (families::family_slot()); a slot beyond is looked up each time.
   void count_legacy_family(std::size_t slot, std::string_view family, LegacyDecision decision);
+  /// A legacy handshake (counted once) from a client of `owner` (the owner directory's name, or
+  /// "unowned"), and what the policy did with it. Bounded by the directory.
+  void count_legacy_owner(std::string_view owner, LegacyDecision decision);
   /// An accepted handshake's suite: `code` (IANA code point) named `name` (IANA name, static
   /// storage), at `version_wire`. Lock-free once a (version, suite) pair has been seen.
   void count_negotiated_cipher(std::uint16_t version_wire, std::uint16_t code,
@@ -172,6 +178,7 @@ class RouteMetrics {
   prometheus::Counter& legacy(std::uint16_t version_wire, LegacyDecision decision);
   prometheus::Counter& weak_cipher(std::uint16_t version_wire, LegacyDecision decision);
   prometheus::Labels family_labels(std::string_view family, LegacyDecision decision) const;
+  prometheus::Labels owner_labels(std::string_view owner, LegacyDecision decision) const;
   prometheus::Counter& handshake_failure(std::string_view reason);
   prometheus::Counter& upstream_failure(std::uint16_t version_wire, std::string_view reason);
 
@@ -351,6 +358,7 @@ class Metrics {
   prometheus::Family<prometheus::Counter>& legacy_handshakes_;
   prometheus::Family<prometheus::Counter>& weak_cipher_handshakes_;
   prometheus::Family<prometheus::Counter>& legacy_handshakes_by_family_;
+  prometheus::Family<prometheus::Counter>& legacy_handshakes_by_owner_;
   prometheus::Family<prometheus::Counter>& negotiated_ciphers_;
   prometheus::Family<prometheus::Counter>& handshake_failures_;
   prometheus::Family<prometheus::Histogram>& handshake_duration_;

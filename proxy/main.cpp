@@ -89,6 +89,9 @@ CLI::App* add_report_command(CLI::App& app, ReportCommandLine& line) {
                    "warn about a replica (the lines' host) without a line for longer than "
                    "this (30m, 2h, up to 7d; 0 looks for no gaps)")
       ->capture_default_str();
+  report->add_option("--owner", options.settings.owner,
+                     "only clients the owner directory gave this owner (\"unowned\": none); "
+                     "with --config, the owners table says how to reach each owner");
   report->add_option("--config", options.config_path,
                      "a tlsfloor configuration: each route's mode in force and next scheduled "
                      "step, and the day each client would break (enforcement.schedule)");

@@ -70,6 +70,7 @@ std::string to_json_line(const HandshakeEvent& event) {
   line["ja4"] = event.ja4;
   line["family"] = event.family;
   line["family_confidence"] = std::round(event.family_confidence * 100) / 100;
+  line["owner"] = text_or_null(event.owner);
   line["outcome"] = event.outcome;
   line["legacy"] = event.legacy;
   auto& below = line["below"] = nlohmann::ordered_json::array();

@@ -53,6 +53,8 @@ struct HandshakeEvent {
   /// sure: 1 for an exact match, else the similarity of the closest entry.
   std::string family = "unknown";
   double family_confidence = 0;
+  /// The owner the owner directory gives the client; empty (null) when none does.
+  std::string owner;
   std::string outcome;  // tlsfloor_handshakes_total's: accepted, rejected, failed
   bool legacy = false;  // below the listener's version floor or its cipher floor
   bool below_version = false;
@@ -76,7 +78,8 @@ struct HandshakeEvent {
 /// such as EC256 or RSA2048; null when the client was shown none), upstream_version and
 /// upstream_cipher (null unless a TLS handshake with the upstream completed), ja3, ja4, family
 /// (the client family's id, "unknown" when none is close enough), family_confidence (1 for an
-/// exact match, else the similarity in [0, 1] to the closest entry, two decimals), outcome,
+/// exact match, else the similarity in [0, 1] to the closest entry, two decimals), owner (the
+/// owner directory's name for the client, null when no owner matches), outcome,
 /// legacy, below (the floors the client is under: [], ["version"], ["ciphers"] or both), decision,
 /// refused_by (null, "version" or "ciphers"), reason, failure (null when the handshake completed),
 /// resumed. Strings from the wire (SNI, ALPN) are escaped; bytes that are not UTF-8 become U+FFFD.

@@ -7,6 +7,7 @@
 #include <tuple>
 
 #include "config/bounded_text.h"
+#include "config/owner_directory.h"
 
 namespace tlsfloor::report {
 
@@ -62,38 +63,6 @@ void DistinctValues::merge(const DistinctValues& later) {
   }
   // More than kMaxCounted beyond its kept ones stay more than that beyond kept_.
   saturated_ = saturated_ || later.saturated_;
-}
-
-void AffectedHandshakes::add(const HandshakeRecord& record) {
-  if (count == 0) {
-    first_seen = record.time;
-    last_seen = record.time;
-  }
-  // min/max rather than first/last: rotated logs can be given in any order.
-  first_seen = std::min(first_seen, record.time);
-  last_seen = std::max(last_seen, record.time);
-  ++count;
-  ++by_version[config::wire_version_index(record.highest_offered)];
-  ++by_decision[static_cast<std::size_t>(record.decision)];
-  if (record.failed) ++failing;
-}
-
-void AffectedHandshakes::merge(const AffectedHandshakes& other) {
-  if (other.count == 0) return;
-  if (count == 0) {
-    first_seen = other.first_seen;
-    last_seen = other.last_seen;
-  }
-  first_seen = std::min(first_seen, other.first_seen);
-  last_seen = std::max(last_seen, other.last_seen);
-  count += other.count;
-  for (std::size_t i = 0; i < by_version.size(); ++i) by_version[i] += other.by_version[i];
-  for (std::size_t i = 0; i < by_decision.size(); ++i) by_decision[i] += other.by_decision[i];
-  failing += other.failing;
-}
-
-std::uint64_t AffectedHandshakes::with_version(std::uint16_t wire) const {
-  return by_version[config::wire_version_index(wire)];
 }
 
 void ReplicaRow::add(config::Timestamp time, std::chrono::seconds gap) {
@@ -228,6 +197,12 @@ void HandshakeReport::add(const HandshakeRecord& record) {
     ++totals_.other_routes;
     return;
   }
+  if (settings_.owner &&
+      (*settings_.owner == config::kUnowned ? !record.owner.empty()
+                                            : record.owner != *settings_.owner)) {
+    ++totals_.other_owners;
+    return;
+  }
   ++totals_.handshakes;
   // Cut like DistinctValues: names come from the log, which may come from anywhere.
   const std::pair<std::string_view, std::string_view> route_key{
@@ -274,6 +249,7 @@ void HandshakeReport::add(const HandshakeRecord& record) {
   client_row.routes.add(record.route);
   client_row.failures.add(record.failure);
   client_row.families.add(record.family);
+  client_row.owners.add(record.owner);
   // A route that serves it today breaks it on the day its schedule starts refusing.
   if (route.deadline && !record.failed) {
     client_row.breaks = earliest(client_row.breaks, route.deadline->breaks);
@@ -295,22 +271,8 @@ void HandshakeReport::add(const HandshakeRecord& record) {
   const std::uint64_t pair = std::uint64_t{client->second.id} << 32 | fingerprint->second.id;
   if (client_fingerprint_pairs_.insert(pair).second) ++fingerprint_row.clients;
 
-  std::string_view family = config::utf8_prefix(record.family);
-  auto family_entry = families_.find(family);
-  if (family_entry == families_.end()) {
-    if (families_.size() >= kMaxFamilies) family = kOtherFamilies;
-    family_entry = families_.find(family);
-    if (family_entry == families_.end()) {
-      FamilyEntry entry;
-      entry.row.family = family;
-      entry.id = static_cast<std::uint32_t>(families_.size());
-      family_entry = families_.emplace(std::string(family), std::move(entry)).first;
-    }
-  }
-  family_entry->second.row.affected.add(record);
-  const std::uint64_t family_pair =
-      std::uint64_t{client->second.id} << 32 | family_entry->second.id;
-  if (client_family_pairs_.insert(family_pair).second) ++family_entry->second.row.clients;
+  families_.add(record.family, client->second.id, record);
+  owners_.add(record.owner, client->second.id, record);
 }
 
 namespace {
@@ -350,6 +312,7 @@ void HandshakeReport::merge(HandshakeReport&& later) {
   totals.affected_detail.merge(other.affected_detail);
   totals.malformed_lines += other.malformed_lines;
   totals.other_routes += other.other_routes;
+  totals.other_owners += other.other_owners;
   totals.without_ciphers += other.without_ciphers;
   if (other.first_seen) {
     totals.first_seen =
@@ -389,6 +352,7 @@ void HandshakeReport::merge(HandshakeReport&& later) {
         row.routes.merge(other.routes);
         row.failures.merge(other.failures);
         row.families.merge(other.families);
+        row.owners.merge(other.owners);
         row.breaks = earliest(row.breaks, other.breaks);
       });
   for (auto& [ja4, entry] : later.fingerprints_) entry.row.clients = 0;  // counted from pairs
@@ -409,31 +373,8 @@ void HandshakeReport::merge(HandshakeReport&& later) {
     }
   }
 
-  // Families likewise, kept to kMaxFamilies rows: the later report's rows beyond it join
-  // kOtherFamilies, as its lines would have.
-  std::vector<std::uint32_t> family_ids(later.families_.size());
-  for (auto& [family, entry] : later.families_) {
-    auto mine = families_.find(family);
-    if (mine == families_.end() && families_.size() >= kMaxFamilies) {
-      mine = families_.find(kOtherFamilies);
-    }
-    if (mine == families_.end()) {
-      const std::string_view key = families_.size() >= kMaxFamilies ? kOtherFamilies : family;
-      FamilyEntry fresh;
-      fresh.row.family = key;
-      fresh.id = static_cast<std::uint32_t>(families_.size());
-      mine = families_.emplace(std::string(key), std::move(fresh)).first;
-    }
-    mine->second.row.affected.merge(entry.row.affected);
-    family_ids[entry.id] = mine->second.id;
-  }
-  std::vector<FamilyRow*> family_rows(families_.size());
-  for (auto& [family, entry] : families_) family_rows[entry.id] = &entry.row;
-  for (const std::uint64_t pair : later.client_family_pairs_) {
-    const std::uint32_t family = family_ids[pair & 0xffffffffu];
-    const std::uint64_t renumbered = std::uint64_t{client_ids[pair >> 32]} << 32 | family;
-    if (client_family_pairs_.insert(renumbered).second) ++family_rows[family]->clients;
-  }
+  families_.merge(std::move(later.families_), client_ids);
+  owners_.merge(std::move(later.owners_), client_ids);
   later = HandshakeReport(settings_);
 }
 
@@ -473,16 +414,6 @@ std::vector<const FingerprintRow*> HandshakeReport::fingerprints() const {
   for (const auto& [ja4, entry] : fingerprints_) rows.push_back(&entry.row);
   std::sort(rows.begin(), rows.end(), [](const FingerprintRow* a, const FingerprintRow* b) {
     return std::tie(b->affected.count, a->ja4) < std::tie(a->affected.count, b->ja4);
-  });
-  return rows;
-}
-
-std::vector<const FamilyRow*> HandshakeReport::families() const {
-  std::vector<const FamilyRow*> rows;
-  rows.reserve(families_.size());
-  for (const auto& [family, entry] : families_) rows.push_back(&entry.row);
-  std::sort(rows.begin(), rows.end(), [](const FamilyRow* a, const FamilyRow* b) {
-    return std::tie(b->affected.count, a->family) < std::tie(a->affected.count, b->family);
   });
   return rows;
 }

@@ -18,7 +18,9 @@
 #include "config/cipher_suite.h"
 #include "config/timestamp.h"
 #include "config/tls_version.h"
+#include "metrics/report/affected_handshakes.h"
 #include "metrics/report/deadlines.h"
+#include "metrics/report/label_table.h"
 #include "metrics/report/log_line.h"
 
 namespace tlsfloor::report {
@@ -58,31 +60,6 @@ class DistinctValues {
   bool saturated_ = false;
 };
 
-/// Affected handshakes by their best offered version, by what the policy decided and whether
-/// they completed, with the time span they cover.
-struct AffectedHandshakes {
-  std::uint64_t count = 0;
-  /// Counts by config::wire_version_index(): unknown, SSL3.0, TLS1.0, TLS1.1, TLS1.2, TLS1.3.
-  std::array<std::uint64_t, config::kWireVersionLabels> by_version{};
-  /// Counts by Decision (let in, exempt, refused, brownout).
-  std::array<std::uint64_t, kDecisions> by_decision{};
-  /// Those that did not complete: these clients already fail today, whatever the floor.
-  std::uint64_t failing = 0;
-  config::Timestamp first_seen{};
-  config::Timestamp last_seen{};
-
-  void add(const HandshakeRecord& record);
-  /// Adds `other`'s counts and widens the time span to cover both.
-  void merge(const AffectedHandshakes& other);
-  /// The count for a wire code (0 for unknown); codes other than 0x0300 .. 0x0304 count as 0.
-  std::uint64_t with_version(std::uint16_t wire) const;
-  std::uint64_t with_decision(Decision decision) const {
-    return by_decision[static_cast<std::size_t>(decision)];
-  }
-  /// Those served today that the candidate floor would refuse.
-  std::uint64_t would_break() const { return count - failing; }
-};
-
 /// One client (address masked to the report's prefix) with at least one affected handshake.
 /// Everything in it describes its affected handshakes only.
 struct ClientRow {
@@ -95,6 +72,7 @@ struct ClientRow {
   DistinctValues routes;
   DistinctValues failures;  // why its handshakes did not complete
   DistinctValues families;  // the client families the proxy named (GET /families)
+  DistinctValues owners;    // the owners the owner directory gave it
   /// With Settings::deadlines: the earliest scheduled step that refuses it on a route that
   /// serves it today (absent: none is scheduled).
   std::optional<ScheduledChange> breaks;
@@ -121,15 +99,6 @@ struct FingerprintRow {
   AffectedHandshakes affected;
   std::uint64_t clients = 0;  // distinct clients (after prefix grouping), exact
   DistinctValues server_names;
-};
-
-/// One client family (the log's `family`: an id of GET /families, or "unknown"; "" for lines
-/// of a tlsfloor before families) with at least one affected handshake. Everything in it
-/// describes its affected handshakes only.
-struct FamilyRow {
-  std::string family;
-  AffectedHandshakes affected;
-  std::uint64_t clients = 0;  // distinct clients (after prefix grouping), exact
 };
 
 /// The lines of one replica (the `host` that wrote them), with the stretches of time it wrote
@@ -194,6 +163,8 @@ struct ReportTotals {
   std::uint64_t malformed_lines = 0;
   /// Handshakes of other routes, left out by Settings::route.
   std::uint64_t other_routes = 0;
+  /// Handshakes of other owners, left out by Settings::owner.
+  std::uint64_t other_owners = 0;
   /// With Settings::ciphers: handshakes whose line has no offered_ciphers (not judged by them).
   std::uint64_t without_ciphers = 0;
   /// Earliest and latest time of all handshakes read; empty when none was read.
@@ -223,6 +194,9 @@ class HandshakeReport {
     unsigned ipv6_prefix = 128;
     /// Only handshakes of routes with this name (any listener); absent: every route.
     std::optional<std::string> route;
+    /// Only handshakes of clients the owner directory gave this owner ("unowned": no owner);
+    /// absent: every owner.
+    std::optional<std::string> owner;
     /// A replica without a line for longer than this has a gap (0: not looked for). An hour:
     /// an edge that serves traffic logs handshakes every few seconds, a quiet one every few
     /// minutes at night; an hour without one is a replica that was down or a file left out.
@@ -262,12 +236,11 @@ class HandshakeReport {
   std::vector<const ClientRow*> clients_failing_today() const;
   /// Affected fingerprints, heaviest first; equal counts by JA4 text.
   std::vector<const FingerprintRow*> fingerprints() const;
-  /// Affected client families, heaviest first; equal counts by family id.
-  std::vector<const FamilyRow*> families() const;
-  /// Distinct family values a report keeps rows for: the proxy's table has fewer than 100, so
-  /// only a log written by something else reaches it; further values count as kOtherFamilies.
-  static constexpr std::size_t kMaxFamilies = 256;
-  static constexpr std::string_view kOtherFamilies = "(other)";
+  /// Affected client families (the log's `family`: an id of GET /families or "unknown"; "" for
+  /// lines of a tlsfloor before families), heaviest first; equal counts by id.
+  std::vector<const LabelRow*> families() const { return families_.rows(); }
+  /// Affected clients by owner (the log's `owner`; "" for clients no owner matched), likewise.
+  std::vector<const LabelRow*> owners() const { return owners_.rows(); }
   /// Every route read, most affected first; equal counts by listener, then route.
   std::vector<const RouteRow*> routes() const;
   /// Every replica read, by host name ("" first); only once a line named its host
@@ -284,10 +257,6 @@ class HandshakeReport {
   };
   struct FingerprintEntry {
     FingerprintRow row;
-    std::uint32_t id = 0;
-  };
-  struct FamilyEntry {
-    FamilyRow row;
     std::uint32_t id = 0;
   };
 
@@ -313,8 +282,8 @@ class HandshakeReport {
   // (client id << 32 | fingerprint id) of every pair seen, for the exact distinct-client count
   // per fingerprint. Ids are sequential, so the identity hash spreads them well.
   std::unordered_set<std::uint64_t> client_fingerprint_pairs_;
-  std::map<std::string, FamilyEntry, std::less<>> families_;
-  std::unordered_set<std::uint64_t> client_family_pairs_;  // likewise, per family
+  LabelTable families_;
+  LabelTable owners_;
 };
 
 }  // namespace tlsfloor::report

@@ -14,6 +14,8 @@
 #include "metrics/report/log_sources.h"
 
 #include "config/config_parser.h"
+#include "config/owner_directory.h"
+#include "metrics/report/render.h"
 
 namespace tlsfloor::report {
 namespace {
@@ -264,6 +266,7 @@ void summarise_malformed(std::uint64_t skipped, std::ostream& err) {
 
 int run_report(const ReportOptions& options, std::ostream& out, std::ostream& err) {
   HandshakeReport::Settings settings = options.settings;
+  RenderOptions render = options.render;
   if (options.config_path) {
     // A schedule read wrong would put a wrong date in front of the people to tell: a
     // configuration with errors gives no report.
@@ -277,6 +280,21 @@ int run_report(const ReportOptions& options, std::ostream& out, std::ostream& er
     settings.deadlines =
         deadlines_of(*parsed.config, options.now,
                      settings.floor ? config::StagedFloor::version : config::StagedFloor::ciphers);
+    // Whom to tell: the owners file's contacts and link beside each owner.
+    if (const std::shared_ptr<const config::OwnerDirectory> owners = parsed.config->owners) {
+      render.describe_owner = [owners](std::string_view name) {
+        std::optional<OwnerDescription> description;
+        for (const config::OwnerConfig& owner : owners->owners) {
+          if (owner.name != name) continue;
+          description.emplace();
+          for (const std::string& contact : owner.contacts) {
+            description->contacts += (description->contacts.empty() ? "" : ", ") + contact;
+          }
+          description->link = owner.link;
+        }
+        return description;
+      };
+    }
   }
   // Every log is checked before any is read: a report that silently left out one of several
   // rotated logs would undercount exactly the clients the operator is looking for.
@@ -317,9 +335,9 @@ int run_report(const ReportOptions& options, std::ostream& out, std::ostream& er
   write_gap_warnings(report, kGapWarningsShown, err);
 
   if (options.format == ReportOptions::Format::json) {
-    out << render_json(report, options.render);
+    out << render_json(report, render);
   } else {
-    render_text(report, options.render, out);
+    render_text(report, render, out);
   }
   out.flush();
   return report.totals().handshakes > 0 ? kReportWritten : kReportEmpty;

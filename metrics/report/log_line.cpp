@@ -84,6 +84,7 @@ FieldError fill_record(const LineFields& fields, HandshakeRecord& record) {
                   record.decision == Decision::refused || record.decision == Decision::brownout;
   record.failure.assign(fields.failure);
   record.family.assign(fields.family);
+  record.owner.assign(fields.owner);
   return FieldError::none;
 }
 
@@ -124,9 +125,10 @@ ParsedLine parse_handshake_line(std::string_view line) {
   const std::string* failure_reason = nullptr;
   const std::string* host = nullptr;
   const std::string* family = nullptr;
+  const std::string* owner = nullptr;
   for (auto [key, value] : {std::pair{"decision", &decision}, std::pair{"outcome", &outcome},
                             std::pair{"failure", &failure_reason}, std::pair{"host", &host},
-                            std::pair{"family", &family}}) {
+                            std::pair{"family", &family}, std::pair{"owner", &owner}}) {
     if (!object.contains(key)) continue;
     *value = string_member(object, key, true, error);
     if (*value == nullptr) return failure(error);
@@ -162,6 +164,7 @@ ParsedLine parse_handshake_line(std::string_view line) {
   fields.outcome = text(outcome);
   fields.failure = text(failure_reason);
   fields.family = text(family);
+  fields.owner = text(owner);
   switch (fill_record(fields, record)) {
     case FieldError::none:
       break;

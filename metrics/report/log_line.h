@@ -46,6 +46,8 @@ struct HandshakeRecord {
   /// The client family the proxy named (`family`: an id of GET /families, or "unknown"); empty
   /// in lines of a tlsfloor before families.
   std::string family;
+  /// The owner the owner directory gave the client (`owner`); empty when none did.
+  std::string owner;
 };
 
 /// One line parsed: a record, or why the line is not one.
@@ -57,10 +59,10 @@ struct ParsedLine {
 /// Parses one handshake-log line (without its newline). Rejected, with a reason: text that is
 /// not one JSON object; a missing or mistyped key among time, listener, client, highest_offered,
 /// sni, ja4 (and route, when present, must be a string; offered_ciphers, when present, a list of
-/// four-hex-digit strings; decision, outcome, failure, host and family, when present, strings or
-/// null); a time that is not RFC 3339; a client that is not an IP address; a highest_offered other
-/// than SSL3.0, TLS1.0 .. TLS1.3 or unknown. Values quoted in a reason are JSON-escaped and ASCII
-/// only, so a hostile log cannot send escape sequences to a terminal.
+/// four-hex-digit strings; decision, outcome, failure, host, family and owner, when present,
+/// strings or null); a time that is not RFC 3339; a client that is not an IP address; a
+/// highest_offered other than SSL3.0, TLS1.0 .. TLS1.3 or unknown. Values quoted in a reason are
+/// JSON-escaped and ASCII only, so a hostile log cannot send escape sequences to a terminal.
 ParsedLine parse_handshake_line(std::string_view line);
 
 /// The text values of the keys a record is made of, as a reader found them (views into its
@@ -79,6 +81,7 @@ struct LineFields {
   std::string_view outcome;               // "" when absent or null
   std::string_view failure;               // "" when absent or null
   std::string_view family;                // "" when absent or null
+  std::string_view owner;                 // "" when absent or null
 };
 
 /// Which value fill_record() could not read (nothing when it read them all).

@@ -25,6 +25,7 @@ enum Key : int {
   kOutcome,
   kFailure,
   kFamily,
+  kOwner,
   kOfferedCiphers,
   kOtherKey,
 };
@@ -41,6 +42,7 @@ Key key_of(std::string_view key) {
       break;
     case 5:
       if (key == "route") return kRoute;
+      if (key == "owner") return kOwner;
       break;
     case 6:
       if (key == "client") return kClient;
@@ -82,6 +84,7 @@ constexpr std::array<TextKey, kOfferedCiphers> kTextKeys = {{
     {&LineFields::outcome, true},
     {&LineFields::failure, true},
     {&LineFields::family, true},
+    {&LineFields::owner, true},
 }};
 
 // True when every number in `value` is an integer or a fraction of moderate size (zero, or a

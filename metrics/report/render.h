@@ -21,6 +21,12 @@ struct FamilyDescription {
   std::string_view link;
 };
 
+/// What the owner directory says of an owner: who to tell and where.
+struct OwnerDescription {
+  std::string contacts;  // joined with ", "
+  std::string link;
+};
+
 /// How the tables are printed.
 struct RenderOptions {
   /// Rows per table; 0 prints all. The rows left out are counted in the output.
@@ -28,6 +34,9 @@ struct RenderOptions {
   /// The families table's description of an id (the proxy's, given by the command: the
   /// report reads logs and knows no table); nothing for ids it does not hold.
   std::function<std::optional<FamilyDescription>(std::string_view family)> describe_family;
+  /// The owner directory's entry for an owner (with --config and an owners_file); nothing
+  /// without one.
+  std::function<std::optional<OwnerDescription>(std::string_view owner)> describe_owner;
 };
 
 /// A report for terminals: the totals, then the routes, clients, "Client families" and

@@ -85,6 +85,7 @@ std::string render_json(const HandshakeReport& report, const RenderOptions& opti
   document["ipv6_prefix"] = settings.ipv6_prefix;
   document["top"] = options.top;
   document["route"] = settings.route ? ordered_json(*settings.route) : ordered_json(nullptr);
+  document["owner"] = settings.owner ? ordered_json(*settings.owner) : ordered_json(nullptr);
   // Only with --config, so that the document without it stays as it was.
   const std::optional<Deadlines>& deadlines = settings.deadlines;
   if (deadlines) {
@@ -101,6 +102,7 @@ std::string render_json(const HandshakeReport& report, const RenderOptions& opti
   totals_json["failing"] = totals.affected_detail.failing;
   totals_json["malformed_lines"] = totals.malformed_lines;
   totals_json["other_routes"] = totals.other_routes;
+  totals_json["other_owners"] = totals.other_owners;
   totals_json["without_ciphers"] = totals.without_ciphers;
   totals_json["first_seen"] = timestamp_or_null(totals.first_seen);
   totals_json["last_seen"] = timestamp_or_null(totals.last_seen);
@@ -116,6 +118,7 @@ std::string render_json(const HandshakeReport& report, const RenderOptions& opti
         row["sni"] = values_json(client.server_names);
         row["ja4"] = values_json(client.fingerprints);
         row["families"] = values_json(client.families);
+        row["owners"] = values_json(client.owners);
         row["failures"] = values_json(client.failures);
         if (deadlines) row["breaks_on"] = change_json(client.breaks);
         return row;
@@ -144,17 +147,30 @@ std::string render_json(const HandshakeReport& report, const RenderOptions& opti
         return row;
       });
   document["families"] =
-      table_json<FamilyRow>(report.families(), options.top, [&](const FamilyRow& family) {
+      table_json<LabelRow>(report.families(), options.top, [&](const LabelRow& family) {
         ordered_json row;
         // Lines of a tlsfloor before families name none.
-        row["family"] = family.family.empty() ? ordered_json(nullptr) : ordered_json(family.family);
+        row["family"] = family.label.empty() ? ordered_json(nullptr) : ordered_json(family.label);
         add_affected_json(report, family.affected, report.totals().handshakes, row);
         row["clients"] = family.clients;
-        const auto description = options.describe_family ? options.describe_family(family.family)
+        const auto description = options.describe_family ? options.describe_family(family.label)
                                                          : std::optional<FamilyDescription>();
         row["name"] = description ? ordered_json(description->name) : ordered_json(nullptr);
         row["advice"] = description ? ordered_json(description->advice) : ordered_json(nullptr);
         row["link"] = description ? ordered_json(description->link) : ordered_json(nullptr);
+        return row;
+      });
+  document["owners"] =
+      table_json<LabelRow>(report.owners(), options.top, [&](const LabelRow& owner) {
+        ordered_json row;
+        row["owner"] = owner.label.empty() ? ordered_json(nullptr) : ordered_json(owner.label);
+        add_affected_json(report, owner.affected, report.totals().handshakes, row);
+        row["clients"] = owner.clients;
+        const auto description = options.describe_owner ? options.describe_owner(owner.label)
+                                                        : std::optional<OwnerDescription>();
+        row["contacts"] = description ? ordered_json(description->contacts) : ordered_json(nullptr);
+        row["link"] = description && !description->link.empty() ? ordered_json(description->link)
+                                                                : ordered_json(nullptr);
         return row;
       });
   // Who wrote the lines: once the lines name their host, as in the text.

@@ -1,4 +1,8 @@
+#include <algorithm>
 #include <cstdio>
+#include <functional>
+#include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -166,8 +170,9 @@ void write_clients(std::ostream& out, const HandshakeReport& report, std::string
   if (clients.empty()) return;
   std::vector<Column> columns{{"CLIENT"}};
   add_affected_columns(report, columns);
-  columns.insert(columns.end(),
-                 {{"LISTENERS"}, {"ROUTES"}, {"SNI"}, {"JA4"}, {"FAMILIES"}, {"FAILURES"}});
+  columns.insert(
+      columns.end(),
+      {{"LISTENERS"}, {"ROUTES"}, {"SNI"}, {"JA4"}, {"FAMILIES"}, {"OWNERS"}, {"FAILURES"}});
   if (with_breaks) columns.push_back({"BREAKS ON"});
   std::vector<std::vector<std::string>> rows;
   for (std::size_t i = 0; i < shown; ++i) {
@@ -180,36 +185,35 @@ void write_clients(std::ostream& out, const HandshakeReport& report, std::string
     cells.push_back(values_cell(client.server_names));
     cells.push_back(values_cell(client.fingerprints));
     cells.push_back(values_cell(client.families));
+    cells.push_back(values_cell(client.owners));
     cells.push_back(values_cell(client.failures));
     if (with_breaks) cells.push_back(change_cell(client.breaks));
   }
   write_table(out, columns, rows);
 }
 
-// Which software the affected clients run, and what to change: the table an operator takes to
-// the owners of those clients.
-void write_families(std::ostream& out, const HandshakeReport& report,
-                    const RenderOptions& options) {
-  const auto families = report.families();
-  const std::size_t shown = rows_shown(families.size(), options.top);
-  write_table_title(out, "Client families", families.size(), shown);
-  if (families.empty()) return;
-  std::vector<Column> columns{{"FAMILY"}};
+// A table of affected handshakes by a label of their clients (family, owner), with what
+// `describe` says of each label in the last columns.
+void write_labels(std::ostream& out, const HandshakeReport& report, std::string_view title,
+                  const std::vector<const LabelRow*>& labels, std::size_t top,
+                  std::string_view label_column, std::string_view none,
+                  const std::vector<Column>& described,
+                  const std::function<std::vector<std::string>(std::string_view)>& describe) {
+  const std::size_t shown = rows_shown(labels.size(), top);
+  write_table_title(out, title, labels.size(), shown);
+  if (labels.empty()) return;
+  std::vector<Column> columns{{std::string(label_column)}};
   add_affected_columns(report, columns);
-  columns.insert(columns.end(), {{"CLIENTS", true}, {"SOFTWARE"}, {"FIX"}});
+  columns.push_back({"CLIENTS", true});
+  columns.insert(columns.end(), described.begin(), described.end());
   std::vector<std::vector<std::string>> rows;
   for (std::size_t i = 0; i < shown; ++i) {
-    const FamilyRow& family = *families[i];
+    const LabelRow& row = *labels[i];
     auto& cells = rows.emplace_back();
-    cells.push_back(family.family.empty() ? "(not logged)" : printable(family.family));
-    add_affected_cells(report, family.affected, report.totals().handshakes, cells);
-    cells.push_back(std::to_string(family.clients));
-    const auto description = options.describe_family ? options.describe_family(family.family)
-                                                     : std::optional<FamilyDescription>();
-    cells.push_back(description ? std::string(description->name) : "-");
-    cells.push_back(description
-                        ? std::string(description->advice) + " " + std::string(description->link)
-                        : "-");
+    cells.push_back(row.label.empty() ? std::string(none) : printable(row.label));
+    add_affected_cells(report, row.affected, report.totals().handshakes, cells);
+    cells.push_back(std::to_string(row.clients));
+    for (std::string& cell : describe(row.label)) cells.push_back(printable(cell));
   }
   write_table(out, columns, rows);
 }
@@ -334,6 +338,10 @@ void render_text(const HandshakeReport& report, const RenderOptions& options, st
     out << "  no cipher facts  " << totals.without_ciphers
         << " (lines without offered_ciphers, from an older tlsfloor: not judged by ciphers)\n";
   }
+  if (settings.owner) {
+    out << "  owner            " << printable(*settings.owner) << " (" << totals.other_owners
+        << " handshakes of other owners left out)\n";
+  }
   if (settings.route) {
     out << "  route            " << printable(*settings.route) << " (" << totals.other_routes
         << " handshakes of other routes left out)\n";
@@ -381,7 +389,35 @@ void render_text(const HandshakeReport& report, const RenderOptions& options, st
                 options.top);
 
   out << '\n';
-  write_families(out, report, options);
+  // Which software the affected clients run and what to change: the list to hand each owner.
+  write_labels(out, report, "Client families", report.families(), options.top, "FAMILY",
+               "(not logged)", {{"SOFTWARE"}, {"FIX"}}, [&](std::string_view family) {
+                 const auto description = options.describe_family
+                                              ? options.describe_family(family)
+                                              : std::optional<FamilyDescription>();
+                 if (!description) return std::vector<std::string>{"-", "-"};
+                 return std::vector<std::string>{
+                     std::string(description->name),
+                     std::string(description->advice) + " " + std::string(description->link)};
+               });
+
+  // Whose they are: who to tell, and how to reach them (with --config's owners file). Only
+  // once a line names an owner: without an owner directory every client is unowned.
+  const auto owners = report.owners();
+  if (std::any_of(owners.begin(), owners.end(),
+                  [](const LabelRow* row) { return !row->label.empty(); })) {
+    out << '\n';
+    write_labels(out, report, "Owners", owners, options.top, "OWNER", "(unowned)",
+                 {{"CONTACTS"}, {"LINK"}}, [&](std::string_view owner) {
+                   const auto description = options.describe_owner
+                                                ? options.describe_owner(owner)
+                                                : std::optional<OwnerDescription>();
+                   if (!description) return std::vector<std::string>{"-", "-"};
+                   return std::vector<std::string>{
+                       description->contacts.empty() ? "-" : description->contacts,
+                       description->link.empty() ? "-" : description->link};
+                 });
+  }
 
   out << '\n';
   const std::size_t fingerprints_shown = rows_shown(fingerprints.size(), options.top);

@@ -97,6 +97,11 @@ AdminResponse legacy_clients(const AdminState& state, std::string_view query) {
         return bad_request("unknown family \"" + value + "\" (GET /families lists them)");
       }
       filter.family = value;
+    } else if (name == "owner") {
+      if (value.empty() || value.size() > 64) {
+        return bad_request("invalid owner \"" + value + "\" (a name of the owners file)");
+      }
+      filter.owner = value;
     } else if (name == "limit" || name == "offset") {
       const std::optional<std::size_t> number = parse_count(value);
       const std::size_t most = name == "limit" ? LegacyClientsFilter::kMaxPage : kMaxOffset;
@@ -107,7 +112,7 @@ AdminResponse legacy_clients(const AdminState& state, std::string_view query) {
       (name == "limit" ? filter.limit : filter.offset) = *number;
     } else {
       return bad_request("unknown parameter \"" + name +
-                         "\" (expected: listener, route, version, family, limit, offset)");
+                         "\" (expected: listener, route, version, family, owner, limit, offset)");
     }
   }
   std::optional<std::string> body = state.legacy_clients(filter);

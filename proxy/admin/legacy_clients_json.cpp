@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <tuple>
 
+#include "config/owner_directory.h"
 #include "config/tls_version.h"
 #include "proxy/admin/families_json.h"
 
@@ -62,6 +63,7 @@ Json client_json(const std::string& listener, const ClientStats& stats) {
   Json families = Json::array();
   for (const std::string& family : stats.families) families.push_back(family_json(family));
   json["families"] = std::move(families);
+  json["owners"] = stats.owners;
   json["last_cipher"] = stats.last_cipher.empty() ? Json(nullptr) : Json(stats.last_cipher);
   json["last_certificate"] =
       stats.last_certificate.empty() ? Json(nullptr) : Json(stats.last_certificate);
@@ -105,6 +107,12 @@ std::optional<std::string> legacy_clients_json(
       }
       if (filter.family && std::find(stats.families.begin(), stats.families.end(),
                                      *filter.family) == stats.families.end()) {
+        continue;
+      }
+      if (filter.owner &&
+          (*filter.owner == config::kUnowned ? !stats.owners.empty()
+                                             : std::find(stats.owners.begin(), stats.owners.end(),
+                                                         *filter.owner) == stats.owners.end())) {
         continue;
       }
       rows.push_back({&table.listener, &stats, weight});

@@ -20,6 +20,9 @@ struct LegacyClientsFilter {
   std::optional<std::uint16_t> version;
   /// Only clients one of whose hellos matched this client family ("unknown": none).
   std::optional<std::string> family;
+  /// Only clients this owner (the owner directory's name) was given for one of their
+  /// handshakes; "unowned": clients no owner matched.
+  std::optional<std::string> owner;
   /// The page: at most `limit` clients (kMaxPage at most), after skipping `offset`.
   std::size_t limit = kDefaultPage;
   std::size_t offset = 0;
@@ -32,10 +35,11 @@ struct LegacyClientsFilter {
 /// {"generated_at", "listeners": [{listener, top_k, tracked, handshakes, other}],
 ///  "total_clients", "offset", "limit", "next_offset" (null on the last page),
 ///  "clients": [{listener, client, handshakes, overcount_bound, by_version, first_seen,
-///  last_seen, server_names, routes, ja4, families, last_cipher, last_certificate, below,
+///  last_seen, server_names, routes, ja4, families, owners, last_cipher, last_certificate, below,
 ///  failures}]}: the page of clients the filter asks for, `total_clients` of them in all.
 /// `families` lists the client families its hellos matched, each with its name, advice and link
-/// (null for "unknown"). `routes` lists the routes the
+/// (null for "unknown"); `owners` the owner directory's names its handshakes were given (empty:
+/// none matched). `routes` lists the routes the
 /// client's legacy handshakes went to (its counts are over all of them). `by_version` maps a
 /// version label to counts by decision. `handshakes` is Space-Saving's estimate (never below the
 /// true count since the client was first tracked); the true count is at least handshakes -

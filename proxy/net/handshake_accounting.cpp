@@ -7,6 +7,7 @@
 
 #include "metrics/handshake_log/handshake_event.h"
 #include "proxy/policy/legacy_circumstances.h"
+#include "proxy/policy/owner_match.h"
 
 namespace tlsfloor::net {
 ClientAddress client_address(const boost::asio::ip::tcp::endpoint& peer) {
@@ -64,6 +65,18 @@ policy::Decision judge_hello(const runtime::ListenerRuntime& runtime,
   }
   const policy::Decision decision =
       policy::decide(highest_offered, stage.policy, circumstances, shares_floor_cipher);
+  // Whose client it is, for the same views as its family (once the exception that let it in,
+  // one of the facts an owner is known by, has been decided).
+  if ((legacy || for_log) && runtime.owners) {
+    const std::string_view exception =
+        decision.exception ? std::string_view(decision.exception->exception->name) : "";
+    if (const config::OwnerConfig* owner = policy::match_owner(
+            *runtime.owners,
+            {runtime.config.name, route.name, observed->client, observed->hello.server_name,
+             families::family_label(observed->family), observed->hello.ja4, exception})) {
+      observed->owner = owner->name;
+    }
+  }
   // A client below both floors is counted by both: each family says who its floor holds back.
   if (decision.below_version) {
     route.metrics->count_legacy_handshake(highest_offered, decision.legacy_decision);
@@ -75,6 +88,9 @@ policy::Decision judge_hello(const runtime::ListenerRuntime& runtime,
     route.metrics->count_legacy_family(families::family_slot(observed->family),
                                        families::family_label(observed->family),
                                        decision.legacy_decision);
+    route.metrics->count_legacy_owner(
+        observed->owner.empty() ? config::kUnowned : std::string_view(observed->owner),
+        decision.legacy_decision);
   }
   return decision;
 }
@@ -99,6 +115,7 @@ void account_handshake(const runtime::ListenerRuntime& runtime, const runtime::R
     observation.route = route.name;
     observation.ja4 = hello.ja4;
     observation.family = families::family_label(observed.family);
+    observation.owner = observed.owner;
     observation.cipher = cipher;
     observation.certificate = end.certificate;
     observation.below_version = end.decision.below_version;
@@ -132,6 +149,7 @@ void account_handshake(const runtime::ListenerRuntime& runtime, const runtime::R
   event.ja4 = std::move(hello.ja4);
   event.family = families::family_label(observed.family);
   event.family_confidence = observed.family.confidence;
+  event.owner = std::move(observed.owner);
   // An http refusal completes the handshake but is a rejection all the same.
   event.outcome = end.decision.reject ? "rejected" : (end.completed ? "accepted" : "failed");
   event.legacy = end.decision.legacy;

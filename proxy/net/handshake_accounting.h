@@ -43,6 +43,9 @@ struct ObservedHandshake {
   /// The client family its hello matches: for the legacy views and the log only (unknown when
   /// neither records the handshake).
   families::FamilyMatch family;
+  /// The owner the owner directory gives the client (legacy and logged handshakes); empty when
+  /// none does or there is no directory.
+  std::string owner;
 };
 
 /// The decision of `route`'s policy on `hello` from `client`. When the handshake will be recorded

@@ -253,6 +253,7 @@ std::shared_ptr<const ListenerRuntime> build_listener_runtime(
   runtime->legacy_clients = shared.legacy_clients;
   runtime->descriptors = shared.descriptors;
   runtime->clock = shared.clock;
+  runtime->owners = config.owners;
   if (errors.size() != errors_before) return nullptr;
   runtime->metrics = &metrics.listener(own.name);
   for (RouteRuntime& route : runtime->routes) {
@@ -327,6 +328,20 @@ metrics::RouteSeriesPlan series_plan_of(const ListenerRuntime& runtime, const Ro
   }
   plan.failures.assign(std::begin(tls::kCommonHandshakeFailures),
                        std::end(tls::kCommonHandshakeFailures));
+  // Every owner that could own a client of this route, and "unowned": an alert on an owner's
+  // first legacy handshake needs its series before it.
+  plan.owners.push_back(std::string(config::kUnowned));
+  if (runtime.owners) {
+    for (const config::OwnerConfig& owner : runtime.owners->owners) {
+      const auto& routes = owner.match.routes;
+      const bool here =
+          routes.empty() || std::any_of(routes.begin(), routes.end(), [&](const auto& where) {
+            return where.listener == runtime.config.name &&
+                   (!where.route || *where.route == route.name);
+          });
+      if (here) plan.owners.push_back(owner.name);
+    }
+  }
   if (const auto& upstream = settings.upstream.tls) {
     for (auto version = static_cast<std::uint16_t>(upstream->min_version);
          version <= static_cast<std::uint16_t>(upstream->max_version); ++version) {

@@ -15,6 +15,7 @@
 
 #include "config/cipher_suite.h"
 #include "config/config.h"
+#include "config/owner_directory.h"
 #include "metrics/handshake_log/handshake_log.h"
 #include "metrics/metrics.h"
 #include "proxy/policy/policy.h"
@@ -104,6 +105,8 @@ struct ListenerRuntime {
   config::DescriptorReserve descriptors;
   /// The time exceptions and brownouts are judged by (injected by tests).
   std::function<config::Timestamp()> clock;
+  /// Who owns which legacy clients (owners_file); null without one.
+  std::shared_ptr<const config::OwnerDirectory> owners;
 
   /// The route for a client that sent `server_name` (empty: none).
   const RouteRuntime& route_for(std::string_view server_name) const {

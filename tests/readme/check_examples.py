@@ -2,7 +2,8 @@
 """Every configuration the README shows, and the bundled example, pass `tlsfloor --check`.
 
 The README's ```yaml blocks that hold a `listeners:` key and deploy/example/tlsfloor.yaml are
-checked with the real binary. Certificate, key, log and state paths name files of the
+checked with the real binary, and so is each owner directory it shows (a block with an
+`owners:` list), through a configuration that names it. Certificate, key, log and state paths name files of the
 operator's machine, so they are pointed at a fresh self-signed pair (also as a CA file) and a temporary directory
 first; nothing else is changed.
 
@@ -30,6 +31,17 @@ def main():
                     if re.search(r"^listeners:", block, re.M)]
         examples.append(("deploy/example/tlsfloor.yaml",
                          (root / "deploy/example/tlsfloor.yaml").read_text()))
+        # Owner directories (```yaml blocks of an `owners:` list): each is checked through a
+        # configuration that names it, and configurations naming an owners_file get the first.
+        owner_blocks = [block for block in re.findall(r"```yaml\n(.*?)```", readme, re.S)
+                        if re.search(r"^owners:", block, re.M)]
+        minimal = ("listeners:\n  - name: api\n    listen: 127.0.0.1:8443\n"
+                   "    upstream: {address: 127.0.0.1:8080}\n"
+                   "    certificates: [{cert: x.crt, key: x.key}]\n")
+        for i, block in enumerate(owner_blocks):
+            (pathlib.Path(run) / f"owners-{i}.yaml").write_text(block)
+            examples.append((f"README.md owner directory {i + 1}",
+                             minimal + f"owners_file: {run}/owners-{i}.yaml\n"))
         failures = 0
         for name, text in examples:
             text = re.sub(r"(\bcert:\s*)[^,}\s]+", rf"\g<1>{run}/k.crt", text)
@@ -37,6 +49,9 @@ def main():
             text = re.sub(r"(\bpath:\s*)[^,}\s]+", rf"\g<1>{run}/handshakes.log", text)
             text = re.sub(r"(\bca_file:\s*)[^,}\s]+", rf"\g<1>{run}/k.crt", text)
             text = re.sub(r"(^state_file:\s*)\S+", rf"\g<1>{run}/state.json", text, flags=re.M)
+            # The README's owners_file paths name the operator's file: the first directory shown.
+            text = re.sub(rf"(^owners_file:\s*)(?!{re.escape(run)})\S+",
+                          rf"\g<1>{run}/owners-0.yaml", text, flags=re.M)
             config = pathlib.Path(run) / "example.yaml"
             config.write_text(text)
             result = subprocess.run([binary, "--config", str(config), "--check"],

@@ -331,7 +331,7 @@ INSTANTIATE_TEST_SUITE_P(
                   "t.yaml:1:1: unknown key \"thread\" at the top level (expected one of: admin, "
                   "threads, signing_threads, handshake_threads, drain_timeout, legacy_clients, "
                   "access_log, state_file, limits, session_tickets, certificate_reload, listeners, "
-                  "keyserver)"},
+                  "keyserver, owners_file)"},
         ErrorCase{"Admin", with_listeners("admin:\n  listen: 127.0.0.1:9901\n  lisen: x\n"),
                   "t.yaml:3:3: unknown key \"lisen\" in admin (expected one of: listen, "
                   "server_names, token_file, reloads_per_minute, max_connections)"},

@@ -61,7 +61,7 @@ TEST(HandshakeEvent, IsOneJsonLineWithEveryKeyInOrder) {
             R"("certificate":"EC256","upstream_version":null,"upstream_cipher":null,)"
             R"("ja3":"0123456789abcdef0123456789abcdef",)"
             R"("ja4":"t13d1516h2_8daaf6152771_02713d6af862","family":"chromium",)"
-            R"("family_confidence":0.88,"outcome":"accepted",)"
+            R"("family_confidence":0.88,"owner":null,"outcome":"accepted",)"
             R"("legacy":false,"below":[],"decision":"allowed","refused_by":null,)"
             R"("reason":"offers TLS1.3","failure":null,"resumed":false})"
             "\n");

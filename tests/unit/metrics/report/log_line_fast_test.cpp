@@ -195,6 +195,7 @@ void expect_same_record(const HandshakeRecord& exact, const HandshakeRecord& fas
   EXPECT_EQ(exact.failed, fast.failed) << line;
   EXPECT_EQ(exact.failure, fast.failure) << line;
   EXPECT_EQ(exact.family, fast.family) << line;
+  EXPECT_EQ(exact.owner, fast.owner) << line;
 }
 
 // Both readers over `lines`: the same records and the same reasons, with one record reused

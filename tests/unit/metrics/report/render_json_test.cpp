@@ -36,8 +36,8 @@ TEST(HandshakeReportJson, CarriesEveryTotalAndRow) {
   const ordered_json json = ordered_json::parse(text);
 
   EXPECT_EQ(keys_of(json),
-            (Strings{"floor", "ciphers", "ipv4_prefix", "ipv6_prefix", "top", "route", "totals",
-                     "clients", "routes", "fingerprints", "families"}));
+            (Strings{"floor", "ciphers", "ipv4_prefix", "ipv6_prefix", "top", "route", "owner",
+                     "totals", "clients", "routes", "fingerprints", "families", "owners"}));
   EXPECT_EQ(json["route"], nullptr);
   EXPECT_EQ(json["ciphers"], nullptr);
   EXPECT_EQ(json["floor"], "TLS1.2");
@@ -47,7 +47,7 @@ TEST(HandshakeReportJson, CarriesEveryTotalAndRow) {
 
   const ordered_json& totals = json["totals"];
   EXPECT_EQ(keys_of(totals), (Strings{"files", "handshakes", "affected", "share", "would_break",
-                                      "failing", "malformed_lines", "other_routes",
+                                      "failing", "malformed_lines", "other_routes", "other_owners",
                                       "without_ciphers", "first_seen", "last_seen"}));
   // kLog's legacy clients were all refused: they fail today, none would break.
   EXPECT_EQ(totals["would_break"], 0);
@@ -71,7 +71,7 @@ TEST(HandshakeReportJson, CarriesEveryTotalAndRow) {
   EXPECT_EQ(keys_of(client),
             (Strings{"client", "today", "affected", "share", "would_break", "failing",
                      "by_decision", "by_version", "first_seen", "last_seen", "listeners", "routes",
-                     "sni", "ja4", "families", "failures"}));
+                     "sni", "ja4", "families", "owners", "failures"}));
   EXPECT_EQ(client["client"], "192.0.2.10");
   EXPECT_EQ(client["today"], "failing");
   EXPECT_EQ(client["by_decision"],

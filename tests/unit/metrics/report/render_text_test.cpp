@@ -57,20 +57,21 @@ TEST(HandshakeReportText, IsAnAlignedTableWithTotals) {
             "CLIENT      AFFECTED   SHARE  WOULD BREAK  FAILING  LET IN  EXEMPT  BROWNOUT  REFUSED "
             " SSL3.0  TLS1.0  TLS1.1  unknown  FIRST SEEN                LAST SEEN                 "
             "LISTENERS  ROUTES   SNI                  JA4                                   FAMILIE"
-            "S  FAILURES\n"
+            "S  OWNERS  FAILURES\n"
             "192.0.2.10         2  50.00%            2        0       2       0         0        0 "
             "      0       1       1        0  2026-11-22T10:00:00.000Z  2026-11-22T10:00:10.000Z  "
             "api        default  a.example,b.example  t10d1310h1_a8d2b5cbd1b5_0aa7a8b4ac2b  unknown"
-            "   -\n"
+            "   -       -\n"
             "\n"
             "Clients already failing today: 1 affected, heaviest first\n"
             "CLIENT       AFFECTED   SHARE  WOULD BREAK  FAILING  LET IN  EXEMPT  BROWNOUT  REFUSED"
             "  SSL3.0  TLS1.0  TLS1.1  unknown  FIRST SEEN                LAST SEEN                "
-            " LISTENERS  ROUTES   SNI  JA4                                   FAMILIES  FAILURES\n"
+            " LISTENERS  ROUTES   SNI  JA4                                   FAMILIES  OWNERS  FAIL"
+            "URES\n"
             "2001:db8::1         1  25.00%            0        1       0       0         0        1"
             "       1       0       0        0  2026-11-22T10:00:30.000Z  2026-11-22T10:00:30.000Z "
-            " api        default  -    t11d0912h1_5f2b7a6dbd6c_1e1c3f0e4b2a  unknown   unsupported_"
-            "version\n"
+            " api        default  -    t11d0912h1_5f2b7a6dbd6c_1e1c3f0e4b2a  unknown   -       unsu"
+            "pported_version\n"
             "\n"
             "Client families: 1 affected, heaviest first\n"
             "FAMILY   AFFECTED   SHARE  WOULD BREAK  FAILING  LET IN  EXEMPT  BROWNOUT  REFUSED  SS"
@@ -219,16 +220,67 @@ TEST(HandshakeReportText, SaysWhichSoftwareTheAffectedClientsRunAndTheFix) {
 // the rest is one row.
 TEST(HandshakeReportText, KeepsAtMostABoundedNumberOfFamilies) {
   HandshakeReport report;
-  for (std::size_t i = 0; i < HandshakeReport::kMaxFamilies + 50; ++i) {
+  for (std::size_t i = 0; i < LabelTable::kMaxRows + 50; ++i) {
     std::string line = log_line("192.0.2.1", kTls1_0, 0, kJa4A);
     const std::string unknown = R"("family":"unknown")";
     line.replace(line.find(unknown), unknown.size(), R"("family":"f)" + std::to_string(i) + "\"");
     report.add(*parse_handshake_line(line).record);
   }
   const auto families = report.families();
-  ASSERT_EQ(families.size(), HandshakeReport::kMaxFamilies + 1);
-  EXPECT_EQ(families[0]->family, HandshakeReport::kOtherFamilies);
+  ASSERT_EQ(families.size(), LabelTable::kMaxRows + 1);
+  EXPECT_EQ(families[0]->label, LabelTable::kOther);
   EXPECT_EQ(families[0]->affected.count, 50u);
+}
+
+// Whose clients they are: an owners table once lines name owners, each client's owners, and
+// --owner keeping one owner's clients (or the unowned ones).
+TEST(HandshakeReportText, SaysWhoseClientsTheyAreAndKeepsOneOwner) {
+  const auto owned = [](std::string line, const std::string& owner) {
+    const std::string none = R"("owner":null)";
+    return line.replace(line.find(none), none.size(), R"("owner":")" + owner + "\"");
+  };
+  const std::vector<std::string> lines = {
+      owned(log_line("192.0.2.1", kTls1_0, 0, kJa4A, "", "api", "default", kLetIn), "payments"),
+      owned(log_line("192.0.2.1", kTls1_1, 1, kJa4A, "", "api", "default", kLetIn), "payments"),
+      owned(log_line("192.0.2.2", kTls1_0, 2, kJa4B), "batch"),
+      log_line("192.0.2.3", kTls1_0, 3, kJa4B),
+  };
+  RenderOptions options;
+  options.describe_owner = [](std::string_view owner) -> std::optional<OwnerDescription> {
+    if (owner != "payments") return std::nullopt;
+    return OwnerDescription{"pay@example.com, #pay-oncall", "https://tickets.example/PAY"};
+  };
+  {
+    std::ostringstream out;
+    render_text(report_of(lines), options, out);
+    const std::string text = out.str();
+    EXPECT_NE(text.find("Owners: 3 affected, heaviest first\n"), std::string::npos) << text;
+    const std::size_t payments = text.find("\npayments ");
+    ASSERT_NE(payments, std::string::npos) << text;
+    const std::string row = text.substr(payments + 1, text.find('\n', payments + 1) - payments - 1);
+    EXPECT_TRUE(row.ends_with("  1  pay@example.com, #pay-oncall  https://tickets.example/PAY"))
+        << row;
+    EXPECT_NE(text.find("\n(unowned) "), std::string::npos) << text;
+  }
+  HandshakeReport::Settings settings;
+  settings.owner = "payments";
+  const HandshakeReport only = report_of(lines, settings);
+  EXPECT_EQ(only.totals().handshakes, 2u);
+  EXPECT_EQ(only.totals().other_owners, 2u);
+  ASSERT_EQ(only.clients().size(), 1u);
+  EXPECT_EQ(only.clients()[0]->owners.kept(), std::vector<std::string>{"payments"});
+  settings.owner = "unowned";
+  const HandshakeReport unowned = report_of(lines, settings);
+  ASSERT_EQ(unowned.clients().size(), 1u);
+  EXPECT_EQ(unowned.clients()[0]->client_text, "192.0.2.3");
+
+  const nlohmann::json json = nlohmann::json::parse(render_json(report_of(lines), options));
+  const nlohmann::json& rows = json["owners"]["rows"];
+  ASSERT_EQ(rows.size(), 3u);
+  EXPECT_EQ(rows[0]["owner"], "payments");
+  EXPECT_EQ(rows[0]["clients"], 1);
+  EXPECT_EQ(rows[0]["contacts"], "pay@example.com, #pay-oncall");
+  EXPECT_EQ(rows[0]["link"], "https://tickets.example/PAY");
 }
 
 }  // namespace

@@ -114,8 +114,8 @@ TEST_F(AdminRoutesTest, LegacyClientsRefusesWhatItCannotAnswer) {
   const auto unknown = route(state_, "GET", "/legacy-clients?clients=10");
   EXPECT_EQ(unknown.status, 400u);
   EXPECT_EQ(unknown.body,
-            "unknown parameter \"clients\" (expected: listener, route, version, family, limit, "
-            "offset)\n");
+            "unknown parameter \"clients\" (expected: listener, route, version, family, owner, "
+            "limit, offset)\n");
   const auto bad_family = route(state_, "GET", "/legacy-clients?family=windows");
   EXPECT_EQ(bad_family.status, 400u);
   EXPECT_EQ(bad_family.body, "unknown family \"windows\" (GET /families lists them)\n");

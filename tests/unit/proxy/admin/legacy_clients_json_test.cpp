@@ -20,9 +20,10 @@ config::Timestamp at(int second) {
 void record(LegacyClientTracker& tracker, const char* address, std::uint16_t version,
             LegacyDecision decision, int second, const char* sni = "", const char* ja4 = "",
             const char* cipher = "", const char* route = "default", const char* failure = "",
-            const char* family = "") {
+            const char* family = "", const char* owner = "") {
   LegacyClientTracker::Observation observation;
   observation.family = family;
+  observation.owner = owner;
   observation.failure = failure;
   observation.client = config::parse_address(address).value();
   observation.version_wire = version;
@@ -39,7 +40,7 @@ class LegacyClientsJsonTest : public testing::Test {
  protected:
   void SetUp() override {
     record(api_, "192.0.2.1", 0x0301, LegacyDecision::rejected, 1, "a.example", "t10d1", "",
-           "default", "unsupported_version", "schannel-win7");
+           "default", "unsupported_version", "schannel-win7", "payments");
     record(api_, "192.0.2.1", 0x0301, LegacyDecision::rejected, 5, "b.example", "t10d1", "", "shop",
            "unsupported_version", "unknown");
     record(api_, "192.0.2.2", 0x0302, LegacyDecision::would_reject, 2, "", "t11i2",
@@ -79,7 +80,7 @@ TEST_F(LegacyClientsJsonTest, EveryFieldOfEveryClientHeaviestFirst) {
                   {"family":"schannel-win7","name":"FAMILY_NAME","advice":"FAMILY_ADVICE",
                    "link":"FAMILY_LINK"},
                   {"family":"unknown","name":null,"advice":null,"link":null}],
-                "last_cipher":null,"last_certificate":null,
+                "owners":["payments"],"last_cipher":null,"last_certificate":null,
                 "below":["version"],"failures":{"unsupported_version":2}})");
   // A family is named with what to do about it, from the table.
   const families::Family* win7 = families::find_family("schannel-win7");
@@ -115,6 +116,15 @@ TEST_F(LegacyClientsJsonTest, FiltersByFamily) {
   EXPECT_EQ(doc["total_clients"], 1);
   EXPECT_EQ(query({.family = "unknown"})["clients"].size(), 1u);
   EXPECT_EQ(query({.family = "java6"})["clients"].size(), 0u);
+}
+
+TEST_F(LegacyClientsJsonTest, FiltersByOwner) {
+  const json doc = query({.owner = "payments"});
+  ASSERT_EQ(doc["clients"].size(), 1u);
+  EXPECT_EQ(doc["clients"][0]["client"], "192.0.2.1");
+  // "unowned": the clients no owner matched.
+  EXPECT_EQ(query({.owner = "unowned"})["total_clients"], 2);
+  EXPECT_EQ(query({.owner = "billing"})["clients"].size(), 0u);
 }
 
 TEST_F(LegacyClientsJsonTest, FiltersByListener) {
