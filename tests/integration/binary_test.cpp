@@ -461,8 +461,16 @@ TEST_F(BinaryTest, TheAdminPortHoldsItsCapUnderAFlood) {
   }
   EXPECT_EQ(http_get(admin_port_, "/healthz").status, 200);
   const std::size_t resident_after = proxy_->resident_kib();
+#if defined(__SANITIZE_ADDRESS__)
+  // AddressSanitizer keeps freed memory resident in its quarantine (up to 256 MiB) to catch
+  // uses after free, so resident memory measures the sanitizer there: the bound is the plain
+  // build's (the suite runs both), and the sanitizer checks that nothing leaks.
+  (void)resident_before;
+  (void)resident_after;
+#else
   EXPECT_LT(resident_after, resident_before + 16 * 1024)
       << "resident memory grew from " << resident_before << " to " << resident_after << " KiB";
+#endif
   stop_cleanly();
 }
 
