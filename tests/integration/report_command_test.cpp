@@ -141,7 +141,7 @@ TEST_F(ReportCommandTest, TextReportFromStandardInput) {
                         "       0        3       0       3       0        0  "
                         "2026-11-22T10:00:00.000Z  2026-11-22T11:00:00.000Z  api        "
                         "default  legacy.example.com  " +
-                        kLegacyJa4 + "  unknown   -\n"),
+                        kLegacyJa4 + "  unknown   -       -\n"),
             std::string::npos)
       << output;
 }
