@@ -32,6 +32,7 @@
 #include <cstring>
 #include <fstream>
 #include <iterator>
+#include <limits>
 #include <map>
 #include <optional>
 #include <span>
@@ -43,6 +44,7 @@
 
 #include "config/bounded_text.h"
 #include "config/enforcement_schedule.h"
+#include "config/file_io.h"
 #include "config/name_checks.h"
 #include "config/owner_directory.h"
 
@@ -1809,31 +1811,16 @@ ParseResult parse_config(std::string_view yaml_text, const std::string& source_n
 }
 
 ParseResult load_config_file(const std::string& path) {
-  // POSIX I/O rather than ifstream: it reports *why* (ENOENT, EACCES, EISDIR) through errno.
-  const auto unreadable = [&path](int error_number) {
+  std::string error;
+  const std::optional<std::string> text =
+      read_small_file(path, std::numeric_limits<std::size_t>::max(), error);
+  if (!text) {
     ParseResult result;
     result.errors.push_back(
-        ConfigError{SourceMark{path, 0, 0},
-                    "cannot read config file: " + std::string(std::strerror(error_number))});
+        ConfigError{SourceMark{path, 0, 0}, "cannot read config file: " + error});
     return result;
-  };
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return unreadable(errno);
-  std::string text;
-  char buffer[16 * 1024];
-  while (true) {
-    const ssize_t n = ::read(fd, buffer, sizeof buffer);
-    if (n == 0) break;
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      const int read_errno = errno;
-      ::close(fd);
-      return unreadable(read_errno);
-    }
-    text.append(buffer, static_cast<std::size_t>(n));
   }
-  ::close(fd);
-  ParseResult result = parse_config(text, path);
+  ParseResult result = parse_config(*text, path);
   // The owner directory is part of the configuration: a reload reads both, and a broken
   // directory refuses the reload like a broken configuration (the running one stays).
   if (result.config && result.config->owners_file) {

@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstdint>
 #include <cstdio>
+#include <cstring>
 
 namespace tlsfloor::config {
 
@@ -78,6 +79,36 @@ bool replace_file(const std::string& path, std::string_view contents, unsigned m
   // the next moments could bring the old one back.
   fsync_directory_of(path);
   return true;
+}
+
+std::optional<std::string> read_small_file(const std::string& path, std::size_t max_bytes,
+                                           std::string& error) {
+  // POSIX I/O rather than ifstream: it reports *why* (ENOENT, EACCES, EISDIR) through errno.
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    error = std::strerror(errno);
+    return std::nullopt;
+  }
+  std::string text;
+  char buffer[16 * 1024];
+  for (;;) {
+    const ssize_t n = ::read(fd, buffer, sizeof buffer);
+    if (n == 0) break;
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      error = std::strerror(errno);
+      ::close(fd);
+      return std::nullopt;
+    }
+    text.append(buffer, static_cast<std::size_t>(n));
+    if (text.size() > max_bytes) {
+      error = "larger than " + std::to_string(max_bytes >> 20) + " MiB";
+      ::close(fd);
+      return std::nullopt;
+    }
+  }
+  ::close(fd);
+  return text;
 }
 
 }  // namespace tlsfloor::config

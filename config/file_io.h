@@ -1,6 +1,8 @@
 #pragma once
 // Writing to files, the one way: every writer of tlsfloor (the state file, the handshake log)
 // goes through here, so short writes and signals are handled once.
+#include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -17,5 +19,10 @@ bool write_all(int fd, std::string_view data);
 /// narrowed by the umask). false with errno on failure; the old file is then untouched and the
 /// temporary one removed. (The directory's fsync is best effort: by then the file is replaced.)
 bool replace_file(const std::string& path, std::string_view contents, unsigned mode);
+
+/// Reads the whole file `path`, retrying EINTR. nullopt with `error` set on failure: the
+/// reason (strerror of what failed), or, past `max_bytes`, that it is larger.
+std::optional<std::string> read_small_file(const std::string& path, std::size_t max_bytes,
+                                           std::string& error);
 
 }  // namespace tlsfloor::config

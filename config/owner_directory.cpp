@@ -12,6 +12,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "config/config_parser.h"
+#include "config/file_io.h"
 #include "config/name_checks.h"
 
 namespace tlsfloor::config {
@@ -265,32 +266,15 @@ OwnerDirectoryParse parse_owner_directory(std::string_view text, const std::stri
 }
 
 OwnerDirectoryParse load_owner_directory(const std::string& path) {
-  const auto unreadable = [&path](const std::string& why) {
+  std::string error;
+  const std::optional<std::string> text = read_small_file(path, kMaxOwnerFileBytes, error);
+  if (!text) {
     OwnerDirectoryParse result;
-    result.errors.push_back(ConfigError{SourceMark{path, 0, 0}, "cannot read owners file: " + why});
+    result.errors.push_back(
+        ConfigError{SourceMark{path, 0, 0}, "cannot read owners file: " + error});
     return result;
-  };
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return unreadable(std::strerror(errno));
-  std::string text;
-  char buffer[16 * 1024];
-  for (;;) {
-    const ssize_t n = ::read(fd, buffer, sizeof buffer);
-    if (n == 0) break;
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      const int read_errno = errno;
-      ::close(fd);
-      return unreadable(std::strerror(read_errno));
-    }
-    text.append(buffer, static_cast<std::size_t>(n));
-    if (text.size() > kMaxOwnerFileBytes) {
-      ::close(fd);
-      return unreadable("larger than " + std::to_string(kMaxOwnerFileBytes >> 20) + " MiB");
-    }
   }
-  ::close(fd);
-  return parse_owner_directory(text, path);
+  return parse_owner_directory(*text, path);
 }
 
 }  // namespace tlsfloor::config
