@@ -10,7 +10,9 @@
 //   not_tls                plaintext (an HTTP request) on the TLS port
 //   closed                 the client closed or reset the connection
 //   protocol_error         anything else the library refused (a malformed record or message)
-// The connection adds its own: timeout, malformed_hello, internal_error, aborted.
+// The connection adds its own: timeout, malformed_hello, internal_error, aborted, and
+// client_certificate (refused for its client certificate, or for presenting none: the
+// client-certificate metric and log say which).
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -20,6 +22,9 @@ namespace tlsfloor::tls {
 /// The reasons refusals and common failures end with: their series exist from the start.
 inline constexpr std::string_view kCommonHandshakeFailures[] = {
     "unsupported_version", "no_shared_cipher", "closed", "timeout", "protocol_error"};
+
+/// A handshake refused for the client's certificate (client_auth).
+inline constexpr std::string_view kClientCertificateFailure = "client_certificate";
 
 /// From the failed SSL_do_handshake()'s SSL_get_error() value and the first error on the
 /// thread's queue (ERR_peek_error(); 0 for none).

@@ -455,3 +455,35 @@ TEST(LegacyClientTrackerTest, ConcurrentRecordsAreAllCounted) {
 
 }  // namespace
 }  // namespace tlsfloor::metrics
+
+namespace tlsfloor::metrics {
+namespace {
+
+// legacy_clients.key: certificate: one partner behind many addresses is one client, named by
+// its certificate's subject; a client without one falls back to its address.
+TEST(LegacyClientTrackerTest, ACertificateSubjectNamesOneClientBehindManyAddresses) {
+  LegacyClientTracker tracker;
+  LegacyClientTracker::CertificateSeen certificate{"CN=partner-a,O=Example", "CN=ca",  "0A",
+                                                   std::string(64, 'f'),     at(1000), "verified"};
+  for (std::uint32_t n = 1; n <= 3; ++n) {
+    Observation observation = seen(client(n), kTls10, Decision::would_reject, static_cast<int>(n));
+    observation.subject = certificate.subject;
+    observation.certificate_seen = &certificate;
+    tracker.record(observation);
+  }
+  tracker.record(seen(client(9), kTls10, Decision::rejected, 5));  // no certificate
+  const auto snapshot = tracker.snapshot();
+  ASSERT_EQ(snapshot.size(), 2u);
+  EXPECT_EQ(snapshot[0].count, 3u);
+  EXPECT_EQ(client_label(snapshot[0]), "CN=partner-a,O=Example");
+  EXPECT_EQ(snapshot[0].addresses, (std::vector<std::string>{"10.0.0.1", "10.0.0.2", "10.0.0.3"}));
+  ASSERT_TRUE(snapshot[0].last_client_certificate);
+  EXPECT_EQ(snapshot[0].last_client_certificate->serial, "0A");
+  EXPECT_EQ(snapshot[0].last_client_certificate->result, "verified");
+  EXPECT_EQ(client_label(snapshot[1]), "10.0.0.9");
+  EXPECT_TRUE(snapshot[1].addresses.empty());
+  EXPECT_FALSE(snapshot[1].last_client_certificate);
+}
+
+}  // namespace
+}  // namespace tlsfloor::metrics

@@ -73,7 +73,8 @@ TEST_F(LegacyClientsJsonTest, EveryFieldOfEveryClientHeaviestFirst) {
                 "first_seen":"2026-11-22T10:00:01.000Z","last_seen":"2026-11-22T10:00:05.000Z",
                 "server_names":["a.example","b.example"],"routes":["default","shop"],
                 "ja4":["t10d1"],"last_cipher":null,"last_certificate":null,
-                "below":["version"],"failures":{"unsupported_version":2}})"));
+                "below":["version"],"failures":{"unsupported_version":2},
+                "client_certificate":null})"));
   EXPECT_EQ(doc["clients"][2]["client"], "192.0.2.2");
   EXPECT_EQ(doc["clients"][2]["last_cipher"], "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA");
   EXPECT_EQ(doc["clients"][2]["server_names"], json::array());
