@@ -192,9 +192,6 @@ struct ExceptionConfig {
   std::vector<AddressPrefix> clients;
   std::vector<std::string> server_names;  // lower case; "*.example.com" matches one label
   std::vector<std::string> ja4;
-  /// Subjects (RFC 2253) of verified client certificates: judged once the certificate has
-  /// arrived, after the ClientHello (see policy/exceptions.h); needs the route's client_auth.
-  std::vector<std::string> certificate_subjects;
   TlsVersion min_version = TlsVersion::tls1_0;
   /// The suites the clients it lets in get. Absent: the route's tls.legacy_ciphers.
   std::optional<CipherList> ciphers;

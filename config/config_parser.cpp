@@ -76,9 +76,9 @@ constexpr std::string_view kProxyProtocolKeys[] = {"trusted", "timeout"};
 constexpr std::string_view kRouteKeys[] = {"name",       "server_names", "upstream", "certificates",
                                            "tls",        "enforcement",  "timeouts", "access_log",
                                            "exceptions", "client_auth"};
-constexpr std::string_view kExceptionKeys[] = {
-    "name",        "clients", "server_names", "ja4",  "certificate_subjects",
-    "min_version", "ciphers", "expires",      "note", "unused_after"};
+constexpr std::string_view kExceptionKeys[] = {"name",    "clients",     "server_names",
+                                               "ja4",     "min_version", "ciphers",
+                                               "expires", "note",        "unused_after"};
 constexpr std::string_view kClientAuthKeys[] = {"mode", "ca_file", "crl_file", "verify_depth",
                                                 "allow"};
 constexpr std::string_view kClientAuthAllowKeys[] = {"subjects", "sans", "spki_sha256"};
@@ -1137,17 +1137,11 @@ class Parser {
     }
   }
 
-  // What needs client_auth: exceptions by certificate subject, and the certificate TLV to the
-  // upstream. Judged on the settings as read, the listener's inherited by a route included.
+  // What needs proxy_protocol v2: the certificate TLV to the upstream. Judged on the settings
+  // as read, the listener's inherited by a route included. (Exceptions select from the hello
+  // alone, before any certificate is asked for: one is scoped to a certificate subject by a
+  // route whose client_auth allow list names it.)
   void check_client_certificate_settings(const Fields& fields, const RouteSettings& settings) {
-    if (!settings.client_auth.enabled()) {
-      for (const ExceptionConfig& exception : settings.exceptions) {
-        if (exception.certificate_subjects.empty()) continue;
-        error(exception.where, "exception " + quoted(exception.name) +
-                                   " selects certificate_subjects, which needs client_auth mode "
-                                   "optional or require (a client shows no certificate otherwise)");
-      }
-    }
     if (settings.upstream.client_certificate_tlv != 0 &&
         settings.upstream.proxy_protocol != UpstreamProxyProtocol::v2) {
       const Value* upstream = fields.find("upstream");
@@ -1683,26 +1677,13 @@ class Parser {
     const Value* clients = fields.find("clients");
     const Value* server_names = fields.find("server_names");
     const Value* ja4 = fields.find("ja4");
-    const Value* subjects = fields.find("certificate_subjects");
     if (clients != nullptr) read_exception_clients(*clients, exception);
     if (server_names != nullptr) read_exception_server_names(*server_names, exception);
     if (ja4 != nullptr) read_exception_ja4(*ja4, exception);
-    if (subjects != nullptr) {
-      for (const Value& entry : read_list(*subjects)) {
-        const auto text = read_string(entry);
-        if (!text) continue;
-        if (text->empty()) {
-          error(entry.where, "certificate_subjects entries must not be empty");
-          continue;
-        }
-        exception.certificate_subjects.push_back(*text);
-      }
-    }
-    if (clients == nullptr && server_names == nullptr && ja4 == nullptr && subjects == nullptr) {
+    if (clients == nullptr && server_names == nullptr && ja4 == nullptr) {
       // An exception without a selector would exempt every legacy client.
       error(fields.where, "exception " + quoted(exception.name) +
-                              " needs at least one selector: clients, server_names, ja4 or "
-                              "certificate_subjects");
+                              " needs at least one selector: clients, server_names or ja4");
       return false;
     }
     return true;

@@ -117,7 +117,7 @@ TEST(ClientAuthConfigTest, EveryProblemIsNamedWithItsPosition) {
                                      "        upstream: {client_certificate_tlv: 0xE2}\n"
                                      "        exceptions:\n"
                                      "          - name: partner\n"
-                                     "            certificate_subjects: [\"CN=partner\"]\n"
+                                     "            clients: [10.0.0.0/8]\n"
                                      "            expires: 2030-01-01T00:00:00Z\n",
                                      ", client_certificate_tlv: 0xE0"),
                    "t.yaml");
@@ -140,24 +140,29 @@ TEST(ClientAuthConfigTest, EveryProblemIsNamedWithItsPosition) {
           "t.yaml:17:44: ca_file is only used with client_auth mode optional or require",
           "t.yaml:20:19: client_certificate_tlv needs upstream proxy_protocol v2 (the TLV travels "
           "in its header)",
-          "t.yaml:22:13: exception \"partner\" selects certificate_subjects, which needs "
-          "client_auth mode optional or require (a client shows no certificate otherwise)",
       }));
 }
 
-TEST(ClientAuthConfigTest, AnExceptionMaySelectOnlyByCertificateSubject) {
-  const ParseResult result = parse_config(
-      listener_with("    client_auth: {mode: optional, ca_file: ca.pem}\n"
-                    "    exceptions:\n"
-                    "      - name: partner\n"
-                    "        certificate_subjects: [\"CN=partner-a,O=Example\", \"CN=partner-b\"]\n"
-                    "        expires: 2030-01-01T00:00:00Z\n"),
-      "t.yaml");
-  ASSERT_TRUE(result.config) << testing::PrintToString(error_strings(result));
-  const auto& exception = result.config->listeners[0].exceptions.at(0);
-  EXPECT_EQ(exception.certificate_subjects,
-            (std::vector<std::string>{"CN=partner-a,O=Example", "CN=partner-b"}));
-  EXPECT_TRUE(exception.clients.empty());
+// Exceptions select from the ClientHello, before any certificate is asked for: a selector by
+// certificate subject would match every hello and exempt every client. An exception is scoped
+// to a certificate by a route whose client_auth allow list names it (README).
+TEST(ClientAuthConfigTest, AnExceptionCannotSelectByCertificateSubject) {
+  const ParseResult result =
+      parse_config(listener_with("    client_auth: {mode: optional, ca_file: ca.pem}\n"
+                                 "    exceptions:\n"
+                                 "      - name: partner\n"
+                                 "        certificate_subjects: [\"CN=partner-a,O=Example\"]\n"
+                                 "        expires: 2030-01-01T00:00:00Z\n"),
+                   "t.yaml");
+  EXPECT_FALSE(result.config);
+  EXPECT_EQ(error_strings(result),
+            (std::vector<std::string>{
+                "t.yaml:8:9: exception \"partner\" needs at least one selector: clients, "
+                "server_names or ja4",
+                "t.yaml:9:9: unknown key \"certificate_subjects\" in exception (expected one of: "
+                "name, clients, server_names, ja4, min_version, ciphers, expires, note, "
+                "unused_after)",
+            }));
 }
 
 TEST(ClientCertificateResultTest, SpelledAsTheMetricLabelsAndReadBack) {

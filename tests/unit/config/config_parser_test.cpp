@@ -968,7 +968,7 @@ INSTANTIATE_TEST_SUITE_P(
     testing::Values(
         ErrorCase{"NoSelector", with_exception("{name: a, expires: 2027-01-01T00:00:00Z}"),
                   "t.yaml:7:9: exception \"a\" needs at least one selector: clients, "
-                  "server_names, ja4 or certificate_subjects"},
+                  "server_names or ja4"},
         ErrorCase{"NoExpiry", with_exception("{name: a, clients: [10.0.0.0/8]}"),
                   "t.yaml:7:9: missing required key \"expires\" in exception"},
         ErrorCase{"BadExpiry",
