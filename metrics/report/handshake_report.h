@@ -82,7 +82,8 @@ struct ClientRow {
   DistinctValues fingerprints;
   DistinctValues listeners;
   DistinctValues routes;
-  DistinctValues failures;  // why its handshakes did not complete
+  DistinctValues failures;      // why its handshakes did not complete
+  DistinctValues certificates;  // subjects of the client certificates that verified
   /// Served today at least once: the floor would break it. Otherwise it already fails.
   bool would_break() const { return affected.would_break() > 0; }
 };

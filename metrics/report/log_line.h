@@ -40,6 +40,9 @@ struct HandshakeRecord {
   bool failed = false;
   /// Why it did not complete (the line's `failure`, from tlsfloor 0.2 on); empty otherwise.
   std::string failure;
+  /// The subject of the client certificate that verified (`client_certificate` with result
+  /// `verified`, under client_auth); empty otherwise.
+  std::string certificate_subject;
 };
 
 /// One line parsed: a record, or why the line is not one.
@@ -51,7 +54,8 @@ struct ParsedLine {
 /// Parses one handshake-log line (without its newline). Rejected, with a reason: text that is
 /// not one JSON object; a missing or mistyped key among time, listener, client, highest_offered,
 /// sni, ja4 (and route, when present, must be a string; offered_ciphers, when present, a list of
-/// four-hex-digit strings; decision, outcome and failure, when present, strings or null); a time
+/// four-hex-digit strings; decision, outcome and failure, when present, strings or null;
+/// client_certificate, when present, an object with string result and subject, or null); a time
 /// that is not RFC 3339; a client that
 /// is not an IP address; a highest_offered other than SSL3.0, TLS1.0 .. TLS1.3 or unknown. Values
 /// quoted in a reason are JSON-escaped and ASCII only, so a hostile log cannot send escape

@@ -101,6 +101,7 @@ std::string render_json(const HandshakeReport& report, const RenderOptions& opti
         row["sni"] = values_json(client.server_names);
         row["ja4"] = values_json(client.fingerprints);
         row["failures"] = values_json(client.failures);
+        row["certificates"] = values_json(client.certificates);
         return row;
       });
   auto& routes = document["routes"] = ordered_json::array();

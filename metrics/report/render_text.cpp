@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <cstdio>
 #include <string_view>
 #include <vector>
@@ -159,6 +160,12 @@ void write_clients(std::ostream& out, const HandshakeReport& report, std::string
   std::vector<Column> columns{{"CLIENT"}};
   add_affected_columns(report, columns);
   columns.insert(columns.end(), {{"LISTENERS"}, {"ROUTES"}, {"SNI"}, {"JA4"}, {"FAILURES"}});
+  // The client certificates' subjects, when the log names any (client_auth): a column that
+  // would be empty in every row is left out.
+  const bool certificates =
+      std::any_of(clients.begin(), clients.begin() + shown,
+                  [](const ClientRow* client) { return !client->certificates.kept().empty(); });
+  if (certificates) columns.push_back(Column{"CERTIFICATES"});
   std::vector<std::vector<std::string>> rows;
   for (std::size_t i = 0; i < shown; ++i) {
     const ClientRow& client = *clients[i];
@@ -170,6 +177,7 @@ void write_clients(std::ostream& out, const HandshakeReport& report, std::string
     cells.push_back(values_cell(client.server_names));
     cells.push_back(values_cell(client.fingerprints));
     cells.push_back(values_cell(client.failures));
+    if (certificates) cells.push_back(values_cell(client.certificates));
   }
   write_table(out, columns, rows);
 }
