@@ -2,23 +2,30 @@
 // every result with the alert the standard names, its count and its log line; the floors
 // deciding first; sessions that keep the verified identity and never cross client_auth; a CRL
 // changed under a running proxy refusing a revoked certificate, at a resumption too; the caps
-// on hostile chains; and the certificate subject as the per-client key.
+// on hostile chains; the PROXY v2 TLVs that pass the certificate on, decoded here and read by a
+// real HAProxy; real clients (openssl, curl, gnutls-cli, Python, Java) presenting certificates;
+// and the certificate subject as the per-client key.
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
 #include "tests/integration/proxy_config.h"
 #include "tests/support/admin_client.h"
+#include "tests/support/child_process.h"
 #include "tests/support/running_proxy.h"
 #include "tests/support/tcp_upstream.h"
 #include "tests/support/test_pki.h"
+#include "tests/support/third_party.h"
 #include "tests/support/tls_client.h"
 
 namespace tlsfloor::test {
@@ -408,6 +415,271 @@ TEST(ClientCertificateTest, HostileChainsAreRefusedAtTheCaps) {
                                     {{"result", "invalid"}}, 4),
             4);
   EXPECT_TRUE(attempt(proxy.port(), with_certificate(partner, TLS1_3_VERSION)).served);
+}
+
+// The TLVs of a PROXY version 2 header (after its 16-byte preamble and, over IPv4, 12 bytes of
+// addresses), top level, by type; and the sub-TLVs of PP2_TYPE_SSL after its client byte and
+// verify field.
+std::map<int, std::string> tlvs_of(const std::string& bytes, std::size_t from, std::size_t end) {
+  std::map<int, std::string> tlvs;
+  for (std::size_t at = from; at + 3 <= end;) {
+    const std::size_t length =
+        static_cast<std::uint8_t>(bytes[at + 1]) << 8 | static_cast<std::uint8_t>(bytes[at + 2]);
+    tlvs[static_cast<std::uint8_t>(bytes[at])] = bytes.substr(at + 3, length);
+    at += 3 + length;
+  }
+  return tlvs;
+}
+struct SslTlv {
+  int client = -1;
+  std::uint32_t verify = 0;
+  std::map<int, std::string> sub;
+  std::optional<std::string> der;  // the TLV client_certificate_tlv names
+};
+SslTlv ssl_tlv_of(const std::string& received) {
+  SslTlv result;
+  if (received.size() < 16 ||
+      received.compare(0, 12, std::string_view("\r\n\r\n\0\r\nQUIT\n", 12)) != 0)
+    return result;
+  const std::size_t end =
+      16 + (static_cast<std::uint8_t>(received[14]) << 8 | static_cast<std::uint8_t>(received[15]));
+  const auto top = tlvs_of(received, 28, std::min(end, received.size()));
+  if (top.count(0x20) == 0 || top.at(0x20).size() < 5) return result;
+  const std::string& ssl = top.at(0x20);
+  result.client = static_cast<std::uint8_t>(ssl[0]);
+  for (int i = 1; i < 5; ++i)
+    result.verify = result.verify << 8 | static_cast<std::uint8_t>(ssl[i]);
+  result.sub = tlvs_of(ssl, 5, ssl.size());
+  if (top.count(0xE1) != 0) result.der = top.at(0xE1);
+  return result;
+}
+
+// PROXY v2 to the upstream says what HAProxy's send-proxy-v2-ssl-cn says: a certificate in
+// the connection (a full handshake) and in the session (a resumption too), verify 0, the CN;
+// and the leaf's DER in the TLV client_certificate_tlv names. A client without one (optional)
+// gets none of them, and verify non-zero.
+TEST(ClientCertificateTest, ProxyV2PassesTheCertificateOn) {
+  Pki pki;
+  const PemFiles partner = pki.client("partner");
+  TcpUpstream upstream(UpstreamMode::greet_then_collect, "hello");
+  ListenerSpec spec;
+  spec.upstream_port = upstream.port();
+  spec.certificates = {pki.server};
+  spec.upstream_extra = "proxy_protocol: v2, client_certificate_tlv: \"0xE1\"";
+  spec.extra_yaml = client_auth_yaml(pki, "optional");
+  RunningProxy proxy(proxy_yaml({spec}));
+  const auto connect = [&](ClientOptions options, bool* resumed) {
+    TlsClient client(proxy.port(), options);
+    EXPECT_TRUE(client.handshake());
+    EXPECT_TRUE(client.write_all("x"));
+    // The session is taken once the answer has arrived (a TLS 1.3 ticket comes before it), not
+    // after the client's own close_notify.
+    EXPECT_EQ(client.read_exactly(5), "hello");
+    if (resumed != nullptr) *resumed = client.session_reused();
+    bssl::UniquePtr<SSL_SESSION> session = client.session();
+    client.finish_sending();
+    client.read_to_end();
+    return session;
+  };
+  // What the upstream read from the next connection, waited for one at a time so that the
+  // order is the clients'.
+  std::size_t connections = 0;
+  const auto next_header = [&] {
+    const auto received = upstream.wait_for_finished(++connections);
+    return received.size() == connections ? ssl_tlv_of(received.back()) : SslTlv{};
+  };
+  const std::string leaf_der = pem_to_der(contents_of(partner.cert_path));
+  for (const std::uint16_t version : {TLS1_2_VERSION, TLS1_3_VERSION}) {
+    SCOPED_TRACE(version);
+    ClientOptions options = with_certificate(partner, version);
+    const bssl::UniquePtr<SSL_SESSION> session = connect(options, nullptr);
+    ASSERT_TRUE(session);
+    SslTlv full = next_header();
+    EXPECT_EQ(full.client, 0x07) << "SSL | CERT_CONN | CERT_SESS";
+    EXPECT_EQ(full.verify, 0u);
+    EXPECT_EQ(full.sub[0x22], "partner");
+    EXPECT_EQ(full.sub[0x21], version == TLS1_3_VERSION ? "TLSv1.3" : "TLSv1.2");
+    EXPECT_EQ(full.der, leaf_der);
+    options.resume = session.get();
+    bool resumed = false;
+    connect(options, &resumed);
+    EXPECT_TRUE(resumed);
+    SslTlv again = next_header();
+    EXPECT_EQ(again.client, 0x05) << "SSL | CERT_SESS: the certificate came with the session";
+    EXPECT_EQ(again.verify, 0u);
+    EXPECT_EQ(again.sub[0x22], "partner");
+    EXPECT_EQ(again.der, leaf_der);
+  }
+  ClientOptions anonymous;
+  connect(anonymous, nullptr);
+  SslTlv none = next_header();
+  EXPECT_EQ(none.client, 0x01);
+  EXPECT_NE(none.verify, 0u);
+  EXPECT_EQ(none.sub.count(0x22), 0u);
+  EXPECT_FALSE(none.der.has_value());
+}
+
+// A real HAProxy as the upstream (Debian 12's 2.6, `accept-proxy`) reads the whole header,
+// certificate TLVs and the DER one included, and answers with the client and SNI it names.
+// (2.6 has no fetch for PP2_TYPE_SSL's sub-TLVs; those are decoded above.)
+TEST(ClientCertificateTest, HaproxyReadsTheHeaderWithTheCertificateTlvs) {
+  Pki pki;
+  const PemFiles partner = pki.client("partner");
+  const std::uint16_t haproxy_port = unused_port();
+  const auto haproxy =
+      start_haproxy(pki.dir, haproxy_port,
+                    "global\n  maxconn 100\ndefaults\n  mode http\n  timeout connect 5s\n"
+                    "  timeout client 30s\n  timeout server 30s\n"
+                    "frontend from_tlsfloor\n  bind 127.0.0.1:" +
+                        std::to_string(haproxy_port) +
+                        " accept-proxy\n"
+                        "  http-request return status 200 content-type text/plain lf-string "
+                        "\"src=%[src] authority=%[fc_pp_authority]\\n\"\n");
+  ASSERT_TRUE(wait_for_listener(haproxy_port)) << haproxy->output();
+  ListenerSpec spec;
+  spec.upstream_port = haproxy_port;
+  spec.certificates = {pki.server};
+  spec.upstream_extra = "proxy_protocol: v2, client_certificate_tlv: \"0xE1\"";
+  spec.extra_yaml = client_auth_yaml(pki, "require");
+  RunningProxy proxy(proxy_yaml({spec}));
+  for (const std::uint16_t version : {TLS1_2_VERSION, TLS1_3_VERSION}) {
+    SCOPED_TRACE(version);
+    ClientOptions options = with_certificate(partner, version);
+    options.source = "127.0.0.5";
+    options.server_name = "localhost";
+    TlsClient client(proxy.port(), options);
+    ASSERT_TRUE(client.handshake());
+    ASSERT_TRUE(client.write_all("GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"));
+    const std::string answer = client.read_to_end();
+    EXPECT_NE(answer.find("HTTP/1.1 200"), std::string::npos) << answer << haproxy->output();
+    EXPECT_NE(answer.find("src=127.0.0.5 authority=localhost\n"), std::string::npos) << answer;
+  }
+}
+
+// Real clients with the certificates the test makes: openssl s_client, curl, gnutls-cli,
+// Python's ssl module and Java (a PKCS#12 keystore) each get in with the partner's certificate
+// (sending the intermediate with it) and read the upstream's answer; each is refused without one.
+// Counted by result.
+TEST(ClientCertificateTest, RealClientsPresentTheirCertificates) {
+  Pki pki;
+  const PemFiles partner = pki.client("partner");
+  const std::string answer =
+      "HTTP/1.1 200 OK\r\nContent-Length: 12\r\nConnection: close\r\n\r\n"
+      "tlsfloor-ok\n";
+  TcpUpstream upstream(UpstreamMode::greet_then_collect, answer);
+  ListenerSpec spec;
+  spec.upstream_port = upstream.port();
+  spec.certificates = {pki.server};
+  spec.extra_yaml = client_auth_yaml(pki, "require");
+  RunningProxy proxy(proxy_yaml({spec}));
+  const std::string port = std::to_string(proxy.port());
+  const std::string address = "127.0.0.1:" + port;
+  const std::string python =
+      "import socket, ssl, sys\n"
+      "context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)\n"
+      "context.check_hostname = False\n"
+      "context.verify_mode = ssl.CERT_NONE\n"
+      "if len(sys.argv) > 2: context.load_cert_chain(sys.argv[2], sys.argv[3])\n"
+      "with socket.create_connection(('127.0.0.1', int(sys.argv[1]))) as raw:\n"
+      "    with context.wrap_socket(raw, server_hostname='localhost') as tls:\n"
+      "        tls.sendall(b'GET / HTTP/1.1\\r\\nHost: localhost\\r\\n\\r\\n')\n"
+      "        data = b''\n"
+      "        while True:\n"
+      "            chunk = tls.recv(4096)\n"
+      "            if not chunk: break\n"
+      "            data += chunk\n"
+      "        print(data.decode())\n";
+  const std::string script = pki.dir.write("client.py", python);
+  // Java reads its certificate from a PKCS#12 keystore (the leaf, the intermediate and the key),
+  // as a Java client is given one.
+  const std::string java =
+      "import javax.net.ssl.*;\n"
+      "import java.io.*;\n"
+      "import java.security.KeyStore;\n"
+      "import java.security.cert.X509Certificate;\n"
+      "public class Client {\n"
+      "  public static void main(String[] args) throws Exception {\n"
+      "    KeyManager[] keys = null;\n"
+      "    if (args.length > 1) {\n"
+      "      KeyStore store = KeyStore.getInstance(\"PKCS12\");\n"
+      "      try (InputStream in = new FileInputStream(args[1])) {\n"
+      "        store.load(in, \"changeit\".toCharArray());\n"
+      "      }\n"
+      "      KeyManagerFactory factory =\n"
+      "          KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());\n"
+      "      factory.init(store, \"changeit\".toCharArray());\n"
+      "      keys = factory.getKeyManagers();\n"
+      "    }\n"
+      "    TrustManager[] any = {new X509TrustManager() {\n"
+      "      public void checkClientTrusted(X509Certificate[] c, String t) {}\n"
+      "      public void checkServerTrusted(X509Certificate[] c, String t) {}\n"
+      "      public X509Certificate[] getAcceptedIssuers() { return new X509Certificate[0]; }\n"
+      "    }};\n"
+      "    SSLContext context = SSLContext.getInstance(\"TLS\");\n"
+      "    context.init(keys, any, null);\n"
+      "    try (SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket(\n"
+      "             \"127.0.0.1\", Integer.parseInt(args[0]))) {\n"
+      "      OutputStream out = socket.getOutputStream();\n"
+      "      out.write(\"GET / HTTP/1.1\\r\\nHost: localhost\\r\\n\\r\\n\".getBytes());\n"
+      "      out.flush();\n"
+      "      System.out.print(new String(socket.getInputStream().readAllBytes()));\n"
+      "    }\n"
+      "  }\n"
+      "}\n";
+  const std::string java_source = pki.dir.write("Client.java", java);
+  const std::string keystore = (pki.dir.path() / "partner.p12").string();
+  const CommandResult exported =
+      run_command({"openssl", "pkcs12", "-export", "-in", partner.cert_path, "-inkey",
+                   partner.key_path, "-out", keystore, "-passout", "pass:changeit"});
+  ASSERT_EQ(exported.exit_code, 0) << exported.output;
+  struct Client {
+    const char* name;
+    std::vector<std::string> with_certificate;
+    std::vector<std::string> without;
+  };
+  const std::vector<Client> clients{
+      {"openssl",
+       {"openssl", "s_client", "-connect", address, "-servername", "localhost", "-quiet", "-cert",
+        partner.cert_path, "-key", partner.key_path, "-cert_chain", partner.cert_path},
+       {"openssl", "s_client", "-connect", address, "-servername", "localhost", "-quiet",
+        "-tls1_2"}},
+      {"curl",
+       {"curl", "--silent", "--show-error", "--insecure", "--cert", partner.cert_path, "--key",
+        partner.key_path, "https://localhost:" + port + "/"},
+       {"curl", "--silent", "--show-error", "--insecure", "https://localhost:" + port + "/"}},
+      {"gnutls-cli",
+       {"gnutls-cli", "--insecure", "--x509certfile", partner.cert_path, "--x509keyfile",
+        partner.key_path, "--port", port, "localhost"},
+       {"gnutls-cli", "--insecure", "--port", port, "--priority", "NORMAL:-VERS-TLS1.3",
+        "localhost"}},
+      {"python",
+       {"python3", script, port, partner.cert_path, partner.key_path},
+       {"python3", script, port}},
+      {"java", {"java", java_source, port, keystore}, {"java", java_source, port}},
+  };
+  int served = 0;
+  for (const Client& client : clients) {
+    SCOPED_TRACE(client.name);
+    {
+      // Interactive clients (s_client, gnutls-cli) stop at the end of their input, perhaps
+      // before the answer arrives: they are given input that stays open until they print it.
+      ChildProcess process(client.with_certificate);
+      const std::string line = process.wait_for_line("tlsfloor-ok");
+      EXPECT_NE(line, "") << process.output();
+      served += line.empty() ? 0 : 1;
+    }
+    EXPECT_EQ(proxy.metric_eventually("tlsfloor_client_certificate_handshakes_total",
+                                      {{"result", "verified"}}, served),
+              served);
+    const CommandResult refused = run_command(client.without);
+    EXPECT_EQ(refused.output.find("tlsfloor-ok"), std::string::npos) << refused.output;
+  }
+  EXPECT_EQ(served, 5);
+  EXPECT_EQ(proxy.metric_eventually("tlsfloor_client_certificate_handshakes_total",
+                                    {{"result", "absent"}}, 5),
+            5);
+  EXPECT_EQ(proxy.metric("tlsfloor_client_certificate_handshakes_total", {{"result", "untrusted"}}),
+            0);
 }
 
 // legacy_clients.key: certificate: one partner behind several addresses is one row of
