@@ -25,6 +25,18 @@ std::string_view to_string(RejectStyle style) {
   return style == RejectStyle::http ? "http" : "alert";
 }
 
+std::string_view to_string(ClientAuthMode mode) {
+  switch (mode) {
+    case ClientAuthMode::none:
+      return "none";
+    case ClientAuthMode::optional:
+      return "optional";
+    case ClientAuthMode::require:
+      return "require";
+  }
+  return "none";
+}
+
 std::vector<std::string> Config::reloadable_files() const {
   std::vector<std::string> files;
   const auto add_settings = [&files](const RouteSettings& settings) {
@@ -32,6 +44,8 @@ std::vector<std::string> Config::reloadable_files() const {
       files.push_back(certificate.cert_path);
       if (!certificate.keyserver) files.push_back(certificate.key_path);
     }
+    if (!settings.client_auth.ca_file.empty()) files.push_back(settings.client_auth.ca_file);
+    if (!settings.client_auth.crl_file.empty()) files.push_back(settings.client_auth.crl_file);
     if (const auto& tls = settings.upstream.tls) {
       if (!tls->ca_file.empty()) files.push_back(tls->ca_file);
       if (tls->client_certificate) {

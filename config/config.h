@@ -1,8 +1,10 @@
 #pragma once
 // The whole configuration as plain values. Nothing outside config/ sees YAML types: the parser
 // turns a file into these structs once, and the server works from an immutable snapshot of them.
+#include <array>
 #include <chrono>
 #include <memory>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -115,6 +117,9 @@ struct UpstreamConfig {
   /// tlsfloor's own (JA4 and decision) as TLVs; v2-addresses: binary without TLVs (28 bytes,
   /// for receivers that read at most 107 bytes of header, such as nginx 1.22's stream module).
   UpstreamProxyProtocol proxy_protocol = UpstreamProxyProtocol::none;
+  /// With proxy_protocol v2 and client_auth: the TLV type (0xE1-0xEF) that carries the client's
+  /// verified certificate in DER, as HAProxy's set-proxy-v2-tlv-fmt can; 0: not sent.
+  std::uint8_t client_certificate_tlv = 0;
   /// Absent: plain TCP to the upstream.
   std::optional<UpstreamTlsConfig> tls;
 };
@@ -219,6 +224,35 @@ struct ExceptionConfig {
   SourceMark where;
 };
 
+/// Whether clients are asked for a certificate (client_auth). Default none: no certificate is
+/// asked for. optional: asked for; a client that presents none is let in, one that presents a
+/// certificate that does not verify is refused. require: a client without a valid one is refused.
+enum class ClientAuthMode { none, optional, require };
+std::string_view to_string(ClientAuthMode mode);
+
+/// Client certificates of a listener or route (client_auth). A route's section replaces its
+/// listener's whole.
+struct ClientAuthConfig {
+  ClientAuthMode mode = ClientAuthMode::none;
+  /// PEM certificates of the CAs client certificates must chain to (required unless none).
+  std::string ca_file;
+  /// PEM CRLs of those CAs; empty: no revocation check. Reloaded when it changes, like the
+  /// certificates (certificate_reload).
+  std::string crl_file;
+  /// The most intermediate CA certificates between a client's certificate and a CA of ca_file.
+  unsigned verify_depth = 3;
+  /// The allow list: empty lets in every certificate that verifies; otherwise a verified
+  /// certificate must match at least one entry of any of the three lists.
+  std::vector<std::string> subjects;  // the whole subject, RFC 2253 ("CN=a,O=Example")
+  std::vector<std::string> sans;      // a DNS name, e-mail address, URI or IP address, exactly
+  std::vector<std::array<std::uint8_t, 32>> spki_sha256;  // SHA-256 of the SubjectPublicKeyInfo
+  SourceMark where;                                       // the mapping
+  SourceMark ca_file_where;
+  SourceMark crl_file_where;
+  bool enabled() const { return mode != ClientAuthMode::none; }
+  friend bool operator==(const ClientAuthConfig&, const ClientAuthConfig&) = default;
+};
+
 struct TimeoutsConfig {
   Duration handshake = std::chrono::seconds(10);
   Duration idle = std::chrono::seconds(300);
@@ -233,8 +267,13 @@ struct AccessLogConfig {
   SourceMark where;  // the path value, for errors opening the file
 };
 
+/// What names a client in the per-client views: its address (masked to the prefixes below), or
+/// the subject of the verified client certificate it presented, falling back to its address.
+enum class ClientKeyKind { address, certificate };
+
 /// Per-client accounting of legacy handshakes (one table per listener).
 struct LegacyClientsConfig {
+  ClientKeyKind key = ClientKeyKind::address;
   /// Clients are source addresses masked to these prefixes: /24 or /64 counts a network as one.
   unsigned ipv4_prefix = 32;
   unsigned ipv6_prefix = 128;
@@ -258,6 +297,8 @@ struct RouteSettings {
   std::optional<AccessLogConfig> access_log;
   /// In file order: the first matching, unexpired one applies.
   std::vector<ExceptionConfig> exceptions;
+  /// Client certificates: none asked for unless written.
+  ClientAuthConfig client_auth;
 };
 
 /// One hostname-based route of a listener: what the route does not set is its listener's.
@@ -373,8 +414,8 @@ struct Config {
   std::optional<KeyServerClientConfig> keyserver;
 
   /// Every file whose change certificate_reload picks up: certificates and keys (listeners'
-  /// and routes'), upstream.tls CA files and client certificates, the session-ticket keys
-  /// file, the owners file. Sorted, each once.
+  /// and routes'), upstream.tls CA files and client certificates, client_auth CA and CRL files,
+  /// the session-ticket keys file, the owners file. Sorted, each once.
   std::vector<std::string> reloadable_files() const;
 
   /// The handshake log that applies to a listener or route, if any.

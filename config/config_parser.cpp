@@ -76,24 +76,30 @@ constexpr std::string_view kCertificateReloadKeys[] = {"interval"};
 constexpr std::string_view kAdminKeys[] = {"listen", "server_names", "token_file",
                                            "reloads_per_minute", "max_connections"};
 constexpr std::string_view kListenerKeys[] = {
-    "name",     "listen",     "upstream",   "certificates", "tls",    "enforcement",
-    "timeouts", "access_log", "exceptions", "limits",       "routes", "proxy_protocol"};
+    "name",        "listen",         "upstream",   "certificates", "tls",
+    "enforcement", "timeouts",       "access_log", "exceptions",   "limits",
+    "routes",      "proxy_protocol", "client_auth"};
 constexpr std::string_view kProxyProtocolKeys[] = {"trusted", "timeout"};
-constexpr std::string_view kRouteKeys[] = {"name",         "server_names", "upstream",
-                                           "certificates", "tls",          "enforcement",
-                                           "timeouts",     "access_log",   "exceptions"};
+constexpr std::string_view kRouteKeys[] = {"name",       "server_names", "upstream", "certificates",
+                                           "tls",        "enforcement",  "timeouts", "access_log",
+                                           "exceptions", "client_auth"};
 constexpr std::string_view kExceptionKeys[] = {"name",    "clients",     "server_names",
                                                "ja4",     "min_version", "ciphers",
                                                "expires", "note",        "unused_after"};
+constexpr std::string_view kClientAuthKeys[] = {"mode", "ca_file", "crl_file", "verify_depth",
+                                                "allow"};
+constexpr std::string_view kClientAuthAllowKeys[] = {"subjects", "sans", "spki_sha256"};
+// Beyond this a chain is a denial of service, not a PKI (see proxy/tls/client_auth.h).
+constexpr unsigned kMaxVerifyDepth = 8;
 constexpr std::string_view kBrownoutKeys[] = {"windows", "every", "fraction"};
 constexpr std::string_view kWindowKeys[] = {"start", "end"};
 constexpr std::string_view kEveryKeys[] = {"period", "duration"};
 constexpr std::string_view kHttpRefusalKeys[] = {"status", "body"};
 constexpr std::string_view kLegacyClientsKeys[] = {"ipv4_prefix", "ipv6_prefix", "top_k",
-                                                   "metrics_top_n"};
+                                                   "metrics_top_n", "key"};
 constexpr std::string_view kAccessLogKeys[] = {"path", "legacy_only", "follow_symlinks"};
-constexpr std::string_view kUpstreamKeys[] = {"address", "connect_timeout", "proxy_protocol",
-                                              "tls"};
+constexpr std::string_view kUpstreamKeys[] = {"address", "connect_timeout", "proxy_protocol", "tls",
+                                              "client_certificate_tlv"};
 constexpr std::string_view kUpstreamTlsKeys[] = {"server_name", "ca_file",     "verify",
                                                  "min_version", "max_version", "cert",
                                                  "key",         "alpn",        "ciphers"};
@@ -355,6 +361,26 @@ std::string canonical_address(const Endpoint& endpoint) {
 }
 
 // A value with the position its errors point at and the key it was found under.
+// An SPKI pin: 64 hex digits, or base64 as HPKP's pin-sha256 and Envoy's verify_certificate_spki
+// write it.
+std::optional<std::array<std::uint8_t, 32>> parse_spki_pin(std::string_view text) {
+  std::array<std::uint8_t, 32> pin{};
+  if (text.size() == 64) {
+    for (std::size_t i = 0; i < 32; ++i) {
+      unsigned byte = 0;
+      const auto [end, ec] =
+          std::from_chars(text.data() + 2 * i, text.data() + 2 * i + 2, byte, 16);
+      if (ec != std::errc{} || end != text.data() + 2 * i + 2) return std::nullopt;
+      pin[i] = static_cast<std::uint8_t>(byte);
+    }
+    return pin;
+  }
+  const auto decoded = decode_base64(text);
+  if (!decoded || decoded->size() != pin.size()) return std::nullopt;
+  std::copy(decoded->begin(), decoded->end(), pin.begin());
+  return pin;
+}
+
 struct Value {
   YAML::Node node;
   SourceMark where;
@@ -480,6 +506,7 @@ class Parser {
     result.certificates = std::move(all_certificates_);
     result.upstream_tls = std::move(all_upstream_tls_);
     result.cipher_lists = std::move(all_cipher_lists_);
+    result.client_auth = std::move(all_client_auth_);
     if (errors_.empty()) {
       result.warnings = shared_upstream_warnings(config);
       for (ConfigError& warning : unverified_upstream_warnings(config)) {
@@ -993,9 +1020,140 @@ class Parser {
     if (const Value* access_log = fields.find("access_log")) {
       settings.access_log = read_access_log(*access_log);
     }
+    if (const Value* client_auth = fields.find("client_auth")) {
+      settings.client_auth = read_client_auth(*client_auth);
+    }
     if (const Value* exceptions = fields.find("exceptions")) {
       settings.exceptions.clear();
       read_exceptions(*exceptions, settings);
+    }
+    check_client_certificate_settings(fields, settings);
+  }
+
+  // --- client certificates -------------------------------------------------------------------
+
+  // A route's section replaces its listener's whole: a CA bundle kept from the listener beside
+  // a route's own allow list would be a policy nobody wrote.
+  ClientAuthConfig read_client_auth(const Value& value) {
+    ClientAuthConfig auth;
+    auth.where = value.where;
+    auth.ca_file_where = value.where;
+    auth.crl_file_where = value.where;
+    const std::optional<Fields> fields = read_map(value, "client_auth", kClientAuthKeys);
+    if (!fields) return auth;
+    const Value* mode = require(*fields, "mode");
+    bool mode_read = false;
+    if (mode != nullptr) {
+      if (const auto text = read_string(*mode)) {
+        mode_read = true;
+        if (*text == "none") {
+          auth.mode = ClientAuthMode::none;
+        } else if (*text == "optional") {
+          auth.mode = ClientAuthMode::optional;
+        } else if (*text == "require") {
+          auth.mode = ClientAuthMode::require;
+        } else {
+          mode_read = false;
+          error(mode->where, "invalid client_auth mode " + quoted(*text) +
+                                 " (expected one of: none, optional, require)");
+        }
+      }
+    }
+    const Value* ca_file = fields->find("ca_file");
+    if (ca_file != nullptr) {
+      if (auto path = read_path(*ca_file)) {
+        auth.ca_file = *path;
+        auth.ca_file_where = ca_file->where;
+      }
+    }
+    if (const Value* crl_file = fields->find("crl_file")) {
+      if (auto path = read_path(*crl_file)) {
+        auth.crl_file = *path;
+        auth.crl_file_where = crl_file->where;
+      }
+    }
+    if (const Value* depth = fields->find("verify_depth")) {
+      if (auto count = read_unsigned(*depth, 0, kMaxVerifyDepth,
+                                     "; intermediate CAs between a client and ca_file")) {
+        auth.verify_depth = *count;
+      }
+    }
+    if (const Value* allow = fields->find("allow")) read_client_auth_allow(*allow, auth);
+    if (!mode_read) {
+      // Said once, at the mode: the other keys cannot be judged without it.
+    } else if (auth.mode == ClientAuthMode::none) {
+      // Written but unused would let an operator believe certificates are checked.
+      for (const char* key : {"ca_file", "crl_file", "verify_depth", "allow"}) {
+        if (const Value* unused = fields->find(key)) {
+          error(unused->where,
+                std::string(key) + " is only used with client_auth mode optional or require");
+        }
+      }
+    } else if (ca_file == nullptr) {
+      error(fields->where, "client_auth mode " + std::string(to_string(auth.mode)) +
+                               " needs ca_file (the CAs client certificates must chain to)");
+    } else if (!auth.ca_file.empty()) {
+      all_client_auth_.push_back(auth);  // checked by the TLS layer, also when other keys fail
+    }
+    return auth;
+  }
+
+  void read_client_auth_allow(const Value& value, ClientAuthConfig& auth) {
+    const std::optional<Fields> fields = read_map(value, "allow", kClientAuthAllowKeys);
+    if (!fields) return;
+    if (fields->values.empty()) {
+      error(value.where,
+            "allow must list subjects, sans or spki_sha256 (leave it out to let in "
+            "every certificate that verifies)");
+    }
+    const auto read_texts = [&](const char* key, std::vector<std::string>& out) {
+      const Value* list = fields->find(key);
+      if (list == nullptr) return;
+      const std::vector<Value> entries = read_list(*list);
+      if (list->node.IsSequence() && entries.empty()) {
+        error(list->where, std::string(key) + " must not be empty");
+      }
+      for (const Value& entry : entries) {
+        const auto text = read_string(entry);
+        if (!text) continue;
+        if (text->empty()) {
+          error(entry.where, std::string(key) + " entries must not be empty");
+          continue;
+        }
+        out.push_back(*text);
+      }
+    };
+    read_texts("subjects", auth.subjects);
+    read_texts("sans", auth.sans);
+    if (const Value* list = fields->find("spki_sha256")) {
+      const std::vector<Value> entries = read_list(*list);
+      if (list->node.IsSequence() && entries.empty())
+        error(list->where, "spki_sha256 must not be empty");
+      for (const Value& entry : entries) {
+        const auto text = read_string(entry);
+        if (!text) continue;
+        if (auto pin = parse_spki_pin(*text)) {
+          auth.spki_sha256.push_back(*pin);
+        } else {
+          error(entry.where, "invalid spki_sha256 " + quoted(*text) +
+                                 " (expected 64 hex digits or 44 characters of base64: the "
+                                 "SHA-256 of the certificate's SubjectPublicKeyInfo)");
+        }
+      }
+    }
+  }
+
+  // What needs proxy_protocol v2: the certificate TLV to the upstream. Judged on the settings
+  // as read, the listener's inherited by a route included. (Exceptions select from the hello
+  // alone, before any certificate is asked for: one is scoped to a certificate subject by a
+  // route whose client_auth allow list names it.)
+  void check_client_certificate_settings(const Fields& fields, const RouteSettings& settings) {
+    if (settings.upstream.client_certificate_tlv != 0 &&
+        settings.upstream.proxy_protocol != UpstreamProxyProtocol::v2) {
+      const Value* upstream = fields.find("upstream");
+      error(upstream != nullptr ? upstream->where : fields.where,
+            "client_certificate_tlv needs upstream proxy_protocol v2 (the TLV travels in its "
+            "header)");
     }
   }
 
@@ -1144,6 +1302,21 @@ class Parser {
       }
     }
     if (const Value* tls = fields->find("tls")) read_upstream_tls(*tls, upstream.tls);
+    if (const Value* tlv = fields->find("client_certificate_tlv")) {
+      if (const auto text = read_string(*tlv, "a TLV type")) {
+        // The application range of the PROXY protocol, less tlsfloor's own 0xE0.
+        unsigned type = 0;
+        const bool hex = text->size() == 4 && (text->starts_with("0x") || text->starts_with("0X"));
+        const auto [end, ec] = std::from_chars(text->data() + (hex ? 2 : 0),
+                                               text->data() + text->size(), type, hex ? 16 : 10);
+        if (ec != std::errc{} || end != text->data() + text->size() || type < 0xE1 || type > 0xEF) {
+          error(tlv->where, "invalid client_certificate_tlv " + quoted(*text) +
+                                " (expected a TLV type from 0xE1 to 0xEF; 0xE0 is tlsfloor's own)");
+        } else {
+          upstream.client_certificate_tlv = static_cast<std::uint8_t>(type);
+        }
+      }
+    }
   }
 
   // A route's mapping changes its listener's key by key (a route may name another server_name).
@@ -1720,6 +1893,18 @@ class Parser {
     if (const Value* prefix = fields->find("ipv6_prefix")) {
       if (auto bits = read_unsigned(*prefix, 0, 128)) legacy_clients.ipv6_prefix = *bits;
     }
+    if (const Value* key = fields->find("key")) {
+      if (const auto text = read_string(*key)) {
+        if (*text == "address") {
+          legacy_clients.key = ClientKeyKind::address;
+        } else if (*text == "certificate") {
+          legacy_clients.key = ClientKeyKind::certificate;
+        } else {
+          error(key->where,
+                "invalid key " + quoted(*text) + " (expected one of: address, certificate)");
+        }
+      }
+    }
     const Value* top_k = fields->find("top_k");
     if (top_k) {
       if (auto count = read_unsigned(*top_k, 0, kMaxTopK)) legacy_clients.top_k = *count;
@@ -1796,6 +1981,7 @@ class Parser {
   std::vector<SourceMark> keyserver_certificates_;  // entries with keyserver: true
   std::vector<UpstreamTlsConfig> all_upstream_tls_;
   std::vector<CipherList> all_cipher_lists_;
+  std::vector<ClientAuthConfig> all_client_auth_;
 };
 
 }  // namespace

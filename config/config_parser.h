@@ -24,6 +24,8 @@ struct ParseResult {
   /// Likewise every cipher list written (tls.ciphers, tls.legacy_ciphers, an exception's
   /// ciphers), whose names the TLS layer checks.
   std::vector<CipherList> cipher_lists;
+  /// Likewise every client_auth section that names a ca_file (its CA and CRL files).
+  std::vector<ClientAuthConfig> client_auth;
 };
 
 /// Sorts errors by position (file order), keeping the order of errors at the same position.

@@ -14,17 +14,17 @@ std::vector<LegacyClientSeries::Sample> LegacyClientSeries::update(
 
   // Clients shown last time and still tracked as the same entry keep their baseline.
   const std::size_t count = std::min(top_n, contents.clients.size());
-  std::map<config::AddressPrefix, Shown> shown;
+  std::map<std::string, Shown> shown;
   Counts attributed;  // what the series of shown clients hold
   for (std::size_t i = 0; i < count; ++i) {
     const auto& client = contents.clients[i];
-    const auto previous = shown_.find(client.client);
+    const auto previous = shown_.find(client_label(client));
     if (previous == shown_.end() || previous->second.entry_id != client.entry_id) continue;
     for (const auto& [key, n] : client.by_version_decision) {
       const auto base = previous->second.baseline.find(key);
       attributed[key] += n - (base == previous->second.baseline.end() ? 0 : base->second);
     }
-    shown.emplace(client.client, std::move(previous->second));
+    shown.emplace(client_label(client), std::move(previous->second));
   }
   // Handshakes recorded since the last update that no shown client claims yet: never published
   // in `other`, so newly shown clients may take them (heaviest first) without `other` falling.
@@ -36,7 +36,7 @@ std::vector<LegacyClientSeries::Sample> LegacyClientSeries::update(
   }
   for (std::size_t i = 0; i < count; ++i) {
     const auto& client = contents.clients[i];
-    if (shown.contains(client.client)) continue;
+    if (shown.contains(client_label(client))) continue;
     Shown entry{client.entry_id, client.by_version_decision};
     for (auto& [key, base] : entry.baseline) {
       const std::uint64_t claimed = std::min(base, unpublished[key]);
@@ -44,15 +44,15 @@ std::vector<LegacyClientSeries::Sample> LegacyClientSeries::update(
       attributed[key] += claimed;
       base -= claimed;
     }
-    shown.emplace(client.client, std::move(entry));
+    shown.emplace(client_label(client), std::move(entry));
   }
   shown_ = std::move(shown);
 
   std::vector<Sample> samples;
   for (std::size_t i = 0; i < count; ++i) {
     const auto& client = contents.clients[i];
-    const Shown& entry = shown_.at(client.client);
-    const std::string label = to_string(client.client);
+    const std::string label = client_label(client);
+    const Shown& entry = shown_.at(label);
     for (const auto& [key, n] : client.by_version_decision) {
       // Every combination the client has, even at 0: a series that first appears above 0
       // loses its first step in rate() and increase().

@@ -28,7 +28,7 @@ namespace tlsfloor::metrics {
 class LegacyClientSeries {
  public:
   struct Sample {
-    std::string client;  // to_string(config::AddressPrefix), or "other"
+    std::string client;  // client_label(): the address or certificate subject, or "other"
     std::uint16_t version_wire = 0;
     LegacyDecision decision = LegacyDecision::would_reject;
     std::uint64_t value = 0;
@@ -46,8 +46,8 @@ class LegacyClientSeries {
     std::uint64_t entry_id = 0;
     Counts baseline;  // the client's exact counts when it entered the top N
   };
-  std::map<config::AddressPrefix, Shown> shown_;
-  Counts published_other_;  // the `other` values of the last update
+  std::map<std::string, Shown> shown_;  // by client_label()
+  Counts published_other_;              // the `other` values of the last update
 };
 
 }  // namespace tlsfloor::metrics

@@ -29,7 +29,9 @@ void LegacyClientTracker::record(const Observation& observation) noexcept {
     count(other_, observation);
     return;
   }
-  auto it = clients_.find(observation.client);
+  Key key{std::string(config::utf8_prefix(observation.subject)),
+          observation.subject.empty() ? observation.client : config::AddressPrefix{}};
+  auto it = clients_.find(key);
   if (it == clients_.end()) {
     // Space-Saving: the newcomer takes the minimum's place and inherits its count as error.
     std::uint64_t inherited = 0;
@@ -37,13 +39,14 @@ void LegacyClientTracker::record(const Observation& observation) noexcept {
       inherited = by_count_.begin()->first;
       evict_minimum();
     }
-    it = clients_.emplace(observation.client, Entry{}).first;
+    it = clients_.emplace(key, Entry{}).first;
     Entry& entry = it->second;
-    entry.stats.client = observation.client;
+    entry.stats.client = key.second;
+    entry.stats.subject = key.first;
     entry.stats.entry_id = next_entry_id_++;
     entry.stats.count = inherited;
     entry.stats.error = inherited;
-    entry.by_count = by_count_.emplace(inherited, observation.client);
+    entry.by_count = by_count_.emplace(inherited, std::move(key));
   }
   Entry& entry = it->second;
   describe(entry.stats, observation);
@@ -97,6 +100,18 @@ void LegacyClientTracker::describe(ClientStats& stats, const Observation& observ
   if (!observation.certificate.empty() && latest) {
     stats.last_certificate.assign(config::utf8_prefix(observation.certificate));
   }
+  if (observation.certificate_seen != nullptr && latest) {
+    const CertificateSeen& seen = *observation.certificate_seen;
+    stats.last_client_certificate = CertificateSeen{std::string(config::utf8_prefix(seen.subject)),
+                                                    std::string(config::utf8_prefix(seen.issuer)),
+                                                    std::string(config::utf8_prefix(seen.serial)),
+                                                    std::string(config::utf8_prefix(seen.sha256)),
+                                                    seen.not_after,
+                                                    std::string(config::utf8_prefix(seen.result))};
+  }
+  if (!stats.subject.empty()) {
+    add_bounded(stats.addresses, to_string(observation.client), options_.max_addresses);
+  }
   add_bounded(stats.server_names, observation.server_name, options_.max_server_names);
   add_bounded(stats.fingerprints, observation.ja4, options_.max_fingerprints);
   add_bounded(stats.routes, observation.route, options_.max_routes);
@@ -134,8 +149,8 @@ LegacyClientTracker::Contents LegacyClientTracker::contents() const {
   // Sorted outside the lock: record() waits only for the copies.
   std::sort(result.clients.begin(), result.clients.end(),
             [](const ClientStats& a, const ClientStats& b) {
-              return std::tie(b.count, a.first_seen, a.client) <
-                     std::tie(a.count, b.first_seen, b.client);
+              return std::tie(b.count, a.first_seen, a.subject, a.client) <
+                     std::tie(a.count, b.first_seen, b.subject, b.client);
             });
   return result;
 }
@@ -157,6 +172,10 @@ std::size_t LegacyClientTracker::tracked() const {
 std::uint64_t LegacyClientTracker::total() const {
   const std::lock_guard lock(mutex_);
   return total_;
+}
+
+std::string client_label(const LegacyClientTracker::ClientStats& stats) {
+  return stats.subject.empty() ? to_string(stats.client) : stats.subject;
 }
 
 }  // namespace tlsfloor::metrics

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -47,6 +48,8 @@ class LegacyClientTracker {
     std::size_t max_families = 8;
     /// Distinct owners kept per client (one address behind a NAT may serve several teams).
     std::size_t max_owners = 4;
+    /// Addresses kept per client keyed by certificate subject: the first ones seen.
+    std::size_t max_addresses = 8;
     /// Distinct handshake failure reasons counted per client: the first ones seen; the rest
     /// are counted as "other".
     std::size_t max_failures = 8;
@@ -57,8 +60,24 @@ class LegacyClientTracker {
 
   /// One legacy handshake. The string views are copied if kept; they need only outlive
   /// the call to record(). An empty string means "not known" and is not recorded.
+  /// A verified client certificate, as the per-client views show it (each text cut to
+  /// config::kMaxClientText bytes when kept).
+  struct CertificateSeen {
+    std::string subject;
+    std::string issuer;
+    std::string serial;
+    std::string sha256;
+    TimePoint not_after{};
+    std::string result;  // config::ClientCertificateResult's spelling
+  };
+
   struct Observation {
     config::AddressPrefix client;
+    /// legacy_clients.key: certificate: the subject of the client's verified certificate, which
+    /// then names the client instead of `client` (empty: keyed by `client`, the fallback).
+    std::string_view subject;
+    /// The client certificate of the handshake, when the route asked for one and it verified.
+    const CertificateSeen* certificate_seen = nullptr;
     /// The version the decision was about (as in tlsfloor_legacy_handshakes_total). Codes
     /// other than SSL 3.0 .. TLS 1.3 (0x0300 .. 0x0304) are counted as 0, "unknown", so that
     /// a client cannot grow its entry by inventing versions.
@@ -85,6 +104,12 @@ class LegacyClientTracker {
 
   struct ClientStats {
     config::AddressPrefix client;
+    /// Non-empty: the client is this certificate subject (legacy_clients.key: certificate), and
+    /// `client` is unset; `addresses` lists the first ones it came from.
+    std::string subject;
+    std::vector<std::string> addresses;
+    /// The verified client certificate of its latest handshake that had one.
+    std::optional<CertificateSeen> last_client_certificate;
     /// Names this tracking period: a client evicted and tracked again gets a new id, and its
     /// exact counts restart. Lets a consumer of successive snapshots tell the two apart.
     std::uint64_t entry_id = 0;
@@ -164,9 +189,11 @@ class LegacyClientTracker {
   std::uint64_t total() const;
 
  private:
+  // A certificate subject (when keyed so), else the address.
+  using Key = std::pair<std::string, config::AddressPrefix>;
   struct Entry {
     ClientStats stats;
-    std::multimap<std::uint64_t, config::AddressPrefix>::iterator by_count;
+    std::multimap<std::uint64_t, Key>::iterator by_count;
   };
 
   // Folds the entry with the smallest count into other_ and removes it.
@@ -180,13 +207,16 @@ class LegacyClientTracker {
   mutable std::mutex mutex_;
   // Ordered containers rather than hash tables: O(log top_k) whatever source addresses an
   // attacker picks, where a hash table could be driven into long collision chains.
-  std::map<config::AddressPrefix, Entry> clients_;
+  std::map<Key, Entry> clients_;
   // Tracked clients by count. Equal counts keep insertion order, so among the minimum the
   // entry that has gone longest without a handshake is evicted first.
-  std::multimap<std::uint64_t, config::AddressPrefix> by_count_;
+  std::multimap<std::uint64_t, Key> by_count_;
   ClientStats other_;
   std::uint64_t total_ = 0;
   std::uint64_t next_entry_id_ = 1;
 };
+
+/// What names a row: its certificate subject, else its address (or network) as text.
+std::string client_label(const LegacyClientTracker::ClientStats& stats);
 
 }  // namespace tlsfloor::metrics

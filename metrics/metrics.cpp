@@ -102,6 +102,12 @@ Metrics::Metrics(const config::LegacyClientsConfig& legacy_clients)
                                 "not_tls, closed, timeout, malformed_hello, internal_error, "
                                 "aborted, keyserver:<outcome> or protocol_error.",
                                 *registry_)),
+      client_certificate_handshakes_(
+          named(prometheus::BuildCounter(), "tlsfloor_client_certificate_handshakes_total",
+                "Handshakes of routes with client_auth by what the client certificate came to: "
+                "verified, absent (let in under optional, refused under require), or refused as "
+                "untrusted, expired, revoked, not_allowed or invalid.",
+                *registry_)),
       handshake_duration_(named(prometheus::BuildHistogram(), "tlsfloor_handshake_duration_seconds",
                                 "Time from accept to a completed TLS handshake.", *registry_)),
       resumed_handshakes_(named(prometheus::BuildCounter(), "tlsfloor_resumed_handshakes_total",
@@ -321,6 +327,7 @@ void Metrics::withdraw_policy(const std::string& name) {
 std::string Metrics::render(const std::vector<ExceptionSample>& exceptions) {
   std::vector<prometheus::MetricFamily> families = registry_->Collect();
   for (auto& family : collect_legacy_clients()) families.push_back(std::move(family));
+  for (auto& family : collect_client_certificates()) families.push_back(std::move(family));
   for (auto& family : collect_exceptions(exceptions)) families.push_back(std::move(family));
   return prometheus::TextSerializer().Serialize(families);
 }
@@ -397,6 +404,40 @@ std::vector<prometheus::MetricFamily> Metrics::collect_legacy_clients() {
   return families;
 }
 
+std::vector<prometheus::MetricFamily> Metrics::collect_client_certificates() {
+  prometheus::MetricFamily expiry{
+      "tlsfloor_client_certificate_expiry_timestamp_seconds",
+      "When the client certificate each subject last presented expires (its notAfter), Unix "
+      "time: the legacy_clients.metrics_top_n soonest to expire per listener.",
+      prometheus::MetricType::Gauge,
+      {}};
+  prometheus::MetricFamily seen{"tlsfloor_client_certificate_last_seen_timestamp_seconds",
+                                "When that certificate was last presented (verified), Unix time.",
+                                prometheus::MetricType::Gauge,
+                                {}};
+  const std::lock_guard lock(mutex_);
+  for (auto& [name, listener] : listeners_) {
+    for (const auto& entry :
+         listener->client_certificates_.soonest_expiring(legacy_clients_config_.metrics_top_n)) {
+      const std::vector<prometheus::ClientMetric::Label> labels{
+          {"listener", name}, {"serial", entry.serial}, {"subject", entry.subject}};
+      expiry.metric.push_back({});
+      expiry.metric.back().label = labels;
+      expiry.metric.back().gauge.value = config::to_unix_seconds(entry.not_after);
+      seen.metric.push_back({});
+      seen.metric.back().label = labels;
+      seen.metric.back().gauge.value = config::to_unix_seconds(entry.last_seen);
+    }
+  }
+  std::vector<prometheus::MetricFamily> families;
+  // Without samples the families are left out, as the registry leaves out families never used.
+  if (!expiry.metric.empty()) {
+    families.push_back(std::move(expiry));
+    families.push_back(std::move(seen));
+  }
+  return families;
+}
+
 std::vector<ListenerLegacyClients> Metrics::legacy_clients() const {
   std::vector<ListenerLegacyClients> result;
   const std::lock_guard lock(mutex_);
@@ -414,7 +455,8 @@ ListenerMetrics::ListenerMetrics(Metrics& owner, const std::string& name)
       handed_over_(owner.handed_over_.Add({{"listener", name}})),
       accept_errors_(owner.accept_errors_.Add({{"listener", name}})),
       client_hello_errors_(owner.client_hello_errors_.Add({{"listener", name}})),
-      legacy_clients_(LegacyClientTracker::Options{.top_k = owner.legacy_clients_config_.top_k}) {
+      legacy_clients_(LegacyClientTracker::Options{.top_k = owner.legacy_clients_config_.top_k}),
+      client_certificates_(owner.legacy_clients_config_.top_k) {
   // Every limit's series exists from the start, so rate() and alerts see the first refusal.
   for (const config::Limit limit : config::kLimits) {
     limit_rejections_[static_cast<std::size_t>(limit)] = &owner.limit_rejections_.Add(
@@ -523,6 +565,9 @@ void RouteMetrics::prepare(const RouteSeriesPlan& plan) {
                              suite.version_wire, suite.code, suite.name);
   }
   for (const std::string_view reason : plan.upstream_failures) upstream_failure(0, reason);
+  if (plan.client_certificates) {
+    for (const auto result : config::kClientCertificateResults) client_certificate(result);
+  }
   for (const std::string& owner : plan.owners) {
     for (const LegacyDecision decision : kEveryDecision) {
       owner_.legacy_handshakes_by_owner_.Add(owner_labels(owner, decision));
@@ -541,6 +586,18 @@ prometheus::Labels RouteMetrics::owner_labels(std::string_view owner,
 void RouteMetrics::count_legacy_owner(std::string_view owner, LegacyDecision decision) {
   // Family::Add finds the series made at 0 by prepare(); legacy handshakes only.
   owner_.legacy_handshakes_by_owner_.Add(owner_labels(owner, decision)).Increment();
+}
+
+prometheus::Counter& RouteMetrics::client_certificate(config::ClientCertificateResult result) {
+  return cached(client_certificates_[static_cast<std::size_t>(result)],
+                owner_.client_certificate_handshakes_,
+                {{"listener", listener_},
+                 {"route", route_},
+                 {"result", std::string(config::to_string(result))}});
+}
+
+void RouteMetrics::count_client_certificate(config::ClientCertificateResult result) {
+  client_certificate(result).Increment();
 }
 
 prometheus::Counter& RouteMetrics::handshake_failure(std::string_view reason) {

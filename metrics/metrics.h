@@ -19,9 +19,11 @@
 #include <string_view>
 #include <vector>
 
+#include "config/client_certificate_result.h"
 #include "config/config.h"
 #include "config/legacy_decision.h"
 #include "config/limits.h"
+#include "metrics/client_certificate_table.h"
 #include "metrics/legacy_client_series.h"
 #include "metrics/legacy_client_tracker.h"
 
@@ -115,6 +117,8 @@ struct RouteSeriesPlan {
   /// tlsfloor_legacy_handshakes_by_owner_total, for every decision: the owners that can own a
   /// client of the route, and "unowned".
   std::vector<std::string> owners;
+  /// With client_auth: tlsfloor_client_certificate_handshakes_total for every result.
+  bool client_certificates = false;
 };
 
 /// The series of one route of a listener (the listener's own keys are route "default"): what
@@ -164,6 +168,9 @@ class RouteMetrics {
   /// A client's stream ended without close_notify after the handshake; the upstream was reset.
   void count_client_truncation() { client_truncations_.Increment(); }
   void set_brownout_active(bool active) { brownout_active_.Set(active ? 1 : 0); }
+  /// A handshake of a route with client_auth, by what its client certificate came to
+  /// (verified, absent, untrusted, expired, revoked, not_allowed, invalid). Lock-free.
+  void count_client_certificate(config::ClientCertificateResult result);
 
  private:
   friend class Metrics;
@@ -181,6 +188,7 @@ class RouteMetrics {
   prometheus::Labels owner_labels(std::string_view owner, LegacyDecision decision) const;
   prometheus::Counter& handshake_failure(std::string_view reason);
   prometheus::Counter& upstream_failure(std::uint16_t version_wire, std::string_view reason);
+  prometheus::Counter& client_certificate(config::ClientCertificateResult result);
 
   Metrics& owner_;
   std::string listener_;
@@ -192,6 +200,8 @@ class RouteMetrics {
   std::array<std::atomic<prometheus::Counter*>, config::kWireVersionLabels * kLegacyDecisionCount>
       weak_cipher_{};
   std::array<std::atomic<prometheus::Counter*>, kFamilySlots * kLegacyDecisionCount> by_family_{};
+  std::array<std::atomic<prometheus::Counter*>, config::kClientCertificateResults.size()>
+      client_certificates_{};
   SuiteCounters negotiated_;
   SuiteCounters upstream_negotiated_;
   prometheus::Histogram& handshake_duration_;
@@ -233,6 +243,8 @@ class ListenerMetrics {
   RouteMetrics& route(const std::string& name);
   /// Per-client accounting of this listener's legacy handshakes (all its routes).
   LegacyClientTracker& legacy_clients() { return legacy_clients_; }
+  /// The verified client certificates of this listener (all its routes), for their expiry.
+  ClientCertificateTable& client_certificates() { return client_certificates_; }
   const std::string& name() const { return name_; }
 
  private:
@@ -253,6 +265,7 @@ class ListenerMetrics {
   std::vector<std::pair<prometheus::Gauge*, prometheus::Gauge*>> certificates_;
   LegacyClientTracker legacy_clients_;
   LegacyClientSeries legacy_client_series_;  // guarded by Metrics::mutex_
+  ClientCertificateTable client_certificates_;
 };
 
 /// The policy one route enforces, as tlsfloor_policy_info shows it.
@@ -361,6 +374,7 @@ class Metrics {
   prometheus::Family<prometheus::Counter>& legacy_handshakes_by_owner_;
   prometheus::Family<prometheus::Counter>& negotiated_ciphers_;
   prometheus::Family<prometheus::Counter>& handshake_failures_;
+  prometheus::Family<prometheus::Counter>& client_certificate_handshakes_;
   prometheus::Family<prometheus::Histogram>& handshake_duration_;
   prometheus::Family<prometheus::Counter>& resumed_handshakes_;
   prometheus::Family<prometheus::Counter>& connections_total_;
@@ -402,6 +416,8 @@ class Metrics {
   // Built at each scrape from the trackers, not kept in the registry: the set of clients
   // shown changes between scrapes.
   std::vector<prometheus::MetricFamily> collect_legacy_clients();
+  // Built at each scrape from the client-certificate tables: the soonest to expire.
+  std::vector<prometheus::MetricFamily> collect_client_certificates();
   // Built at each scrape from the exception ledger's records.
   static std::vector<prometheus::MetricFamily> collect_exceptions(
       const std::vector<ExceptionSample>& exceptions);

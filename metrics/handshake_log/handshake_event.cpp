@@ -81,6 +81,20 @@ std::string to_json_line(const HandshakeEvent& event) {
   line["reason"] = event.reason;
   line["failure"] = text_or_null(event.failure);
   line["resumed"] = event.resumed;
+  if (const auto& certificate = event.client_certificate) {
+    const bool shown = !certificate->subject.empty() || !certificate->sha256.empty();
+    auto& logged = line["client_certificate"] = nlohmann::ordered_json::object();
+    logged["result"] = certificate->result;
+    logged["subject"] = text_or_null(certificate->subject);
+    logged["issuer"] = text_or_null(certificate->issuer);
+    logged["serial"] = text_or_null(certificate->serial);
+    logged["sha256"] = text_or_null(certificate->sha256);
+    logged["not_after"] =
+        shown ? nlohmann::ordered_json(config::format_timestamp(certificate->not_after))
+              : nlohmann::ordered_json(nullptr);
+  } else {
+    line["client_certificate"] = nullptr;
+  }
   // A client controls SNI and ALPN bytes: replace invalid UTF-8 rather than throw.
   std::string out = line.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
   out += '\n';

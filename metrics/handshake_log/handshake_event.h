@@ -65,6 +65,16 @@ struct HandshakeEvent {
   /// Why the handshake did not complete (tls/handshake_failure.h); empty when it did.
   std::string failure;
   bool resumed = false;  // completed by resuming a session
+  /// With client_auth, once it decided: the result and the certificate presented, if any.
+  struct ClientCertificate {
+    std::string result;   // verified, absent, untrusted, expired, revoked, not_allowed, invalid
+    std::string subject;  // RFC 2253; empty (null in the line) when none was presented
+    std::string issuer;
+    std::string serial;
+    std::string sha256;
+    std::chrono::system_clock::time_point not_after{};
+  };
+  std::optional<ClientCertificate> client_certificate;
 };
 
 /// The handshake log's line: one JSON object and a newline. Keys, always present, in this
@@ -82,7 +92,9 @@ struct HandshakeEvent {
 /// owner directory's name for the client, null when no owner matches), outcome,
 /// legacy, below (the floors the client is under: [], ["version"], ["ciphers"] or both), decision,
 /// refused_by (null, "version" or "ciphers"), reason, failure (null when the handshake completed),
-/// resumed. Strings from the wire (SNI, ALPN) are escaped; bytes that are not UTF-8 become U+FFFD.
+/// resumed, client_certificate (null unless the route asks for one: {result, subject, issuer,
+/// serial, sha256, not_after}, the five null when none was presented). Strings from the wire (SNI,
+/// ALPN) are escaped; bytes that are not UTF-8 become U+FFFD.
 std::string to_json_line(const HandshakeEvent& event);
 
 }  // namespace tlsfloor::handshake_log

@@ -245,6 +245,7 @@ void HandshakeReport::add(const HandshakeRecord& record) {
   client_row.affected.add(record);
   client_row.server_names.add(record.server_name);
   client_row.fingerprints.add(record.ja4);
+  client_row.certificates.add(record.certificate_subject);
   client_row.listeners.add(record.listener);
   client_row.routes.add(record.route);
   client_row.failures.add(record.failure);

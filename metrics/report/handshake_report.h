@@ -73,6 +73,7 @@ struct ClientRow {
   DistinctValues failures;  // why its handshakes did not complete
   DistinctValues families;  // the client families the proxy named (GET /families)
   DistinctValues owners;    // the owners the owner directory gave it
+  DistinctValues certificates;  // subjects of the client certificates that verified
   /// With Settings::deadlines: the earliest scheduled step that refuses it on a route that
   /// serves it today (absent: none is scheduled).
   std::optional<ScheduledChange> breaks;

@@ -135,6 +135,14 @@ ParsedLine parse_handshake_line(std::string_view line) {
   }
 
   HandshakeRecord record;
+  if (const auto it = object.find("client_certificate"); it != object.end() && !it->is_null()) {
+    if (!it->is_object()) return failure("\"client_certificate\" is not an object or null");
+    const std::string* result = string_member(*it, "result", false, error);
+    if (!result) return failure("\"client_certificate\": " + error);
+    const std::string* subject = string_member(*it, "subject", true, error);
+    if (!subject) return failure("\"client_certificate\": " + error);
+    if (*result == "verified") record.certificate_subject = *subject;
+  }
   if (object.contains("offered_ciphers")) {
     const auto& suites = object.at("offered_ciphers");
     if (!suites.is_array()) return failure("\"offered_ciphers\" is not a list");

@@ -48,6 +48,9 @@ struct HandshakeRecord {
   std::string family;
   /// The owner the owner directory gave the client (`owner`); empty when none did.
   std::string owner;
+  /// The subject of the client certificate that verified (`client_certificate` with result
+  /// `verified`, under client_auth); empty otherwise.
+  std::string certificate_subject;
 };
 
 /// One line parsed: a record, or why the line is not one.
@@ -60,9 +63,10 @@ struct ParsedLine {
 /// not one JSON object; a missing or mistyped key among time, listener, client, highest_offered,
 /// sni, ja4 (and route, when present, must be a string; offered_ciphers, when present, a list of
 /// four-hex-digit strings; decision, outcome, failure, host, family and owner, when present,
-/// strings or null); a time that is not RFC 3339; a client that is not an IP address; a
-/// highest_offered other than SSL3.0, TLS1.0 .. TLS1.3 or unknown. Values quoted in a reason are
-/// JSON-escaped and ASCII only, so a hostile log cannot send escape sequences to a terminal.
+/// strings or null; client_certificate, when present, an object with string result and subject,
+/// or null); a time that is not RFC 3339; a client that is not an IP address; a highest_offered
+/// other than SSL3.0, TLS1.0 .. TLS1.3 or unknown. Values quoted in a reason are JSON-escaped and
+/// ASCII only, so a hostile log cannot send escape sequences to a terminal.
 ParsedLine parse_handshake_line(std::string_view line);
 
 /// The text values of the keys a record is made of, as a reader found them (views into its

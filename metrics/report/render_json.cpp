@@ -120,6 +120,7 @@ std::string render_json(const HandshakeReport& report, const RenderOptions& opti
         row["families"] = values_json(client.families);
         row["owners"] = values_json(client.owners);
         row["failures"] = values_json(client.failures);
+        row["certificates"] = values_json(client.certificates);
         if (deadlines) row["breaks_on"] = change_json(client.breaks);
         return row;
       });

@@ -173,6 +173,12 @@ void write_clients(std::ostream& out, const HandshakeReport& report, std::string
   columns.insert(
       columns.end(),
       {{"LISTENERS"}, {"ROUTES"}, {"SNI"}, {"JA4"}, {"FAMILIES"}, {"OWNERS"}, {"FAILURES"}});
+  // The client certificates' subjects, when the log names any (client_auth): a column that
+  // would be empty in every row is left out.
+  const bool certificates =
+      std::any_of(clients.begin(), clients.begin() + shown,
+                  [](const ClientRow* client) { return !client->certificates.kept().empty(); });
+  if (certificates) columns.push_back(Column{"CERTIFICATES"});
   if (with_breaks) columns.push_back({"BREAKS ON"});
   std::vector<std::vector<std::string>> rows;
   for (std::size_t i = 0; i < shown; ++i) {
@@ -187,6 +193,7 @@ void write_clients(std::ostream& out, const HandshakeReport& report, std::string
     cells.push_back(values_cell(client.families));
     cells.push_back(values_cell(client.owners));
     cells.push_back(values_cell(client.failures));
+    if (certificates) cells.push_back(values_cell(client.certificates));
     if (with_breaks) cells.push_back(change_cell(client.breaks));
   }
   write_table(out, columns, rows);

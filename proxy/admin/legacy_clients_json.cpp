@@ -51,7 +51,7 @@ Json client_json(const std::string& listener, const ClientStats& stats) {
   const Json seen = time_or_null(stats);
   Json json;
   json["listener"] = listener;
-  json["client"] = to_string(stats.client);
+  json["client"] = client_label(stats);
   json["handshakes"] = stats.count;
   json["overcount_bound"] = stats.error;
   json["by_version"] = by_version(stats);
@@ -74,6 +74,19 @@ Json client_json(const std::string& listener, const ClientStats& stats) {
   Json failures = Json::object();
   for (const auto& [reason, n] : stats.failures) failures[reason] = n;
   json["failures"] = std::move(failures);
+  // Additive: clients keyed by certificate list their addresses; every client its last verified
+  // certificate (null when none was asked for, or none verified).
+  if (!stats.subject.empty()) json["addresses"] = stats.addresses;
+  if (const auto& seen = stats.last_client_certificate) {
+    json["client_certificate"] = {{"subject", seen->subject},
+                                  {"issuer", seen->issuer},
+                                  {"serial", seen->serial},
+                                  {"sha256", seen->sha256},
+                                  {"not_after", config::format_timestamp(seen->not_after)},
+                                  {"result", seen->result}};
+  } else {
+    json["client_certificate"] = nullptr;
+  }
   return json;
 }
 
@@ -120,8 +133,8 @@ std::optional<std::string> legacy_clients_json(
   }
   if (filter.listener && listeners.empty()) return std::nullopt;
   std::sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) {
-    return std::tie(b.weight, *a.listener, a.stats->client) <
-           std::tie(a.weight, *b.listener, b.stats->client);
+    return std::tie(b.weight, *a.listener, a.stats->subject, a.stats->client) <
+           std::tie(a.weight, *b.listener, b.stats->subject, b.stats->client);
   });
   const std::size_t limit = std::min(filter.limit, LegacyClientsFilter::kMaxPage);
   const std::size_t begin = std::min(filter.offset, rows.size());

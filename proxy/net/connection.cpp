@@ -192,10 +192,18 @@ enum ssl_select_cert_result_t Connection::on_client_hello(const SSL_CLIENT_HELLO
         return hello::can_verify_ecdsa(*parsed, tls13, key.ecdsa_group, key.ecdsa_scheme);
       });
   // Sessions resume only where they were issued: this listener and route, this policy and the
-  // way it admitted the client, this certificate (see tls/session_binding.h).
+  // way it admitted the client, its client_auth, this certificate (see tls/session_binding.h).
   if (!tls::bind_session(hello.ssl, tls::session_context(route_->session_scope_for(decision_),
                                                          served_->fingerprint))) {
     return ssl_select_cert_error;
+  }
+  // After the floors have decided: a refused client is never asked for its certificate, nor is
+  // one refused with an HTTP answer.
+  if (route_->client_auth && !answers_refusal_) {
+    client_certificate_ = std::make_unique<ClientCertificateOutcome>();
+    if (!tls::request_client_certificate(hello.ssl, *route_->client_auth)) {
+      return ssl_select_cert_error;
+    }
   }
   // An RSA signature (about 0.8 ms) goes to the signing pool; ECDSA's (about 0.09 ms) costs
   // less than the hop to another thread and back.
@@ -213,6 +221,61 @@ enum ssl_select_cert_result_t Connection::on_client_hello(const SSL_CLIENT_HELLO
     return ssl_select_cert_error;
   }
   return ssl_select_cert_success;
+}
+
+enum ssl_verify_result_t Connection::on_client_certificate(std::uint8_t* alert) {
+  ClientCertificateOutcome& outcome = *client_certificate_;
+  tls::ClientVerification verification =
+      route_->client_auth->verify(SSL_get0_peer_certificates(ssl_.get()),
+                                  std::chrono::system_clock::to_time_t(runtime_->clock()));
+  outcome.decided = true;
+  outcome.presented_here = true;
+  outcome.result = verification.result;
+  outcome.facts = std::move(verification.facts);
+  if (verification.verified()) return ssl_verify_ok;
+  outcome.refused = true;
+  failure_ = tls::kClientCertificateFailure;
+  *alert = verification.alert;
+  if (debug_enabled()) {
+    spdlog::debug("listener {}: client certificate of {} refused ({}, {}): {}",
+                  runtime_->config.name, peer_of(address_), to_string(verification.result),
+                  tls::alert_name(verification.alert), verification.detail);
+  }
+  return ssl_verify_invalid;
+}
+
+bool Connection::settle_client_certificate() {
+  ClientCertificateOutcome& outcome = *client_certificate_;
+  if (outcome.decided) return !outcome.refused;  // a full handshake: its callback decided
+  const STACK_OF(CRYPTO_BUFFER)* chain = SSL_get0_peer_certificates(ssl_.get());
+  const bool presented = chain != nullptr && sk_CRYPTO_BUFFER_num(chain) > 0;
+  outcome.decided = true;
+  if (!presented) {
+    // No certificate in this connection or its session: let in under optional only (under
+    // require the library refuses such a handshake; a session without one cannot resume under
+    // require, its scope names the mode).
+    outcome.result = config::ClientCertificateResult::absent;
+    outcome.refused = route_->client_auth->config().mode == config::ClientAuthMode::require;
+  } else {
+    tls::ClientVerification verification = route_->client_auth->recheck(
+        chain, std::chrono::system_clock::to_time_t(runtime_->clock()));
+    outcome.result = verification.result;
+    outcome.facts = std::move(verification.facts);
+    if (!verification.verified()) {
+      outcome.refused = true;
+      // The library completed the resumption; the client learns why it is refused all the same.
+      SSL_send_fatal_alert(ssl_.get(), verification.alert);
+      if (debug_enabled()) {
+        spdlog::debug("listener {}: resumed session of {} refused ({}): {}", runtime_->config.name,
+                      peer_of(address_), to_string(verification.result), verification.detail);
+      }
+    }
+  }
+  if (outcome.refused) {
+    failure_ = tls::kClientCertificateFailure;
+    ERR_clear_error();
+  }
+  return !outcome.refused;
 }
 
 void Connection::on_client_hello_error(const char* what) noexcept {
@@ -234,7 +297,8 @@ Awaitable<void> Connection::run(std::shared_ptr<Connection> self) {
     c.enter_phase(Phase::done, {});
     co_return;
   }
-  const bool completed = co_await c.handshake();
+  bool completed = co_await c.handshake();
+  if (completed && c.client_certificate_) completed = c.settle_client_certificate();
   c.record_handshake(completed);
   if (!completed) {
     co_await c.linger_and_close();
@@ -553,6 +617,21 @@ Awaitable<bool> Connection::handshake() {
   const SslOutcome outcome = co_await complete_ssl(Side::client, SslOp::handshake);
   signing_.reset();  // a handshake signs once
   if (!outcome.done()) {
+    // A client that sent no certificate under `require` (the library refused it), or one whose
+    // Certificate message was over the cap: what the error queue says, before it is cleared.
+    if (client_certificate_ && !client_certificate_->decided) {
+      const std::uint32_t error = ERR_peek_error();
+      const int reason = ERR_GET_LIB(error) == ERR_LIB_SSL ? ERR_GET_REASON(error) : 0;
+      if (reason == SSL_R_PEER_DID_NOT_RETURN_A_CERTIFICATE ||
+          reason == SSL_R_EXCESSIVE_MESSAGE_SIZE) {
+        client_certificate_->decided = true;
+        client_certificate_->refused = true;
+        client_certificate_->result = reason == SSL_R_PEER_DID_NOT_RETURN_A_CERTIFICATE
+                                          ? config::ClientCertificateResult::absent
+                                          : config::ClientCertificateResult::invalid;
+        failure_ = tls::kClientCertificateFailure;
+      }
+    }
     // Named before the error queue is cleared; the early callback may have named it already.
     if (failure_.empty()) {
       failure_ = timed_out_ ? "timeout"
@@ -578,7 +657,19 @@ void Connection::record_handshake(bool completed) {
   slot_.end_handshake();
   metrics::RouteMetrics& metrics = *route_->metrics;
   const bool resumed = completed && SSL_session_reused(ssl_.get()) == 1;
-  if (completed && !decision_.reject) {
+  // Refused for its client certificate: counted as refused, never as let in.
+  const bool certificate_refused = client_certificate_ && client_certificate_->refused;
+  if (client_certificate_ && client_certificate_->decided) {
+    metrics.count_client_certificate(client_certificate_->result);
+    if (client_certificate_->verified() && client_certificate_->facts) {
+      const tls::ClientCertificateFacts& facts = *client_certificate_->facts;
+      runtime_->metrics->client_certificates().record(
+          {facts.subject, facts.serial, facts.not_after, std::chrono::system_clock::now()});
+    }
+  }
+  if (certificate_refused) {
+    metrics.count_handshake(highest_offered_, metrics::HandshakeOutcome::rejected);
+  } else if (completed && !decision_.reject) {
     metrics.count_handshake(static_cast<std::uint16_t>(SSL_version(ssl_.get())),
                             metrics::HandshakeOutcome::accepted);
     metrics.observe_handshake_duration(
@@ -611,6 +702,9 @@ void Connection::record_handshake(bool completed) {
     end.completed = completed;
     end.resumed = resumed;
     end.failure = failure_;
+    if (client_certificate_ && client_certificate_->decided) {
+      end.client_certificate = client_certificate_.get();
+    }
     if (completed) {
       end.negotiated_version = static_cast<std::uint16_t>(SSL_version(ssl_.get()));
       end.cipher = SSL_CIPHER_standard_name(SSL_get_current_cipher(ssl_.get()));

@@ -54,6 +54,12 @@ class Connection final : public std::enable_shared_from_this<Connection>,
   enum ssl_select_cert_result_t on_client_hello(const SSL_CLIENT_HELLO& hello) override;
   void on_client_hello_error(const char* what) noexcept override;
   std::string_view alpn_protocols() const noexcept override { return alpn_offer_; }
+  // client_auth: the chain of a full handshake, verified against the route's CAs.
+  enum ssl_verify_result_t on_client_certificate(std::uint8_t* alert) override;
+  // client_auth, once the handshake has completed: a resumed session's certificate is checked
+  // again (expiry, the CRLs in force now), and refused with its alert; a client that presented
+  // none is `absent`. False when refused.
+  bool settle_client_certificate();
 
   // The served key's signature, made by the worker's SigningPool (RSA keys): the handshake
   // waits in signature_made() while this worker relays its other connections.
@@ -220,6 +226,8 @@ class Connection final : public std::enable_shared_from_this<Connection>,
   std::unique_ptr<HandshakeEnd> pending_end_;
   // The certificate installed in the early callback (for the upstream's PROXY v2 SSL TLVs).
   const tls::CertifiedKey* served_ = nullptr;
+  // With client_auth (asked for in the early callback): what the client's certificate came to.
+  std::unique_ptr<ClientCertificateOutcome> client_certificate_;
   // While the pool or the key server makes the handshake's signature (only then: 8 bytes
   // otherwise).
   struct PendingSignature {

@@ -130,6 +130,20 @@ Awaitable<bool> Connection::send_proxy_header() {
       header.key_alg = served_->key_algorithm;
     }
     header.tlsfloor_facts = upstream_facts_;
+    if (client_certificate_ && client_certificate_->verified()) {
+      header.certificate_in_connection = client_certificate_->presented_here;
+      header.certificate_in_session = true;
+      if (client_certificate_->facts) {
+        header.client_common_name = client_certificate_->facts->common_name;
+      }
+      header.certificate_tlv = route_->settings->upstream.client_certificate_tlv;
+      const STACK_OF(CRYPTO_BUFFER)* chain = SSL_get0_peer_certificates(ssl);
+      if (header.certificate_tlv != 0 && chain != nullptr && sk_CRYPTO_BUFFER_num(chain) > 0) {
+        const CRYPTO_BUFFER* leaf = sk_CRYPTO_BUFFER_value(chain, 0);
+        header.certificate_der.assign(reinterpret_cast<const char*>(CRYPTO_BUFFER_data(leaf)),
+                                      CRYPTO_BUFFER_len(leaf));
+      }
+    }
   }
   const std::string bytes = version == config::UpstreamProxyProtocol::v1
                                 ? proxy_protocol::encode_v1(header)

@@ -105,10 +105,23 @@ void account_handshake(const runtime::ListenerRuntime& runtime, const runtime::R
   if (end.decision.exception && end.completed && !end.decision.reject) {
     route.exception_uses[end.decision.exception->index]->record(runtime.clock());
   }
+  const ClientCertificateOutcome* certificate = end.client_certificate;
+  const bool refused = end.decision.reject || (certificate != nullptr && certificate->refused);
   // Every legacy client, below either floor, with what then happened to it.
   if (end.decision.legacy) {
     metrics::LegacyClientTracker::Observation observation;
     observation.client = observed.client_key;
+    metrics::LegacyClientTracker::CertificateSeen seen;
+    if (certificate != nullptr && certificate->verified() && certificate->facts) {
+      const tls::ClientCertificateFacts& facts = *certificate->facts;
+      seen = {facts.subject, facts.issuer,    facts.serial,
+              facts.sha256,  facts.not_after, std::string(to_string(certificate->result))};
+      observation.certificate_seen = &seen;
+      // One partner behind many addresses is one client.
+      if (runtime.legacy_clients.key == config::ClientKeyKind::certificate) {
+        observation.subject = facts.subject;
+      }
+    }
     observation.version_wire = end.highest_offered;
     observation.decision = end.decision.legacy_decision;
     observation.server_name = hello.server_name;
@@ -150,14 +163,31 @@ void account_handshake(const runtime::ListenerRuntime& runtime, const runtime::R
   event.family = families::family_label(observed.family);
   event.family_confidence = observed.family.confidence;
   event.owner = std::move(observed.owner);
-  // An http refusal completes the handshake but is a rejection all the same.
-  event.outcome = end.decision.reject ? "rejected" : (end.completed ? "accepted" : "failed");
+  // An http refusal completes the handshake but is a rejection all the same; so is a handshake
+  // refused for its client certificate at a resumption, after the library completed it.
+  event.outcome = refused ? "rejected" : (end.completed ? "accepted" : "failed");
   event.legacy = end.decision.legacy;
   event.below_version = end.decision.below_version;
   event.below_ciphers = end.decision.below_ciphers;
   event.decision = end.decision.legacy ? std::string(to_string(end.decision.legacy_decision))
                                        : std::string("allowed");
-  if (end.decision.reject) event.refused_by = to_string(end.decision.refused_by);
+  if (end.decision.reject) {
+    event.refused_by = to_string(end.decision.refused_by);
+  } else if (refused) {
+    event.refused_by = "client_certificate";
+  }
+  if (certificate != nullptr && certificate->decided) {
+    handshake_log::HandshakeEvent::ClientCertificate logged;
+    logged.result = to_string(certificate->result);
+    if (const auto& facts = certificate->facts) {
+      logged.subject = facts->subject;
+      logged.issuer = facts->issuer;
+      logged.serial = facts->serial;
+      logged.sha256 = facts->sha256;
+      logged.not_after = facts->not_after;
+    }
+    event.client_certificate = std::move(logged);
+  }
   event.reason = to_string(end.decision.reason);
   event.failure = end.failure;
   event.resumed = end.resumed;

@@ -11,11 +11,13 @@
 #include <string_view>
 
 #include "config/address_prefix.h"
+#include "config/client_certificate_result.h"
 #include "proxy/families/family_matcher.h"
 #include "proxy/hello/client_hello.h"
 #include "proxy/hello/hello_facts.h"
 #include "proxy/policy/policy.h"
 #include "proxy/runtime/listener_runtime.h"
+#include "proxy/tls/client_certificate.h"
 
 namespace tlsfloor::net {
 
@@ -57,6 +59,22 @@ policy::Decision judge_hello(const runtime::ListenerRuntime& runtime,
                              const ClientAddress& client,
                              std::unique_ptr<ObservedHandshake>& observed);
 
+/// With client_auth: what the client's certificate came to. Decided in the certificate
+/// callback of a full handshake, at a resumption from the session's certificate, or when the
+/// client presented none; a handshake that ended before (a refusal by a floor, a client that
+/// went away) decides nothing.
+struct ClientCertificateOutcome {
+  bool decided = false;
+  config::ClientCertificateResult result = config::ClientCertificateResult::absent;
+  /// The leaf's facts, when one was presented (in this connection or its session) and parses.
+  std::optional<tls::ClientCertificateFacts> facts;
+  /// The client presented it in this connection (a full handshake), not only in its session.
+  bool presented_here = false;
+  /// The handshake was refused for it (require without one, or one that did not verify).
+  bool refused = false;
+  bool verified() const { return decided && result == config::ClientCertificateResult::verified; }
+};
+
 /// How the handshake ended.
 struct HandshakeEnd {
   std::uint16_t highest_offered = 0;
@@ -70,6 +88,8 @@ struct HandshakeEnd {
   std::string_view certificate;        // the key type shown ("EC256"), when the client was sent one
   std::uint16_t upstream_version = 0;  // tlsfloor's TLS with the upstream, when it completed
   const char* upstream_cipher = nullptr;
+  /// With client_auth, when it decided something (see ClientCertificateOutcome).
+  const ClientCertificateOutcome* client_certificate = nullptr;
 };
 
 /// Counts the use of the exception that let the client in (completed handshakes only), the

@@ -69,9 +69,15 @@ std::string encode_v2(const OutgoingHeader& header) {
   put_tlv(body, kTlvAuthority, header.authority);
   if (header.tls_version.empty()) return finish_v2(ipv6, body);  // addresses only
   std::string ssl;
-  ssl += static_cast<char>(kClientSsl);
-  ssl.append("\x00\x00\x00\x01", 4);  // verify: non-zero, no client certificate was verified
+  const bool certificate = header.certificate_in_connection || header.certificate_in_session;
+  ssl += static_cast<char>(kClientSsl | (header.certificate_in_connection ? kClientCertConn : 0) |
+                           (certificate ? kClientCertSess : 0));
+  // verify: 0 when the client's certificate was verified, non-zero otherwise (the specification's
+  // words); a certificate that did not verify never gets this far.
+  ssl.append(certificate ? std::string_view("\x00\x00\x00\x00", 4)
+                         : std::string_view("\x00\x00\x00\x01", 4));
   put_tlv(ssl, kTlvSslVersion, header.tls_version);
+  if (certificate) put_tlv(ssl, kTlvSslCn, header.client_common_name);
   put_tlv(ssl, kTlvSslCipher, header.cipher);
   put_tlv(ssl, kTlvSslSigAlg, header.sig_alg);
   put_tlv(ssl, kTlvSslKeyAlg, header.key_alg);
@@ -79,6 +85,12 @@ std::string encode_v2(const OutgoingHeader& header) {
   put_u16(body, ssl.size());
   body += ssl;
   put_tlv(body, kTlvTlsfloor, header.tlsfloor_facts);
+  if (certificate && header.certificate_tlv != 0 && !header.certificate_der.empty() &&
+      header.certificate_der.size() <= kMaxCertificateTlv) {
+    body += static_cast<char>(header.certificate_tlv);
+    put_u16(body, header.certificate_der.size());
+    body += header.certificate_der;
+  }
   return finish_v2(ipv6, body);
 }
 

@@ -82,10 +82,18 @@ RouteRuntime::SessionScopes session_scopes_of(const config::ListenerConfig& list
   const config::TlsConfig& tls = settings.tls;
   const std::string_view min_version = config::to_string(tls.min_version);
   const std::string_view max_version = config::to_string(tls.max_version);
+  // Routes without client_auth keep the parts they always had, so their sessions outlive an
+  // upgrade.
+  const std::string_view client_auth =
+      built.client_auth ? std::string_view(built.client_auth->identity()) : std::string_view();
   const auto scope = [&](std::string_view admission, std::string_view ciphers,
                          std::string_view detail = {}) {
-    return tls::session_scope(
-        {listener.name, route, min_version, max_version, admission, ciphers, detail});
+    if (client_auth.empty()) {
+      return tls::session_scope(
+          {listener.name, route, min_version, max_version, admission, ciphers, detail});
+    }
+    return tls::session_scope({listener.name, route, min_version, max_version, admission, ciphers,
+                               detail, "client_auth", client_auth});
   };
   RouteRuntime::SessionScopes scopes;
   scopes.floor = scope("floors", tls.ciphers.text);
@@ -210,6 +218,13 @@ void build_route(const config::Config& config, const config::ListenerConfig& lis
                                     settings.upstream.address.port);
   }
   build_upstream_tls(settings, default_route, route, errors);
+  if (settings.client_auth.enabled()) {
+    if (default_route != nullptr && default_route->settings->client_auth == settings.client_auth) {
+      route.client_auth = default_route->client_auth;  // loaded (and its errors said) once
+    } else {
+      route.client_auth = tls::ClientAuthority::load(settings.client_auth, errors);
+    }
+  }
   if (const auto& log = config.access_log_of(settings)) {
     const auto it = shared.access_logs.find(log->path);
     if (it != shared.access_logs.end()) route.access_log = it->second;
@@ -341,6 +356,10 @@ metrics::RouteSeriesPlan series_plan_of(const ListenerRuntime& runtime, const Ro
           });
       if (here) plan.owners.push_back(owner.name);
     }
+  }
+  if (settings.client_auth.enabled()) {
+    plan.client_certificates = true;
+    plan.failures.push_back(tls::kClientCertificateFailure);
   }
   if (const auto& upstream = settings.upstream.tls) {
     for (auto version = static_cast<std::uint16_t>(upstream->min_version);

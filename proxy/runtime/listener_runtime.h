@@ -47,6 +47,9 @@ struct RouteRuntime {
   /// route when the route does not change the mapping), and the session they resume.
   std::shared_ptr<const tls::UpstreamTls> upstream_tls;
   std::shared_ptr<tls::UpstreamSessions> upstream_sessions;
+  /// With client_auth: what client certificates are checked against (shared with the default
+  /// route when the route keeps its listener's section); null when none is asked for.
+  std::shared_ptr<const tls::ClientAuthority> client_auth;
   /// The handshake log this route writes to, if any (routes and listeners may share one file).
   std::shared_ptr<handshake_log::HandshakeLog> access_log;
   bool access_log_legacy_only = false;
@@ -56,8 +59,10 @@ struct RouteRuntime {
   /// was admitted: meeting both floors, as a legacy client let in, by each exception (in
   /// settings->exceptions' order), or refused and answered over HTTP. Each names the listener,
   /// the route, the versions and the suites the connection is given; the connection adds the
-  /// certificate it serves. Digests of configuration: equal across reloads and replicas that
-  /// keep the same policy, different as soon as any of it changes.
+  /// certificate it serves. With client_auth, each also names its identity (mode, CAs, depth,
+  /// allow list: tls::ClientAuthority::identity()), so a session resumes only under the
+  /// client_auth that verified it. Digests of configuration: equal across reloads and replicas
+  /// that keep the same policy, different as soon as any of it changes.
   struct SessionScopes {
     tls::SessionDigest floor{};
     tls::SessionDigest legacy{};

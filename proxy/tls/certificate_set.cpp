@@ -19,6 +19,7 @@
 #include <string>
 
 #include "proxy/tls/cipher_suites.h"
+#include "proxy/tls/client_auth.h"
 #include "proxy/tls/ssl_error.h"
 #include "proxy/tls/upstream_tls.h"
 
@@ -187,6 +188,9 @@ void add_certificate_errors(config::ParseResult& parsed) {
   CertificateSet::load(parsed.certificates, parsed.errors);
   for (const config::UpstreamTlsConfig& tls : parsed.upstream_tls) {
     UpstreamTls::load(tls, parsed.errors);
+  }
+  for (const config::ClientAuthConfig& auth : parsed.client_auth) {
+    ClientAuthority::load(auth, parsed.errors);
   }
   add_cipher_list_errors(parsed.cipher_lists, parsed.errors);
   config::sort_by_position(parsed.errors);

@@ -14,6 +14,8 @@
 // keyserver:<outcome> when the key server did not make the signature or decryption
 // (keyserver:disconnected, keyserver:unavailable, keyserver:unknown_key, ...: the outcomes of
 // tlsfloor_keyserver_operations_total).
+// client_certificate (refused for its client certificate, or for presenting none: the
+// client-certificate metric and log say which).
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -23,6 +25,9 @@ namespace tlsfloor::tls {
 /// The reasons refusals and common failures end with: their series exist from the start.
 inline constexpr std::string_view kCommonHandshakeFailures[] = {
     "unsupported_version", "no_shared_cipher", "closed", "timeout", "protocol_error"};
+
+/// A handshake refused for the client's certificate (client_auth).
+inline constexpr std::string_view kClientCertificateFailure = "client_certificate";
 
 /// From the failed SSL_do_handshake()'s SSL_get_error() value and the first error on the
 /// thread's queue (ERR_peek_error(); 0 for none).

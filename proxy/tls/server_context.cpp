@@ -22,6 +22,21 @@ enum ssl_select_cert_result_t dispatch_client_hello(const SSL_CLIENT_HELLO* hell
   return ssl_select_cert_error;
 }
 
+enum ssl_verify_result_t dispatch_client_certificate(SSL* ssl, std::uint8_t* alert) noexcept {
+  auto* handler = static_cast<ClientHelloHandler*>(SSL_get_app_data(ssl));
+  *alert = SSL_AD_INTERNAL_ERROR;
+  if (handler == nullptr) return ssl_verify_invalid;
+  try {
+    return handler->on_client_certificate(alert);
+  } catch (const std::exception& e) {
+    handler->on_client_hello_error(e.what());
+  } catch (...) {
+    handler->on_client_hello_error("a non-standard exception");
+  }
+  *alert = SSL_AD_INTERNAL_ERROR;
+  return ssl_verify_invalid;
+}
+
 // Whether `list` (ALPN wire format) holds `protocol`; where, through `at`.
 bool find_protocol(std::string_view list, std::string_view protocol, std::size_t& at) {
   for (std::size_t i = 0; i < list.size();) {
@@ -91,6 +106,19 @@ bssl::UniquePtr<SSL_CTX> make_server_context(const config::ListenerConfig& liste
   static constexpr unsigned char kSessionContext[] = "tlsfloor";
   SSL_CTX_set_session_id_context(ctx.get(), kSessionContext, sizeof kSessionContext - 1);
   return ctx;
+}
+
+bool request_client_certificate(SSL* ssl, const ClientAuthority& authority) {
+  const bool required = authority.config().mode == config::ClientAuthMode::require;
+  // Set here, per connection, not on the context: BoringSSL lets every handshake message of a
+  // connection that verifies peers grow to max_cert_list, the ClientHello included.
+  SSL_set_max_cert_list(ssl, kMaxCertificateMessage);
+  SSL_set_custom_verify(ssl, SSL_VERIFY_PEER | (required ? SSL_VERIFY_FAIL_IF_NO_PEER_CERT : 0),
+                        dispatch_client_certificate);
+  STACK_OF(CRYPTO_BUFFER)* names = authority.ca_names();
+  if (names == nullptr) return false;
+  SSL_set0_client_CAs(ssl, names);
+  return true;
 }
 
 }  // namespace tlsfloor::tls

@@ -112,6 +112,11 @@ TlsClient::TlsClient(std::uint16_t port, ClientOptions options) {
                                          options.signature_algorithms.size()) != 1) {
     throw std::runtime_error("bad signature algorithms");
   }
+  if (!options.certificate_file.empty() &&
+      (SSL_CTX_use_certificate_chain_file(ctx_.get(), options.certificate_file.c_str()) != 1 ||
+       SSL_CTX_use_PrivateKey_file(ctx_.get(), options.key_file.c_str(), SSL_FILETYPE_PEM) != 1)) {
+    throw std::runtime_error("cannot use client certificate " + options.certificate_file);
+  }
   // Keep sessions so tests can offer them again for resumption. In TLS 1.3 a resumable session
   // only exists once a NewSessionTicket arrives, and only this callback sees it.
   SSL_CTX_set_session_cache_mode(ctx_.get(), SSL_SESS_CACHE_CLIENT);

@@ -41,6 +41,9 @@ struct ClientOptions {
   /// last flight (a TLS 1.3 client's Finished) then leaves in one send() with the first
   /// request, and the server reads both in one recv(), as with browsers' eager first requests.
   bool first_request_with_finished = false;
+  /// A client certificate (PEM chain, leaf first) and its key, sent when the server asks.
+  std::string certificate_file;
+  std::string key_file;
 };
 
 /// How a read ended.

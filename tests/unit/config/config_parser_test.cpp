@@ -338,7 +338,7 @@ INSTANTIATE_TEST_SUITE_P(
         ErrorCase{"Listener", with_listeners("", "    timeout: {idle: 5s}\n"),
                   "t.yaml:6:5: unknown key \"timeout\" in listener (expected one of: name, "
                   "listen, upstream, certificates, tls, enforcement, timeouts, access_log, "
-                  "exceptions, limits, routes, proxy_protocol)"},
+                  "exceptions, limits, routes, proxy_protocol, client_auth)"},
         ErrorCase{"Upstream",
                   "listeners:\n"
                   "  - name: api\n"
@@ -346,7 +346,7 @@ INSTANTIATE_TEST_SUITE_P(
                   "    upstream: {address: 127.0.0.1:8080, timeout: 5s}\n"
                   "    certificates: [{cert: a.crt, key: a.key}]\n",
                   "t.yaml:4:41: unknown key \"timeout\" in upstream (expected one of: address, "
-                  "connect_timeout, proxy_protocol, tls)"},
+                  "connect_timeout, proxy_protocol, tls, client_certificate_tlv)"},
         ErrorCase{"Certificate",
                   "listeners:\n"
                   "  - name: api\n"
@@ -507,7 +507,7 @@ INSTANTIATE_TEST_SUITE_P(
                   "clients can be exported)"},
         ErrorCase{"UnknownKey", with_listeners("legacy_clients: {prefix: 24}\n"),
                   "t.yaml:1:18: unknown key \"prefix\" in legacy_clients (expected one of: "
-                  "ipv4_prefix, ipv6_prefix, top_k, metrics_top_n)"},
+                  "ipv4_prefix, ipv6_prefix, top_k, metrics_top_n, key)"},
         ErrorCase{"AccessLogPath", with_listeners("access_log: {legacy_only: true}\n"),
                   "t.yaml:1:13: missing required key \"path\" in access_log"},
         ErrorCase{"AccessLogEmptyPath", with_listeners("access_log: {path: \"\"}\n"),

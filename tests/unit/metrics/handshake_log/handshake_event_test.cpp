@@ -63,7 +63,7 @@ TEST(HandshakeEvent, IsOneJsonLineWithEveryKeyInOrder) {
             R"("ja4":"t13d1516h2_8daaf6152771_02713d6af862","family":"chromium",)"
             R"("family_confidence":0.88,"owner":null,"outcome":"accepted",)"
             R"("legacy":false,"below":[],"decision":"allowed","refused_by":null,)"
-            R"("reason":"offers TLS1.3","failure":null,"resumed":false})"
+            R"("reason":"offers TLS1.3","failure":null,"resumed":false,"client_certificate":null})"
             "\n");
 }
 

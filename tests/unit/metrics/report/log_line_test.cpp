@@ -57,6 +57,34 @@ TEST(HandshakeReportParse, ReadsWhatHappenedToTheHandshake) {
             "\"decision\" is 7, not a string");
 }
 
+// client_auth: the subject of a certificate that verified is read; one refused, or a line
+// without a certificate, names none; anything but an object or null is malformed.
+TEST(HandshakeReportParse, ReadsTheVerifiedClientCertificateSubject) {
+  const auto with_certificate = [](const nlohmann::json& certificate) {
+    nlohmann::json line = nlohmann::json::parse(log_line("192.0.2.1", kTls1_0, 0, kJa4A));
+    line["client_certificate"] = certificate;
+    return parse_handshake_line(line.dump());
+  };
+  const ParsedLine verified =
+      with_certificate({{"result", "verified"}, {"subject", "CN=partner,O=Example"}});
+  ASSERT_TRUE(verified.record) << verified.error;
+  EXPECT_EQ(verified.record->certificate_subject, "CN=partner,O=Example");
+  const ParsedLine revoked =
+      with_certificate({{"result", "revoked"}, {"subject", "CN=partner,O=Example"}});
+  ASSERT_TRUE(revoked.record) << revoked.error;
+  EXPECT_EQ(revoked.record->certificate_subject, "");
+  const ParsedLine absent = with_certificate({{"result", "absent"}, {"subject", nullptr}});
+  ASSERT_TRUE(absent.record) << absent.error;
+  EXPECT_EQ(absent.record->certificate_subject, "");
+  const ParsedLine none = with_certificate(nullptr);
+  ASSERT_TRUE(none.record) << none.error;
+  EXPECT_EQ(none.record->certificate_subject, "");
+  EXPECT_EQ(with_certificate("CN=partner").error,
+            "\"client_certificate\" is not an object or null");
+  EXPECT_EQ(with_certificate({{"subject", "CN=partner"}}).error,
+            "\"client_certificate\": no \"result\" key");
+}
+
 TEST(HandshakeReportParse, NullSniIsEmptyAndEveryVersionLabelIsRead) {
   const std::vector<std::pair<std::uint16_t, std::string>> versions = {
       {kUnknown, "unknown"}, {kSsl3_0, "SSL3.0"}, {kTls1_0, "TLS1.0"},

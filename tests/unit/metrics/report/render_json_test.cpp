@@ -71,8 +71,9 @@ TEST(HandshakeReportJson, CarriesEveryTotalAndRow) {
   EXPECT_EQ(keys_of(client),
             (Strings{"client", "today", "affected", "share", "would_break", "failing",
                      "by_decision", "by_version", "first_seen", "last_seen", "listeners", "routes",
-                     "sni", "ja4", "families", "owners", "failures"}));
+                     "sni", "ja4", "families", "owners", "failures", "certificates"}));
   EXPECT_EQ(client["client"], "192.0.2.10");
+  EXPECT_EQ(client["certificates"], values_json({})) << "the log has no client_certificate";
   EXPECT_EQ(client["today"], "failing");
   EXPECT_EQ(client["by_decision"],
             ordered_json::parse(R"({"let_in":0,"exempt":0,"brownout":0,"refused":3})"));

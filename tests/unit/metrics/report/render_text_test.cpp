@@ -20,6 +20,18 @@ std::string text_of(const HandshakeReport& report, std::size_t top = 50) {
   return out.str();
 }
 
+// With client_auth, the subjects of the certificates a client presented are a column; a log
+// that names none (above) has no such column.
+TEST(HandshakeReportText, NamesTheClientCertificatesWhenTheLogHasThem) {
+  nlohmann::json line = nlohmann::json::parse(
+      log_line("192.0.2.10", kTls1_0, 0, kJa4A, "a.example", "api", "default", kLetIn));
+  line["client_certificate"] = {{"result", "verified"}, {"subject", "CN=partner,O=Example"}};
+  const HandshakeReport report = report_of({line.dump() + "\n"});
+  const std::string text = text_of(report);
+  EXPECT_NE(text.find("  FAILURES  CERTIFICATES\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("  -         CN=partner,O=Example\n"), std::string::npos) << text;
+}
+
 TEST(HandshakeReportText, IsAnAlignedTableWithTotals) {
   HandshakeReport report = report_of({
       log_line("192.0.2.10", kTls1_0, 0, kJa4A, "a.example", "api", "default", kLetIn),

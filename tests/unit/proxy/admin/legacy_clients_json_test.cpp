@@ -81,7 +81,8 @@ TEST_F(LegacyClientsJsonTest, EveryFieldOfEveryClientHeaviestFirst) {
                    "link":"FAMILY_LINK"},
                   {"family":"unknown","name":null,"advice":null,"link":null}],
                 "owners":["payments"],"last_cipher":null,"last_certificate":null,
-                "below":["version"],"failures":{"unsupported_version":2}})");
+                "below":["version"],"failures":{"unsupported_version":2},
+                "client_certificate":null})");
   // A family is named with what to do about it, from the table.
   const families::Family* win7 = families::find_family("schannel-win7");
   ASSERT_NE(win7, nullptr);

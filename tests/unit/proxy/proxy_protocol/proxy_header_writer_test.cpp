@@ -149,5 +149,44 @@ TEST(ProxyHeaderWriter, V1IsTheTextLineAndParsesBack) {
   EXPECT_EQ(parsed.header->destination_port, 443);
 }
 
+// As HAProxy's send-proxy-v2-ssl-cn: a full handshake's certificate sets CERT_CONN and
+// CERT_SESS, a resumption's CERT_SESS alone; verify is 0; the CN follows the version.
+TEST(ProxyHeaderWriter, V2PassesOnAVerifiedClientCertificate) {
+  OutgoingHeader header = facts();
+  header.certificate_in_connection = true;
+  header.certificate_in_session = true;
+  header.client_common_name = "partner-a";
+  header.certificate_tlv = 0xE1;
+  header.certificate_der = std::string(1500, '\x30');  // longer than any string TLV
+  const std::string bytes = encode_v2(header);
+  const Decoded full = decode(bytes);
+  EXPECT_EQ(full.ssl_client, kClientSsl | kClientCertConn | kClientCertSess);
+  EXPECT_EQ(full.ssl_verify, 0u);
+  EXPECT_EQ(full.ssl_tlvs.at(0x22), "partner-a");
+  EXPECT_EQ(full.tlvs.at(0xE1), header.certificate_der);
+  const std::size_t version_at = bytes.find("TLSv1.2");
+  EXPECT_LT(version_at, bytes.find("partner-a"));
+  EXPECT_TRUE(
+      parse_proxy_header({reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()})
+          .header);
+  header.certificate_in_connection = false;  // resumed
+  const Decoded resumed = decode(encode_v2(header));
+  EXPECT_EQ(resumed.ssl_client, kClientSsl | kClientCertSess);
+  EXPECT_EQ(resumed.ssl_verify, 0u);
+  // A certificate larger than the cap is left out rather than cut.
+  header.certificate_der = std::string(kMaxCertificateTlv + 1, '\x30');
+  EXPECT_FALSE(decode(encode_v2(header)).tlvs.contains(0xE1));
+  // Without a certificate: no flags, verify non-zero, no CN and no DER even if given.
+  OutgoingHeader none = facts();
+  none.client_common_name = "not-verified";
+  none.certificate_tlv = 0xE1;
+  none.certificate_der = "x";
+  const Decoded anonymous = decode(encode_v2(none));
+  EXPECT_EQ(anonymous.ssl_client, kClientSsl);
+  EXPECT_EQ(anonymous.ssl_verify, 1u);
+  EXPECT_FALSE(anonymous.ssl_tlvs.contains(0x22));
+  EXPECT_FALSE(anonymous.tlvs.contains(0xE1));
+}
+
 }  // namespace
 }  // namespace tlsfloor::proxy_protocol
