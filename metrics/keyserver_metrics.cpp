@@ -28,6 +28,12 @@ KeyServerMetrics::KeyServerMetrics(prometheus::Registry& registry)
                             .Help("Connections to the key server that are up.")
                             .Register(registry)
                             .Add({})),
+      operations_pending_(prometheus::BuildGauge()
+                              .Name("tlsfloor_keyserver_operations_pending")
+                              .Help("Operations asked of the key server and not answered yet "
+                                    "(queued while no connection is up, or sent).")
+                              .Register(registry)
+                              .Add({})),
       connections_wanted_(prometheus::BuildGauge()
                               .Name("tlsfloor_keyserver_connections")
                               .Help("Connections to the key server tlsfloor keeps (one per thread "

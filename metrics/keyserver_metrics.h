@@ -30,6 +30,8 @@ class KeyServerMetrics {
   /// tlsfloor_keyserver_operation_seconds: from the request to a made answer.
   prometheus::Histogram& latency(const std::string& subject, const std::string& key_type,
                                  std::string_view operation);
+  /// Operations submitted and not finished yet (each one holds a handshake).
+  prometheus::Gauge& operations_pending() { return operations_pending_; }
   /// Connections to the key server that are up now, and how many tlsfloor keeps (one per
   /// thread that runs handshakes).
   prometheus::Gauge& connections_open() { return connections_open_; }
@@ -42,6 +44,7 @@ class KeyServerMetrics {
   prometheus::Family<prometheus::Counter>& operations_;
   prometheus::Family<prometheus::Histogram>& latency_;
   prometheus::Gauge& connections_open_;
+  prometheus::Gauge& operations_pending_;
   prometheus::Gauge& connections_wanted_;
   prometheus::Family<prometheus::Counter>& connects_;
   prometheus::Counter& connected_;

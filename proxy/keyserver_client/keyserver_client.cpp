@@ -186,6 +186,7 @@ void KeyServerClient::submit(const KeyRef& key, protocol::Operation operation,
   pending.started = Clock::now();
   pending.deadline = pending.started + settings_.timeout;
   auto [slot, inserted] = pending_.emplace(id, std::move(pending));
+  metrics_.operations_pending().Increment();
   if (stopped_ || pending_.size() > settings_.max_pending || input.size() > protocol::kMaxInput) {
     // Answered from the event loop like every other outcome, never from within this call.
     asio::post(context_,
@@ -311,6 +312,7 @@ void KeyServerClient::finish(std::uint64_t id, Outcome outcome, std::vector<std:
   if (found == pending_.end()) return;
   Pending pending = std::move(found->second);
   pending_.erase(found);
+  metrics_.operations_pending().Decrement();
   KeyMetrics& key = *pending.metrics;
   const std::size_t operation = operation_index(pending.operation);
   const std::string_view operation_name =

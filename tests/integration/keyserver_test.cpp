@@ -286,7 +286,8 @@ TEST_F(KeyServerTest, AKilledKeyServerFailsOnlyTheHandshakesInFlightAndIsReconne
     TlsClient client(proxy.port());
     return client.handshake();
   });
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the request is written
+  // The request is written once it is pending while the connection is up.
+  ASSERT_EQ(proxy.metric_eventually("tlsfloor_keyserver_operations_pending", {}, 1), 1);
   key_server->signal(SIGKILL);
   key_server->wait_exit();
   EXPECT_FALSE(in_flight.get());
