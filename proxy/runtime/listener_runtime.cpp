@@ -81,10 +81,17 @@ RouteRuntime::SessionScopes session_scopes_of(const config::ListenerConfig& list
   const config::TlsConfig& tls = settings.tls;
   const std::string_view min_version = config::to_string(tls.min_version);
   const std::string_view max_version = config::to_string(tls.max_version);
+  // The groups are named only when they are not the default, so that the contexts of a
+  // configuration without tls.groups stay what they were before groups could be configured.
+  const bool default_groups =
+      std::equal(tls.groups.codes.begin(), tls.groups.codes.end(),
+                 std::begin(config::kDefaultGroups), std::end(config::kDefaultGroups));
+  const std::string groups =
+      default_groups ? "" : " groups " + config::group_list_text(tls.groups.codes);
   const auto scope = [&](std::string_view admission, std::string_view ciphers,
                          std::string_view detail = {}) {
-    return tls::session_scope(
-        {listener.name, route, min_version, max_version, admission, ciphers, detail});
+    return tls::session_scope({listener.name, route, min_version, max_version, admission,
+                               std::string(ciphers) + groups, detail});
   };
   RouteRuntime::SessionScopes scopes;
   scopes.floor = scope("floors", tls.ciphers.text);
@@ -178,6 +185,23 @@ void build_ciphers(const config::ListenerConfig& listener, const config::RouteSe
   }
 }
 
+// The route's key-exchange floor, checked against what the library can negotiate, and the
+// lists its connections are given.
+void build_groups(const config::ListenerConfig& listener, const config::RouteSettings& settings,
+                  RouteRuntime& route, std::vector<config::ConfigError>& errors) {
+  const config::GroupList& groups = settings.tls.groups;
+  if (auto problem =
+          tls::groups_problem(groups.codes, settings.tls.min_version, settings.tls.max_version)) {
+    errors.push_back({groups.where, std::move(*problem)});
+    return;
+  }
+  route.floor_groups = groups.codes;
+  if (groups.codes != listener.tls.groups.codes) {
+    route.floor_group_list = tls::library_group_list(groups.codes);
+  }
+  route.legacy_group_list = tls::library_group_list(tls::compatibility_groups(groups.codes));
+}
+
 void build_route(const config::Config& config, const config::ListenerConfig& listener,
                  const config::RouteSettings& settings, std::string name,
                  const SharedRuntime& shared, const tls::CertificateSet& listener_certificates,
@@ -191,6 +215,7 @@ void build_route(const config::Config& config, const config::ListenerConfig& lis
   build_ciphers(listener, settings,
                 route.certificates.empty() ? listener_certificates : route.certificates, route,
                 errors);
+  build_groups(listener, settings, route, errors);
   if (settings.upstream.address.host_is_ip_literal()) {
     route.upstream_endpoint.emplace(boost::asio::ip::make_address(settings.upstream.address.host),
                                     settings.upstream.address.port);
@@ -268,6 +293,13 @@ const char* RouteRuntime::ciphers_for(const policy::Decision& decision) const {
   return nullptr;
 }
 
+const char* RouteRuntime::groups_for(const policy::Decision& decision) const {
+  if (decision.ciphers == policy::CipherChoice::floor) {
+    return floor_group_list.empty() ? nullptr : floor_group_list.c_str();
+  }
+  return legacy_group_list.c_str();
+}
+
 const tls::SessionDigest& RouteRuntime::session_scope_for(const policy::Decision& decision) const {
   if (decision.reject) return session_scopes.refused;
   switch (decision.ciphers) {
@@ -314,6 +346,19 @@ metrics::RouteSeriesPlan series_plan_of(const ListenerRuntime& runtime, const Ro
        tls::negotiable_suites(lists, keys, config::TlsVersion::tls1_0, settings.tls.max_version)) {
     plan.suites.push_back({suite.version_wire, suite.code, suite.name});
   }
+  for (std::uint16_t version = TLS1_VERSION; version <= ceiling; ++version) {
+    plan.weak_group_versions.push_back(version);
+  }
+  // The groups its connections can be given: the floor's, and every group the library has when
+  // a legacy client can be let in (a mode other than enforce, or an exception).
+  const config::EnforcementConfig& enforcement = settings.enforcement;
+  const bool lets_legacy_in = enforcement.mode != config::EnforcementMode::enforce ||
+                              enforcement.cipher_mode != config::EnforcementMode::enforce ||
+                              enforcement.groups_mode != config::EnforcementMode::enforce ||
+                              !settings.exceptions.empty();
+  plan.key_exchange_groups =
+      lets_legacy_in ? tls::compatibility_groups(route.floor_groups) : route.floor_groups;
+  plan.key_exchange_groups.push_back(0);  // none: a static-RSA key exchange
   plan.failures.assign(std::begin(tls::kCommonHandshakeFailures),
                        std::end(tls::kCommonHandshakeFailures));
   if (const auto& upstream = settings.upstream.tls) {
@@ -345,7 +390,8 @@ void publish(const ListenerRuntime& runtime, metrics::Metrics& metrics,
     policies.push_back({route.name, config::to_string(route.settings->tls.min_version),
                         config::to_string(route.settings->tls.max_version),
                         config::to_string(route.settings->enforcement.mode),
-                        config::to_string(route.settings->enforcement.cipher_mode)});
+                        config::to_string(route.settings->enforcement.cipher_mode),
+                        config::to_string(route.settings->enforcement.groups_mode)});
   }
   metrics.publish_policy(listener.name, policies);
   std::vector<metrics::CertificateSample> certificates;

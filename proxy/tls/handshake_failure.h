@@ -19,7 +19,8 @@ namespace tlsfloor::tls {
 
 /// The reasons refusals and common failures end with: their series exist from the start.
 inline constexpr std::string_view kCommonHandshakeFailures[] = {
-    "unsupported_version", "no_shared_cipher", "closed", "timeout", "protocol_error"};
+    "unsupported_version", "no_shared_cipher", "no_shared_group", "closed", "timeout",
+    "protocol_error"};
 
 /// From the failed SSL_do_handshake()'s SSL_get_error() value and the first error on the
 /// thread's queue (ERR_peek_error(); 0 for none).
