@@ -52,6 +52,27 @@ class SuiteCounters {
   std::array<Slot, 128> slots_{};
 };
 
+/// The group code that tlsfloor_key_exchange_handshakes_total labels `other`: a negotiated group
+/// outside the library's own (which cannot happen with BoringSSL; the label set stays bounded if
+/// it ever does). Code 0 is labelled `none`: no (EC)DH group, a static-RSA key exchange.
+inline constexpr std::uint16_t kOtherGroup = 0xffff;
+
+/// Counters of tlsfloor_key_exchange_handshakes_total by (group, pq_offered), for one route:
+/// lock-free once a pair has been seen, as SuiteCounters. A slot is claimed under
+/// Metrics::mutex_.
+class KeyExchangeCounters {
+ public:
+  prometheus::Counter& get(Metrics& owner, const std::string& listener, const std::string& route,
+                           std::uint16_t group, bool pq_offered);
+
+ private:
+  struct Slot {
+    std::atomic<std::uint32_t> key{0};  // group << 1 | pq_offered | bit 31; 0 = free
+    std::atomic<prometheus::Counter*> counter{nullptr};
+  };
+  std::array<Slot, 32> slots_{};
+};
+
 /// Where a handshake log reports what it did (Metrics::handshake_log() makes these).
 struct HandshakeLogCounters {
   prometheus::Counter& written;
@@ -101,6 +122,12 @@ struct RouteSeriesPlan {
   /// tlsfloor_negotiated_ciphers_total: every suite of the route's lists at every version it can
   /// be negotiated at.
   std::vector<Suite> suites;
+  /// tlsfloor_weak_group_handshakes_total, for every decision: the versions the route can
+  /// negotiate.
+  std::vector<std::uint16_t> weak_group_versions;
+  /// tlsfloor_key_exchange_handshakes_total, with pq_offered true and false: every group of the
+  /// route's lists, and 0 (`none`).
+  std::vector<std::uint16_t> key_exchange_groups;
   /// tlsfloor_handshake_failures_total: the reasons refusals and common failures end with.
   std::vector<std::string_view> failures;
   /// With upstream.tls: the upstream leg's completed versions, its suites, and its failure
@@ -123,6 +150,15 @@ class RouteMetrics {
   /// A client that meets the version floor but offers none of tls.ciphers at `version_wire`
   /// (the version it negotiates), and what the cipher floor did with it.
   void count_weak_cipher_handshake(std::uint16_t version_wire, LegacyDecision decision);
+  /// A client that names groups but none of tls.groups, at `version_wire` (the version it
+  /// negotiates), and what the key-exchange floor did with it.
+  void count_weak_group_handshake(std::uint16_t version_wire, LegacyDecision decision);
+  /// A completed handshake's key exchange: the group negotiated (0 for none: static RSA;
+  /// kOtherGroup for a group outside the library's), and whether the client offered a
+  /// post-quantum group. Lock-free once a pair has been seen.
+  void count_key_exchange(std::uint16_t group, bool pq_offered) {
+    key_exchange_.get(owner_, listener_, route_, group, pq_offered).Increment();
+  }
   /// An accepted handshake's suite: `code` (IANA code point) named `name` (IANA name, static
   /// storage), at `version_wire`. Lock-free once a (version, suite) pair has been seen.
   void count_negotiated_cipher(std::uint16_t version_wire, std::uint16_t code,
@@ -162,6 +198,7 @@ class RouteMetrics {
   prometheus::Counter& handshakes(std::uint16_t version_wire, HandshakeOutcome outcome);
   prometheus::Counter& legacy(std::uint16_t version_wire, LegacyDecision decision);
   prometheus::Counter& weak_cipher(std::uint16_t version_wire, LegacyDecision decision);
+  prometheus::Counter& weak_group(std::uint16_t version_wire, LegacyDecision decision);
   prometheus::Counter& handshake_failure(std::string_view reason);
   prometheus::Counter& upstream_failure(std::uint16_t version_wire, std::string_view reason);
 
@@ -174,6 +211,9 @@ class RouteMetrics {
   std::array<std::atomic<prometheus::Counter*>, config::kWireVersionLabels> upstream_handshakes_{};
   std::array<std::atomic<prometheus::Counter*>, config::kWireVersionLabels * kLegacyDecisionCount>
       weak_cipher_{};
+  std::array<std::atomic<prometheus::Counter*>, config::kWireVersionLabels * kLegacyDecisionCount>
+      weak_group_{};
+  KeyExchangeCounters key_exchange_;
   SuiteCounters negotiated_;
   SuiteCounters upstream_negotiated_;
   prometheus::Histogram& handshake_duration_;
@@ -243,6 +283,7 @@ struct RoutePolicySample {
   std::string_view max_version;
   std::string_view mode;
   std::string_view cipher_mode;
+  std::string_view groups_mode = "enforce";
 };
 
 /// One certificate a listener serves, as the certificate metrics show it.
@@ -329,11 +370,14 @@ class Metrics {
   friend class ListenerMetrics;
   friend class RouteMetrics;
   friend class SuiteCounters;
+  friend class KeyExchangeCounters;
   std::shared_ptr<prometheus::Registry> registry_;
   prometheus::Family<prometheus::Counter>& handshakes_;
   prometheus::Family<prometheus::Counter>& legacy_handshakes_;
   prometheus::Family<prometheus::Counter>& weak_cipher_handshakes_;
   prometheus::Family<prometheus::Counter>& negotiated_ciphers_;
+  prometheus::Family<prometheus::Counter>& weak_group_handshakes_;
+  prometheus::Family<prometheus::Counter>& key_exchange_handshakes_;
   prometheus::Family<prometheus::Counter>& handshake_failures_;
   prometheus::Family<prometheus::Histogram>& handshake_duration_;
   prometheus::Family<prometheus::Counter>& resumed_handshakes_;

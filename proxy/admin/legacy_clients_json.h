@@ -30,8 +30,10 @@ struct LegacyClientsFilter {
 /// {"generated_at", "listeners": [{listener, top_k, tracked, handshakes, other}],
 ///  "total_clients", "offset", "limit", "next_offset" (null on the last page),
 ///  "clients": [{listener, client, handshakes, overcount_bound, by_version, first_seen,
-///  last_seen, server_names, routes, ja4, last_cipher}]}: the page of clients the filter asks
-///  for, `total_clients` of them in all. `routes` lists the routes the
+///  last_seen, server_names, routes, ja4, last_cipher, last_certificate, last_group,
+///  offered_groups and key_share_groups (of its latest handshake), pq_offered (any of its
+///  handshakes offered a post-quantum group), below, failures}]}: the page of clients the filter
+///  asks for, `total_clients` of them in all. `routes` lists the routes the
 /// client's legacy handshakes went to (its counts are over all of them). `by_version` maps a
 /// version label to counts by decision. `handshakes` is Space-Saving's estimate (never below the
 /// true count since the client was first tracked); the true count is at least handshakes -
