@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "config/named_group.h"
 #include "config/tls_version.h"
 
 namespace tlsfloor::report {
@@ -58,6 +59,64 @@ std::optional<std::uint16_t> cipher_code(const std::string& text) {
     code = static_cast<std::uint16_t>(code << 4 | digit);
   }
   return code;
+}
+
+// The key exchange and what was negotiated (lines of a tlsfloor that logs groups): every key
+// optional, each checked. Empty when the line is fine; otherwise why not.
+std::string read_key_exchange(const nlohmann::json& object, HandshakeRecord& record) {
+  const auto groups = [](const nlohmann::json& list, const char* key,
+                         std::vector<std::uint16_t>& out) -> std::string {
+    if (!list.is_array()) return std::string("\"") + key + "\" is not a list";
+    out.reserve(list.size());
+    for (const auto& name : list) {
+      const auto code =
+          name.is_string() ? config::parse_group(name.get_ref<const std::string&>()) : std::nullopt;
+      if (!code) return std::string("\"") + key + "\" holds " + json_quoted(name) + ", not a group";
+      out.push_back(*code);
+    }
+    return {};
+  };
+  if (const auto it = object.find("offered_groups"); it != object.end()) {
+    record.offered_groups.emplace();
+    if (auto error = groups(*it, "offered_groups", *record.offered_groups); !error.empty()) {
+      return error;
+    }
+  }
+  if (const auto it = object.find("key_share_groups"); it != object.end()) {
+    if (auto error = groups(*it, "key_share_groups", record.key_share_groups); !error.empty()) {
+      return error;
+    }
+  }
+  if (const auto it = object.find("pq_offered"); it != object.end()) {
+    if (!it->is_boolean()) return "\"pq_offered\" is " + json_quoted(*it) + ", not true or false";
+    record.pq_offered = it->get<bool>();
+  } else if (record.offered_groups) {
+    record.pq_offered = config::offers_post_quantum(*record.offered_groups) ||
+                        config::offers_post_quantum(record.key_share_groups);
+  }
+  std::string error;
+  for (auto [key, out] : {std::pair{"cipher", &record.cipher}, std::pair{"group", &record.group},
+                          std::pair{"certificate", &record.certificate},
+                          std::pair{"upstream_cipher", &record.upstream_cipher},
+                          std::pair{"family", &record.family}}) {
+    if (!object.contains(key)) continue;
+    const std::string* text = string_member(object, key, true, error);
+    if (text == nullptr) return error;
+    *out = *text;
+  }
+  for (auto [key, out] : {std::pair{"negotiated_version", &record.negotiated_version},
+                          std::pair{"upstream_version", &record.upstream_version}}) {
+    if (!object.contains(key)) continue;
+    const std::string* text = string_member(object, key, true, error);
+    if (text == nullptr) return error;
+    if (text->empty()) continue;
+    const auto version = config::wire_version_from_label(*text);
+    if (!version || *version == 0) {
+      return std::string("\"") + key + "\" is " + json_quoted(*text) + ", not a TLS version";
+    }
+    *out = *version;
+  }
+  return {};
 }
 
 }  // namespace
@@ -149,6 +208,7 @@ ParsedLine parse_handshake_line(std::string_view line) {
   record.failed = (outcome != nullptr && (*outcome == "rejected" || *outcome == "failed")) ||
                   record.decision == Decision::refused || record.decision == Decision::brownout;
   if (failure_reason != nullptr) record.failure = *failure_reason;
+  if (auto problem = read_key_exchange(object, record); !problem.empty()) return failure(problem);
 
   ParsedLine result;
   result.record = std::move(record);

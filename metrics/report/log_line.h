@@ -40,6 +40,22 @@ struct HandshakeRecord {
   bool failed = false;
   /// Why it did not complete (the line's `failure`, from tlsfloor 0.2 on); empty otherwise.
   std::string failure;
+  /// The key exchange offered: absent in lines of a tlsfloor before groups were logged. The
+  /// groups of supported_groups and of the key shares (codes), and whether it offers a
+  /// post-quantum group.
+  std::optional<std::vector<std::uint16_t>> offered_groups;
+  std::vector<std::uint16_t> key_share_groups;
+  bool pq_offered = false;
+  /// What was negotiated (for the inventory): the version (0 unless the handshake completed),
+  /// suite, group and served certificate's key type as the log names them, and the upstream
+  /// leg's; empty when the line has none. `family`: the client family, where the line names one.
+  std::uint16_t negotiated_version = 0;
+  std::string cipher;
+  std::string group;
+  std::string certificate;
+  std::uint16_t upstream_version = 0;
+  std::string upstream_cipher;
+  std::string family;
 };
 
 /// One line parsed: a record, or why the line is not one.
@@ -51,7 +67,10 @@ struct ParsedLine {
 /// Parses one handshake-log line (without its newline). Rejected, with a reason: text that is
 /// not one JSON object; a missing or mistyped key among time, listener, client, highest_offered,
 /// sni, ja4 (and route, when present, must be a string; offered_ciphers, when present, a list of
-/// four-hex-digit strings; decision, outcome and failure, when present, strings or null); a time
+/// four-hex-digit strings; decision, outcome and failure, when present, strings or null;
+/// offered_groups and key_share_groups, when present, lists of group names or hex codes;
+/// pq_offered a boolean; negotiated_version, cipher, group, certificate, upstream_version,
+/// upstream_cipher and family strings or null); a time
 /// that is not RFC 3339; a client that
 /// is not an IP address; a highest_offered other than SSL3.0, TLS1.0 .. TLS1.3 or unknown. Values
 /// quoted in a reason are JSON-escaped and ASCII only, so a hostile log cannot send escape

@@ -2,6 +2,7 @@
 
 #include <functional>
 
+#include "config/named_group.h"
 #include "config/tls_version.h"
 #include "metrics/report/render.h"
 
@@ -76,6 +77,9 @@ std::string render_json(const HandshakeReport& report, const RenderOptions& opti
   document["ipv6_prefix"] = settings.ipv6_prefix;
   document["top"] = options.top;
   document["route"] = settings.route ? ordered_json(*settings.route) : ordered_json(nullptr);
+  // The key exchange's keys only when it is judged: a report without them reads as before.
+  if (settings.groups) document["groups"] = config::group_list_text(*settings.groups);
+  if (settings.pq) document["pq"] = true;
 
   auto& totals_json = document["totals"];
   totals_json["files"] = totals.files;
@@ -87,6 +91,7 @@ std::string render_json(const HandshakeReport& report, const RenderOptions& opti
   totals_json["malformed_lines"] = totals.malformed_lines;
   totals_json["other_routes"] = totals.other_routes;
   totals_json["without_ciphers"] = totals.without_ciphers;
+  if (report.judges_key_exchange()) totals_json["without_groups"] = totals.without_groups;
   totals_json["first_seen"] = timestamp_or_null(totals.first_seen);
   totals_json["last_seen"] = timestamp_or_null(totals.last_seen);
 
@@ -101,6 +106,7 @@ std::string render_json(const HandshakeReport& report, const RenderOptions& opti
         row["sni"] = values_json(client.server_names);
         row["ja4"] = values_json(client.fingerprints);
         row["failures"] = values_json(client.failures);
+        if (report.judges_key_exchange()) row["groups"] = values_json(client.group_lists);
         return row;
       });
   auto& routes = document["routes"] = ordered_json::array();
@@ -119,6 +125,7 @@ std::string render_json(const HandshakeReport& report, const RenderOptions& opti
         add_affected_json(report, fingerprint.affected, report.totals().handshakes, row);
         row["clients"] = fingerprint.clients;
         row["sni"] = values_json(fingerprint.server_names);
+        if (report.judges_key_exchange()) row["groups"] = values_json(fingerprint.group_lists);
         return row;
       });
   // Values are cut at character boundaries and parsed from valid JSON, so replacement should
