@@ -8,6 +8,8 @@
 #include <memory>
 #include <string_view>
 
+#include "metrics/report/inventory.h"
+
 namespace tlsfloor::report {
 namespace {
 
@@ -85,9 +87,11 @@ std::unique_ptr<std::ifstream> open_log(const std::string& path, std::ostream& e
   return in;
 }
 
+// `Report` is what the records go into: the HandshakeReport or the Inventory.
+template <typename Report>
 class LogReader {
  public:
-  LogReader(HandshakeReport& report, std::ostream& err) : report_(report), err_(err) {}
+  LogReader(Report& report, std::ostream& err) : report_(report), err_(err) {}
 
   /// Reads one log to its end; false (after saying so) on a read error.
   bool read(std::istream& in, const std::string& name) {
@@ -118,7 +122,7 @@ class LogReader {
   }
 
   void summarise() const {
-    const std::uint64_t skipped = report_.totals().malformed_lines;
+    const std::uint64_t skipped = malformed_lines_;
     if (skipped == 0) return;
     err_ << "tlsfloor report: " << skipped << " malformed line" << (skipped == 1 ? "" : "s")
          << " skipped";
@@ -129,14 +133,50 @@ class LogReader {
  private:
   void skip(const std::string& name, std::uint64_t line_number, const std::string& reason) {
     report_.count_malformed_line();
-    if (report_.totals().malformed_lines <= kMalformedLinesShown) {
+    if (++malformed_lines_ <= kMalformedLinesShown) {
       err_ << name << ':' << line_number << ": " << reason << '\n';
     }
   }
 
-  HandshakeReport& report_;
+  Report& report_;
   std::ostream& err_;
+  std::uint64_t malformed_lines_ = 0;
 };
+
+// Reads every log into `report`; false when one cannot be read (it was said on `err`).
+template <typename Report>
+bool read_logs(const std::vector<std::string>& paths, Report& report, std::ostream& err) {
+  LogReader<Report> reader(report, err);
+  for (const std::string& path : paths) {
+    bool read = false;
+    if (path == kStdinPath) {
+      read = reader.read(std::cin, display_name(path));
+    } else if (const auto in = open_log(path, err)) {
+      read = reader.read(*in, display_name(path));
+    }
+    if (!read) return false;
+  }
+  reader.summarise();
+  return true;
+}
+
+int run_inventory(const ReportOptions& options, std::ostream& out, std::ostream& err) {
+  Inventory inventory;
+  if (!read_logs(options.log_paths, inventory, err)) return kReportUnreadable;
+  switch (options.format) {
+    case ReportOptions::Format::json:
+      out << render_inventory_json(inventory);
+      break;
+    case ReportOptions::Format::csv:
+      out << render_inventory_csv(inventory);
+      break;
+    case ReportOptions::Format::text:
+      render_inventory_text(inventory, out);
+      break;
+  }
+  out.flush();
+  return inventory.handshakes() > 0 ? kReportWritten : kReportEmpty;
+}
 
 }  // namespace
 
@@ -148,19 +188,10 @@ int run_report(const ReportOptions& options, std::ostream& out, std::ostream& er
     if (path != kStdinPath && !open_log(path, err)) all_open = false;
   }
   if (!all_open) return kReportUnreadable;
+  if (options.inventory) return run_inventory(options, out, err);
 
   HandshakeReport report(options.settings);
-  LogReader reader(report, err);
-  for (const std::string& path : options.log_paths) {
-    bool read = false;
-    if (path == kStdinPath) {
-      read = reader.read(std::cin, display_name(path));
-    } else if (const auto in = open_log(path, err)) {
-      read = reader.read(*in, display_name(path));
-    }
-    if (!read) return kReportUnreadable;
-  }
-  reader.summarise();
+  if (!read_logs(options.log_paths, report, err)) return kReportUnreadable;
 
   if (options.format == ReportOptions::Format::json) {
     out << render_json(report, options.render);

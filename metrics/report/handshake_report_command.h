@@ -16,8 +16,10 @@ struct ReportOptions {
   std::vector<std::string> log_paths;
   HandshakeReport::Settings settings;
   RenderOptions render;
-  enum class Format { text, json };
+  enum class Format { text, json, csv };  // csv: the inventory only
   Format format = Format::text;
+  /// What was negotiated per listener and route (inventory.h) instead of who would break.
+  bool inventory = false;
 };
 
 /// Exit codes of run_report(), as documented in `tlsfloor report --help` and the README.
