@@ -77,8 +77,8 @@ constexpr NamedGroup kNames[] = {
 
 // Other spellings configurations and tools use for the same groups.
 constexpr NamedGroup kAliases[] = {
-    {group::kP224, "secp224r1"}, {group::kP256, "secp256r1"}, {group::kP256, "prime256v1"},
-    {group::kP384, "secp384r1"}, {group::kP521, "secp521r1"},
+    {0x0013, "prime192v1"},       {group::kP224, "secp224r1"}, {group::kP256, "secp256r1"},
+    {group::kP256, "prime256v1"}, {group::kP384, "secp384r1"}, {group::kP521, "secp521r1"},
 };
 
 bool equal_ignoring_case(std::string_view a, std::string_view b) {
