@@ -13,6 +13,7 @@ struct ListenerSpec {
   std::string listen = "127.0.0.1:0";
   std::uint16_t upstream_port = 0;
   std::vector<PemFiles> certificates;
+  /// Both versions are left out of the YAML when min_version is empty (for tls.profile to set).
   std::string min_version = "TLS1.2";
   std::string max_version = "TLS1.3";
   std::string mode = "enforce";
