@@ -3,8 +3,9 @@
 // turns a file into these structs once, and the server works from an immutable snapshot of them.
 #include <array>
 #include <chrono>
-#include <memory>
 #include <cstdint>
+#include <iterator>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -14,6 +15,7 @@
 #include "config/duration.h"
 #include "config/endpoint.h"
 #include "config/limits.h"
+#include "config/named_group.h"
 #include "config/ticket_keys.h"
 #include "config/timestamp.h"
 #include "config/tls_version.h"
@@ -124,6 +126,15 @@ struct UpstreamConfig {
   std::optional<UpstreamTlsConfig> tls;
 };
 
+/// Key-exchange groups (tls.groups), in the server's order of preference: names in config
+/// (config/named_group.h) as codes. Which of them the library can negotiate is checked by
+/// proxy/tls/ (key_exchange_groups.h), at the list's position.
+struct GroupList {
+  std::vector<std::uint16_t> codes{std::begin(kDefaultGroups), std::end(kDefaultGroups)};
+  SourceMark where;  // the value; the default has an empty file
+  friend bool operator==(const GroupList&, const GroupList&) = default;
+};
+
 struct TlsConfig {
   /// Clients whose best offered version is below this are legacy. Default TLS1.2.
   TlsVersion min_version = TlsVersion::tls1_2;
@@ -141,6 +152,12 @@ struct TlsConfig {
   /// then every other TLS 1.0-1.2 suite the library can negotiate with the certificates
   /// (static RSA, 3DES): a client let in is served whenever the library can serve it.
   std::optional<CipherList> legacy_ciphers;
+  /// The key-exchange floor: the groups offered to every client (default BoringSSL's own,
+  /// X25519, P-256, P-384). A client whose supported_groups names none of them is below it.
+  /// Legacy clients let in get every group the library has, these first.
+  GroupList groups;
+  /// The tls.profile these settings started from (config/tls_profile.h); empty: none.
+  std::string profile;
 };
 
 /// One brownout window: [start, end).
@@ -192,7 +209,12 @@ struct EnforcementConfig {
   EnforcementMode cipher_mode = EnforcementMode::enforce;
   bool cipher_mode_written = false;  // false: cipher_mode follows mode
   SourceMark cipher_mode_where;      // where cipher_mode was written, for errors about it
-  BrownoutConfig brownout;           // used with mode brownout (which requires a window or `every`)
+  /// How the key-exchange floor (tls.groups) is applied, staged like the others; follows `mode`
+  /// unless written.
+  EnforcementMode groups_mode = EnforcementMode::enforce;
+  bool groups_mode_written = false;  // false: groups_mode follows mode
+  SourceMark groups_mode_where;
+  BrownoutConfig brownout;  // used with mode brownout (which requires a window or `every`)
   RejectStyle on_reject = RejectStyle::alert;
   HttpRefusalConfig http;  // used with on_reject http
   /// Dated changes of mode, cipher_mode and brownout, in strictly increasing order of `at`:

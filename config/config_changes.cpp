@@ -57,6 +57,10 @@ void compare_routes(const std::string& where, const RouteSettings& before,
     said(arrow("cipher_mode", to_string(before.enforcement.cipher_mode),
                to_string(after.enforcement.cipher_mode)));
   }
+  if (before.enforcement.groups_mode != after.enforcement.groups_mode) {
+    said(arrow("groups_mode", to_string(before.enforcement.groups_mode),
+               to_string(after.enforcement.groups_mode)));
+  }
   if (before.enforcement.on_reject != after.enforcement.on_reject) {
     said(arrow("on_reject", to_string(before.enforcement.on_reject),
                to_string(after.enforcement.on_reject)));
@@ -69,6 +73,10 @@ void compare_routes(const std::string& where, const RouteSettings& before,
   }
   if (before.tls.ciphers.text != after.tls.ciphers.text) said("ciphers changed");
   if (before.tls.legacy_ciphers != after.tls.legacy_ciphers) said("legacy_ciphers changed");
+  if (before.tls.groups.codes != after.tls.groups.codes) {
+    said(arrow("groups", group_list_text(before.tls.groups.codes),
+               group_list_text(after.tls.groups.codes)));
+  }
   if (!(before.upstream.address == after.upstream.address)) {
     said(
         arrow("upstream", before.upstream.address.to_string(), after.upstream.address.to_string()));

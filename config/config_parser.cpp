@@ -47,6 +47,7 @@
 #include "config/file_io.h"
 #include "config/name_checks.h"
 #include "config/owner_directory.h"
+#include "config/tls_profile.h"
 
 namespace tlsfloor::config {
 namespace {
@@ -104,10 +105,10 @@ constexpr std::string_view kUpstreamTlsKeys[] = {"server_name", "ca_file",     "
                                                  "min_version", "max_version", "cert",
                                                  "key",         "alpn",        "ciphers"};
 constexpr std::string_view kCertificateKeys[] = {"cert", "key", "keyserver"};
-constexpr std::string_view kTlsKeys[] = {"min_version", "max_version", "alpn", "ciphers",
-                                         "legacy_ciphers"};
-constexpr std::string_view kEnforcementKeys[] = {"mode",      "cipher_mode", "brownout",
-                                                 "on_reject", "http",        "schedule"};
+constexpr std::string_view kTlsKeys[] = {"profile", "min_version",    "max_version", "alpn",
+                                         "ciphers", "legacy_ciphers", "groups"};
+constexpr std::string_view kEnforcementKeys[] = {"mode",     "cipher_mode", "groups_mode", "brownout",
+                                                 "on_reject", "http",       "schedule"};
 constexpr std::string_view kScheduleStepKeys[] = {"at", "mode", "cipher_mode", "brownout"};
 constexpr std::string_view kTimeoutsKeys[] = {"handshake", "idle"};
 constexpr std::string_view kLimitsKeys[] = {"max_connections", "max_handshakes_in_flight",
@@ -1422,6 +1423,11 @@ class Parser {
   void read_tls(const Value& value, TlsConfig& tls) {
     const std::optional<Fields> fields = read_map(value, "tls", kTlsKeys);
     if (!fields) return;
+    // The profile first: every key written beside it overrides it.
+    if (const Value* profile = fields->find("profile")) read_tls_profile(*profile, tls);
+    if (const Value* groups = fields->find("groups")) {
+      if (auto list = read_group_list(*groups)) tls.groups = std::move(*list);
+    }
     if (const Value* alpn = fields->find("alpn")) tls.alpn = read_alpn(*alpn);
     read_version_range(*fields, tls.min_version, tls.max_version);
     if (const Value* ciphers = fields->find("ciphers")) {
@@ -1430,6 +1436,67 @@ class Parser {
     if (const Value* legacy = fields->find("legacy_ciphers")) {
       tls.legacy_ciphers = read_cipher_list(*legacy);
     }
+  }
+
+  // A named policy's versions, suites and groups (config/tls_profile.h), positioned at the name.
+  void read_tls_profile(const Value& value, TlsConfig& tls) {
+    const std::optional<std::string> name = read_string(value);
+    if (!name) return;
+    const TlsProfile* profile = find_tls_profile(*name);
+    if (profile == nullptr) {
+      std::string known;
+      for (const TlsProfile& each : tls_profiles()) {
+        known += (known.empty() ? "" : ", ") + std::string(each.name);
+      }
+      error(value.where, "unknown profile " + quoted(*name) + " (expected one of: " + known + ")");
+      return;
+    }
+    tls.profile = profile->name;
+    tls.min_version = profile->min_version;
+    tls.max_version = profile->max_version;
+    tls.ciphers = CipherList{std::string(profile->ciphers), value.where};
+    tls.groups = GroupList{{profile->groups.begin(), profile->groups.end()}, value.where};
+  }
+
+  // Group names as a ':'-separated string or a YAML list, in the server's order. The names are
+  // checked here; whether the TLS library can negotiate each is proxy/tls/'s to judge.
+  std::optional<GroupList> read_group_list(const Value& value) {
+    GroupList list;
+    list.codes.clear();
+    list.where = value.where;
+    std::string problem;
+    if (value.node.IsSequence()) {
+      for (const Value& entry : read_list(value)) {
+        const auto name = read_string(entry);
+        if (!name) return std::nullopt;
+        const auto code = parse_group(*name);
+        if (!code || name->find(':') != std::string::npos) {
+          error(entry.where, "unknown group " + quoted(*name) +
+                                 " (one name per entry, such as X25519, P-256 or P-384)");
+          return std::nullopt;
+        }
+        if (std::find(list.codes.begin(), list.codes.end(), *code) != list.codes.end()) {
+          error(entry.where, "group " + group_name(*code) + " is listed twice");
+          return std::nullopt;
+        }
+        list.codes.push_back(*code);
+      }
+    } else if (const auto text = read_string(value, "a list of group names")) {
+      auto codes = parse_group_list(*text, problem);
+      if (!codes) {
+        error(value.where, "invalid groups " + quoted(*text) + ": " + problem +
+                               " (expected names such as \"X25519:P-256\")");
+        return std::nullopt;
+      }
+      list.codes = std::move(*codes);
+    } else {
+      return std::nullopt;
+    }
+    if (list.codes.empty()) {
+      error(value.where, "groups must name at least one group (such as X25519 or P-256)");
+      return std::nullopt;
+    }
+    return list;
   }
 
   // A cipher string, or a list of suite names joined into one. Only the shape is checked here:
@@ -1523,26 +1590,38 @@ class Parser {
       // to leave alone: unless told otherwise, the cipher floor is staged with the version floor.
       enforcement.cipher_mode = enforcement.mode;
     }
-    // The version floor and the cipher floor share one brownout schedule.
+    const Value* groups_mode = fields->find("groups_mode");
+    if (groups_mode != nullptr) {
+      read_mode(*groups_mode, enforcement.groups_mode);
+      enforcement.groups_mode_where = groups_mode->where;
+      enforcement.groups_mode_written = true;
+    } else if (!enforcement.groups_mode_written) {
+      enforcement.groups_mode = enforcement.mode;  // staged with the version floor, as above
+    }
+    // The floors share one brownout schedule.
     const bool browns_out = enforcement.mode == EnforcementMode::brownout ||
-                            enforcement.cipher_mode == EnforcementMode::brownout;
+                            enforcement.cipher_mode == EnforcementMode::brownout ||
+                            enforcement.groups_mode == EnforcementMode::brownout;
     const Value* brownout = fields->find("brownout");
     if (brownout != nullptr) {
       if (!browns_out) {
         // Written but unused would let an operator believe brownouts are scheduled.
         error(brownout->where,
-              "brownout is only used with mode: brownout or cipher_mode: brownout (mode is " +
+              "brownout is only used with mode, cipher_mode or groups_mode brownout (mode is " +
                   std::string(to_string(enforcement.mode)) + ", cipher_mode " +
-                  std::string(to_string(enforcement.cipher_mode)) + ")");
+                  std::string(to_string(enforcement.cipher_mode)) + ", groups_mode " +
+                  std::string(to_string(enforcement.groups_mode)) + ")");
       } else {
         enforcement.brownout = {};  // a route's section replaces its listener's
         read_brownout(*brownout, enforcement.brownout);
       }
     } else if (browns_out && enforcement.brownout.windows.empty() && !enforcement.brownout.every) {
       // (A route in mode brownout may use its listener's windows.)
-      const Value* named = enforcement.mode == EnforcementMode::brownout ? mode : cipher_mode;
+      const Value* named = enforcement.mode == EnforcementMode::brownout          ? mode
+                           : enforcement.cipher_mode == EnforcementMode::brownout ? cipher_mode
+                                                                                  : groups_mode;
       error(named != nullptr ? named->where : fields->where,
-            std::string(named == cipher_mode ? "cipher_mode" : "mode") +
+            std::string(named == nullptr ? "mode" : named->name) +
                 " brownout needs a brownout section with windows or every (when to refuse)");
     }
     if (const Value* on_reject = fields->find("on_reject")) {

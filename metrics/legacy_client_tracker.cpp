@@ -119,6 +119,18 @@ void LegacyClientTracker::describe(ClientStats& stats, const Observation& observ
   add_bounded(stats.owners, observation.owner, options_.max_owners);
   stats.below_version = stats.below_version || observation.below_version;
   stats.below_ciphers = stats.below_ciphers || observation.below_ciphers;
+  stats.below_groups = stats.below_groups || observation.below_groups;
+  stats.pq_offered = stats.pq_offered || observation.pq_offered;
+  if (latest) {
+    const auto first = [this](std::span<const std::uint16_t> groups) {
+      return groups.first(std::min(groups.size(), options_.max_groups));
+    };
+    const auto offered = first(observation.offered_groups);
+    const auto shares = first(observation.key_share_groups);
+    stats.last_offered_groups.assign(offered.begin(), offered.end());
+    stats.last_key_share_groups.assign(shares.begin(), shares.end());
+    if (observation.group != 0) stats.last_group = observation.group;
+  }
   if (!observation.failure.empty()) {
     // At most max_failures reasons and "other": a client cannot grow its entry with them.
     auto& failures = stats.failures;

@@ -9,6 +9,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -53,6 +54,8 @@ class LegacyClientTracker {
     /// Distinct handshake failure reasons counted per client: the first ones seen; the rest
     /// are counted as "other".
     std::size_t max_failures = 8;
+    /// Groups kept of a client's latest hello (offered, and of key shares): the first ones.
+    std::size_t max_groups = 32;
   };
 
   /// What the policy did with the handshake. Spelled by to_string() as in metric labels.
@@ -96,6 +99,14 @@ class LegacyClientTracker {
     /// The floors the client is below (at least one: only legacy handshakes are recorded).
     bool below_version = true;
     bool below_ciphers = false;
+    bool below_groups = false;
+    /// The key exchange: the groups it offers (GREASE left out, bounded by the hello facts), the
+    /// groups of its key shares, the group negotiated (0: none, or not completed), and whether it
+    /// offers a post-quantum group.
+    std::span<const std::uint16_t> offered_groups;
+    std::span<const std::uint16_t> key_share_groups;
+    std::uint16_t group = 0;
+    bool pq_offered = false;
     /// Why the handshake did not complete (tls/handshake_failure.h); empty when it did.
     std::string_view failure;
     /// Injected so that the tracker never reads a clock (and tests control time).
@@ -142,9 +153,17 @@ class LegacyClientTracker {
     /// `when` that named one.
     std::string last_cipher;
     std::string last_certificate;
-    /// Whether any of its handshakes was below the version floor, the cipher floor.
+    /// Whether any of its handshakes was below the version floor, the cipher floor, the
+    /// key-exchange floor.
     bool below_version = false;
     bool below_ciphers = false;
+    bool below_groups = false;
+    /// The groups offered and key-share groups of its latest handshake, the last group
+    /// negotiated (0: none yet), and whether any of its handshakes offered a post-quantum group.
+    std::vector<std::uint16_t> last_offered_groups;
+    std::vector<std::uint16_t> last_key_share_groups;
+    std::uint16_t last_group = 0;
+    bool pq_offered = false;
     /// Its handshakes that did not complete, by reason (the first Options::max_failures
     /// reasons seen, then "other"); those that completed are count - error - their sum.
     std::vector<std::pair<std::string, std::uint64_t>> failures;

@@ -4,6 +4,7 @@
 
 #include <prometheus/text_serializer.h>
 
+#include "config/named_group.h"
 #include "config/timestamp.h"
 #include "config/tls_version.h"
 #include "metrics/build_info.h"
@@ -95,6 +96,17 @@ Metrics::Metrics(const config::LegacyClientsConfig& legacy_clients)
                                 "Accepted handshakes by negotiated version and cipher suite "
                                 "(IANA name).",
                                 *registry_)),
+      weak_group_handshakes_(
+          named(prometheus::BuildCounter(), "tlsfloor_weak_group_handshakes_total",
+                "Handshakes from clients whose supported groups name none of the listener's "
+                "groups (tls.groups), by the version they negotiate and decision.",
+                *registry_)),
+      key_exchange_handshakes_(
+          named(prometheus::BuildCounter(), "tlsfloor_key_exchange_handshakes_total",
+                "Completed handshakes by the key-exchange group negotiated (none: static RSA; "
+                "other: a group outside the TLS library's) and by whether the client offered a "
+                "post-quantum group (pq_offered).",
+                *registry_)),
       handshake_failures_(named(prometheus::BuildCounter(), "tlsfloor_handshake_failures_total",
                                 "Client handshakes that did not complete, refused ones "
                                 "included, by reason: no_shared_cipher, unsupported_version, "
@@ -272,7 +284,8 @@ void Metrics::publish_policy(const std::string& name,
                            {"min_version", std::string(sample.min_version)},
                            {"max_version", std::string(sample.max_version)},
                            {"mode", std::string(sample.mode)},
-                           {"cipher_mode", std::string(sample.cipher_mode)}});
+                           {"cipher_mode", std::string(sample.cipher_mode)},
+                           {"groups_mode", std::string(sample.groups_mode)}});
     handles[i]->policy_info_->Set(1);
     if (sample.next_change_seconds) {
       handles[i]->next_change_ = &enforcement_next_change_.Add(
@@ -547,6 +560,12 @@ void RouteMetrics::prepare(const RouteSeriesPlan& plan) {
   for (const LegacyDecision decision : kEveryDecision) {
     for (const std::uint16_t version : plan.legacy_versions) legacy(version, decision);
     for (const std::uint16_t version : plan.weak_versions) weak_cipher(version, decision);
+    for (const std::uint16_t version : plan.weak_group_versions) weak_group(version, decision);
+  }
+  for (const std::uint16_t group : plan.key_exchange_groups) {
+    for (const bool pq_offered : {false, true}) {
+      key_exchange_.get(owner_, listener_, route_, group, pq_offered);
+    }
   }
   for (const auto& suite : plan.suites) {
     negotiated_.get(owner_, owner_.negotiated_ciphers_, listener_, route_, suite.version_wire,
@@ -691,6 +710,20 @@ void RouteMetrics::count_weak_cipher_handshake(std::uint16_t version_wire,
   weak_cipher(version_wire, decision).Increment();
 }
 
+prometheus::Counter& RouteMetrics::weak_group(std::uint16_t version_wire, LegacyDecision decision) {
+  const std::size_t index = config::wire_version_index(version_wire) * kLegacyDecisionCount +
+                            static_cast<std::size_t>(decision);
+  return cached(weak_group_[index], owner_.weak_group_handshakes_,
+                {{"listener", listener_},
+                 {"route", route_},
+                 {"version", std::string(config::wire_version_label(version_wire))},
+                 {"decision", std::string(to_string(decision))}});
+}
+
+void RouteMetrics::count_weak_group_handshake(std::uint16_t version_wire, LegacyDecision decision) {
+  weak_group(version_wire, decision).Increment();
+}
+
 void RouteMetrics::count_negotiated_cipher(std::uint16_t version_wire, std::uint16_t code,
                                            std::string_view name) {
   negotiated_.get(owner_, owner_.negotiated_ciphers_, listener_, route_, version_wire, code, name)
@@ -728,6 +761,43 @@ prometheus::Counter& SuiteCounters::get(Metrics& owner,
   }
   // Every slot taken (cannot happen with BoringSSL's suites): the family's own lookup.
   return family.Add(labels());
+}
+
+}  // namespace tlsfloor::metrics
+
+namespace tlsfloor::metrics {
+
+prometheus::Counter& KeyExchangeCounters::get(Metrics& owner, const std::string& listener,
+                                              const std::string& route, std::uint16_t group,
+                                              bool pq_offered) {
+  const std::uint32_t key =
+      std::uint32_t{group} << 1 | (pq_offered ? 1u : 0u) | 0x8000'0000u;  // never 0
+  const auto labels = [&] {
+    return prometheus::Labels{{"listener", listener},
+                              {"route", route},
+                              {"group", group == 0             ? std::string("none")
+                                        : group == kOtherGroup ? std::string("other")
+                                                               : config::group_name(group)},
+                              {"pq_offered", pq_offered ? "true" : "false"}};
+  };
+  const std::size_t start = (group * 31u + (pq_offered ? 1u : 0u)) % slots_.size();
+  for (std::size_t probe = 0; probe < slots_.size(); ++probe) {
+    Slot& slot = slots_[(start + probe) % slots_.size()];
+    const std::uint32_t seen = slot.key.load(std::memory_order_acquire);
+    if (seen == key) return *slot.counter.load(std::memory_order_relaxed);
+    if (seen != 0) continue;
+    std::lock_guard lock(owner.mutex_);
+    if (const std::uint32_t claimed = slot.key.load(std::memory_order_relaxed); claimed != 0) {
+      if (claimed != key) continue;  // claimed meanwhile by another pair: probe on
+      return *slot.counter.load(std::memory_order_relaxed);
+    }
+    prometheus::Counter& counter = owner.key_exchange_handshakes_.Add(labels());
+    slot.counter.store(&counter, std::memory_order_relaxed);
+    slot.key.store(key, std::memory_order_release);
+    return counter;
+  }
+  // Every slot taken (the library has six groups, plus none and other): the family's lookup.
+  return owner.key_exchange_handshakes_.Add(labels());
 }
 
 }  // namespace tlsfloor::metrics

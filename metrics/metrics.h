@@ -58,6 +58,27 @@ class SuiteCounters {
   std::array<Slot, 128> slots_{};
 };
 
+/// The group code that tlsfloor_key_exchange_handshakes_total labels `other`: a negotiated group
+/// outside the library's own (which cannot happen with BoringSSL; the label set stays bounded if
+/// it ever does). Code 0 is labelled `none`: no (EC)DH group, a static-RSA key exchange.
+inline constexpr std::uint16_t kOtherGroup = 0xffff;
+
+/// Counters of tlsfloor_key_exchange_handshakes_total by (group, pq_offered), for one route:
+/// lock-free once a pair has been seen, as SuiteCounters. A slot is claimed under
+/// Metrics::mutex_.
+class KeyExchangeCounters {
+ public:
+  prometheus::Counter& get(Metrics& owner, const std::string& listener, const std::string& route,
+                           std::uint16_t group, bool pq_offered);
+
+ private:
+  struct Slot {
+    std::atomic<std::uint32_t> key{0};  // group << 1 | pq_offered | bit 31; 0 = free
+    std::atomic<prometheus::Counter*> counter{nullptr};
+  };
+  std::array<Slot, 32> slots_{};
+};
+
 /// Where a handshake log reports what it did (Metrics::handshake_log() makes these).
 struct HandshakeLogCounters {
   prometheus::Counter& written;
@@ -107,6 +128,12 @@ struct RouteSeriesPlan {
   /// tlsfloor_negotiated_ciphers_total: every suite of the route's lists at every version it can
   /// be negotiated at.
   std::vector<Suite> suites;
+  /// tlsfloor_weak_group_handshakes_total, for every decision: the versions the route can
+  /// negotiate.
+  std::vector<std::uint16_t> weak_group_versions;
+  /// tlsfloor_key_exchange_handshakes_total, with pq_offered true and false: every group of the
+  /// route's lists, and 0 (`none`).
+  std::vector<std::uint16_t> key_exchange_groups;
   /// tlsfloor_handshake_failures_total: the reasons refusals and common failures end with.
   std::vector<std::string_view> failures;
   /// With upstream.tls: the upstream leg's completed versions, its suites, and its failure
@@ -142,6 +169,15 @@ class RouteMetrics {
   /// A legacy handshake (counted once) from a client of `owner` (the owner directory's name, or
   /// "unowned"), and what the policy did with it. Bounded by the directory.
   void count_legacy_owner(std::string_view owner, LegacyDecision decision);
+  /// A client that names groups but none of tls.groups, at `version_wire` (the version it
+  /// negotiates), and what the key-exchange floor did with it.
+  void count_weak_group_handshake(std::uint16_t version_wire, LegacyDecision decision);
+  /// A completed handshake's key exchange: the group negotiated (0 for none: static RSA;
+  /// kOtherGroup for a group outside the library's), and whether the client offered a
+  /// post-quantum group. Lock-free once a pair has been seen.
+  void count_key_exchange(std::uint16_t group, bool pq_offered) {
+    key_exchange_.get(owner_, listener_, route_, group, pq_offered).Increment();
+  }
   /// An accepted handshake's suite: `code` (IANA code point) named `name` (IANA name, static
   /// storage), at `version_wire`. Lock-free once a (version, suite) pair has been seen.
   void count_negotiated_cipher(std::uint16_t version_wire, std::uint16_t code,
@@ -186,6 +222,7 @@ class RouteMetrics {
   prometheus::Counter& weak_cipher(std::uint16_t version_wire, LegacyDecision decision);
   prometheus::Labels family_labels(std::string_view family, LegacyDecision decision) const;
   prometheus::Labels owner_labels(std::string_view owner, LegacyDecision decision) const;
+  prometheus::Counter& weak_group(std::uint16_t version_wire, LegacyDecision decision);
   prometheus::Counter& handshake_failure(std::string_view reason);
   prometheus::Counter& upstream_failure(std::uint16_t version_wire, std::string_view reason);
   prometheus::Counter& client_certificate(config::ClientCertificateResult result);
@@ -202,6 +239,9 @@ class RouteMetrics {
   std::array<std::atomic<prometheus::Counter*>, kFamilySlots * kLegacyDecisionCount> by_family_{};
   std::array<std::atomic<prometheus::Counter*>, config::kClientCertificateResults.size()>
       client_certificates_{};
+  std::array<std::atomic<prometheus::Counter*>, config::kWireVersionLabels * kLegacyDecisionCount>
+      weak_group_{};
+  KeyExchangeCounters key_exchange_;
   SuiteCounters negotiated_;
   SuiteCounters upstream_negotiated_;
   prometheus::Histogram& handshake_duration_;
@@ -275,6 +315,7 @@ struct RoutePolicySample {
   std::string_view max_version;
   std::string_view mode;
   std::string_view cipher_mode;
+  std::string_view groups_mode = "enforce";
   /// The next step of the route's enforcement schedule: its Unix time and the mode it sets.
   /// Absent when no step is left (tlsfloor_enforcement_next_change_timestamp_seconds has none).
   std::optional<double> next_change_seconds;
@@ -366,6 +407,7 @@ class Metrics {
   friend class ListenerMetrics;
   friend class RouteMetrics;
   friend class SuiteCounters;
+  friend class KeyExchangeCounters;
   std::shared_ptr<prometheus::Registry> registry_;
   prometheus::Family<prometheus::Counter>& handshakes_;
   prometheus::Family<prometheus::Counter>& legacy_handshakes_;
@@ -373,6 +415,8 @@ class Metrics {
   prometheus::Family<prometheus::Counter>& legacy_handshakes_by_family_;
   prometheus::Family<prometheus::Counter>& legacy_handshakes_by_owner_;
   prometheus::Family<prometheus::Counter>& negotiated_ciphers_;
+  prometheus::Family<prometheus::Counter>& weak_group_handshakes_;
+  prometheus::Family<prometheus::Counter>& key_exchange_handshakes_;
   prometheus::Family<prometheus::Counter>& handshake_failures_;
   prometheus::Family<prometheus::Counter>& client_certificate_handshakes_;
   prometheus::Family<prometheus::Histogram>& handshake_duration_;

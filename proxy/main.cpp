@@ -12,6 +12,8 @@
 #include "config/config_parser.h"
 #include "config/duration.h"
 #include "config/enforcement_schedule.h"
+#include "config/named_group.h"
+#include "config/tls_profile.h"
 #include "config/tls_version.h"
 #include "metrics/build_info.h"
 #include "metrics/report/handshake_report_command.h"
@@ -38,6 +40,9 @@ struct ReportCommandLine {
   std::string floor = "TLS1.2";
   const CLI::Option* floor_option = nullptr;  // to tell --floor given from its default
   std::optional<std::string> ciphers;
+  std::optional<std::string> groups;
+  bool pq = false;
+  bool inventory = false;
   std::string format = "text";
   std::string gap = "1h";
 };
@@ -46,7 +51,9 @@ struct ReportCommandLine {
 CLI::App* add_report_command(CLI::App& app, ReportCommandLine& line) {
   auto& options = line.options;
   CLI::App* report = app.add_subcommand(
-      "report", "who would break at a floor: affected handshakes by client and JA4, from logs");
+      "report",
+      "who would break at a floor: affected handshakes by client and JA4, from logs; or the "
+      "inventory of what was negotiated");
   report
       ->add_option("--log", options.log_paths,
                    "handshake log (JSON lines, plain or .gz): a file, a glob (quoted: expanded by "
@@ -65,8 +72,21 @@ CLI::App* add_report_command(CLI::App& app, ReportCommandLine& line) {
                      "with ':'); a handshake is affected when its client offers none of them at "
                      "its best version below TLS1.3. Alone, versions are not judged; with "
                      "--floor, both are");
-  report->add_option("--format", line.format, "text (aligned tables) or json (one document)")
-      ->check(CLI::IsMember({"text", "json"}))
+  report->add_option("--groups", line.groups,
+                     "candidate tls.groups (names joined with ':', any registered group such as "
+                     "X25519MLKEM768); a handshake is affected when its client names groups but "
+                     "none of these usable at its best version. Alone, versions are not judged");
+  report->add_flag("--pq", line.pq,
+                   "who would still use classical key exchange: a handshake is affected when its "
+                   "client offers no post-quantum group. Alone, versions are not judged");
+  report->add_flag("--inventory", line.inventory,
+                   "what was negotiated instead: protocols, suites, groups and certificate key "
+                   "types per listener and route, with handshakes, clients and families (PCI DSS "
+                   "12.3.3)");
+  report
+      ->add_option("--format", line.format,
+                   "text (aligned tables), json (one document) or csv (with --inventory)")
+      ->check(CLI::IsMember({"text", "json", "csv"}))
       ->capture_default_str();
   report->add_option("--top", options.render.top, "rows per table; 0 shows all")
       ->capture_default_str();
@@ -118,9 +138,36 @@ int run_report_command(ReportCommandLine& line) {
     // Whatever the certificate: the log does not say which keys a listener had.
     settings.ciphers = tlsfloor::tls::usable_suites(*list, {.rsa = true, .ecdsa = true});
     settings.ciphers_text = *line.ciphers;
-    if (line.floor_option->count() == 0) settings.floor.reset();
   }
-  line.options.format = line.format == "json" ? Format::json : Format::text;
+  if (line.groups) {
+    std::string error;
+    auto codes = tlsfloor::config::parse_group_list(*line.groups, error);
+    if (!codes) {
+      std::fprintf(stderr, "tlsfloor report: --groups: %s\n", error.c_str());
+      return 2;
+    }
+    settings.groups = std::move(*codes);
+  }
+  settings.pq = line.pq;
+  // A candidate list of suites or groups alone judges only by itself.
+  if ((line.ciphers || line.groups || line.pq) && line.floor_option->count() == 0) {
+    settings.floor.reset();
+  }
+  line.options.inventory = line.inventory;
+  if (line.inventory &&
+      (line.ciphers || line.groups || line.pq || line.floor_option->count() > 0)) {
+    std::fprintf(stderr,
+                 "tlsfloor report: --inventory reports what was negotiated; it takes no "
+                 "--floor, --ciphers, --groups or --pq\n");
+    return 2;
+  }
+  if (line.format == "csv" && !line.inventory) {
+    std::fprintf(stderr, "tlsfloor report: --format csv is for --inventory\n");
+    return 2;
+  }
+  line.options.format = line.format == "json"  ? Format::json
+                        : line.format == "csv" ? Format::csv
+                                               : Format::text;
   // The report reads logs; what a family is and how to fix it comes from the proxy's table.
   line.options.render.describe_family = [](std::string_view id) {
     const tlsfloor::families::Family* family = tlsfloor::families::find_family(id);
@@ -186,6 +233,7 @@ int main(int argc, char** argv) {
           ? tlsfloor::config::describe_schedules(*parsed.config, std::chrono::system_clock::now())
           : std::vector<std::string>{};
   std::vector<ConfigError> errors;
+  const std::vector<std::string> profiles = tlsfloor::config::describe_profiles(*parsed.config);
   // Before building: the descriptor reserve is a share of the limit in force.
   if (!check_only) tlsfloor::server::raise_descriptor_limit();
   // Building the server loads and checks every certificate but binds nothing yet.
@@ -197,8 +245,10 @@ int main(int argc, char** argv) {
   if (check_only) {
     std::printf("%s: configuration OK\n", config_path.c_str());
     // Dated steps are easy to get wrong by a year: show when each takes effect, and which is
-    // in force now.
+    // in force now. What each profile came to, since a profile is a name and a listener offers
+    // what it says.
     for (const std::string& line : schedules) std::printf("%s\n", line.c_str());
+    for (const std::string& line : profiles) std::printf("%s\n", line.c_str());
     return 0;
   }
   server->set_share_ports(share_ports);

@@ -7,6 +7,7 @@
 #include <cstdio>
 
 #include "config/cipher_suite.h"
+#include "config/named_group.h"
 #include "config/timestamp.h"
 #include "config/tls_version.h"
 
@@ -51,10 +52,21 @@ std::string to_json_line(const HandshakeEvent& event) {
           ? nlohmann::ordered_json(nullptr)
           : nlohmann::ordered_json(config::wire_version_label(event.negotiated_version));
   line["cipher"] = text_or_null(event.cipher);
+  line["group"] = event.group == 0 ? nlohmann::ordered_json(nullptr)
+                                   : nlohmann::ordered_json(config::group_name(event.group));
   auto& suites = line["offered_ciphers"] = nlohmann::ordered_json::array();
   for (const std::uint16_t suite : event.offered_ciphers) {
     suites.push_back(config::cipher_code_text(suite));
   }
+  auto& groups = line["offered_groups"] = nlohmann::ordered_json::array();
+  for (const std::uint16_t group : event.offered_groups)
+    groups.push_back(config::group_name(group));
+  line["offered_groups_total"] = std::max(event.groups_offered, event.offered_groups.size());
+  auto& shares = line["key_share_groups"] = nlohmann::ordered_json::array();
+  for (const std::uint16_t group : event.key_share_groups)
+    shares.push_back(config::group_name(group));
+  line["key_shares_total"] = std::max(event.key_shares_offered, event.key_share_groups.size());
+  line["pq_offered"] = event.pq_offered;
   line["sni"] = text_or_null(event.server_name);
   line["alpn"] = event.alpn;
   line["alpn_offered"] = std::max(event.alpn_offered, event.alpn.size());
@@ -76,6 +88,7 @@ std::string to_json_line(const HandshakeEvent& event) {
   auto& below = line["below"] = nlohmann::ordered_json::array();
   if (event.below_version) below.push_back("version");
   if (event.below_ciphers) below.push_back("ciphers");
+  if (event.below_groups) below.push_back("groups");
   line["decision"] = event.decision;
   line["refused_by"] = text_or_null(event.refused_by);
   line["reason"] = event.reason;

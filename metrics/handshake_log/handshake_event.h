@@ -38,6 +38,16 @@ struct HandshakeEvent {
   /// The suites the client offered, in its order, GREASE left out (the first 256): enough to
   /// judge any candidate cipher list offline (`tlsfloor report --ciphers`).
   std::vector<std::uint16_t> offered_ciphers;
+  /// The key exchange: the groups the client offers (supported_groups in its order, GREASE left
+  /// out; the first 32) and how many in all, the groups of its key shares (the first 8) and how
+  /// many, whether it offers a post-quantum group (over the whole hello), and the group
+  /// negotiated (0 unless the handshake completed with one).
+  std::vector<std::uint16_t> offered_groups;
+  std::size_t groups_offered = 0;
+  std::vector<std::uint16_t> key_share_groups;
+  std::size_t key_shares_offered = 0;
+  bool pq_offered = false;
+  std::uint16_t group = 0;
   std::string server_name;        // SNI; empty when absent
   std::vector<std::string> alpn;  // protocols the client offers, in its order (the first 8)
   std::size_t alpn_offered = 0;   // how many it offers in all (at least alpn.size())
@@ -59,8 +69,9 @@ struct HandshakeEvent {
   bool legacy = false;  // below the listener's version floor or its cipher floor
   bool below_version = false;
   bool below_ciphers = false;
+  bool below_groups = false;
   std::string decision;    // allowed, or the legacy decision (would_reject, rejected, ...)
-  std::string refused_by;  // when refused: "version" or "ciphers"
+  std::string refused_by;  // when refused: "version", "ciphers" or "groups"
   std::string reason;      // the policy's words
   /// Why the handshake did not complete (tls/handshake_failure.h); empty when it did.
   std::string failure;
@@ -82,7 +93,10 @@ struct HandshakeEvent {
 /// listener, route, client, client_port, balancer and vpce_id (null
 /// unless behind a PROXY protocol balancer), offered_versions ("TLS1.2", or
 /// hex such as "0x7f1c" for drafts), highest_offered, negotiated_version (null unless completed),
-/// cipher (null unless completed), offered_ciphers (four hex digits each, "c02f"), sni (null when
+/// cipher (null unless completed), group (the key-exchange group, such as X25519; null unless
+/// completed with one), offered_ciphers (four hex digits each, "c02f"), offered_groups (names,
+/// such as "X25519MLKEM768", hex for codes without one, "0x11ee"), offered_groups_total,
+/// key_share_groups, key_shares_total, pq_offered, sni (null when
 /// absent), alpn (list), alpn_offered (how many names the client offered; alpn lists at most the
 /// first 8), alpn_selected (null unless one was), certificate (the served certificate's key type,
 /// such as EC256 or RSA2048; null when the client was shown none), upstream_version and
@@ -90,11 +104,11 @@ struct HandshakeEvent {
 /// (the client family's id, "unknown" when none is close enough), family_confidence (1 for an
 /// exact match, else the similarity in [0, 1] to the closest entry, two decimals), owner (the
 /// owner directory's name for the client, null when no owner matches), outcome,
-/// legacy, below (the floors the client is under: [], ["version"], ["ciphers"] or both), decision,
-/// refused_by (null, "version" or "ciphers"), reason, failure (null when the handshake completed),
-/// resumed, client_certificate (null unless the route asks for one: {result, subject, issuer,
-/// serial, sha256, not_after}, the five null when none was presented). Strings from the wire (SNI,
-/// ALPN) are escaped; bytes that are not UTF-8 become U+FFFD.
+/// legacy, below (the floors the client is under, of "version", "ciphers" and "groups"), decision,
+/// refused_by (null, "version", "ciphers" or "groups"), reason, failure (null when the handshake
+/// completed), resumed, client_certificate (null unless the route asks for one: {result, subject,
+/// issuer, serial, sha256, not_after}, the five null when none was presented). Strings from the
+/// wire (SNI, ALPN) are escaped; bytes that are not UTF-8 become U+FFFD.
 std::string to_json_line(const HandshakeEvent& event);
 
 }  // namespace tlsfloor::handshake_log

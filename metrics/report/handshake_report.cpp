@@ -165,14 +165,38 @@ bool HandshakeReport::is_affected(std::uint16_t highest_offered) const {
 
 bool HandshakeReport::is_affected(const HandshakeRecord& record) const {
   if (is_affected(record.highest_offered)) return true;
-  if (!settings_.ciphers || !record.offered_ciphers || record.highest_offered == 0) return false;
-  return !config::shares_suite(*record.offered_ciphers, *settings_.ciphers, record.highest_offered);
+  if (settings_.ciphers && record.offered_ciphers && record.highest_offered != 0 &&
+      !config::shares_suite(*record.offered_ciphers, *settings_.ciphers, record.highest_offered)) {
+    return true;
+  }
+  if (!record.offered_groups || record.highest_offered == 0) return false;
+  if (settings_.pq && !record.pq_offered) return true;
+  return settings_.groups && !shares_candidate_group(record);
+}
+
+bool HandshakeReport::shares_candidate_group(const HandshakeRecord& record) const {
+  const std::vector<std::uint16_t>& offered = *record.offered_groups;
+  if (offered.empty()) return true;  // names no group: its suite's key exchange, not judged here
+  const bool tls13 = record.highest_offered >= config::wire::kTls1_3;
+  return std::any_of(offered.begin(), offered.end(), [&](std::uint16_t group) {
+    return (tls13 || !config::is_tls13_only(group)) &&
+           std::find(settings_.groups->begin(), settings_.groups->end(), group) !=
+               settings_.groups->end();
+  });
+}
+
+std::string group_list_cell(const HandshakeRecord& record) {
+  if (!record.offered_groups || record.offered_groups->empty()) return "-";
+  return config::group_list_text(*record.offered_groups);
 }
 
 std::vector<std::uint16_t> HandshakeReport::affected_versions() const {
   std::vector<std::uint16_t> versions;
-  // A cipher list can leave clients of any version below TLS 1.3 without a suite.
-  const std::uint16_t last = settings_.ciphers ? config::wire::kTls1_2 : 0;
+  // A cipher list can leave clients of any version below TLS 1.3 without a suite, a group list
+  // (or the want of a post-quantum one) clients of any version.
+  const std::uint16_t last = judges_key_exchange() ? config::wire::kTls1_3
+                             : settings_.ciphers   ? config::wire::kTls1_2
+                                                   : 0;
   for (std::uint16_t wire = config::wire::kSsl3_0; is_affected(wire) || wire <= last; ++wire) {
     versions.push_back(wire);
   }
@@ -225,6 +249,7 @@ void HandshakeReport::add(const HandshakeRecord& record) {
       totals_.first_seen ? std::min(*totals_.first_seen, record.time) : record.time;
   totals_.last_seen = totals_.last_seen ? std::max(*totals_.last_seen, record.time) : record.time;
   if (settings_.ciphers && !record.offered_ciphers) ++totals_.without_ciphers;
+  if (judges_key_exchange() && !record.offered_groups) ++totals_.without_groups;
   if (!is_affected(record)) return;
   ++totals_.affected;
   totals_.affected_detail.add(record);
@@ -255,6 +280,7 @@ void HandshakeReport::add(const HandshakeRecord& record) {
   if (route.deadline && !record.failed) {
     client_row.breaks = earliest(client_row.breaks, route.deadline->breaks);
   }
+  if (judges_key_exchange()) client_row.group_lists.add(group_list_cell(record));
 
   // Cut like the values in DistinctValues, so that a row's size is bounded whatever the log.
   const std::string_view ja4 = config::utf8_prefix(record.ja4);
@@ -269,6 +295,7 @@ void HandshakeReport::add(const HandshakeRecord& record) {
   FingerprintRow& fingerprint_row = fingerprint->second.row;
   fingerprint_row.affected.add(record);
   fingerprint_row.server_names.add(record.server_name);
+  if (judges_key_exchange()) fingerprint_row.group_lists.add(group_list_cell(record));
   const std::uint64_t pair = std::uint64_t{client->second.id} << 32 | fingerprint->second.id;
   if (client_fingerprint_pairs_.insert(pair).second) ++fingerprint_row.clients;
 
@@ -314,6 +341,7 @@ void HandshakeReport::merge(HandshakeReport&& later) {
   totals.malformed_lines += other.malformed_lines;
   totals.other_routes += other.other_routes;
   totals.other_owners += other.other_owners;
+  totals.without_groups += other.without_groups;
   totals.without_ciphers += other.without_ciphers;
   if (other.first_seen) {
     totals.first_seen =
@@ -354,6 +382,8 @@ void HandshakeReport::merge(HandshakeReport&& later) {
         row.failures.merge(other.failures);
         row.families.merge(other.families);
         row.owners.merge(other.owners);
+        row.certificates.merge(other.certificates);
+        row.group_lists.merge(other.group_lists);
         row.breaks = earliest(row.breaks, other.breaks);
       });
   for (auto& [ja4, entry] : later.fingerprints_) entry.row.clients = 0;  // counted from pairs
@@ -361,6 +391,7 @@ void HandshakeReport::merge(HandshakeReport&& later) {
       fingerprints_, later.fingerprints_, [](FingerprintRow& row, const FingerprintRow& other) {
         row.affected.merge(other.affected);
         row.server_names.merge(other.server_names);
+        row.group_lists.merge(other.group_lists);
       });
   // The distinct clients of a fingerprint: the union of both reports' (client, fingerprint)
   // pairs, so a client seen by both counts once.

@@ -16,6 +16,7 @@
 
 #include "config/address_prefix.h"
 #include "config/cipher_suite.h"
+#include "config/named_group.h"
 #include "config/timestamp.h"
 #include "config/tls_version.h"
 #include "metrics/report/affected_handshakes.h"
@@ -77,6 +78,9 @@ struct ClientRow {
   /// With Settings::deadlines: the earliest scheduled step that refuses it on a route that
   /// serves it today (absent: none is scheduled).
   std::optional<ScheduledChange> breaks;
+  /// The group lists its affected handshakes offered ("X25519:P-256:P-384"; "-" for none), shown
+  /// with Settings::groups or pq.
+  DistinctValues group_lists;
   /// Served today at least once: the floor would break it. Otherwise it already fails.
   bool would_break() const { return affected.would_break() > 0; }
 };
@@ -100,6 +104,7 @@ struct FingerprintRow {
   AffectedHandshakes affected;
   std::uint64_t clients = 0;  // distinct clients (after prefix grouping), exact
   DistinctValues server_names;
+  DistinctValues group_lists;  // as ClientRow's
 };
 
 /// The lines of one replica (the `host` that wrote them), with the stretches of time it wrote
@@ -168,10 +173,16 @@ struct ReportTotals {
   std::uint64_t other_owners = 0;
   /// With Settings::ciphers: handshakes whose line has no offered_ciphers (not judged by them).
   std::uint64_t without_ciphers = 0;
+  /// With Settings::groups or pq: handshakes whose line has no offered_groups (not judged by
+  /// them).
+  std::uint64_t without_groups = 0;
   /// Earliest and latest time of all handshakes read; empty when none was read.
   std::optional<config::Timestamp> first_seen;
   std::optional<config::Timestamp> last_seen;
 };
+
+/// The offered groups of `record` as one cell ("X25519:P-256"; "-" without any).
+std::string group_list_cell(const HandshakeRecord& record);
 
 /// Accumulates handshake records into the "who would break" tables. A handshake is affected
 /// when its highest offered version is below the floor (SSL3.0 < TLS1.0 < TLS1.1 < TLS1.2 <
@@ -189,6 +200,15 @@ class HandshakeReport {
     /// tlsfloor's) cannot be judged: they are counted in ReportTotals::without_ciphers.
     std::optional<std::vector<config::CipherSuite>> ciphers;
     std::string ciphers_text;  // the list as given, for the report's title
+    /// The candidate tls.groups (codes; any group of the registry, ML-KEM hybrids included):
+    /// a handshake is also affected when its client names groups, none of them in this list
+    /// and usable at its best version (the post-quantum groups are TLS 1.3 only). A client that
+    /// names no group is not judged by it (its key exchange is its suite's). Lines without
+    /// offered_groups are counted in ReportTotals::without_groups.
+    std::optional<std::vector<std::uint16_t>> groups;
+    /// Who would still use classical key exchange: a handshake is also affected when its client
+    /// offers no post-quantum group. Lines without offered_groups count as without_groups.
+    bool pq = false;
     /// Clients are grouped by these prefixes (config::masked()): full addresses by
     /// default.
     unsigned ipv4_prefix = 32;
@@ -221,8 +241,11 @@ class HandshakeReport {
   /// True when a handshake whose best offered version is `highest_offered` (wire code, 0 for
   /// unknown) is below the floor.
   bool is_affected(std::uint16_t highest_offered) const;
-  /// True when `record` is below the floor or shares none of the candidate ciphers.
+  /// True when `record` is below the floor or shares none of the candidate ciphers or groups,
+  /// or (with pq) offers no post-quantum group.
   bool is_affected(const HandshakeRecord& record) const;
+  /// Whether the tables show the groups offered (with Settings::groups or pq).
+  bool judges_key_exchange() const { return settings_.groups || settings_.pq; }
   /// The versions a handshake can be affected with, oldest first and "unknown" (0) last: the
   /// columns of the per-version counts.
   std::vector<std::uint16_t> affected_versions() const;
@@ -251,6 +274,10 @@ class HandshakeReport {
   bool hosts_named() const { return hosts_named_; }
 
  private:
+  // With Settings::groups: whether `record` names no group or one of the candidates usable at
+  // its best version.
+  bool shares_candidate_group(const HandshakeRecord& record) const;
+
   // Ids number the rows so that (client, fingerprint) pairs can be remembered compactly.
   struct ClientEntry {
     ClientRow row;

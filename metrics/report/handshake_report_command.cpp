@@ -10,12 +10,15 @@
 #include <string_view>
 #include <thread>
 
+#include "metrics/report/inventory.h"
 #include "metrics/report/log_line_fast.h"
 #include "metrics/report/log_sources.h"
 
 #include "config/config_parser.h"
 #include "config/owner_directory.h"
 #include "metrics/report/render.h"
+
+#include "metrics/report/inventory.h"
 
 namespace tlsfloor::report {
 namespace {
@@ -46,8 +49,12 @@ struct MalformedLine {
 
 // What reading one piece gave, until it is merged in order.
 struct PieceResult {
-  explicit PieceResult(const HandshakeReport::Settings& settings) : report(settings) {}
-  HandshakeReport report;
+  PieceResult(const HandshakeReport::Settings& settings, bool inventory_only)
+      : report(settings), inventory_only(inventory_only) {}
+  HandshakeReport report;  // who would break, unless inventory_only
+  Inventory inventory;     // what was negotiated, with inventory_only
+  bool inventory_only = false;
+  std::uint64_t malformed_lines = 0;
   std::uint64_t lines = 0;               // lines begun in the piece, blank ones included
   std::vector<MalformedLine> malformed;  // the first kMalformedLinesShown
   std::string read_error;                // set: reading stopped after `lines` lines
@@ -141,19 +148,24 @@ class PieceReader {
   void line(std::string_view text) {
     start_line();
     if (is_blank(text)) return;
-    if (parser_.parse_padded(text, record_, error_)) {
-      result_->report.add(record_);
-    } else {
+    if (!parser_.parse_padded(text, record_, error_)) {
       malformed(std::move(error_));
+    } else if (result_->inventory_only) {
+      result_->inventory.add(record_);
+    } else {
+      result_->report.add(record_);
     }
   }
 
   void malformed(std::string reason) {
+    ++result_->malformed_lines;
     result_->report.count_malformed_line();
+    result_->inventory.count_malformed_line();
     if (result_->malformed.size() < kMalformedLinesShown) {
       result_->malformed.push_back({result_->lines, std::move(reason)});
     }
   }
+
 
   FastLineParser parser_;
   HandshakeRecord record_;
@@ -191,8 +203,12 @@ class ParallelRead {
   static constexpr std::size_t kWindowPerThread = 2;
 
   ParallelRead(const std::vector<LogSource>& sources, const std::vector<Piece>& pieces,
-               const HandshakeReport::Settings& settings, unsigned threads)
-      : sources_(sources), pieces_(pieces), settings_(settings), results_(pieces.size()) {
+               const HandshakeReport::Settings& settings, bool inventory_only, unsigned threads)
+      : sources_(sources),
+        pieces_(pieces),
+        settings_(settings),
+        inventory_only_(inventory_only),
+        results_(pieces.size()) {
     window_ = std::max<std::size_t>(1, threads) * kWindowPerThread;
     for (unsigned i = 0; i < threads; ++i) threads_.emplace_back([this] { work(); });
   }
@@ -228,9 +244,12 @@ class ParallelRead {
         if (stopping_ || next_ >= pieces_.size()) return;
         index = next_++;
       }
-      auto result = std::make_unique<PieceResult>(settings_);
+      auto result = std::make_unique<PieceResult>(settings_, inventory_only_);
       const Piece& piece = pieces_[index];
-      if (piece.begin == 0) result->report.count_file();
+      if (piece.begin == 0) {
+        result->report.count_file();
+        result->inventory.count_file();
+      }
       reader.read(sources_[piece.source], piece, *result);
       {
         const std::lock_guard lock(mutex_);
@@ -243,6 +262,7 @@ class ParallelRead {
   const std::vector<LogSource>& sources_;
   const std::vector<Piece>& pieces_;
   const HandshakeReport::Settings settings_;
+  const bool inventory_only_;
   std::mutex mutex_;
   std::condition_variable done_;  // a result is ready
   std::condition_variable room_;  // a result was handed over, or stop
@@ -253,6 +273,22 @@ class ParallelRead {
   bool stopping_ = false;
   std::vector<std::thread> threads_;  // last: started once everything above exists
 };
+
+int write_inventory(const Inventory& inventory, ReportOptions::Format format, std::ostream& out) {
+  switch (format) {
+    case ReportOptions::Format::json:
+      out << render_inventory_json(inventory);
+      break;
+    case ReportOptions::Format::csv:
+      out << render_inventory_csv(inventory);
+      break;
+    case ReportOptions::Format::text:
+      render_inventory_text(inventory, out);
+      break;
+  }
+  out.flush();
+  return inventory.handshakes() > 0 ? kReportWritten : kReportEmpty;
+}
 
 void summarise_malformed(std::uint64_t skipped, std::ostream& err) {
   if (skipped == 0) return;
@@ -302,36 +338,42 @@ int run_report(const ReportOptions& options, std::ostream& out, std::ostream& er
   if (!sources) return kReportUnreadable;
   const unsigned threads = options.threads > 0 ? options.threads : usable_processors();
   const std::vector<Piece> pieces = plan(*sources, threads, options.piece_bytes);
+  const bool inventory_only = options.inventory;
 
   HandshakeReport report(settings);
+  Inventory inventory;
+  std::uint64_t malformed_before = 0;  // lines skipped in the pieces merged so far
   {
-    ParallelRead read(*sources, pieces, settings,
+    ParallelRead read(*sources, pieces, settings, inventory_only,
                       static_cast<unsigned>(std::min<std::size_t>(threads, pieces.size())));
     std::vector<std::uint64_t> lines_before(sources->size());  // of each log, in pieces merged
     for (std::size_t i = 0; i < pieces.size(); ++i) {
       const std::unique_ptr<PieceResult> result = read.take(i);
       const LogSource& source = (*sources)[pieces[i].source];
       std::uint64_t& base = lines_before[pieces[i].source];
-      const std::uint64_t malformed_before = report.totals().malformed_lines;
       for (std::size_t k = 0; k < result->malformed.size(); ++k) {
         if (malformed_before + k >= kMalformedLinesShown) break;
         err << source.name << ':' << base + result->malformed[k].line << ": "
             << result->malformed[k].reason << '\n';
       }
+      malformed_before += result->malformed_lines;
       if (!result->read_error.empty()) {
         err << "tlsfloor report: cannot read " << source.name << " after line "
             << base + result->lines << ": " << result->read_error << '\n';
         return kReportUnreadable;
       }
       base += result->lines;
-      if (i == 0) {
+      if (inventory_only) {
+        inventory.merge(std::move(result->inventory));
+      } else if (i == 0) {
         report = std::move(result->report);  // the first needs no merge
       } else {
         report.merge(std::move(result->report));
       }
     }
   }
-  summarise_malformed(report.totals().malformed_lines, err);
+  summarise_malformed(malformed_before, err);
+  if (inventory_only) return write_inventory(inventory, options.format, out);
   write_gap_warnings(report, kGapWarningsShown, err);
 
   if (options.format == ReportOptions::Format::json) {

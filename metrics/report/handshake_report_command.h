@@ -29,12 +29,14 @@ struct ReportOptions {
   std::uint64_t piece_bytes = 0;
   HandshakeReport::Settings settings;
   RenderOptions render;
-  enum class Format { text, json };
+  enum class Format { text, json, csv };  // csv: the inventory only
   Format format = Format::text;
   /// A tlsfloor configuration whose enforcement schedules the report shows (--config): each
   /// route's mode and next step, each client's day it breaks, as of `now`. Absent: none.
   std::optional<std::string> config_path;
   config::Timestamp now = std::chrono::system_clock::now();
+  /// What was negotiated per listener and route (inventory.h) instead of who would break.
+  bool inventory = false;
 };
 
 /// Exit codes of run_report(), as documented in `tlsfloor report --help` and the README.

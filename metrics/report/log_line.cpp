@@ -2,6 +2,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include <tuple>
+
+#include "config/named_group.h"
 #include "config/tls_version.h"
 
 namespace tlsfloor::report {
@@ -85,6 +88,33 @@ FieldError fill_record(const LineFields& fields, HandshakeRecord& record) {
   record.failure.assign(fields.failure);
   record.family.assign(fields.family);
   record.owner.assign(fields.owner);
+  if (fields.certificate_result == "verified") {
+    record.certificate_subject.assign(fields.certificate_subject);
+  } else {
+    record.certificate_subject.clear();
+  }
+  for (auto [text, out, error] :
+       {std::tuple{fields.negotiated_version, &record.negotiated_version,
+                   FieldError::negotiated_version},
+        std::tuple{fields.upstream_version, &record.upstream_version,
+                   FieldError::upstream_version}}) {
+    *out = 0;
+    if (text.empty()) continue;
+    const auto version = config::wire_version_from_label(text);
+    if (!version || *version == 0) return error;
+    *out = *version;
+  }
+  record.cipher.assign(fields.cipher);
+  record.group.assign(fields.group);
+  record.certificate.assign(fields.certificate);
+  record.upstream_cipher.assign(fields.upstream_cipher);
+  if (fields.pq_offered) {
+    record.pq_offered = *fields.pq_offered;
+  } else {
+    record.pq_offered = record.offered_groups &&
+                        (config::offers_post_quantum(*record.offered_groups) ||
+                         config::offers_post_quantum(record.key_share_groups));
+  }
   return FieldError::none;
 }
 
@@ -126,23 +156,57 @@ ParsedLine parse_handshake_line(std::string_view line) {
   const std::string* host = nullptr;
   const std::string* family = nullptr;
   const std::string* owner = nullptr;
-  for (auto [key, value] : {std::pair{"decision", &decision}, std::pair{"outcome", &outcome},
-                            std::pair{"failure", &failure_reason}, std::pair{"host", &host},
-                            std::pair{"family", &family}, std::pair{"owner", &owner}}) {
+  const std::string* negotiated_version = nullptr;
+  const std::string* cipher = nullptr;
+  const std::string* group = nullptr;
+  const std::string* certificate = nullptr;
+  const std::string* upstream_version = nullptr;
+  const std::string* upstream_cipher = nullptr;
+  for (auto [key, value] :
+       {std::pair{"decision", &decision}, std::pair{"outcome", &outcome},
+        std::pair{"failure", &failure_reason}, std::pair{"host", &host},
+        std::pair{"family", &family}, std::pair{"owner", &owner},
+        std::pair{"negotiated_version", &negotiated_version}, std::pair{"cipher", &cipher},
+        std::pair{"group", &group}, std::pair{"certificate", &certificate},
+        std::pair{"upstream_version", &upstream_version},
+        std::pair{"upstream_cipher", &upstream_cipher}}) {
     if (!object.contains(key)) continue;
     *value = string_member(object, key, true, error);
     if (*value == nullptr) return failure(error);
   }
-
-  HandshakeRecord record;
+  const std::string* certificate_result = nullptr;
+  const std::string* certificate_subject = nullptr;
   if (const auto it = object.find("client_certificate"); it != object.end() && !it->is_null()) {
     if (!it->is_object()) return failure("\"client_certificate\" is not an object or null");
-    const std::string* result = string_member(*it, "result", false, error);
-    if (!result) return failure("\"client_certificate\": " + error);
-    const std::string* subject = string_member(*it, "subject", true, error);
-    if (!subject) return failure("\"client_certificate\": " + error);
-    if (*result == "verified") record.certificate_subject = *subject;
+    certificate_result = string_member(*it, "result", false, error);
+    if (!certificate_result) return failure("\"client_certificate\": " + error);
+    certificate_subject = string_member(*it, "subject", true, error);
+    if (!certificate_subject) return failure("\"client_certificate\": " + error);
   }
+  std::optional<bool> pq_offered;
+  if (const auto it = object.find("pq_offered"); it != object.end()) {
+    if (!it->is_boolean()) return failure("\"pq_offered\" is " + json_quoted(*it) + ", not true or false");
+    pq_offered = it->get<bool>();
+  }
+
+  HandshakeRecord record;
+  // The key exchange offered (lines of a tlsfloor that logs groups): names or hex codes.
+  for (auto [key, out] : {std::pair{"offered_groups", &record.offered_groups.emplace()},
+                          std::pair{"key_share_groups", &record.key_share_groups}}) {
+    const auto it = object.find(key);
+    if (it == object.end()) continue;
+    if (!it->is_array()) return failure(std::string("\"") + key + "\" is not a list");
+    out->reserve(it->size());
+    for (const auto& name : *it) {
+      const auto code =
+          name.is_string() ? config::parse_group(name.get_ref<const std::string&>()) : std::nullopt;
+      if (!code) {
+        return failure(std::string("\"") + key + "\" holds " + json_quoted(name) + ", not a group");
+      }
+      out->push_back(*code);
+    }
+  }
+  if (!object.contains("offered_groups")) record.offered_groups.reset();
   if (object.contains("offered_ciphers")) {
     const auto& suites = object.at("offered_ciphers");
     if (!suites.is_array()) return failure("\"offered_ciphers\" is not a list");
@@ -173,6 +237,15 @@ ParsedLine parse_handshake_line(std::string_view line) {
   fields.failure = text(failure_reason);
   fields.family = text(family);
   fields.owner = text(owner);
+  fields.certificate_result = text(certificate_result);
+  fields.certificate_subject = text(certificate_subject);
+  fields.negotiated_version = text(negotiated_version);
+  fields.cipher = text(cipher);
+  fields.group = text(group);
+  fields.certificate = text(certificate);
+  fields.upstream_version = text(upstream_version);
+  fields.upstream_cipher = text(upstream_cipher);
+  fields.pq_offered = pq_offered;
   switch (fill_record(fields, record)) {
     case FieldError::none:
       break;
@@ -183,6 +256,12 @@ ParsedLine parse_handshake_line(std::string_view line) {
     case FieldError::highest_offered:
       return failure("\"highest_offered\" is " + json_quoted(*highest_offered) +
                      ", not SSL3.0, TLS1.0 .. TLS1.3 or unknown");
+    case FieldError::negotiated_version:
+      return failure("\"negotiated_version\" is " + json_quoted(*negotiated_version) +
+                     ", not a TLS version");
+    case FieldError::upstream_version:
+      return failure("\"upstream_version\" is " + json_quoted(*upstream_version) +
+                     ", not a TLS version");
   }
 
   ParsedLine result;

@@ -51,6 +51,21 @@ struct HandshakeRecord {
   /// The subject of the client certificate that verified (`client_certificate` with result
   /// `verified`, under client_auth); empty otherwise.
   std::string certificate_subject;
+  /// The key exchange offered: absent in lines of a tlsfloor before groups were logged. The
+  /// groups of supported_groups and of the key shares (codes), and whether it offers a
+  /// post-quantum group.
+  std::optional<std::vector<std::uint16_t>> offered_groups;
+  std::vector<std::uint16_t> key_share_groups;
+  bool pq_offered = false;
+  /// What was negotiated (for the inventory): the version (0 unless the handshake completed),
+  /// suite, group and served certificate's key type as the log names them, and the upstream
+  /// leg's; empty when the line has none.
+  std::uint16_t negotiated_version = 0;
+  std::string cipher;
+  std::string group;
+  std::string certificate;
+  std::uint16_t upstream_version = 0;
+  std::string upstream_cipher;
 };
 
 /// One line parsed: a record, or why the line is not one.
@@ -64,9 +79,12 @@ struct ParsedLine {
 /// sni, ja4 (and route, when present, must be a string; offered_ciphers, when present, a list of
 /// four-hex-digit strings; decision, outcome, failure, host, family and owner, when present,
 /// strings or null; client_certificate, when present, an object with string result and subject,
-/// or null); a time that is not RFC 3339; a client that is not an IP address; a highest_offered
-/// other than SSL3.0, TLS1.0 .. TLS1.3 or unknown. Values quoted in a reason are JSON-escaped and
-/// ASCII only, so a hostile log cannot send escape sequences to a terminal.
+/// or null; offered_groups and key_share_groups, when present, lists of group names or hex
+/// codes; pq_offered a boolean; negotiated_version, cipher, group, certificate,
+/// upstream_version and upstream_cipher strings or null); a time that is not RFC 3339; a client
+/// that is not an IP address; a highest_offered other than SSL3.0, TLS1.0 .. TLS1.3 or unknown;
+/// a negotiated_version or upstream_version that is not a TLS version. Values quoted in a reason
+/// are JSON-escaped and ASCII only, so a hostile log cannot send escape sequences to a terminal.
 ParsedLine parse_handshake_line(std::string_view line);
 
 /// The text values of the keys a record is made of, as a reader found them (views into its
@@ -86,14 +104,33 @@ struct LineFields {
   std::string_view failure;               // "" when absent or null
   std::string_view family;                // "" when absent or null
   std::string_view owner;                 // "" when absent or null
+  /// client_certificate's result and subject; "" when the key is absent or null.
+  std::string_view certificate_result;
+  std::string_view certificate_subject;
+  /// What was negotiated; "" when absent or null.
+  std::string_view negotiated_version;
+  std::string_view cipher;
+  std::string_view group;
+  std::string_view certificate;
+  std::string_view upstream_version;
+  std::string_view upstream_cipher;
+  std::optional<bool> pq_offered;  // absent: derived from the groups the reader filled
 };
 
 /// Which value fill_record() could not read (nothing when it read them all).
-enum class FieldError { none, time, client, highest_offered };
+enum class FieldError {
+  none,
+  time,
+  client,
+  highest_offered,
+  negotiated_version,
+  upstream_version
+};
 
-/// Fills `record` (every member but offered_ciphers, which the reader fills) from `fields`,
-/// reusing its strings' memory; checks the time, the client and the version in that order and
-/// stops at the first that is not one.
+/// Fills `record` (every member but the lists offered_ciphers, offered_groups and
+/// key_share_groups, which the reader fills first) from `fields`, reusing its strings' memory;
+/// checks the time, the client and the versions in that order and stops at the first that is
+/// not one.
 FieldError fill_record(const LineFields& fields, HandshakeRecord& record);
 
 /// "c02f": exactly four hex digits, as the log writes a suite's code.

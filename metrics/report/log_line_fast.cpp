@@ -5,6 +5,9 @@
 #include <array>
 #include <cmath>
 #include <cstring>
+#include <vector>
+
+#include "config/named_group.h"
 
 namespace tlsfloor::report {
 namespace {
@@ -26,9 +29,21 @@ enum Key : int {
   kFailure,
   kFamily,
   kOwner,
+  kNegotiatedVersion,
+  kCipher,
+  kGroup,
+  kCertificate,
+  kUpstreamVersion,
+  kUpstreamCipher,
+  // Keys past the text keys, each read its own way.
   kOfferedCiphers,
+  kOfferedGroups,
+  kKeyShareGroups,
+  kPqOffered,
+  kClientCertificate,
   kOtherKey,
 };
+static_assert(kOtherKey < 32, "Fields::seen is a 32-bit mask");
 
 Key key_of(std::string_view key) {
   switch (key.size()) {
@@ -43,10 +58,12 @@ Key key_of(std::string_view key) {
     case 5:
       if (key == "route") return kRoute;
       if (key == "owner") return kOwner;
+      if (key == "group") return kGroup;
       break;
     case 6:
       if (key == "client") return kClient;
       if (key == "family") return kFamily;
+      if (key == "cipher") return kCipher;
       break;
     case 7:
       if (key == "outcome") return kOutcome;
@@ -56,9 +73,27 @@ Key key_of(std::string_view key) {
       if (key == "listener") return kListener;
       if (key == "decision") return kDecision;
       break;
+    case 10:
+      if (key == "pq_offered") return kPqOffered;
+      break;
+    case 11:
+      if (key == "certificate") return kCertificate;
+      break;
+    case 14:
+      if (key == "offered_groups") return kOfferedGroups;
+      break;
     case 15:
       if (key == "highest_offered") return kHighestOffered;
       if (key == "offered_ciphers") return kOfferedCiphers;
+      if (key == "upstream_cipher") return kUpstreamCipher;
+      break;
+    case 16:
+      if (key == "key_share_groups") return kKeyShareGroups;
+      if (key == "upstream_version") return kUpstreamVersion;
+      break;
+    case 18:
+      if (key == "negotiated_version") return kNegotiatedVersion;
+      if (key == "client_certificate") return kClientCertificate;
       break;
     default:
       break;
@@ -85,6 +120,12 @@ constexpr std::array<TextKey, kOfferedCiphers> kTextKeys = {{
     {&LineFields::failure, true},
     {&LineFields::family, true},
     {&LineFields::owner, true},
+    {&LineFields::negotiated_version, true},
+    {&LineFields::cipher, true},
+    {&LineFields::group, true},
+    {&LineFields::certificate, true},
+    {&LineFields::upstream_version, true},
+    {&LineFields::upstream_cipher, true},
 }};
 
 // True when every number in `value` is an integer or a fraction of moderate size (zero, or a
@@ -131,6 +172,42 @@ bool text_of(simdjson::dom::element value, bool null_allowed, std::string_view& 
     return true;
   }
   return false;
+}
+
+// A list of group names or hex codes into `out` (cleared first): false for anything else.
+bool groups_of(simdjson::dom::element value, std::vector<std::uint16_t>& out) {
+  simdjson::dom::array items;
+  if (value.get_array().get(items) != simdjson::SUCCESS) return false;
+  out.clear();
+  for (const simdjson::dom::element item : items) {
+    std::string_view text;
+    const auto code = text_of(item, false, text) ? config::parse_group(text) : std::nullopt;
+    if (!code) return false;
+    out.push_back(*code);
+  }
+  return true;
+}
+
+// client_certificate: null, or an object whose result is a string and subject a string or
+// null; its result and subject into `fields`. False for anything else, and for a result or
+// subject given twice (the exact reader keeps the last).
+bool certificate_of(simdjson::dom::element value, LineFields& fields) {
+  if (value.type() == simdjson::dom::element_type::NULL_VALUE) return true;
+  simdjson::dom::object object;
+  if (value.get_object().get(object) != simdjson::SUCCESS) return false;
+  if (!moderate_numbers_only(value)) return false;
+  bool result = false;
+  bool subject = false;
+  for (const simdjson::dom::key_value_pair field : object) {
+    if (field.key == "result") {
+      if (result || !text_of(field.value, false, fields.certificate_result)) return false;
+      result = true;
+    } else if (field.key == "subject") {
+      if (subject || !text_of(field.value, true, fields.certificate_subject)) return false;
+      subject = true;
+    }
+  }
+  return result && subject;
 }
 
 }  // namespace
@@ -181,6 +258,17 @@ bool FastLineParser::parse_padded(std::string_view line, HandshakeRecord& record
     bool ok = true;
     if (key == kOfferedCiphers) {
       ok = field.value.get_array().get(ciphers) == simdjson::SUCCESS;
+    } else if (key == kOfferedGroups) {
+      if (!record.offered_groups) record.offered_groups.emplace();
+      ok = groups_of(field.value, *record.offered_groups);
+    } else if (key == kKeyShareGroups) {
+      ok = groups_of(field.value, record.key_share_groups);
+    } else if (key == kPqOffered) {
+      bool offered = false;
+      ok = field.value.get_bool().get(offered) == simdjson::SUCCESS;
+      fields.pq_offered = offered;
+    } else if (key == kClientCertificate) {
+      ok = certificate_of(field.value, fields);
     } else if (key == kRoute) {
       ok = text_of(field.value, false, fields.route.emplace());
     } else {
@@ -192,6 +280,8 @@ bool FastLineParser::parse_padded(std::string_view line, HandshakeRecord& record
   constexpr unsigned kRequired = 1u << kTime | 1u << kListener | 1u << kClient |
                                  1u << kHighestOffered | 1u << kSni | 1u << kJa4;
   if ((seen & kRequired) != kRequired) return exact();
+  if ((seen & 1u << kOfferedGroups) == 0) record.offered_groups.reset();
+  if ((seen & 1u << kKeyShareGroups) == 0) record.key_share_groups.clear();
 
   if ((seen & 1u << kOfferedCiphers) != 0) {
     if (record.offered_ciphers) {

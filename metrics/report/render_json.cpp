@@ -2,6 +2,7 @@
 
 #include <functional>
 
+#include "config/named_group.h"
 #include "config/tls_version.h"
 #include "metrics/report/render.h"
 
@@ -92,6 +93,9 @@ std::string render_json(const HandshakeReport& report, const RenderOptions& opti
     document["config"] = deadlines->source;
     document["schedules_as_of"] = config::format_timestamp(deadlines->as_of);
   }
+  // The key exchange's keys only when it is judged: a report without them reads as before.
+  if (settings.groups) document["groups"] = config::group_list_text(*settings.groups);
+  if (settings.pq) document["pq"] = true;
 
   auto& totals_json = document["totals"];
   totals_json["files"] = totals.files;
@@ -104,6 +108,7 @@ std::string render_json(const HandshakeReport& report, const RenderOptions& opti
   totals_json["other_routes"] = totals.other_routes;
   totals_json["other_owners"] = totals.other_owners;
   totals_json["without_ciphers"] = totals.without_ciphers;
+  if (report.judges_key_exchange()) totals_json["without_groups"] = totals.without_groups;
   totals_json["first_seen"] = timestamp_or_null(totals.first_seen);
   totals_json["last_seen"] = timestamp_or_null(totals.last_seen);
 
@@ -122,6 +127,7 @@ std::string render_json(const HandshakeReport& report, const RenderOptions& opti
         row["failures"] = values_json(client.failures);
         row["certificates"] = values_json(client.certificates);
         if (deadlines) row["breaks_on"] = change_json(client.breaks);
+        if (report.judges_key_exchange()) row["groups"] = values_json(client.group_lists);
         return row;
       });
   auto& routes = document["routes"] = ordered_json::array();
@@ -145,6 +151,7 @@ std::string render_json(const HandshakeReport& report, const RenderOptions& opti
         add_affected_json(report, fingerprint.affected, report.totals().handshakes, row);
         row["clients"] = fingerprint.clients;
         row["sni"] = values_json(fingerprint.server_names);
+        if (report.judges_key_exchange()) row["groups"] = values_json(fingerprint.group_lists);
         return row;
       });
   document["families"] =

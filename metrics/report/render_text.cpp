@@ -6,11 +6,12 @@
 #include <string_view>
 #include <vector>
 
+#include "config/named_group.h"
 #include "config/tls_version.h"
 #include "metrics/report/render.h"
+#include "metrics/report/text_table.h"
 
 namespace tlsfloor::report {
-namespace {
 
 // --- text output -----------------------------------------------------------------------------
 
@@ -36,6 +37,8 @@ std::string printable(std::string_view text) {
   }
   return out;
 }
+
+namespace {
 
 // Terminal columns taken by UTF-8 text: one per character (wide CJK characters would take two,
 // which only costs alignment).
@@ -70,10 +73,7 @@ std::string values_cell(const DistinctValues& values) {
   return cell;
 }
 
-struct Column {
-  std::string header;
-  bool right_aligned = false;
-};
+}  // namespace
 
 // Columns two spaces apart, each as wide as its widest cell; the last column is not padded so
 // that lines carry no trailing blanks.
@@ -103,6 +103,8 @@ void write_table(std::ostream& out, const std::vector<Column>& columns,
     write_row([&](std::size_t i) -> const std::string& { return row[i]; });
   }
 }
+
+namespace {
 
 // "Clients: 5 affected, heaviest first (showing 2; --top 0 shows all)".
 void write_table_title(std::ostream& out, std::string_view title, std::size_t total,
@@ -173,6 +175,7 @@ void write_clients(std::ostream& out, const HandshakeReport& report, std::string
   columns.insert(
       columns.end(),
       {{"LISTENERS"}, {"ROUTES"}, {"SNI"}, {"JA4"}, {"FAMILIES"}, {"OWNERS"}, {"FAILURES"}});
+  if (report.judges_key_exchange()) columns.push_back({"GROUPS"});
   // The client certificates' subjects, when the log names any (client_auth): a column that
   // would be empty in every row is left out.
   const bool certificates =
@@ -193,6 +196,7 @@ void write_clients(std::ostream& out, const HandshakeReport& report, std::string
     cells.push_back(values_cell(client.families));
     cells.push_back(values_cell(client.owners));
     cells.push_back(values_cell(client.failures));
+    if (report.judges_key_exchange()) cells.push_back(values_cell(client.group_lists));
     if (certificates) cells.push_back(values_cell(client.certificates));
     if (with_breaks) cells.push_back(change_cell(client.breaks));
   }
@@ -325,11 +329,20 @@ void render_text(const HandshakeReport& report, const RenderOptions& options, st
   };
 
   const HandshakeReport::Settings& settings = report.settings();
-  out << "Who would break";
+  const bool judged_before_pq = settings.floor || settings.ciphers || settings.groups;
+  out << (judged_before_pq ? "Who would break" : "Who would still use classical key exchange");
   if (settings.floor) out << " at a floor of " << config::to_string(*settings.floor);
   if (settings.ciphers) {
     out << (settings.floor ? " and" : "") << " with only the ciphers "
         << printable(settings.ciphers_text);
+  }
+  if (settings.groups) {
+    out << (settings.floor || settings.ciphers ? " and" : "") << " with only the groups "
+        << config::group_list_text(*settings.groups);
+  }
+  if (settings.pq) {
+    out << (judged_before_pq ? ", or would still use classical key exchange" : "")
+        << " (no post-quantum group offered)";
   }
   out << '\n';
   out << "  log files        " << totals.files << '\n';
@@ -348,6 +361,10 @@ void render_text(const HandshakeReport& report, const RenderOptions& options, st
   if (settings.owner) {
     out << "  owner            " << printable(*settings.owner) << " (" << totals.other_owners
         << " handshakes of other owners left out)\n";
+  }
+  if (report.judges_key_exchange()) {
+    out << "  no group facts   " << totals.without_groups
+        << " (lines without offered_groups, from an older tlsfloor: not judged by groups)\n";
   }
   if (settings.route) {
     out << "  route            " << printable(*settings.route) << " (" << totals.other_routes
@@ -433,6 +450,7 @@ void render_text(const HandshakeReport& report, const RenderOptions& options, st
     std::vector<Column> columns{{"JA4"}};
     add_affected_columns(report, columns);
     columns.insert(columns.end(), {{"CLIENTS", true}, {"SNI"}});
+    if (report.judges_key_exchange()) columns.push_back({"GROUPS"});
     std::vector<std::vector<std::string>> rows;
     for (std::size_t i = 0; i < fingerprints_shown; ++i) {
       const FingerprintRow& fingerprint = *fingerprints[i];
@@ -441,6 +459,7 @@ void render_text(const HandshakeReport& report, const RenderOptions& options, st
       add_affected_cells(report, fingerprint.affected, report.totals().handshakes, cells);
       cells.push_back(std::to_string(fingerprint.clients));
       cells.push_back(values_cell(fingerprint.server_names));
+      if (report.judges_key_exchange()) cells.push_back(values_cell(fingerprint.group_lists));
     }
     write_table(out, columns, rows);
   }

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <tuple>
 
+#include "config/named_group.h"
 #include "config/owner_directory.h"
 #include "config/tls_version.h"
 #include "proxy/admin/families_json.h"
@@ -47,6 +48,12 @@ Json other_json(const ClientStats& other) {
   return json;
 }
 
+Json group_names(const std::vector<std::uint16_t>& groups) {
+  Json names = Json::array();
+  for (const std::uint16_t group : groups) names.push_back(config::group_name(group));
+  return names;
+}
+
 Json client_json(const std::string& listener, const ClientStats& stats) {
   const Json seen = time_or_null(stats);
   Json json;
@@ -67,9 +74,15 @@ Json client_json(const std::string& listener, const ClientStats& stats) {
   json["last_cipher"] = stats.last_cipher.empty() ? Json(nullptr) : Json(stats.last_cipher);
   json["last_certificate"] =
       stats.last_certificate.empty() ? Json(nullptr) : Json(stats.last_certificate);
+  json["last_group"] =
+      stats.last_group == 0 ? Json(nullptr) : Json(config::group_name(stats.last_group));
+  json["offered_groups"] = group_names(stats.last_offered_groups);
+  json["key_share_groups"] = group_names(stats.last_key_share_groups);
+  json["pq_offered"] = stats.pq_offered;
   Json below = Json::array();
   if (stats.below_version) below.push_back("version");
   if (stats.below_ciphers) below.push_back("ciphers");
+  if (stats.below_groups) below.push_back("groups");
   json["below"] = std::move(below);
   Json failures = Json::object();
   for (const auto& [reason, n] : stats.failures) failures[reason] = n;

@@ -35,11 +35,13 @@ struct LegacyClientsFilter {
 /// {"generated_at", "listeners": [{listener, top_k, tracked, handshakes, other}],
 ///  "total_clients", "offset", "limit", "next_offset" (null on the last page),
 ///  "clients": [{listener, client, handshakes, overcount_bound, by_version, first_seen,
-///  last_seen, server_names, routes, ja4, families, owners, last_cipher, last_certificate, below,
-///  failures}]}: the page of clients the filter asks for, `total_clients` of them in all.
-/// `families` lists the client families its hellos matched, each with its name, advice and link
-/// (null for "unknown"); `owners` the owner directory's names its handshakes were given (empty:
-/// none matched). `routes` lists the routes the
+///  last_seen, server_names, routes, ja4, families, owners, last_cipher, last_certificate,
+///  last_group, offered_groups and key_share_groups (of its latest handshake), pq_offered (any of
+///  its handshakes offered a post-quantum group), below, failures, client_certificate}]}: the page
+///  of clients the filter asks for, `total_clients` of them in all. `families` lists the client
+///  families its hellos matched, each with its name, advice and link (null for "unknown");
+///  `owners` the owner directory's names its handshakes were given (empty: none matched).
+///  `routes` lists the routes the
 /// client's legacy handshakes went to (its counts are over all of them). `by_version` maps a
 /// version label to counts by decision. `handshakes` is Space-Saving's estimate (never below the
 /// true count since the client was first tracked); the true count is at least handshakes -

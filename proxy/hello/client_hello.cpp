@@ -170,6 +170,29 @@ bool parse_alpn(Reader contents, ClientHello& hello) {
   return true;
 }
 
+// RFC 8446 4.2.8: KeyShareEntry client_shares<0..2^16-1>, each a NamedGroup and an
+// opaque key_exchange<1..2^16-1>. Only the groups are kept; an empty list (a client asking for
+// a HelloRetryRequest) is valid.
+bool parse_key_share(Reader contents, ClientHello& hello) {
+  Reader list;
+  if (!contents.read_vector_u16(list) || !contents.empty()) {
+    return false;
+  }
+  while (!list.empty()) {
+    std::uint16_t group = 0;
+    Reader key_exchange;
+    if (!list.read_u16(group) || !list.read_vector_u16(key_exchange)) {
+      return false;
+    }
+    if (is_grease(group)) continue;
+    ++hello.key_shares_offered;
+    if (hello.key_share_groups.size() < kMaxKeySharesKept) {
+      hello.key_share_groups.push_back(group);
+    }
+  }
+  return true;
+}
+
 // Decodes the extensions tlsfloor reports on; any other type is kept only as a type number.
 // Contents must be consumed exactly: a record that is longer than its structure is malformed.
 bool parse_extension(std::uint16_t type, Reader contents, ClientHello& hello) {
@@ -191,6 +214,8 @@ bool parse_extension(std::uint16_t type, Reader contents, ClientHello& hello) {
              read_u16_list(inner, 1, hello.signature_algorithms);
     case kAlpn:
       return parse_alpn(contents, hello);
+    case kKeyShare:
+      return parse_key_share(contents, hello);
     case kSupportedVersions:
       // RFC 8446 4.2.1, ClientHello form: ProtocolVersion versions<2..254>.
       hello.has_supported_versions = true;

@@ -19,11 +19,15 @@ inline constexpr std::uint16_t kEcPointFormats = 11;
 inline constexpr std::uint16_t kSignatureAlgorithms = 13;
 inline constexpr std::uint16_t kAlpn = 16;
 inline constexpr std::uint16_t kSupportedVersions = 43;
+inline constexpr std::uint16_t kKeyShare = 51;
 }  // namespace extension_type
 
 /// ALPN names kept of a ClientHello: real clients offer two or three. The rest are only counted,
 /// so a hello stuffed with thousands of one-byte names costs no more than a normal one.
 inline constexpr std::size_t kMaxAlpnKept = 8;
+/// Key shares kept of a ClientHello (their groups only): real clients send one to three, each
+/// costing a key generation. The rest are only counted, as ALPN names are.
+inline constexpr std::size_t kMaxKeySharesKept = 8;
 /// The longest SNI host name accepted (RFC 6066 and DNS: 255 bytes; BoringSSL refuses longer
 /// ones too, but only after the early callback has run).
 inline constexpr std::size_t kMaxServerNameBytes = 255;
@@ -36,11 +40,15 @@ struct ClientHello {
   std::vector<std::uint8_t> compression_methods;
   std::vector<std::uint16_t> extensions;  // extension types, in order
   bool has_supported_versions = false;
-  std::vector<std::uint16_t> supported_versions;    // extension 43, in order
-  std::string server_name;                          // SNI host_name (ext 0); empty when absent
-  std::vector<std::string> alpn;                    // ext 16, in order: the first kMaxAlpnKept
-  std::size_t alpn_offered = 0;                     // ext 16: how many names it holds in all
-  std::vector<std::uint16_t> supported_groups;      // ext 10
+  std::vector<std::uint16_t> supported_versions;  // extension 43, in order
+  std::string server_name;                        // SNI host_name (ext 0); empty when absent
+  std::vector<std::string> alpn;                  // ext 16, in order: the first kMaxAlpnKept
+  std::size_t alpn_offered = 0;                   // ext 16: how many names it holds in all
+  std::vector<std::uint16_t> supported_groups;    // ext 10
+  /// Ext 51 (TLS 1.3): the group of each key share, in order, GREASE left out (no fingerprint
+  /// reads key shares): the first kMaxKeySharesKept.
+  std::vector<std::uint16_t> key_share_groups;
+  std::size_t key_shares_offered = 0;  // ext 51: how many non-GREASE key shares it holds in all
   std::vector<std::uint8_t> ec_point_formats;       // ext 11
   std::vector<std::uint16_t> signature_algorithms;  // ext 13
 };
@@ -48,7 +56,8 @@ struct ClientHello {
 /// Parses a ClientHello body. Returns nullopt when any length runs past its container, a
 /// required field is missing, an extension appears twice, an SNI host name is longer than
 /// kMaxServerNameBytes, or bytes trail the message: a malformed hello is never half-read. What
-/// it keeps is bounded by the hello's size, and its ALPN names by kMaxAlpnKept.
+/// it keeps is bounded by the hello's size, its ALPN names by kMaxAlpnKept and its key shares by
+/// kMaxKeySharesKept. A key share's framing is checked, not its key: that is the library's.
 std::optional<ClientHello> parse_client_hello(std::span<const std::uint8_t> body);
 
 /// RFC 8701 GREASE values (0x0a0a, 0x1a1a, ... 0xfafa).

@@ -15,6 +15,7 @@
 #include "proxy/policy/http_refusal.h"
 #include "proxy/proxy_protocol/proxy_header.h"
 #include "proxy/tls/handshake_failure.h"
+#include "proxy/tls/key_exchange_groups.h"
 #include "proxy/tls/session_binding.h"
 #include "proxy/tls/ssl_error.h"
 
@@ -147,6 +148,7 @@ enum ssl_select_cert_result_t Connection::on_client_hello(const SSL_CLIENT_HELLO
     return ssl_select_cert_error;
   }
   highest_offered_ = hello::highest_offered_version(*parsed);
+  pq_offered_ = hello::offers_post_quantum(*parsed);
   route_ = &runtime_->route_for(parsed->server_name);
   if (route_ != &runtime_->default_route()) {
     // The route's own handshake timeout, from accept; its own ceiling.
@@ -163,7 +165,7 @@ enum ssl_select_cert_result_t Connection::on_client_hello(const SSL_CLIENT_HELLO
   // HTTP/1.1 answer: a readable refusal is never a weak handshake. Everyone else refused gets
   // an alert. BoringSSL cannot speak SSL 3.0, so such a client gets the alert too.
   answers_refusal_ = decision_.reject && refuses_with_http() && !decision_.below_ciphers &&
-                     highest_offered_ >= TLS1_VERSION &&
+                     !decision_.below_groups && highest_offered_ >= TLS1_VERSION &&
                      policy::reads_http1(parsed->alpn, parsed->alpn_offered);
   // BoringSSL freezes the version range after this callback returns, so this floor applies to
   // this connection's negotiation; for a client refused by the version floor it is above
@@ -178,6 +180,17 @@ enum ssl_select_cert_result_t Connection::on_client_hello(const SSL_CLIENT_HELLO
   // (handshake_failure, no certificate sent).
   if (const char* ciphers = route_->ciphers_for(decision_);
       ciphers != nullptr && SSL_set_strict_cipher_list(hello.ssl, ciphers) != 1) {
+    return ssl_select_cert_error;
+  }
+  // The groups are chosen as the suites are; a client the key-exchange floor refuses is ended
+  // here with handshake_failure (no certificate sent): given only the floor's groups it could
+  // still agree on a static-RSA suite of the floor.
+  if (decision_.reject && !answers_refusal_ && decision_.refused_by == policy::Floor::groups) {
+    failure_ = "no_shared_group";
+    return ssl_select_cert_error;
+  }
+  if (const char* groups = route_->groups_for(decision_);
+      groups != nullptr && SSL_set1_curves_list(hello.ssl, groups) != 1) {
     return ssl_select_cert_error;
   }
   if (decision_.reject && !answers_refusal_) return ssl_select_cert_success;
@@ -687,6 +700,7 @@ void Connection::record_handshake(bool completed) {
     metrics.count_negotiated_cipher(static_cast<std::uint16_t>(SSL_version(ssl_.get())),
                                     SSL_CIPHER_get_protocol_id(cipher),
                                     SSL_CIPHER_standard_name(cipher));
+    metrics.count_key_exchange(tls::group_label_code(SSL_get_curve_id(ssl_.get())), pq_offered_);
   } else {
     metrics.count_handshake_failure(failure_);
   }
@@ -708,6 +722,7 @@ void Connection::record_handshake(bool completed) {
     if (completed) {
       end.negotiated_version = static_cast<std::uint16_t>(SSL_version(ssl_.get()));
       end.cipher = SSL_CIPHER_standard_name(SSL_get_current_cipher(ssl_.get()));
+      end.group = SSL_get_curve_id(ssl_.get());
       const std::uint8_t* alpn = nullptr;
       unsigned alpn_length = 0;
       SSL_get0_alpn_selected(ssl_.get(), &alpn, &alpn_length);

@@ -213,6 +213,7 @@ class Connection final : public std::enable_shared_from_this<Connection>,
   // Learned in the early callback.
   bool hello_seen_ = false;
   std::uint16_t highest_offered_ = 0;
+  bool pq_offered_ = false;  // the hello offers a post-quantum group (for the key-exchange metric)
   policy::Decision decision_;
   // A refused client whose handshake completes for an HTTP answer (on_reject: http).
   bool answers_refusal_ = false;

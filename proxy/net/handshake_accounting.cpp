@@ -4,6 +4,7 @@
 #include <chrono>
 
 #include "config/cipher_suite.h"
+#include "config/named_group.h"
 
 #include "metrics/handshake_log/handshake_event.h"
 #include "proxy/policy/legacy_circumstances.h"
@@ -35,7 +36,15 @@ policy::Decision judge_hello(const runtime::ListenerRuntime& runtime,
   const bool shares_floor_cipher =
       highest_offered == 0 ||
       config::shares_suite(hello.cipher_suites, route.floor_suites, negotiates);
-  const bool legacy = below_version || !shares_floor_cipher;
+  // The key-exchange floor judges the groups a client names. One that names none (an old client
+  // without supported_groups) has its suite's key exchange, static RSA, which the cipher floor
+  // judges: two floors refusing it for one fact would say nothing more.
+  const bool names_groups =
+      std::any_of(hello.supported_groups.begin(), hello.supported_groups.end(),
+                  [](std::uint16_t group) { return !hello::is_grease(group); });
+  const bool shares_floor_group = highest_offered == 0 || !names_groups ||
+                                  config::shares_group(hello.supported_groups, route.floor_groups);
+  const bool legacy = below_version || !shares_floor_cipher || !shares_floor_group;
   const bool for_log = route.access_log != nullptr && (legacy || !route.access_log_legacy_only);
   // The upstream's PROXY v2 header carries the JA4.
   const bool for_upstream =
@@ -64,7 +73,8 @@ policy::Decision judge_hello(const runtime::ListenerRuntime& runtime,
         runtime.clock());
   }
   const policy::Decision decision =
-      policy::decide(highest_offered, stage.policy, circumstances, shares_floor_cipher);
+      policy::decide(highest_offered, stage.policy, circumstances, shares_floor_cipher,
+                     shares_floor_group);
   // Whose client it is, for the same views as its family (once the exception that let it in,
   // one of the facts an owner is known by, has been decided).
   if ((legacy || for_log) && runtime.owners) {
@@ -77,12 +87,15 @@ policy::Decision judge_hello(const runtime::ListenerRuntime& runtime,
       observed->owner = owner->name;
     }
   }
-  // A client below both floors is counted by both: each family says who its floor holds back.
+  // A client below several floors is counted by each: each family says who its floor holds back.
   if (decision.below_version) {
     route.metrics->count_legacy_handshake(highest_offered, decision.legacy_decision);
   }
   if (decision.below_ciphers) {
     route.metrics->count_weak_cipher_handshake(negotiates, decision.legacy_decision);
+  }
+  if (decision.below_groups) {
+    route.metrics->count_weak_group_handshake(negotiates, decision.legacy_decision);
   }
   if (decision.legacy) {
     route.metrics->count_legacy_family(families::family_slot(observed->family),
@@ -133,6 +146,11 @@ void account_handshake(const runtime::ListenerRuntime& runtime, const runtime::R
     observation.certificate = end.certificate;
     observation.below_version = end.decision.below_version;
     observation.below_ciphers = end.decision.below_ciphers;
+    observation.below_groups = end.decision.below_groups;
+    observation.offered_groups = hello.offered_groups;
+    observation.key_share_groups = hello.key_share_groups;
+    observation.group = end.group;
+    observation.pq_offered = hello.pq_offered;
     observation.failure = end.failure;
     observation.when = now;
     runtime.metrics->legacy_clients().record(observation);
@@ -151,6 +169,12 @@ void account_handshake(const runtime::ListenerRuntime& runtime, const runtime::R
   event.negotiated_version = end.completed ? end.negotiated_version : 0;
   event.cipher = cipher;
   event.offered_ciphers = std::move(hello.cipher_suites);
+  event.offered_groups = std::move(hello.offered_groups);
+  event.groups_offered = hello.groups_offered;
+  event.key_share_groups = std::move(hello.key_share_groups);
+  event.key_shares_offered = hello.key_shares_offered;
+  event.pq_offered = hello.pq_offered;
+  event.group = end.group;
   event.server_name = std::move(hello.server_name);
   event.alpn = std::move(hello.alpn);
   event.alpn_offered = hello.alpn_offered;
@@ -169,6 +193,7 @@ void account_handshake(const runtime::ListenerRuntime& runtime, const runtime::R
   event.legacy = end.decision.legacy;
   event.below_version = end.decision.below_version;
   event.below_ciphers = end.decision.below_ciphers;
+  event.below_groups = end.decision.below_groups;
   event.decision = end.decision.legacy ? std::string(to_string(end.decision.legacy_decision))
                                        : std::string("allowed");
   if (end.decision.reject) {

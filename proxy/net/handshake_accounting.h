@@ -84,7 +84,8 @@ struct HandshakeEnd {
   std::string_view failure;  // why it did not complete (tls/handshake_failure.h); empty if it did
   std::uint16_t negotiated_version = 0;  // when completed
   const char* cipher = nullptr;          // IANA name, when completed
-  std::string_view alpn_selected;        // the protocol selected, when one was
+  std::uint16_t group = 0;             // the key-exchange group, when completed with one (0: none)
+  std::string_view alpn_selected;      // the protocol selected, when one was
   std::string_view certificate;        // the key type shown ("EC256"), when the client was sent one
   std::uint16_t upstream_version = 0;  // tlsfloor's TLS with the upstream, when it completed
   const char* upstream_cipher = nullptr;

@@ -22,11 +22,21 @@ std::string_view to_string(DecisionReason reason) {
   return "unknown";
 }
 
-std::string_view to_string(Floor floor) { return floor == Floor::version ? "version" : "ciphers"; }
+std::string_view to_string(Floor floor) {
+  switch (floor) {
+    case Floor::version:
+      return "version";
+    case Floor::ciphers:
+      return "ciphers";
+    case Floor::groups:
+      return "groups";
+  }
+  return "version";
+}
 
 VersionPolicy version_policy(const config::RouteSettings& settings) {
   return {settings.tls.min_version, settings.tls.max_version, settings.enforcement.mode,
-          settings.enforcement.cipher_mode};
+          settings.enforcement.cipher_mode, settings.enforcement.groups_mode};
 }
 
 namespace {
@@ -56,7 +66,8 @@ Verdict judge(config::EnforcementMode mode, const LegacyCircumstances& circumsta
 }  // namespace
 
 Decision decide(std::uint16_t highest_offered, const VersionPolicy& policy,
-                const LegacyCircumstances& circumstances, bool shares_floor_cipher) {
+                const LegacyCircumstances& circumstances, bool shares_floor_cipher,
+                bool shares_floor_group) {
   const auto floor = static_cast<std::uint16_t>(policy.floor);
   const auto lowest = static_cast<std::uint16_t>(config::TlsVersion::tls1_0);
   // Enforcing listeners apply the floor to every client, so no client can be talked down below
@@ -71,7 +82,8 @@ Decision decide(std::uint16_t highest_offered, const VersionPolicy& policy,
   }
   decision.below_version = policy.below_floor(highest_offered);
   decision.below_ciphers = !shares_floor_cipher;
-  decision.legacy = decision.below_version || decision.below_ciphers;
+  decision.below_groups = !shares_floor_group;
+  decision.legacy = decision.below_version || decision.below_ciphers || decision.below_groups;
   if (!decision.legacy) {
     decision.reason = DecisionReason::meets_floor;
     return decision;
@@ -90,14 +102,22 @@ Decision decide(std::uint16_t highest_offered, const VersionPolicy& policy,
   const Verdict versions = decision.below_version ? judge(policy.mode, circumstances) : Verdict{};
   const Verdict suites =
       decision.below_ciphers ? judge(policy.cipher_mode, circumstances) : Verdict{};
+  const Verdict groups =
+      decision.below_groups ? judge(policy.groups_mode, circumstances) : Verdict{};
   // The version floor speaks first: its refusal (a protocol_version alert) is the one the
-  // client sees. A client the cipher floor refuses is given the floor's suites and fails on them.
+  // client sees. A client the cipher floor refuses is given the floor's suites and fails on them;
+  // one only the key-exchange floor refuses gets handshake_failure from the caller.
   const Verdict& decisive = versions.reject          ? versions
                             : suites.reject          ? suites
+                            : groups.reject          ? groups
                             : decision.below_version ? versions
-                                                     : suites;
+                            : decision.below_ciphers ? suites
+                                                     : groups;
   decision.reject = decisive.reject;
-  decision.refused_by = versions.reject || !suites.reject ? Floor::version : Floor::ciphers;
+  decision.refused_by = versions.reject ? Floor::version
+                        : suites.reject ? Floor::ciphers
+                        : groups.reject ? Floor::groups
+                                        : Floor::version;
   decision.reason = decisive.reason;
   decision.legacy_decision = decisive.legacy_decision;
   if (versions.reject) decision.min_version = floor;

@@ -16,13 +16,15 @@ namespace tlsfloor::policy {
 // the policy is where it is decided.
 using config::LegacyDecision;
 
-/// What one listener enforces: a version floor, and a cipher floor (tls.ciphers) staged on its
-/// own, since suites are retired after versions.
+/// What one listener enforces: a version floor, a cipher floor (tls.ciphers) and a key-exchange
+/// floor (tls.groups), each staged on its own, since suites and groups are retired after
+/// versions.
 struct VersionPolicy {
   config::TlsVersion floor = config::TlsVersion::tls1_2;
   config::TlsVersion ceiling = config::TlsVersion::tls1_3;
   config::EnforcementMode mode = config::EnforcementMode::enforce;
   config::EnforcementMode cipher_mode = config::EnforcementMode::enforce;
+  config::EnforcementMode groups_mode = config::EnforcementMode::enforce;
 
   /// Whether a client whose best offered version is `highest_offered` is a legacy client (below
   /// the floor). 0 (nothing readable offered) is not: the library decides, and fails.
@@ -52,32 +54,38 @@ enum class DecisionReason {
 };
 std::string_view to_string(DecisionReason reason);
 
-/// The two floors a client can be below.
+/// The floors a client can be below.
 enum class Floor {
   version,  // its best offered version is below tls.min_version
   ciphers,  // it offers none of tls.ciphers usable at the version it will negotiate
+  groups,   // it names groups in supported_groups, none of them in tls.groups
 };
 std::string_view to_string(Floor floor);
 
-/// The suites a connection is offered (the route's lists; the caller holds them).
+/// The suites a connection is offered (the route's lists; the caller holds them). The groups
+/// follow the same choice: tls.groups for `floor`, every group the library has (tls.groups
+/// first) for a legacy client let in, by an exception or not.
 enum class CipherChoice {
-  floor,      // tls.ciphers: every client that meets both floors, and every refused one
+  floor,      // tls.ciphers: every client that meets the floors, and every refused one
   legacy,     // tls.legacy_ciphers: a legacy client let in
   exception,  // the matched exception's own ciphers
 };
 
 /// What to do with one ClientHello. By default (enforce) a legacy client is refused.
 struct Decision {
-  /// The client is below a floor: below_version, below_ciphers, or both.
+  /// The client is below a floor: below_version, below_ciphers, below_groups, or several.
   bool legacy = false;
   bool below_version = false;
   bool below_ciphers = false;
+  bool below_groups = false;
   /// Refuse the handshake. Refused by the version floor, the connection's minimum version is
   /// raised above what the client offers, so BoringSSL answers with a protocol_version alert
   /// before any certificate is sent; refused by the cipher floor, it is given the floor's
-  /// suites, of which it offers none, and BoringSSL answers handshake_failure.
+  /// suites, of which it offers none, and BoringSSL answers handshake_failure; refused by the
+  /// key-exchange floor, the caller ends the handshake with handshake_failure itself (a client
+  /// without a shared group could still agree on a static-RSA suite).
   bool reject = false;
-  /// When reject: the floor that refused it (the version floor when both do).
+  /// When reject: the floor that refused it (the first of version, ciphers, groups that does).
   Floor refused_by = Floor::version;
   /// The minimum version to apply to this connection (a wire code).
   std::uint16_t min_version = 0;
@@ -103,11 +111,14 @@ struct LegacyCircumstances {
 
 /// Decides for a client whose best offered version is `highest_offered` (a wire code, 0 when
 /// none could be read; see highest_offered_version()). `shares_floor_cipher`: whether it offers
-/// one of tls.ciphers usable at the version it will negotiate (config::shares_suite()). A client
-/// below either floor is legacy: the first matching exception lets it in below both; otherwise
-/// each floor it is below judges it by its own mode (`mode` for versions, `cipher_mode` for
-/// suites, with the same brownout windows), and it is refused if either refuses.
+/// one of tls.ciphers usable at the version it will negotiate (config::shares_suite()).
+/// `shares_floor_group`: whether it offers one of tls.groups, or names no group at all (its key
+/// exchange is then its suite's, which the cipher floor judges). A client below any floor is
+/// legacy: the first matching exception lets it in below all; otherwise each floor it is below
+/// judges it by its own mode (`mode` for versions, `cipher_mode` for suites, `groups_mode` for
+/// groups, with the same brownout windows), and it is refused if any refuses.
 Decision decide(std::uint16_t highest_offered, const VersionPolicy& policy,
-                const LegacyCircumstances& circumstances = {}, bool shares_floor_cipher = true);
+                const LegacyCircumstances& circumstances = {}, bool shares_floor_cipher = true,
+                bool shares_floor_group = true);
 
 }  // namespace tlsfloor::policy

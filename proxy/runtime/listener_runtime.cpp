@@ -83,11 +83,17 @@ RouteRuntime::SessionScopes session_scopes_of(const config::ListenerConfig& list
   const std::string_view min_version = config::to_string(tls.min_version);
   const std::string_view max_version = config::to_string(tls.max_version);
   // Routes without client_auth keep the parts they always had, so their sessions outlive an
-  // upgrade.
+  // upgrade. The groups are named only when they are not the default, for the same reason.
   const std::string_view client_auth =
       built.client_auth ? std::string_view(built.client_auth->identity()) : std::string_view();
-  const auto scope = [&](std::string_view admission, std::string_view ciphers,
+  const bool default_groups =
+      std::equal(tls.groups.codes.begin(), tls.groups.codes.end(),
+                 std::begin(config::kDefaultGroups), std::end(config::kDefaultGroups));
+  const std::string groups =
+      default_groups ? "" : " groups " + config::group_list_text(tls.groups.codes);
+  const auto scope = [&](std::string_view admission, std::string_view ciphers_only,
                          std::string_view detail = {}) {
+    const std::string ciphers = std::string(ciphers_only) + groups;
     if (client_auth.empty()) {
       return tls::session_scope(
           {listener.name, route, min_version, max_version, admission, ciphers, detail});
@@ -200,6 +206,23 @@ void build_ciphers(const config::ListenerConfig& listener, const config::RouteSe
   }
 }
 
+// The route's key-exchange floor, checked against what the library can negotiate, and the
+// lists its connections are given.
+void build_groups(const config::ListenerConfig& listener, const config::RouteSettings& settings,
+                  RouteRuntime& route, std::vector<config::ConfigError>& errors) {
+  const config::GroupList& groups = settings.tls.groups;
+  if (auto problem =
+          tls::groups_problem(groups.codes, settings.tls.min_version, settings.tls.max_version)) {
+    errors.push_back({groups.where, std::move(*problem)});
+    return;
+  }
+  route.floor_groups = groups.codes;
+  if (groups.codes != listener.tls.groups.codes) {
+    route.floor_group_list = tls::library_group_list(groups.codes);
+  }
+  route.legacy_group_list = tls::library_group_list(tls::compatibility_groups(groups.codes));
+}
+
 void build_route(const config::Config& config, const config::ListenerConfig& listener,
                  const config::RouteSettings& settings, std::string name,
                  const SharedRuntime& shared, const tls::CertificateSet& listener_certificates,
@@ -213,6 +236,7 @@ void build_route(const config::Config& config, const config::ListenerConfig& lis
   build_ciphers(listener, settings,
                 route.certificates.empty() ? listener_certificates : route.certificates, route,
                 errors);
+  build_groups(listener, settings, route, errors);
   if (settings.upstream.address.host_is_ip_literal()) {
     route.upstream_endpoint.emplace(boost::asio::ip::make_address(settings.upstream.address.host),
                                     settings.upstream.address.port);
@@ -298,6 +322,13 @@ const char* RouteRuntime::ciphers_for(const policy::Decision& decision) const {
   return nullptr;
 }
 
+const char* RouteRuntime::groups_for(const policy::Decision& decision) const {
+  if (decision.ciphers == policy::CipherChoice::floor) {
+    return floor_group_list.empty() ? nullptr : floor_group_list.c_str();
+  }
+  return legacy_group_list.c_str();
+}
+
 const tls::SessionDigest& RouteRuntime::session_scope_for(const policy::Decision& decision) const {
   if (decision.reject) return session_scopes.refused;
   switch (decision.ciphers) {
@@ -341,6 +372,19 @@ metrics::RouteSeriesPlan series_plan_of(const ListenerRuntime& runtime, const Ro
        tls::negotiable_suites(lists, keys, config::TlsVersion::tls1_0, settings.tls.max_version)) {
     plan.suites.push_back({suite.version_wire, suite.code, suite.name});
   }
+  for (std::uint16_t version = TLS1_VERSION; version <= ceiling; ++version) {
+    plan.weak_group_versions.push_back(version);
+  }
+  // The groups its connections can be given: the floor's, and every group the library has when
+  // a legacy client can be let in (a mode other than enforce, or an exception).
+  const config::EnforcementConfig& enforcement = settings.enforcement;
+  const bool lets_legacy_in = enforcement.mode != config::EnforcementMode::enforce ||
+                              enforcement.cipher_mode != config::EnforcementMode::enforce ||
+                              enforcement.groups_mode != config::EnforcementMode::enforce ||
+                              !settings.exceptions.empty();
+  plan.key_exchange_groups =
+      lets_legacy_in ? tls::compatibility_groups(route.floor_groups) : route.floor_groups;
+  plan.key_exchange_groups.push_back(0);  // none: a static-RSA key exchange
   plan.failures.assign(std::begin(tls::kCommonHandshakeFailures),
                        std::end(tls::kCommonHandshakeFailures));
   // Every owner that could own a client of this route, and "unowned": an alert on an owner's
@@ -440,6 +484,7 @@ void publish_policy(const ListenerRuntime& runtime, metrics::Metrics& metrics) {
     sample.max_version = config::to_string(policy.ceiling);
     sample.mode = config::to_string(policy.mode);
     sample.cipher_mode = config::to_string(policy.cipher_mode);
+    sample.groups_mode = config::to_string(policy.groups_mode);
     // The step after the one in force (not after the clock): what the handshakes get next.
     const auto& schedule = route.settings->enforcement.schedule;
     if (stage < schedule.size()) {

@@ -24,6 +24,7 @@
 #include "proxy/state/exception_ledger.h"
 #include "proxy/tls/certificate_set.h"
 #include "proxy/tls/cipher_suites.h"
+#include "proxy/tls/key_exchange_groups.h"
 #include "proxy/tls/server_context.h"
 #include "proxy/tls/session_binding.h"
 #include "proxy/tls/ticket_key_ring.h"
@@ -83,12 +84,21 @@ struct RouteRuntime {
   std::string floor_ciphers;
   std::string legacy_ciphers;
   std::vector<std::string> exception_ciphers;
+  /// The key-exchange floor (tls.groups) as ClientHellos are judged against it.
+  std::vector<std::uint16_t> floor_groups;
+  /// The group lists a connection may be given (validated), in the library's syntax: tls.groups,
+  /// empty when the listener's SSL_CTX already has it; and for a legacy client let in, every
+  /// group the library has, tls.groups first.
+  std::string floor_group_list;
+  std::string legacy_group_list;
   metrics::RouteMetrics* metrics = nullptr;
 
   /// The policy (floors, modes) and enforcement (brownout windows) in force now.
   const EnforcementStage& in_force() const { return stages->in_force(); }
   /// The cipher string to set on a connection `decision` was made for; nullptr: the context's.
   const char* ciphers_for(const policy::Decision& decision) const;
+  /// The group list to set on a connection `decision` was made for; nullptr: the context's.
+  const char* groups_for(const policy::Decision& decision) const;
   /// The session scope of a connection `decision` was made for.
   const tls::SessionDigest& session_scope_for(const policy::Decision& decision) const;
 };

@@ -24,7 +24,8 @@ namespace tlsfloor::tls {
 
 /// The reasons refusals and common failures end with: their series exist from the start.
 inline constexpr std::string_view kCommonHandshakeFailures[] = {
-    "unsupported_version", "no_shared_cipher", "closed", "timeout", "protocol_error"};
+    "unsupported_version", "no_shared_cipher", "no_shared_group", "closed", "timeout",
+    "protocol_error"};
 
 /// A handshake refused for the client's certificate (client_auth).
 inline constexpr std::string_view kClientCertificateFailure = "client_certificate";

@@ -5,6 +5,8 @@
 #include <exception>
 #include <string_view>
 
+#include "proxy/tls/key_exchange_groups.h"
+
 namespace tlsfloor::tls {
 namespace {
 
@@ -94,6 +96,13 @@ bssl::UniquePtr<SSL_CTX> make_server_context(const config::ListenerConfig& liste
     return nullptr;
   }
   SSL_CTX_set_options(ctx.get(), SSL_OP_CIPHER_SERVER_PREFERENCE);
+  // The listener's key-exchange floor, in its order (the server's preference decides groups as
+  // it decides suites). A list the library cannot apply is left to the runtime's build to report.
+  const auto& groups = listener.tls.groups.codes;
+  if (!groups_problem(groups, config::TlsVersion::tls1_3, ceiling) &&
+      SSL_CTX_set1_curves_list(ctx.get(), library_group_list(groups).c_str()) != 1) {
+    return nullptr;
+  }
   SSL_CTX_set_select_certificate_cb(ctx.get(), dispatch_client_hello);
   SSL_CTX_set_alpn_select_cb(ctx.get(), select_alpn, nullptr);
   // SSL_write is retried with the same arguments after WANT_WRITE, but from a pooled buffer

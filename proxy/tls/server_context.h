@@ -35,7 +35,8 @@ class ClientHelloHandler {
 /// A server SSL_CTX for a listener: versions TLS1.0..the highest max_version of its routes (each
 /// connection's floor and ceiling are applied in the early callback, which goes to the SSL's
 /// ClientHelloHandler), the listener's tls.ciphers in the server's order of preference (null
-/// when the list does not parse: the runtime's build reports why), session tickets (keys installed
+/// when the list does not parse: the runtime's build reports why), its tls.groups in that order,
+/// session tickets (keys installed
 /// by the caller: TicketKeyRing), no client certificates.
 bssl::UniquePtr<SSL_CTX> make_server_context(const config::ListenerConfig& listener);
 

@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <fstream>
@@ -21,6 +22,8 @@
 #include <string>
 #include <vector>
 
+#include "config/named_group.h"
+#include "proxy/tls/key_exchange_groups.h"
 #include "tests/integration/proxy_config.h"
 #include "tests/support/child_process.h"
 #include "tests/support/client_simulation.h"
@@ -42,6 +45,9 @@ struct WireAnswer {
   std::uint16_t cipher = 0;
   int alert = -1;  // the description of an alert
   std::uint16_t client_port = 0;
+  /// The key-exchange group the server chose: a TLS 1.3 ServerHello's (or HelloRetryRequest's)
+  /// key_share, a TLS 1.2 ServerKeyExchange's named curve; 0 for none (static RSA).
+  std::uint16_t group = 0;
 };
 
 std::string read_exactly(int fd, std::size_t size) {
@@ -73,7 +79,35 @@ void read_server_hello(const std::string& body, WireAnswer& answer) {
     const std::uint16_t type = u16(body, at);
     const std::uint16_t length = u16(body, at + 2);
     if (type == 43 && length == 2) answer.version = u16(body, at + 4);  // supported_versions
+    if (type == 51 && length >= 2) answer.group = u16(body, at + 4);    // key_share
     at += 4 + length;
+  }
+}
+
+// A TLS 1.2 server's flight after its ServerHello (the rest of `handshake`, then more records
+// read from `fd`): the ServerKeyExchange names the curve of an ECDHE key exchange (curve_type 3,
+// named_curve); a flight that ends (ServerHelloDone) without one is static RSA.
+void read_tls12_group(int fd, std::string handshake, WireAnswer& answer) {
+  for (int records = 0; records < 16;) {
+    if (handshake.size() >= 4) {
+      const std::size_t length = static_cast<std::uint8_t>(handshake[1]) << 16 |
+                                 static_cast<std::uint8_t>(handshake[2]) << 8 |
+                                 static_cast<std::uint8_t>(handshake[3]);
+      if (handshake.size() >= 4 + length) {
+        const int type = static_cast<std::uint8_t>(handshake[0]);
+        if (type == 12 && length >= 3 && handshake[4] == 3) {
+          answer.group = u16(handshake, 5);
+          return;
+        }
+        if (type == 14) return;  // ServerHelloDone: no ServerKeyExchange
+        handshake.erase(0, 4 + length);
+        continue;
+      }
+    }
+    const std::string header = read_exactly(fd, 5);
+    if (header.size() != 5 || header[0] != 22) return;
+    handshake += read_exactly(fd, u16(header, 3));
+    ++records;
   }
 }
 
@@ -91,6 +125,12 @@ WireAnswer replay(std::uint16_t port, const std::vector<std::uint8_t>& record) {
     if (header[0] == 22 && !body.empty() && body[0] == 2) {
       answer.kind = WireAnswer::Kind::server_hello;
       read_server_hello(body, answer);
+      if (answer.version < TLS1_3_VERSION) {
+        const std::size_t length = static_cast<std::uint8_t>(body[1]) << 16 |
+                                   static_cast<std::uint8_t>(body[2]) << 8 |
+                                   static_cast<std::uint8_t>(body[3]);
+        read_tls12_group(fd, body.substr(std::min(body.size(), 4 + length)), answer);
+      }
     } else if (header[0] == 21 && body.size() == 2) {
       answer.kind = WireAnswer::Kind::alert;
       answer.alert = static_cast<std::uint8_t>(body[1]);
@@ -210,8 +250,9 @@ void expect_views_agree(const Replayed& replayed) {
       EXPECT_NE(line["certificate"], nullptr) << client.name << ": its certificate was sent";
     } else {
       EXPECT_EQ(line["certificate"], nullptr) << client.name << ": refused before any certificate";
-      const std::string expected =
-          answer.alert == SSL_AD_PROTOCOL_VERSION ? "unsupported_version" : "no_shared_cipher";
+      const std::string expected = answer.alert == SSL_AD_PROTOCOL_VERSION ? "unsupported_version"
+                                   : line["refused_by"] == "groups"        ? "no_shared_group"
+                                                                           : "no_shared_cipher";
       EXPECT_EQ(line["failure"], expected) << client.name << " got " << describe(answer);
     }
     if (refused) {
@@ -301,6 +342,140 @@ TEST_F(ClientSimulationTest, ObserveServesEveryClientTheLibraryCanServe) {
   EXPECT_EQ(served, observed.clients.size() - ssl3_only);
   std::printf("observe served %zu of %zu; the rest speak only SSL 3.0\n", served,
               observed.clients.size());
+}
+
+// The codes of a ':'-separated list of group names (testssl.sh's decoded `curves`).
+std::vector<std::uint16_t> group_codes(const std::string& names) {
+  std::vector<std::uint16_t> codes;
+  for (std::size_t start = 0; start < names.size();) {
+    const std::size_t colon = std::min(names.find(':', start), names.size());
+    const auto code = config::parse_group(names.substr(start, colon - start));
+    EXPECT_TRUE(code.has_value()) << names;
+    if (code) codes.push_back(*code);
+    start = colon + 1;
+  }
+  return codes;
+}
+
+std::vector<std::uint16_t> group_codes(const json& names) {
+  std::vector<std::uint16_t> codes;
+  for (const json& name : names) codes.push_back(*config::parse_group(name.get<std::string>()));
+  return codes;
+}
+
+std::string names_of(const std::vector<std::uint16_t>& codes) {
+  return codes.empty() ? "-" : config::group_list_text(codes);
+}
+
+// Where testssl.sh's decoded `curves` (SSL Labs' reading) leaves out groups the hello's own
+// supported_groups bytes carry: checked by hand from `handshakebytes`, and every one of these must
+// still be a difference, so a change of data or parser shows up.
+struct DecodingGap {
+  const char* client;
+  std::vector<std::uint16_t> left_out;
+};
+const std::vector<DecodingGap>& decoding_gaps() {
+  // ffdhe2048 .. ffdhe8192 (RFC 7919)
+  constexpr std::uint16_t kFfdhe2048 = 0x0100, kFfdhe3072 = 0x0101, kFfdhe4096 = 0x0102,
+                          kFfdhe6144 = 0x0103, kFfdhe8192 = 0x0104;
+  static const std::vector<DecodingGap> gaps = {
+      {"Firefox 53 Win 7", {kFfdhe2048, kFfdhe3072}},
+      {"Firefox 59 Win 7", {kFfdhe2048, kFfdhe3072}},
+      {"Firefox 62 Win 7", {kFfdhe2048, kFfdhe3072}},
+      {"Java 9.0.4", {kFfdhe2048, kFfdhe3072, kFfdhe4096, kFfdhe6144, kFfdhe8192}},
+      {"Java 11.0.2 (OpenJDK)", {0x0016}},  // secp256k1
+      {"Java 12.0.1 (OpenJDK)", {0x0016}},
+      {"OpenSSL 3.0.3 (git)", {kFfdhe2048, kFfdhe3072, kFfdhe4096, kFfdhe6144, kFfdhe8192}},
+  };
+  return gaps;
+}
+
+// The decoded groups of a client, with what the decoding left out put back where the hello has it.
+std::vector<std::uint16_t> without(std::vector<std::uint16_t> codes,
+                                   const std::vector<std::uint16_t>& left_out) {
+  std::erase_if(codes, [&](std::uint16_t code) {
+    return std::find(left_out.begin(), left_out.end(), code) != left_out.end();
+  });
+  return codes;
+}
+
+// Key exchange: every client's groups are read as SSL Labs decoded them, the log says which offer
+// a post-quantum group, and the group the wire shows is the one the server's preference picks
+// (the default tls.groups for clients that meet the floors, every group the library has for a
+// legacy client let in). Prints the PQ readiness table of the 162 clients.
+TEST_F(ClientSimulationTest, EveryClientsGroupsAreReadAsDecodedAndTheWireAgreesOnTheGroup) {
+  const Replayed observed = replay_all("groups-observe", "observe");
+  const Replayed enforced = replay_all("groups-enforce", "enforce");
+  const std::vector<std::uint16_t> defaults(std::begin(config::kDefaultGroups),
+                                            std::end(config::kDefaultGroups));
+  const std::vector<std::uint16_t> everything = tls::compatibility_groups(defaults);
+  std::size_t pq = 0;
+  std::size_t decoded_pq = 0;
+  std::size_t mlkem = 0;
+  std::size_t gaps_seen = 0;
+  std::size_t served_at_enforce = 0;
+  std::printf("%-32s %-6s %-3s %-12s %-12s %-44s %s\n", "client", "best", "pq", "observe",
+              "enforce", "key_share", "offered groups");
+  for (std::size_t i = 0; i < observed.clients.size(); ++i) {
+    const SimulatedClient& client = observed.clients[i];
+    const json& line = observed.lines[i];
+    const std::vector<std::uint16_t> offered = group_codes(line["offered_groups"]);
+    const std::vector<std::uint16_t> shares = group_codes(line["key_share_groups"]);
+    const std::vector<std::uint16_t> decoded = group_codes(client.curves);
+    const auto gap = std::find_if(decoding_gaps().begin(), decoding_gaps().end(),
+                                  [&](const DecodingGap& g) { return client.name == g.client; });
+    if (gap == decoding_gaps().end()) {
+      EXPECT_EQ(offered, decoded) << client.name;
+    } else {
+      ++gaps_seen;
+      EXPECT_NE(offered, decoded) << client.name << ": no longer a decoding gap";
+      EXPECT_EQ(without(offered, gap->left_out), decoded) << client.name;
+      for (const std::uint16_t code : gap->left_out) {
+        EXPECT_NE(std::find(offered.begin(), offered.end(), code), offered.end())
+            << client.name << " offers " << config::group_name(code);
+      }
+    }
+    // SSL Labs' decoding and the log agree on who offers a post-quantum group.
+    decoded_pq += config::offers_post_quantum(decoded) ? 1 : 0;
+    mlkem +=
+        std::find(offered.begin(), offered.end(), config::group::kX25519MLKEM768) != offered.end()
+            ? 1
+            : 0;
+    EXPECT_EQ(line["offered_groups_total"], offered.size()) << client.name;
+    EXPECT_EQ(line["pq_offered"], config::offers_post_quantum(offered)) << client.name;
+    pq += line["pq_offered"].get<bool>() ? 1 : 0;
+    // What the wire chose is what the server's preference among its groups gives.
+    const WireAnswer& answer = observed.answers[i];
+    std::string observe_group = "-";
+    if (answer.kind == WireAnswer::Kind::server_hello) {
+      const bool tls13 = answer.version >= TLS1_3_VERSION;
+      const bool ecdhe = tls13 || (answer.cipher >> 8) == 0xc0 || (answer.cipher >> 8) == 0xcc;
+      const auto& server = line["legacy"].get<bool>() ? everything : defaults;
+      EXPECT_EQ(answer.group, ecdhe ? config::preferred_group(offered, server) : 0)
+          << client.name << ": " << describe(answer);
+      observe_group = answer.group == 0 ? "none (RSA)" : config::group_name(answer.group);
+    }
+    const WireAnswer& strict = enforced.answers[i];
+    std::string enforce_group = describe(strict);
+    if (strict.kind == WireAnswer::Kind::server_hello) {
+      ++served_at_enforce;
+      enforce_group = strict.group == 0 ? "none (RSA)" : config::group_name(strict.group);
+      EXPECT_EQ(strict.group, config::preferred_group(offered, defaults)) << client.name;
+    } else if (strict.kind == WireAnswer::Kind::alert) {
+      enforce_group = "refused (" + enforced.lines[i]["refused_by"].get<std::string>() + ")";
+    }
+    std::printf("%-32s %-6s %-3s %-12s %-12s %-44s %s\n", client.name.c_str(),
+                line["highest_offered"].get<std::string>().c_str(),
+                line["pq_offered"].get<bool>() ? "yes" : "no", observe_group.c_str(),
+                enforce_group.c_str(), names_of(shares).c_str(), names_of(offered).c_str());
+  }
+  std::printf(
+      "PQ readiness of %zu clients: %zu offer X25519MLKEM768, %zu another post-quantum group, %zu "
+      "classical key exchange only; %zu are served at enforce\n",
+      observed.clients.size(), mlkem, pq - mlkem, observed.clients.size() - pq, served_at_enforce);
+  EXPECT_EQ(observed.clients.size(), 162u) << "testssl.sh's client simulation data changed";
+  EXPECT_EQ(gaps_seen, decoding_gaps().size());
+  EXPECT_EQ(pq, decoded_pq);
 }
 
 TEST_F(ClientSimulationTest, ABrownoutRefusesWhatEnforceWouldAndAnExceptionLetsItIn) {

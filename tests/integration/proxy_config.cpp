@@ -17,13 +17,16 @@ std::string proxy_yaml(const std::vector<ListenerSpec>& listeners, const std::st
         "  - name: {}\n"
         "    listen: \"{}\"\n"
         "    upstream: {{ address: 127.0.0.1:{}, connect_timeout: {}{} }}\n"
-        "    tls: {{ min_version: {}, max_version: {}{} }}\n"
+        "    tls: {{ {}{} }}\n"
         "    enforcement: {{ mode: {}{} }}\n"
         "    timeouts: {{ handshake: {}, idle: {} }}\n"
         "    certificates:\n",
         l.name, l.listen, l.upstream_port, l.connect_timeout,
-        l.upstream_extra.empty() ? "" : ", " + l.upstream_extra, l.min_version, l.max_version,
-        l.tls_extra.empty() ? "" : ", " + l.tls_extra, l.mode,
+        l.upstream_extra.empty() ? "" : ", " + l.upstream_extra,
+        l.min_version.empty()
+            ? std::string()
+            : fmt::format("min_version: {}, max_version: {}", l.min_version, l.max_version),
+        l.tls_extra.empty() ? "" : (l.min_version.empty() ? "" : ", ") + l.tls_extra, l.mode,
         l.enforcement_extra.empty() ? "" : ", " + l.enforcement_extra, l.handshake_timeout,
         l.idle_timeout);
     for (const auto& cert : l.certificates) {

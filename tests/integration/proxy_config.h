@@ -14,6 +14,7 @@ struct ListenerSpec {
   std::uint16_t upstream_port = 0;
   /// A certificate without a key_path is listed with `keyserver: true`.
   std::vector<PemFiles> certificates;
+  /// Both versions are left out of the YAML when min_version is empty (for tls.profile to set).
   std::string min_version = "TLS1.2";
   std::string max_version = "TLS1.3";
   std::string mode = "enforce";

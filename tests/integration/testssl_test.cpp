@@ -6,12 +6,16 @@
 // only through its floor's suites, so the scan finds no SWEET32 there either, and no TLS 1.0 or
 // 1.1 when the floor's suites are TLS 1.2 ones.
 //
+// Each tls.profile, scanned with nothing but the profile written, offers exactly that profile:
+// its versions, its suites for an RSA certificate in its order, and its groups.
+//
 // The scans are heavy (hundreds of handshakes each): ctest runs them one at a time (the
 // `testssl` resource lock in tests/CMakeLists.txt) with a limit sized for a slow, loaded machine,
 // and testssl.sh makes no DNS look-ups (--nodns none), which a sandbox may answer slowly.
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <map>
@@ -19,6 +23,8 @@
 #include <string>
 #include <vector>
 
+#include "config/named_group.h"
+#include "config/tls_profile.h"
 #include "tests/integration/proxy_config.h"
 #include "tests/support/child_process.h"
 #include "tests/support/running_proxy.h"
@@ -39,8 +45,10 @@ class TestsslTest : public testing::Test {
   // with an RSA certificate, `tls_extra` and `enforcement_extra`, scanned with `checks`.
   std::map<std::string, json> scan(const std::string& tls_extra,
                                    const std::vector<std::string>& checks,
-                                   const std::string& enforcement_extra = "") {
+                                   const std::string& enforcement_extra = "",
+                                   bool versions = true) {
     ListenerSpec spec;
+    if (!versions) spec.min_version.clear();
     spec.upstream_port = upstream_.port();
     spec.certificates = {make_self_signed(dir_, "rsa", {"api.test"}, KeyType::rsa_2048)};
     spec.tls_extra = tls_extra;
@@ -120,6 +128,70 @@ TEST_F(TestsslTest, AnHttpRefusalListenerOffersOnlyItsFloor) {
   EXPECT_EQ(aead_only["TLS1"]["finding"], "not offered") << aead_only["TLS1"];
   EXPECT_EQ(aead_only["TLS1_1"]["finding"], "not offered") << aead_only["TLS1_1"];
   EXPECT_EQ(aead_only["TLS1_2"]["finding"], "offered") << aead_only["TLS1_2"];
+}
+
+// The suites of a ':'-separated list a listener with an RSA certificate can use, in its order,
+// space-separated as testssl.sh prints them; with `tls1_0` only those TLS 1.0 has (no AEAD).
+std::string rsa_suites(std::string_view list, bool tls1_0) {
+  std::string suites;
+  for (std::size_t start = 0; start < list.size();) {
+    const std::size_t colon = std::min(list.find(':', start), list.size());
+    const std::string suite(list.substr(start, colon - start));
+    start = colon + 1;
+    if (suite.find("ECDSA") != std::string::npos) continue;
+    if (tls1_0 &&
+        (suite.find("GCM") != std::string::npos || suite.find("CHACHA20") != std::string::npos)) {
+      continue;
+    }
+    suites += (suites.empty() ? "" : " ") + suite;
+  }
+  return suites;
+}
+
+// The groups of testssl.sh's space-separated curve names (its own order), sorted by code.
+std::vector<std::uint16_t> sorted_groups(const std::string& names) {
+  std::vector<std::uint16_t> codes;
+  std::istringstream words(names);
+  for (std::string name; words >> name;) {
+    const auto code = config::parse_group(name);
+    EXPECT_TRUE(code.has_value()) << name;
+    if (code) codes.push_back(*code);
+  }
+  std::sort(codes.begin(), codes.end());
+  return codes;
+}
+
+// -p: protocols; -P: the server's order per version; -f: forward secrecy, with the curves offered.
+const std::vector<std::string> kProfileChecks = {"-p", "-P", "-f"};
+
+TEST_F(TestsslTest, EveryProfileOffersExactlyItsVersionsSuitesAndGroups) {
+  for (const config::TlsProfile& profile : config::tls_profiles()) {
+    SCOPED_TRACE(std::string(profile.name));
+    auto findings = scan("profile: " + std::string(profile.name), kProfileChecks, "", false);
+    const auto offered = [&](config::TlsVersion version) {
+      return profile.min_version <= version && version <= profile.max_version;
+    };
+    const auto says_offered = [&](const std::string& id) {
+      return findings[id]["finding"].get<std::string>().rfind("offered", 0) == 0;
+    };
+    EXPECT_FALSE(says_offered("SSLv3")) << findings["SSLv3"];
+    EXPECT_EQ(says_offered("TLS1"), offered(config::TlsVersion::tls1_0)) << findings["TLS1"];
+    EXPECT_EQ(says_offered("TLS1_1"), offered(config::TlsVersion::tls1_1)) << findings["TLS1_1"];
+    EXPECT_EQ(says_offered("TLS1_2"), offered(config::TlsVersion::tls1_2)) << findings["TLS1_2"];
+    EXPECT_EQ(says_offered("TLS1_3"), offered(config::TlsVersion::tls1_3)) << findings["TLS1_3"];
+    if (offered(config::TlsVersion::tls1_2)) {
+      EXPECT_EQ(findings["cipherorder_TLSv1_2"]["finding"], rsa_suites(profile.ciphers, false));
+    } else {
+      EXPECT_EQ(findings.count("cipherorder_TLSv1_2"), 0u) << findings["cipherorder_TLSv1_2"];
+    }
+    if (offered(config::TlsVersion::tls1_0)) {
+      EXPECT_EQ(findings["cipherorder_TLSv1"]["finding"], rsa_suites(profile.ciphers, true));
+    }
+    std::vector<std::uint16_t> groups(profile.groups.begin(), profile.groups.end());
+    std::sort(groups.begin(), groups.end());
+    EXPECT_EQ(sorted_groups(findings["PFS_ECDHE_curves"]["finding"].get<std::string>()), groups)
+        << findings["PFS_ECDHE_curves"];
+  }
 }
 
 }  // namespace

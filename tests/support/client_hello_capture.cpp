@@ -141,6 +141,9 @@ std::vector<std::uint8_t> capture_client_hello(const HelloOptions& options) {
     fail("cipher list rejected: " + *options.cipher_list);
   }
   SSL_CTX_set_grease_enabled(ctx.get(), options.grease ? 1 : 0);
+  if (options.groups && !SSL_CTX_set1_curves_list(ctx.get(), options.groups->c_str())) {
+    fail("group list rejected: " + *options.groups);
+  }
 
   bssl::UniquePtr<SSL> ssl(SSL_new(ctx.get()));
   if (!ssl) {

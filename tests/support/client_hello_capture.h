@@ -18,6 +18,7 @@ struct HelloOptions {
   std::vector<std::string> alpn;           // offered protocols, in order; none when empty
   std::optional<std::string> cipher_list;  // BoringSSL cipher string (TLS 1.2 and below only)
   bool grease = false;                     // RFC 8701 GREASE values in lists and extensions
+  std::optional<std::string> groups;       // BoringSSL group list ("CECPQ2:X25519"); its default
 };
 
 /// Runs a BoringSSL client until it has sent its first flight and returns the ClientHello body:

@@ -67,6 +67,8 @@ std::vector<SimulatedClient> load_client_simulation(const std::string& path) {
       clients.back().short_name = value;
     } else if (key == "handshakebytes") {
       clients.back().record = from_hex(value);
+    } else if (key == "curves") {
+      clients.back().curves = value;
     } else if (key == "highest_protocol") {
       clients.back().highest_protocol = static_cast<std::uint16_t>(std::stoi(value, nullptr, 16));
     }

@@ -19,6 +19,9 @@ struct SimulatedClient {
   std::vector<std::uint8_t> record;
   /// The best version the client speaks, as a wire code (0x0300 .. 0x0304).
   std::uint16_t highest_protocol = 0;
+  /// The groups SSL Labs decoded from the hello, in OpenSSL's names joined with ':'
+  /// ("X25519:prime256v1:secp384r1"); empty when it offers none.
+  std::string curves;
 };
 
 /// Every client of the file, in its order; throws std::runtime_error when it cannot be read.

@@ -107,6 +107,10 @@ TlsClient::TlsClient(std::uint16_t port, ClientOptions options) {
       SSL_CTX_set_strict_cipher_list(ctx_.get(), options.cipher_list.c_str()) != 1) {
     throw std::runtime_error("bad cipher list " + options.cipher_list);
   }
+  if (!options.groups.empty() &&
+      SSL_CTX_set1_curves_list(ctx_.get(), options.groups.c_str()) != 1) {
+    throw std::runtime_error("bad group list " + options.groups);
+  }
   if (!options.signature_algorithms.empty() &&
       SSL_CTX_set_verify_algorithm_prefs(ctx_.get(), options.signature_algorithms.data(),
                                          options.signature_algorithms.size()) != 1) {
@@ -216,6 +220,12 @@ std::uint16_t TlsClient::version() const {
 std::string TlsClient::cipher() const {
   const SSL_CIPHER* cipher = SSL_get_current_cipher(ssl_.get());
   return cipher != nullptr ? SSL_CIPHER_standard_name(cipher) : "";
+}
+
+std::string TlsClient::group() const {
+  const std::uint16_t id = SSL_get_curve_id(ssl_.get());
+  const char* name = id != 0 ? SSL_get_curve_name(id) : nullptr;
+  return name != nullptr ? name : "";
 }
 
 std::string TlsClient::peer_common_name() const {

@@ -35,6 +35,9 @@ struct ClientOptions {
   /// The TLS 1.0-1.2 suites offered, in BoringSSL's syntax ("ECDHE-RSA-AES128-GCM-SHA256");
   /// empty: BoringSSL's default.
   std::string cipher_list;
+  /// The key-exchange groups offered, in BoringSSL's syntax ("CECPQ2:X25519"; the first ones get
+  /// key shares); empty: BoringSSL's default (X25519, P-256, P-384).
+  std::string groups;
   /// The signature algorithms offered (0x0804: rsa_pss_rsae_sha256); empty: the default.
   std::vector<std::uint16_t> signature_algorithms;
   /// Hold what the client writes until it next reads or a write_all() ends: the handshake's
@@ -63,6 +66,9 @@ class TlsClient {
   std::uint16_t version() const;
   /// The negotiated suite's IANA name, "" before a handshake.
   std::string cipher() const;
+  /// The negotiated key-exchange group as BoringSSL names it ("X25519", "P-256"), "" before a
+  /// handshake or for static RSA.
+  std::string group() const;
   /// The alert description the server sent (70 = protocol_version), or -1 when none.
   int alert_received() const { return alert_; }
   /// The subject CN of the server's certificate ("" when none).

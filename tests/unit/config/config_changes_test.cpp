@@ -47,11 +47,23 @@ TEST(ConfigChangesTest, SaysWhatAReloadDoesToEnforcement) {
             (Strings{"listener api route default: min_version TLS1.2 -> TLS1.3",
                      "listener api route default: mode observe -> enforce",
                      "listener api route default: cipher_mode observe -> enforce",
+                     "listener api route default: groups_mode observe -> enforce",
                      "listener api route default: exception batch added (until "
                      "2027-02-01T00:00:00.000Z)",
                      "listener api route default: exception old-pos removed",
                      "listener api: route pos added", "listener api: route shop removed",
                      "listener gone removed"}));
+}
+
+TEST(ConfigChangesTest, SaysWhatAReloadDoesToTheKeyExchangeFloor) {
+  const Config before = parsed("listeners:\n" + listener("api"));
+  const Config after =
+      parsed("listeners:\n" + listener("api",
+                                       "    tls: {groups: [P-384]}\n"
+                                       "    enforcement: {groups_mode: observe}\n"));
+  EXPECT_EQ(describe_changes(before, after),
+            (Strings{"listener api route default: groups_mode enforce -> observe",
+                     "listener api route default: groups X25519:P-256:P-384 -> P-384"}));
 }
 
 TEST(ConfigChangesTest, NothingToSayWhenTheJudgementIsTheSame) {

@@ -357,12 +357,12 @@ INSTANTIATE_TEST_SUITE_P(
                   "keyserver)"},
         ErrorCase{"Tls", with_listeners("", "    tls: {min_verison: TLS1.3}\n"),
                   "t.yaml:6:11: unknown key \"min_verison\" in tls (expected one of: "
-                  "min_version, max_version, alpn, ciphers, legacy_ciphers)"},
+                  "profile, min_version, max_version, alpn, ciphers, legacy_ciphers, groups)"},
         ErrorCase{
             "Enforcement",
             with_listeners("", "    enforcement:\n      mode: enforce\n      dry_run: true\n"),
             "t.yaml:8:7: unknown key \"dry_run\" in enforcement (expected one of: mode, "
-            "cipher_mode, brownout, on_reject, http, schedule)"},
+            "cipher_mode, groups_mode, brownout, on_reject, http, schedule)"},
         ErrorCase{"Timeouts", with_listeners("", "    timeouts: {handshake: 10s, idel: 300s}\n"),
                   "t.yaml:6:32: unknown key \"idel\" in timeouts (expected one of: handshake, "
                   "idle)"},
@@ -1007,8 +1007,8 @@ INSTANTIATE_TEST_SUITE_P(
                   "(when to refuse)"},
         ErrorCase{"BrownoutSectionUnused",
                   with_listeners("", "    enforcement: {brownout: {fraction: 0.5}}\n"),
-                  "t.yaml:6:29: brownout is only used with mode: brownout or cipher_mode: brownout "
-                  "(mode is enforce, cipher_mode enforce)"},
+                  "t.yaml:6:29: brownout is only used with mode, cipher_mode or groups_mode "
+                  "brownout (mode is enforce, cipher_mode enforce, groups_mode enforce)"},
         ErrorCase{"BrownoutNoWhen",
                   with_listeners("",
                                  "    enforcement: {mode: brownout, brownout: {fraction: "

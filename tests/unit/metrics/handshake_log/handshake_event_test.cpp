@@ -22,6 +22,12 @@ HandshakeEvent accepted_event() {
   event.negotiated_version = 0x0304;
   event.cipher = "TLS_AES_128_GCM_SHA256";
   event.offered_ciphers = {0x1301, 0xc02f, 0x000a};
+  event.offered_groups = {0x11ec, 0x001d, 0x0017};
+  event.groups_offered = 3;
+  event.key_share_groups = {0x11ec, 0x001d};
+  event.key_shares_offered = 2;
+  event.pq_offered = true;
+  event.group = 0x001d;
   event.server_name = "api.example.com";
   event.alpn = {"h2", "http/1.1"};
   event.alpn_selected = "h2";
@@ -55,7 +61,11 @@ TEST(HandshakeEvent, IsOneJsonLineWithEveryKeyInOrder) {
             R"("client_port":51234,"balancer":null,"vpce_id":null,)"
             R"("offered_versions":["TLS1.3","TLS1.2"],)"
             R"("highest_offered":"TLS1.3","negotiated_version":"TLS1.3",)"
-            R"("cipher":"TLS_AES_128_GCM_SHA256","offered_ciphers":["1301","c02f","000a"],)"
+            R"("cipher":"TLS_AES_128_GCM_SHA256","group":"X25519",)"
+            R"("offered_ciphers":["1301","c02f","000a"],)"
+            R"("offered_groups":["X25519MLKEM768","X25519","P-256"],"offered_groups_total":3,)"
+            R"("key_share_groups":["X25519MLKEM768","X25519"],"key_shares_total":2,)"
+            R"("pq_offered":true,)"
             R"("sni":"api.example.com",)"
             R"("alpn":["h2","http/1.1"],"alpn_offered":2,"alpn_selected":"h2",)"
             R"("certificate":"EC256","upstream_version":null,"upstream_cipher":null,)"
@@ -84,6 +94,27 @@ TEST(HandshakeEvent, SaysEveryFloorARefusedClientIsUnderAndWhyItFailed) {
   EXPECT_EQ(line["refused_by"], "ciphers");
   EXPECT_EQ(line["failure"], "no_shared_cipher");
   EXPECT_TRUE(line["certificate"].is_null()) << "no certificate was shown";
+}
+
+TEST(HandshakeEvent, NamesTheKeyExchangeFloorAndUnknownGroupsInHex) {
+  HandshakeEvent event = accepted_event();
+  event.negotiated_version = 0;
+  event.group = 0;
+  event.offered_groups = {0x11ee, 0x0019};
+  event.groups_offered = 40;  // a stuffed hello: the first ones kept, all counted
+  event.pq_offered = false;
+  event.outcome = "rejected";
+  event.legacy = true;
+  event.below_groups = true;
+  event.decision = "rejected";
+  event.refused_by = "groups";
+  event.failure = "no_shared_group";
+  const auto line = nlohmann::json::parse(to_json_line(event));
+  EXPECT_TRUE(line["group"].is_null());
+  EXPECT_EQ(line["offered_groups"], nlohmann::json::parse(R"(["0x11ee","P-521"])"));
+  EXPECT_EQ(line["offered_groups_total"], 40);
+  EXPECT_EQ(line["below"], nlohmann::json::parse(R"(["groups"])"));
+  EXPECT_EQ(line["refused_by"], "groups");
 }
 
 TEST(HandshakeEvent, NamesWhatTheUpstreamNegotiated) {

@@ -38,6 +38,24 @@ std::vector<std::string> valid_lines() {
   for (const std::uint16_t version : {kUnknown, kSsl3_0, kTls1_0, kTls1_1, kTls1_2, kTls1_3}) {
     lines.push_back(hosted(log_line("2001:db8::7", version, 42, kJa4B, "api.example", "edge")));
   }
+  // What a tlsfloor with groups and client certificates writes besides: the key exchange, what
+  // was negotiated, and the client certificate (verified, or not).
+  const std::string minimal =
+      R"({"time":"2026-11-22T10:00:00Z","listener":"api","client":"192.0.2.3",)"
+      R"("highest_offered":"TLS1.3","sni":null,"ja4":"t13d")";
+  lines.push_back(minimal + R"(,"negotiated_version":"TLS1.3","cipher":"TLS_AES_128_GCM_SHA256",)"
+                            R"("group":"X25519","offered_groups":["X25519MLKEM768","X25519","0x1234"],)"
+                            R"("key_share_groups":["X25519MLKEM768"],"pq_offered":true,)"
+                            R"("certificate":"EC256","upstream_version":"TLS1.2",)"
+                            R"("upstream_cipher":"ECDHE-RSA-AES128-GCM-SHA256",)"
+                            R"("client_certificate":{"result":"verified","subject":"CN=pos-7",)"
+                            R"("issuer":"CN=ca","serial":"01","sha256":"ab","not_after":null}})");
+  lines.push_back(minimal + R"(,"negotiated_version":null,"cipher":null,"group":null,)"
+                            R"("offered_groups":[],"key_share_groups":[],"certificate":null,)"
+                            R"("client_certificate":{"result":"untrusted","subject":"CN=x"}})");
+  lines.push_back(minimal + R"(,"offered_groups":["P-256"],"client_certificate":null})");
+  lines.push_back(minimal + R"(,"key_share_groups":["X25519"],"pq_offered":false})");
+  lines.push_back(minimal + R"(,"client_certificate":{"result":"absent","subject":null}})");
   const std::string old_line =
       R"({"time":"2026-11-22T10:00:00Z","listener":"api","client":"192.0.2.1",)"
       R"("highest_offered":"TLS1.0","sni":null,"ja4":""})";
@@ -154,6 +172,28 @@ std::vector<std::string> odd_lines() {
       with(R"("offered_ciphers":null)"),
       with(R"("offered_ciphers":[])"),
       with(R"("host":"a","host":"b")"),
+      with(R"("offered_groups":"X25519")"),
+      with(R"("offered_groups":["X25519",1])"),
+      with(R"("offered_groups":["NoSuchGroup"])"),
+      with(R"("offered_groups":null)"),
+      with(R"("offered_groups":["X25519"],"offered_groups":["P-256"])"),
+      with(R"("key_share_groups":{})"),
+      with(R"("pq_offered":"yes")"),
+      with(R"("pq_offered":null)"),
+      with(R"("negotiated_version":"TLS9")"),
+      with(R"("negotiated_version":"unknown")"),
+      with(R"("negotiated_version":1)"),
+      with(R"("upstream_version":"SSL3.0")"),
+      with(R"("upstream_version":"TLS1.4")"),
+      with(R"("group":7)"),
+      with(R"("cipher":[])"),
+      with(R"("client_certificate":"CN=x")"),
+      with(R"("client_certificate":{})"),
+      with(R"("client_certificate":{"result":null,"subject":"CN=x"})"),
+      with(R"("client_certificate":{"result":"verified"})"),
+      with(R"("client_certificate":{"result":"verified","subject":5})"),
+      with(R"("client_certificate":{"result":"verified","subject":"CN=a","subject":"CN=b"})"),
+      with(R"("client_certificate":{"result":"verified","subject":"CN=a","serial":1e999})"),
       with(R"("a":1,"a":2)"),
       with("\"deep\":" + std::string(2000, '[') + std::string(2000, ']')),
       with("\"deep\":" + std::string(500, '[') + std::string(500, ']')),
@@ -196,6 +236,16 @@ void expect_same_record(const HandshakeRecord& exact, const HandshakeRecord& fas
   EXPECT_EQ(exact.failure, fast.failure) << line;
   EXPECT_EQ(exact.family, fast.family) << line;
   EXPECT_EQ(exact.owner, fast.owner) << line;
+  EXPECT_EQ(exact.certificate_subject, fast.certificate_subject) << line;
+  EXPECT_EQ(exact.offered_groups, fast.offered_groups) << line;
+  EXPECT_EQ(exact.key_share_groups, fast.key_share_groups) << line;
+  EXPECT_EQ(exact.pq_offered, fast.pq_offered) << line;
+  EXPECT_EQ(exact.negotiated_version, fast.negotiated_version) << line;
+  EXPECT_EQ(exact.cipher, fast.cipher) << line;
+  EXPECT_EQ(exact.group, fast.group) << line;
+  EXPECT_EQ(exact.certificate, fast.certificate) << line;
+  EXPECT_EQ(exact.upstream_version, fast.upstream_version) << line;
+  EXPECT_EQ(exact.upstream_cipher, fast.upstream_cipher) << line;
 }
 
 // Both readers over `lines`: the same records and the same reasons, with one record reused

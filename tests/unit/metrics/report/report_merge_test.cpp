@@ -2,6 +2,7 @@
 // print what one report of the whole log prints (text and JSON, every row), whatever the cuts.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <random>
 #include <sstream>
 
@@ -46,6 +47,20 @@ std::vector<HandshakeRecord> random_records(std::uint64_t seed, std::size_t coun
     record.decision = static_cast<Decision>(pick(kDecisions));
     record.failed = pick(4) == 0;
     record.failure = record.failed ? "reason-" + std::to_string(pick(12)) : "";
+    record.family = pick(5) == 0 ? "" : "family-" + std::to_string(pick(8));
+    record.owner = pick(3) == 0 ? "" : "owner-" + std::to_string(pick(4));
+    record.certificate_subject = pick(4) == 0 ? "CN=partner-" + std::to_string(pick(6)) : "";
+    // Some lines from a tlsfloor before groups were logged; the others offer a few groups,
+    // some of them a post-quantum one.
+    if (pick(6) != 0) {
+      static const std::vector<std::uint16_t> kGroups = {0x001d, 0x0017, 0x0018, 0x11ec, 0x0100};
+      record.offered_groups.emplace();
+      for (std::size_t k = pick(4); k > 0; --k) {
+        record.offered_groups->push_back(kGroups[pick(kGroups.size())]);
+      }
+      record.pq_offered = std::find(record.offered_groups->begin(), record.offered_groups->end(),
+                                    0x11ec) != record.offered_groups->end();
+    }
     records.push_back(std::move(record));
   }
   return records;
@@ -85,12 +100,16 @@ std::string merged_in_parts(const std::vector<HandshakeRecord>& records,
 }
 
 TEST(HandshakeReportMerge, PartsMergedInOrderPrintWhatOneReportPrints) {
-  std::vector<HandshakeReport::Settings> settings(4);
+  std::vector<HandshakeReport::Settings> settings(6);
   settings[1].ipv4_prefix = 24;
   settings[1].ipv6_prefix = 48;
   settings[2].floor = config::TlsVersion::tls1_3;
   settings[2].route = "legacy";
   settings[3].gap = std::chrono::minutes(30);
+  settings[4].groups = std::vector<std::uint16_t>{0x001d, 0x0017};
+  settings[4].floor = config::TlsVersion::tls1_2;
+  settings[5].pq = true;
+  settings[5].owner = "owner-1";
   for (std::uint64_t seed = 1; seed <= 6; ++seed) {
     const auto records = random_records(seed, 6000);
     for (const auto& setting : settings) {

@@ -81,6 +81,7 @@ TEST_F(LegacyClientsJsonTest, EveryFieldOfEveryClientHeaviestFirst) {
                    "link":"FAMILY_LINK"},
                   {"family":"unknown","name":null,"advice":null,"link":null}],
                 "owners":["payments"],"last_cipher":null,"last_certificate":null,
+                "last_group":null,"offered_groups":[],"key_share_groups":[],"pq_offered":false,
                 "below":["version"],"failures":{"unsupported_version":2},
                 "client_certificate":null})");
   // A family is named with what to do about it, from the table.
@@ -100,6 +101,30 @@ TEST_F(LegacyClientsJsonTest, EveryFieldOfEveryClientHeaviestFirst) {
   EXPECT_EQ(doc["next_offset"], nullptr);
   EXPECT_EQ(doc["clients"][0]["by_version"],
             json::parse(R"({"TLS1.0":{"would_reject":1},"TLS1.1":{"would_reject":2}})"));
+}
+
+TEST_F(LegacyClientsJsonTest, NamesTheKeyExchangeOfAClientBelowTheGroupsFloor) {
+  LegacyClientTracker tracker;
+  const std::vector<std::uint16_t> offered{0x0019, 0x11ee};
+  const std::vector<std::uint16_t> shares{0x0019};
+  LegacyClientTracker::Observation observation;
+  observation.client = config::parse_address("198.51.100.9").value();
+  observation.version_wire = 0x0304;
+  observation.below_version = false;
+  observation.below_groups = true;
+  observation.offered_groups = offered;
+  observation.key_share_groups = shares;
+  observation.group = 0x0019;
+  observation.when = at(9);
+  tracker.record(observation);
+  const auto text = legacy_clients_json({{"edge", 1000, tracker.contents()}}, {}, at(60));
+  ASSERT_TRUE(text.has_value());
+  const json client = json::parse(*text)["clients"][0];
+  EXPECT_EQ(client["below"], json::parse(R"(["groups"])"));
+  EXPECT_EQ(client["offered_groups"], json::parse(R"(["P-521","0x11ee"])"));
+  EXPECT_EQ(client["key_share_groups"], json::parse(R"(["P-521"])"));
+  EXPECT_EQ(client["last_group"], "P-521");
+  EXPECT_EQ(client["pq_offered"], false);
 }
 
 TEST_F(LegacyClientsJsonTest, FiltersByRoute) {

@@ -29,7 +29,6 @@ constexpr std::uint16_t kTls1_3Draft28 = 0x7f1c;
 constexpr std::uint16_t kExtendedMasterSecret = 23;
 constexpr std::uint16_t kSessionTicket = 35;
 constexpr std::uint16_t kPskKeyExchangeModes = 45;
-constexpr std::uint16_t kKeyShare = 51;
 constexpr std::uint16_t kRenegotiationInfo = 0xff01;
 
 // Builds TLS wire structures for hand-made hellos: big-endian integers and length-prefixed
@@ -609,6 +608,73 @@ TEST(ClientHelloMalformed, BadListExtensions) {
   EXPECT_FALSE(parse(with(kEcPointFormats, {0x01, 0x00, 0x00})).has_value());
   EXPECT_FALSE(parse(with(kSignatureAlgorithms, {0x00, 0x00})).has_value());
   EXPECT_FALSE(parse(with(kSignatureAlgorithms, {0x00, 0x01, 0x04})).has_value());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Key shares (TLS 1.3): their groups are kept, GREASE left out, capped and counted like ALPN.
+
+Bytes key_share_extension(std::initializer_list<std::pair<std::uint16_t, Bytes>> shares) {
+  ByteBuilder list;
+  for (const auto& [group, key] : shares) list.u16(group).vec16(key);
+  return extension(kKeyShare, ByteBuilder().vec16(list.take()).take());
+}
+
+TEST(ClientHelloKeyShare, RealTls13HelloSharesItsFirstGroup) {
+  test::HelloOptions options;
+  options.grease = true;
+  const std::optional<ClientHello> hello = parse(test::capture_client_hello(options));
+  ASSERT_TRUE(hello.has_value());
+  // BoringSSL's default: X25519, P-256, P-384 after a GREASE value, and a key share for X25519
+  // after a GREASE share of one byte.
+  EXPECT_EQ(std::vector<std::uint16_t>(hello->supported_groups.begin() + 1,
+                                       hello->supported_groups.end()),
+            (std::vector<std::uint16_t>{0x001d, 0x0017, 0x0018}));
+  EXPECT_EQ(hello->key_share_groups, std::vector<std::uint16_t>{0x001d});
+  EXPECT_EQ(hello->key_shares_offered, 1u);
+}
+
+TEST(ClientHelloKeyShare, HandBuiltSharesKeepTheirOrderWithoutGrease) {
+  const Bytes body =
+      with_extensions(
+          concat(
+              {supported_versions_extension({kTls1_3}),
+               extension(kSupportedGroups, ByteBuilder().vec16(u16_list({0x11ec, 0x001d})).take()),
+               key_share_extension(
+                   {{0x2a2a, {0}}, {0x11ec, Bytes(1216, 7)}, {0x001d, Bytes(32, 9)}})}))
+          .body();
+  const std::optional<ClientHello> hello = parse(body);
+  ASSERT_TRUE(hello.has_value());
+  EXPECT_EQ(hello->key_share_groups, (std::vector<std::uint16_t>{0x11ec, 0x001d}));
+  EXPECT_EQ(hello->key_shares_offered, 2u);
+}
+
+TEST(ClientHelloKeyShare, AnEmptyListAsksForARetry) {
+  const auto hello = parse(with_extensions(extension(kKeyShare, {0, 0})).body());
+  ASSERT_TRUE(hello.has_value());
+  EXPECT_TRUE(hello->key_share_groups.empty());
+  EXPECT_EQ(hello->key_shares_offered, 0u);
+}
+
+TEST(ClientHelloKeyShare, AStuffedHelloIsCappedAndCounted) {
+  ByteBuilder list;
+  for (std::uint16_t i = 0; i < 5000; ++i)
+    list.u16(static_cast<std::uint16_t>(0x0100 + i)).vec16({1});
+  const auto hello =
+      parse(with_extensions(extension(kKeyShare, ByteBuilder().vec16(list.take()).take())).body());
+  ASSERT_TRUE(hello.has_value());
+  EXPECT_EQ(hello->key_share_groups.size(), kMaxKeySharesKept);
+  EXPECT_EQ(hello->key_share_groups.front(), 0x0100);
+  EXPECT_EQ(hello->key_shares_offered, 4999u) << "0x0a0a is GREASE, not a share";
+}
+
+TEST(ClientHelloMalformed, BadKeyShare) {
+  const auto with_contents = [](const Bytes& contents) {
+    return with_extensions(extension(kKeyShare, contents)).body();
+  };
+  EXPECT_FALSE(parse(with_contents({})).has_value());                        // no list length
+  EXPECT_FALSE(parse(with_contents({0, 3, 0x00, 0x1d, 0x00})).has_value());  // entry cut short
+  EXPECT_FALSE(parse(with_contents({0, 6, 0x00, 0x1d, 0x00, 0x05, 1, 2})).has_value());  // key
+  EXPECT_FALSE(parse(with_contents({0, 0, 0x00})).has_value());  // trailing byte
 }
 
 // ---------------------------------------------------------------------------------------------
