@@ -19,8 +19,9 @@ namespace tlsfloor::config {
 namespace {
 
 constexpr std::string_view kOwnerKeys[] = {"name", "contacts", "link", "match"};
-constexpr std::string_view kMatchKeys[] = {"clients",  "server_names", "routes",
-                                           "families", "ja4",          "exceptions"};
+constexpr std::string_view kMatchKeys[] = {"clients", "server_names", "routes",
+                                           "families", "ja4",          "exceptions",
+                                           "certificate_subjects"};
 constexpr std::size_t kMaxText = 1024;  // a contact, a link
 
 // Walks one directory file, collecting every error with its position (1-based).
@@ -175,8 +176,8 @@ class DirectoryParser {
     if (owner.name.empty() && !node["name"]) error(owner.where, "an owner needs a name");
     if (!has_match) {
       error(owner.where, "owner \"" + owner.name +
-                             "\" needs a match (clients, server_names, routes, families, ja4 or "
-                             "exceptions)");
+                             "\" needs a match (clients, server_names, routes, families, ja4, "
+                             "exceptions or certificate_subjects)");
     }
     directory.owners.push_back(std::move(owner));
   }
@@ -184,7 +185,8 @@ class DirectoryParser {
   void read_match(const YAML::Node& node, OwnerConfig& owner) {
     if (!node.IsMap() || node.size() == 0) {
       error(mark(node.Mark()),
-            "match: expected a map of clients, server_names, routes, families, ja4, exceptions");
+            "match: expected a map of clients, server_names, routes, families, ja4, exceptions, "
+            "certificate_subjects");
       return;
     }
     OwnerMatch& match = owner.match;
@@ -249,6 +251,15 @@ class DirectoryParser {
             match.exceptions.push_back(name);
           }
         });
+      } else if (key == "certificate_subjects") {
+        strings(value, "certificate_subjects", [&](const std::string& subject, SourceMark at) {
+          if (subject.empty() || subject.size() > kMaxText || subject.find('=') == std::string::npos) {
+            error(at, "certificate_subjects: \"" + subject +
+                          "\" is not a certificate subject (RFC 2253: \"CN=pos-7,O=Shop\")");
+          } else {
+            match.certificate_subjects.push_back(subject);
+          }
+        });
       }
     });
   }
@@ -263,6 +274,14 @@ class DirectoryParser {
 
 OwnerDirectoryParse parse_owner_directory(std::string_view text, const std::string& source_name) {
   return DirectoryParser(source_name).parse(text);
+}
+
+const OwnerConfig* owner_of_exception(const OwnerDirectory& directory, std::string_view name) {
+  for (const OwnerConfig& owner : directory.owners) {
+    const auto& listed = owner.match.exceptions;
+    if (std::find(listed.begin(), listed.end(), name) != listed.end()) return &owner;
+  }
+  return nullptr;
 }
 
 OwnerDirectoryParse load_owner_directory(const std::string& path) {

@@ -40,6 +40,9 @@ struct OwnerMatch {
   std::vector<std::string> families;  // ids of GET /families, "unknown" included
   std::vector<std::string> ja4;
   std::vector<std::string> exceptions;  // names of exceptions that let the client in
+  /// Subjects of verified client certificates, whole and RFC 2253 ("CN=pos-7,O=Shop"), as the
+  /// handshake log writes them (client_auth).
+  std::vector<std::string> certificate_subjects;
   friend bool operator==(const OwnerMatch&, const OwnerMatch&) = default;
 };
 
@@ -64,6 +67,10 @@ struct OwnerDirectoryParse {
   std::optional<OwnerDirectory> directory;
   std::vector<ConfigError> errors;
 };
+
+/// The owner of exception `name`: the first owner, in file order, whose match lists it; null when
+/// none does. What the exception's views and alerts name as whom to ask about it.
+const OwnerConfig* owner_of_exception(const OwnerDirectory& directory, std::string_view name);
 
 /// Parses and validates a directory's YAML text; `source_name` names the file in errors.
 /// Unknown keys, missing names, duplicate names, `unowned` as a name, an owner with nothing to

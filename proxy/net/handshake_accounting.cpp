@@ -75,18 +75,6 @@ policy::Decision judge_hello(const runtime::ListenerRuntime& runtime,
   const policy::Decision decision =
       policy::decide(highest_offered, stage.policy, circumstances, shares_floor_cipher,
                      shares_floor_group);
-  // Whose client it is, for the same views as its family (once the exception that let it in,
-  // one of the facts an owner is known by, has been decided).
-  if ((legacy || for_log) && runtime.owners) {
-    const std::string_view exception =
-        decision.exception ? std::string_view(decision.exception->exception->name) : "";
-    if (const config::OwnerConfig* owner = policy::match_owner(
-            *runtime.owners,
-            {runtime.config.name, route.name, observed->client, observed->hello.server_name,
-             families::family_label(observed->family), observed->hello.ja4, exception})) {
-      observed->owner = owner->name;
-    }
-  }
   // A client below several floors is counted by each: each family says who its floor holds back.
   if (decision.below_version) {
     route.metrics->count_legacy_handshake(highest_offered, decision.legacy_decision);
@@ -101,9 +89,6 @@ policy::Decision judge_hello(const runtime::ListenerRuntime& runtime,
     route.metrics->count_legacy_family(families::family_slot(observed->family),
                                        families::family_label(observed->family),
                                        decision.legacy_decision);
-    route.metrics->count_legacy_owner(
-        observed->owner.empty() ? config::kUnowned : std::string_view(observed->owner),
-        decision.legacy_decision);
   }
   return decision;
 }
@@ -120,12 +105,32 @@ void account_handshake(const runtime::ListenerRuntime& runtime, const runtime::R
   }
   const ClientCertificateOutcome* certificate = end.client_certificate;
   const bool refused = end.decision.reject || (certificate != nullptr && certificate->refused);
+  const bool verified = certificate != nullptr && certificate->verified() && certificate->facts;
+  // Whose client it is, for the views that record it: matched once the handshake has ended, when
+  // every fact an owner is known by is in (the exception that let it in; the certificate that
+  // verified, which comes after the hello).
+  if ((end.decision.legacy || observed.for_log) && runtime.owners) {
+    const std::string_view exception =
+        end.decision.exception ? std::string_view(end.decision.exception->exception->name) : "";
+    if (const config::OwnerConfig* owner = policy::match_owner(
+            *runtime.owners,
+            {runtime.config.name, route.name, observed.client, hello.server_name,
+             families::family_label(observed.family), hello.ja4, exception,
+             verified ? std::string_view(certificate->facts->subject) : std::string_view()})) {
+      observed.owner = owner->name;
+    }
+  }
+  if (end.decision.legacy) {
+    route.metrics->count_legacy_owner(
+        observed.owner.empty() ? config::kUnowned : std::string_view(observed.owner),
+        end.decision.legacy_decision);
+  }
   // Every legacy client, below either floor, with what then happened to it.
   if (end.decision.legacy) {
     metrics::LegacyClientTracker::Observation observation;
     observation.client = observed.client_key;
     metrics::LegacyClientTracker::CertificateSeen seen;
-    if (certificate != nullptr && certificate->verified() && certificate->facts) {
+    if (verified) {
       const tls::ClientCertificateFacts& facts = *certificate->facts;
       seen = {facts.subject, facts.issuer,    facts.serial,
               facts.sha256,  facts.not_after, std::string(to_string(certificate->result))};

@@ -18,10 +18,13 @@ struct OwnerFacts {
   std::string_view family;       // the client family's id, or "unknown"
   std::string_view ja4;
   std::string_view exception;  // the exception that let the client in; empty for none
+  /// The subject of the client certificate that verified (client_auth); empty for none.
+  std::string_view certificate_subject;
 };
 
 /// The owner of `facts`, or null when no owner matches. Among the owners that match, the most
-/// specific wins, kind by kind in this order: an exception named, a JA4 listed, the longest
+/// specific wins, kind by kind in this order: a certificate subject listed, an exception named, a
+/// JA4 listed, the longest
 /// client prefix containing the address, a server name listed (an exact name before a
 /// wildcard), a route (LISTENER/ROUTE before a whole LISTENER), a family listed; owners equal
 /// in all of these go by file order (the first wins).

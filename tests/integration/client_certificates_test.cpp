@@ -725,5 +725,63 @@ TEST(ClientCertificateTest, TheCertificateSubjectIsTheClientKey) {
                   .has_value());
 }
 
+// The owner directory knows a partner by its certificate: matched once the certificate has
+// verified (after the hello), ahead of the owner its address would give it, in every view.
+TEST(ClientCertificateTest, AnOwnerIsKnownByTheCertificateSubject) {
+  Pki pki;
+  const PemFiles partner = pki.client("partner");
+  const PemFiles other = pki.client("other");
+  const std::string owners = pki.dir.write("owners.yaml", "owners:\n"
+                                                          "  - name: loopback-team\n"
+                                                          "    match: {clients: [127.0.0.0/8]}\n"
+                                                          "  - name: partner-team\n"
+                                                          "    match: {certificate_subjects: [\"" +
+                                                              pki.subject("partner") + "\"]}\n");
+  const std::filesystem::path log = pki.dir.path() / "handshakes.log";
+  TcpUpstream upstream(UpstreamMode::echo);
+  ListenerSpec spec;
+  spec.upstream_port = upstream.port();
+  spec.certificates = {pki.server};
+  spec.mode = "observe";
+  spec.extra_yaml = client_auth_yaml(pki, "optional");
+  // From a file: owners_file is read beside the configuration file.
+  const auto running = RunningProxy::from_file(pki.dir.write(
+      "tlsfloor.yaml", proxy_yaml({spec}, "5s",
+                                  "owners_file: \"" + owners + "\"\naccess_log: {path: \"" +
+                                      log.string() + "\"}\n")));
+  RunningProxy& proxy = *running;
+  ASSERT_TRUE(attempt(proxy.port(), with_certificate(partner, TLS1_1_VERSION)).served);
+  ASSERT_TRUE(attempt(proxy.port(), with_certificate(other, TLS1_1_VERSION)).served);
+  ClientOptions anonymous;
+  anonymous.min_version = anonymous.max_version = TLS1_1_VERSION;
+  ASSERT_TRUE(attempt(proxy.port(), anonymous).served);
+
+  const auto owner_count = [&](const char* owner) {
+    return proxy.metric_eventually("tlsfloor_legacy_handshakes_by_owner_total",
+                                   {{"owner", owner}, {"decision", "would_reject"}}, 1);
+  };
+  EXPECT_EQ(owner_count("partner-team"), 1);
+  EXPECT_EQ(proxy.metric_eventually("tlsfloor_legacy_handshakes_by_owner_total",
+                                    {{"owner", "loopback-team"}, {"decision", "would_reject"}}, 2),
+            2)
+      << "a certificate no owner lists, and none: the address decides";
+  const auto lines = eventually_equals([&] { return read_log(log).size(); }, std::size_t{3});
+  ASSERT_EQ(lines, 3u);
+  std::map<std::string, std::string> owner_by_subject;
+  for (const json& event : read_log(log)) {
+    const json& certificate = event["client_certificate"];
+    const std::string subject =
+        certificate.is_object() && certificate["subject"].is_string() ? certificate["subject"] : "";
+    owner_by_subject[subject] = event["owner"];
+  }
+  EXPECT_EQ(owner_by_subject[pki.subject("partner")], "partner-team");
+  EXPECT_EQ(owner_by_subject[pki.subject("other")], "loopback-team");
+  EXPECT_EQ(owner_by_subject[""], "loopback-team");
+  const json view = json::parse(http_get(proxy.admin_port(), "/legacy-clients?owner=partner-team").body);
+  ASSERT_EQ(view["clients"].size(), 1u) << view.dump();
+  EXPECT_EQ(view["clients"][0]["owners"], (json{"partner-team", "loopback-team"}))
+      << "one address, two owners (in the order seen): its certificate made one of them";
+}
+
 }  // namespace
 }  // namespace tlsfloor::test

@@ -26,6 +26,7 @@ TEST(OwnerDirectoryTest, ReadsEveryKindOfMatch) {
       families: [java-7, schannel-win7]
       ja4: t10d1310h1_a8d2b5cbd1b5_0aa7a8b4ac2b
       exceptions: [payments-java7]
+      certificate_subjects: ["CN=pay-7,O=Example,C=DE"]
   - name: batch
     match: {families: [openssl-1.0.1plus]}
 )",
@@ -48,6 +49,8 @@ TEST(OwnerDirectoryTest, ReadsEveryKindOfMatch) {
   EXPECT_EQ(payments.match.families, (std::vector<std::string>{"java-7", "schannel-win7"}));
   EXPECT_EQ(payments.match.ja4, (std::vector<std::string>{"t10d1310h1_a8d2b5cbd1b5_0aa7a8b4ac2b"}));
   EXPECT_EQ(payments.match.exceptions, (std::vector<std::string>{"payments-java7"}));
+  EXPECT_EQ(payments.match.certificate_subjects,
+            (std::vector<std::string>{"CN=pay-7,O=Example,C=DE"}));
   EXPECT_EQ(payments.where.line, 2);
   EXPECT_TRUE(directory.owners[1].contacts.empty());
 }
@@ -68,6 +71,7 @@ TEST(OwnerDirectoryTest, EveryErrorIsNamedWithItsPosition) {
   - contacts: [a@example.com]
     match: {server_names: ["bad name"], widgets: 1}
   - name: lonely
+  - {name: bad-subject, match: {certificate_subjects: [pos-7]}}
 teams: []
 )",
                                                            "owners.yaml");
@@ -83,17 +87,19 @@ teams: []
                 "owners.yaml:7:16: routes: \"api/\": expected LISTENER or LISTENER/ROUTE",
                 "owners.yaml:8:11: name: another owner is already called \"payments\"",
                 "owners.yaml:9:12: match: expected a map of clients, server_names, routes, "
-                "families, ja4, exceptions",
+                "families, ja4, exceptions, certificate_subjects",
                 "owners.yaml:10:11: name: \"unowned\" is what handshakes of no owner are called; "
                 "choose another name",
                 "owners.yaml:12:5: an owner needs a name",
                 "owners.yaml:13:28: server_names: \"bad name\": expected a host name (letters, "
                 "digits, '-' and '_' in dot-separated labels)",
                 "owners.yaml:13:41: unknown key \"widgets\" in match (expected: clients, "
-                "server_names, routes, families, ja4, exceptions)",
+                "server_names, routes, families, ja4, exceptions, certificate_subjects)",
                 "owners.yaml:14:5: owner \"lonely\" needs a match (clients, server_names, routes, "
-                "families, ja4 or exceptions)",
-                "owners.yaml:15:1: unknown key \"teams\" (expected: owners)",
+                "families, ja4, exceptions or certificate_subjects)",
+                "owners.yaml:15:56: certificate_subjects: \"pos-7\" is not a certificate subject "
+                "(RFC 2253: \"CN=pos-7,O=Shop\")",
+                "owners.yaml:16:1: unknown key \"teams\" (expected: owners)",
             }));
 }
 

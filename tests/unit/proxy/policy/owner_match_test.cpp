@@ -104,5 +104,31 @@ TEST(OwnerMatchTest, AnOwnerWithMoreKindsIsMoreSpecificOnlyByTheKindsThatRank) {
   EXPECT_EQ(owner_of(directory, facts("192.0.2.1")), "prefix");
 }
 
+// A verified client certificate's subject names the client itself: it outranks every other
+// kind, and an owner that lists subjects matches no handshake without a verified certificate.
+TEST(OwnerMatchTest, ACertificateSubjectIsTheMostSpecificFact) {
+  const auto directory = directory_of(R"(owners:
+  - name: by-exception
+    match: {exceptions: [pos-terminals]}
+  - name: partner
+    match: {certificate_subjects: ["CN=pos-7,O=Shop", "CN=pos-8,O=Shop"]}
+  - name: partner-on-api
+    match: {certificate_subjects: ["CN=pos-9,O=Shop"], routes: [api]}
+)");
+  OwnerFacts exempt = facts("10.1.2.3");
+  exempt.exception = "pos-terminals";
+  EXPECT_EQ(owner_of(directory, exempt), "by-exception") << "no certificate: subjects rule out";
+  OwnerFacts certified = exempt;
+  certified.certificate_subject = "CN=pos-8,O=Shop";
+  EXPECT_EQ(owner_of(directory, certified), "partner");
+  certified.certificate_subject = "CN=pos-9,O=Shop";
+  EXPECT_EQ(owner_of(directory, certified), "partner-on-api");
+  certified.listener = "other";
+  EXPECT_EQ(owner_of(directory, certified), "by-exception") << "its routes did not match";
+  certified.certificate_subject = "cn=pos-7,o=shop";
+  certified.listener = "api";
+  EXPECT_EQ(owner_of(directory, certified), "by-exception") << "subjects compare exactly";
+}
+
 }  // namespace
 }  // namespace tlsfloor::policy
