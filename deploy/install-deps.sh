@@ -2,8 +2,8 @@
 # Installs everything tlsfloor needs to build and test on Debian 12, from Debian's packages only.
 #   deploy/install-deps.sh          build dependencies
 #   deploy/install-deps.sh --test   plus what the test suite drives (openssl s_client, promtool,
-#                                   curl, haproxy, nginx, testssl.sh, gnutls-cli, kubectl, SoftHSM
-#                                   and OpenSSL's pkcs11 engine) and clang's libFuzzer
+#                                   curl, haproxy, nginx, testssl.sh, gnutls-cli, kubectl, SoftHSM,
+#                                   OpenSSL's pkcs11 engine, Alertmanager, Chromium) and clang's libFuzzer
 set -euo pipefail
 packages=(
   cmake ninja-build g++ pkg-config
@@ -27,6 +27,8 @@ if [[ "${1:-}" == "--test" ]]; then
   packages+=(testssl.sh gnutls-bin)     # the scanner judging what is offered; a GnuTLS client
   packages+=(kubernetes-client python3-yaml)  # kubectl kustomize renders deploy/kubernetes
   packages+=(softhsm2 libengine-pkcs11-openssl)  # a PKCS#11 token, reached by the key server
+  packages+=(prometheus-alertmanager)   # routes the alerts to each owner's receiver
+  packages+=(chromium)                  # renders the owner page, offline
 fi
 sudo=""
 [[ $(id -u) -eq 0 ]] || sudo="sudo"

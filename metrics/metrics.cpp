@@ -359,9 +359,21 @@ std::vector<prometheus::MetricFamily> Metrics::collect_exceptions(
                                   "Unix time each exception stops matching.",
                                   prometheus::MetricType::Gauge,
                                   {}};
+  prometheus::MetricFamily owner{"tlsfloor_exception_owner_info",
+                                 "The owner directory's owner of each exception that has one "
+                                 "(always 1): join on exception, listener and route to route its "
+                                 "alerts to the owner.",
+                                 prometheus::MetricType::Gauge,
+                                 {}};
   for (const ExceptionSample& sample : exceptions) {
     const std::vector<prometheus::ClientMetric::Label> labels{
         {"exception", sample.exception}, {"listener", sample.listener}, {"route", sample.route}};
+    if (!sample.owner.empty()) {
+      owner.metric.push_back({});
+      owner.metric.back().label = labels;
+      owner.metric.back().label.push_back({"owner", sample.owner});
+      owner.metric.back().gauge.value = 1;
+    }
     handshakes.metric.push_back({});
     handshakes.metric.back().label = labels;
     handshakes.metric.back().counter.value = static_cast<double>(sample.handshakes);
@@ -375,7 +387,7 @@ std::vector<prometheus::MetricFamily> Metrics::collect_exceptions(
   }
   std::vector<prometheus::MetricFamily> families;
   // A family without samples is left out, as the registry leaves out families never used.
-  for (auto* family : {&handshakes, &last_used, &expiry}) {
+  for (auto* family : {&handshakes, &last_used, &expiry, &owner}) {
     if (!family->metric.empty()) families.push_back(std::move(*family));
   }
   return families;

@@ -106,6 +106,7 @@ struct ExceptionSample {
   std::uint64_t handshakes = 0;  // clients it let in since the process started
   std::optional<std::chrono::system_clock::time_point> last_used;
   std::chrono::system_clock::time_point expiry;  // when it stops matching
+  std::string owner;  // the owner directory's owner of it (owner_of_exception); empty: none
 };
 
 /// The label values of a route's series that are made at 0 when its configuration is put in

@@ -29,7 +29,7 @@ ExceptionStatus exception_status(const config::ExceptionConfig& exception,
 }
 
 std::string exceptions_json(const std::vector<state::ExceptionRecord>& exceptions,
-                            config::Timestamp now) {
+                            const config::OwnerDirectory* owners, config::Timestamp now) {
   using Json = nlohmann::ordered_json;
   Json list = Json::array();
   for (const state::ExceptionRecord& view : exceptions) {
@@ -46,6 +46,9 @@ std::string exceptions_json(const std::vector<state::ExceptionRecord>& exception
     entry["min_version"] = config::to_string(exception.min_version);
     entry["expires"] = config::format_timestamp(exception.expires);
     entry["note"] = exception.note;
+    const config::OwnerConfig* owner =
+        owners != nullptr ? config::owner_of_exception(*owners, exception.name) : nullptr;
+    entry["owner"] = owner != nullptr ? Json(owner->name) : Json(nullptr);
     entry["unused_after_seconds"] =
         std::chrono::duration_cast<std::chrono::seconds>(exception.unused_after).count();
     entry["handshakes"] = view.handshakes;

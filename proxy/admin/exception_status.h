@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "config/config.h"
+#include "config/owner_directory.h"
 #include "proxy/state/exception_ledger.h"
 
 namespace tlsfloor::admin {
@@ -24,9 +25,10 @@ ExceptionStatus exception_status(const config::ExceptionConfig& exception,
                                  config::Timestamp first_loaded, config::Timestamp now);
 
 /// {"generated_at", "exceptions": [{listener, name, clients, server_names, ja4, min_version,
-/// expires, note, unused_after_seconds, handshakes, last_used, first_loaded, status}]} in
-/// configuration order.
+/// expires, note, owner, unused_after_seconds, handshakes, last_used, first_loaded, status}]} in
+/// configuration order. `owner` is the owner directory's owner of the exception
+/// (config::owner_of_exception), null without one or without a directory (`owners` null).
 std::string exceptions_json(const std::vector<state::ExceptionRecord>& exceptions,
-                            config::Timestamp now);
+                            const config::OwnerDirectory* owners, config::Timestamp now);
 
 }  // namespace tlsfloor::admin

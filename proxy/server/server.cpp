@@ -304,19 +304,31 @@ admin::AdminState Server::make_admin_state() {
   };
   state.reload = [this] { return reload_now(); };
   state.exceptions = [this] {
-    return admin::exceptions_json(ledger_->records(configured_listeners(current_runtimes())),
-                                  shared_.clock());
+    const auto runtimes = current_runtimes();
+    return admin::exceptions_json(ledger_->records(configured_listeners(runtimes)),
+                                  owner_directory(runtimes), shared_.clock());
   };
   return state;
 }
 
 std::vector<metrics::ExceptionSample> Server::exception_samples() {
   std::vector<metrics::ExceptionSample> samples;
-  for (const auto& record : ledger_->records(configured_listeners(current_runtimes()))) {
+  const auto runtimes = current_runtimes();
+  const config::OwnerDirectory* owners = owner_directory(runtimes);
+  for (const auto& record : ledger_->records(configured_listeners(runtimes))) {
+    const config::OwnerConfig* owner =
+        owners != nullptr ? config::owner_of_exception(*owners, record.exception->name) : nullptr;
     samples.push_back({record.listener, record.exception->route, record.exception->name,
-                       record.handshakes, record.last_used, record.exception->expires});
+                       record.handshakes, record.last_used, record.exception->expires,
+                       owner != nullptr ? owner->name : std::string()});
   }
   return samples;
+}
+
+const config::OwnerDirectory* Server::owner_directory(
+    const std::vector<std::shared_ptr<const runtime::ListenerRuntime>>& runtimes) {
+  // One directory for the whole configuration: every listener's runtime holds the same one.
+  return runtimes.empty() ? nullptr : runtimes.front()->owners.get();
 }
 
 state::ConfiguredListeners Server::configured_listeners(

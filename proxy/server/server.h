@@ -126,6 +126,9 @@ class Server {
   state::ConfiguredListeners configured_listeners(
       const std::vector<std::shared_ptr<const runtime::ListenerRuntime>>& runtimes) const;
   std::vector<metrics::ExceptionSample> exception_samples();
+  // The owner directory in force (owners_file), or null; valid while `runtimes` is held.
+  static const config::OwnerDirectory* owner_directory(
+      const std::vector<std::shared_ptr<const runtime::ListenerRuntime>>& runtimes);
   void log_listener(const net::Listener& listener) const;
   // A key server client on each worker that runs handshakes (`keyserver`); at start.
   void start_key_servers();

@@ -2,6 +2,7 @@
 // Real third-party servers for integration tests (nginx, HAProxy), started in the foreground
 // from a configuration the test writes, and waited for until they accept connections.
 #include <cstdint>
+#include <filesystem>
 #include <memory>
 #include <optional>
 #include <string>
@@ -36,7 +37,28 @@ struct RunningPrometheus {
   /// The alerts Prometheus holds now (/api/v1/alerts `data.alerts`, as JSON text).
   std::optional<std::string> alerts() const;
 };
+/// `alertmanager` (host:port), when given, receives the alerts that fire.
 RunningPrometheus start_prometheus(const TempDir& dir, const std::vector<std::string>& targets,
-                                   const std::vector<std::string>& rule_files);
+                                   const std::vector<std::string>& rule_files,
+                                   const std::string& alertmanager = "");
+
+/// A real Alertmanager (Debian's prometheus-alertmanager) running `config` (written to `dir`),
+/// clustering off; returned once its API answers.
+struct RunningAlertmanager {
+  std::unique_ptr<ChildProcess> process;
+  std::uint16_t port = 0;
+};
+RunningAlertmanager start_alertmanager(const TempDir& dir, const std::string& config);
+
+/// A webhook receiver (Python's http.server): every POST body, one JSON document per line, in
+/// a file per request path (/payments -> payments.jsonl in `dir`). Returned once it accepts.
+struct WebhookReceiver {
+  std::unique_ptr<ChildProcess> process;
+  std::uint16_t port = 0;
+  std::filesystem::path directory;
+  /// The documents POSTed to `path` so far ("/payments"), in order.
+  std::vector<std::string> received(const std::string& path) const;
+};
+WebhookReceiver start_webhook_receiver(const TempDir& dir);
 
 }  // namespace tlsfloor::test

@@ -302,5 +302,24 @@ TEST(MetricsPrepareTest, ThePlansSeriesExistAtZeroAndCountOnFromThere) {
             1.0);
 }
 
+// An exception's owner is a series of its own, for alerts to join on: only for exceptions an
+// owner lists.
+TEST(MetricsTest, AnExceptionsOwnerIsAnInfoSeries) {
+  Metrics metrics;
+  const auto expiry = std::chrono::system_clock::now() + std::chrono::days(30);
+  const std::string text = metrics.render({{"api", "default", "payroll-batch", 3, {}, expiry, "payroll"},
+                                           {"api", "shop", "crawler", 0, {}, expiry, ""}});
+  EXPECT_EQ(metric_value(text, "tlsfloor_exception_owner_info",
+                         {{"listener", "api"},
+                          {"route", "default"},
+                          {"exception", "payroll-batch"},
+                          {"owner", "payroll"}}),
+            1.0);
+  EXPECT_EQ(metric_value(text, "tlsfloor_exception_owner_info", {{"exception", "crawler"}}),
+            std::nullopt);
+  EXPECT_EQ(metric_value(text, "tlsfloor_exception_handshakes_total", {{"exception", "crawler"}}),
+            0.0);
+}
+
 }  // namespace
 }  // namespace tlsfloor::metrics

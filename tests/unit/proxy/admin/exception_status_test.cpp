@@ -43,15 +43,37 @@ TEST(ExceptionStatusTest, EachStatusInItsOrder) {
 TEST(ExceptionStatusTest, JsonListsEveryField) {
   const auto exception = payroll();
   const state::ExceptionRecord view{"api", &exception, 42, kNow - hours(1), kNow - days(2)};
-  const auto doc = nlohmann::json::parse(exceptions_json({view}, kNow));
+  const auto doc = nlohmann::json::parse(exceptions_json({view}, nullptr, kNow));
   EXPECT_EQ(doc["generated_at"], "2026-11-22T12:00:00.000Z");
   ASSERT_EQ(doc["exceptions"].size(), 1u);
   EXPECT_EQ(doc["exceptions"][0], nlohmann::json::parse(R"({
       "listener": "api", "route": "default", "name": "payroll-batch", "clients": ["10.20.0.0/16"],
       "server_names": ["*.old.example.com"], "ja4": [], "min_version": "TLS1.1",
-      "expires": "2026-12-22T12:00:00.000Z", "note": "OPS-1234", "unused_after_seconds": 1209600,
+      "expires": "2026-12-22T12:00:00.000Z", "note": "OPS-1234", "owner": null,
+      "unused_after_seconds": 1209600,
       "handshakes": 42, "last_used": "2026-11-22T11:00:00.000Z",
       "first_loaded": "2026-11-20T12:00:00.000Z", "status": "active"})"));
+}
+
+// Whom to ask about an exception: the first owner of the directory that lists it.
+TEST(ExceptionStatusTest, JsonNamesTheExceptionsOwner) {
+  const auto exception = payroll();
+  const state::ExceptionRecord view{"api", &exception, 0, std::nullopt, kNow - days(2)};
+  const config::OwnerDirectoryParse owners = config::parse_owner_directory(R"(owners:
+  - name: hr-batch
+    match: {clients: [10.20.0.0/16]}
+  - name: payroll
+    match: {exceptions: [other, payroll-batch]}
+  - name: payroll-too
+    match: {exceptions: [payroll-batch]}
+)",
+                                                                           "owners.yaml");
+  ASSERT_TRUE(owners.directory);
+  const auto doc = nlohmann::json::parse(exceptions_json({view}, &*owners.directory, kNow));
+  EXPECT_EQ(doc["exceptions"][0]["owner"], "payroll") << "the first that lists it";
+  config::OwnerDirectory none;
+  EXPECT_TRUE(
+      nlohmann::json::parse(exceptions_json({view}, &none, kNow))["exceptions"][0]["owner"].is_null());
 }
 
 }  // namespace
