@@ -85,8 +85,9 @@ CLI::App* add_report_command(CLI::App& app, ReportCommandLine& line) {
                    "12.3.3)");
   report
       ->add_option("--format", line.format,
-                   "text (aligned tables), json (one document) or csv (with --inventory)")
-      ->check(CLI::IsMember({"text", "json", "csv"}))
+                   "text (aligned tables), json (one document), html or markdown (one page to "
+                   "send, best with --owner), or csv (with --inventory)")
+      ->check(CLI::IsMember({"text", "json", "csv", "html", "markdown"}))
       ->capture_default_str();
   report->add_option("--top", options.render.top, "rows per table; 0 shows all")
       ->capture_default_str();
@@ -165,9 +166,15 @@ int run_report_command(ReportCommandLine& line) {
     std::fprintf(stderr, "tlsfloor report: --format csv is for --inventory\n");
     return 2;
   }
-  line.options.format = line.format == "json"  ? Format::json
-                        : line.format == "csv" ? Format::csv
-                                               : Format::text;
+  if ((line.format == "html" || line.format == "markdown") && line.inventory) {
+    std::fprintf(stderr, "tlsfloor report: --inventory is text, json or csv\n");
+    return 2;
+  }
+  line.options.format = line.format == "json"       ? Format::json
+                        : line.format == "csv"      ? Format::csv
+                        : line.format == "html"     ? Format::html
+                        : line.format == "markdown" ? Format::markdown
+                                                    : Format::text;
   // The report reads logs; what a family is and how to fix it comes from the proxy's table.
   line.options.render.describe_family = [](std::string_view id) {
     const tlsfloor::families::Family* family = tlsfloor::families::find_family(id);

@@ -10,6 +10,16 @@
 #include "config/owner_directory.h"
 
 namespace tlsfloor::report {
+namespace {
+
+// Adds `handshakes` to `day`, keeping the latest kReportDays days.
+void count_day(std::map<std::int64_t, std::uint64_t>& days, std::int64_t day,
+               std::uint64_t handshakes) {
+  days[day] += handshakes;
+  if (days.size() > kReportDays) days.erase(days.begin());
+}
+
+}  // namespace
 
 void DistinctValues::add(std::string_view value) {
   if (value.empty()) return;
@@ -252,6 +262,8 @@ void HandshakeReport::add(const HandshakeRecord& record) {
   if (judges_key_exchange() && !record.offered_groups) ++totals_.without_groups;
   if (!is_affected(record)) return;
   ++totals_.affected;
+  count_day(totals_.affected_by_day,
+            std::chrono::floor<std::chrono::days>(record.time).time_since_epoch().count(), 1);
   totals_.affected_detail.add(record);
   route.affected.add(record);
 
@@ -342,6 +354,9 @@ void HandshakeReport::merge(HandshakeReport&& later) {
   totals.other_routes += other.other_routes;
   totals.other_owners += other.other_owners;
   totals.without_groups += other.without_groups;
+  for (const auto& [day, handshakes] : other.affected_by_day) {
+    count_day(totals.affected_by_day, day, handshakes);
+  }
   totals.without_ciphers += other.without_ciphers;
   if (other.first_seen) {
     totals.first_seen =

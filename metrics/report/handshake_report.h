@@ -179,7 +179,14 @@ struct ReportTotals {
   /// Earliest and latest time of all handshakes read; empty when none was read.
   std::optional<config::Timestamp> first_seen;
   std::optional<config::Timestamp> last_seen;
+  /// Affected handshakes per UTC day (days since 1970-01-01), the latest kReportDays days that
+  /// have any: what the owner page charts. Exact for every day kept, whatever order the lines
+  /// come in (a day is only dropped for kReportDays later ones, which stay).
+  std::map<std::int64_t, std::uint64_t> affected_by_day;
 };
+
+/// Days ReportTotals::affected_by_day keeps: a little over a year.
+inline constexpr std::size_t kReportDays = 400;
 
 /// The offered groups of `record` as one cell ("X25519:P-256"; "-" without any).
 std::string group_list_cell(const HandshakeRecord& record);

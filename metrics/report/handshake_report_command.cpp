@@ -17,6 +17,7 @@
 #include "config/config_parser.h"
 #include "config/owner_directory.h"
 #include "metrics/report/render.h"
+#include "metrics/report/render_page.h"
 
 #include "metrics/report/inventory.h"
 
@@ -283,6 +284,8 @@ int write_inventory(const Inventory& inventory, ReportOptions::Format format, st
       out << render_inventory_csv(inventory);
       break;
     case ReportOptions::Format::text:
+    case ReportOptions::Format::html:      // refused for an inventory by the command line
+    case ReportOptions::Format::markdown:
       render_inventory_text(inventory, out);
       break;
   }
@@ -376,10 +379,20 @@ int run_report(const ReportOptions& options, std::ostream& out, std::ostream& er
   if (inventory_only) return write_inventory(inventory, options.format, out);
   write_gap_warnings(report, kGapWarningsShown, err);
 
-  if (options.format == ReportOptions::Format::json) {
-    out << render_json(report, render);
-  } else {
-    render_text(report, render, out);
+  switch (options.format) {
+    case ReportOptions::Format::json:
+      out << render_json(report, render);
+      break;
+    case ReportOptions::Format::html:
+      render_html(report, render, out);
+      break;
+    case ReportOptions::Format::markdown:
+      render_markdown(report, render, out);
+      break;
+    case ReportOptions::Format::text:
+    case ReportOptions::Format::csv:  // refused for a report by the command line
+      render_text(report, render, out);
+      break;
   }
   out.flush();
   return report.totals().handshakes > 0 ? kReportWritten : kReportEmpty;

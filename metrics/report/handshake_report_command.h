@@ -29,7 +29,7 @@ struct ReportOptions {
   std::uint64_t piece_bytes = 0;
   HandshakeReport::Settings settings;
   RenderOptions render;
-  enum class Format { text, json, csv };  // csv: the inventory only
+  enum class Format { text, json, csv, html, markdown };  // csv: the inventory only
   Format format = Format::text;
   /// A tlsfloor configuration whose enforcement schedules the report shows (--config): each
   /// route's mode and next step, each client's day it breaks, as of `now`. Absent: none.

@@ -111,6 +111,14 @@ std::string render_json(const HandshakeReport& report, const RenderOptions& opti
   if (report.judges_key_exchange()) totals_json["without_groups"] = totals.without_groups;
   totals_json["first_seen"] = timestamp_or_null(totals.first_seen);
   totals_json["last_seen"] = timestamp_or_null(totals.last_seen);
+  // Affected handshakes per UTC day (the latest kReportDays days with any), oldest first.
+  auto& days = document["affected_by_day"] = ordered_json::array();
+  for (const auto& [day, handshakes] : totals.affected_by_day) {
+    ordered_json row;
+    row["day"] = config::format_timestamp(config::Timestamp(std::chrono::days(day))).substr(0, 10);
+    row["handshakes"] = handshakes;
+    days.push_back(std::move(row));
+  }
 
   document["clients"] =
       table_json<ClientRow>(report.clients(), options.top, [&](const ClientRow& client) {

@@ -37,7 +37,8 @@ TEST(HandshakeReportJson, CarriesEveryTotalAndRow) {
 
   EXPECT_EQ(keys_of(json),
             (Strings{"floor", "ciphers", "ipv4_prefix", "ipv6_prefix", "top", "route", "owner",
-                     "totals", "clients", "routes", "fingerprints", "families", "owners"}));
+                     "totals", "affected_by_day", "clients", "routes", "fingerprints", "families",
+                     "owners"}));
   EXPECT_EQ(json["route"], nullptr);
   EXPECT_EQ(json["ciphers"], nullptr);
   EXPECT_EQ(json["floor"], "TLS1.2");
