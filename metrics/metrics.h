@@ -364,7 +364,8 @@ class Metrics {
   /// A listener with only its default route and that policy (tests).
   RouteMetrics& listener(const std::string& name, std::string_view min_version,
                          std::string_view max_version, std::string_view mode) {
-    publish_policy(name, {{"default", min_version, max_version, mode, "enforce", {}, {}}});
+    publish_policy(name,
+                   {{"default", min_version, max_version, mode, "enforce", "enforce", {}, {}}});
     return listener(name).route("default");
   }
 

@@ -315,7 +315,9 @@ TEST_F(ClientSimulationTest, ObserveServesEveryClientTheLibraryCanServe) {
     EXPECT_EQ(watched.kind == WireAnswer::Kind::server_hello, !only_ssl3)
         << client.name << ": " << describe(watched) << " " << observed.lines[i];
     EXPECT_NE(observed.lines[i]["decision"], "rejected") << client.name;
-    if (only_ssl3) EXPECT_EQ(observed.lines[i]["failure"], "unsupported_version") << client.name;
+    if (only_ssl3) {
+      EXPECT_EQ(observed.lines[i]["failure"], "unsupported_version") << client.name;
+    }
     // Enforced, every client below TLS 1.2 is refused with protocol_version, and the others are
     // served unless they offer none of the floor's suites.
     const WireAnswer& enforced_answer = enforced.answers[i];
