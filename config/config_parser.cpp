@@ -107,8 +107,8 @@ constexpr std::string_view kUpstreamTlsKeys[] = {"server_name", "ca_file",     "
 constexpr std::string_view kCertificateKeys[] = {"cert", "key", "keyserver"};
 constexpr std::string_view kTlsKeys[] = {"profile", "min_version",    "max_version", "alpn",
                                          "ciphers", "legacy_ciphers", "groups"};
-constexpr std::string_view kEnforcementKeys[] = {"mode",     "cipher_mode", "groups_mode", "brownout",
-                                                 "on_reject", "http",       "schedule"};
+constexpr std::string_view kEnforcementKeys[] = {
+    "mode", "cipher_mode", "groups_mode", "brownout", "on_reject", "http", "schedule"};
 constexpr std::string_view kScheduleStepKeys[] = {"at", "mode", "cipher_mode", "brownout"};
 constexpr std::string_view kTimeoutsKeys[] = {"handshake", "idle"};
 constexpr std::string_view kLimitsKeys[] = {"max_connections", "max_handshakes_in_flight",

@@ -19,9 +19,8 @@ namespace tlsfloor::config {
 namespace {
 
 constexpr std::string_view kOwnerKeys[] = {"name", "contacts", "link", "match"};
-constexpr std::string_view kMatchKeys[] = {"clients", "server_names", "routes",
-                                           "families", "ja4",          "exceptions",
-                                           "certificate_subjects"};
+constexpr std::string_view kMatchKeys[] = {
+    "clients", "server_names", "routes", "families", "ja4", "exceptions", "certificate_subjects"};
 constexpr std::size_t kMaxText = 1024;  // a contact, a link
 
 // Walks one directory file, collecting every error with its position (1-based).
@@ -253,7 +252,8 @@ class DirectoryParser {
         });
       } else if (key == "certificate_subjects") {
         strings(value, "certificate_subjects", [&](const std::string& subject, SourceMark at) {
-          if (subject.empty() || subject.size() > kMaxText || subject.find('=') == std::string::npos) {
+          if (subject.empty() || subject.size() > kMaxText ||
+              subject.find('=') == std::string::npos) {
             error(at, "certificate_subjects: \"" + subject +
                           "\" is not a certificate subject (RFC 2253: \"CN=pos-7,O=Shop\")");
           } else {

@@ -71,9 +71,9 @@ struct ClientRow {
   DistinctValues fingerprints;
   DistinctValues listeners;
   DistinctValues routes;
-  DistinctValues failures;  // why its handshakes did not complete
-  DistinctValues families;  // the client families the proxy named (GET /families)
-  DistinctValues owners;    // the owners the owner directory gave it
+  DistinctValues failures;      // why its handshakes did not complete
+  DistinctValues families;      // the client families the proxy named (GET /families)
+  DistinctValues owners;        // the owners the owner directory gave it
   DistinctValues certificates;  // subjects of the client certificates that verified
   /// With Settings::deadlines: the earliest scheduled step that refuses it on a route that
   /// serves it today (absent: none is scheduled).

@@ -167,7 +167,6 @@ class PieceReader {
     }
   }
 
-
   FastLineParser parser_;
   HandshakeRecord record_;
   std::string error_;
@@ -284,7 +283,7 @@ int write_inventory(const Inventory& inventory, ReportOptions::Format format, st
       out << render_inventory_csv(inventory);
       break;
     case ReportOptions::Format::text:
-    case ReportOptions::Format::html:      // refused for an inventory by the command line
+    case ReportOptions::Format::html:  // refused for an inventory by the command line
     case ReportOptions::Format::markdown:
       render_inventory_text(inventory, out);
       break;

@@ -93,11 +93,10 @@ FieldError fill_record(const LineFields& fields, HandshakeRecord& record) {
   } else {
     record.certificate_subject.clear();
   }
-  for (auto [text, out, error] :
-       {std::tuple{fields.negotiated_version, &record.negotiated_version,
-                   FieldError::negotiated_version},
-        std::tuple{fields.upstream_version, &record.upstream_version,
-                   FieldError::upstream_version}}) {
+  for (auto [text, out, error] : {std::tuple{fields.negotiated_version, &record.negotiated_version,
+                                             FieldError::negotiated_version},
+                                  std::tuple{fields.upstream_version, &record.upstream_version,
+                                             FieldError::upstream_version}}) {
     *out = 0;
     if (text.empty()) continue;
     const auto version = config::wire_version_from_label(text);
@@ -111,9 +110,9 @@ FieldError fill_record(const LineFields& fields, HandshakeRecord& record) {
   if (fields.pq_offered) {
     record.pq_offered = *fields.pq_offered;
   } else {
-    record.pq_offered = record.offered_groups &&
-                        (config::offers_post_quantum(*record.offered_groups) ||
-                         config::offers_post_quantum(record.key_share_groups));
+    record.pq_offered =
+        record.offered_groups && (config::offers_post_quantum(*record.offered_groups) ||
+                                  config::offers_post_quantum(record.key_share_groups));
   }
   return FieldError::none;
 }
@@ -185,7 +184,8 @@ ParsedLine parse_handshake_line(std::string_view line) {
   }
   std::optional<bool> pq_offered;
   if (const auto it = object.find("pq_offered"); it != object.end()) {
-    if (!it->is_boolean()) return failure("\"pq_offered\" is " + json_quoted(*it) + ", not true or false");
+    if (!it->is_boolean())
+      return failure("\"pq_offered\" is " + json_quoted(*it) + ", not true or false");
     pq_offered = it->get<bool>();
   }
 

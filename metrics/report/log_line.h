@@ -118,14 +118,7 @@ struct LineFields {
 };
 
 /// Which value fill_record() could not read (nothing when it read them all).
-enum class FieldError {
-  none,
-  time,
-  client,
-  highest_offered,
-  negotiated_version,
-  upstream_version
-};
+enum class FieldError { none, time, client, highest_offered, negotiated_version, upstream_version };
 
 /// Fills `record` (every member but the lists offered_ciphers, offered_groups and
 /// key_share_groups, which the reader fills first) from `fields`, reusing its strings' memory;

@@ -107,24 +107,15 @@ struct TextKey {
   bool null_allowed;
 };
 constexpr std::array<TextKey, kOfferedCiphers> kTextKeys = {{
-    {&LineFields::time, false},
-    {&LineFields::host, true},
-    {&LineFields::listener, false},
-    {nullptr, false},  // route: optional, read apart
-    {&LineFields::client, false},
-    {&LineFields::highest_offered, false},
-    {&LineFields::server_name, true},
-    {&LineFields::ja4, false},
-    {&LineFields::decision, true},
-    {&LineFields::outcome, true},
-    {&LineFields::failure, true},
-    {&LineFields::family, true},
-    {&LineFields::owner, true},
-    {&LineFields::negotiated_version, true},
-    {&LineFields::cipher, true},
-    {&LineFields::group, true},
-    {&LineFields::certificate, true},
-    {&LineFields::upstream_version, true},
+    {&LineFields::time, false},           {&LineFields::host, true},
+    {&LineFields::listener, false},       {nullptr, false},  // route: optional, read apart
+    {&LineFields::client, false},         {&LineFields::highest_offered, false},
+    {&LineFields::server_name, true},     {&LineFields::ja4, false},
+    {&LineFields::decision, true},        {&LineFields::outcome, true},
+    {&LineFields::failure, true},         {&LineFields::family, true},
+    {&LineFields::owner, true},           {&LineFields::negotiated_version, true},
+    {&LineFields::cipher, true},          {&LineFields::group, true},
+    {&LineFields::certificate, true},     {&LineFields::upstream_version, true},
     {&LineFields::upstream_cipher, true},
 }};
 

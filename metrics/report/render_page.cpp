@@ -123,7 +123,8 @@ void chart(std::ostream& out, const ordered_json& days) {
     return;
   }
   std::uint64_t highest = 1;
-  for (const ordered_json& day : days) highest = std::max<std::uint64_t>(highest, day["handshakes"]);
+  for (const ordered_json& day : days)
+    highest = std::max<std::uint64_t>(highest, day["handshakes"]);
   constexpr int kHeight = 120;
   const int bar = std::max(2, std::min(24, 720 / static_cast<int>(days.size())));
   const int width = std::max(240, bar * static_cast<int>(days.size()));  // room for the dates
@@ -134,10 +135,10 @@ void chart(std::ostream& out, const ordered_json& days) {
   for (const ordered_json& day : days) {
     const std::uint64_t count = day["handshakes"];
     const int height = std::max(1, static_cast<int>(count * kHeight / highest));
-    out << "<rect x=\"" << x << "\" y=\"" << kHeight - height << "\" width=\"" << std::max(1, bar - 1)
-        << "\" height=\"" << height << "\" data-day=\"" << html(text_of(day["day"]))
-        << "\" data-handshakes=\"" << count << "\"><title>" << html(text_of(day["day"])) << ": "
-        << count << "</title></rect>\n";
+    out << "<rect x=\"" << x << "\" y=\"" << kHeight - height << "\" width=\""
+        << std::max(1, bar - 1) << "\" height=\"" << height << "\" data-day=\""
+        << html(text_of(day["day"])) << "\" data-handshakes=\"" << count << "\"><title>"
+        << html(text_of(day["day"])) << ": " << count << "</title></rect>\n";
     x += bar;
   }
   out << "<text x=\"0\" y=\"" << kHeight + 15 << "\">" << html(text_of(days.front()["day"]))
@@ -210,9 +211,8 @@ void render_html(const HandshakeReport& report, const RenderOptions& options, st
         << html(software_of(page, client)) << "</td><td class=\"n\" data-handshakes>"
         << text_of(client["affected"]) << "</td><td>" << html(text_of(client["today"]))
         << "</td><td>" << html(text_of(client["first_seen"])) << "</td><td>"
-        << html(text_of(client["last_seen"])) << "</td><td>"
-        << html(joined(client["routes"], ", ")) << "</td><td>" << html(joined(client["sni"], ", "))
-        << "</td>";
+        << html(text_of(client["last_seen"])) << "</td><td>" << html(joined(client["routes"], ", "))
+        << "</td><td>" << html(joined(client["sni"], ", ")) << "</td>";
     if (breaks) {
       const ordered_json& on = client["breaks_on"];
       out << "<td>" << html(on.is_object() ? text_of(on["at"]) : "-") << "</td>";
@@ -221,7 +221,8 @@ void render_html(const HandshakeReport& report, const RenderOptions& options, st
   }
   out << "</table>\n";
   if (clients["omitted"] != 0) {
-    out << "<p>" << text_of(clients["omitted"]) << " more clients not shown (--top 0 shows all).</p>\n";
+    out << "<p>" << text_of(clients["omitted"])
+        << " more clients not shown (--top 0 shows all).</p>\n";
   }
 
   out << "<h2>What to change</h2>\n<table id=\"families-table\">\n<tr><th>Software</th>"
@@ -230,10 +231,9 @@ void render_html(const HandshakeReport& report, const RenderOptions& options, st
     const std::string id = family["family"].is_string() ? family["family"].get<std::string>() : "";
     const std::string name = id.empty() ? "not named (older log lines)" : software(page, id);
     const std::string advice = family["advice"].is_string() ? family["advice"].get<std::string>()
-                                                           : "Identify it from its JA4 and SNI.";
+                                                            : "Identify it from its JA4 and SNI.";
     out << "<tr><td>" << html(name) << "</td><td class=\"n\">" << text_of(family["clients"])
-        << "</td><td class=\"n\">" << text_of(family["affected"]) << "</td><td>"
-        << html(advice);
+        << "</td><td class=\"n\">" << text_of(family["affected"]) << "</td><td>" << html(advice);
     if (family["link"].is_string()) {
       out << " " << html_link(family["link"].get<std::string>(), "More");
     }
@@ -270,8 +270,8 @@ void render_markdown(const HandshakeReport& report, const RenderOptions& options
   }
   out << "From " << text_of(totals["first_seen"]) << " to " << text_of(totals["last_seen"]) << ", "
       << text_of(totals["affected"]) << " handshakes from " << text_of(clients["total"])
-      << " clients were below the floor (" << cell(floor_of(document)) << "): "
-      << text_of(totals["would_break"]) << " served today would break, "
+      << " clients were below the floor (" << cell(floor_of(document))
+      << "): " << text_of(totals["would_break"]) << " served today would break, "
       << text_of(totals["failing"]) << " fail already.\n\n";
   bool deadline_shown = false;
   for (const ordered_json& route : document["routes"]) {

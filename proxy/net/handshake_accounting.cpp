@@ -72,9 +72,8 @@ policy::Decision judge_hello(const runtime::ListenerRuntime& runtime,
         {observed->client, observed->hello.server_name, observed->hello.ja4}, observed->client_key,
         runtime.clock());
   }
-  const policy::Decision decision =
-      policy::decide(highest_offered, stage.policy, circumstances, shares_floor_cipher,
-                     shares_floor_group);
+  const policy::Decision decision = policy::decide(highest_offered, stage.policy, circumstances,
+                                                   shares_floor_cipher, shares_floor_group);
   // A client below several floors is counted by each: each family says who its floor holds back.
   if (decision.below_version) {
     route.metrics->count_legacy_handshake(highest_offered, decision.legacy_decision);

@@ -87,23 +87,25 @@ TEST(AlertmanagerTest, EachOwnersAlertsReachThatOwnersReceiverOnly) {
   spec.extra_yaml = "    exceptions: [{name: acme-java7, clients: [192.0.2.0/24], expires: " +
                     config::format_timestamp(now + std::chrono::days(90)) + "}]\n";
   // From a file: owners_file is read beside the configuration file.
-  const auto running = RunningProxy::from_file(dir.write(
-      "tlsfloor.yaml", proxy_yaml({spec}, "5s",
-                                  "owners_file: \"" + owners + "\"\nstate_file: \"" + state +
-                                      "\"\n")));
+  const auto running = RunningProxy::from_file(
+      dir.write("tlsfloor.yaml",
+                proxy_yaml({spec}, "5s",
+                           "owners_file: \"" + owners + "\"\nstate_file: \"" + state + "\"\n")));
   RunningProxy& proxy = *running;
 
   WebhookReceiver receiver = start_webhook_receiver(dir);
   std::string alertmanager_yml = source_file("deploy/alertmanager/alertmanager.yml");
-  alertmanager_yml = std::regex_replace(alertmanager_yml, std::regex("http://alert-hooks\\.example\\.com"),
-                                        "http://127.0.0.1:" + std::to_string(receiver.port));
-  alertmanager_yml = std::regex_replace(
-      alertmanager_yml, std::regex("(group_wait|group_interval): \\w+"), "$1: 1s");
+  alertmanager_yml =
+      std::regex_replace(alertmanager_yml, std::regex("http://alert-hooks\\.example\\.com"),
+                         "http://127.0.0.1:" + std::to_string(receiver.port));
+  alertmanager_yml = std::regex_replace(alertmanager_yml,
+                                        std::regex("(group_wait|group_interval): \\w+"), "$1: 1s");
   ASSERT_NE(alertmanager_yml.find("127.0.0.1"), std::string::npos);
   RunningAlertmanager alertmanager = start_alertmanager(dir, alertmanager_yml);
-  const std::string rules = dir.write(
-      "tlsfloor-rules.yaml", std::regex_replace(source_file("deploy/prometheus/tlsfloor-rules.yaml"),
-                                                std::regex("\\n( +)for: \\w+"), "\n$1for: 0s"));
+  const std::string rules =
+      dir.write("tlsfloor-rules.yaml",
+                std::regex_replace(source_file("deploy/prometheus/tlsfloor-rules.yaml"),
+                                   std::regex("\\n( +)for: \\w+"), "\n$1for: 0s"));
   RunningPrometheus prometheus =
       start_prometheus(dir, {"127.0.0.1:" + std::to_string(proxy.admin_port())}, {rules},
                        "127.0.0.1:" + std::to_string(alertmanager.port));
@@ -143,9 +145,11 @@ TEST(AlertmanagerTest, EachOwnersAlertsReachThatOwnersReceiverOnly) {
                          << "\nAlertmanager holds "
                          << http_get(alertmanager.port, "/api/v2/alerts").body
                          << "\nPrometheus' notifier: "
-                         << prometheus.query("prometheus_notifications_sent_total or "
-                                             "prometheus_notifications_dropped_total or "
-                                             "prometheus_notifications_errors_total")
+                         << prometheus
+                                .query(
+                                    "prometheus_notifications_sent_total or "
+                                    "prometheus_notifications_dropped_total or "
+                                    "prometheus_notifications_errors_total")
                                 .value_or("?")
                          << "\nAlertmanager said:\n"
                          << alertmanager.process->output() << "\nPrometheus said:\n"

@@ -731,12 +731,13 @@ TEST(ClientCertificateTest, AnOwnerIsKnownByTheCertificateSubject) {
   Pki pki;
   const PemFiles partner = pki.client("partner");
   const PemFiles other = pki.client("other");
-  const std::string owners = pki.dir.write("owners.yaml", "owners:\n"
-                                                          "  - name: loopback-team\n"
-                                                          "    match: {clients: [127.0.0.0/8]}\n"
-                                                          "  - name: partner-team\n"
-                                                          "    match: {certificate_subjects: [\"" +
-                                                              pki.subject("partner") + "\"]}\n");
+  const std::string owners = pki.dir.write("owners.yaml",
+                                           "owners:\n"
+                                           "  - name: loopback-team\n"
+                                           "    match: {clients: [127.0.0.0/8]}\n"
+                                           "  - name: partner-team\n"
+                                           "    match: {certificate_subjects: [\"" +
+                                               pki.subject("partner") + "\"]}\n");
   const std::filesystem::path log = pki.dir.path() / "handshakes.log";
   TcpUpstream upstream(UpstreamMode::echo);
   ListenerSpec spec;
@@ -777,7 +778,8 @@ TEST(ClientCertificateTest, AnOwnerIsKnownByTheCertificateSubject) {
   EXPECT_EQ(owner_by_subject[pki.subject("partner")], "partner-team");
   EXPECT_EQ(owner_by_subject[pki.subject("other")], "loopback-team");
   EXPECT_EQ(owner_by_subject[""], "loopback-team");
-  const json view = json::parse(http_get(proxy.admin_port(), "/legacy-clients?owner=partner-team").body);
+  const json view =
+      json::parse(http_get(proxy.admin_port(), "/legacy-clients?owner=partner-team").body);
   ASSERT_EQ(view["clients"].size(), 1u) << view.dump();
   EXPECT_EQ(view["clients"][0]["owners"], (json{"partner-team", "loopback-team"}))
       << "one address, two owners (in the order seen): its certificate made one of them";

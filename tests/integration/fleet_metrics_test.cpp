@@ -25,15 +25,13 @@ using nlohmann::json;
 
 // The README's merge ("The heaviest legacy clients of the fleet"), without topk so that every
 // client is seen, over all time rather than a day.
-const std::string kMerged =
-    "sum by (listener, client) (tlsfloor_legacy_client_handshakes_total)";
+const std::string kMerged = "sum by (listener, client) (tlsfloor_legacy_client_handshakes_total)";
 
 // client -> value of an instant vector keyed by `client`.
 std::map<std::string, double> by_client(const std::optional<std::string>& result) {
   std::map<std::string, double> values;
   for (const json& sample : json::parse(result.value_or("[]"))) {
-    values[sample["metric"].value("client", "")] =
-        std::stod(sample["value"][1].get<std::string>());
+    values[sample["metric"].value("client", "")] = std::stod(sample["value"][1].get<std::string>());
   }
   return values;
 }
@@ -67,11 +65,10 @@ TEST(FleetMetricsTest, ThePromqlMergesEachClientAcrossReplicas) {
   legacy(b, "127.0.0.4", 2);
   legacy(b, "127.0.0.5", 1);
 
-  RunningPrometheus prometheus =
-      start_prometheus(dir,
-                       {"127.0.0.1:" + std::to_string(a.admin_port()),
-                        "127.0.0.1:" + std::to_string(b.admin_port())},
-                       {});
+  RunningPrometheus prometheus = start_prometheus(dir,
+                                                  {"127.0.0.1:" + std::to_string(a.admin_port()),
+                                                   "127.0.0.1:" + std::to_string(b.admin_port())},
+                                                  {});
   std::map<std::string, double> merged;
   for (int i = 0; i < 600; ++i) {
     merged = by_client(prometheus.query(kMerged));
@@ -83,16 +80,16 @@ TEST(FleetMetricsTest, ThePromqlMergesEachClientAcrossReplicas) {
       << prometheus.process->output();
   // 127.0.0.4 made 3 legacy handshakes; replica a counted its one in `other`: the merged
   // series is a lower bound, and with `other` nothing is lost.
-  const auto total = by_client(prometheus.query(
-      "sum(tlsfloor_legacy_client_handshakes_total) or vector(0)"));
-  const auto legacy_total = by_client(prometheus.query(
-      "sum(tlsfloor_legacy_handshakes_total) or vector(0)"));
+  const auto total =
+      by_client(prometheus.query("sum(tlsfloor_legacy_client_handshakes_total) or vector(0)"));
+  const auto legacy_total =
+      by_client(prometheus.query("sum(tlsfloor_legacy_handshakes_total) or vector(0)"));
   EXPECT_EQ(total.at(""), 11);
   EXPECT_EQ(legacy_total.at(""), 11);
   // The heaviest client of the fleet, as the README asks for it.
-  const auto top = by_client(prometheus.query(
-      "topk(1, sum by (listener, client) "
-      "(tlsfloor_legacy_client_handshakes_total{client!=\"other\"}))"));
+  const auto top =
+      by_client(prometheus.query("topk(1, sum by (listener, client) "
+                                 "(tlsfloor_legacy_client_handshakes_total{client!=\"other\"}))"));
   EXPECT_EQ(top, (std::map<std::string, double>{{"127.0.0.2", 5}}));
 }
 

@@ -42,9 +42,12 @@ void report(const std::string& arguments, const std::filesystem::path& out) {
 
 // Chromium, headless, offline: every request it would make goes to a closed port.
 CommandResult chromium(const std::vector<std::string>& arguments) {
-  std::vector<std::string> argv = {"chromium",         "--headless",
-                                   "--no-sandbox",     "--disable-gpu",
-                                   "--no-first-run",   "--proxy-server=127.0.0.1:9",
+  std::vector<std::string> argv = {"chromium",
+                                   "--headless",
+                                   "--no-sandbox",
+                                   "--disable-gpu",
+                                   "--no-first-run",
+                                   "--proxy-server=127.0.0.1:9",
                                    "--window-size=1200,1000"};
   argv.insert(argv.end(), arguments.begin(), arguments.end());
   return run_command(argv, std::chrono::seconds(180));
@@ -73,20 +76,20 @@ TEST(OwnerPageTest, ChromiumRendersTheOwnersPageWithTheJsonReportsNumbers) {
   spec.upstream_port = upstream.port();
   spec.certificates = {make_self_signed(dir, "rsa", {"api.test"}, KeyType::rsa_2048)};
   spec.mode = "observe";
-  const std::string config =
-      dir.write("tlsfloor.yaml", proxy_yaml({spec}, "5s",
-                                            "owners_file: \"" + owners + "\"\naccess_log: {path: \"" +
-                                                log.string() + "\"}\n"));
+  const std::string config = dir.write(
+      "tlsfloor.yaml", proxy_yaml({spec}, "5s",
+                                  "owners_file: \"" + owners + "\"\naccess_log: {path: \"" +
+                                      log.string() + "\"}\n"));
   {
     auto proxy = RunningProxy::from_file(config);
     // payments: TLS 1.0 twice and TLS 1.1 once, from one address; then a modern handshake,
     // which is not on the page. pos-terminals: one TLS 1.0 handshake, not on payments' page.
     for (const auto& [source, version] :
          std::vector<std::pair<std::string, std::uint16_t>>{{"127.0.0.2", TLS1_VERSION},
-                                                           {"127.0.0.2", TLS1_VERSION},
-                                                           {"127.0.0.2", TLS1_1_VERSION},
-                                                           {"127.0.0.2", TLS1_3_VERSION},
-                                                           {"127.0.0.3", TLS1_VERSION}}) {
+                                                            {"127.0.0.2", TLS1_VERSION},
+                                                            {"127.0.0.2", TLS1_1_VERSION},
+                                                            {"127.0.0.2", TLS1_3_VERSION},
+                                                            {"127.0.0.3", TLS1_VERSION}}) {
       ClientOptions options;
       options.min_version = options.max_version = version;
       options.source = source;
@@ -95,7 +98,8 @@ TEST(OwnerPageTest, ChromiumRendersTheOwnersPageWithTheJsonReportsNumbers) {
     }
   }  // stopped: the log is flushed and closed
 
-  const std::string common = "--log '" + log.string() + "' --owner payments --config '" + config + "'";
+  const std::string common =
+      "--log '" + log.string() + "' --owner payments --config '" + config + "'";
   const std::filesystem::path page = dir.path() / "payments.html";
   report(common + " --format html", page);
   report(common + " --format json", dir.path() / "payments.json");

@@ -108,7 +108,7 @@ TEST(UpstreamProxyProtocolTest, AnSniThatIsNoHostNameIsNotPassedOn) {
   TcpUpstream upstream(UpstreamMode::greet_then_collect, "");
   auto proxy = start(dir, upstream.port(), "v2");
   for (const std::string& sni : {std::string("evil\r\nX-Injected: 1\r\n\x7f\xc3("),
-                                std::string("-leading.example"), std::string("good.example")}) {
+                                 std::string("-leading.example"), std::string("good.example")}) {
     ClientOptions options;
     options.server_name = sni;
     TlsClient client(proxy->port(), options);

@@ -165,9 +165,9 @@ WebhookReceiver start_webhook_receiver(const TempDir& dir) {
   receiver.port = unused_port();
   receiver.directory = dir.path() / "webhooks";
   std::filesystem::create_directories(receiver.directory);
-  receiver.process = std::make_unique<ChildProcess>(std::vector<std::string>{
-      "python3", dir.write("webhook_receiver.py", kWebhookReceiver), receiver.directory.string(),
-      std::to_string(receiver.port)});
+  receiver.process = std::make_unique<ChildProcess>(
+      std::vector<std::string>{"python3", dir.write("webhook_receiver.py", kWebhookReceiver),
+                               receiver.directory.string(), std::to_string(receiver.port)});
   wait_for_listener(receiver.port);
   return receiver;
 }

@@ -307,8 +307,9 @@ TEST(MetricsPrepareTest, ThePlansSeriesExistAtZeroAndCountOnFromThere) {
 TEST(MetricsTest, AnExceptionsOwnerIsAnInfoSeries) {
   Metrics metrics;
   const auto expiry = std::chrono::system_clock::now() + std::chrono::days(30);
-  const std::string text = metrics.render({{"api", "default", "payroll-batch", 3, {}, expiry, "payroll"},
-                                           {"api", "shop", "crawler", 0, {}, expiry, ""}});
+  const std::string text =
+      metrics.render({{"api", "default", "payroll-batch", 3, {}, expiry, "payroll"},
+                      {"api", "shop", "crawler", 0, {}, expiry, ""}});
   EXPECT_EQ(metric_value(text, "tlsfloor_exception_owner_info",
                          {{"listener", "api"},
                           {"route", "default"},

@@ -43,13 +43,14 @@ std::vector<std::string> valid_lines() {
   const std::string minimal =
       R"({"time":"2026-11-22T10:00:00Z","listener":"api","client":"192.0.2.3",)"
       R"("highest_offered":"TLS1.3","sni":null,"ja4":"t13d")";
-  lines.push_back(minimal + R"(,"negotiated_version":"TLS1.3","cipher":"TLS_AES_128_GCM_SHA256",)"
-                            R"("group":"X25519","offered_groups":["X25519MLKEM768","X25519","0x1234"],)"
-                            R"("key_share_groups":["X25519MLKEM768"],"pq_offered":true,)"
-                            R"("certificate":"EC256","upstream_version":"TLS1.2",)"
-                            R"("upstream_cipher":"ECDHE-RSA-AES128-GCM-SHA256",)"
-                            R"("client_certificate":{"result":"verified","subject":"CN=pos-7",)"
-                            R"("issuer":"CN=ca","serial":"01","sha256":"ab","not_after":null}})");
+  lines.push_back(minimal +
+                  R"(,"negotiated_version":"TLS1.3","cipher":"TLS_AES_128_GCM_SHA256",)"
+                  R"("group":"X25519","offered_groups":["X25519MLKEM768","X25519","0x1234"],)"
+                  R"("key_share_groups":["X25519MLKEM768"],"pq_offered":true,)"
+                  R"("certificate":"EC256","upstream_version":"TLS1.2",)"
+                  R"("upstream_cipher":"ECDHE-RSA-AES128-GCM-SHA256",)"
+                  R"("client_certificate":{"result":"verified","subject":"CN=pos-7",)"
+                  R"("issuer":"CN=ca","serial":"01","sha256":"ab","not_after":null}})");
   lines.push_back(minimal + R"(,"negotiated_version":null,"cipher":null,"group":null,)"
                             R"("offered_groups":[],"key_share_groups":[],"certificate":null,)"
                             R"("client_certificate":{"result":"untrusted","subject":"CN=x"}})");

@@ -35,10 +35,9 @@ TEST(HandshakeReportJson, CarriesEveryTotalAndRow) {
   ASSERT_EQ(text.back(), '\n');
   const ordered_json json = ordered_json::parse(text);
 
-  EXPECT_EQ(keys_of(json),
-            (Strings{"floor", "ciphers", "ipv4_prefix", "ipv6_prefix", "top", "route", "owner",
-                     "totals", "affected_by_day", "clients", "routes", "fingerprints", "families",
-                     "owners"}));
+  EXPECT_EQ(keys_of(json), (Strings{"floor", "ciphers", "ipv4_prefix", "ipv6_prefix", "top",
+                                    "route", "owner", "totals", "affected_by_day", "clients",
+                                    "routes", "fingerprints", "families", "owners"}));
   EXPECT_EQ(json["route"], nullptr);
   EXPECT_EQ(json["ciphers"], nullptr);
   EXPECT_EQ(json["floor"], "TLS1.2");

@@ -72,8 +72,8 @@ TEST(ExceptionStatusTest, JsonNamesTheExceptionsOwner) {
   const auto doc = nlohmann::json::parse(exceptions_json({view}, &*owners.directory, kNow));
   EXPECT_EQ(doc["exceptions"][0]["owner"], "payroll") << "the first that lists it";
   config::OwnerDirectory none;
-  EXPECT_TRUE(
-      nlohmann::json::parse(exceptions_json({view}, &none, kNow))["exceptions"][0]["owner"].is_null());
+  EXPECT_TRUE(nlohmann::json::parse(exceptions_json({view}, &none, kNow))["exceptions"][0]["owner"]
+                  .is_null());
 }
 
 }  // namespace
