@@ -3,7 +3,8 @@
 #   deploy/install-deps.sh          build dependencies
 #   deploy/install-deps.sh --test   plus what the test suite drives (openssl s_client, promtool,
 #                                   curl, haproxy, nginx, testssl.sh, gnutls-cli, kubectl, SoftHSM,
-#                                   OpenSSL's pkcs11 engine, Alertmanager, Chromium) and clang's libFuzzer
+#                                   OpenSSL's pkcs11 engine, Alertmanager, Chromium, Go, Node,
+#                                   Java) and clang's libFuzzer
 set -euo pipefail
 packages=(
   cmake ninja-build g++ pkg-config
@@ -29,6 +30,8 @@ if [[ "${1:-}" == "--test" ]]; then
   packages+=(softhsm2 libengine-pkcs11-openssl)  # a PKCS#11 token, reached by the key server
   packages+=(prometheus-alertmanager)   # routes the alerts to each owner's receiver
   packages+=(chromium)                  # renders the owner page, offline
+  # Real clients of other TLS stacks: Go's crypto/tls, Node's and Java's JSSE (run from source).
+  packages+=(golang-go nodejs openjdk-17-jdk-headless)
 fi
 sudo=""
 [[ $(id -u) -eq 0 ]] || sudo="sudo"

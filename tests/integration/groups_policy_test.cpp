@@ -1,6 +1,7 @@
 // The key-exchange floor (tls.groups) with real clients against the real proxy: OpenSSL's
 // s_client offering one group or several (-groups), GnuTLS's gnutls-cli with group priorities,
-// and BoringSSL's own client offering the post-quantum CECPQ2 beside X25519. The group negotiated
+// BoringSSL's own client offering the post-quantum CECPQ2 beside X25519, and Go's, Python's and
+// Node's TLS stacks by default and told which group to offer. The group negotiated
 // is the server's first choice among what the client offers; a client that offers none of the
 // floor's groups is refused with handshake_failure under enforce, let in under observe (with
 // every group the library has), refused inside a brownout window and let in by an exception.
@@ -8,6 +9,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -147,6 +149,122 @@ TEST_F(GroupsPolicyTest, RealClientsGetTheServersChoiceAndThoseOfferingNoFloorGr
                 "tlsfloor_handshake_failures_total",
                 {{"listener", "api"}, {"route", "default"}, {"reason", "no_shared_group"}}, 3),
             3);
+}
+
+// Go's crypto/tls (Config.CurvePreferences), Python's ssl (SSLContext.set_ecdh_curve) and
+// Node's tls (ecdhCurve), by default and told to offer one group: each default meets the
+// default floor (X25519 first), P-384 alone gets P-384, P-521 alone is refused and logged as
+// below the groups floor. What each library offers by default is what its version offers: the
+// test names the groups every version here offers, not the whole list.
+TEST_F(GroupsPolicyTest, GoPythonAndNodeOfferTheirGroupsAndTheFloorJudgesThem) {
+  const std::string go_client = dir_.write("client.go", R"(package main
+
+import (
+	"crypto/tls"
+	"fmt"
+	"os"
+	"strings"
+)
+
+// client PORT [GROUP:GROUP...]: a handshake offering those groups (all of Go's by default).
+func main() {
+	names := map[string]tls.CurveID{"X25519": tls.X25519, "P-256": tls.CurveP256,
+		"P-384": tls.CurveP384, "P-521": tls.CurveP521}
+	config := &tls.Config{InsecureSkipVerify: true, ServerName: "api.test"}
+	if len(os.Args) > 2 {
+		for _, name := range strings.Split(os.Args[2], ":") {
+			config.CurvePreferences = append(config.CurvePreferences, names[name])
+		}
+	}
+	conn, err := tls.Dial("tcp", "127.0.0.1:"+os.Args[1], config)
+	if err != nil {
+		fmt.Println("refused:", err)
+		os.Exit(1)
+	}
+	fmt.Println("connected")
+	conn.Close()
+}
+)");
+  const std::string python_client = dir_.write("client.py", R"(import socket, ssl, sys
+
+# client.py PORT [CURVE]: a handshake offering that one group (OpenSSL's default list without).
+context = ssl.create_default_context()
+context.check_hostname = False
+context.verify_mode = ssl.CERT_NONE
+if len(sys.argv) > 2:
+    context.set_ecdh_curve(sys.argv[2])
+try:
+    with socket.create_connection(("127.0.0.1", int(sys.argv[1]))) as raw:
+        with context.wrap_socket(raw, server_hostname="api.test"):
+            print("connected")
+except ssl.SSLError as error:
+    print("refused:", error)
+    sys.exit(1)
+)");
+  const std::string node_client = dir_.write("client.js", R"(const tls = require("tls");
+// client.js PORT [CURVE]: a handshake offering that group (Node's "auto" list without).
+const options = {host: "127.0.0.1", port: Number(process.argv[2]), servername: "api.test",
+                 rejectUnauthorized: false};
+if (process.argv[3]) options.ecdhCurve = process.argv[3];
+const socket = tls.connect(options, () => { console.log("connected"); socket.end(); });
+socket.on("error", (error) => { console.log("refused:", error.message); process.exit(1); });
+)");
+  // Built once: `go run` would build it again for every handshake.
+  const std::string go_binary = (dir_.path() / "go-client").string();
+  const auto built =
+      run_command({"go", "build", "-o", go_binary, go_client}, std::chrono::seconds(300));
+  ASSERT_EQ(built.exit_code, 0) << built.output;
+
+  RunningProxy proxy = start();
+  const std::string port = std::to_string(proxy.port());
+  struct Case {
+    const char* name;
+    std::vector<std::string> argv;
+    const char* told;   // the one group it is told to offer; nullptr: its defaults
+    const char* group;  // negotiated; nullptr: refused
+  };
+  const Case cases[] = {
+      {"Go, its defaults", {go_binary, port}, nullptr, "X25519"},
+      {"Go, P-384", {go_binary, port, "P-384"}, "P-384", "P-384"},
+      {"Go, P-521", {go_binary, port, "P-521"}, "P-521", nullptr},
+      {"Python, its defaults", {"python3", python_client, port}, nullptr, "X25519"},
+      {"Python, P-384", {"python3", python_client, port, "secp384r1"}, "P-384", "P-384"},
+      {"Python, P-521", {"python3", python_client, port, "secp521r1"}, "P-521", nullptr},
+      {"Node, its defaults", {"node", node_client, port}, nullptr, "X25519"},
+      {"Node, P-384", {"node", node_client, port, "P-384"}, "P-384", "P-384"},
+      {"Node, P-521", {"node", node_client, port, "P-521"}, "P-521", nullptr},
+  };
+  for (const Case& c : cases) {
+    const auto result = run_command(c.argv);
+    EXPECT_EQ(result.exit_code == 0, c.group != nullptr) << c.name << ": " << result.output;
+  }
+  const std::vector<json> lines = log_with(std::size(cases));
+  ASSERT_EQ(lines.size(), std::size(cases));
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    const Case& c = cases[i];
+    const json& line = lines[i];
+    SCOPED_TRACE(c.name);
+    const json& offered = line["offered_groups"];
+    if (c.told != nullptr) {
+      EXPECT_EQ(offered, json::array({c.told})) << line;
+      EXPECT_EQ(line["key_share_groups"], json::array({c.told})) << line;
+    } else {
+      // Every default here starts with X25519 and offers the NIST curves after it.
+      ASSERT_FALSE(offered.empty()) << line;
+      EXPECT_EQ(offered[0], "X25519") << line;
+      for (const char* curve : {"P-256", "P-384"}) {
+        EXPECT_NE(std::find(offered.begin(), offered.end(), curve), offered.end()) << line;
+      }
+      EXPECT_EQ(line["key_share_groups"].at(0), "X25519") << line;
+    }
+    EXPECT_EQ(line["pq_offered"], false) << line;
+    EXPECT_EQ(line["group"], c.group ? json(c.group) : json(nullptr)) << line;
+    EXPECT_EQ(line["outcome"], c.group ? "accepted" : "rejected") << line;
+    EXPECT_EQ(line["below"], c.group ? json::array() : json::array({"groups"})) << line;
+  }
+  EXPECT_EQ(key_exchange(proxy, "X25519", "false", 3), 3);
+  EXPECT_EQ(key_exchange(proxy, "P-384", "false", 3), 3);
+  EXPECT_EQ(weak_group(proxy, "TLS1.3", "rejected", 3), 3);
 }
 
 // A client offering a post-quantum group is counted as such, whichever group it gets; with the
