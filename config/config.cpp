@@ -1,6 +1,7 @@
 #include "config/config.h"
 
 #include <algorithm>
+#include <filesystem>
 
 namespace tlsfloor::config {
 
@@ -64,6 +65,19 @@ std::vector<std::string> Config::reloadable_files() const {
   std::sort(files.begin(), files.end());
   files.erase(std::unique(files.begin(), files.end()), files.end());
   return files;
+}
+
+}  // namespace tlsfloor::config
+
+namespace tlsfloor::config {
+
+std::optional<std::string> client_ledger_path(const ClientLedgerConfig& ledger,
+                                              const std::optional<std::string>& state_file) {
+  if (ledger.path) return ledger.path;
+  if (!state_file) return std::nullopt;
+  std::filesystem::path path(*state_file);
+  path.replace_extension();
+  return path.string() + ".clients.json";
 }
 
 }  // namespace tlsfloor::config

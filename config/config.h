@@ -294,6 +294,24 @@ struct AccessLogConfig {
 enum class ClientKeyKind { address, certificate };
 
 /// Per-client accounting of legacy handshakes (one table per listener).
+/// legacy_clients.ledger: every legacy client seen within `horizon`, kept in `path` across
+/// restarts (absent: beside state_file when that is set, else for the process's life only).
+struct ClientLedgerConfig {
+  std::optional<std::string> path;
+  std::chrono::seconds horizon = std::chrono::days(400);
+  unsigned max_entries = 10000;
+  friend bool operator==(const ClientLedgerConfig&, const ClientLedgerConfig&) = default;
+};
+/// The longest horizon: ten years.
+inline constexpr std::chrono::seconds kMaxLedgerHorizon = std::chrono::days(3650);
+/// The most ledger entries (at most 7 KiB each: README, legacy_clients.ledger.max_entries).
+inline constexpr unsigned kMaxLedgerEntries = 1000000;
+
+/// The ledger's file: `ledger.path`, else `<state_file without extension>.clients.json` beside
+/// the state file, else none.
+std::optional<std::string> client_ledger_path(const ClientLedgerConfig& ledger,
+                                              const std::optional<std::string>& state_file);
+
 struct LegacyClientsConfig {
   ClientKeyKind key = ClientKeyKind::address;
   /// Clients are source addresses masked to these prefixes: /24 or /64 counts a network as one.
@@ -304,6 +322,8 @@ struct LegacyClientsConfig {
   unsigned top_k = 1000;
   /// Clients exported as metric series per listener (heaviest first); at most top_k.
   unsigned metrics_top_n = 50;
+  /// The client ledger (metrics/ledger/): legacy clients remembered for months, across restarts.
+  ClientLedgerConfig ledger;
 };
 
 /// What a connection is served with: the keys a route may set. A listener's own keys are its

@@ -96,8 +96,9 @@ constexpr std::string_view kBrownoutKeys[] = {"windows", "every", "fraction"};
 constexpr std::string_view kWindowKeys[] = {"start", "end"};
 constexpr std::string_view kEveryKeys[] = {"period", "duration"};
 constexpr std::string_view kHttpRefusalKeys[] = {"status", "body"};
-constexpr std::string_view kLegacyClientsKeys[] = {"ipv4_prefix", "ipv6_prefix", "top_k",
-                                                   "metrics_top_n", "key"};
+constexpr std::string_view kLegacyClientsKeys[] = {"ipv4_prefix",   "ipv6_prefix", "top_k",
+                                                   "metrics_top_n", "key",         "ledger"};
+constexpr std::string_view kClientLedgerKeys[] = {"path", "horizon", "max_entries"};
 constexpr std::string_view kAccessLogKeys[] = {"path", "legacy_only", "follow_symlinks"};
 constexpr std::string_view kUpstreamKeys[] = {"address", "connect_timeout", "proxy_protocol", "tls",
                                               "client_certificate_tlv"};
@@ -591,7 +592,11 @@ class Parser {
     return value.node.Scalar();
   }
 
-  std::optional<Duration> read_duration(const Value& value, bool allow_zero) {
+  std::optional<Duration> read_duration(const Value& value, bool allow_zero,
+                                        Duration longest = kMaxDuration) {
+    const std::string too_long =
+        " is longer than the longest duration allowed, " +
+        std::to_string(std::chrono::duration_cast<std::chrono::days>(longest).count()) + "d";
     const std::optional<std::string> text = read_string(value, "a duration");
     if (!text) return std::nullopt;
     const std::optional<Duration> duration = parse_duration(*text);
@@ -602,8 +607,7 @@ class Parser {
       const bool well_formed = digits != 0 && digits != std::string::npos &&
                                parse_duration("0" + text->substr(digits)).has_value();
       if (well_formed) {
-        error(value.where, std::string(value.name) + " " + quoted(*text) +
-                               " is longer than the longest duration allowed, 365d");
+        error(value.where, std::string(value.name) + " " + quoted(*text) + too_long);
       } else {
         error(value.where, "invalid duration " + quoted(*text) + " " + std::string(kDurationHint));
       }
@@ -614,9 +618,8 @@ class Parser {
             std::string(value.name) + " must be greater than 0 (got " + quoted(*text) + ")");
       return std::nullopt;
     }
-    if (*duration > kMaxDuration) {
-      error(value.where, std::string(value.name) + " " + quoted(*text) +
-                             " is longer than the longest duration allowed, 365d");
+    if (*duration > longest) {
+      error(value.where, std::string(value.name) + " " + quoted(*text) + too_long);
       return std::nullopt;
     }
     return duration;
@@ -1963,6 +1966,22 @@ class Parser {
     }
   }
 
+  void read_client_ledger(const Value& value, ClientLedgerConfig& ledger) {
+    const std::optional<Fields> fields = read_map(value, "ledger", kClientLedgerKeys);
+    if (!fields) return;
+    if (const Value* path = fields->find("path")) ledger.path = read_path(*path);
+    if (const Value* horizon = fields->find("horizon")) {
+      if (auto duration = read_duration(*horizon, /*allow_zero=*/false, kMaxLedgerHorizon)) {
+        ledger.horizon = std::chrono::duration_cast<std::chrono::seconds>(*duration);
+      }
+    }
+    if (const Value* entries = fields->find("max_entries")) {
+      if (auto count = read_unsigned(*entries, 0, kMaxLedgerEntries, "; 0 keeps no ledger")) {
+        ledger.max_entries = *count;
+      }
+    }
+  }
+
   void read_legacy_clients(const Value& value, LegacyClientsConfig& legacy_clients) {
     const std::optional<Fields> fields = read_map(value, "legacy_clients", kLegacyClientsKeys);
     if (!fields) return;
@@ -1983,6 +2002,9 @@ class Parser {
                 "invalid key " + quoted(*text) + " (expected one of: address, certificate)");
         }
       }
+    }
+    if (const Value* ledger = fields->find("ledger")) {
+      read_client_ledger(*ledger, legacy_clients.ledger);
     }
     const Value* top_k = fields->find("top_k");
     if (top_k) {

@@ -46,6 +46,10 @@ std::uint16_t normalised_wire_version(std::uint16_t wire);
 inline constexpr std::size_t kWireVersionLabels = 6;
 /// A dense index per label, for arrays keyed by version: 0 unknown, 1 SSL3.0, 2 TLS1.0 .. 5 TLS1.3.
 std::size_t wire_version_index(std::uint16_t wire);
+/// Its inverse: the wire code of an index below kWireVersionLabels (0 for unknown).
+constexpr std::uint16_t wire_version_at_index(std::size_t index) {
+  return index == 0 ? 0 : static_cast<std::uint16_t>(wire::kSsl3_0 + index - 1);
+}
 
 /// The inverse of wire_version_label(): `SSL3.0` .. `TLS1.3`, and `unknown` as 0; nullopt for
 /// anything else.

@@ -10,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-20}
 targets=(client_hello_fuzz config_fuzz admin_request_fuzz log_line_fuzz state_file_fuzz
-  proxy_header_fuzz keyserver_frame_fuzz)
+  ledger_file_fuzz proxy_header_fuzz keyserver_frame_fuzz)
 
 # Line tables only: a finding's stack still names file and line; the build is faster.
 cmake -S . -B build-fuzz -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo \

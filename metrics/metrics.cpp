@@ -337,12 +337,48 @@ void Metrics::withdraw_policy(const std::string& name) {
   publish_certificates(name, {});
 }
 
-std::string Metrics::render(const std::vector<ExceptionSample>& exceptions) {
+std::string Metrics::render(const std::vector<ExceptionSample>& exceptions,
+                            const std::optional<ClientLedgerSample>& ledger) {
   std::vector<prometheus::MetricFamily> families = registry_->Collect();
   for (auto& family : collect_legacy_clients()) families.push_back(std::move(family));
   for (auto& family : collect_client_certificates()) families.push_back(std::move(family));
   for (auto& family : collect_exceptions(exceptions)) families.push_back(std::move(family));
+  if (ledger) {
+    for (auto& family : collect_client_ledger(*ledger)) families.push_back(std::move(family));
+  }
   return prometheus::TextSerializer().Serialize(families);
+}
+
+std::vector<prometheus::MetricFamily> Metrics::collect_client_ledger(
+    const ClientLedgerSample& ledger) {
+  const auto gauge = [](std::string name, std::string help, double value) {
+    prometheus::MetricFamily family{
+        std::move(name), std::move(help), prometheus::MetricType::Gauge, {}};
+    family.metric.push_back({});
+    family.metric.back().gauge.value = value;
+    return family;
+  };
+  prometheus::MetricFamily removed{
+      "tlsfloor_client_ledger_removed_total",
+      "Clients the client ledger let go: `evicted` for room (legacy_clients.ledger.max_entries, "
+      "least recently seen first), `expired` not seen within the horizon.",
+      prometheus::MetricType::Counter,
+      {}};
+  for (const auto& [reason, count] :
+       {std::pair{"evicted", ledger.evicted}, std::pair{"expired", ledger.expired}}) {
+    removed.metric.push_back({});
+    removed.metric.back().label = {{"reason", reason}};
+    removed.metric.back().counter.value = static_cast<double>(count);
+  }
+  std::vector<prometheus::MetricFamily> families;
+  families.push_back(gauge("tlsfloor_client_ledger_clients",
+                           "Clients in the client ledger (legacy clients seen within its horizon).",
+                           static_cast<double>(ledger.entries)));
+  families.push_back(gauge("tlsfloor_client_ledger_max_clients",
+                           "legacy_clients.ledger.max_entries: the ledger's bound.",
+                           static_cast<double>(ledger.max_entries)));
+  families.push_back(std::move(removed));
+  return families;
 }
 
 std::vector<prometheus::MetricFamily> Metrics::collect_exceptions(

@@ -109,6 +109,14 @@ struct ExceptionSample {
   std::string owner;  // the owner directory's owner of it (owner_of_exception); empty: none
 };
 
+/// The client ledger (metrics/ledger/) as the metrics show it at a scrape.
+struct ClientLedgerSample {
+  std::size_t entries = 0;
+  std::size_t max_entries = 0;
+  std::uint64_t evicted = 0;  // for room, least recently seen first
+  std::uint64_t expired = 0;  // not seen within the horizon
+};
+
 /// The label values of a route's series that are made at 0 when its configuration is put in
 /// force (at start and by every reload), so that increase() and rate() count the first event of
 /// each: Prometheus cannot see the first increment of a series that appears with it. Filled
@@ -398,7 +406,8 @@ class Metrics {
   /// Everything, in the Prometheus text exposition format (version 0.0.4), with the exceptions
   /// in force as `exceptions` says. Not const: the per-client series remember which clients
   /// they showed last time.
-  std::string render(const std::vector<ExceptionSample>& exceptions = {});
+  std::string render(const std::vector<ExceptionSample>& exceptions = {},
+                     const std::optional<ClientLedgerSample>& ledger = std::nullopt);
 
   /// Every listener's legacy-client table, in listener-name order.
   std::vector<ListenerLegacyClients> legacy_clients() const;
@@ -465,6 +474,8 @@ class Metrics {
   // Built at each scrape from the client-certificate tables: the soonest to expire.
   std::vector<prometheus::MetricFamily> collect_client_certificates();
   // Built at each scrape from the exception ledger's records.
+  static std::vector<prometheus::MetricFamily> collect_client_ledger(
+      const ClientLedgerSample& ledger);
   static std::vector<prometheus::MetricFamily> collect_exceptions(
       const std::vector<ExceptionSample>& exceptions);
 

@@ -17,6 +17,7 @@
 #include "config/tls_version.h"
 #include "metrics/build_info.h"
 #include "metrics/report/handshake_report_command.h"
+#include "metrics/report/ledger_report_command.h"
 #include "metrics/report/render.h"
 #include "proxy/families/family_matcher.h"
 #include "proxy/server/descriptor_limit.h"
@@ -45,6 +46,8 @@ struct ReportCommandLine {
   bool inventory = false;
   std::string format = "text";
   std::string gap = "1h";
+  std::optional<std::string> ledger;
+  std::optional<std::string> since;
 };
 
 // `tlsfloor report` reads handshake logs and needs no configuration.
@@ -54,12 +57,10 @@ CLI::App* add_report_command(CLI::App& app, ReportCommandLine& line) {
       "report",
       "who would break at a floor: affected handshakes by client and JA4, from logs; or the "
       "inventory of what was negotiated");
-  report
-      ->add_option("--log", options.log_paths,
-                   "handshake log (JSON lines, plain or .gz): a file, a glob (quoted: expanded by "
-                   "tlsfloor), a directory (its *.log, *.log.N, *.log.N.gz); repeatable, - is "
-                   "stdin")
-      ->required();
+  report->add_option("--log", options.log_paths,
+                     "handshake log (JSON lines, plain or .gz): a file, a glob (quoted: expanded "
+                     "by tlsfloor), a directory (its *.log, *.log.N, *.log.N.gz); repeatable, - "
+                     "is stdin; required unless --ledger");
   line.floor_option =
       report
           ->add_option("--floor", line.floor,
@@ -113,6 +114,11 @@ CLI::App* add_report_command(CLI::App& app, ReportCommandLine& line) {
   report->add_option("--owner", options.settings.owner,
                      "only clients the owner directory gave this owner (\"unowned\": none); "
                      "with --config, the owners table says how to reach each owner");
+  report->add_option("--ledger", line.ledger,
+                     "a client ledger file (legacy_clients.ledger) instead of logs: who would "
+                     "break among the clients it remembers, months of them across restarts");
+  report->add_option("--since", line.since,
+                     "with --ledger: only clients last seen within this (90d, 12h)");
   report->add_option("--config", options.config_path,
                      "a tlsfloor configuration: each route's mode in force and next scheduled "
                      "step, and the day each client would break (enforcement.schedule)");
@@ -124,8 +130,43 @@ CLI::App* add_report_command(CLI::App& app, ReportCommandLine& line) {
   return report;
 }
 
+// `tlsfloor report --ledger FILE`: the floor, route, owner, since, top and format (text, json).
+int run_ledger_report_command(ReportCommandLine& line) {
+  if (!line.options.log_paths.empty() || line.ciphers || line.groups || line.pq || line.inventory ||
+      line.options.config_path || (line.format != "text" && line.format != "json")) {
+    std::fprintf(stderr,
+                 "tlsfloor report: --ledger reads a ledger instead of logs; it takes --floor, "
+                 "--route, --owner, --since, --top and --format text or json\n");
+    return 2;
+  }
+  tlsfloor::report::LedgerReportSettings settings;
+  settings.floor = *tlsfloor::config::parse_tls_version(line.floor);
+  settings.route = line.options.settings.route;
+  settings.owner = line.options.settings.owner;
+  if (line.since) {
+    const auto since = tlsfloor::config::parse_duration(*line.since);
+    if (!since || since->count() <= 0 || *since > tlsfloor::config::kMaxLedgerHorizon) {
+      std::fprintf(stderr, "tlsfloor report: --since: %s is not a duration up to 3650d (90d)\n",
+                   line.since->c_str());
+      return 2;
+    }
+    settings.since = line.options.now - *since;
+  }
+  return tlsfloor::report::run_ledger_report(*line.ledger, settings, line.format == "json",
+                                             line.options.render.top, std::cout, std::cerr);
+}
+
 int run_report_command(ReportCommandLine& line) {
   using Format = tlsfloor::report::ReportOptions::Format;
+  if (line.ledger) return run_ledger_report_command(line);
+  if (line.since) {
+    std::fprintf(stderr, "tlsfloor report: --since is for --ledger\n");
+    return 2;
+  }
+  if (line.options.log_paths.empty()) {
+    std::fprintf(stderr, "tlsfloor report: --log is required (or --ledger FILE)\n");
+    return 2;
+  }
   // Both strings were checked against their lists by CLI11.
   auto& settings = line.options.settings;
   settings.floor = *tlsfloor::config::parse_tls_version(line.floor);

@@ -3,6 +3,8 @@
 #include <utility>
 #include <vector>
 
+#include "config/config.h"
+#include "config/duration.h"
 #include "config/tls_version.h"
 #include "proxy/admin/families_json.h"
 #include "proxy/families/family_matcher.h"
@@ -102,6 +104,14 @@ AdminResponse legacy_clients(const AdminState& state, std::string_view query) {
         return bad_request("invalid owner \"" + value + "\" (a name of the owners file)");
       }
       filter.owner = value;
+    } else if (name == "since") {
+      // Up to the longest horizon: the ledger never holds more.
+      const std::optional<config::Duration> since = config::parse_duration(value);
+      if (!since || since->count() <= 0 || *since > config::kMaxLedgerHorizon) {
+        return bad_request("invalid since \"" + value +
+                           "\" (expected a duration up to 3650d, e.g. 90d or 12h)");
+      }
+      filter.since = std::chrono::duration_cast<std::chrono::seconds>(*since);
     } else if (name == "limit" || name == "offset") {
       const std::optional<std::size_t> number = parse_count(value);
       const std::size_t most = name == "limit" ? LegacyClientsFilter::kMaxPage : kMaxOffset;
@@ -112,7 +122,8 @@ AdminResponse legacy_clients(const AdminState& state, std::string_view query) {
       (name == "limit" ? filter.limit : filter.offset) = *number;
     } else {
       return bad_request("unknown parameter \"" + name +
-                         "\" (expected: listener, route, version, family, owner, limit, offset)");
+                         "\" (expected: listener, route, version, family, owner, since, limit, "
+                         "offset)");
     }
   }
   std::optional<std::string> body = state.legacy_clients(filter);

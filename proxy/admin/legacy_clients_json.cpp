@@ -149,23 +149,32 @@ std::optional<std::string> legacy_clients_json(
     return std::tie(b.weight, *a.listener, a.stats->subject, a.stats->client) <
            std::tie(a.weight, *b.listener, b.stats->subject, b.stats->client);
   });
-  const std::size_t limit = std::min(filter.limit, LegacyClientsFilter::kMaxPage);
-  const std::size_t begin = std::min(filter.offset, rows.size());
-  const std::size_t end = begin + std::min(limit, rows.size() - begin);
+  const ClientsPage page = page_of(rows.size(), filter);
   Json clients = Json::array();
-  for (std::size_t i = begin; i < end; ++i) {
+  for (std::size_t i = page.begin; i < page.end; ++i) {
     clients.push_back(client_json(*rows[i].listener, *rows[i].stats));
   }
-
   Json document;
   document["generated_at"] = config::format_timestamp(now);
   document["listeners"] = std::move(listeners);
-  document["total_clients"] = rows.size();
-  document["offset"] = begin;
-  document["limit"] = limit;
-  document["next_offset"] = end < rows.size() ? Json(end) : Json(nullptr);
+  return clients_page_json(std::move(document), rows.size(), page, std::move(clients));
+}
+
+ClientsPage page_of(std::size_t total, const LegacyClientsFilter& filter) {
+  ClientsPage page;
+  page.limit = std::min(filter.limit, LegacyClientsFilter::kMaxPage);
+  page.begin = std::min(filter.offset, total);
+  page.end = page.begin + std::min(page.limit, total - page.begin);
+  return page;
+}
+
+std::string clients_page_json(Json document, std::size_t total, const ClientsPage& page,
+                              Json clients) {
+  document["total_clients"] = total;
+  document["offset"] = page.begin;
+  document["limit"] = page.limit;
+  document["next_offset"] = page.end < total ? Json(page.end) : Json(nullptr);
   document["clients"] = std::move(clients);
-  // SNI values come from clients: replace invalid UTF-8 rather than fail the whole view.
   return document.dump(2, ' ', false, Json::error_handler_t::replace) + "\n";
 }
 

@@ -1,11 +1,14 @@
 #pragma once
 // GET /legacy-clients: the per-client legacy tables as JSON, heaviest first. Pure: the tables
 // and the time come in, text goes out.
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "config/timestamp.h"
 #include "metrics/metrics.h"
@@ -24,6 +27,9 @@ struct LegacyClientsFilter {
   /// handshakes; "unowned": clients no owner matched.
   std::optional<std::string> owner;
   /// The page: at most `limit` clients (kMaxPage at most), after skipping `offset`.
+  /// Set (`since=90d`): the client ledger's view of the clients seen in that time, across
+  /// restarts (ledger_clients_json.h), instead of the live table's.
+  std::optional<std::chrono::seconds> since;
   std::size_t limit = kDefaultPage;
   std::size_t offset = 0;
   /// Clients in one answer by default, and at most: an unauthenticated view must not answer
@@ -31,6 +37,20 @@ struct LegacyClientsFilter {
   static constexpr std::size_t kDefaultPage = 100;
   static constexpr std::size_t kMaxPage = 1000;
 };
+
+/// The page a filter asks for among `total` clients: rows [begin, end), at most `limit`.
+struct ClientsPage {
+  std::size_t begin = 0;
+  std::size_t end = 0;
+  std::size_t limit = 0;
+};
+ClientsPage page_of(std::size_t total, const LegacyClientsFilter& filter);
+
+/// `document` with total_clients, offset, limit, next_offset (null on the last page) and
+/// `clients` added, as text: the ending both views of /legacy-clients share. Values from clients
+/// (server names) that are not UTF-8 are replaced rather than failing the whole view.
+std::string clients_page_json(nlohmann::ordered_json document, std::size_t total,
+                              const ClientsPage& page, nlohmann::ordered_json clients);
 
 /// {"generated_at", "listeners": [{listener, top_k, tracked, handshakes, other}],
 ///  "total_clients", "offset", "limit", "next_offset" (null on the last page),

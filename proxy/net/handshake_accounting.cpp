@@ -7,6 +7,7 @@
 #include "config/named_group.h"
 
 #include "metrics/handshake_log/handshake_event.h"
+#include "metrics/ledger/client_ledger.h"
 #include "proxy/policy/legacy_circumstances.h"
 #include "proxy/policy/owner_match.h"
 
@@ -158,6 +159,25 @@ void account_handshake(const runtime::ListenerRuntime& runtime, const runtime::R
     observation.failure = end.failure;
     observation.when = now;
     runtime.metrics->legacy_clients().record(observation);
+    if (runtime.client_ledger) {
+      // The client as the live table names it: its certificate subject, else its address. Timed
+      // by the clock its horizon and `since` are judged by (the system's; tests move it by days).
+      const std::string client = observation.subject.empty() ? config::to_string(observation.client)
+                                                             : std::string(observation.subject);
+      runtime.client_ledger->record({.listener = runtime.config.name,
+                                     .route = route.name,
+                                     .client = client,
+                                     .version_wire = observation.version_wire,
+                                     .decision = observation.decision,
+                                     .family = observation.family,
+                                     .owner = observation.owner,
+                                     .ja4 = observation.ja4,
+                                     .server_name = observation.server_name,
+                                     .below_version = observation.below_version,
+                                     .below_ciphers = observation.below_ciphers,
+                                     .below_groups = observation.below_groups,
+                                     .when = runtime.clock()});
+    }
   }
   if (!observed.for_log) return;
   handshake_log::HandshakeEvent event;

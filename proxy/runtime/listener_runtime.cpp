@@ -293,6 +293,7 @@ std::shared_ptr<const ListenerRuntime> build_listener_runtime(
   runtime->descriptors = shared.descriptors;
   runtime->clock = shared.clock;
   runtime->owners = config.owners;
+  runtime->client_ledger = shared.client_ledger;
   if (errors.size() != errors_before) return nullptr;
   runtime->metrics = &metrics.listener(own.name);
   for (RouteRuntime& route : runtime->routes) {

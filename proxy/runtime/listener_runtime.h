@@ -17,6 +17,7 @@
 #include "config/config.h"
 #include "config/owner_directory.h"
 #include "metrics/handshake_log/handshake_log.h"
+#include "metrics/ledger/client_ledger.h"
 #include "metrics/metrics.h"
 #include "proxy/policy/policy.h"
 #include "proxy/policy/route_table.h"
@@ -122,6 +123,9 @@ struct ListenerRuntime {
   std::function<config::Timestamp()> clock;
   /// Who owns which legacy clients (owners_file); null without one.
   std::shared_ptr<const config::OwnerDirectory> owners;
+  /// Where legacy clients are remembered for months (the server's, kept across reloads); null
+  /// when none is kept (tlsfloor --check).
+  std::shared_ptr<ledger::ClientLedger> client_ledger;
 
   /// The route for a client that sent `server_name` (empty: none).
   const RouteRuntime& route_for(std::string_view server_name) const {
@@ -149,6 +153,8 @@ struct SharedRuntime {
   config::DescriptorReserve descriptors;
   /// Handshake logs by path.
   std::map<std::string, std::shared_ptr<handshake_log::HandshakeLog>> access_logs;
+  /// The server's client ledger, handed to every listener (set by the server).
+  std::shared_ptr<ledger::ClientLedger> client_ledger;
   /// Session-ticket keys of every listener; the running configuration's, when a reload asks
   /// for the same, so tickets issued before the reload still resume.
   std::shared_ptr<const tls::TicketKeyRing> ticket_keys;

@@ -19,9 +19,11 @@
 #include "config/duration.h"
 #include "proxy/admin/admin_routes.h"
 #include "proxy/admin/exception_status.h"
+#include "proxy/admin/ledger_clients_json.h"
 #include "proxy/admin/legacy_clients_json.h"
 #include "proxy/net/spawn.h"
 #include "proxy/policy/brownout.h"
+#include "proxy/state/client_ledger_file.h"
 #include "proxy/tls/certificate_set.h"
 
 namespace tlsfloor::server {
@@ -80,6 +82,16 @@ std::unique_ptr<Server> Server::create(config::Config config,
   server->ledger_ = std::make_unique<state::ExceptionLedger>(
       mode == runtime::BuildMode::run ? config.state_file : std::nullopt);
   server->shared_.clock = std::move(clock);
+  if (mode == runtime::BuildMode::run) {
+    const config::ClientLedgerConfig& ledger = config.legacy_clients.ledger;
+    server->client_ledger_ = std::make_shared<ledger::ClientLedger>(
+        ledger::LedgerBounds{ledger.max_entries, ledger.horizon});
+    server->client_ledger_path_ = config::client_ledger_path(ledger, config.state_file);
+    if (server->client_ledger_path_) {
+      state::load_client_ledger(*server->client_ledger_path_, *server->client_ledger_);
+      server->client_ledger_->expire(server->shared_.clock());
+    }
+  }
   server->watched_files_ = WatchedFiles::read(config.reloadable_files());
   auto candidate = server->build(std::move(config), errors, nullptr, mode);
   if (!candidate) return nullptr;
@@ -97,6 +109,7 @@ std::optional<Server::Candidate> Server::build(config::Config config,
   Candidate candidate;
   candidate.shared =
       runtime::build_shared_runtime(config, *metrics_, shared_.clock, errors, running, mode);
+  candidate.shared.client_ledger = client_ledger_;
   for (const auto& listener : config.listeners) {
     auto built = runtime::build_listener_runtime(config, listener, candidate.shared, *metrics_,
                                                  *ledger_, errors);
@@ -226,7 +239,7 @@ void Server::start() {
                          i < relay_workers_ ? "tlsfloor-work" : "tlsfloor-hshake");
   }
   control_guard_.emplace(asio::make_work_guard(control_));
-  if (config_.state_file) {
+  if (config_.state_file || client_ledger_path_) {
     asio::co_spawn(control_, persist_state(), net::log_escaped_exception("state file"));
   }
   asio::co_spawn(control_, watch_files(), net::log_escaped_exception("certificate reload"));
@@ -295,10 +308,24 @@ admin::AdminState Server::make_admin_state() {
     if (signing_pool_) {
       metrics_->signing().queue_length.Set(static_cast<double>(signing_pool_->queued()));
     }
-    return metrics_->render(exception_samples());
+    std::optional<metrics::ClientLedgerSample> ledger;
+    if (client_ledger_) {
+      const ledger::ClientLedger::Counters counters = client_ledger_->counters();
+      ledger = metrics::ClientLedgerSample{counters.entries, client_ledger_->bounds().max_entries,
+                                           counters.evicted, counters.expired};
+    }
+    return metrics_->render(exception_samples(), ledger);
   };
   state.serving = [this] { return !stopping_.load(); };
-  state.legacy_clients = [this](const admin::LegacyClientsFilter& filter) {
+  state.legacy_clients =
+      [this](const admin::LegacyClientsFilter& filter) -> std::optional<std::string> {
+    if (filter.since) {
+      // The ledger's view: who was seen in that time, across restarts, by the server's clock.
+      const config::Timestamp now = shared_.clock();
+      client_ledger_->expire(now);
+      return admin::ledger_clients_json(client_ledger_->seen_since(now - *filter.since),
+                                        client_ledger_->bounds(), filter, now);
+    }
     return admin::legacy_clients_json(metrics_->legacy_clients(), filter,
                                       std::chrono::system_clock::now());
   };
@@ -484,6 +511,12 @@ void Server::warn_of_restart_only_changes(const config::Config& next) const {
   if (next.state_file != config_.state_file) {
     spdlog::warn("reload: state_file changed; takes effect at the next restart");
   }
+  if (config::client_ledger_path(next.legacy_clients.ledger, next.state_file) !=
+      client_ledger_path_) {
+    spdlog::warn(
+        "reload: the client ledger's file changed; takes effect at the next restart "
+        "(its horizon and max_entries apply now)");
+  }
 }
 
 Server::ListenerPlan Server::plan_listeners(const Candidate& candidate) {
@@ -552,6 +585,10 @@ void Server::commit(Candidate candidate, const ListenerPlan& plan) {
     listeners_ = plan.next;
   }
   candidate.config.state_file = config_.state_file;  // fixed for the process's life
+  if (client_ledger_) {
+    const config::ClientLedgerConfig& ledger = candidate.config.legacy_clients.ledger;
+    client_ledger_->set_bounds({ledger.max_entries, ledger.horizon});
+  }
   config_ = std::move(candidate.config);
   shared_ =
       std::move(candidate.shared);  // logs no longer named stay open while old connections use them
@@ -568,13 +605,24 @@ asio::awaitable<void> Server::persist_state() {
   // Often enough that a crash loses at most a minute of "last used", rarely enough to be free.
   constexpr auto kInterval = std::chrono::seconds(60);
   // A corrupt or missing file is fixed now.
-  ledger_->save(configured_listeners(current_runtimes()), /*force=*/true);
+  save_state(/*force=*/true);
   asio::steady_timer timer(control_);
   while (!stopping_) {
     timer.expires_after(kInterval);
     boost::system::error_code ec;
     co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-    if (!stopping_) ledger_->save(configured_listeners(current_runtimes()));
+    if (!stopping_) save_state(/*force=*/false);
+  }
+}
+
+void Server::save_state(bool force) {
+  if (config_.state_file) ledger_->save(configured_listeners(current_runtimes()), force);
+  if (!client_ledger_path_) return;
+  client_ledger_->expire(shared_.clock());
+  const std::uint64_t changes = client_ledger_->counters().changes;
+  if (!force && changes == client_ledger_saved_changes_) return;
+  if (state::save_client_ledger(*client_ledger_path_, *client_ledger_)) {
+    client_ledger_saved_changes_ = changes;
   }
 }
 
@@ -702,7 +750,7 @@ asio::awaitable<void> Server::drain() {
     }
     for (auto& worker : workers_) worker->context().stop();
   }
-  ledger_->save(configured_listeners(current_runtimes()));  // the last uses, before the end
+  save_state(/*force=*/false);  // the last uses and clients, before the end
   // Every connection has ended: once stopped, the handshake logs hold all their lines.
   for (const auto& [path, log] : shared_.access_logs) log->flush();
   if (admin_) admin_->close();

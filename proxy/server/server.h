@@ -17,6 +17,7 @@
 
 #include "config/config.h"
 #include "metrics/keyserver_metrics.h"
+#include "metrics/ledger/client_ledger.h"
 #include "metrics/metrics.h"
 #include "proxy/admin/admin_routes.h"
 #include "proxy/admin/admin_server.h"
@@ -115,6 +116,9 @@ class Server {
 
   // Writes the state file now and then while running (control thread).
   boost::asio::awaitable<void> persist_state();
+  // Writes the state file (exception use) and the client ledger's file, each if configured;
+  // without `force`, only what changed since it was last written.
+  void save_state(bool force);
   // Every certificate_reload.interval, reloads when a file the configuration names has changed
   // since the last reload (control thread).
   boost::asio::awaitable<void> watch_files();
@@ -151,6 +155,11 @@ class Server {
   std::unique_ptr<metrics::KeyServerMetrics> keyserver_metrics_;
   runtime::SharedRuntime shared_;
   std::unique_ptr<state::ExceptionLedger> ledger_;
+  // Legacy clients remembered for months (null under --check), its file (fixed for the
+  // process's life) and the ledger's change count when it was last written.
+  std::shared_ptr<ledger::ClientLedger> client_ledger_;
+  std::optional<std::string> client_ledger_path_;
+  std::uint64_t client_ledger_saved_changes_ = 0;
   std::vector<std::shared_ptr<const runtime::ListenerRuntime>> runtimes_;  // until start()
   // The relay workers first, then the handshake threads (if any), which accept and hand
   // established connections to the relay workers.

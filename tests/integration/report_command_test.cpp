@@ -256,6 +256,31 @@ TEST_F(ReportCommandTest, NeedsALogButNoConfiguration) {
   EXPECT_EQ(result.output.find("--config"), std::string::npos) << result.output;
 }
 
+// --ledger reads a client ledger instead of logs: given with logs or with what only a log
+// report has, it is refused (exit 2); --since belongs to it.
+TEST_F(ReportCommandTest, TheLedgerIsReadInsteadOfLogs) {
+  const std::string ledger = dir_.write("clients.json", "{\"version\": 1, \"clients\": []}\n");
+  const std::string log = dir_.write("h.log", "");
+  for (const std::vector<std::string>& refused :
+       {std::vector<std::string>{"--ledger", ledger, "--log", log},
+        {"--ledger", ledger, "--inventory"},
+        {"--ledger", ledger, "--pq"},
+        {"--ledger", ledger, "--format", "html"},
+        {"--ledger", ledger, "--since", "90"},
+        {"--log", log, "--since", "90d"}}) {
+    std::vector<std::string> argv = {kBinary, "report"};
+    argv.insert(argv.end(), refused.begin(), refused.end());
+    const auto result = run_command(argv);
+    EXPECT_EQ(result.exit_code, 2) << result.output;
+  }
+  const auto empty = run_command({kBinary, "report", "--ledger", ledger, "--since", "90d"});
+  EXPECT_EQ(empty.exit_code, 0) << empty.output;
+  EXPECT_NE(empty.output.find("0 clients below TLS1.2 (0 handshakes) of 0 remembered, seen since"),
+            std::string::npos)
+      << empty.output;
+  EXPECT_EQ(run_command({kBinary, "report", "--ledger", log}).exit_code, 1) << "not a ledger";
+}
+
 // With the configuration, the report says when: the route's mode now, its next step, and the
 // day the clients it lets in break. (The log's clients were let in by an observing route.)
 TEST_F(ReportCommandTest, TheConfigurationsScheduleSaysWhenClientsBreak) {

@@ -28,24 +28,26 @@ ALLOWED = {
     "proxy/keyserver_client": {"metrics", "proxy/keyserver_protocol"},
     "metrics": {"config"},
     "metrics/handshake_log": {"config", "metrics"},
-    "metrics/report": {"config"},
+    "metrics/ledger": {"config"},
+    "metrics/report": {"config", "metrics/ledger"},
     "proxy/tls": {"config"},
-    "proxy/state": {"config"},
-    "proxy/runtime": {"config", "metrics", "metrics/handshake_log", "proxy/policy", "proxy/state",
-                      "proxy/tls"},
-    "proxy/net": {"config", "metrics", "metrics/handshake_log", "proxy/families", "proxy/hello",
-                  "proxy/limits", "proxy/policy", "proxy/proxy_protocol", "proxy/runtime",
+    "proxy/state": {"config", "metrics/ledger"},
+    "proxy/runtime": {"config", "metrics", "metrics/handshake_log", "metrics/ledger", "proxy/policy",
+                      "proxy/state", "proxy/tls"},
+    "proxy/net": {"config", "metrics", "metrics/handshake_log", "metrics/ledger", "proxy/families",
+                  "proxy/hello", "proxy/limits", "proxy/policy", "proxy/proxy_protocol", "proxy/runtime",
                   "proxy/tls", "proxy/keyserver_client", "proxy/keyserver_protocol"},
-    "proxy/admin": {"config", "metrics", "proxy/families", "proxy/net", "proxy/policy",
-                    "proxy/state"},
-    "proxy/server": {"config", "metrics", "proxy/admin", "proxy/limits", "proxy/net", "proxy/policy",
-                     "proxy/runtime", "proxy/state", "proxy/tls", "proxy/keyserver_client"},
+    "proxy/admin": {"config", "metrics", "metrics/ledger", "proxy/families", "proxy/net",
+                    "proxy/policy", "proxy/state"},
+    "proxy/server": {"config", "metrics", "metrics/ledger", "proxy/admin", "proxy/limits",
+                     "proxy/net", "proxy/policy", "proxy/runtime", "proxy/state", "proxy/tls",
+                     "proxy/keyserver_client"},
     "proxy": {"config", "metrics", "metrics/report", "proxy/families", "proxy/server", "proxy/tls"},
 }
 
 # Pure folders: no sockets, no SSL*, no metrics, no logging.
 PURE = {"config", "proxy/hello", "proxy/families", "proxy/policy", "proxy/limits", "proxy/proxy_protocol",
-        "metrics/report", "proxy/keyserver_protocol"}
+        "metrics/ledger", "metrics/report", "proxy/keyserver_protocol"}
 IMPURE_HEADERS = re.compile(
     r"^(boost/asio|boost/beast|openssl/ssl\.h|openssl/x509|prometheus/|spdlog/|sys/socket\.h)")
 # libssl's headers only where TLS connections are made.

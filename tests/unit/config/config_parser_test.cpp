@@ -189,6 +189,26 @@ TEST(ConfigParserTest, LegacyClientsAndAccessLogs) {
   EXPECT_EQ(web_log->path, "/etc/tlsfloor/logs/handshakes.log");
 }
 
+TEST(ConfigParserTest, TheClientLedgerIsBesideTheStateFileUnlessGivenAPath) {
+  const ParseResult defaults = parse(with_listeners("state_file: /var/lib/tlsfloor/state.json\n"));
+  ASSERT_TRUE(defaults.errors.empty()) << testing::PrintToString(error_strings(defaults));
+  const ClientLedgerConfig& ledger = defaults.config->legacy_clients.ledger;
+  EXPECT_EQ(ledger.horizon, std::chrono::days(400));
+  EXPECT_EQ(ledger.max_entries, 10000u);
+  EXPECT_EQ(client_ledger_path(ledger, defaults.config->state_file),
+            "/var/lib/tlsfloor/state.clients.json");
+  EXPECT_EQ(client_ledger_path(ledger, std::nullopt), std::nullopt);
+  const ParseResult set =
+      parse_config(with_listeners("legacy_clients: {ledger: {path: clients.json, horizon: 3650d, "
+                                  "max_entries: 0}}\n"),
+                   "/etc/tlsfloor/t.yaml");
+  ASSERT_TRUE(set.errors.empty()) << testing::PrintToString(error_strings(set));
+  const ClientLedgerConfig& own = set.config->legacy_clients.ledger;
+  EXPECT_EQ(client_ledger_path(own, "/var/lib/state.json"), "/etc/tlsfloor/clients.json");
+  EXPECT_EQ(own.horizon, std::chrono::days(3650));
+  EXPECT_EQ(own.max_entries, 0u);
+}
+
 TEST(ConfigParserTest, TopKZeroNeedsMetricsTopNZero) {
   const ParseResult result =
       parse(with_listeners("legacy_clients: {top_k: 0, metrics_top_n: 0}\n"));
@@ -507,7 +527,18 @@ INSTANTIATE_TEST_SUITE_P(
                   "clients can be exported)"},
         ErrorCase{"UnknownKey", with_listeners("legacy_clients: {prefix: 24}\n"),
                   "t.yaml:1:18: unknown key \"prefix\" in legacy_clients (expected one of: "
-                  "ipv4_prefix, ipv6_prefix, top_k, metrics_top_n, key)"},
+                  "ipv4_prefix, ipv6_prefix, top_k, metrics_top_n, key, ledger)"},
+        ErrorCase{"LedgerHorizonTooLong",
+                  with_listeners("legacy_clients: {ledger: {horizon: 3651d}}\n"),
+                  "t.yaml:1:36: horizon \"3651d\" is longer than the longest duration allowed, "
+                  "3650d"},
+        ErrorCase{"LedgerTooLarge",
+                  with_listeners("legacy_clients: {ledger: {max_entries: 1000001}}\n"),
+                  "t.yaml:1:40: invalid max_entries \"1000001\" (expected an integer from 0 to "
+                  "1000000; 0 keeps no ledger)"},
+        ErrorCase{"LedgerUnknownKey", with_listeners("legacy_clients: {ledger: {file: x}}\n"),
+                  "t.yaml:1:27: unknown key \"file\" in ledger (expected one of: path, horizon, "
+                  "max_entries)"},
         ErrorCase{"AccessLogPath", with_listeners("access_log: {legacy_only: true}\n"),
                   "t.yaml:1:13: missing required key \"path\" in access_log"},
         ErrorCase{"AccessLogEmptyPath", with_listeners("access_log: {path: \"\"}\n"),

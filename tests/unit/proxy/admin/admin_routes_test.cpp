@@ -87,6 +87,22 @@ TEST_F(AdminRoutesTest, LegacyClientsArePagedByLimitAndOffset) {
   EXPECT_EQ(filters_seen_[1].offset, 2000u);
 }
 
+TEST_F(AdminRoutesTest, SinceAsksTheLedgerForThatTime) {
+  EXPECT_EQ(route(state_, "GET", "/legacy-clients?since=90d&owner=payments").status, 200u);
+  EXPECT_EQ(route(state_, "GET", "/legacy-clients?since=3650d").status, 200u);
+  ASSERT_EQ(filters_seen_.size(), 2u);
+  EXPECT_EQ(filters_seen_[0].since, std::chrono::days(90));
+  EXPECT_EQ(filters_seen_[0].owner, "payments");
+  EXPECT_EQ(filters_seen_[1].since, std::chrono::days(3650));
+  for (const char* bad : {"3651d", "0d", "90", "-1d", "1.5d", ""}) {
+    const auto refused = route(state_, "GET", std::string("/legacy-clients?since=") + bad);
+    EXPECT_EQ(refused.status, 400u) << bad;
+    EXPECT_EQ(refused.body, std::string("invalid since \"") + bad +
+                                "\" (expected a duration up to 3650d, e.g. 90d or 12h)\n");
+  }
+  EXPECT_EQ(filters_seen_.size(), 2u);
+}
+
 TEST_F(AdminRoutesTest, FamiliesListsTheWholeTableWithWhatToDo) {
   const auto answer = route(state_, "GET", "/families");
   EXPECT_EQ(answer.status, 200u);
@@ -115,7 +131,7 @@ TEST_F(AdminRoutesTest, LegacyClientsRefusesWhatItCannotAnswer) {
   EXPECT_EQ(unknown.status, 400u);
   EXPECT_EQ(unknown.body,
             "unknown parameter \"clients\" (expected: listener, route, version, family, owner, "
-            "limit, offset)\n");
+            "since, limit, offset)\n");
   const auto bad_family = route(state_, "GET", "/legacy-clients?family=windows");
   EXPECT_EQ(bad_family.status, 400u);
   EXPECT_EQ(bad_family.body, "unknown family \"windows\" (GET /families lists them)\n");
