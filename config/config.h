@@ -15,6 +15,7 @@
 #include "config/duration.h"
 #include "config/endpoint.h"
 #include "config/limits.h"
+#include "config/log_schema.h"
 #include "config/named_group.h"
 #include "config/ticket_keys.h"
 #include "config/timestamp.h"
@@ -286,6 +287,8 @@ struct AccessLogConfig {
   bool legacy_only = false;  // only handshakes from clients below the floor
   /// Write through a symbolic link at `path` (refused by default: see HandshakeLog).
   bool follow_symlinks = false;
+  /// The field names of its lines: tlsfloor's, ECS's or OpenTelemetry's (metrics/log_schema/).
+  LogSchema schema = LogSchema::tlsfloor;
   SourceMark where;  // the path value, for errors opening the file
 };
 
@@ -293,7 +296,6 @@ struct AccessLogConfig {
 /// the subject of the verified client certificate it presented, falling back to its address.
 enum class ClientKeyKind { address, certificate };
 
-/// Per-client accounting of legacy handshakes (one table per listener).
 /// legacy_clients.ledger: every legacy client seen within `horizon`, kept in `path` across
 /// restarts (absent: beside state_file when that is set, else for the process's life only).
 struct ClientLedgerConfig {
@@ -312,6 +314,7 @@ inline constexpr unsigned kMaxLedgerEntries = 1000000;
 std::optional<std::string> client_ledger_path(const ClientLedgerConfig& ledger,
                                               const std::optional<std::string>& state_file);
 
+/// Per-client accounting of legacy handshakes (one table per listener).
 struct LegacyClientsConfig {
   ClientKeyKind key = ClientKeyKind::address;
   /// Clients are source addresses masked to these prefixes: /24 or /64 counts a network as one.

@@ -99,7 +99,7 @@ constexpr std::string_view kHttpRefusalKeys[] = {"status", "body"};
 constexpr std::string_view kLegacyClientsKeys[] = {"ipv4_prefix",   "ipv6_prefix", "top_k",
                                                    "metrics_top_n", "key",         "ledger"};
 constexpr std::string_view kClientLedgerKeys[] = {"path", "horizon", "max_entries"};
-constexpr std::string_view kAccessLogKeys[] = {"path", "legacy_only", "follow_symlinks"};
+constexpr std::string_view kAccessLogKeys[] = {"path", "legacy_only", "follow_symlinks", "schema"};
 constexpr std::string_view kUpstreamKeys[] = {"address", "connect_timeout", "proxy_protocol", "tls",
                                               "client_certificate_tlv"};
 constexpr std::string_view kUpstreamTlsKeys[] = {"server_name", "ca_file",     "verify",
@@ -2046,6 +2046,16 @@ class Parser {
     }
     if (const Value* follow = fields->find("follow_symlinks")) {
       if (auto flag = read_bool(*follow)) access_log.follow_symlinks = *flag;
+    }
+    if (const Value* schema = fields->find("schema")) {
+      if (const auto text = read_string(*schema)) {
+        if (const auto known = parse_log_schema(*text)) {
+          access_log.schema = *known;
+        } else {
+          error(schema->where,
+                "invalid schema " + quoted(*text) + " (expected one of: tlsfloor, ecs, otel)");
+        }
+      }
     }
     if (!valid) return std::nullopt;
     return access_log;

@@ -10,6 +10,7 @@
 #include "config/named_group.h"
 #include "config/timestamp.h"
 #include "config/tls_version.h"
+#include "metrics/log_schema/log_schema.h"
 
 namespace tlsfloor::handshake_log {
 namespace {
@@ -31,7 +32,7 @@ std::string offered_label(std::uint16_t version) {
 
 }  // namespace
 
-std::string to_json_line(const HandshakeEvent& event) {
+std::string to_json_line(const HandshakeEvent& event, config::LogSchema schema) {
   nlohmann::ordered_json line;
   line["time"] = config::format_timestamp(event.time);
   line["host"] = text_or_null(event.host);
@@ -108,6 +109,7 @@ std::string to_json_line(const HandshakeEvent& event) {
   } else {
     line["client_certificate"] = nullptr;
   }
+  if (schema != config::LogSchema::tlsfloor) line = log_schema::to_schema(line, schema);
   // A client controls SNI and ALPN bytes: replace invalid UTF-8 rather than throw.
   std::string out = line.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
   out += '\n';

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "config/config.h"
+#include "config/log_schema.h"
 
 namespace tlsfloor::handshake_log {
 
@@ -109,6 +110,9 @@ struct HandshakeEvent {
 /// completed), resumed, client_certificate (null unless the route asks for one: {result, subject,
 /// issuer, serial, sha256, not_after}, the five null when none was presented). Strings from the
 /// wire (SNI, ALPN) are escaped; bytes that are not UTF-8 become U+FFFD.
-std::string to_json_line(const HandshakeEvent& event);
+/// With `schema` other than tlsfloor, the same facts under that standard's names
+/// (metrics/log_schema/).
+std::string to_json_line(const HandshakeEvent& event,
+                         config::LogSchema schema = config::LogSchema::tlsfloor);
 
 }  // namespace tlsfloor::handshake_log

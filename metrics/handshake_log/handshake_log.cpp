@@ -184,7 +184,7 @@ bool HandshakeLog::write_batch(const std::vector<HandshakeEvent>& batch, std::st
   // In chunks: a batch of large lines is never formatted into one buffer whole.
   buffer.clear();
   for (std::size_t i = 0; i < batch.size(); ++i) {
-    buffer += to_json_line(batch[i]);
+    buffer += to_json_line(batch[i], options_.schema);
     if (buffer.size() < kWriteChunk && i + 1 < batch.size()) continue;
     if (!config::write_all(fd_, buffer)) {
       // Once per batch at most: a full disk must not also flood the error log.

@@ -41,6 +41,8 @@ class HandshakeLog {
     /// Write through a symbolic link at `path`. Off by default: a link planted where the log
     /// goes would otherwise send tlsfloor's writes (as its user) to any file.
     bool follow_symlinks = false;
+    /// The field names its lines are written with (access_log.schema).
+    config::LogSchema schema = config::LogSchema::tlsfloor;
   };
 
   /// Opens `path` for appending and starts the writer thread. A new file is created with mode
@@ -67,6 +69,8 @@ class HandshakeLog {
 
   /// The heap and inline bytes an event holds while queued: what the byte bound counts.
   static std::size_t approximate_bytes(const HandshakeEvent& event);
+  /// The field names its lines are written with.
+  config::LogSchema schema() const { return options_.schema; }
 
  private:
   void run();

@@ -6,6 +6,7 @@
 
 #include "config/named_group.h"
 #include "config/tls_version.h"
+#include "metrics/log_schema/log_schema.h"
 
 namespace tlsfloor::report {
 namespace {
@@ -129,6 +130,11 @@ ParsedLine parse_handshake_line(std::string_view line) {
     return failure("not JSON (a number out of range)");
   }
   if (!object.is_object()) return failure("not a JSON object");
+  // A line written with access_log.schema ecs or otel: its facts under tlsfloor's names.
+  if (const config::LogSchema schema = log_schema::schema_of(object);
+      schema != config::LogSchema::tlsfloor) {
+    object = log_schema::to_tlsfloor(object, schema);
+  }
 
   std::string error;
   const std::string* time_text = string_member(object, "time", false, error);

@@ -50,6 +50,12 @@ SharedRuntime build_shared_runtime(const config::Config& config, metrics::Metric
     if (reuse != nullptr) {
       // One writer per file across reloads: two would interleave their batches.
       if (const auto it = reuse->access_logs.find(log->path); it != reuse->access_logs.end()) {
+        if (it->second->schema() != log->schema) {
+          spdlog::warn(
+              "reload: access_log {} keeps schema {} until the next restart (one writer "
+              "per file)",
+              log->path, config::to_string(it->second->schema()));
+        }
         shared.access_logs.emplace(log->path, it->second);
         return;
       }
@@ -57,6 +63,7 @@ SharedRuntime build_shared_runtime(const config::Config& config, metrics::Metric
     try {
       handshake_log::HandshakeLog::Options options;
       options.follow_symlinks = log->follow_symlinks;
+      options.schema = log->schema;
       shared.access_logs.emplace(log->path,
                                  std::make_shared<handshake_log::HandshakeLog>(
                                      log->path, metrics.handshake_log(log->path), options));

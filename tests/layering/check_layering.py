@@ -27,9 +27,10 @@ ALLOWED = {
     "proxy/keyserver": {"config", "proxy/keyserver_protocol"},
     "proxy/keyserver_client": {"metrics", "proxy/keyserver_protocol"},
     "metrics": {"config"},
-    "metrics/handshake_log": {"config", "metrics"},
+    "metrics/log_schema": {"config"},
+    "metrics/handshake_log": {"config", "metrics", "metrics/log_schema"},
     "metrics/ledger": {"config"},
-    "metrics/report": {"config", "metrics/ledger"},
+    "metrics/report": {"config", "metrics/ledger", "metrics/log_schema"},
     "proxy/tls": {"config"},
     "proxy/state": {"config", "metrics/ledger"},
     "proxy/runtime": {"config", "metrics", "metrics/handshake_log", "metrics/ledger", "proxy/policy",
@@ -47,7 +48,7 @@ ALLOWED = {
 
 # Pure folders: no sockets, no SSL*, no metrics, no logging.
 PURE = {"config", "proxy/hello", "proxy/families", "proxy/policy", "proxy/limits", "proxy/proxy_protocol",
-        "metrics/ledger", "metrics/report", "proxy/keyserver_protocol"}
+        "metrics/ledger", "metrics/log_schema", "metrics/report", "proxy/keyserver_protocol"}
 IMPURE_HEADERS = re.compile(
     r"^(boost/asio|boost/beast|openssl/ssl\.h|openssl/x509|prometheus/|spdlog/|sys/socket\.h)")
 # libssl's headers only where TLS connections are made.

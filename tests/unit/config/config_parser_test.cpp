@@ -209,6 +209,14 @@ TEST(ConfigParserTest, TheClientLedgerIsBesideTheStateFileUnlessGivenAPath) {
   EXPECT_EQ(own.max_entries, 0u);
 }
 
+TEST(ConfigParserTest, AnAccessLogNamesItsSchema) {
+  const ParseResult result = parse(with_listeners("access_log: {path: h.log, schema: otel}\n"));
+  ASSERT_TRUE(result.errors.empty()) << testing::PrintToString(error_strings(result));
+  EXPECT_EQ(result.config->access_log->schema, LogSchema::otel);
+  const ParseResult plain = parse(with_listeners("access_log: {path: h.log}\n"));
+  EXPECT_EQ(plain.config->access_log->schema, LogSchema::tlsfloor);
+}
+
 TEST(ConfigParserTest, TopKZeroNeedsMetricsTopNZero) {
   const ParseResult result =
       parse(with_listeners("legacy_clients: {top_k: 0, metrics_top_n: 0}\n"));
@@ -539,6 +547,9 @@ INSTANTIATE_TEST_SUITE_P(
         ErrorCase{"LedgerUnknownKey", with_listeners("legacy_clients: {ledger: {file: x}}\n"),
                   "t.yaml:1:27: unknown key \"file\" in ledger (expected one of: path, horizon, "
                   "max_entries)"},
+        ErrorCase{"AccessLogSchema", with_listeners("access_log: {path: h.log, schema: elastic}\n"),
+                  "t.yaml:1:37: invalid schema \"elastic\" (expected one of: tlsfloor, ecs, "
+                  "otel)"},
         ErrorCase{"AccessLogPath", with_listeners("access_log: {legacy_only: true}\n"),
                   "t.yaml:1:13: missing required key \"path\" in access_log"},
         ErrorCase{"AccessLogEmptyPath", with_listeners("access_log: {path: \"\"}\n"),

@@ -1,0 +1,48 @@
+#pragma once
+// The handshake log's schemas: tlsfloor's own names, Elastic Common Schema (ECS) or
+// OpenTelemetry's semantic conventions (access_log.schema). One table maps every fact of a line
+// to its name in each, both ways: the writer turns its line into the chosen schema, and
+// `tlsfloor report` turns a line of any schema back. Facts neither standard has are under
+// `tlsfloor.`. Pure: JSON in, JSON out.
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "config/log_schema.h"
+
+namespace tlsfloor::log_schema {
+
+using config::LogSchema;
+
+/// The ECS version the `ecs` schema's lines declare (`ecs.version`).
+inline constexpr std::string_view kEcsVersion = "8.11.0";
+
+/// A line as handshake_log::to_json_line builds it, with its facts under `schema`'s names. ECS
+/// lines are nested objects ({"tls": {"cipher": ...}}) with `@timestamp`, `ecs.version` and the
+/// `event.*` fields ECS expects; OpenTelemetry lines are flat attribute names
+/// ({"tls.cipher": ...}) with `timestamp`. Values are the same except where the standard says
+/// otherwise: the negotiated version is split into protocol name and version ("tls", "1.2"),
+/// curves are named as both standards' examples name them (secp256r1, x25519), offered suites
+/// are 0x-prefixed codes ("0xc02f").
+nlohmann::ordered_json to_schema(const nlohmann::ordered_json& line, LogSchema schema);
+
+/// The schema a parsed line is written in: `ecs` when it has "@timestamp", `otel` when it has
+/// "tlsfloor.listener", tlsfloor's own otherwise.
+LogSchema schema_of(const nlohmann::json& line);
+
+/// A line of `schema` with its facts under tlsfloor's names again (what to_schema wrote reads
+/// back as the line it was made from; fields the line lacks stay absent). A tlsfloor line is
+/// returned as it is.
+nlohmann::json to_tlsfloor(const nlohmann::json& line, LogSchema schema);
+
+/// One fact's names, for the README's table and its test: tlsfloor's key, the ECS field and the
+/// OpenTelemetry attribute (each may be several, comma-separated; empty: not in that schema).
+struct FieldNames {
+  std::string_view tlsfloor;
+  std::string_view ecs;
+  std::string_view otel;
+};
+std::vector<FieldNames> field_names();
+
+}  // namespace tlsfloor::log_schema
