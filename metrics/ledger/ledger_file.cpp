@@ -67,7 +67,10 @@ std::optional<std::pair<LedgerKey, LedgerEntry>> read_entry(const nlohmann::json
       return std::nullopt;
     }
     auto& counts = entry.counts[config::wire_version_index(*wire)];
-    for (const auto& [decision, count] : decisions.items()) {
+    for (const auto& item : decisions.items()) {
+      // Not a structured binding: clang 14 (the fuzzers' compiler) cannot capture one.
+      const std::string& decision = item.key();
+      const nlohmann::json& count = item.value();
       const auto known = std::find_if(kDecisions.begin(), kDecisions.end(),
                                       [&](auto d) { return config::to_string(d) == decision; });
       if (known == kDecisions.end() || !count.is_number_unsigned()) {
