@@ -1,6 +1,7 @@
 #include "metrics/report/handshake_report.h"
 
 #include <algorithm>
+#include <array>
 #include <cassert>
 #include <functional>
 #include <limits>
@@ -11,6 +12,20 @@
 
 namespace tlsfloor::report {
 namespace {
+
+// The values a client row keeps of its handshakes, each with the record field it comes from:
+// add() and merge() both go through this one list, so that a new one cannot be added to one and
+// forgotten in the other (merge once dropped the certificates).
+constexpr std::array kClientValues = {
+    std::pair{&ClientRow::server_names, &HandshakeRecord::server_name},
+    std::pair{&ClientRow::fingerprints, &HandshakeRecord::ja4},
+    std::pair{&ClientRow::certificates, &HandshakeRecord::certificate_subject},
+    std::pair{&ClientRow::listeners, &HandshakeRecord::listener},
+    std::pair{&ClientRow::routes, &HandshakeRecord::route},
+    std::pair{&ClientRow::failures, &HandshakeRecord::failure},
+    std::pair{&ClientRow::families, &HandshakeRecord::family},
+    std::pair{&ClientRow::owners, &HandshakeRecord::owner},
+};
 
 // Adds `handshakes` to `day`, keeping the latest kReportDays days.
 void count_day(std::map<std::int64_t, std::uint64_t>& days, std::int64_t day,
@@ -280,14 +295,7 @@ void HandshakeReport::add(const HandshakeRecord& record) {
   }
   ClientRow& client_row = client->second.row;
   client_row.affected.add(record);
-  client_row.server_names.add(record.server_name);
-  client_row.fingerprints.add(record.ja4);
-  client_row.certificates.add(record.certificate_subject);
-  client_row.listeners.add(record.listener);
-  client_row.routes.add(record.route);
-  client_row.failures.add(record.failure);
-  client_row.families.add(record.family);
-  client_row.owners.add(record.owner);
+  for (const auto& [values, field] : kClientValues) (client_row.*values).add(record.*field);
   // A route that serves it today breaks it on the day its schedule starts refusing.
   if (route.deadline && !record.failed) {
     client_row.breaks = earliest(client_row.breaks, route.deadline->breaks);
@@ -390,14 +398,8 @@ void HandshakeReport::merge(HandshakeReport&& later) {
   const std::vector<std::uint32_t> client_ids =
       merge_rows(clients_, later.clients_, [](ClientRow& row, const ClientRow& other) {
         row.affected.merge(other.affected);
-        row.server_names.merge(other.server_names);
-        row.fingerprints.merge(other.fingerprints);
-        row.listeners.merge(other.listeners);
-        row.routes.merge(other.routes);
-        row.failures.merge(other.failures);
-        row.families.merge(other.families);
-        row.owners.merge(other.owners);
-        row.certificates.merge(other.certificates);
+        for (const auto& [values, field] : kClientValues) (row.*values).merge(other.*values);
+        // Not in kClientValues: added only when the report judges key exchange.
         row.group_lists.merge(other.group_lists);
         row.breaks = earliest(row.breaks, other.breaks);
       });
