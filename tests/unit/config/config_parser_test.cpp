@@ -548,7 +548,7 @@ INSTANTIATE_TEST_SUITE_P(
                   "t.yaml:1:27: unknown key \"file\" in ledger (expected one of: path, horizon, "
                   "max_entries)"},
         ErrorCase{"AccessLogSchema", with_listeners("access_log: {path: h.log, schema: elastic}\n"),
-                  "t.yaml:1:37: invalid schema \"elastic\" (expected one of: tlsfloor, ecs, "
+                  "t.yaml:1:35: invalid schema \"elastic\" (expected one of: tlsfloor, ecs, "
                   "otel)"},
         ErrorCase{"AccessLogPath", with_listeners("access_log: {legacy_only: true}\n"),
                   "t.yaml:1:13: missing required key \"path\" in access_log"},
