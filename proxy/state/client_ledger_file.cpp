@@ -26,6 +26,11 @@ void load_client_ledger(const std::string& path, ledger::ClientLedger& ledger) {
   std::string error;
   const std::optional<std::string> text =
       config::read_small_file(path, max_ledger_file_bytes(ledger.bounds().max_entries), error);
+  if (!text && !error.starts_with("larger than")) {
+    // Unreadable (permissions, I/O) is not corrupt: left where it is for whoever fixes it.
+    spdlog::error("client ledger {} cannot be read ({}); starting with an empty one", path, error);
+    return;
+  }
   std::size_t dropped = 0;
   std::optional<ledger::LedgerRows> rows;
   if (text) rows = ledger::ledger_from_json(*text, ledger.bounds().max_entries, &error, &dropped);
