@@ -121,21 +121,15 @@ void put(Ordered& line, LogSchema schema, std::string_view name, Ordered value) 
 const Json* find(const Json& line, std::string_view name) {
   if (const auto flat = line.find(std::string(name)); flat != line.end()) return &*flat;
   const Json* at = &line;
-  for (const std::string_view part : [&] {
-         std::vector<std::string_view> parts;
-         for (std::size_t dot = name.find('.');; dot = name.find('.')) {
-           parts.push_back(name.substr(0, dot));
-           if (dot == std::string_view::npos) break;
-           name = name.substr(dot + 1);
-         }
-         return parts;
-       }()) {
+  for (;;) {
+    const std::size_t dot = name.find('.');
     if (!at->is_object()) return nullptr;
-    const auto it = at->find(std::string(part));
+    const auto it = at->find(std::string(name.substr(0, dot)));
     if (it == at->end()) return nullptr;
     at = &*it;
+    if (dot == std::string_view::npos) return at;
+    name = name.substr(dot + 1);
   }
-  return at;
 }
 
 Ordered curve_out(const Ordered& group) {
