@@ -127,6 +127,15 @@ struct UpstreamConfig {
   std::optional<UpstreamTlsConfig> tls;
 };
 
+/// One entry of upstream_by_alpn: the upstream of the connections whose handshake negotiated
+/// `protocol` by ALPN.
+struct AlpnUpstream {
+  std::string protocol;  // 1 to 255 bytes, compared byte for byte (ALPN names are not case-folded)
+  /// The route's `upstream`, key by key replaced by what the entry writes (its address at least).
+  UpstreamConfig upstream;
+  SourceMark where;  // the key
+};
+
 /// Key-exchange groups (tls.groups), in the server's order of preference: names in config
 /// (config/named_group.h) as codes. Which of them the library can negotiate is checked by
 /// proxy/tls/ (key_exchange_groups.h), at the list's position.
@@ -332,7 +341,12 @@ struct LegacyClientsConfig {
 /// What a connection is served with: the keys a route may set. A listener's own keys are its
 /// default route (named `default`), for clients whose SNI matches no route.
 struct RouteSettings {
+  /// Every connection's upstream, but for those upstream_by_alpn sends elsewhere.
   UpstreamConfig upstream;
+  /// The upstream by the ALPN protocol negotiated, in the order written: a handshake that
+  /// negotiated none, or one not listed, goes to `upstream`. Empty (the default): `upstream` for
+  /// all. Every protocol listed is offered (see offered_alpn() in config/alpn_routing.h).
+  std::vector<AlpnUpstream> upstream_by_alpn;
   /// A route's own (empty when it sets none: the listener's are used); a listener's, at least one.
   std::vector<CertificateConfig> certificates;
   TlsConfig tls;

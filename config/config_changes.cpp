@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <string_view>
 
+#include "config/alpn_upstreams.h"
 #include "config/enforcement_schedule.h"
 
 namespace tlsfloor::config {
@@ -80,6 +81,11 @@ void compare_routes(const std::string& where, const RouteSettings& before,
   if (!(before.upstream.address == after.upstream.address)) {
     said(
         arrow("upstream", before.upstream.address.to_string(), after.upstream.address.to_string()));
+  }
+  if (const std::string was = alpn_map_text(before.upstream_by_alpn),
+      now = alpn_map_text(after.upstream_by_alpn);
+      was != now) {
+    said(arrow("upstream_by_alpn", was, now));
   }
   const auto exception_name = [](const ExceptionConfig& e) { return e.name; };
   for (const ExceptionConfig& exception : after.exceptions) {

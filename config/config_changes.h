@@ -1,7 +1,7 @@
 #pragma once
 // What a reload changes, in words for the log: listeners and routes added or removed, and for
-// each route that stays, its floors, modes, suites and exceptions. An operator reading the log
-// of a reload sees what it did to enforcement, not only that it happened. Pure.
+// each route that stays, its floors, modes, suites, upstreams and exceptions. An operator reading
+// the log of a reload sees what it did to enforcement, not only that it happened. Pure.
 #include <string>
 #include <vector>
 

@@ -77,13 +77,13 @@ constexpr std::string_view kCertificateReloadKeys[] = {"interval"};
 constexpr std::string_view kAdminKeys[] = {"listen", "server_names", "token_file",
                                            "reloads_per_minute", "max_connections"};
 constexpr std::string_view kListenerKeys[] = {
-    "name",        "listen",         "upstream",   "certificates", "tls",
-    "enforcement", "timeouts",       "access_log", "exceptions",   "limits",
-    "routes",      "proxy_protocol", "client_auth"};
+    "name",   "listen",      "upstream",       "upstream_by_alpn", "certificates",
+    "tls",    "enforcement", "timeouts",       "access_log",       "exceptions",
+    "limits", "routes",      "proxy_protocol", "client_auth"};
 constexpr std::string_view kProxyProtocolKeys[] = {"trusted", "timeout"};
-constexpr std::string_view kRouteKeys[] = {"name",       "server_names", "upstream", "certificates",
-                                           "tls",        "enforcement",  "timeouts", "access_log",
-                                           "exceptions", "client_auth"};
+constexpr std::string_view kRouteKeys[] = {
+    "name",        "server_names", "upstream",   "upstream_by_alpn", "certificates", "tls",
+    "enforcement", "timeouts",     "access_log", "exceptions",       "client_auth"};
 constexpr std::string_view kExceptionKeys[] = {"name",    "clients",     "server_names",
                                                "ja4",     "min_version", "ciphers",
                                                "expires", "note",        "unused_after"};
@@ -247,21 +247,34 @@ class UpstreamIdentities {
 std::vector<ConfigError> unverified_upstream_warnings(const Config& config) {
   std::vector<ConfigError> warnings;
   std::vector<SourceMark> said;  // a route inherits its listener's mapping: say it once
-  const auto check = [&](const RouteSettings& settings) {
-    const auto& tls = settings.upstream.tls;
+  const auto check = [&](const UpstreamConfig& upstream) {
+    const auto& tls = upstream.tls;
     if (!tls || tls->verify || std::find(said.begin(), said.end(), tls->where) != said.end()) {
       return;
     }
     said.push_back(tls->where);
-    warnings.push_back({tls->where, "TLS to upstream " + settings.upstream.address.to_string() +
+    warnings.push_back({tls->where, "TLS to upstream " + upstream.address.to_string() +
                                         " is not verified (verify: false): anyone on the path "
                                         "to it can read and change the traffic"});
   };
+  const auto check_all = [&](const RouteSettings& settings) {
+    check(settings.upstream);
+    for (const AlpnUpstream& entry : settings.upstream_by_alpn) check(entry.upstream);
+  };
   for (const ListenerConfig& listener : config.listeners) {
-    check(listener);
-    for (const RouteConfig& route : listener.routes) check(route);
+    check_all(listener);
+    for (const RouteConfig& route : listener.routes) check_all(route);
   }
   return warnings;
+}
+
+// Every upstream a route's connections may go to: `upstream`, then upstream_by_alpn's.
+std::vector<const Endpoint*> upstream_addresses(const RouteSettings& settings) {
+  std::vector<const Endpoint*> addresses{&settings.upstream.address};
+  for (const AlpnUpstream& entry : settings.upstream_by_alpn) {
+    addresses.push_back(&entry.upstream.address);
+  }
+  return addresses;
 }
 
 // A route's floor protects its upstream only if no laxer route reaches the same upstream: a
@@ -290,9 +303,21 @@ std::vector<ConfigError> shared_upstream_warnings(const Config& config) {
       const Laxness ours = laxness_of(*site.settings);
       const Laxness theirs = laxness_of(*other.settings);
       if (ours == theirs) continue;
-      const Endpoint& upstream = site.settings->upstream.address;
-      const Endpoint& other_upstream = other.settings->upstream.address;
-      if (!identities.same(upstream, other_upstream)) continue;
+      // Any upstream of one (upstream_by_alpn's too: a client chooses its ALPN as freely as
+      // its SNI) that is one of the other's.
+      const Endpoint* shared = nullptr;
+      const Endpoint* other_shared = nullptr;
+      for (const Endpoint* ours_at : upstream_addresses(*site.settings)) {
+        for (const Endpoint* theirs_at : upstream_addresses(*other.settings)) {
+          if (shared == nullptr && identities.same(*ours_at, *theirs_at)) {
+            shared = ours_at;
+            other_shared = theirs_at;
+          }
+        }
+      }
+      if (shared == nullptr) continue;
+      const Endpoint& upstream = *shared;
+      const Endpoint& other_upstream = *other_shared;
       // The suites are named only when the versions do not already tell the floors apart.
       const bool with_ciphers = ours.lowest == theirs.lowest;
       const std::string what = upstream == other_upstream
@@ -1012,6 +1037,15 @@ class Parser {
   void read_route_settings(const Fields& fields, bool route, RouteSettings& settings) {
     const Value* upstream = route ? fields.find("upstream") : require(fields, "upstream");
     if (upstream) read_upstream(*upstream, settings.upstream, /*address_required=*/!route);
+    // After `upstream`: its entries start from it. A route that names its own upstream routes
+    // by ALPN only if it says so: the listener's map would send its clients to the listener's
+    // backends.
+    const Value* by_alpn = fields.find("upstream_by_alpn");
+    if (by_alpn != nullptr) {
+      read_upstream_by_alpn(*by_alpn, settings);
+    } else if (upstream != nullptr) {
+      settings.upstream_by_alpn.clear();
+    }
     const Value* certificates =
         route ? fields.find("certificates") : require(fields, "certificates");
     if (certificates) read_certificates(*certificates, settings.certificates);
@@ -1032,6 +1066,91 @@ class Parser {
       read_exceptions(*exceptions, settings);
     }
     check_client_certificate_settings(fields, settings);
+    check_alpn_routing(fields, settings);
+  }
+
+  // --- upstream_by_alpn ------------------------------------------------------------------------
+
+  // A map of ALPN protocol names to upstreams, each written like `upstream` and starting from
+  // it key by key. Replaces whatever map the settings held (a route's, its listener's).
+  void read_upstream_by_alpn(const Value& value, RouteSettings& settings) {
+    settings.upstream_by_alpn.clear();
+    if (!value.node.IsMap()) {
+      error(value.where,
+            "expected a map of ALPN protocols to upstreams for upstream_by_alpn, got " +
+                describe(value.node));
+      return;
+    }
+    if (value.node.size() == 0) {
+      error(value.where,
+            "upstream_by_alpn must not be empty (leave it out to send every client to upstream)");
+      return;
+    }
+    std::vector<std::pair<std::string, int>> seen;  // each protocol once, with its line
+    for (const auto& entry : value.node) {
+      const YAML::Node& key = entry.first;
+      const YAML::Node& child = entry.second;
+      const SourceMark key_mark = mark_of(key);
+      if (!key.IsScalar()) {
+        error(key_mark,
+              "expected an ALPN protocol name (such as h2 or http/1.1) as a key of "
+              "upstream_by_alpn, got " +
+                  describe(key));
+        continue;
+      }
+      const std::string& protocol = key.Scalar();
+      if (protocol.empty() || protocol.size() > 255) {
+        error(key_mark, "invalid ALPN protocol " + quoted(protocol) +
+                            " in upstream_by_alpn (1 to 255 bytes, such as h2 or http/1.1)");
+        continue;
+      }
+      const auto first = std::find_if(seen.begin(), seen.end(),
+                                      [&](const auto& each) { return each.first == protocol; });
+      if (first != seen.end()) {
+        error(key_mark, "duplicate ALPN protocol " + quoted(protocol) +
+                            " in upstream_by_alpn (first set at line " +
+                            std::to_string(first->second) + ")");
+        continue;
+      }
+      seen.emplace_back(protocol, key_mark.line);
+      AlpnUpstream alpn{protocol, settings.upstream, key_mark};
+      // A key without a value reports at the key (see read_map).
+      const Value upstream{child, child.IsNull() ? key_mark : mark_of(child), "upstream_by_alpn"};
+      read_upstream(upstream, alpn.upstream, /*address_required=*/true,
+                    "upstream_by_alpn " + quoted(protocol));
+      settings.upstream_by_alpn.push_back(std::move(alpn));
+    }
+  }
+
+  // Every protocol of upstream_by_alpn must be one the route can negotiate: one of its tls.alpn
+  // when it has that list (with none, the map's protocols are what it offers), and h2 only up
+  // from TLS 1.2, below which it is never selected (RFC 9113, section 9.2). A map and a tls
+  // section both inherited from the listener were judged there.
+  void check_alpn_routing(const Fields& fields, const RouteSettings& settings) {
+    const bool map_here = fields.find("upstream_by_alpn") != nullptr;
+    const Value* tls = fields.find("tls");
+    if (settings.upstream_by_alpn.empty() || (!map_here && tls == nullptr)) return;
+    const std::vector<std::string>& offered = settings.tls.alpn;
+    std::string offered_text;
+    for (const std::string& protocol : offered) {
+      offered_text += (offered_text.empty() ? "" : ", ") + protocol;
+    }
+    for (const AlpnUpstream& entry : settings.upstream_by_alpn) {
+      // The key when the map is written here; else the route's tls, which changed what it offers.
+      const SourceMark& where = map_here ? entry.where : tls->where;
+      if (!offered.empty() &&
+          std::find(offered.begin(), offered.end(), entry.protocol) == offered.end()) {
+        error(where, "ALPN protocol " + quoted(entry.protocol) +
+                         " of upstream_by_alpn is not in tls.alpn (" + offered_text +
+                         "): no client can negotiate it (list it in tls.alpn, or leave tls.alpn "
+                         "out to offer upstream_by_alpn's protocols)");
+      } else if (entry.protocol == "h2" && settings.tls.max_version < TlsVersion::tls1_2) {
+        error(where,
+              "h2 in upstream_by_alpn is never negotiated: HTTP/2 needs TLS1.2 or above "
+              "(RFC 9113) and max_version is " +
+                  std::string(to_string(settings.tls.max_version)));
+      }
+    }
   }
 
   // --- client certificates -------------------------------------------------------------------
@@ -1152,12 +1271,22 @@ class Parser {
   // alone, before any certificate is asked for: one is scoped to a certificate subject by a
   // route whose client_auth allow list names it.)
   void check_client_certificate_settings(const Fields& fields, const RouteSettings& settings) {
+    constexpr std::string_view kTlvNeedsV2 =
+        "client_certificate_tlv needs upstream proxy_protocol v2 (the TLV travels in its header)";
     if (settings.upstream.client_certificate_tlv != 0 &&
         settings.upstream.proxy_protocol != UpstreamProxyProtocol::v2) {
       const Value* upstream = fields.find("upstream");
-      error(upstream != nullptr ? upstream->where : fields.where,
-            "client_certificate_tlv needs upstream proxy_protocol v2 (the TLV travels in its "
-            "header)");
+      error(upstream != nullptr ? upstream->where : fields.where, std::string(kTlvNeedsV2));
+    }
+    // An entry inherits both keys from `upstream`: said there when both came from it.
+    if (fields.find("upstream_by_alpn") == nullptr) return;
+    for (const AlpnUpstream& entry : settings.upstream_by_alpn) {
+      if (entry.upstream.client_certificate_tlv != 0 &&
+          entry.upstream.proxy_protocol != UpstreamProxyProtocol::v2 &&
+          (entry.upstream.client_certificate_tlv != settings.upstream.client_certificate_tlv ||
+           entry.upstream.proxy_protocol != settings.upstream.proxy_protocol)) {
+        error(entry.where, std::string(kTlvNeedsV2));
+      }
     }
   }
 
@@ -1277,8 +1406,9 @@ class Parser {
     }
   }
 
-  void read_upstream(const Value& value, UpstreamConfig& upstream, bool address_required) {
-    const std::optional<Fields> fields = read_map(value, "upstream", kUpstreamKeys);
+  void read_upstream(const Value& value, UpstreamConfig& upstream, bool address_required,
+                     std::string_view section = "upstream") {
+    const std::optional<Fields> fields = read_map(value, section, kUpstreamKeys);
     if (!fields) return;
     const Value* address = address_required ? require(*fields, "address") : fields->find("address");
     if (address != nullptr) {

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 
+#include "config/alpn_upstreams.h"
 #include "config/config_parser.h"
 #include "config/duration.h"
 #include "config/enforcement_schedule.h"
@@ -282,6 +283,8 @@ int main(int argc, char** argv) {
           : std::vector<std::string>{};
   std::vector<ConfigError> errors;
   const std::vector<std::string> profiles = tlsfloor::config::describe_profiles(*parsed.config);
+  const std::vector<std::string> alpn_routing =
+      tlsfloor::config::describe_alpn_routing(*parsed.config);
   // Before building: the descriptor reserve is a share of the limit in force.
   if (!check_only) tlsfloor::server::raise_descriptor_limit();
   // Building the server loads and checks every certificate but binds nothing yet.
@@ -294,9 +297,11 @@ int main(int argc, char** argv) {
     std::printf("%s: configuration OK\n", config_path.c_str());
     // Dated steps are easy to get wrong by a year: show when each takes effect, and which is
     // in force now. What each profile came to, since a profile is a name and a listener offers
-    // what it says.
+    // what it says. Where each ALPN protocol goes, and what is offered, since an offer that
+    // follows the map is written nowhere.
     for (const std::string& line : schedules) std::printf("%s\n", line.c_str());
     for (const std::string& line : profiles) std::printf("%s\n", line.c_str());
+    for (const std::string& line : alpn_routing) std::printf("%s\n", line.c_str());
     return 0;
   }
   server->set_share_ports(share_ports);

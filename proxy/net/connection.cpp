@@ -668,6 +668,8 @@ void Connection::log_tls_failure(const char* what) const {
 
 void Connection::record_handshake(bool completed) {
   slot_.end_handshake();
+  // The route is known since the ClientHello; its upstream only now, from the ALPN negotiated.
+  if (completed) upstream_target_ = &route_->upstream_for(negotiated_alpn());
   metrics::RouteMetrics& metrics = *route_->metrics;
   const bool resumed = completed && SSL_session_reused(ssl_.get()) == 1;
   // Refused for its client certificate: counted as refused, never as let in.
@@ -704,7 +706,8 @@ void Connection::record_handshake(bool completed) {
   } else {
     metrics.count_handshake_failure(failure_);
   }
-  if (observed_ && route_->settings->upstream.proxy_protocol == config::UpstreamProxyProtocol::v2) {
+  if (observed_ && upstream_target_ != nullptr &&
+      upstream_target_->config->proxy_protocol == config::UpstreamProxyProtocol::v2) {
     upstream_facts_ = "ja4=" + observed_->hello.ja4 + ";decision=" +
                       (decision_.legacy ? std::string(to_string(decision_.legacy_decision))
                                         : std::string("allowed"));
@@ -723,17 +726,14 @@ void Connection::record_handshake(bool completed) {
       end.negotiated_version = static_cast<std::uint16_t>(SSL_version(ssl_.get()));
       end.cipher = SSL_CIPHER_standard_name(SSL_get_current_cipher(ssl_.get()));
       end.group = SSL_get_curve_id(ssl_.get());
-      const std::uint8_t* alpn = nullptr;
-      unsigned alpn_length = 0;
-      SSL_get0_alpn_selected(ssl_.get(), &alpn, &alpn_length);
-      end.alpn_selected = {reinterpret_cast<const char*>(alpn), alpn_length};
+      end.alpn_selected = negotiated_alpn();
     }
     // The certificate a client was shown: in a full handshake that completed, or that failed
     // after the server's first flight (more than one alert record) went out.
     constexpr std::uint32_t kAlertRecord = 7;
     const bool shown = completed ? !resumed : transport_.written() > kAlertRecord;
     if (served_ != nullptr && shown) end.certificate = served_->key_algorithm;
-    if (route_->upstream_tls && completed && !decision_.reject) {
+    if (upstream_target_ != nullptr && upstream_target_->tls && !decision_.reject) {
       pending_end_ = std::make_unique<HandshakeEnd>(end);  // until the upstream's handshake
     } else {
       account_observed(end);
@@ -856,11 +856,15 @@ bool Connection::refuses_with_http() const {
 }
 
 bool Connection::speaks_http1() const {
+  const std::string_view selected = negotiated_alpn();
+  return selected.empty() || selected == "http/1.1" || selected == "http/1.0";
+}
+
+std::string_view Connection::negotiated_alpn() const {
   const std::uint8_t* alpn = nullptr;
   unsigned length = 0;
   SSL_get0_alpn_selected(ssl_.get(), &alpn, &length);
-  const std::string_view selected(reinterpret_cast<const char*>(alpn), length);
-  return selected.empty() || selected == "http/1.1" || selected == "http/1.0";
+  return {reinterpret_cast<const char*>(alpn), length};
 }
 
 Awaitable<void> Connection::answer_http(std::string response) {

@@ -124,6 +124,8 @@ class Connection final : public std::enable_shared_from_this<Connection>,
   bool refuses_with_http() const;
   // The client negotiated no ALPN, or HTTP/1: it can read an HTTP/1.1 answer of tlsfloor's.
   bool speaks_http1() const;
+  // The ALPN protocol the client's handshake selected; empty when none was (or before).
+  std::string_view negotiated_alpn() const;
   Awaitable<void> linger_and_close();
 
   // The SSL_* calls a connection makes, and the one place their results are read. Each is made
@@ -202,6 +204,9 @@ class Connection final : public std::enable_shared_from_this<Connection>,
   limits::AdmissionSlot slot_;
   // The listener's default route until the ClientHello names another; in runtime_.
   const runtime::RouteRuntime* route_;
+  // Which of route_'s upstreams this connection goes to, by the ALPN its handshake negotiated
+  // (upstream_by_alpn); set when the handshake has completed.
+  const runtime::UpstreamRuntime* upstream_target_ = nullptr;
   SocketBio transport_;  // declared before ssl_: the SSL's BIO refers to it
   bssl::UniquePtr<SSL> ssl_;
   Timer timer_;

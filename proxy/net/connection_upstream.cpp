@@ -18,11 +18,12 @@ using asio::redirect_error;
 using boost::system::error_code;
 
 Awaitable<bool> Connection::connect_upstream() {
-  const auto& upstream = route_->settings->upstream;
+  const auto& upstream = *upstream_target_->config;
   enter_phase(Phase::connect, upstream.connect_timeout);
   error_code ec;
-  if (route_->upstream_endpoint) {
-    co_await upstream_.async_connect(*route_->upstream_endpoint, redirect_error(use_awaitable, ec));
+  if (upstream_target_->endpoint) {
+    co_await upstream_.async_connect(*upstream_target_->endpoint,
+                                     redirect_error(use_awaitable, ec));
   } else {
     resolver_.emplace(upstream_.get_executor());
     const auto endpoints = co_await resolver_->async_resolve(upstream.address.host,
@@ -45,19 +46,15 @@ Awaitable<bool> Connection::connect_upstream() {
     co_return false;
   }
   // The PROXY header goes first, in the clear, as HAProxy's send-proxy with ssl does.
-  if (route_->upstream_tls && !co_await upstream_handshake()) co_return false;
+  if (upstream_target_->tls && !co_await upstream_handshake()) co_return false;
   co_return true;
 }
 
 Awaitable<bool> Connection::upstream_handshake() {
-  const auto& upstream = route_->settings->upstream;
+  const auto& upstream = *upstream_target_->config;
   upstream_tls_ = std::make_unique<UpstreamTlsSide>(upstream_.native_handle(), worker_->buffers());
-  const std::uint8_t* alpn = nullptr;
-  unsigned alpn_length = 0;
-  SSL_get0_alpn_selected(ssl_.get(), &alpn, &alpn_length);
-  upstream_tls_->ssl =
-      route_->upstream_tls->new_connection(upstream.address, *route_->upstream_sessions,
-                                           {reinterpret_cast<const char*>(alpn), alpn_length});
+  upstream_tls_->ssl = upstream_target_->tls->new_connection(
+      upstream.address, *upstream_target_->sessions, negotiated_alpn());
   bssl::UniquePtr<BIO> bio = upstream_tls_->transport.make_bio();
   if (!upstream_tls_->ssl || !bio) {
     spdlog::error("listener {}: cannot set up TLS to upstream {}: {}", runtime_->config.name,
@@ -111,13 +108,10 @@ Awaitable<bool> Connection::send_proxy_header() {
     header.destination = client_address(local).address;
     header.destination_port = local.port();
   }
-  const auto version = route_->settings->upstream.proxy_protocol;
+  const auto version = upstream_target_->config->proxy_protocol;
   if (version == config::UpstreamProxyProtocol::v2) {
     SSL* ssl = ssl_.get();
-    const std::uint8_t* alpn = nullptr;
-    unsigned alpn_length = 0;
-    SSL_get0_alpn_selected(ssl, &alpn, &alpn_length);
-    header.alpn.assign(reinterpret_cast<const char*>(alpn), alpn_length);
+    header.alpn = negotiated_alpn();
     // The client's SNI, only when it is a host name: its bytes are the client's to choose.
     if (const char* name = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
         name != nullptr && config::is_host_name(name)) {
@@ -136,7 +130,7 @@ Awaitable<bool> Connection::send_proxy_header() {
       if (client_certificate_->facts) {
         header.client_common_name = client_certificate_->facts->common_name;
       }
-      header.certificate_tlv = route_->settings->upstream.client_certificate_tlv;
+      header.certificate_tlv = upstream_target_->config->client_certificate_tlv;
       const STACK_OF(CRYPTO_BUFFER)* chain = SSL_get0_peer_certificates(ssl);
       if (header.certificate_tlv != 0 && chain != nullptr && sk_CRYPTO_BUFFER_num(chain) > 0) {
         const CRYPTO_BUFFER* leaf = sk_CRYPTO_BUFFER_value(chain, 0);

@@ -47,9 +47,9 @@ policy::Decision judge_hello(const runtime::ListenerRuntime& runtime,
                                   config::shares_group(hello.supported_groups, route.floor_groups);
   const bool legacy = below_version || !shares_floor_cipher || !shares_floor_group;
   const bool for_log = route.access_log != nullptr && (legacy || !route.access_log_legacy_only);
-  // The upstream's PROXY v2 header carries the JA4.
-  const bool for_upstream =
-      route.settings->upstream.proxy_protocol == config::UpstreamProxyProtocol::v2;
+  // The upstream's PROXY v2 header carries the JA4 (with upstream_by_alpn, any of the route's
+  // upstreams may be the one: the ALPN that chooses it is not negotiated yet).
+  const bool for_upstream = route.upstream_takes_facts;
   policy::LegacyCircumstances circumstances;
   if (legacy || for_log || for_upstream) {
     observed = std::make_unique<ObservedHandshake>();

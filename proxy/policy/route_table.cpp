@@ -57,4 +57,13 @@ std::size_t RouteTable::match(std::string_view server_name) const {
   return kDefault;
 }
 
+std::size_t upstream_for_alpn(const std::vector<config::AlpnUpstream>& by_alpn,
+                              std::string_view negotiated) {
+  if (negotiated.empty()) return kFallbackUpstream;
+  for (std::size_t i = 0; i < by_alpn.size(); ++i) {
+    if (by_alpn[i].protocol == negotiated) return i + 1;
+  }
+  return kFallbackUpstream;
+}
+
 }  // namespace tlsfloor::policy

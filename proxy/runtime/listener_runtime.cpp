@@ -6,11 +6,13 @@
 
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <set>
 #include <system_error>
 
+#include "config/alpn_upstreams.h"
 #include "config/enforcement_schedule.h"
 #include "proxy/policy/legacy_circumstances.h"
 #include "proxy/tls/alpn.h"
@@ -124,18 +126,41 @@ RouteRuntime::SessionScopes session_scopes_of(const config::ListenerConfig& list
   return scopes;
 }
 
-// A route that keeps its listener's upstream.tls shares the default route's context: loaded
-// (and its errors reported) once.
-void build_upstream_tls(const config::RouteSettings& settings, const RouteRuntime* default_route,
-                        RouteRuntime& route, std::vector<config::ConfigError>& errors) {
-  const auto& tls = settings.upstream.tls;
-  if (!tls) return;
-  if (default_route != nullptr && default_route->settings->upstream.tls == tls) {
-    route.upstream_tls = default_route->upstream_tls;
-  } else {
-    route.upstream_tls = tls::UpstreamTls::load(*tls, errors);
-  }
-  route.upstream_sessions = std::make_shared<tls::UpstreamSessions>();
+// The route's upstream, then one for each entry of its upstream_by_alpn. An upstream.tls mapping
+// that the default route or an earlier upstream of this route has too shares its context:
+// loaded (and its errors reported) once.
+void build_upstreams(const config::RouteSettings& settings, const RouteRuntime* default_route,
+                     RouteRuntime& route, std::vector<config::ConfigError>& errors) {
+  const auto build = [&](const config::UpstreamConfig& written) {
+    UpstreamRuntime upstream;
+    upstream.config = &written;
+    if (written.address.host_is_ip_literal()) {
+      upstream.endpoint.emplace(boost::asio::ip::make_address(written.address.host),
+                                written.address.port);
+    }
+    if (written.tls) {
+      const auto same_tls = [&](const UpstreamRuntime& other) {
+        return other.config->tls == written.tls;
+      };
+      const std::vector<UpstreamRuntime>* lists[] = {
+          &route.upstreams, default_route != nullptr ? &default_route->upstreams : nullptr};
+      bool shared = false;  // also a context that failed to load: its errors are said
+      for (const std::vector<UpstreamRuntime>* list : lists) {
+        if (list == nullptr || shared) continue;
+        const auto it = std::find_if(list->begin(), list->end(), same_tls);
+        if (it != list->end()) {
+          upstream.tls = it->tls;
+          shared = true;
+        }
+      }
+      if (!shared) upstream.tls = tls::UpstreamTls::load(*written.tls, errors);
+      upstream.sessions = std::make_shared<tls::UpstreamSessions>();
+    }
+    route.upstream_takes_facts |= written.proxy_protocol == config::UpstreamProxyProtocol::v2;
+    route.upstreams.push_back(std::move(upstream));
+  };
+  build(settings.upstream);
+  for (const config::AlpnUpstream& entry : settings.upstream_by_alpn) build(entry.upstream);
 }
 
 // The lowest version a legacy client can be let in at with tls.legacy_ciphers, if any can:
@@ -244,11 +269,7 @@ void build_route(const config::Config& config, const config::ListenerConfig& lis
                 route.certificates.empty() ? listener_certificates : route.certificates, route,
                 errors);
   build_groups(listener, settings, route, errors);
-  if (settings.upstream.address.host_is_ip_literal()) {
-    route.upstream_endpoint.emplace(boost::asio::ip::make_address(settings.upstream.address.host),
-                                    settings.upstream.address.port);
-  }
-  build_upstream_tls(settings, default_route, route, errors);
+  build_upstreams(settings, default_route, route, errors);
   if (settings.client_auth.enabled()) {
     if (default_route != nullptr && default_route->settings->client_auth == settings.client_auth) {
       route.client_auth = default_route->client_auth;  // loaded (and its errors said) once
@@ -262,7 +283,7 @@ void build_route(const config::Config& config, const config::ListenerConfig& lis
     route.access_log_legacy_only = log->legacy_only;
   }
   route.session_scopes = session_scopes_of(listener, settings, name, route);
-  route.alpn_protocols = tls::alpn_wire_format(settings.tls.alpn);
+  route.alpn_protocols = tls::alpn_wire_format(config::offered_alpn(settings));
   route.brownout_draw = policy::brownout_draw_name(listener.name, name);
   route.name = std::move(name);
 }
@@ -413,14 +434,22 @@ metrics::RouteSeriesPlan series_plan_of(const ListenerRuntime& runtime, const Ro
     plan.client_certificates = true;
     plan.failures.push_back(tls::kClientCertificateFailure);
   }
-  if (const auto& upstream = settings.upstream.tls) {
-    for (auto version = static_cast<std::uint16_t>(upstream->min_version);
-         version <= static_cast<std::uint16_t>(upstream->max_version); ++version) {
-      plan.upstream_versions.push_back(version);
+  // Every upstream of the route with TLS (upstream_by_alpn's too): their versions and suites
+  // together, each once.
+  std::set<std::uint16_t> upstream_versions;
+  std::set<std::pair<std::uint16_t, std::uint16_t>> upstream_suites;
+  for (const UpstreamRuntime& upstream : route.upstreams) {
+    const auto& tls = upstream.config->tls;
+    if (!tls) continue;
+    for (auto version = static_cast<std::uint16_t>(tls->min_version);
+         version <= static_cast<std::uint16_t>(tls->max_version); ++version) {
+      if (upstream_versions.insert(version).second) plan.upstream_versions.push_back(version);
     }
-    for (const auto& suite : tls::negotiable_suites({upstream->ciphers.text}, {},
-                                                    upstream->min_version, upstream->max_version)) {
-      plan.upstream_suites.push_back({suite.version_wire, suite.code, suite.name});
+    for (const auto& suite :
+         tls::negotiable_suites({tls->ciphers.text}, {}, tls->min_version, tls->max_version)) {
+      if (upstream_suites.emplace(suite.version_wire, suite.code).second) {
+        plan.upstream_suites.push_back({suite.version_wire, suite.code, suite.name});
+      }
     }
     plan.upstream_failures.assign(std::begin(tls::kUpstreamFailureReasons),
                                   std::end(tls::kUpstreamFailureReasons));

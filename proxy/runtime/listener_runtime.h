@@ -33,6 +33,18 @@
 
 namespace tlsfloor::runtime {
 
+/// One upstream of a route: its `upstream`, or an entry of its upstream_by_alpn.
+struct UpstreamRuntime {
+  const config::UpstreamConfig* config = nullptr;  // in ListenerRuntime::config
+  /// Set when the address is an IP literal; otherwise the name is resolved per connection.
+  std::optional<boost::asio::ip::tcp::endpoint> endpoint;
+  /// With config->tls: how connections to it are made (shared with the other upstreams of the
+  /// listener that have the same mapping), and the session they resume (its own: a session
+  /// resumes only with the server that issued it).
+  std::shared_ptr<const tls::UpstreamTls> tls;
+  std::shared_ptr<tls::UpstreamSessions> sessions;
+};
+
 /// What one route (or the listener's default route) serves its connections with.
 struct RouteRuntime {
   std::string name;                                 // "default", or the route's name
@@ -43,12 +55,12 @@ struct RouteRuntime {
   std::unique_ptr<EnforcementStages> stages;
   /// The route's own certificates (empty: the listener's serve it).
   tls::CertificateSet certificates;
-  /// Set when the upstream is an IP literal; otherwise the name is resolved per connection.
-  std::optional<boost::asio::ip::tcp::endpoint> upstream_endpoint;
-  /// With upstream.tls: how connections to the upstream are made (shared with the default
-  /// route when the route does not change the mapping), and the session they resume.
-  std::shared_ptr<const tls::UpstreamTls> upstream_tls;
-  std::shared_ptr<tls::UpstreamSessions> upstream_sessions;
+  /// upstreams[policy::kFallbackUpstream] is settings->upstream; then one for each entry of
+  /// settings->upstream_by_alpn, in order. Chosen by upstream_for() once the handshake is done.
+  std::vector<UpstreamRuntime> upstreams;
+  /// Some upstream of the route is sent a PROXY v2 header, whose TLVs carry tlsfloor's facts
+  /// (the JA4): gathered in the early callback, before the ALPN that picks the upstream.
+  bool upstream_takes_facts = false;
   /// With client_auth: what client certificates are checked against (shared with the default
   /// route when the route keeps its listener's section); null when none is asked for.
   std::shared_ptr<const tls::ClientAuthority> client_auth;
@@ -72,7 +84,8 @@ struct RouteRuntime {
     std::vector<tls::SessionDigest> exceptions;
   };
   SessionScopes session_scopes;
-  /// settings->tls.alpn in ALPN's wire format (each name after its length byte).
+  /// The protocols the route offers (config::offered_alpn(): tls.alpn, else upstream_by_alpn's)
+  /// in ALPN's wire format (each name after its length byte).
   std::string alpn_protocols;
   /// What this route's brownout draws are seeded with (policy::brownout_draw_name()).
   std::string brownout_draw;
@@ -94,6 +107,10 @@ struct RouteRuntime {
   std::string legacy_group_list;
   metrics::RouteMetrics* metrics = nullptr;
 
+  /// The upstream of a connection that negotiated `alpn` (empty: no ALPN).
+  const UpstreamRuntime& upstream_for(std::string_view alpn) const {
+    return upstreams[policy::upstream_for_alpn(settings->upstream_by_alpn, alpn)];
+  }
   /// The policy (floors, modes) and enforcement (brownout windows) in force now.
   const EnforcementStage& in_force() const { return stages->in_force(); }
   /// The cipher string to set on a connection `decision` was made for; nullptr: the context's.

@@ -14,6 +14,7 @@
 #include <csignal>
 #include <future>
 
+#include "config/alpn_upstreams.h"
 #include "config/config_changes.h"
 #include "config/config_parser.h"
 #include "config/duration.h"
@@ -377,7 +378,7 @@ void Server::log_listener(const net::Listener& listener) const {
   spdlog::info(
       "listener {} on {} -> {} ({}..{}, mode {}, cipher_mode {}, {} exception(s))", listener.name(),
       config::Endpoint{runtime->config.listen.host, listener.local_endpoint().port()}.to_string(),
-      runtime->config.upstream.address.to_string(),
+      config::describe_upstreams(runtime->config),
       config::to_string(runtime->config.tls.min_version),
       config::to_string(runtime->config.tls.max_version), mode_of(0), cipher_mode_of(0),
       runtime->config.exceptions.size());
@@ -387,7 +388,7 @@ void Server::log_listener(const net::Listener& listener) const {
     for (const auto& name : route.server_names) names += (names.empty() ? "" : ", ") + name;
     spdlog::info(
         "listener {} route {} ({}) -> {} ({}..{}, mode {}, cipher_mode {}, {} exception(s))",
-        listener.name(), route.name, names, route.upstream.address.to_string(),
+        listener.name(), route.name, names, config::describe_upstreams(route),
         config::to_string(route.tls.min_version), config::to_string(route.tls.max_version),
         mode_of(i + 1), cipher_mode_of(i + 1), route.exceptions.size());
   }

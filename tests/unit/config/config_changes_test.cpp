@@ -5,19 +5,12 @@
 #include <string>
 #include <vector>
 
-#include "config/config_parser.h"
+#include "tests/unit/config/parsed_config.h"
 
 namespace tlsfloor::config {
 namespace {
 
 using Strings = std::vector<std::string>;
-
-Config parsed(const std::string& yaml) {
-  ParseResult result = parse_config(yaml, "t.yaml");
-  EXPECT_TRUE(result.config.has_value())
-      << (result.errors.empty() ? "" : result.errors[0].to_string());
-  return result.config.value_or(Config{});
-}
 
 std::string listener(const std::string& name, const std::string& more = "") {
   return "  - name: " + name +
@@ -53,6 +46,27 @@ TEST(ConfigChangesTest, SaysWhatAReloadDoesToEnforcement) {
                      "listener api route default: exception old-pos removed",
                      "listener api: route pos added", "listener api: route shop removed",
                      "listener gone removed"}));
+}
+
+TEST(ConfigChangesTest, SaysWhereAReloadSendsEachAlpnProtocol) {
+  const Config before = parsed("listeners:\n" + listener("api",
+                                                         "    routes: [{name: shop, "
+                                                         "server_names: [shop.test]}]\n"));
+  const Config after =
+      parsed("listeners:\n" +
+             listener("api",
+                      "    upstream_by_alpn: {h2: {address: 127.0.0.1:8082}}\n"
+                      "    routes: [{name: shop, server_names: [shop.test], upstream_by_alpn: "
+                      "{h2: {address: 127.0.0.1:9002}, http/1.1: {address: 127.0.0.1:9001}}}]\n"));
+  EXPECT_EQ(describe_changes(before, after),
+            (Strings{"listener api route default: upstream_by_alpn none -> {h2: 127.0.0.1:8082}",
+                     "listener api route shop: upstream_by_alpn none -> {h2: 127.0.0.1:9002, "
+                     "http/1.1: 127.0.0.1:9001}"}));
+  EXPECT_EQ(describe_changes(after, before),
+            (Strings{"listener api route default: upstream_by_alpn {h2: 127.0.0.1:8082} -> none",
+                     "listener api route shop: upstream_by_alpn {h2: 127.0.0.1:9002, http/1.1: "
+                     "127.0.0.1:9001} -> none"}));
+  EXPECT_TRUE(describe_changes(after, after).empty());
 }
 
 TEST(ConfigChangesTest, SaysWhatAReloadDoesToTheKeyExchangeFloor) {

@@ -365,8 +365,8 @@ INSTANTIATE_TEST_SUITE_P(
                   "server_names, token_file, reloads_per_minute, max_connections)"},
         ErrorCase{"Listener", with_listeners("", "    timeout: {idle: 5s}\n"),
                   "t.yaml:6:5: unknown key \"timeout\" in listener (expected one of: name, "
-                  "listen, upstream, certificates, tls, enforcement, timeouts, access_log, "
-                  "exceptions, limits, routes, proxy_protocol, client_auth)"},
+                  "listen, upstream, upstream_by_alpn, certificates, tls, enforcement, timeouts, "
+                  "access_log, exceptions, limits, routes, proxy_protocol, client_auth)"},
         ErrorCase{"Upstream",
                   "listeners:\n"
                   "  - name: api\n"
@@ -1690,6 +1690,195 @@ TEST_F(ConfigParserWarningsTest, TrustingEveryAddressWithAProxyHeaderIsWarnedAbo
                "any client can then name any source address (list the balancers' addresses)",
                "t.yaml:6:56: trusted \"::/0\" trusts every address to send a PROXY header: any "
                "client can then name any source address (list the balancers' addresses)"}));
+}
+
+}  // namespace
+}  // namespace tlsfloor::config
+
+namespace tlsfloor::config {
+namespace {
+
+// A listener that routes by ALPN (lines 1-8), then `routes` (line 9 on).
+constexpr std::string_view kAlpnListener =
+    "listeners:\n"
+    "  - name: web\n"
+    "    listen: 0.0.0.0:443\n"
+    "    upstream: { address: 127.0.0.1:8080, connect_timeout: 2s, proxy_protocol: v2 }\n"
+    "    upstream_by_alpn:\n"
+    "      h2: { address: 127.0.0.1:8082 }\n"
+    "      http/1.1: { address: \"[::1]:8081\", proxy_protocol: none }\n"
+    "    certificates: [{ cert: c.crt, key: c.key }]\n";
+
+TEST(ConfigParserAlpnRoutingTest, EntriesStartFromUpstreamKeyByKeyInTheOrderWritten) {
+  const ParseResult result = parse(kAlpnListener);
+  ASSERT_TRUE(result.errors.empty()) << testing::PrintToString(error_strings(result));
+  EXPECT_TRUE(result.warnings.empty());
+  const ListenerConfig& web = result.config->listeners[0];
+  EXPECT_EQ(web.upstream.address, (Endpoint{"127.0.0.1", 8080}));
+  ASSERT_EQ(web.upstream_by_alpn.size(), 2u);
+  const AlpnUpstream& h2 = web.upstream_by_alpn[0];
+  EXPECT_EQ(h2.protocol, "h2");
+  EXPECT_EQ(h2.where, (SourceMark{kSource, 6, 7}));
+  EXPECT_EQ(h2.upstream.address, (Endpoint{"127.0.0.1", 8082}));
+  EXPECT_EQ(h2.upstream.connect_timeout, 2s);  // the listener's upstream's
+  EXPECT_EQ(h2.upstream.proxy_protocol, UpstreamProxyProtocol::v2);
+  const AlpnUpstream& http1 = web.upstream_by_alpn[1];
+  EXPECT_EQ(http1.protocol, "http/1.1");
+  EXPECT_EQ(http1.upstream.address, (Endpoint{"::1", 8081}));
+  EXPECT_EQ(http1.upstream.proxy_protocol, UpstreamProxyProtocol::none);  // its own
+  EXPECT_TRUE(web.tls.alpn.empty());  // nothing written: the map's protocols are offered
+  EXPECT_TRUE(parse(kMinimalListeners).config->listeners[0].upstream_by_alpn.empty());
+}
+
+TEST(ConfigParserAlpnRoutingTest, ARouteKeepsItsListenersMapOnlyIfItNamesNoUpstreamOfItsOwn) {
+  const ParseResult result = parse(
+      std::string(kAlpnListener) +
+      "    routes:\n"
+      "      - name: same\n"
+      "        server_names: [same.example.com]\n"
+      "        tls: { min_version: TLS1.3 }\n"
+      "      - name: own\n"
+      "        server_names: [own.example.com]\n"
+      "        upstream: { address: 10.0.0.7:9000 }\n"
+      "      - name: grpc\n"
+      "        server_names: [grpc.example.com]\n"
+      "        tls: { alpn: [h2, acme-tls/1] }\n"
+      "        upstream_by_alpn:\n"
+      "          acme-tls/1: { address: 10.0.0.9:9443, tls: { server_name: acme.internal } }\n"
+      "      - name: both\n"
+      "        server_names: [both.example.com]\n"
+      "        upstream: { address: 10.0.0.8:9000 }\n"
+      "        upstream_by_alpn: { h2: { address: 10.0.0.8:9002 } }\n");
+  ASSERT_TRUE(result.errors.empty()) << testing::PrintToString(error_strings(result));
+  const ListenerConfig& web = result.config->listeners[0];
+  ASSERT_EQ(web.routes.size(), 4u);
+  // Neither upstream key written: the listener's map, whole.
+  const RouteConfig& same = web.routes[0];
+  ASSERT_EQ(same.upstream_by_alpn.size(), 2u);
+  EXPECT_EQ(same.upstream_by_alpn[0].upstream.address, (Endpoint{"127.0.0.1", 8082}));
+  // Its own upstream: that upstream for every protocol, never the listener's backends.
+  EXPECT_EQ(web.routes[1].upstream.address, (Endpoint{"10.0.0.7", 9000}));
+  EXPECT_TRUE(web.routes[1].upstream_by_alpn.empty());
+  // Its own map replaces the listener's; its entries start from the route's upstream (here the
+  // listener's, inherited).
+  const RouteConfig& grpc = web.routes[2];
+  ASSERT_EQ(grpc.upstream_by_alpn.size(), 1u);
+  const UpstreamConfig& acme = grpc.upstream_by_alpn[0].upstream;
+  EXPECT_EQ(grpc.upstream_by_alpn[0].protocol, "acme-tls/1");
+  EXPECT_EQ(acme.address, (Endpoint{"10.0.0.9", 9443}));
+  EXPECT_EQ(acme.connect_timeout, 2s);
+  EXPECT_EQ(acme.proxy_protocol, UpstreamProxyProtocol::v2);
+  ASSERT_TRUE(acme.tls.has_value());
+  EXPECT_EQ(acme.tls->server_name, "acme.internal");
+  EXPECT_FALSE(grpc.upstream.tls.has_value());
+  EXPECT_EQ(result.upstream_tls.size(), 1u);  // for the TLS layer to check, like upstream.tls
+  const RouteConfig& both = web.routes[3];
+  EXPECT_EQ(both.upstream.address, (Endpoint{"10.0.0.8", 9000}));
+  ASSERT_EQ(both.upstream_by_alpn.size(), 1u);
+  EXPECT_EQ(both.upstream_by_alpn[0].upstream.address, (Endpoint{"10.0.0.8", 9002}));
+  EXPECT_EQ(both.upstream_by_alpn[0].upstream.connect_timeout, 2s);
+}
+
+TEST(ConfigParserAlpnRoutingTest, EveryProblemIsNamedWithItsPositionAllAtOnce) {
+  expect_errors(
+      "listeners:\n"
+      "  - name: web\n"
+      "    listen: 0.0.0.0:443\n"
+      "    upstream: { address: 127.0.0.1:8080 }\n"
+      "    certificates: [{ cert: c.crt, key: c.key }]\n"
+      "    tls: { alpn: [h2, http/1.1], min_version: TLS1.0, max_version: TLS1.1 }\n"
+      "    upstream_by_alpn:\n"
+      "      h2: { address: 127.0.0.1:8082 }\n"
+      "      spdy/3: { address: 127.0.0.1:8083 }\n"
+      "      \"\": { address: 127.0.0.1:8084 }\n"
+      "      h2: { address: 127.0.0.1:8085 }\n"
+      "      http/1.1: { connect_timeout: 1s }\n"
+      "    routes:\n"
+      "      - name: a\n"
+      "        server_names: [a.example.com]\n"
+      "        upstream_by_alpn: {}\n"
+      "      - name: b\n"
+      "        server_names: [b.example.com]\n"
+      "        upstream_by_alpn: [h2]\n"
+      "      - name: c\n"
+      "        server_names: [c.example.com]\n"
+      "        upstream_by_alpn:\n"
+      "          http/1.1: { address: \"nope\", client_certificate_tlv: \"0xE1\" }\n"
+      "          " +
+          std::string(256, 'x') +
+          ": { address: 127.0.0.1:1 }\n"
+          "          [a, b]: { address: 127.0.0.1:1 }\n"
+          "          h2: { address: 127.0.0.1:1, port: 2 }\n"
+          "          acme:\n",
+      {"t.yaml:8:7: h2 in upstream_by_alpn is never negotiated: HTTP/2 needs TLS1.2 or above "
+       "(RFC 9113) and max_version is TLS1.1",
+       "t.yaml:9:7: ALPN protocol \"spdy/3\" of upstream_by_alpn is not in tls.alpn (h2, "
+       "http/1.1): no client can negotiate it (list it in tls.alpn, or leave tls.alpn out to "
+       "offer upstream_by_alpn's protocols)",
+       "t.yaml:10:7: invalid ALPN protocol \"\" in upstream_by_alpn (1 to 255 bytes, such as h2 "
+       "or http/1.1)",
+       "t.yaml:11:7: duplicate ALPN protocol \"h2\" in upstream_by_alpn (first set at line 8)",
+       "t.yaml:12:17: missing required key \"address\" in upstream_by_alpn \"http/1.1\"",
+       "t.yaml:16:27: upstream_by_alpn must not be empty (leave it out to send every client to "
+       "upstream)",
+       "t.yaml:19:27: expected a map of ALPN protocols to upstreams for upstream_by_alpn, got a "
+       "list",
+       "t.yaml:23:11: client_certificate_tlv needs upstream proxy_protocol v2 (the TLV travels "
+       "in its header)",
+       "t.yaml:23:32: invalid upstream address \"nope\": missing port (expected host:port or "
+       "[ipv6]:port)",
+       "t.yaml:24:11: invalid ALPN protocol \"" + std::string(256, 'x') +
+           "\" in upstream_by_alpn (1 to 255 bytes, such as h2 or http/1.1)",
+       "t.yaml:25:11: expected an ALPN protocol name (such as h2 or http/1.1) as a key of "
+       "upstream_by_alpn, got a list",
+       // Route c inherits the listener's tls: h2 is never negotiated there either.
+       "t.yaml:26:11: h2 in upstream_by_alpn is never negotiated: HTTP/2 needs TLS1.2 or above "
+       "(RFC 9113) and max_version is TLS1.1",
+       "t.yaml:26:39: unknown key \"port\" in upstream_by_alpn \"h2\" (expected one of: address, "
+       "connect_timeout, proxy_protocol, tls, client_certificate_tlv)",
+       "t.yaml:27:11: expected a map for upstream_by_alpn \"acme\", got no value",
+       "t.yaml:27:11: ALPN protocol \"acme\" of upstream_by_alpn is not in tls.alpn (h2, "
+       "http/1.1): no client can negotiate it (list it in tls.alpn, or leave tls.alpn out to "
+       "offer upstream_by_alpn's protocols)"});
+}
+
+TEST(ConfigParserAlpnRoutingTest, ARoutesOwnAlpnListMustKeepItsInheritedMapNegotiable) {
+  // The map is the listener's; the route's tls.alpn leaves h2 out: said at the route's tls.
+  expect_errors(std::string(kAlpnListener) +
+                    "    routes:\n"
+                    "      - name: old\n"
+                    "        server_names: [old.example.com]\n"
+                    "        tls: { alpn: [http/1.1] }\n",
+                {"t.yaml:12:14: ALPN protocol \"h2\" of upstream_by_alpn is not in tls.alpn "
+                 "(http/1.1): no client can negotiate it (list it in tls.alpn, or leave tls.alpn "
+                 "out to offer upstream_by_alpn's protocols)"});
+}
+
+TEST(ConfigParserAlpnRoutingTest, EveryUpstreamOfARouteIsWeighedForWarnings) {
+  // The legacy route observes; its h2 clients reach the backend the listener guards.
+  const ParseResult result = parse(
+      "listeners:\n"
+      "  - name: web\n"
+      "    listen: 0.0.0.0:443\n"
+      "    upstream: { address: 127.0.0.1:8080 }\n"
+      "    certificates: [{ cert: c.crt, key: c.key }]\n"
+      "    routes:\n"
+      "      - name: legacy\n"
+      "        server_names: [legacy.example.com]\n"
+      "        upstream: { address: 127.0.0.1:9000 }\n"
+      "        upstream_by_alpn:\n"
+      "          h2: { address: 127.0.0.1:8080, tls: { verify: false } }\n"
+      "        enforcement: { mode: observe }\n");
+  ASSERT_TRUE(result.config.has_value()) << testing::PrintToString(error_strings(result));
+  std::vector<std::string> warnings;
+  for (const auto& warning : result.warnings) warnings.push_back(warning.to_string());
+  EXPECT_EQ(warnings,
+            (Strings{"t.yaml:7:9: routes \"legacy\" (TLS1.2 observe) and \"default\" (TLS1.2 "
+                     "enforce) of listener \"web\" share upstream 127.0.0.1:8080: a client "
+                     "reaches it through the laxer route by sending that route's SNI or "
+                     "connecting to its port, so the stricter floor does not protect it",
+                     "t.yaml:11:47: TLS to upstream 127.0.0.1:8080 is not verified (verify: "
+                     "false): anyone on the path to it can read and change the traffic"}));
 }
 
 }  // namespace

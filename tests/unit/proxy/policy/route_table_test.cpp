@@ -74,3 +74,38 @@ TEST(RouteTableManyTest, AThousandRoutesEachMatchTheirOwnNames) {
 
 }  // namespace
 }  // namespace tlsfloor::policy
+
+namespace tlsfloor::policy {
+namespace {
+
+std::vector<config::AlpnUpstream> by_alpn(std::vector<std::string> protocols) {
+  std::vector<config::AlpnUpstream> map;
+  for (std::string& protocol : protocols) map.push_back({std::move(protocol), {}, {}});
+  return map;
+}
+
+TEST(UpstreamForAlpnTest, TheNegotiatedProtocolPicksItsEntry) {
+  const auto map = by_alpn({"h2", "http/1.1", "acme-tls/1"});
+  EXPECT_EQ(upstream_for_alpn(map, "h2"), 1u);
+  EXPECT_EQ(upstream_for_alpn(map, "http/1.1"), 2u);
+  EXPECT_EQ(upstream_for_alpn(map, "acme-tls/1"), 3u);
+}
+
+TEST(UpstreamForAlpnTest, NoAlpnOrAnotherProtocolGoesToTheFallback) {
+  const auto map = by_alpn({"h2", "http/1.1"});
+  EXPECT_EQ(upstream_for_alpn(map, ""), kFallbackUpstream);
+  EXPECT_EQ(upstream_for_alpn(map, "http/1.0"), kFallbackUpstream);
+  EXPECT_EQ(upstream_for_alpn({}, "h2"), kFallbackUpstream);  // a route without a map
+}
+
+TEST(UpstreamForAlpnTest, NamesAreComparedByteForByte) {
+  // RFC 7301: protocol names are opaque bytes; "H2" is not h2, and no prefix matches.
+  const auto map = by_alpn({"h2", "http/1.1"});
+  EXPECT_EQ(upstream_for_alpn(map, "H2"), kFallbackUpstream);
+  EXPECT_EQ(upstream_for_alpn(map, "h"), kFallbackUpstream);
+  EXPECT_EQ(upstream_for_alpn(map, "h2c"), kFallbackUpstream);
+  EXPECT_EQ(upstream_for_alpn(map, std::string_view("h2\0", 3)), kFallbackUpstream);
+}
+
+}  // namespace
+}  // namespace tlsfloor::policy
