@@ -263,8 +263,8 @@ Ordered to_schema(const Ordered& line, LogSchema schema) {
 
 LogSchema schema_of(const Json& line) {
   if (!line.is_object()) return LogSchema::tlsfloor;
-  if (line.contains("@timestamp")) return LogSchema::ecs;
-  if (line.contains("tlsfloor.listener")) return LogSchema::otel;
+  if (line.contains(kEcsMarker)) return LogSchema::ecs;
+  if (line.contains(kOtelMarker)) return LogSchema::otel;
   return LogSchema::tlsfloor;
 }
 

@@ -27,9 +27,19 @@ inline constexpr std::string_view kEcsVersion = "8.11.0";
 /// are 0x-prefixed codes ("0xc02f").
 nlohmann::ordered_json to_schema(const nlohmann::ordered_json& line, LogSchema schema);
 
-/// The schema a parsed line is written in: `ecs` when it has "@timestamp", `otel` when it has
-/// "tlsfloor.listener", tlsfloor's own otherwise.
+/// The keys that mark a line's schema: ECS lines have "@timestamp", OpenTelemetry lines
+/// "tlsfloor.listener"; a line with neither is tlsfloor's own.
+inline constexpr std::string_view kEcsMarker = "@timestamp";
+inline constexpr std::string_view kOtelMarker = "tlsfloor.listener";
+
+/// The schema a parsed line is written in, by its marker keys (ECS first).
 LogSchema schema_of(const nlohmann::json& line);
+
+/// Whether a line with this top-level key is in a schema other than tlsfloor's: a reader of
+/// tlsfloor lines alone must leave such a line to one that reads every schema.
+constexpr bool marks_other_schema(std::string_view key) {
+  return key == kEcsMarker || key == kOtelMarker;
+}
 
 /// A line of `schema` with its facts under tlsfloor's names again (what to_schema wrote reads
 /// back as the line it was made from; fields the line lacks stay absent). A tlsfloor line is

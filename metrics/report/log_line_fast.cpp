@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "config/named_group.h"
+#include "metrics/log_schema/log_schema.h"
 
 namespace tlsfloor::report {
 namespace {
@@ -240,6 +241,8 @@ bool FastLineParser::parse_padded(std::string_view line, HandshakeRecord& record
   for (const simdjson::dom::key_value_pair field : object) {
     const Key key = key_of(field.key);
     if (key == kOtherKey) {
+      // An ECS or OpenTelemetry line (or one that says it is): the exact reader maps its names.
+      if (log_schema::marks_other_schema(field.key)) return exact();
       if (!moderate_numbers_only(field.value)) return exact();
       continue;
     }

@@ -196,6 +196,9 @@ std::vector<std::string> odd_lines() {
       with(R"("client_certificate":{"result":"verified","subject":"CN=a","subject":"CN=b"})"),
       with(R"("client_certificate":{"result":"verified","subject":"CN=a","serial":1e999})"),
       with(R"("a":1,"a":2)"),
+      // A tlsfloor line with another schema's marker key is read as that schema (log_line_fuzz).
+      with(R"("tlsfloor.listener":"api")"),
+      with(R"("@timestamp":"2026-11-22T10:04:05.123Z")"),
       with("\"deep\":" + std::string(2000, '[') + std::string(2000, ']')),
       with("\"deep\":" + std::string(500, '[') + std::string(500, ']')),
       with("\"long\":\"" + std::string(kMaxFastLineLength, 'x') + "\""),
