@@ -110,8 +110,10 @@ TEST(HandshakeReportMerge, PartsMergedInOrderPrintWhatOneReportPrints) {
   settings[4].floor = config::TlsVersion::tls1_2;
   settings[5].pq = true;
   settings[5].owner = "owner-1";
-  for (std::uint64_t seed = 1; seed <= 6; ++seed) {
-    const auto records = random_records(seed, 6000);
+  // Three seeds of 4000 records draw every kind of value many times over (a third of what this
+  // test once drew, for the sanitized run's sake: it was that run's longest test, 43 s).
+  for (std::uint64_t seed = 1; seed <= 3; ++seed) {
+    const auto records = random_records(seed, 4000);
     for (const auto& setting : settings) {
       HandshakeReport sequential(setting);
       sequential.count_file();
