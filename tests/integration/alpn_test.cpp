@@ -14,6 +14,7 @@
 #include <tuple>
 #include <vector>
 
+#include "proxy/server/server.h"
 #include "tests/integration/proxy_config.h"
 #include "tests/support/child_process.h"
 #include "tests/support/running_proxy.h"

@@ -19,6 +19,7 @@
 #include <thread>
 #include <vector>
 
+#include "proxy/server/server.h"
 #include "tests/integration/proxy_config.h"
 #include "tests/support/admin_client.h"
 #include "tests/support/child_process.h"

@@ -3,6 +3,7 @@
 // per-client table (GET /legacy-clients and its metrics) and the handshake log are checked
 // field by field.
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <nlohmann/json.hpp>
 

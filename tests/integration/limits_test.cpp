@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "proxy/server/server.h"
 #include "tests/integration/proxy_config.h"
 #include "tests/support/running_proxy.h"
 #include "tests/support/tcp_upstream.h"

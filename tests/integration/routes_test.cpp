@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "metrics/report/handshake_report_command.h"
+#include "proxy/server/server.h"
 #include "tests/integration/proxy_config.h"
 #include "tests/support/admin_client.h"
 #include "tests/support/running_proxy.h"

@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "proxy/server/server.h"
 #include "proxy/tls/signing_pool.h"
 #include "tests/integration/proxy_config.h"
 #include "tests/support/running_proxy.h"

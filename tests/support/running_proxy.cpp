@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "config/config_parser.h"
+#include "proxy/server/server.h"
 
 namespace tlsfloor::test {
 
