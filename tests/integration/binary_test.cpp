@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "config/timestamp.h"
+#include "tests/integration/binaries.h"
 #include "tests/integration/proxy_config.h"
 #include "tests/support/admin_client.h"
 #include "tests/support/child_process.h"
@@ -23,8 +24,6 @@
 
 namespace tlsfloor::test {
 namespace {
-
-const std::string kBinary = TLSFLOOR_BINARY;
 
 // The port in a start-up line such as "listener api on 127.0.0.1:40123 -> ...".
 std::uint16_t port_in(const std::string& line, const std::string& before) {

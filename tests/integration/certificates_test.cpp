@@ -17,6 +17,7 @@
 #include "tests/integration/proxy_config.h"
 #include "tests/support/admin_client.h"
 #include "tests/support/child_process.h"
+#include "tests/support/files.h"
 #include "tests/support/running_proxy.h"
 #include "tests/support/tcp_upstream.h"
 #include "tests/support/tls_client.h"
@@ -175,11 +176,6 @@ TEST(CertificatesTest, EachClientGetsTheKeyTypeItCanVerify) {
 
 namespace tlsfloor::test {
 namespace {
-
-std::string contents_of(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-}
 
 std::string served_name(std::uint16_t port) {
   TlsClient client(port);

@@ -13,9 +13,11 @@
 #include <string>
 #include <vector>
 
+#include "tests/integration/binaries.h"
 #include "tests/integration/proxy_config.h"
 #include "tests/support/admin_client.h"
 #include "tests/support/child_process.h"
+#include "tests/support/files.h"
 #include "tests/support/running_proxy.h"
 #include "tests/support/tcp_upstream.h"
 #include "tests/support/tls_client.h"
@@ -26,7 +28,6 @@ namespace {
 using nlohmann::json;
 
 constexpr int kAlertHandshakeFailure = 40;
-const std::string kBinary = TLSFLOOR_BINARY;
 
 // A TLS 1.2 client offering exactly `ciphers` (BoringSSL's syntax), from `source`.
 ClientOptions offering(const std::string& ciphers, const std::string& source = "") {
@@ -35,13 +36,6 @@ ClientOptions offering(const std::string& ciphers, const std::string& source = "
   options.cipher_list = ciphers;
   options.source = source;
   return options;
-}
-
-std::vector<json> read_log(const std::filesystem::path& path) {
-  std::vector<json> lines;
-  std::ifstream in(path);
-  for (std::string line; std::getline(in, line);) lines.push_back(json::parse(line));
-  return lines;
 }
 
 class CipherPolicyTest : public testing::Test {

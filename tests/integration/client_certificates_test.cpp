@@ -23,6 +23,7 @@
 #include "tests/integration/proxy_config.h"
 #include "tests/support/admin_client.h"
 #include "tests/support/child_process.h"
+#include "tests/support/files.h"
 #include "tests/support/running_proxy.h"
 #include "tests/support/tcp_upstream.h"
 #include "tests/support/test_pki.h"
@@ -42,18 +43,6 @@ constexpr int kAccessDenied = 49;
 constexpr int kProtocolVersion = 70;
 constexpr int kHandshakeFailure = 40;
 constexpr int kCertificateRequired = 116;
-
-std::vector<json> read_log(const std::filesystem::path& path) {
-  std::vector<json> lines;
-  std::ifstream in(path);
-  for (std::string line; std::getline(in, line);) lines.push_back(json::parse(line));
-  return lines;
-}
-
-std::string contents_of(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
 
 // The test's certificates: a root that issues through an intermediate, and a stranger CA.
 struct Pki {

@@ -10,6 +10,7 @@
 #include <sstream>
 #include <string>
 
+#include "tests/integration/binaries.h"
 #include "tests/integration/proxy_config.h"
 #include "tests/support/admin_client.h"
 #include "tests/support/child_process.h"
@@ -25,7 +26,6 @@ using nlohmann::json;
 using std::chrono::days;
 
 const config::Timestamp kDay0 = config::parse_timestamp("2026-11-02T03:00:00Z").value();
-const std::string kBinary = TLSFLOOR_BINARY;
 
 class ClientLedgerTest : public testing::Test {
  protected:

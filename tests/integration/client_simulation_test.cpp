@@ -24,6 +24,7 @@
 
 #include "config/named_group.h"
 #include "proxy/tls/key_exchange_groups.h"
+#include "tests/integration/binaries.h"
 #include "tests/integration/proxy_config.h"
 #include "tests/support/child_process.h"
 #include "tests/support/client_simulation.h"
@@ -35,8 +36,6 @@ namespace tlsfloor::test {
 namespace {
 
 using nlohmann::json;
-
-const std::string kBinary = TLSFLOOR_BINARY;
 
 // What the proxy answered a hello with.
 struct WireAnswer {

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/integration/binaries.h"
 #include "tests/integration/proxy_config.h"
 #include "tests/support/child_process.h"
 #include "tests/support/running_proxy.h"
@@ -27,7 +28,6 @@ namespace {
 using nlohmann::json;
 
 constexpr int kAlertHandshakeFailure = 40;
-const std::string kBinary = TLSFLOOR_BINARY;
 
 class GroupsPolicyTest : public testing::Test {
  protected:

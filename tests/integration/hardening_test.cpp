@@ -31,7 +31,6 @@ namespace {
 
 using nlohmann::json;
 
-constexpr int kAlertProtocolVersion = 70;
 constexpr int kAlertInappropriateFallback = 86;
 
 class HardeningTest : public testing::Test {

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "tests/integration/proxy_config.h"
+#include "tests/support/files.h"
 #include "tests/support/running_proxy.h"
 #include "tests/support/tcp_upstream.h"
 #include "tests/support/tls_client.h"
@@ -41,13 +42,6 @@ std::uint16_t local_port(int fd) {
   socklen_t length = sizeof address;
   ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
   return ntohs(reinterpret_cast<sockaddr_in*>(&address)->sin_port);
-}
-
-std::vector<json> read_log(const std::filesystem::path& path) {
-  std::vector<json> lines;
-  std::ifstream in(path);
-  for (std::string line; std::getline(in, line);) lines.push_back(json::parse(line));
-  return lines;
 }
 
 // Every sample of tlsfloor_legacy_client_handshakes_total: (client, version, decision) -> value.

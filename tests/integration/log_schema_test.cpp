@@ -7,6 +7,7 @@
 #include <fstream>
 #include <string>
 
+#include "tests/integration/binaries.h"
 #include "tests/integration/proxy_config.h"
 #include "tests/support/child_process.h"
 #include "tests/support/running_proxy.h"
@@ -18,7 +19,6 @@ namespace {
 
 using nlohmann::json;
 
-const std::string kBinary = TLSFLOOR_BINARY;
 const std::string kSource = TLSFLOOR_SOURCE_DIR;
 
 class LogSchemaTest : public testing::Test {

@@ -12,6 +12,7 @@
 #include <sstream>
 #include <string>
 
+#include "tests/integration/binaries.h"
 #include "tests/integration/proxy_config.h"
 #include "tests/support/child_process.h"
 #include "tests/support/running_proxy.h"
@@ -22,8 +23,6 @@ namespace tlsfloor::test {
 namespace {
 
 using nlohmann::json;
-
-const std::string kBinary = TLSFLOOR_BINARY;
 
 std::string contents(const std::filesystem::path& path) {
   std::ifstream in(path);

@@ -21,8 +21,6 @@
 namespace tlsfloor::test {
 namespace {
 
-constexpr int kAlertProtocolVersion = 70;
-
 ClientOptions only(std::uint16_t version) {
   ClientOptions options;
   options.min_version = options.max_version = version;

@@ -15,13 +15,13 @@
 #include <vector>
 
 #include "metrics/handshake_log/handshake_event.h"
+#include "tests/integration/binaries.h"
 #include "tests/support/child_process.h"
 #include "tests/support/test_pki.h"
 
 namespace tlsfloor::test {
 namespace {
 
-const std::string kBinary = TLSFLOOR_BINARY;
 const std::string kLegacyJa4 = "t10d1310h1_a8d2b5cbd1b5_0aa7a8b4ac2b";
 const std::string kModernJa4 = "t13d1516h2_8daaf6152771_e5627efa2ab1";
 

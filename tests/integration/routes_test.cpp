@@ -24,8 +24,6 @@ namespace {
 
 using nlohmann::json;
 
-constexpr int kAlertProtocolVersion = 70;
-
 // Inside the shop route's brownout window.
 const config::Timestamp kInsideWindow = config::parse_timestamp("2026-12-01T10:30:00Z").value();
 

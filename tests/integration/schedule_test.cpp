@@ -29,7 +29,6 @@ namespace {
 using namespace std::chrono;
 using nlohmann::json;
 
-constexpr int kAlertProtocolVersion = 70;
 const config::Timestamp kStart = sys_days{year{2026} / 12 / 1} + 9h;
 const std::string kTen = "2026-12-01T10:00:00.000Z";  // kStart + 1h, as the log writes it
 

@@ -22,7 +22,6 @@ namespace {
 using namespace std::chrono;
 using nlohmann::json;
 
-constexpr int kAlertProtocolVersion = 70;
 const config::Timestamp kStart = sys_days{year{2026} / 12 / 1} + 9h;
 
 class StagedEnforcementTest : public testing::Test {

@@ -15,8 +15,6 @@
 namespace tlsfloor::test {
 namespace {
 
-constexpr int kAlertProtocolVersion = 70;
-
 struct Version {
   std::uint16_t wire;
   const char* label;

@@ -13,6 +13,9 @@
 
 namespace tlsfloor::test {
 
+/// The alert a refused legacy client reads (protocol_version, 70).
+inline constexpr int kAlertProtocolVersion = SSL_AD_PROTOCOL_VERSION;
+
 struct ClientOptions {
   std::uint16_t min_version = TLS1_VERSION;
   std::uint16_t max_version = TLS1_3_VERSION;

@@ -8,15 +8,10 @@
 
 #include "config/client_certificate_result.h"
 #include "config/config_parser.h"
+#include "tests/unit/config/parsed_config.h"
 
 namespace tlsfloor::config {
 namespace {
-
-std::vector<std::string> error_strings(const ParseResult& result) {
-  std::vector<std::string> out;
-  for (const ConfigError& error : result.errors) out.push_back(error.to_string());
-  return out;
-}
 
 // Line 1 is `listeners:`; the listener's upstream is line 4 (`upstream_extra` inside it), and its
 // extra keys start at line 6, indented by four.

@@ -1,4 +1,5 @@
 #include "config/config_parser.h"
+#include "tests/unit/config/parsed_config.h"
 
 #include <sys/stat.h>
 #include <unistd.h>
@@ -33,12 +34,6 @@ constexpr std::string_view kMinimalListeners =
     "    certificates: [{cert: a.crt, key: a.key}]\n";
 
 ParseResult parse(std::string_view yaml) { return parse_config(yaml, kSource); }
-
-std::vector<std::string> error_strings(const ParseResult& result) {
-  std::vector<std::string> out;
-  for (const ConfigError& error : result.errors) out.push_back(error.to_string());
-  return out;
-}
 
 // The parse must fail with exactly these `file:line:column: message` strings, in this order.
 void expect_errors(std::string_view yaml, const std::vector<std::string>& expected) {
@@ -696,7 +691,7 @@ INSTANTIATE_TEST_SUITE_P(
 
 // --- uniqueness ----------------------------------------------------------------------------------
 
-std::string listener(std::string_view name, std::string_view listen) {
+std::string listener_on(std::string_view name, std::string_view listen) {
   return "  - name: " + std::string(name) + "\n    listen: \"" + std::string(listen) +
          "\"\n    upstream: {address: 127.0.0.1:8080}\n    certificates: [{cert: c, key: k}]\n";
 }
@@ -706,35 +701,38 @@ INSTANTIATE_TEST_SUITE_P(
     testing::Values(
         // The duplicate points at the second definition and names the line of the first.
         ErrorCase{"DuplicateName",
-                  "listeners:\n" + listener("api", "0.0.0.0:1") + listener("web", "0.0.0.0:2") +
-                      listener("api", "0.0.0.0:3"),
+                  "listeners:\n" + listener_on("api", "0.0.0.0:1") +
+                      listener_on("web", "0.0.0.0:2") + listener_on("api", "0.0.0.0:3"),
                   "t.yaml:10:11: duplicate listener name \"api\" (first defined at line 2)"},
-        ErrorCase{"DuplicateListen",
-                  "listeners:\n" + listener("a", "0.0.0.0:8443") + listener("b", "0.0.0.0:8443"),
-                  "t.yaml:7:13: listen address 0.0.0.0:8443 is already used by listener \"a\" "
-                  "(line 3)"},
+        ErrorCase{
+            "DuplicateListen",
+            "listeners:\n" + listener_on("a", "0.0.0.0:8443") + listener_on("b", "0.0.0.0:8443"),
+            "t.yaml:7:13: listen address 0.0.0.0:8443 is already used by listener \"a\" "
+            "(line 3)"},
         // Two spellings of one IPv6 address are one socket address.
+        ErrorCase{"DuplicateListenIpv6Spelling",
+                  "listeners:\n" + listener_on("a", "[::1]:443") +
+                      listener_on("b", "[0:0:0:0:0:0:0:1]:443"),
+                  "t.yaml:7:13: listen address [0:0:0:0:0:0:0:1]:443 is already used by listener "
+                  "\"a\" (line 3)"},
         ErrorCase{
-            "DuplicateListenIpv6Spelling",
-            "listeners:\n" + listener("a", "[::1]:443") + listener("b", "[0:0:0:0:0:0:0:1]:443"),
-            "t.yaml:7:13: listen address [0:0:0:0:0:0:0:1]:443 is already used by listener "
-            "\"a\" (line 3)"},
-        ErrorCase{"ListenEqualsAdmin",
-                  "admin: {listen: 127.0.0.1:9901}\nlisteners:\n" + listener("a", "127.0.0.1:9901"),
-                  "t.yaml:4:13: listen address 127.0.0.1:9901 is already used by the admin "
-                  "listener (line 1)"},
+            "ListenEqualsAdmin",
+            "admin: {listen: 127.0.0.1:9901}\nlisteners:\n" + listener_on("a", "127.0.0.1:9901"),
+            "t.yaml:4:13: listen address 127.0.0.1:9901 is already used by the admin "
+            "listener (line 1)"},
         // Admin written after the listeners: the later one is the duplicate.
-        ErrorCase{
-            "AdminAfterListener",
-            "listeners:\n" + listener("a", "127.0.0.1:9901") + "admin: {listen: 127.0.0.1:9901}\n",
-            "t.yaml:6:17: listen address 127.0.0.1:9901 is already used by listener \"a\" "
-            "(line 3)"}),
+        ErrorCase{"AdminAfterListener",
+                  "listeners:\n" + listener_on("a", "127.0.0.1:9901") +
+                      "admin: {listen: 127.0.0.1:9901}\n",
+                  "t.yaml:6:17: listen address 127.0.0.1:9901 is already used by listener \"a\" "
+                  "(line 3)"}),
     case_name);
 
 TEST(ConfigParserTest, DifferentPortsOrAddressesDoNotCollide) {
-  const ParseResult result = parse("admin: {listen: 127.0.0.1:9901}\nlisteners:\n" +
-                                   listener("a", "0.0.0.0:8443") + listener("b", "0.0.0.0:8444") +
-                                   listener("c", "127.0.0.1:8443") + listener("d", "[::]:8443"));
+  const ParseResult result =
+      parse("admin: {listen: 127.0.0.1:9901}\nlisteners:\n" + listener_on("a", "0.0.0.0:8443") +
+            listener_on("b", "0.0.0.0:8444") + listener_on("c", "127.0.0.1:8443") +
+            listener_on("d", "[::]:8443"));
   EXPECT_TRUE(result.errors.empty()) << testing::PrintToString(error_strings(result));
 }
 
@@ -837,9 +835,9 @@ TEST(ConfigParserTest, RelativeCertificatePathsFollowTheConfigFile) {
   for (const auto& c : cases) {
     SCOPED_TRACE(c.source + " + " + c.cert);
     const ParseResult result =
-        parse_config("listeners:\n" + listener("a", "0.0.0.0:1")
-                                          .replace(listener("a", "0.0.0.0:1").find("{cert: c"), 8,
-                                                   "{cert: \"" + c.cert + "\""),
+        parse_config("listeners:\n" + listener_on("a", "0.0.0.0:1")
+                                          .replace(listener_on("a", "0.0.0.0:1").find("{cert: c"),
+                                                   8, "{cert: \"" + c.cert + "\""),
                      c.source);
     ASSERT_TRUE(result.config.has_value()) << testing::PrintToString(error_strings(result));
     const CertificateConfig& certificate = result.config->listeners[0].certificates[0];

@@ -11,13 +11,13 @@ namespace {
 
 using namespace std::chrono_literals;
 
-struct ValidCase {
+struct DurationCase {
   std::string_view text;
   Duration expected;
 };
 
 TEST(DurationTest, ParsesEachUnit) {
-  const ValidCase cases[] = {
+  const DurationCase cases[] = {
       {"0s", 0ms},
       {"0ms", 0ms},
       {"1ms", 1ms},
@@ -31,7 +31,7 @@ TEST(DurationTest, ParsesEachUnit) {
       {"9223372036854775807ms", Duration::max()},
       {"106751991167d", 106751991167LL * 24h},  // the largest whole number of days
   };
-  for (const ValidCase& c : cases) {
+  for (const DurationCase& c : cases) {
     SCOPED_TRACE(c.text);
     EXPECT_EQ(parse_duration(c.text), c.expected);
   }

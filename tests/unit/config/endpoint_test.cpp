@@ -9,7 +9,7 @@
 namespace tlsfloor::config {
 namespace {
 
-struct ValidCase {
+struct EndpointCase {
   std::string_view text;
   std::string_view host;
   std::uint16_t port;
@@ -17,10 +17,10 @@ struct ValidCase {
   std::string_view canonical;  // to_string()
 };
 
-class ParseEndpointValidTest : public testing::TestWithParam<ValidCase> {};
+class ParseEndpointValidTest : public testing::TestWithParam<EndpointCase> {};
 
 TEST_P(ParseEndpointValidTest, Parses) {
-  const ValidCase& c = GetParam();
+  const EndpointCase& c = GetParam();
   std::string error = "untouched";
   const std::optional<Endpoint> endpoint = parse_endpoint(c.text, &error);
   ASSERT_TRUE(endpoint.has_value()) << error;
@@ -35,21 +35,21 @@ TEST_P(ParseEndpointValidTest, Parses) {
 INSTANTIATE_TEST_SUITE_P(
     Addresses, ParseEndpointValidTest,
     testing::Values(
-        ValidCase{"1.2.3.4:80", "1.2.3.4", 80, true, "1.2.3.4:80"},
-        ValidCase{"0.0.0.0:8443", "0.0.0.0", 8443, true, "0.0.0.0:8443"},
-        ValidCase{"127.0.0.1:0", "127.0.0.1", 0, true, "127.0.0.1:0"},
-        ValidCase{"127.0.0.1:65535", "127.0.0.1", 65535, true, "127.0.0.1:65535"},
-        ValidCase{"[::1]:8443", "::1", 8443, true, "[::1]:8443"},
-        ValidCase{"[::]:443", "::", 443, true, "[::]:443"},
-        ValidCase{"[2001:db8::1]:443", "2001:db8::1", 443, true, "[2001:db8::1]:443"},
-        ValidCase{"[::ffff:10.0.0.1]:80", "::ffff:10.0.0.1", 80, true, "[::ffff:10.0.0.1]:80"},
-        ValidCase{"host.name:8080", "host.name", 8080, false, "host.name:8080"},
-        ValidCase{"localhost:1", "localhost", 1, false, "localhost:1"},
-        ValidCase{"my_service-2:8080", "my_service-2", 8080, false, "my_service-2:8080"},
-        ValidCase{"10.0.0.1:0080", "10.0.0.1", 80, true, "10.0.0.1:80"},
+        EndpointCase{"1.2.3.4:80", "1.2.3.4", 80, true, "1.2.3.4:80"},
+        EndpointCase{"0.0.0.0:8443", "0.0.0.0", 8443, true, "0.0.0.0:8443"},
+        EndpointCase{"127.0.0.1:0", "127.0.0.1", 0, true, "127.0.0.1:0"},
+        EndpointCase{"127.0.0.1:65535", "127.0.0.1", 65535, true, "127.0.0.1:65535"},
+        EndpointCase{"[::1]:8443", "::1", 8443, true, "[::1]:8443"},
+        EndpointCase{"[::]:443", "::", 443, true, "[::]:443"},
+        EndpointCase{"[2001:db8::1]:443", "2001:db8::1", 443, true, "[2001:db8::1]:443"},
+        EndpointCase{"[::ffff:10.0.0.1]:80", "::ffff:10.0.0.1", 80, true, "[::ffff:10.0.0.1]:80"},
+        EndpointCase{"host.name:8080", "host.name", 8080, false, "host.name:8080"},
+        EndpointCase{"localhost:1", "localhost", 1, false, "localhost:1"},
+        EndpointCase{"my_service-2:8080", "my_service-2", 8080, false, "my_service-2:8080"},
+        EndpointCase{"10.0.0.1:0080", "10.0.0.1", 80, true, "10.0.0.1:80"},
         // Not an IPv4 literal, so it is taken as a (bad) host name; the config
         // parser rejects it for listen addresses through host_is_ip_literal.
-        ValidCase{"1.2.3.999:80", "1.2.3.999", 80, false, "1.2.3.999:80"}));
+        EndpointCase{"1.2.3.999:80", "1.2.3.999", 80, false, "1.2.3.999:80"}));
 
 struct InvalidCase {
   std::string_view text;

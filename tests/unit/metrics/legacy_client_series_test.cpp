@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "config/tls_version.h"
+#include "tests/unit/metrics/tracker_clients.h"
 
 #include <cstdint>
 #include <map>
@@ -14,18 +15,9 @@
 namespace tlsfloor::metrics {
 namespace {
 
-constexpr std::uint16_t kTls10 = config::wire::kTls1_0;
-constexpr std::uint16_t kTls11 = config::wire::kTls1_1;
 using Sample = LegacyClientSeries::Sample;
 // (client, version, decision) -> value: what one scrape shows.
 using Shown = std::map<std::tuple<std::string, std::uint16_t, LegacyDecision>, std::uint64_t>;
-
-config::AddressPrefix client(std::uint32_t n) {
-  const std::uint32_t address = 0x0a000000u + n;  // 10.0.0.n
-  return config::ipv4_address(std::array<std::uint8_t, 4>{
-      static_cast<std::uint8_t>(address >> 24), static_cast<std::uint8_t>(address >> 16),
-      static_cast<std::uint8_t>(address >> 8), static_cast<std::uint8_t>(address)});
-}
 
 void record(LegacyClientTracker& tracker, std::uint32_t n, int times = 1,
             std::uint16_t version = kTls10, LegacyDecision decision = LegacyDecision::rejected) {

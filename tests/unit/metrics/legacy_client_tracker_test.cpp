@@ -5,6 +5,7 @@
 #include "config/bounded_text.h"
 #include "config/tls_version.h"
 #include "tests/support/heap.h"
+#include "tests/unit/metrics/tracker_clients.h"
 
 #include <algorithm>
 #include <chrono>
@@ -24,19 +25,8 @@ using Observation = LegacyClientTracker::Observation;
 using ClientStats = LegacyClientTracker::ClientStats;
 using VersionDecision = std::pair<std::uint16_t, Decision>;
 
-constexpr std::uint16_t kTls10 = config::wire::kTls1_0;
-constexpr std::uint16_t kTls11 = config::wire::kTls1_1;
-
 LegacyClientTracker::TimePoint at(int seconds) {
   return LegacyClientTracker::TimePoint{} + std::chrono::seconds(seconds);
-}
-
-// Client number `n` as a distinct IPv4 address in 10.0.0.0/8.
-config::AddressPrefix client(std::uint32_t n) {
-  const std::uint32_t address = 0x0a000000u + n;  // 10.0.0.n
-  return config::ipv4_address(std::array<std::uint8_t, 4>{
-      static_cast<std::uint8_t>(address >> 24), static_cast<std::uint8_t>(address >> 16),
-      static_cast<std::uint8_t>(address >> 8), static_cast<std::uint8_t>(address)});
 }
 
 Observation seen(config::AddressPrefix key, std::uint16_t version = kTls10,

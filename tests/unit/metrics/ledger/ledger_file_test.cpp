@@ -9,7 +9,7 @@
 namespace tlsfloor::ledger {
 namespace {
 
-const config::Timestamp kDay0 = config::parse_timestamp("2026-11-01T00:00:00Z").value();
+const config::Timestamp kSeenDay = config::parse_timestamp("2026-11-01T00:00:00Z").value();
 
 LedgerRows two_clients() {
   ClientLedger ledger;
@@ -24,10 +24,10 @@ LedgerRows two_clients() {
                   .server_name = "api.example.com",
                   .below_version = true,
                   .below_groups = true,
-                  .when = kDay0};
+                  .when = kSeenDay};
   ledger.record(fact);
   fact.decision = config::LegacyDecision::rejected;
-  fact.when = kDay0 + std::chrono::days(29);
+  fact.when = kSeenDay + std::chrono::days(29);
   ledger.record(fact);
   fact.client = "CN=batch,O=Example";
   fact.route = "shop";
@@ -72,7 +72,7 @@ TEST(LedgerFileTest, BeyondTheBoundTheMostRecentlySeenAreKept) {
   ASSERT_TRUE(read) << error;
   EXPECT_EQ(dropped, 1u);
   ASSERT_EQ(read->size(), 1u);
-  EXPECT_EQ(read->front().second.last_seen, kDay0 + std::chrono::days(29));
+  EXPECT_EQ(read->front().second.last_seen, kSeenDay + std::chrono::days(29));
 }
 
 TEST(LedgerFileTest, AnythingElseIsRefusedWithAReason) {

@@ -7,7 +7,7 @@ namespace tlsfloor::admin {
 namespace {
 
 using namespace std::chrono;
-const config::Timestamp kNow = sys_days{year{2026} / 11 / 22} + 12h;
+const config::Timestamp kStatusNow = sys_days{year{2026} / 11 / 22} + 12h;
 
 config::ExceptionConfig payroll() {
   config::ExceptionConfig exception;
@@ -16,34 +16,38 @@ config::ExceptionConfig payroll() {
   exception.clients = {config::parse_address_prefix("10.20.0.0/16", &error).value()};
   exception.server_names = {"*.old.example.com"};
   exception.min_version = config::TlsVersion::tls1_1;
-  exception.expires = kNow + days(30);
+  exception.expires = kStatusNow + days(30);
   exception.note = "OPS-1234";
   return exception;
 }
 
 TEST(ExceptionStatusTest, EachStatusInItsOrder) {
   auto exception = payroll();
-  const auto loaded = kNow - days(20);
-  EXPECT_EQ(exception_status(exception, kNow - days(1), loaded, kNow), ExceptionStatus::active);
+  const auto loaded = kStatusNow - days(20);
+  EXPECT_EQ(exception_status(exception, kStatusNow - days(1), loaded, kStatusNow),
+            ExceptionStatus::active);
   // Unused: no match for 14 days, counted from the last use, or from loading if never used.
-  EXPECT_EQ(exception_status(exception, kNow - days(14), loaded, kNow), ExceptionStatus::unused);
-  EXPECT_EQ(exception_status(exception, std::nullopt, loaded, kNow), ExceptionStatus::unused);
-  EXPECT_EQ(exception_status(exception, std::nullopt, kNow - days(13), kNow),
+  EXPECT_EQ(exception_status(exception, kStatusNow - days(14), loaded, kStatusNow),
+            ExceptionStatus::unused);
+  EXPECT_EQ(exception_status(exception, std::nullopt, loaded, kStatusNow), ExceptionStatus::unused);
+  EXPECT_EQ(exception_status(exception, std::nullopt, kStatusNow - days(13), kStatusNow),
             ExceptionStatus::active);
   exception.unused_after = days(30);
-  EXPECT_EQ(exception_status(exception, std::nullopt, loaded, kNow), ExceptionStatus::active);
+  EXPECT_EQ(exception_status(exception, std::nullopt, loaded, kStatusNow), ExceptionStatus::active);
   // Expiring within 7 days outranks unused; expired outranks everything.
-  exception.expires = kNow + days(7);
-  EXPECT_EQ(exception_status(exception, std::nullopt, kNow - days(60), kNow),
+  exception.expires = kStatusNow + days(7);
+  EXPECT_EQ(exception_status(exception, std::nullopt, kStatusNow - days(60), kStatusNow),
             ExceptionStatus::expiring);
-  exception.expires = kNow;
-  EXPECT_EQ(exception_status(exception, kNow - hours(1), loaded, kNow), ExceptionStatus::expired);
+  exception.expires = kStatusNow;
+  EXPECT_EQ(exception_status(exception, kStatusNow - hours(1), loaded, kStatusNow),
+            ExceptionStatus::expired);
 }
 
 TEST(ExceptionStatusTest, JsonListsEveryField) {
   const auto exception = payroll();
-  const state::ExceptionRecord view{"api", &exception, 42, kNow - hours(1), kNow - days(2)};
-  const auto doc = nlohmann::json::parse(exceptions_json({view}, nullptr, kNow));
+  const state::ExceptionRecord view{"api", &exception, 42, kStatusNow - hours(1),
+                                    kStatusNow - days(2)};
+  const auto doc = nlohmann::json::parse(exceptions_json({view}, nullptr, kStatusNow));
   EXPECT_EQ(doc["generated_at"], "2026-11-22T12:00:00.000Z");
   ASSERT_EQ(doc["exceptions"].size(), 1u);
   EXPECT_EQ(doc["exceptions"][0], nlohmann::json::parse(R"({
@@ -58,7 +62,7 @@ TEST(ExceptionStatusTest, JsonListsEveryField) {
 // Whom to ask about an exception: the first owner of the directory that lists it.
 TEST(ExceptionStatusTest, JsonNamesTheExceptionsOwner) {
   const auto exception = payroll();
-  const state::ExceptionRecord view{"api", &exception, 0, std::nullopt, kNow - days(2)};
+  const state::ExceptionRecord view{"api", &exception, 0, std::nullopt, kStatusNow - days(2)};
   const config::OwnerDirectoryParse owners = config::parse_owner_directory(R"(owners:
   - name: hr-batch
     match: {clients: [10.20.0.0/16]}
@@ -69,11 +73,12 @@ TEST(ExceptionStatusTest, JsonNamesTheExceptionsOwner) {
 )",
                                                                            "owners.yaml");
   ASSERT_TRUE(owners.directory);
-  const auto doc = nlohmann::json::parse(exceptions_json({view}, &*owners.directory, kNow));
+  const auto doc = nlohmann::json::parse(exceptions_json({view}, &*owners.directory, kStatusNow));
   EXPECT_EQ(doc["exceptions"][0]["owner"], "payroll") << "the first that lists it";
   config::OwnerDirectory none;
-  EXPECT_TRUE(nlohmann::json::parse(exceptions_json({view}, &none, kNow))["exceptions"][0]["owner"]
-                  .is_null());
+  EXPECT_TRUE(
+      nlohmann::json::parse(exceptions_json({view}, &none, kStatusNow))["exceptions"][0]["owner"]
+          .is_null());
 }
 
 }  // namespace

@@ -11,7 +11,7 @@ using config::LegacyDecision;
 using nlohmann::json;
 using std::chrono::days;
 
-const config::Timestamp kNow = config::parse_timestamp("2026-12-01T00:00:00Z").value();
+const config::Timestamp kLedgerNow = config::parse_timestamp("2026-12-01T00:00:00Z").value();
 
 class LedgerClientsJsonTest : public testing::Test {
  protected:
@@ -30,11 +30,11 @@ class LedgerClientsJsonTest : public testing::Test {
                     .family = family,
                     .owner = owner,
                     .below_version = true,
-                    .when = kNow - days(days_ago)});
+                    .when = kLedgerNow - days(days_ago)});
   }
   json query(LegacyClientsFilter filter) {
-    return json::parse(ledger_clients_json(ledger_.seen_since(kNow - *filter.since),
-                                           ledger_.bounds(), filter, kNow));
+    return json::parse(ledger_clients_json(ledger_.seen_since(kLedgerNow - *filter.since),
+                                           ledger_.bounds(), filter, kLedgerNow));
   }
   static std::vector<std::string> clients(const json& document) {
     std::vector<std::string> names;

@@ -6,7 +6,7 @@ namespace tlsfloor::policy {
 namespace {
 
 using namespace std::chrono;
-const config::Timestamp kNow = sys_days{year{2026} / 12 / 1} + 10h;
+const config::Timestamp kCircumstancesNow = sys_days{year{2026} / 12 / 1} + 10h;
 
 config::AddressPrefix address(const char* text) { return config::parse_address(text).value(); }
 
@@ -17,10 +17,10 @@ config::ListenerConfig listener_with_exceptions() {
   for (const char* name : {"expired", "payroll", "scanners"}) {
     config::ExceptionConfig exception;
     exception.name = name;
-    exception.expires = kNow + days(30);
+    exception.expires = kCircumstancesNow + days(30);
     listener.exceptions.push_back(exception);
   }
-  listener.exceptions[0].expires = kNow - seconds(1);
+  listener.exceptions[0].expires = kCircumstancesNow - seconds(1);
   listener.exceptions[0].clients = {config::parse_address_prefix("10.0.0.0/8", nullptr).value()};
   listener.exceptions[1].clients = {config::parse_address_prefix("10.1.0.0/16", nullptr).value()};
   listener.exceptions[2].server_names = {"scan.example.com"};
@@ -30,20 +30,21 @@ config::ListenerConfig listener_with_exceptions() {
 TEST(LegacyCircumstancesTest, NamesTheMatchedExceptionByItsPosition) {
   const config::ListenerConfig listener = listener_with_exceptions();
   const auto client = address("10.1.2.3");
-  const LegacyCircumstances found = legacy_circumstances(
-      listener.exceptions, listener.enforcement, listener.name, {client, "", ""}, client, kNow);
+  const LegacyCircumstances found =
+      legacy_circumstances(listener.exceptions, listener.enforcement, listener.name,
+                           {client, "", ""}, client, kCircumstancesNow);
   ASSERT_TRUE(found.exception.has_value());
   EXPECT_EQ(found.exception->index, 1u) << "the expired one before it does not match";
   EXPECT_EQ(found.exception->exception, &listener.exceptions[1]);
   EXPECT_FALSE(found.brownout_refuses) << "not in mode brownout";
 
-  const LegacyCircumstances by_name =
-      legacy_circumstances(listener.exceptions, listener.enforcement, listener.name,
-                           {address("192.0.2.1"), "scan.example.com", ""}, client, kNow);
+  const LegacyCircumstances by_name = legacy_circumstances(
+      listener.exceptions, listener.enforcement, listener.name,
+      {address("192.0.2.1"), "scan.example.com", ""}, client, kCircumstancesNow);
   ASSERT_TRUE(by_name.exception.has_value());
   EXPECT_EQ(by_name.exception->index, 2u);
   EXPECT_FALSE(legacy_circumstances(listener.exceptions, listener.enforcement, listener.name,
-                                    {address("192.0.2.1"), "", ""}, client, kNow)
+                                    {address("192.0.2.1"), "", ""}, client, kCircumstancesNow)
                    .exception);
 }
 
@@ -51,7 +52,7 @@ TEST(LegacyCircumstancesTest, ABrownoutDrawsByTheClientKeyOnlyInsideAWindow) {
   config::ListenerConfig listener;
   listener.name = "edge";
   listener.enforcement.mode = config::EnforcementMode::brownout;
-  listener.enforcement.brownout.windows = {{kNow, kNow + 1h}};
+  listener.enforcement.brownout.windows = {{kCircumstancesNow, kCircumstancesNow + 1h}};
   listener.enforcement.brownout.fraction = 0.5;
   // Clients of one /24 share a key, and so a draw: count how the draw splits 200 networks.
   int refused = 0;
@@ -60,17 +61,17 @@ TEST(LegacyCircumstancesTest, ABrownoutDrawsByTheClientKeyOnlyInsideAWindow) {
     const auto key_of = [&](const char* host) {
       return config::masked(address((net + host).c_str()), 24, 64);
     };
-    const auto first =
-        legacy_circumstances(listener.exceptions, listener.enforcement, listener.name,
-                             {address((net + "1").c_str()), "", ""}, key_of("1"), kNow + 1min);
-    const auto second =
-        legacy_circumstances(listener.exceptions, listener.enforcement, listener.name,
-                             {address((net + "2").c_str()), "", ""}, key_of("2"), kNow + 30min);
+    const auto first = legacy_circumstances(listener.exceptions, listener.enforcement,
+                                            listener.name, {address((net + "1").c_str()), "", ""},
+                                            key_of("1"), kCircumstancesNow + 1min);
+    const auto second = legacy_circumstances(listener.exceptions, listener.enforcement,
+                                             listener.name, {address((net + "2").c_str()), "", ""},
+                                             key_of("2"), kCircumstancesNow + 30min);
     EXPECT_EQ(first.brownout_refuses, second.brownout_refuses) << net;
     refused += first.brownout_refuses ? 1 : 0;
     EXPECT_FALSE(legacy_circumstances(listener.exceptions, listener.enforcement, listener.name,
                                       {address((net + "1").c_str()), "", ""}, key_of("1"),
-                                      kNow + 2h)
+                                      kCircumstancesNow + 2h)
                      .brownout_refuses)
         << "outside the window";
   }
@@ -86,14 +87,14 @@ TEST(LegacyCircumstancesTest, TheEnforcementInForceDecides) {
   listener.enforcement.mode = config::EnforcementMode::observe;
   config::EnforcementConfig step = listener.enforcement;
   step.mode = config::EnforcementMode::brownout;
-  step.brownout.windows = {{kNow, kNow + 1h}};
+  step.brownout.windows = {{kCircumstancesNow, kCircumstancesNow + 1h}};
   const auto client = address("192.0.2.1");
   EXPECT_FALSE(legacy_circumstances(listener.exceptions, listener.enforcement, listener.name,
-                                    {client, "", ""}, client, kNow)
+                                    {client, "", ""}, client, kCircumstancesNow)
                    .brownout_refuses);
-  EXPECT_TRUE(
-      legacy_circumstances(listener.exceptions, step, listener.name, {client, "", ""}, client, kNow)
-          .brownout_refuses);
+  EXPECT_TRUE(legacy_circumstances(listener.exceptions, step, listener.name, {client, "", ""},
+                                   client, kCircumstancesNow)
+                  .brownout_refuses);
 }
 
 }  // namespace

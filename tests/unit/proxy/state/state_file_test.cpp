@@ -13,7 +13,7 @@ namespace {
 
 using namespace std::chrono;
 namespace fs = std::filesystem;
-const config::Timestamp kNow = sys_days{year{2026} / 11 / 22} + 12h;
+const config::Timestamp kStateNow = sys_days{year{2026} / 11 / 22} + 12h;
 
 class StateFileTest : public testing::Test {
  protected:
@@ -25,8 +25,8 @@ class StateFileTest : public testing::Test {
   fs::path dir_;
 };
 
-const ExceptionUsages kUsages{{{"api", "payroll"}, {kNow - days(3), kNow - hours(2)}},
-                              {{"api", "scanner"}, {kNow - days(1), std::nullopt}}};
+const ExceptionUsages kUsages{{{"api", "payroll"}, {kStateNow - days(3), kStateNow - hours(2)}},
+                              {{"api", "scanner"}, {kStateNow - days(1), std::nullopt}}};
 
 TEST_F(StateFileTest, RoundTrips) {
   const std::string path = (dir_ / "state.json").string();
