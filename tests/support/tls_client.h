@@ -113,7 +113,8 @@ class TlsClient {
   bssl::UniquePtr<SSL_SESSION> ticket_;
 };
 
-/// A plain TCP connection to 127.0.0.1:`port` with the test timeouts set; throws on failure.
+/// A plain TCP connection to 127.0.0.1:`port` with the test timeouts set; throws on failure. A
+/// connection the server reset before connect(2) returned is returned (reads see the reset).
 int connect_tcp(std::uint16_t port, const std::string& host = "127.0.0.1",
                 const std::string& source = "");
 /// Sends raw bytes; false on error.
