@@ -139,21 +139,16 @@ void build_upstreams(const config::RouteSettings& settings, const RouteRuntime* 
                                 written.address.port);
     }
     if (written.tls) {
-      const auto same_tls = [&](const UpstreamRuntime& other) {
-        return other.config->tls == written.tls;
+      // Also a context that failed to load (null): its errors are said once.
+      const auto same_tls = [&](const std::vector<UpstreamRuntime>& list) {
+        const auto it = std::find_if(list.begin(), list.end(), [&](const UpstreamRuntime& other) {
+          return other.config->tls == written.tls;
+        });
+        return it == list.end() ? nullptr : &*it;
       };
-      const std::vector<UpstreamRuntime>* lists[] = {
-          &route.upstreams, default_route != nullptr ? &default_route->upstreams : nullptr};
-      bool shared = false;  // also a context that failed to load: its errors are said
-      for (const std::vector<UpstreamRuntime>* list : lists) {
-        if (list == nullptr || shared) continue;
-        const auto it = std::find_if(list->begin(), list->end(), same_tls);
-        if (it != list->end()) {
-          upstream.tls = it->tls;
-          shared = true;
-        }
-      }
-      if (!shared) upstream.tls = tls::UpstreamTls::load(*written.tls, errors);
+      const UpstreamRuntime* same = same_tls(route.upstreams);
+      if (same == nullptr && default_route != nullptr) same = same_tls(default_route->upstreams);
+      upstream.tls = same != nullptr ? same->tls : tls::UpstreamTls::load(*written.tls, errors);
       upstream.sessions = std::make_shared<tls::UpstreamSessions>();
     }
     route.upstream_takes_facts |= written.proxy_protocol == config::UpstreamProxyProtocol::v2;
