@@ -444,6 +444,10 @@ struct Config {
   /// scheduler, instead of queueing ahead of them in the workers' event loops. Absent: as many
   /// as worker threads; 0: each worker runs its own handshakes.
   std::optional<unsigned> handshake_threads;
+  /// Full handshakes per second (the whole process) from which new connections go to the
+  /// handshake threads; below it the workers accept and run handshakes themselves, which costs
+  /// less CPU per connection. 0: the handshake threads always accept.
+  unsigned handshake_storm_rate = 200;
   /// On SIGTERM/SIGINT, how long open connections may take to finish before they are closed.
   Duration drain_timeout = std::chrono::seconds(30);
   LegacyClientsConfig legacy_clients;

@@ -59,6 +59,7 @@ constexpr std::string_view kModeHint = "(expected one of: observe, brownout, enf
 constexpr std::string_view kTimestampHint =
     "(expected an RFC 3339 time such as 2027-03-31T00:00:00Z)";
 constexpr unsigned kMaxThreads = 1024;
+constexpr unsigned kMaxHandshakeStormRate = 1'000'000;  // full handshakes per second
 // Beyond these the table or the series count is a memory problem, not a useful view.
 // At about 8 KiB per client in the worst case (see the README), 10,000 clients are about 80 MiB
 // per listener; the long tail belongs in the handshake log and the report.
@@ -66,11 +67,21 @@ constexpr unsigned kMaxTopK = 10000;
 constexpr unsigned kMaxMetricsTopN = 10000;
 
 using Keys = std::span<const std::string_view>;
-constexpr std::string_view kTopLevelKeys[] = {
-    "admin",         "threads",         "signing_threads",    "handshake_threads",
-    "drain_timeout", "legacy_clients",  "access_log",         "state_file",
-    "limits",        "session_tickets", "certificate_reload", "listeners",
-    "keyserver",     "owners_file"};
+constexpr std::string_view kTopLevelKeys[] = {"admin",
+                                              "threads",
+                                              "signing_threads",
+                                              "handshake_threads",
+                                              "handshake_storm_rate",
+                                              "drain_timeout",
+                                              "legacy_clients",
+                                              "access_log",
+                                              "state_file",
+                                              "limits",
+                                              "session_tickets",
+                                              "certificate_reload",
+                                              "listeners",
+                                              "keyserver",
+                                              "owners_file"};
 constexpr std::string_view kKeyServerKeys[] = {"socket", "timeout"};
 constexpr std::string_view kSessionTicketsKeys[] = {"keys_file", "rotation"};
 constexpr std::string_view kCertificateReloadKeys[] = {"interval"};
@@ -767,6 +778,13 @@ class Parser {
       if (auto count = read_unsigned(*handshakes, 0, kMaxThreads,
                                      "; 0 runs handshakes on the worker threads themselves")) {
         config.handshake_threads = *count;
+      }
+    }
+
+    if (const Value* rate = fields->find("handshake_storm_rate")) {
+      if (auto per_second = read_unsigned(*rate, 0, kMaxHandshakeStormRate,
+                                          "; 0 sends every connection to the handshake threads")) {
+        config.handshake_storm_rate = *per_second;
       }
     }
 

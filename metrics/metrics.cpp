@@ -139,6 +139,17 @@ Metrics::Metrics(const config::LegacyClientsConfig& legacy_clients)
                                "own).",
                                *registry_)
                              .Add({})),
+      handshake_storm_(named(prometheus::BuildGauge(), "tlsfloor_handshake_storm",
+                             "1 while full handshakes come at handshake_storm_rate or more and "
+                             "new connections go to the handshake threads; 0 while the workers "
+                             "accept and run them.",
+                             *registry_)
+                           .Add({})),
+      handshake_storms_(named(prometheus::BuildCounter(), "tlsfloor_handshake_storms_total",
+                              "Storms of full handshakes that sent new connections to the "
+                              "handshake threads.",
+                              *registry_)
+                            .Add({})),
       admin_connections_(named(prometheus::BuildGauge(), "tlsfloor_admin_connections",
                                "Connections open on the admin port (at most "
                                "admin.max_connections).",

@@ -393,6 +393,12 @@ class Metrics {
   SigningCounters signing() { return signing_; }
   /// How many handshake threads there are (set once, at start).
   void set_handshake_threads(unsigned threads) { handshake_threads_.Set(threads); }
+  /// Whether new connections go to the handshake threads (a storm of full handshakes) or to
+  /// the workers; a storm that starts is counted.
+  void set_handshake_storm(bool raging) {
+    if (raging && handshake_storm_.Value() == 0) handshake_storms_.Increment();
+    handshake_storm_.Set(raging ? 1 : 0);
+  }
   /// The admin port's open connections.
   void set_admin_connections(std::size_t open) {
     admin_connections_.Set(static_cast<double>(open));
@@ -436,6 +442,8 @@ class Metrics {
   prometheus::Family<prometheus::Gauge>& connections_active_;
   prometheus::Family<prometheus::Counter>& handed_over_;
   prometheus::Gauge& handshake_threads_;
+  prometheus::Gauge& handshake_storm_;
+  prometheus::Counter& handshake_storms_;
   prometheus::Gauge& admin_connections_;
   prometheus::Family<prometheus::Counter>& admin_over_cap_;
   prometheus::Counter& admin_evicted_;

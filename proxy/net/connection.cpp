@@ -672,6 +672,7 @@ void Connection::record_handshake(bool completed) {
   if (completed) upstream_target_ = &route_->upstream_for(negotiated_alpn());
   metrics::RouteMetrics& metrics = *route_->metrics;
   const bool resumed = completed && SSL_session_reused(ssl_.get()) == 1;
+  if (completed && !resumed) worker_->count_full_handshake();
   // Refused for its client certificate: counted as refused, never as let in.
   const bool certificate_refused = client_certificate_ && client_certificate_->refused;
   if (client_certificate_ && client_certificate_->decided) {

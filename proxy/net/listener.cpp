@@ -5,7 +5,13 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
 
+#include <linux/filter.h>
+#include <sys/socket.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <iterator>
 #include <optional>
 #include <system_error>
 #include <variant>
@@ -53,7 +59,29 @@ void Listener::start() {
   }
 }
 
+bool Listener::steer(unsigned first, unsigned count) {
+  if (closed_ || acceptors_.empty() || count == 0) return false;
+  // Classic BPF, run by the kernel for each new connection on the port's SO_REUSEPORT group: the
+  // index of the socket to queue it on, in the order the sockets joined the group (this
+  // listener's acceptors, in order). The connection's hash spreads clients over the range. One
+  // program serves the whole group, whichever socket it is attached through.
+  sock_filter code[] = {
+      {BPF_LD | BPF_W | BPF_ABS, 0, 0, static_cast<__u32>(SKF_AD_OFF + SKF_AD_RXHASH)},
+      {BPF_ALU | BPF_MOD | BPF_K, 0, 0, count},
+      {BPF_ALU | BPF_ADD | BPF_K, 0, 0, first},
+      {BPF_RET | BPF_A, 0, 0, 0},
+  };
+  sock_fprog program{static_cast<unsigned short>(std::size(code)), code};
+  const int fd = acceptors_.front()->acceptor.native_handle();
+  if (::setsockopt(fd, SOL_SOCKET, SO_ATTACH_REUSEPORT_CBPF, &program, sizeof program) != 0) {
+    spdlog::warn("listener {}: cannot steer new connections: {}", name(), std::strerror(errno));
+    return false;
+  }
+  return true;
+}
+
 void Listener::close() {
+  closed_ = true;
   for (auto& entry : acceptors_) {
     // Acceptors belong to their worker's thread.
     asio::post(entry->worker->context(), [self = shared_from_this(), &entry = *entry] {

@@ -32,6 +32,11 @@ class Listener : public std::enable_shared_from_this<Listener> {
   /// queued on the sockets are accepted first and served (closing a listening socket resets
   /// them). Safe from any thread.
   void close();
+  /// New connections go to the acceptors [first, first + count) only (in the order of the
+  /// workers given to the constructor); connections already queued on the others are still
+  /// accepted there. False when the listener is closed, or (logged) when the kernel refuses.
+  /// The thread that calls close().
+  bool steer(unsigned first, unsigned count);
 
   /// The bound address (the real port when the config asked for port 0).
   tcp::endpoint local_endpoint() const { return local_endpoint_; }
@@ -64,6 +69,8 @@ class Listener : public std::enable_shared_from_this<Listener> {
   const std::shared_ptr<limits::DescriptorBudget> descriptors_;
   std::vector<std::unique_ptr<Acceptor>> acceptors_;
   tcp::endpoint local_endpoint_;
+  // Set by close(), before the worker threads close the sockets: steer() leaves them alone.
+  bool closed_ = false;
 };
 
 }  // namespace tlsfloor::net

@@ -4,11 +4,13 @@
 //
 // A worker either runs its connections from accept to close, or (a handshake thread, see
 // Config::handshake_threads) runs them up to the relay and then hands each to one of its relay
-// workers, which runs the rest.
+// workers, which runs the rest. Which of them accepts new connections is the server's choice
+// (Server::follow_handshake_storm).
 #include <boost/asio/io_context.hpp>
 
 #include <atomic>
 #include <cstddef>
+#include <cstdint>
 #include <unordered_set>
 #include <vector>
 
@@ -56,6 +58,13 @@ class Worker {
   /// Closes every connection of this worker now (after the drain timeout), and every one that
   /// arrives later. Worker thread only.
   void abort_connections();
+  /// A connection of this worker completed a full (not resumed) handshake.
+  void count_full_handshake() {
+    full_handshakes_.store(full_handshakes_.load(std::memory_order_relaxed) + 1,
+                           std::memory_order_relaxed);
+  }
+  /// How many so far. Safe from any thread.
+  std::uint64_t full_handshakes() const { return full_handshakes_.load(std::memory_order_relaxed); }
   /// Safe from any thread.
   std::size_t active_connections() const {
     return active_.load(std::memory_order_relaxed) + arriving_.load(std::memory_order_relaxed);
@@ -70,6 +79,8 @@ class Worker {
   std::unordered_set<Connection*> connections_;
   std::atomic<std::size_t> active_{0};
   std::atomic<std::size_t> arriving_{0};
+  // Written by this worker's thread only (no read-modify-write needed), read by the server's.
+  std::atomic<std::uint64_t> full_handshakes_{0};
   bool aborting_ = false;
   // Declared last, so destroyed first: destroying pending coroutines runs Connection
   // destructors, which still use the registry and the buffer pool above.

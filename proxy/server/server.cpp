@@ -180,8 +180,17 @@ void Server::start() {
     workers_.push_back(std::make_unique<net::Worker>(threads + i, signing_pool_.get(), relays));
   }
   metrics_->set_handshake_threads(handshake_threads);
+  steering_ = handshake_threads > 0 && config_.handshake_storm_rate > 0 && !share_ports_;
+  storm_.emplace(net::HandshakeStorm::Settings{
+      .start_rate = static_cast<double>(steering_ ? config_.handshake_storm_rate : 0)});
+  metrics_->set_handshake_storm(handshake_threads > 0 && storm_->raging());
   if (config_.keyserver) start_key_servers();
-  if (handshake_threads > 0) {
+  if (steering_) {
+    spdlog::info(
+        "{} worker(s) accept, run handshakes and relay; {} handshake thread(s) take new "
+        "connections while full handshakes come at {}/s or more",
+        threads, handshake_threads, config_.handshake_storm_rate);
+  } else if (handshake_threads > 0) {
     spdlog::info("{} handshake thread(s) accept and run handshakes; {} worker(s) relay",
                  handshake_threads, threads);
   }
@@ -222,6 +231,7 @@ void Server::start() {
     spdlog::warn("no admin listener configured: metrics are not exposed");
   }
   for (const auto& listener : listeners_) {
+    steer(*listener);
     listener->start();
     log_listener(*listener);
   }
@@ -245,6 +255,9 @@ void Server::start() {
   }
   asio::co_spawn(control_, watch_files(), net::log_escaped_exception("certificate reload"));
   asio::co_spawn(control_, watch_clock(), net::log_escaped_exception("clock"));
+  if (steering_) {
+    asio::co_spawn(control_, follow_handshake_storm(), net::log_escaped_exception("storm"));
+  }
 
   control_thread_ = std::thread([this] { run_event_loop(control_); });
 }
@@ -489,6 +502,9 @@ void Server::warn_of_restart_only_changes(const config::Config& next) const {
   if (next.handshake_threads != config_.handshake_threads) {
     spdlog::warn("reload: handshake_threads changed; takes effect at the next restart");
   }
+  if (next.handshake_storm_rate != config_.handshake_storm_rate) {
+    spdlog::warn("reload: handshake_storm_rate changed; takes effect at the next restart");
+  }
   if (next.signing_threads != config_.signing_threads) {
     spdlog::warn("reload: signing_threads changed; takes effect at the next restart");
   }
@@ -565,6 +581,7 @@ void Server::commit(Candidate candidate, const ListenerPlan& plan) {
     plan.next[i]->set_runtime(candidate.runtimes[i]);
   }
   for (const auto& listener : plan.opened) {
+    steer(*listener);
     listener->start();
     log_listener(*listener);
   }
@@ -624,6 +641,43 @@ void Server::save_state(bool force) {
   if (!force && changes == client_ledger_saved_changes_) return;
   if (state::save_client_ledger(*client_ledger_path_, *client_ledger_)) {
     client_ledger_saved_changes_ = changes;
+  }
+}
+
+asio::awaitable<void> Server::follow_handshake_storm() {
+  asio::steady_timer timer(control_);
+  while (!stopping_) {
+    timer.expires_after(std::chrono::milliseconds(100));
+    boost::system::error_code ec;
+    co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    std::uint64_t full_handshakes = 0;
+    for (const auto& worker : workers_) full_handshakes += worker->full_handshakes();
+    const bool was_raging = storm_->raging();
+    if (storm_->update(std::chrono::steady_clock::now(), full_handshakes) == was_raging) continue;
+    if (!was_raging) {
+      spdlog::info(
+          "a storm of full handshakes ({}/s or more): new connections go to the {} "
+          "handshake thread(s)",
+          config_.handshake_storm_rate, workers_.size() - relay_workers_);
+    } else {
+      spdlog::info("the storm of full handshakes is over: the workers accept again");
+    }
+    {
+      const std::lock_guard lock(listeners_mutex_);
+      for (const auto& listener : listeners_) steer(*listener);
+    }
+    metrics_->set_handshake_storm(storm_->raging());
+  }
+}
+
+void Server::steer(net::Listener& listener) {
+  if (!steering_) return;
+  const auto relays = static_cast<unsigned>(relay_workers_);
+  const auto handshake_threads = static_cast<unsigned>(workers_.size() - relay_workers_);
+  if (storm_->raging()) {
+    listener.steer(relays, handshake_threads);
+  } else {
+    listener.steer(0, relays);
   }
 }
 
@@ -783,7 +837,7 @@ std::size_t Server::connections_to_hand_over() const {
 }
 
 std::vector<net::Worker*> Server::accepting_workers() const {
-  const std::size_t first = relay_workers_ == workers_.size() ? 0 : relay_workers_;
+  const std::size_t first = steering_ || relay_workers_ == workers_.size() ? 0 : relay_workers_;
   std::vector<net::Worker*> accepting;
   for (std::size_t i = first; i < workers_.size(); ++i) accepting.push_back(workers_[i].get());
   return accepting;

@@ -22,6 +22,7 @@
 #include "proxy/admin/admin_routes.h"
 #include "proxy/admin/admin_server.h"
 #include "proxy/limits/descriptor_budget.h"
+#include "proxy/net/handshake_storm.h"
 #include "proxy/net/listener.h"
 #include "proxy/net/worker.h"
 #include "proxy/runtime/listener_runtime.h"
@@ -125,6 +126,12 @@ class Server {
   // Every second, what time alone changes: an exception that expires is said when it does
   // (not only at the next load), by the clock exceptions are judged by (control thread).
   boost::asio::awaitable<void> watch_clock();
+  // Every 100 ms, with steering_: whether full handshakes come as a storm (net::HandshakeStorm),
+  // and if that changed, which workers every listener's new connections go to (control thread).
+  boost::asio::awaitable<void> follow_handshake_storm();
+  // Sends `listener`'s new connections to the handshake threads during a storm, to the relay
+  // workers otherwise (control thread).
+  void steer(net::Listener& listener);
   std::vector<std::shared_ptr<const runtime::ListenerRuntime>> current_runtimes() const;
   // The configurations of the listeners in force, for the exception ledger.
   state::ConfiguredListeners configured_listeners(
@@ -145,7 +152,8 @@ class Server {
   std::size_t active_connections() const;
   // Connections on the handshake threads: those that may still be handed to a relay worker.
   std::size_t connections_to_hand_over() const;
-  // Where listeners accept: the handshake threads, or every worker when there are none.
+  // Where listeners accept: every worker when they are steered or there are no handshake
+  // threads, the handshake threads otherwise.
   std::vector<net::Worker*> accepting_workers() const;
 
   config::Config config_;
@@ -165,6 +173,12 @@ class Server {
   // established connections to the relay workers.
   std::vector<std::unique_ptr<net::Worker>> workers_;
   std::size_t relay_workers_ = 0;
+  // Every worker accepts, and each listener's SO_REUSEPORT group is steered to the relay workers
+  // or, during a storm of full handshakes, to the handshake threads (handshake_storm_rate). Off
+  // without handshake threads, with a rate of 0 (they always accept), and with --share-ports
+  // (another process's sockets in the group would shift the indexes a steering program uses).
+  bool steering_ = false;
+  std::optional<net::HandshakeStorm> storm_;  // control thread only
   // Declared after the workers, so destroyed (its queue finished, its threads joined) while
   // their io_contexts, to which it posts finished signatures, still exist.
   std::unique_ptr<tls::SigningPool> signing_pool_;

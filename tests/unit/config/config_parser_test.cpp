@@ -350,11 +350,13 @@ std::string case_name(const testing::TestParamInfo<ErrorCase>& info) { return in
 INSTANTIATE_TEST_SUITE_P(
     UnknownKeys, SingleErrorTest,
     testing::Values(
-        ErrorCase{"TopLevel", with_listeners("thread: 4\n"),
-                  "t.yaml:1:1: unknown key \"thread\" at the top level (expected one of: admin, "
-                  "threads, signing_threads, handshake_threads, drain_timeout, legacy_clients, "
-                  "access_log, state_file, limits, session_tickets, certificate_reload, listeners, "
-                  "keyserver, owners_file)"},
+        ErrorCase{
+            "TopLevel", with_listeners("thread: 4\n"),
+            "t.yaml:1:1: unknown key \"thread\" at the top level (expected one of: admin, "
+            "threads, signing_threads, handshake_threads, handshake_storm_rate, drain_timeout, "
+            "legacy_clients, "
+            "access_log, state_file, limits, session_tickets, certificate_reload, listeners, "
+            "keyserver, owners_file)"},
         ErrorCase{"Admin", with_listeners("admin:\n  listen: 127.0.0.1:9901\n  lisen: x\n"),
                   "t.yaml:3:3: unknown key \"lisen\" in admin (expected one of: listen, "
                   "server_names, token_file, reloads_per_minute, max_connections)"},
@@ -1107,6 +1109,21 @@ TEST(ConfigParserTest, HandshakeThreadsDefaultToTheWorkersAndZeroKeepsHandshakes
   expect_errors(with_listeners("handshake_threads: -1\n"),
                 {"t.yaml:1:20: invalid handshake_threads \"-1\" (expected an integer from 0 to "
                  "1024; 0 runs handshakes on the worker threads themselves)"});
+}
+
+TEST(ConfigParserTest, HandshakeStormRateDefaultsTo200AndZeroAlwaysUsesTheHandshakeThreads) {
+  ParseResult result = parse(kMinimalListeners);
+  ASSERT_TRUE(result.config.has_value());
+  EXPECT_EQ(result.config->handshake_storm_rate, 200u);
+  result = parse(with_listeners("handshake_storm_rate: 0\n"));
+  ASSERT_TRUE(result.config.has_value());
+  EXPECT_EQ(result.config->handshake_storm_rate, 0u);
+  result = parse(with_listeners("handshake_storm_rate: 1500\n"));
+  ASSERT_TRUE(result.config.has_value());
+  EXPECT_EQ(result.config->handshake_storm_rate, 1500u);
+  expect_errors(with_listeners("handshake_storm_rate: fast\n"),
+                {"t.yaml:1:23: invalid handshake_storm_rate \"fast\" (expected an integer from 0 "
+                 "to 1000000; 0 sends every connection to the handshake threads)"});
 }
 
 TEST(ConfigParserTest, CiphersDefaultToTheSecureListEnforced) {
