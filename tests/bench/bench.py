@@ -104,6 +104,11 @@ SERVERS = {
     "tlsfloor-nohsthreads": (9455, "tlsfloor-nohsthreads.yaml",
                              ["{tlsfloor}", "--config", "{run}/tlsfloor-nohsthreads.yaml",
                               "--log-level", "warn"]),
+    # Handshake threads accepting every connection, storm or not (handshake_storm_rate: 0), as
+    # the release before the storm rate: what accepting on the workers while calm saves.
+    "tlsfloor-alwayshs": (9457, "tlsfloor-alwayshs.yaml",
+                          ["{tlsfloor}", "--config", "{run}/tlsfloor-alwayshs.yaml",
+                           "--log-level", "warn"]),
     # The key held by tlsfloor-keyserver (OpenSSL 3), which makes the signatures: CPU is both
     # processes' (the key server is started by the same shell, so it is in the process tree).
     "tlsfloor-keyserver": (9456, ["tlsfloor-keyserver.yaml", "keyserver.yaml"],
@@ -124,7 +129,7 @@ PEERS = ["haproxy", "nginx-stream", "hitch", "stunnel"]
 # HAProxy doing the same.
 VARIANTS = [("tlsfloor-pp2", "tlsfloor"), ("tlsfloor-uptls", "haproxy-uptls"),
             ("fleet-shared", "fleet-own"), ("tlsfloor", "tlsfloor-inline"),
-            ("tlsfloor", "tlsfloor-nohsthreads")]
+            ("tlsfloor", "tlsfloor-nohsthreads"), ("tlsfloor", "tlsfloor-alwayshs")]
 # tlsfloor with its keys in the key server, against tlsfloor signing itself and every peer (its
 # goal: CPU per full RSA handshake, both processes together, at or below the best peer's).
 VARIANTS += [("tlsfloor-keyserver", reference)
