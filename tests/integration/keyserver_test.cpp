@@ -231,8 +231,9 @@ TEST_F(KeyServerTest, HandshakesAtEveryVersionAndSchemeAreMadeByTheKeyServer) {
   EXPECT_EQ(proxy.metric("tlsfloor_keyserver_operation_seconds_count",
                          {{"subject", kSubject}, {"key_type", "RSA2048"}, {"operation", "sign"}}),
             5);
-  EXPECT_EQ(proxy.metric("tlsfloor_keyserver_connections_open", {}), 2);  // a handshake thread each
-  EXPECT_EQ(proxy.metric("tlsfloor_keyserver_connections", {}), 2);
+  // One from every thread that accepts: two workers and two handshake threads.
+  EXPECT_EQ(proxy.metric("tlsfloor_keyserver_connections_open", {}), 4);
+  EXPECT_EQ(proxy.metric("tlsfloor_keyserver_connections", {}), 4);
   // The key server counts them too.
   key_server->signal(SIGTERM);
   EXPECT_EQ(key_server->wait_exit(), 0) << key_server->output();
@@ -309,7 +310,7 @@ TEST_F(KeyServerTest, AKilledKeyServerFailsOnlyTheHandshakesInFlightAndIsReconne
   EXPECT_TRUE(echoes(after));
   EXPECT_EQ(operations(proxy, "RSA2048", "sign", "made"), 3);
   EXPECT_EQ(operations(proxy, "RSA2048", "sign", "disconnected"), 1);
-  EXPECT_EQ(proxy.metric_eventually("tlsfloor_keyserver_connections_open", {}, 2), 2);
+  EXPECT_EQ(proxy.metric_eventually("tlsfloor_keyserver_connections_open", {}, 4), 4);
 }
 
 TEST_F(KeyServerTest, WithoutAKeyServerAHandshakeWaitsOnlyUpToTheTimeout) {
