@@ -49,6 +49,7 @@ Usage: tests/bench/run.sh [--rounds N] [--seconds S] [--key rsa|ec] [--idle N] [
                           [--storm N] [--scale COUNTS] [--keyserver BIN]
 """
 import argparse
+import collections
 import os
 import re
 import resource
@@ -274,6 +275,27 @@ class Server:
     def cpu_seconds(self):
         return sum(self.cpu_split())
 
+    def by_process(self):
+        """{process name: [CPU seconds, times its threads slept]} over the process tree. A sleep
+        (a voluntary context switch) is a wait for the next event, and each costs a wake-up."""
+        found = {}
+        for pid in self.tree():
+            try:
+                with open(f"/proc/{pid}/stat") as stat:
+                    name, rest = stat.read().split("(", 1)[1].rsplit(")", 1)
+                fields = rest.split()
+                sleeps = 0
+                for task in os.listdir(f"/proc/{pid}/task"):
+                    with open(f"/proc/{pid}/task/{task}/status") as status:
+                        sleeps += int(re.search(r"^voluntary_ctxt_switches:\s+(\d+)",
+                                                status.read(), re.M).group(1))
+            except (OSError, IndexError, ValueError, AttributeError):
+                continue
+            entry = found.setdefault(name, [0.0, 0])
+            entry[0] += (int(fields[11]) + int(fields[12])) / CLOCK_TICK
+            entry[1] += sleeps
+        return found
+
 
 def machine_busy_seconds():
     """CPU time all cores spent on anything (every state of /proc/stat but idle, iowait and
@@ -425,24 +447,29 @@ def measure_idle(name, command, connections):
     """Opens `connections` TLS connections one after another (hold.py: Python's ssl, which never
     resumes a session) and holds them. Returns (KiB of RSS per held connection, the server's
     CPU us per connection opened: a full handshake with its certificate signature, and the
-    upstream connect where the server makes one), or None."""
+    upstream connect where the server makes one, {process name: (CPU us, sleeps) per connection
+    opened}), or None."""
     server = Server(name, command)
     try:
         time.sleep(1)
         before = server.rss_kib()
         cpu_before = server.cpu_seconds()
+        processes_before = server.by_process()
         holder = subprocess.Popen([sys.executable, os.path.join(HERE, "hold.py"),
                                    str(server.port), str(connections)],
                                   stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
         ready = holder.stdout.readline()
         cpu_spent = server.cpu_seconds() - cpu_before
+        processes = {name: ((cpu - processes_before.get(name, (0, 0))[0]) * 1e6 / connections,
+                            (sleeps - processes_before.get(name, (0, 0))[1]) / connections)
+                     for name, (cpu, sleeps) in server.by_process().items()}
         time.sleep(1)
         after = server.rss_kib()
         holder.stdin.close()
         holder.wait(timeout=60)
         if not ready.startswith("ready"):
             return None
-        return (after - before) / connections, cpu_spent * 1e6 / connections
+        return (after - before) / connections, cpu_spent * 1e6 / connections, processes
     finally:
         server.stop()
 
@@ -494,6 +521,8 @@ def main():
         backend = start_backend(run_dir)
         results = {name: {column: [] for column, _, _ in COLUMNS + PARTY_COLUMNS}
                    for name in args.only}
+        # (server, process) -> CPU us and sleeps per connection opened, for the full handshakes.
+        full_handshakes = collections.defaultdict(lambda: {"cpu": [], "sleeps": []})
         try:
             servers = []
             try:
@@ -532,11 +561,29 @@ def main():
                         if held is not None:
                             results[name]["idle_kib"].append(held[0])
                             results[name]["cpu_us_per_full_handshake"].append(held[1])
+                            for process, (cpu, sleeps) in held[2].items():
+                                full_handshakes[(name, process)]["cpu"].append(cpu)
+                                full_handshakes[(name, process)]["sleeps"].append(sleeps)
         finally:
             backend.stop()
         print_table(results, args)
+        print_full_handshakes(full_handshakes)
     finally:
         shutil.rmtree(run_dir, ignore_errors=True)
+
+
+def print_full_handshakes(full_handshakes):
+    """Each server's full handshakes by process: where the CPU goes, and how often each
+    process's threads slept (each sleep is a wake-up, what a handshake that waits for another
+    thread or process pays, and on this VM a costly one)."""
+    if not full_handshakes:
+        return
+    print("\nfull handshakes by process: CPU us and sleeps (voluntary context switches) per "
+          "connection opened")
+    print(f"{'server':<22}{'process':<20}{'CPU us':>10}{'sleeps':>10}")
+    for (server, process), figures in full_handshakes.items():
+        print(f"{server:<22}{process:<20}{median(figures['cpu']):>10.1f}"
+              f"{median(figures['sleeps']):>10.2f}")
 
 
 def median(values):
