@@ -197,6 +197,9 @@ void KeyServer::accept_one() {
 void KeyServer::read_requests(std::shared_ptr<Peer> peer) {
   std::vector<std::uint8_t> buffer(kReadChunk);
   std::size_t buffered = 0;
+  std::vector<Job> read_now;  // the requests of one read
+  std::vector<std::uint8_t> output;
+  std::vector<std::uint8_t> frame;
   const char* why = "closed by the peer";
   for (bool open = true; open;) {
     const ssize_t got = ::read(peer->fd, buffer.data() + buffered, buffer.size() - buffered);
@@ -217,25 +220,23 @@ void KeyServer::read_requests(std::shared_ptr<Peer> peer) {
         break;
       }
       {
-        // Backpressure: this connection is not read while its bound is reached.
+        // Backpressure: this connection is not read while its bound is reached (what this
+        // read brought is handed out first, or nothing would lower the count).
         std::unique_lock lock(peer->mutex);
+        if (peer->in_flight >= config_.max_in_flight && !read_now.empty()) {
+          lock.unlock();
+          dispatch(read_now, output, frame);
+          lock.lock();
+        }
         peer->answered.wait(lock, [&] { return peer->in_flight < config_.max_in_flight; });
         ++peer->in_flight;
       }
       const protocol::Request& request = parsed.frame;
-      Job job{peer,
-              request.operation,
-              request.algorithm,
-              request.id,
-              request.key_id,
-              std::vector<std::uint8_t>(request.input.begin(), request.input.end())};
-      {
-        std::lock_guard lock(jobs_mutex_);
-        jobs_.push_back(std::move(job));
-      }
-      jobs_ready_.notify_one();
+      read_now.push_back({peer, request.operation, request.algorithm, request.id, request.key_id,
+                          std::vector<std::uint8_t>(request.input.begin(), request.input.end())});
       start += parsed.consumed;
     }
+    dispatch(read_now, output, frame);
     std::memmove(buffer.data(), buffer.data() + start, buffered - start);
     buffered -= start;
   }
@@ -250,6 +251,35 @@ void KeyServer::read_requests(std::shared_ptr<Peer> peer) {
   std::lock_guard lock(mutex_);
   --readers_;
   readers_done_.notify_all();
+}
+
+void KeyServer::dispatch(std::vector<Job>& read_now, std::vector<std::uint8_t>& output,
+                         std::vector<std::uint8_t>& frame) {
+  if (read_now.empty()) return;
+  if (read_now.size() == 1) {
+    // A lone request while no signing thread has a queue (the common case: handshakes one
+    // at a time per tlsfloor thread) is answered here. Handing it over would wake a signing
+    // thread for it, and each wake-up is CPU the signature does not need; this connection's
+    // next request waits in the socket meanwhile, and the other connections have their own
+    // reader threads.
+    std::unique_lock lock(jobs_mutex_);
+    if (jobs_.empty()) {
+      lock.unlock();
+      answer(read_now.front(), output, frame);
+      read_now.clear();
+      return;
+    }
+  }
+  {
+    std::lock_guard lock(jobs_mutex_);
+    for (Job& job : read_now) jobs_.push_back(std::move(job));
+  }
+  if (read_now.size() == 1) {
+    jobs_ready_.notify_one();
+  } else {
+    jobs_ready_.notify_all();
+  }
+  read_now.clear();
 }
 
 void KeyServer::work() {

@@ -2,7 +2,9 @@
 // The key server's socket side: a Unix stream socket, peers checked by the kernel's word on who
 // they are (SO_PEERCRED) before a byte is read, one reader thread per connection (bounded),
 // and a pool of signing threads that answer requests as they finish, by id (pipelining: a
-// connection has many requests in flight, answered out of order). Everything is bounded:
+// connection has many requests in flight, answered out of order). A read that brings a lone
+// request while the pool is idle is answered by its reader thread: no wake-up of another
+// thread for one signature. Everything is bounded:
 // connections, requests in flight per connection (beyond, the connection is not read), frame
 // sizes (a frame that breaks a rule closes its connection, and only that one).
 #include <sys/types.h>
@@ -62,6 +64,10 @@ class KeyServer {
   void accept_one();
   bool allowed(uid_t uid, gid_t gid) const;
   void read_requests(std::shared_ptr<Peer> peer);
+  // Answers a read's lone request on the reader thread when the signing threads are idle,
+  // else queues the read's requests for them.
+  void dispatch(std::vector<Job>& read_now, std::vector<std::uint8_t>& output,
+                std::vector<std::uint8_t>& frame);
   void work();
   void answer(Job& job, std::vector<std::uint8_t>& output, std::vector<std::uint8_t>& frame);
   void stop();

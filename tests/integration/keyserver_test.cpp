@@ -406,6 +406,54 @@ TEST_F(KeyServerTest, ABrokenFrameClosesThatConnectionOnly) {
       << key_server->output();
 }
 
+TEST_F(KeyServerTest, RequestsBeyondTheInFlightBoundInOneWriteAreAllAnswered) {
+  // Forty requests in one write, two allowed in flight: the reader hands out what it has read
+  // before it waits for the bound, lone requests are answered on the reader thread and the
+  // rest by the signing threads, and every one is answered once, by id.
+  auto key_server = start_key_server(dir_, key_server_yaml(true, "max_in_flight: 2\n"));
+  const protocol::KeyId rsa = key_id_of(rsa_.cert_path);
+  const protocol::KeyId ec = key_id_of(ec_.cert_path);
+  RawPeer peer(socket_path());
+  ASSERT_TRUE(peer.connected());
+  const std::vector<std::uint8_t> input(32, 0x5a);
+  std::vector<std::uint8_t> burst;
+  constexpr std::uint64_t kRequests = 40;
+  for (std::uint64_t id = 1; id <= kRequests; ++id) {
+    if (id % 2 == 0) {
+      protocol::append_request(burst, {protocol::Operation::sign, 0x0804, id, rsa, input});
+    } else {
+      protocol::append_request(burst, {protocol::Operation::sign, 0x0403, id, ec, input});
+    }
+  }
+  ASSERT_TRUE(peer.send_bytes(burst));
+  std::map<std::uint64_t, std::size_t> answered;  // id -> signature size
+  for (std::uint64_t i = 0; i < kRequests; ++i) {
+    std::uint64_t id = 0;
+    const auto answer = peer.response(&id);
+    ASSERT_TRUE(answer) << "answered " << i << " of " << kRequests << "\n" << key_server->output();
+    EXPECT_EQ(answer->first, protocol::Status::ok) << "id " << id;
+    EXPECT_TRUE(answered.emplace(id, answer->second.size()).second) << "id " << id << " twice";
+  }
+  ASSERT_EQ(answered.size(), kRequests);
+  for (const auto& [id, size] : answered) {
+    if (id % 2 == 0) {
+      EXPECT_EQ(size, 256u) << "id " << id;  // RSA-2048
+    } else {
+      EXPECT_GT(size, 60u) << "id " << id;  // a DER ECDSA P-256 signature
+    }
+  }
+  // And a lone request after the burst, on the same connection.
+  ASSERT_TRUE(peer.send_request({protocol::Operation::sign, 0x0804, 99, rsa, input}));
+  std::uint64_t id = 0;
+  const auto last = peer.response(&id);
+  ASSERT_TRUE(last);
+  EXPECT_EQ(id, 99u);
+  EXPECT_EQ(last->first, protocol::Status::ok);
+  key_server->signal(SIGUSR1);
+  EXPECT_NE(key_server->wait_for_line("key rsa: 21 signatures"), "") << key_server->output();
+  EXPECT_NE(key_server->wait_for_line("key ec: 20 signatures"), "") << key_server->output();
+}
+
 TEST_F(KeyServerTest, KeysOnAPkcs11TokenSignThroughTheEngine) {
   // A SoftHSM token of this test's own, its key imported from the certificate's key file.
   const std::string tokens = (dir_.path() / "tokens").string();
