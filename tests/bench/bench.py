@@ -470,9 +470,10 @@ def measure_idle(name, command, connections):
                                   stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
         ready = holder.stdout.readline()
         cpu_spent = server.cpu_seconds() - cpu_before
-        processes = {name: ((cpu - processes_before.get(name, (0, 0))[0]) * 1e6 / connections,
-                            (sleeps - processes_before.get(name, (0, 0))[1]) / connections)
-                     for name, (cpu, sleeps) in server.by_process().items()}
+        processes = {
+            process: ((cpu - processes_before.get(process, (0, 0))[0]) * 1e6 / connections,
+                      (sleeps - processes_before.get(process, (0, 0))[1]) / connections)
+            for process, (cpu, sleeps) in server.by_process().items()}
         time.sleep(1)
         after = server.rss_kib()
         holder.stdin.close()
