@@ -215,6 +215,14 @@ def wait_for_port(port, seconds=10):
     return False
 
 
+def read_stat(pid):
+    """(command name, the fields after it) of /proc/PID/stat; the name may hold spaces and
+    parentheses, so it is cut at the last ')'."""
+    with open(f"/proc/{pid}/stat") as stat:
+        name, rest = stat.read().split("(", 1)[1].rsplit(")", 1)
+    return name, rest.split()
+
+
 class Server:
     def __init__(self, name, command):
         self.name, self.port = name, SERVERS[name][0]
@@ -237,9 +245,7 @@ class Server:
         children = {}
         for pid in filter(str.isdigit, os.listdir("/proc")):
             try:
-                with open(f"/proc/{pid}/stat") as stat:
-                    ppid = int(stat.read().rsplit(")", 1)[1].split()[1])
-                children.setdefault(ppid, []).append(int(pid))
+                children.setdefault(int(read_stat(pid)[1][1]), []).append(int(pid))
             except (OSError, IndexError, ValueError):
                 continue
         found, todo = [], [self.process.pid]
@@ -265,8 +271,7 @@ class Server:
         user = system = 0
         for pid in self.tree():
             try:
-                with open(f"/proc/{pid}/stat") as stat:
-                    fields = stat.read().rsplit(")", 1)[1].split()
+                fields = read_stat(pid)[1]
                 user, system = user + int(fields[11]), system + int(fields[12])
             except (OSError, IndexError, ValueError):
                 pass
@@ -281,9 +286,7 @@ class Server:
         found = {}
         for pid in self.tree():
             try:
-                with open(f"/proc/{pid}/stat") as stat:
-                    name, rest = stat.read().split("(", 1)[1].rsplit(")", 1)
-                fields = rest.split()
+                name, fields = read_stat(pid)
                 sleeps = 0
                 for task in os.listdir(f"/proc/{pid}/task"):
                     with open(f"/proc/{pid}/task/{task}/status") as status:
@@ -463,13 +466,11 @@ def measure_idle(name, command, connections):
     try:
         time.sleep(1)
         before = server.rss_kib()
-        cpu_before = server.cpu_seconds()
         processes_before = server.by_process()
         holder = subprocess.Popen([sys.executable, os.path.join(HERE, "hold.py"),
                                    str(server.port), str(connections)],
                                   stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
         ready = holder.stdout.readline()
-        cpu_spent = server.cpu_seconds() - cpu_before
         processes = {
             process: ((cpu - processes_before.get(process, (0, 0))[0]) * 1e6 / connections,
                       (sleeps - processes_before.get(process, (0, 0))[1]) / connections)
@@ -480,7 +481,8 @@ def measure_idle(name, command, connections):
         holder.wait(timeout=60)
         if not ready.startswith("ready"):
             return None
-        return (after - before) / connections, cpu_spent * 1e6 / connections, processes
+        cpu_us = sum(cpu for cpu, _ in processes.values())  # the tree's, as cpu_seconds()
+        return (after - before) / connections, cpu_us, processes
     finally:
         server.stop()
 
