@@ -256,22 +256,19 @@ void KeyServer::read_requests(std::shared_ptr<Peer> peer) {
 void KeyServer::dispatch(std::vector<Job>& read_now, std::vector<std::uint8_t>& output,
                          std::vector<std::uint8_t>& frame) {
   if (read_now.empty()) return;
-  if (read_now.size() == 1) {
-    // A lone request while no signing thread has a queue (the common case: handshakes one
-    // at a time per tlsfloor thread) is answered here. Handing it over would wake a signing
-    // thread for it, and each wake-up is CPU the signature does not need; this connection's
-    // next request waits in the socket meanwhile, and the other connections have their own
-    // reader threads.
+  {
     std::unique_lock lock(jobs_mutex_);
-    if (jobs_.empty()) {
+    if (read_now.size() == 1 && jobs_.empty()) {
+      // A lone request while no signing thread has a queue (the common case: handshakes one
+      // at a time per tlsfloor thread) is answered here. Handing it over would wake a signing
+      // thread for it, and each wake-up is CPU the signature does not need; this connection's
+      // next request waits in the socket meanwhile, and the other connections have their own
+      // reader threads.
       lock.unlock();
       answer(read_now.front(), output, frame);
       read_now.clear();
       return;
     }
-  }
-  {
-    std::lock_guard lock(jobs_mutex_);
     for (Job& job : read_now) jobs_.push_back(std::move(job));
   }
   if (read_now.size() == 1) {
